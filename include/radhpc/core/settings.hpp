@@ -1,0 +1,122 @@
+// Typed settings shared by preprocess, features and pipeline. Parsed from job YAML (io layer)
+// or from a PyRadiomics parameter file (io layer). Defaults are the IBSI profile's.
+#pragma once
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "radhpc/core/volume.hpp"
+
+namespace radhpc {
+
+// `ibsi`: IBSI 1 reference-manual semantics. `pyradiomics`: PyRadiomics 3.x semantics.
+enum class Profile { ibsi, pyradiomics };
+
+enum class Interpolation { nearest, linear, bspline };  // bspline: cubic B-spline (IBSI "tricubic spline")
+
+// IBSI: the new grid is centred on the old grid's centre. PyRadiomics: the new grid keeps the
+// physical position of the old grid's origin corner (SimpleITK resampling of the padded ROI box).
+enum class GridAlignment { centre, origin_corner };
+
+struct ResampleSettings {
+    bool enabled = false;
+    Vec3 spacing{1.0, 1.0, 1.0};     // target spacing; a value <= 0 keeps that axis' spacing
+    Interpolation image_interpolation = Interpolation::linear;
+    Interpolation mask_interpolation = Interpolation::linear;  // PyRadiomics always uses nearest
+    double mask_partial_volume_threshold = 0.5;  // IBSI: interpolated mask >= threshold is inside
+    GridAlignment alignment = GridAlignment::centre;
+    bool round_intensities = false;  // IBSI: round interpolated CT intensities to integer HU
+    int pad_distance = 5;            // PyRadiomics padDistance (voxels kept around the ROI box)
+};
+
+// Re-segmentation removes voxels from the intensity mask (IBSI 3.4). Both range and outlier
+// filtering can be combined (IBSI configuration E: range first, then outliers on what is left?
+// no: IBSI applies both to the same ROI, outlier statistics taken over the range-filtered ROI).
+struct ResegmentSettings {
+    std::optional<double> range_min;      // keep voxels with value >= range_min
+    std::optional<double> range_max;      // keep voxels with value <= range_max
+    std::optional<double> outlier_sigma;  // keep mean +- k*SD (population SD)
+    // PyRadiomics: resegmentRange with resegmentMode absolute/relative/sigma is mapped onto the
+    // fields above by the settings reader, except relative mode which needs the ROI:
+    std::optional<double> relative_min;   // fraction of ROI max (PyRadiomics 'relative')
+    std::optional<double> relative_max;
+    bool resegment_shape = false;  // PyRadiomics resegmentShape: shape uses the re-segmented mask
+};
+
+// PyRadiomics normalisation (imageoperations.normalizeImage): over the whole image,
+// x' = (x - mean) / sd * scale, optional outlier clipping at +-removeOutliers*sd before scaling.
+struct NormalizeSettings {
+    bool enabled = false;
+    double scale = 1.0;
+    std::optional<double> remove_outliers;
+};
+
+enum class BinningMethod { none, fixed_bin_number, fixed_bin_size };
+
+struct DiscretisationSettings {
+    BinningMethod method = BinningMethod::fixed_bin_size;
+    double bin_width = 25.0;
+    int bin_count = 32;
+    // IBSI fixed bin size: lower edge of bin 1 (the re-segmentation range minimum if set,
+    // else the ROI minimum). Unused by the pyradiomics profile (edges are multiples of bin_width).
+    std::optional<double> min_bound;
+};
+
+// Intensity-volume histogram discretisation (IBSI 4.4).
+struct IvhSettings {
+    BinningMethod method = BinningMethod::none;  // none: use intensities as they are (integer CT)
+    double bin_width = 2.5;
+    int bin_count = 1000;
+    std::optional<double> min_bound;  // defaults to re-segmentation minimum, else ROI minimum
+    std::optional<double> max_bound;  // defaults to re-segmentation maximum, else ROI maximum
+};
+
+// IBSI texture aggregation methods (IBSI 3.6). Families use the subset they define.
+enum class Aggregation { d2_avg, d2_smrg, d25_dmrg, d25_mrg, d3_avg, d3_mrg };
+
+enum class DistanceWeighting { none, manhattan, euclidean, chebyshev };
+
+struct TextureSettings {
+    std::vector<int> distances{1};        // Chebyshev distances (GLCM)
+    bool symmetric_glcm = true;
+    DistanceWeighting weighting = DistanceWeighting::none;  // PyRadiomics weightingNorm
+    int ngldm_distance = 1;
+    double ngldm_alpha = 0.0;             // coarseness; PyRadiomics gldm_a
+    int ngtdm_distance = 1;
+    std::vector<Aggregation> aggregations{Aggregation::d2_avg, Aggregation::d2_smrg,
+                                          Aggregation::d25_dmrg, Aggregation::d25_mrg,
+                                          Aggregation::d3_avg, Aggregation::d3_mrg};
+};
+
+struct FeatureSettings {
+    // Families to compute. IBSI families: morph, loc, stat, ih, ivh, cm, rlm, szm, dzm, ngt, ngl.
+    // PyRadiomics classes (pyradiomics profile): firstorder, shape, shape2D, glcm, glrlm, glszm,
+    // gldm, ngtdm.
+    std::set<std::string> families;
+    // PyRadiomics: if a class lists features, only those are reported (empty = all).
+    std::set<std::string> pyradiomics_feature_filter;
+    double voxel_array_shift = 0.0;          // PyRadiomics voxelArrayShift (Energy, TotalEnergy, RMS)
+    std::size_t moran_geary_exact_limit = 20000;  // ROI voxels above which Moran's I / Geary's C are estimated
+};
+
+struct Settings {
+    Profile profile = Profile::ibsi;
+    int label = 1;
+    bool correct_mask = false;          // resample the mask onto the image grid when they differ
+    double geometry_tolerance = 1e-4;   // relative tolerance on origin/spacing/direction (see io)
+    bool round_input_intensities = false;  // IBSI CT: round input to integer HU before processing
+    bool force2d = false;                  // PyRadiomics force2D
+    int force2d_dimension = 0;
+    int minimum_roi_dimensions = 1;
+    std::optional<std::size_t> minimum_roi_size;
+    ResampleSettings resample;
+    ResegmentSettings resegment;
+    NormalizeSettings normalize;
+    DiscretisationSettings discretisation;
+    IvhSettings ivh;
+    TextureSettings texture;
+    FeatureSettings features;
+};
+
+}  // namespace radhpc

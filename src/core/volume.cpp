@@ -1,0 +1,53 @@
+#include "radhpc/core/volume.hpp"
+
+#include <cmath>
+
+#include "radhpc/core/error.hpp"
+
+namespace radhpc {
+
+Vec3 Geometry::index_to_point(const Vec3& ci) const {
+    Vec3 p = origin;
+    for (int r = 0; r < 3; ++r)
+        for (int c = 0; c < 3; ++c) p[r] += direction[3 * r + c] * spacing[c] * ci[c];
+    return p;
+}
+
+Vec3 Geometry::point_to_index(const Vec3& point) const {
+    // Direction matrices are orthonormal, so the inverse is the transpose.
+    Vec3 d{point[0] - origin[0], point[1] - origin[1], point[2] - origin[2]};
+    Vec3 ci{0, 0, 0};
+    for (int c = 0; c < 3; ++c) {
+        double s = 0;
+        for (int r = 0; r < 3; ++r) s += direction[3 * r + c] * d[r];
+        ci[c] = s / spacing[c];
+    }
+    return ci;
+}
+
+bool same_grid(const Geometry& a, const Geometry& b, double tolerance) {
+    if (a.size != b.size) return false;
+    for (int i = 0; i < 3; ++i) {
+        const double scale = std::max(a.spacing[i], b.spacing[i]);
+        if (std::abs(a.spacing[i] - b.spacing[i]) > tolerance * scale) return false;
+        if (std::abs(a.origin[i] - b.origin[i]) > tolerance * scale) return false;
+    }
+    for (int i = 0; i < 9; ++i)
+        if (std::abs(a.direction[i] - b.direction[i]) > tolerance) return false;
+    return true;
+}
+
+const char* to_string(ErrorKind kind) {
+    switch (kind) {
+        case ErrorKind::io: return "io";
+        case ErrorKind::invalid_input: return "invalid_input";
+        case ErrorKind::geometry_mismatch: return "geometry_mismatch";
+        case ErrorKind::empty_roi: return "empty_roi";
+        case ErrorKind::roi_too_small: return "roi_too_small";
+        case ErrorKind::settings: return "settings";
+        case ErrorKind::internal: return "internal";
+    }
+    return "unknown";
+}
+
+}  // namespace radhpc
