@@ -13,10 +13,34 @@ namespace radhpc::preprocess {
 // New grid per settings.alignment: IBSI centres the new grid on the old one and sizes it with
 // ceil(n * s_old / s_new); PyRadiomics keeps the origin corner and ceil()s the size the same
 // way (SimpleITK ResampleImageFilter in imageoperations.resampleImage).
-Geometry resampled_geometry(const Geometry& in, const ResampleSettings& s, Profile profile);
-Image resample_image(const Image& image, const Geometry& target, Interpolation method);
-// IBSI: interpolate the 0/1 mask, keep >= threshold. PyRadiomics: nearest neighbour.
-Mask resample_mask(const Mask& mask, const Geometry& target, Interpolation method, double threshold);
+//
+// IBSI: the full interpolated grid (the caller may then take a sub-grid around the ROI with
+// sub_grid(); every output voxel depends only on its input neighbourhood, so this is exact).
+Geometry ibsi_resampled_geometry(const Geometry& in, const Vec3& new_spacing);
+// PyRadiomics imageoperations.resampleImage: the grid of the ROI bounding box (in input index space)
+// grown by pad_distance new voxels, clamped to the resampled image extent.
+Geometry pyradiomics_resampled_geometry(const Geometry& in, const Vec3& new_spacing, const Index3& box_lo,
+                                        const Index3& box_hi, int pad_distance);
+// Grid of voxels lo..hi (inclusive, may extend outside) of `full`.
+Geometry sub_grid(const Geometry& full, const Index3& lo, const Index3& hi);
+
+// Interpolation semantics per profile:
+//  ibsi: out-of-grid positions take the nearest boundary value (IBSI 2.4 padding), linear / nearest /
+//        cubic B-spline (ITK's, on the clamped position).
+//  pyradiomics: SimpleITK ResampleImageFilter semantics (ITK interpolators; positions outside the
+//        input's buffer get 0), then the cast to the input pixel type (`integer_pixels`: clamp to
+//        [pixel_min, pixel_max] and truncate toward zero, as ITK's CastPixelWithBoundsChecking).
+struct PixelType {
+    bool integer = false;
+    double min = 0, max = 0;
+};
+Image resample_image(const Image& image, const Geometry& target, Interpolation method, Profile profile,
+                     const PixelType& pixel_type = {});
+// ibsi: interpolate the 0/1 mask with `method`, keep values >= threshold.
+// pyradiomics: nearest neighbour (threshold unused).
+Mask resample_mask(const Mask& mask, const Geometry& target, Interpolation method, double threshold,
+                   Profile profile);
+// Round to the nearest integer, halves away from zero (IBSI: CT intensities to integer HU).
 void round_intensities(Image& image);
 
 // ---- re-segmentation (resegment.cpp) -------------------------------------------------------
