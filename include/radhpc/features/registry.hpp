@@ -1,0 +1,30 @@
+// One feature registry for both naming schemes (DESIGN.md "Names").
+#pragma once
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace radhpc::features {
+
+struct FeatureInfo {
+    std::string_view tag;               // canonical: IBSI submission-table tag (or "pyr_..." for PyRadiomics-only)
+    std::string_view ibsi_code;         // IBSI 1 code, empty where IBSI defines none
+    std::string_view pyradiomics_name;  // "original_<class>_<Feature>", empty where PyRadiomics has none
+    std::string_view family;            // morph, loc, stat, ih, ivh, cm, rlm, szm, dzm, ngt, ngl, diag, or a PyRadiomics class
+    std::string_view unit;              // "I" = intensity unit of the image (HU for CT)
+    std::string_view description;
+};
+
+enum class Naming { ibsi, pyradiomics };
+
+std::span<const FeatureInfo> feature_registry();
+
+// Finds a feature by canonical tag, PyRadiomics name ("original_glcm_Idm") or the PyRadiomics key
+// the family functions emit ("glcm_Idm"). nullptr when unknown.
+const FeatureInfo* find_feature(std::string_view name);
+
+// The name to print for a computed feature key under `naming`. Falls back to the other scheme
+// (and finally to the key itself) when the registry has no name in the requested one.
+std::string output_name(std::string_view computed_key, Naming naming);
+
+}  // namespace radhpc::features
