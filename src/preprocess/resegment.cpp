@@ -2,6 +2,8 @@
 // PyRadiomics normalisation (imageoperations.normalizeImage).
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <optional>
 
 #include "radhpc/core/error.hpp"
 #include "radhpc/preprocess/preprocess.hpp"
@@ -9,15 +11,25 @@
 namespace radhpc::preprocess {
 
 void resegment(const Image& image, Mask& mask, const ResegmentSettings& s) {
-    if (s.range_min || s.range_max) {
+    auto keep_within = [&](std::optional<double> lo, std::optional<double> hi) {
         for (std::size_t i = 0; i < mask.data.size(); ++i) {
             if (!mask.data[i]) continue;
             const double v = image.data[i];
-            if ((s.range_min && v < *s.range_min) || (s.range_max && v > *s.range_max)) mask.data[i] = 0;
+            if ((lo && v < *lo) || (hi && v > *hi)) mask.data[i] = 0;
         }
+    };
+    keep_within(s.range_min, s.range_max);
+    if (s.relative_min || s.relative_max) {
+        double mx = -std::numeric_limits<double>::infinity();
+        for (std::size_t i = 0; i < mask.data.size(); ++i)
+            if (mask.data[i]) mx = std::max(mx, image.data[i]);
+        std::optional<double> lo, hi;
+        if (s.relative_min) lo = *s.relative_min * mx;
+        if (s.relative_max) hi = *s.relative_max * mx;
+        keep_within(lo, hi);
     }
-    if (s.outlier_sigma) {
-        // mean +- k * population SD of the ROI as it stands (after the range filter)
+    if (s.sigma_min || s.sigma_max) {
+        // mean and population SD of the ROI as it stands (after the range filter)
         double sum = 0, n = 0;
         for (std::size_t i = 0; i < mask.data.size(); ++i)
             if (mask.data[i]) { sum += image.data[i]; n += 1; }
@@ -27,9 +39,10 @@ void resegment(const Image& image, Mask& mask, const ResegmentSettings& s) {
         for (std::size_t i = 0; i < mask.data.size(); ++i)
             if (mask.data[i]) ss += (image.data[i] - mean) * (image.data[i] - mean);
         const double sd = std::sqrt(ss / n);
-        const double lo = mean - *s.outlier_sigma * sd, hi = mean + *s.outlier_sigma * sd;
-        for (std::size_t i = 0; i < mask.data.size(); ++i)
-            if (mask.data[i] && (image.data[i] < lo || image.data[i] > hi)) mask.data[i] = 0;
+        std::optional<double> lo, hi;
+        if (s.sigma_min) lo = mean + *s.sigma_min * sd;
+        if (s.sigma_max) hi = mean + *s.sigma_max * sd;
+        keep_within(lo, hi);
     }
 }
 

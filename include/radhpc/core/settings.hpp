@@ -30,18 +30,21 @@ struct ResampleSettings {
     int pad_distance = 5;            // PyRadiomics padDistance (voxels kept around the ROI box)
 };
 
-// Re-segmentation removes voxels from the intensity mask (IBSI 3.4). Both range and outlier
-// filtering can be combined (IBSI configuration E: range first, then outliers on what is left?
-// no: IBSI applies both to the same ROI, outlier statistics taken over the range-filtered ROI).
+// Re-segmentation removes voxels from the intensity mask (IBSI 1 section 2.5). The range filter is
+// applied first; the outlier filter's mean and SD are then taken over what the range left
+// (IBSI configuration E combines both).
 struct ResegmentSettings {
-    std::optional<double> range_min;      // keep voxels with value >= range_min
-    std::optional<double> range_max;      // keep voxels with value <= range_max
-    std::optional<double> outlier_sigma;  // keep mean +- k*SD (population SD)
-    // PyRadiomics: resegmentRange with resegmentMode absolute/relative/sigma is mapped onto the
-    // fields above by the settings reader, except relative mode which needs the ROI:
-    std::optional<double> relative_min;   // fraction of ROI max (PyRadiomics 'relative')
+    std::optional<double> range_min;  // keep voxels with value >= range_min
+    std::optional<double> range_max;  // keep voxels with value <= range_max
+    // Outlier filter: keep mean + sigma_min*SD <= x <= mean + sigma_max*SD (population SD).
+    // IBSI "3 sigma" is sigma_min = -3, sigma_max = 3; PyRadiomics resegmentMode 'sigma' may be asymmetric.
+    std::optional<double> sigma_min;
+    std::optional<double> sigma_max;
+    // PyRadiomics resegmentMode 'relative': thresholds are fractions of the ROI maximum.
+    std::optional<double> relative_min;
     std::optional<double> relative_max;
-    bool resegment_shape = false;  // PyRadiomics resegmentShape: shape uses the re-segmented mask
+    bool resegment_shape = false;  // PyRadiomics resegmentShape: shape features use the re-segmented mask
+    bool any() const { return range_min || range_max || sigma_min || sigma_max || relative_min || relative_max; }
 };
 
 // PyRadiomics normalisation (imageoperations.normalizeImage): over the whole image,

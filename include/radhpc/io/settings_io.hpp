@@ -1,0 +1,33 @@
+// Reading job files (YAML, validated against schemas/job.schema.json) and PyRadiomics parameter files.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "radhpc/core/settings.hpp"
+
+namespace radhpc::io {
+
+struct OutputOptions {
+    bool pyradiomics_names = false;
+    bool diagnostics = false;
+};
+
+struct JobSettings {
+    Settings settings;
+    OutputOptions output;
+    std::string text;  // the job file as read (provenance)
+};
+
+// Validation errors of a YAML job text against the job schema; each message names the key path
+// (e.g. "preprocess.resample.spacing: expected 3 items, got 2"). Empty when valid.
+std::vector<std::string> validate_job_text(const std::string& yaml_text);
+
+// Reads, validates and converts a job file. Throws Error(settings) listing every problem.
+JobSettings read_job_file(const std::string& path);
+JobSettings parse_job_text(const std::string& yaml_text, const std::string& origin = "<job>");
+
+// Reads a PyRadiomics parameter file (imageType / featureClass / setting). Image types other than
+// Original and settings radhpc does not implement are errors naming the key, never ignored.
+JobSettings read_pyradiomics_params(const std::string& path);
+
+}  // namespace radhpc::io
