@@ -1,0 +1,78 @@
+// PyRadiomics 3.x first-order features (radiomics/firstorder.py), reproduced definition by definition.
+// Differences from IBSI 3.3 that are deliberate here: Kurtosis is m4/m2^2 (not excess), Energy,
+// TotalEnergy and RootMeanSquared add voxelArrayShift c to every intensity, Entropy and Uniformity use
+// the PyRadiomics-discretised grey levels with p(i) = n_i / N_p and log2(p + eps), eps = 2^-52.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "intensity_internal.hpp"
+#include "radhpc/core/error.hpp"
+#include "radhpc/features/intensity.hpp"
+
+namespace radhpc::features {
+
+FeatureValues pyradiomics_firstorder(std::span<const double> values, std::span<const std::int32_t> levels,
+                                     double voxel_volume, double voxel_array_shift) {
+    if (values.empty()) throw Error(ErrorKind::empty_roi, "firstorder: ROI is empty");
+    if (levels.size() != values.size())
+        throw Error(ErrorKind::invalid_input, "firstorder: intensities and grey levels differ in length");
+    using namespace detail;
+    const std::vector<double> sorted = sorted_copy(values);
+    const double n = double(values.size());
+
+    const CentralMoments m = central_moments(values);
+    // Energy = sum (X + c)^2; TotalEnergy = V_voxel * Energy; RMS = sqrt(Energy / N_p).
+    const double energy = block_sum(values.size(), [&](std::size_t i) {
+        const double shifted = values[i] + voxel_array_shift;
+        return shifted * shifted;
+    });
+
+    // p(i) = n_i / N_p over the grey levels present (numpy.unique counts).
+    const auto [lo_it, hi_it] = std::minmax_element(levels.begin(), levels.end());
+    const std::int64_t level_lo = *lo_it, level_hi = *hi_it;
+    std::vector<std::int64_t> count(std::size_t(level_hi - level_lo) + 1, 0);
+    for (std::int32_t g : levels) ++count[std::size_t(g - level_lo)];
+    const double eps = std::numeric_limits<double>::epsilon();  // numpy.spacing(1) = 2.220446049250313e-16
+    double entropy = 0, uniformity = 0;
+    for (std::int64_t c : count) {
+        if (!c) continue;
+        const double p = double(c) / n;
+        entropy -= p * std::log2(p + eps);  // -sum p log2(p + eps)
+        uniformity += p * p;                // sum p^2
+    }
+
+    const double p10 = percentile_sorted(sorted, 10), p90 = percentile_sorted(sorted, 90);
+    const double p25 = percentile_sorted(sorted, 25), p75 = percentile_sorted(sorted, 75);
+    const double minimum = sorted.front(), maximum = sorted.back();
+    // Flat region (m2 == 0): PyRadiomics returns 0 for Skewness and Kurtosis.
+    const double skewness = m.m2 == 0 ? 0.0 : m.m3 / std::pow(m.m2, 1.5);  // m3 / m2^1.5
+    const double kurtosis = m.m2 == 0 ? 0.0 : m.m4 / std::pow(m.m2, 2.0);  // m4 / m2^2
+    const double sd = std::sqrt(m.m2);                                       // numpy.std (ddof 0)
+
+    return {
+        {"firstorder_Energy", energy},
+        {"firstorder_TotalEnergy", energy * voxel_volume},
+        {"firstorder_Entropy", entropy},
+        {"firstorder_Minimum", minimum},
+        {"firstorder_10Percentile", p10},
+        {"firstorder_90Percentile", p90},
+        {"firstorder_Maximum", maximum},
+        {"firstorder_Mean", m.mean},
+        {"firstorder_Median", median_sorted(sorted)},
+        {"firstorder_InterquartileRange", p75 - p25},
+        {"firstorder_Range", maximum - minimum},
+        {"firstorder_MeanAbsoluteDeviation", mean_abs_deviation(values, m.mean)},  // mean|X - mean|
+        {"firstorder_RobustMeanAbsoluteDeviation", robust_mean_abs_deviation_sorted(sorted, p10, p90)},
+        {"firstorder_RootMeanSquared", std::sqrt(energy / n)},
+        {"firstorder_StandardDeviation", sd},
+        {"firstorder_Skewness", skewness},
+        {"firstorder_Kurtosis", kurtosis},
+        {"firstorder_Variance", sd * sd},  // numpy.std(X) ** 2
+        {"firstorder_Uniformity", uniformity},
+    };
+}
+
+}  // namespace radhpc::features

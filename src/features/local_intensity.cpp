@@ -1,0 +1,119 @@
+// IBSI 1 section 3.2: local intensity features (local and global intensity peak).
+//
+// Sphere mean at voxel c: mean of the intensities of all grid voxels whose centres lie within
+// r = (3 / (4 pi))^(1/3) cm (a 1 cm^3 sphere) of c, c included. Grid voxels outside the ROI count;
+// positions outside the grid do not exist and are not counted.
+//
+// Algorithm: the sphere is a stack of x-runs, one per (dy, dz) with half-length rx(dy, dz). Per-row
+// prefix sums P(x, y, z) = sum_{x' < x} I(x', y, z) turn each run into one subtraction, so a sphere
+// costs O(#runs) = O(pi r^2 / (s_y s_z)) (about 120 at 1 mm spacing) instead of O(#voxels) (about
+// 1000). Total O(grid + ROI * runs), parallel over ROI voxels; the per-voxel arithmetic is fixed, so
+// results do not depend on the thread count.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <numbers>
+#include <vector>
+
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/parallel_reduce.h>
+
+#include "radhpc/core/error.hpp"
+#include "radhpc/features/intensity.hpp"
+
+namespace radhpc::features {
+namespace {
+
+struct SphereRun {
+    std::int64_t dy, dz, half_length;  // x-run [x - half_length, x + half_length] in row (y+dy, z+dz)
+};
+
+// Runs of the sphere, membership decided by (dx sx)^2 + (dy sy)^2 + (dz sz)^2 <= r^2 (mm).
+std::vector<SphereRun> sphere_runs(const Vec3& spacing, double radius_mm) {
+    const double r2 = radius_mm * radius_mm;
+    auto inside = [&](std::int64_t dx, std::int64_t dy, std::int64_t dz) {
+        const double x = double(dx) * spacing[0], y = double(dy) * spacing[1], z = double(dz) * spacing[2];
+        return x * x + y * y + z * z <= r2;
+    };
+    const auto reach_y = std::int64_t(std::floor(radius_mm / spacing[1])) + 1;
+    const auto reach_z = std::int64_t(std::floor(radius_mm / spacing[2])) + 1;
+    std::vector<SphereRun> runs;
+    for (std::int64_t dz = -reach_z; dz <= reach_z; ++dz)
+        for (std::int64_t dy = -reach_y; dy <= reach_y; ++dy) {
+            if (!inside(0, dy, dz)) continue;
+            std::int64_t half = 0;
+            while (inside(half + 1, dy, dz)) ++half;
+            runs.push_back({dy, dz, half});
+        }
+    return runs;
+}
+
+}  // namespace
+
+FeatureValues local_intensity(const Image& image, const Mask& intensity_mask) {
+    if (image.geometry.size != intensity_mask.geometry.size)
+        throw Error(ErrorKind::geometry_mismatch, "local intensity: image and intensity mask grids differ");
+    const Vec3& spacing = image.geometry.spacing;
+    for (double s : spacing)
+        if (!(s > 0)) throw Error(ErrorKind::invalid_input, "local intensity: voxel spacing must be > 0");
+
+    const auto nx = std::int64_t(image.nx()), ny = std::int64_t(image.ny()), nz = std::int64_t(image.nz());
+    std::vector<std::size_t> roi;
+    for (std::size_t i = 0; i < intensity_mask.data.size(); ++i)
+        if (intensity_mask.data[i]) roi.push_back(i);
+    if (roi.empty()) throw Error(ErrorKind::empty_roi, "local intensity: ROI intensity mask is empty");
+
+    // r = (3 / (4 pi))^(1/3) cm, in mm.
+    const double radius_mm = 10.0 * std::cbrt(3.0 / (4.0 * std::numbers::pi));
+    const std::vector<SphereRun> runs = sphere_runs(spacing, radius_mm);
+
+    // Row prefix sums, row length nx + 1: prefix[row * (nx+1) + x] = sum of the first x voxels.
+    const auto row_stride = std::size_t(nx + 1);
+    std::vector<double> prefix(row_stride * std::size_t(ny * nz));
+    tbb::parallel_for(std::int64_t(0), ny * nz, [&](std::int64_t row) {
+        double* p = prefix.data() + std::size_t(row) * row_stride;
+        const double* v = image.data.data() + std::size_t(row) * std::size_t(nx);
+        p[0] = 0.0;
+        for (std::int64_t x = 0; x < nx; ++x) p[x + 1] = p[x] + v[x];
+    });
+
+    auto sphere_mean = [&](std::size_t index) {
+        const auto x = std::int64_t(index % std::size_t(nx));
+        const auto y = std::int64_t((index / std::size_t(nx)) % std::size_t(ny));
+        const auto z = std::int64_t(index / std::size_t(nx * ny));
+        double total = 0.0;
+        std::int64_t count = 0;
+        for (const SphereRun& run : runs) {
+            const std::int64_t yy = y + run.dy, zz = z + run.dz;
+            if (yy < 0 || yy >= ny || zz < 0 || zz >= nz) continue;
+            const std::int64_t x0 = std::max<std::int64_t>(x - run.half_length, 0);
+            const std::int64_t x1 = std::min<std::int64_t>(x + run.half_length + 1, nx);
+            const double* p = prefix.data() + std::size_t(yy + ny * zz) * row_stride;
+            total += p[x1] - p[x0];
+            count += x1 - x0;
+        }
+        return total / double(count);
+    };
+
+    // Local peak: highest sphere mean among the ROI voxels holding the maximum intensity.
+    double max_intensity = -std::numeric_limits<double>::infinity();
+    for (std::size_t i : roi) max_intensity = std::max(max_intensity, image.data[i]);
+    double local_peak = -std::numeric_limits<double>::infinity();
+    for (std::size_t i : roi)
+        if (image.data[i] == max_intensity) local_peak = std::max(local_peak, sphere_mean(i));
+
+    // Global peak: highest sphere mean over all ROI voxels (max is exact, so any reduction order works).
+    const double global_peak = tbb::parallel_reduce(
+        tbb::blocked_range<std::size_t>(0, roi.size(), 1024), -std::numeric_limits<double>::infinity(),
+        [&](const tbb::blocked_range<std::size_t>& r, double best) {
+            for (std::size_t k = r.begin(); k != r.end(); ++k) best = std::max(best, sphere_mean(roi[k]));
+            return best;
+        },
+        [](double a, double b) { return std::max(a, b); });
+
+    return {{"loc_peak_loc", local_peak}, {"loc_peak_glob", global_peak}};
+}
+
+}  // namespace radhpc::features
