@@ -1,1 +1,113 @@
-int main() { return 0; }
+// radhpc command line. The only translation unit that includes CLI11 (slow to compile).
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "radhpc/core/error.hpp"
+#include "radhpc/features/registry.hpp"
+#include "radhpc/io/settings_io.hpp"
+#include "radhpc/pipeline/extract.hpp"
+#include "radhpc/pipeline/synth.hpp"
+
+using namespace radhpc;
+
+namespace {
+
+std::string format17(double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
+}
+
+void write_features(std::ostream& out, const FeatureValues& values, features::Naming naming) {
+    out << "feature,value\n";
+    for (const auto& f : values) out << features::output_name(f.name, naming) << "," << format17(f.value) << "\n";
+}
+
+int cmd_extract(const std::string& image, const std::string& mask, std::optional<int> label, const std::string& settings_path,
+                const std::string& pyrad_params, const std::string& names, const std::string& out_path, bool timings,
+                bool diagnostics) {
+    io::JobSettings job = !pyrad_params.empty() ? io::read_pyradiomics_params(pyrad_params) : io::read_job_file(settings_path);
+    if (label) job.settings.label = *label;
+    const bool diag = diagnostics || job.output.diagnostics;
+    const auto r = pipeline::extract_files(image, mask, job.settings, diag);
+    features::Naming naming = job.output.pyradiomics_names ? features::Naming::pyradiomics : features::Naming::ibsi;
+    if (names == "ibsi") naming = features::Naming::ibsi;
+    if (names == "pyradiomics") naming = features::Naming::pyradiomics;
+    FeatureValues all = r.features;
+    if (diag) all.insert(all.begin(), r.diagnostics.begin(), r.diagnostics.end());
+    if (out_path.empty() || out_path == "-") {
+        write_features(std::cout, all, naming);
+    } else {
+        std::ofstream out(out_path);
+        if (!out) throw Error(ErrorKind::io, out_path + ": cannot write");
+        write_features(out, all, naming);
+    }
+    if (timings)
+        std::fprintf(stderr, "{\"read_s\": %.6f, \"preprocess_s\": %.6f, \"features_s\": %.6f, \"total_s\": %.6f}\n",
+                     r.timings.read_s, r.timings.preprocess_s, r.timings.features_s, r.timings.total_s);
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"radhpc: high-throughput CT radiomics (IBSI 1 and PyRadiomics-compatible features)"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", std::string(RADHPC_VERSION) + " (" + RADHPC_GIT_HASH + ")");
+
+    std::string image, mask, settings, pyrad, names, out;
+    std::optional<int> label;
+    bool timings = false, diagnostics = false;
+    auto* ex = app.add_subcommand("extract", "features of one lesion (image + mask) -> CSV feature,value");
+    ex->add_option("--image", image, "image file (NRRD, NIfTI)")->required();
+    ex->add_option("--mask", mask, "label mask file")->required();
+    ex->add_option("--label", label, "label value of the ROI (default: the settings' label, 1)");
+    auto* so = ex->add_option("--settings", settings, "radhpc job file (YAML)");
+    auto* po = ex->add_option("--pyradiomics-params", pyrad, "PyRadiomics parameter file (runs with PyRadiomics semantics)");
+    so->excludes(po);
+    ex->add_option("--names", names, "feature naming of the output")->check(CLI::IsMember({"ibsi", "pyradiomics"}));
+    ex->add_option("--out", out, "output CSV (default: stdout)");
+    ex->add_flag("--timings", timings, "print read/preprocess/feature times as JSON on stderr");
+    ex->add_flag("--diagnostics", diagnostics, "also write the IBSI diagnostic features");
+
+    int studies = 10;
+    std::uint64_t seed = 1;
+    std::string synth_out;
+    auto* sy = app.add_subcommand("synth", "write a synthetic CT archive (NIfTI images, label masks, manifest.csv)");
+    sy->add_option("--studies", studies, "number of studies")->check(CLI::PositiveNumber);
+    sy->add_option("--seed", seed, "random seed (the archive is a function of it)");
+    sy->add_option("--out", synth_out, "output folder")->required();
+
+    std::string job_path;
+    auto* vj = app.add_subcommand("validate-job", "check a job file against schemas/job.schema.json");
+    vj->add_option("job", job_path, "job file")->required();
+
+    CLI11_PARSE(app, argc, argv);
+    try {
+        if (*ex) {
+            if (settings.empty() && pyrad.empty()) throw Error(ErrorKind::settings, "extract needs --settings or --pyradiomics-params");
+            return cmd_extract(image, mask, label, settings, pyrad, names, out, timings, diagnostics);
+        }
+        if (*sy) {
+            pipeline::write_archive(synth_out, studies, seed);
+            std::cout << "wrote " << studies << " synthetic studies to " << synth_out << " (manifest.csv)\n";
+            return 0;
+        }
+        if (*vj) {
+            io::read_job_file(job_path);
+            std::cout << job_path << ": valid\n";
+            return 0;
+        }
+    } catch (const Error& e) {
+        std::cerr << "radhpc: error [" << to_string(e.kind()) << "]: " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "radhpc: internal error: " << e.what() << "\n";
+        return 3;
+    }
+    return 0;
+}

@@ -7,7 +7,9 @@
 #include <itkImageIOBase.h>
 #include <itkImageIOFactory.h>
 
+#include <cmath>
 #include <filesystem>
+#include <limits>
 
 #include "radhpc/core/error.hpp"
 
@@ -97,9 +99,27 @@ void write_as(const Volume<In>& v, const std::string& path) {
 
 }  // namespace
 
-Image read_image(const std::string& path) {
+template <class T>
+PixelType integer_pixel() {
+    return {true, double(std::numeric_limits<T>::lowest()), double(std::numeric_limits<T>::max())};
+}
+
+Image read_image(const std::string& path, PixelType* pixel_type) {
     auto io = probe(path);
     using C = itk::IOComponentEnum;
+    if (pixel_type) {
+        switch (io->GetComponentType()) {
+            case C::UCHAR: *pixel_type = integer_pixel<std::uint8_t>(); break;
+            case C::CHAR: *pixel_type = integer_pixel<std::int8_t>(); break;
+            case C::USHORT: *pixel_type = integer_pixel<std::uint16_t>(); break;
+            case C::SHORT: *pixel_type = integer_pixel<std::int16_t>(); break;
+            case C::UINT: *pixel_type = integer_pixel<std::uint32_t>(); break;
+            case C::INT: *pixel_type = integer_pixel<std::int32_t>(); break;
+            case C::ULONG: case C::ULONGLONG: *pixel_type = integer_pixel<std::uint64_t>(); break;
+            case C::LONG: case C::LONGLONG: *pixel_type = integer_pixel<std::int64_t>(); break;
+            default: *pixel_type = PixelType{}; break;
+        }
+    }
     switch (io->GetComponentType()) {
         case C::UCHAR: case C::CHAR: case C::USHORT: case C::SHORT: case C::UINT: case C::INT:
         case C::ULONG: case C::LONG: case C::ULONGLONG: case C::LONGLONG: case C::FLOAT: case C::DOUBLE:

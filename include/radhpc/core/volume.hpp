@@ -54,6 +54,12 @@ struct Volume {
     }
 };
 
+// The pixel type an image was stored with (PyRadiomics casts resampled values back to it).
+struct PixelType {
+    bool integer = false;
+    double min = 0, max = 0;  // representable range when integer
+};
+
 // Intensities are held as double: PyRadiomics and IBSI arithmetic is done in double precision.
 using Image = Volume<double>;
 // Binary ROI: 1 inside, 0 outside.

@@ -8,7 +8,8 @@ namespace radhpc::io {
 
 // Reads a scalar image of any integer or floating-point pixel type as double.
 // Vector, RGB and complex images are rejected (Error kind io / invalid_input) naming the file.
-Image read_image(const std::string& path);
+// `pixel_type`, if given, receives the stored pixel type.
+Image read_image(const std::string& path, PixelType* pixel_type = nullptr);
 
 // Reads a label image and returns the binary mask of voxels equal to `label`.
 // An error names the file when the label is absent.

@@ -30,10 +30,6 @@ Geometry sub_grid(const Geometry& full, const Index3& lo, const Index3& hi);
 //  pyradiomics: SimpleITK ResampleImageFilter semantics (ITK interpolators; positions outside the
 //        input's buffer get 0), then the cast to the input pixel type (`integer_pixels`: clamp to
 //        [pixel_min, pixel_max] and truncate toward zero, as ITK's CastPixelWithBoundsChecking).
-struct PixelType {
-    bool integer = false;
-    double min = 0, max = 0;
-};
 Image resample_image(const Image& image, const Geometry& target, Interpolation method, Profile profile,
                      const PixelType& pixel_type = {});
 // ibsi: interpolate the 0/1 mask with `method`, keep values >= threshold.

@@ -1,0 +1,37 @@
+// Synthetic CT-like studies for demos, tests and benchmarks, deterministic from a seed
+// (own generator and normal deviates, so the archive is identical on every platform).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "radhpc/core/volume.hpp"
+
+namespace radhpc::pipeline {
+
+struct SynthLesion {
+    int label;
+    std::size_t voxels;
+};
+
+struct SynthStudy {
+    std::string study_id, patient_id;
+    Volume<std::int16_t> image;  // HU
+    Mask labels;                 // 0 background, 1..n lesions
+    std::vector<SynthLesion> lesions;
+    int outcome;                 // synthetic binary outcome (responder), tied to lesion texture
+    std::string scanner;         // synthetic batch variable
+};
+
+// One study: a body with lungs, bone and soft tissue, anisotropic spacing, noise, 1-5 lesions of
+// varied shape, size and texture. `index` selects the study within the archive of `seed`.
+SynthStudy make_study(std::uint64_t seed, int index);
+
+// A single spherical-ish lesion of about `target_voxels` voxels at 1 mm (benchmarks).
+SynthStudy make_lesion_phantom(std::uint64_t seed, std::size_t target_voxels);
+
+// Writes <out>/images/<study>.nii.gz, <out>/masks/<study>_labels.nii.gz and <out>/manifest.csv
+// (study_id,patient_id,image,mask,labels,outcome,scanner; paths relative to the manifest).
+void write_archive(const std::string& out_dir, int studies, std::uint64_t seed);
+
+}  // namespace radhpc::pipeline

@@ -1,0 +1,193 @@
+#include "radhpc/pipeline/synth.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <numbers>
+
+#include "radhpc/core/error.hpp"
+#include "radhpc/io/image_io.hpp"
+
+namespace radhpc::pipeline {
+namespace {
+
+// splitmix64: tiny, fast, and the same sequence everywhere.
+struct Rng {
+    std::uint64_t state;
+    std::uint64_t next() {
+        std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        return z ^ (z >> 31);
+    }
+    double uniform() { return double(next() >> 11) * 0x1.0p-53; }
+    double uniform(double a, double b) { return a + (b - a) * uniform(); }
+    int integer(int a, int b) { return a + int(next() % std::uint64_t(b - a + 1)); }
+    // Box-Muller (one deviate per call keeps the sequence simple to reason about)
+    double normal() {
+        const double u1 = std::max(uniform(), 1e-300), u2 = uniform();
+        return std::sqrt(-2.0 * std::log(u1)) * std::cos(2 * std::numbers::pi * u2);
+    }
+};
+
+struct Blob {
+    Vec3 centre;     // mm
+    Vec3 radii;      // mm
+    double hu;       // mean HU
+    double texture;  // amplitude of the lesion's own spatial pattern, HU
+    double freq;     // spatial frequency of that pattern, 1/mm
+    bool necrotic;
+    std::vector<std::pair<Vec3, double>> lobes;  // extra spheres (centre offset mm, radius mm)
+};
+
+bool inside(const Blob& b, const Vec3& p) {
+    double r = 0;
+    for (int a = 0; a < 3; ++a) r += std::pow((p[a] - b.centre[a]) / b.radii[a], 2);
+    if (r <= 1) return true;
+    for (const auto& [off, rad] : b.lobes) {
+        double d = 0;
+        for (int a = 0; a < 3; ++a) d += std::pow(p[a] - b.centre[a] - off[a], 2);
+        if (d <= rad * rad) return true;
+    }
+    return false;
+}
+
+SynthStudy render(Rng& rng, const Geometry& g, std::vector<Blob> blobs, const std::string& id) {
+    SynthStudy st;
+    st.study_id = id;
+    st.image = Volume<std::int16_t>(g, -1000);
+    st.labels = Mask(g, 0);
+    const double noise_sd = rng.uniform(8, 25);
+    const double cx = (g.size[0] - 1) * g.spacing[0] / 2, cy = (g.size[1] - 1) * g.spacing[1] / 2;
+    const double body_a = cx * 0.9, body_b = cy * 0.7;
+    std::vector<std::size_t> counts(blobs.size(), 0);
+    for (std::size_t z = 0; z < g.size[2]; ++z)
+        for (std::size_t y = 0; y < g.size[1]; ++y)
+            for (std::size_t x = 0; x < g.size[0]; ++x) {
+                const Vec3 p{x * g.spacing[0], y * g.spacing[1], z * g.spacing[2]};
+                const double dx = (p[0] - cx) / body_a, dy = (p[1] - cy) / body_b;
+                const double rb = dx * dx + dy * dy;
+                double hu = -1000;
+                if (rb <= 1) {
+                    hu = 40 + 10 * std::sin(p[2] * 0.05);                    // soft tissue
+                    if (rb > 0.8) hu = -90;                                 // subcutaneous fat
+                    const double lx = std::abs(dx) - 0.42, ly = dy / 0.75;  // two lungs
+                    if (lx * lx / 0.09 + ly * ly < 1) hu = -850 + 40 * std::sin(p[0] * 0.3) * std::cos(p[1] * 0.2);
+                    const double sx = dx, sy = (dy + 0.75) / 0.12;           // spine-like bone
+                    if (sx * sx / 0.01 + sy * sy < 1) hu = 700;
+                }
+                int label = 0;
+                for (std::size_t b = 0; b < blobs.size(); ++b)
+                    if (inside(blobs[b], p)) {
+                        const Blob& bl = blobs[b];
+                        double v = bl.hu + bl.texture * std::sin(bl.freq * p[0]) * std::sin(bl.freq * p[1] + 1) *
+                                               std::cos(bl.freq * p[2]);
+                        if (bl.necrotic) {
+                            double r = 0;
+                            for (int a = 0; a < 3; ++a) r += std::pow((p[a] - bl.centre[a]) / bl.radii[a], 2);
+                            if (r < 0.3) v = 10;
+                        }
+                        hu = v;
+                        label = int(b) + 1;
+                        ++counts[b];
+                        break;
+                    }
+                hu += noise_sd * rng.normal();
+                const std::size_t i = st.image.index(x, y, z);
+                st.image.data[i] = std::int16_t(std::clamp(std::lround(hu), -1024l, 3071l));
+                st.labels.data[i] = std::uint8_t(label);
+            }
+    for (std::size_t b = 0; b < blobs.size(); ++b)
+        if (counts[b] > 0) st.lesions.push_back({int(b) + 1, counts[b]});
+    return st;
+}
+
+Blob random_blob(Rng& rng, const Vec3& centre, double radius) {
+    Blob b;
+    b.centre = centre;
+    b.radii = {radius * rng.uniform(0.7, 1.3), radius * rng.uniform(0.7, 1.3), radius * rng.uniform(0.6, 1.2)};
+    b.hu = rng.uniform(10, 70);
+    b.texture = rng.uniform(5, 60);
+    b.freq = rng.uniform(0.2, 1.2);
+    b.necrotic = rng.uniform() < 0.3 && radius > 12;
+    const int lobes = rng.integer(0, 3);
+    for (int l = 0; l < lobes; ++l)
+        b.lobes.push_back({{rng.uniform(-radius, radius), rng.uniform(-radius, radius), rng.uniform(-radius, radius) * 0.5},
+                           radius * rng.uniform(0.3, 0.6)});
+    return b;
+}
+
+}  // namespace
+
+SynthStudy make_study(std::uint64_t seed, int index) {
+    Rng rng{seed * 1000003ull + std::uint64_t(index) * 7919ull + 17};
+    Geometry g;
+    g.size = {std::size_t(rng.integer(96, 144)), std::size_t(rng.integer(96, 128)), std::size_t(rng.integer(24, 48))};
+    const double inplane = rng.uniform(0.6, 0.95);
+    g.spacing = {inplane, inplane, rng.uniform() < 0.5 ? 2.5 : 3.0};
+    g.origin = {-0.5 * g.size[0] * inplane, -0.5 * g.size[1] * inplane, rng.uniform(-400, -100)};
+    const int n_lesions = rng.integer(1, 5);
+    std::vector<Blob> blobs;
+    const Vec3 extent{g.size[0] * g.spacing[0], g.size[1] * g.spacing[1], g.size[2] * g.spacing[2]};
+    for (int l = 0; l < n_lesions; ++l) {
+        const double radius = rng.uniform(4, std::min(18.0, extent[2] / 4));
+        const Vec3 c{rng.uniform(0.25, 0.75) * extent[0], rng.uniform(0.3, 0.7) * extent[1],
+                     rng.uniform(0.3, 0.7) * extent[2]};
+        blobs.push_back(random_blob(rng, c, radius));
+    }
+    char id[32];
+    std::snprintf(id, sizeof id, "S%04d", index + 1);
+    SynthStudy st = render(rng, g, blobs, id);
+    char pid[32];
+    std::snprintf(pid, sizeof pid, "P%04d", index / 2 + 1);  // two studies per patient (baseline, follow-up)
+    st.patient_id = pid;
+    double mean_texture = 0;
+    for (const auto& b : blobs) mean_texture += b.texture / double(blobs.size());
+    st.outcome = mean_texture + 10 * rng.normal() > 32 ? 1 : 0;
+    st.scanner = rng.uniform() < 0.6 ? "sharp" : "smooth";
+    return st;
+}
+
+SynthStudy make_lesion_phantom(std::uint64_t seed, std::size_t target_voxels) {
+    Rng rng{seed};
+    const double radius = std::cbrt(3.0 * double(target_voxels) / (4.0 * std::numbers::pi));
+    const std::size_t n = std::size_t(2 * radius + 24);
+    Geometry g;
+    g.size = {n, n, n};
+    g.spacing = {1, 1, 1};
+    Blob b;
+    b.centre = {n / 2.0, n / 2.0, n / 2.0};
+    b.radii = {radius, radius, radius};
+    b.hu = 40;
+    b.texture = 40;
+    b.freq = 0.4;
+    b.necrotic = false;
+    SynthStudy st = render(rng, g, {b}, "phantom");
+    st.patient_id = "phantom";
+    st.outcome = 0;
+    st.scanner = "synthetic";
+    return st;
+}
+
+void write_archive(const std::string& out_dir, int studies, std::uint64_t seed) {
+    namespace fs = std::filesystem;
+    fs::create_directories(fs::path(out_dir) / "images");
+    fs::create_directories(fs::path(out_dir) / "masks");
+    std::ofstream manifest(fs::path(out_dir) / "manifest.csv");
+    if (!manifest) throw Error(ErrorKind::io, out_dir + "/manifest.csv: cannot write");
+    manifest << "study_id,patient_id,image,mask,labels,outcome,scanner\n";
+    for (int i = 0; i < studies; ++i) {
+        const SynthStudy st = make_study(seed, i);
+        const std::string img = "images/" + st.study_id + ".nii.gz";
+        const std::string msk = "masks/" + st.study_id + "_labels.nii.gz";
+        io::write_image(st.image, (fs::path(out_dir) / img).string());
+        io::write_labels(st.labels, (fs::path(out_dir) / msk).string());
+        std::string labels;
+        for (const auto& l : st.lesions) labels += (labels.empty() ? "" : ";") + std::to_string(l.label);
+        manifest << st.study_id << "," << st.patient_id << "," << img << "," << msk << "," << labels << "," << st.outcome << ","
+                 << st.scanner << "\n";
+    }
+}
+
+}  // namespace radhpc::pipeline
