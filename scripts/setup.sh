@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages radhpc needs (build, tests, R statistics oracle, SLURM).
+# Idempotent: installs only what is missing. Needs root (or sudo).
+set -euo pipefail
+PKGS=(
+  build-essential cmake ccache pkg-config git ca-certificates
+  libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
+  libinsighttoolkit5-dev libdcmtk-dev dcmtk
+  libeigen3-dev libtbb-dev catch2 libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev zlib1g-dev
+)
+if [ "${RADHPC_WITH_TEST_DEPS:-1}" = 1 ]; then
+  PKGS+=(r-base-core r-cran-glmnet r-cran-proc r-cran-survival r-cran-rms r-cran-psych r-bioc-sva
+         slurmctld slurmd slurm-client)
+fi
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  echo "radhpc setup: installing ${#missing[@]} Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "radhpc setup: dependencies present"
