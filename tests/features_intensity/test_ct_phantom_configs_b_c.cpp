@@ -1,7 +1,10 @@
-// IBSI 1 CT phantom, configuration C (ibsi_manual_reference_data_sets_and_configs.rst): 2 x 2 x 2 mm
-// trilinear interpolation of image and mask (partial volume 0.5), intensities rounded to integer HU,
-// re-segmentation range [-1000, 400] HU, IH discretisation FBS 25 HU, IVH FBS 2.5 HU (the "calibrated,
-// continuous" IVH case). Every stat_, ih_, ivh_, loc_ row with the IBSI match rule.
+// IBSI 1 CT phantom, configurations B and C (ibsi_manual_reference_data_sets_and_configs.rst), every
+// stat_, ih_, ivh_, loc_ row with the IBSI match rule:
+//  B: 2 x 2 mm in-plane bilinear interpolation of image and mask (slices kept), partial volume 0.5,
+//     rounding to integer HU, re-segmentation [-500, 400] HU, IH FBN 32 bins, IVH without discretisation.
+//  C: 2 x 2 x 2 mm trilinear interpolation, partial volume 0.5, rounding to integer HU, re-segmentation
+//     [-1000, 400] HU, IH FBS 25 HU, IVH FBS 2.5 HU (the "calibrated, continuous" IVH case).
+// The four families are 3D in every configuration.
 //
 // The interpolation is done here by a small test-side trilinear interpolator (IBSI 2.4: grids centred,
 // size ceil(n s_old / s_new), nearest-boundary padding) so that this test pins the feature functions
@@ -24,14 +27,16 @@ using namespace radhpc::test;
 
 namespace {
 
-// IBSI 2.4 interpolation grid: same centre, n_new = ceil(n_old s_old / s_new). Identity direction only.
-Geometry centred_grid(const Geometry& in, double spacing) {
+// IBSI 2.4 interpolation grid: same centre, n_new = ceil(n_old s_old / s_new); spacing <= 0 keeps an
+// axis as it is. Identity direction only.
+Geometry centred_grid(const Geometry& in, const Vec3& spacing) {
     Geometry g = in;
     for (int a = 0; a < 3; ++a) {
-        g.size[a] = std::size_t(std::ceil(double(in.size[a]) * in.spacing[a] / spacing - 1e-9));
-        g.spacing[a] = spacing;
+        if (spacing[a] <= 0) continue;
+        g.size[a] = std::size_t(std::ceil(double(in.size[a]) * in.spacing[a] / spacing[a] - 1e-9));
+        g.spacing[a] = spacing[a];
         const double centre = in.origin[a] + 0.5 * double(in.size[a] - 1) * in.spacing[a];
-        g.origin[a] = centre - 0.5 * double(g.size[a] - 1) * spacing;
+        g.origin[a] = centre - 0.5 * double(g.size[a] - 1) * spacing[a];
     }
     return g;
 }
@@ -72,25 +77,31 @@ Image trilinear(const Volume<T>& in, const Geometry& target) {
     return out;
 }
 
-}  // namespace
 
-TEST_CASE("IBSI CT phantom configuration C: stat_, ih_, ivh_, loc_ rows", "[features_intensity][ibsi][reference]") {
+struct Config {
+    std::string name;                    // "B", "C"
+    Vec3 spacing;                        // interpolation grid spacing (<= 0: axis kept)
+    ResegmentSettings reseg;             // range re-segmentation
+    DiscretisationSettings ih;           // texture / IH discretisation
+    IvhSettings ivh;                     // IVH discretisation
+};
+
+void check_config(const Config& config) {
+    INFO("configuration " << config.name);
     const auto base = shared_data("ibsi1/ct_phantom/");
     Image original = io::read_image(base + "nifti/image/phantom.nii.gz");
     for (double& v : original.data) v = std::round(v);  // IBSI: NIfTI CT -> nearest integer HU first
     const Mask original_mask = io::read_label_mask(base + "nifti/mask/mask.nii.gz", 1);
     REQUIRE(original.geometry.direction == Mat3{1, 0, 0, 0, 1, 0, 0, 0, 1});
 
-    const Geometry grid = centred_grid(original.geometry, 2.0);
+    const Geometry grid = centred_grid(original.geometry, config.spacing);
     Image image = trilinear(original, grid);
     for (double& v : image.data) v = std::round(v);  // intensity rounding: nearest integer
     const Image mask_fraction = trilinear(original_mask, grid);
     Mask morphological(grid);
     for (std::size_t i = 0; i < grid.voxel_count(); ++i) morphological.data[i] = mask_fraction.data[i] >= 0.5;
 
-    ResegmentSettings reseg;
-    reseg.range_min = -1000;
-    reseg.range_max = 400;
+    const ResegmentSettings& reseg = config.reseg;
     Mask intensity_mask = morphological;
     for (std::size_t i = 0; i < image.data.size(); ++i)
         if (intensity_mask.data[i] && (image.data[i] < *reseg.range_min || image.data[i] > *reseg.range_max))
@@ -99,19 +110,13 @@ TEST_CASE("IBSI CT phantom configuration C: stat_, ih_, ivh_, loc_ rows", "[feat
     for (std::size_t i = 0; i < image.data.size(); ++i)
         if (intensity_mask.data[i]) values.push_back(image.data[i]);
 
-    DiscretisationSettings fbs;
-    fbs.method = BinningMethod::fixed_bin_size;
-    fbs.bin_width = 25;
     int n_levels = 0;
-    const auto levels = preprocess::discretise_values(values, fbs, Profile::ibsi, reseg, &n_levels, nullptr, nullptr);
-
-    IvhSettings ivh;
-    ivh.method = BinningMethod::fixed_bin_size;
-    ivh.bin_width = 2.5;
+    const auto levels =
+        preprocess::discretise_values(values, config.ih, Profile::ibsi, reseg, &n_levels, nullptr, nullptr);
 
     std::map<std::string, double> computed;
     for (const auto& fv : {features::intensity_statistics(values), features::intensity_histogram(levels, n_levels),
-                           features::intensity_volume_histogram(values, ivh, reseg),
+                           features::intensity_volume_histogram(values, config.ivh, reseg),
                            features::local_intensity(image, intensity_mask)})
         for (const auto& f : fv) computed[f.name] = f.value;
 
@@ -127,7 +132,7 @@ TEST_CASE("IBSI CT phantom configuration C: stat_, ih_, ivh_, loc_ rows", "[feat
         {"ivh_auc", "IBSI gives no reference value (area under the IVH curve is not standardised)"},
     };
     int matched = 0, with_reference = 0;
-    for (const auto& row : read_ibsi_table(base + "reference_values/ibsi1_submission_table_config_C.csv")) {
+    for (const auto& row : read_ibsi_table(base + "reference_values/ibsi1_submission_table_config_" + config.name + ".csv")) {
         const auto& t = row.tag;
         if (diagnostics.count(t)) {
             INFO("diagnostic " << t << " value " << diagnostics.at(t) << " reference " << *row.reference);
@@ -150,5 +155,28 @@ TEST_CASE("IBSI CT phantom configuration C: stat_, ih_, ivh_, loc_ rows", "[feat
         matched += ok;
     }
     CHECK(with_reference == 49);
-    WARN("CT phantom config C: " << matched << " of " << with_reference << " stat_/ih_/ivh_/loc_ rows matched");
+    WARN("CT phantom config " << config.name << ": " << matched << " of " << with_reference << " stat_/ih_/ivh_/loc_ rows matched");
+}
+
+}  // namespace
+
+TEST_CASE("IBSI CT phantom configuration B: stat_, ih_, ivh_, loc_ rows", "[features_intensity][ibsi][reference]") {
+    Config b{"B", {2.0, 2.0, 0.0}, {}, {}, {}};
+    b.reseg.range_min = -500;
+    b.reseg.range_max = 400;
+    b.ih.method = BinningMethod::fixed_bin_number;
+    b.ih.bin_count = 32;
+    b.ivh.method = BinningMethod::none;
+    check_config(b);
+}
+
+TEST_CASE("IBSI CT phantom configuration C: stat_, ih_, ivh_, loc_ rows", "[features_intensity][ibsi][reference]") {
+    Config c{"C", {2.0, 2.0, 2.0}, {}, {}, {}};
+    c.reseg.range_min = -1000;
+    c.reseg.range_max = 400;
+    c.ih.method = BinningMethod::fixed_bin_size;
+    c.ih.bin_width = 25;
+    c.ivh.method = BinningMethod::fixed_bin_size;
+    c.ivh.bin_width = 2.5;
+    check_config(c);
 }
