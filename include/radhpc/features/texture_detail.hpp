@@ -1,0 +1,58 @@
+// Internal interface between the texture dispatcher and the feature formulas (texture_*_features.cpp).
+#pragma once
+#include <array>
+#include <vector>
+
+#include "radhpc/features/texture.hpp"
+
+namespace radhpc::features::detail {
+
+// A matrix of (possibly weighted) counts in double precision, row-major.
+struct DenseMatrix {
+    int rows = 0, cols = 0;
+    std::vector<double> v;
+    double at(int r, int c) const { return v[std::size_t(r) * std::size_t(cols) + std::size_t(c)]; }
+    double total() const;
+};
+DenseMatrix to_dense(const CountMatrix& m);
+// m + m^T (symmetric co-occurrence matrix).
+DenseMatrix symmetrised(const CountMatrix& m);
+
+// numpy.spacing(1): PyRadiomics' epsilon in logarithms and denominators.
+inline constexpr double pyradiomics_eps = 2.220446049250313e-16;
+
+// ---- co-occurrence (texture_cm_features.cpp) ----
+inline constexpr int ibsi_cm_count = 25;
+extern const std::array<const char*, ibsi_cm_count> ibsi_cm_names;  // table order, without aggregation suffix
+// levels: grey level of each row; n_levels: IBSI N_g (discretised range) for the normalised features.
+std::array<double, ibsi_cm_count> ibsi_cm_features(const DenseMatrix& counts, const std::vector<int>& levels,
+                                                   int n_levels);
+
+inline constexpr int pyradiomics_glcm_count = 24;
+extern const std::array<const char*, pyradiomics_glcm_count> pyradiomics_glcm_names;
+// One angle's matrix; max_level: PyRadiomics Ng (largest grey level in the ROI). MCC is returned
+// separately by pyradiomics_glcm_mcc (it needs all angles to decide the flat-region case).
+std::array<double, pyradiomics_glcm_count> pyradiomics_glcm_features(const DenseMatrix& counts,
+                                                                     const std::vector<int>& levels, int max_level);
+
+// ---- run / zone / dependence matrices (texture_zone_features.cpp) ----
+// The 17 statistics shared by rlm, szm, dzm and ngl (and glrlm, glszm, gldm): rows are grey levels,
+// column c stands for j = c + 1 (run length, zone size, distance, dependence count).
+enum ZoneStat {
+    zs_small_emphasis, zs_large_emphasis, zs_low_grey_emphasis, zs_high_grey_emphasis, zs_small_low_emphasis,
+    zs_small_high_emphasis, zs_large_low_emphasis, zs_large_high_emphasis, zs_grey_nonuniformity, zs_grey_nonuniformity_norm,
+    zs_j_nonuniformity, zs_j_nonuniformity_norm, zs_percentage, zs_grey_variance, zs_j_variance, zs_entropy, zs_energy,
+    zone_stat_count
+};
+// zs_percentage = N / denominator; denominator <= 0 uses sum_j j * P (voxels covered by the matrix).
+// pyradiomics_entropy: -sum p log2(p + eps) over all cells instead of IBSI's -sum p log2 p over p > 0.
+std::array<double, zone_stat_count> zone_statistics(const DenseMatrix& counts, const std::vector<int>& levels,
+                                                    double percentage_denominator, bool pyradiomics_entropy);
+
+// ---- NGTDM (texture_ngt_features.cpp) ----
+enum NgtStat { ngt_coarseness, ngt_contrast, ngt_busyness, ngt_complexity, ngt_strength, ngt_stat_count };
+// n: voxels per level counted by the profile's rule; s: summed differences.
+std::array<double, ngt_stat_count> ngtdm_statistics(const std::vector<double>& n, const std::vector<double>& s,
+                                                    const std::vector<int>& levels);
+
+}  // namespace radhpc::features::detail

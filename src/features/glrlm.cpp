@@ -1,0 +1,55 @@
+// GLRLM builder (IBSI 3.7 / PyRadiomics cmatrices calculate_glrlm): integer run-length counts.
+#include <algorithm>
+
+#include "radhpc/features/texture.hpp"
+
+namespace radhpc::features {
+
+// A run starts at an ROI voxel whose predecessor (v - direction) is not of the same level (or outside the
+// ROI); it extends while the next voxel has the same level. Every voxel is visited once per direction.
+CountMatrix glrlm_matrix(const TextureRoi& roi, const Offset3& direction, int slice) {
+    const int n = roi.n_present();
+    const std::int64_t step = roi.stride(direction);
+    const std::size_t begin = slice < 0 ? 0 : roi.slice_begin[std::size_t(slice)];
+    const std::size_t end = slice < 0 ? roi.voxels.size() : roi.slice_begin[std::size_t(slice) + 1];
+    const std::int32_t* idx = roi.index.data();
+    const int max_len = int(std::max({roi.nx, roi.ny, roi.nz}));
+    CountMatrix m(n, max_len);
+    int longest = 0;
+    for (std::size_t k = begin; k < end; ++k) {
+        const std::int64_t v = roi.voxels[k];
+        const std::int32_t g = idx[v];
+        if (idx[v - step] == g) continue;  // not a run start
+        int len = 1;
+        for (std::int64_t w = v + step; idx[w] == g; w += step) ++len;
+        ++m.at(g, len - 1);
+        longest = std::max(longest, len);
+    }
+    // Keep only columns up to the longest run.
+    CountMatrix trimmed(n, std::max(longest, 1));
+    for (int r = 0; r < n; ++r)
+        for (int c = 0; c < trimmed.cols; ++c) trimmed.at(r, c) = m.at(r, c);
+    return trimmed;
+}
+
+bool glrlm_angle_has_multiple_elements(const TextureRoi& roi, const Offset3& direction) {
+    const std::int64_t step = roi.stride(direction);
+    const std::int32_t* idx = roi.index.data();
+    // Fast path: any two adjacent ROI voxels along the direction.
+    for (std::int64_t v : roi.voxels)
+        if (idx[v + step] >= 0) return true;
+    // Otherwise look further along each line (ROI voxels separated by gaps), within the box.
+    for (std::int64_t v : roi.voxels) {
+        std::int64_t x = v % roi.nx, y = (v / roi.nx) % roi.ny, z = v / (roi.nx * roi.ny);
+        for (;;) {
+            x += direction[0];
+            y += direction[1];
+            z += direction[2];
+            if (x < 0 || y < 0 || z < 0 || x >= roi.nx || y >= roi.ny || z >= roi.nz) break;
+            if (roi.index[std::size_t(roi.box_index(x, y, z))] >= 0) return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace radhpc::features

@@ -1,0 +1,121 @@
+// Helpers for the texture tests: CSV reading (IBSI tables, PyRadiomics baselines), the IBSI match rule,
+// and a minimal NumPy .npy (format 1.0/2.0, little-endian float64/int64) reader.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace texture_test {
+
+inline std::string shared(const std::string& rel) { return std::string(RADHPC_SHARED_DATA) + "/" + rel; }
+
+// RFC-4180-ish line split (quoted fields may contain commas and doubled quotes).
+inline std::vector<std::string> split_csv_line(const std::string& line) {
+    std::vector<std::string> out;
+    std::string cur;
+    bool quoted = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') { cur += '"'; ++i; }
+            else if (c == '"') quoted = false;
+            else cur += c;
+        } else if (c == '"') quoted = true;
+        else if (c == ',') { out.push_back(cur); cur.clear(); }
+        else if (c != '\r') cur += c;
+    }
+    out.push_back(cur);
+    return out;
+}
+
+inline std::vector<std::vector<std::string>> read_csv(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot open " + path);
+    std::vector<std::vector<std::string>> rows;
+    std::string line;
+    bool first = true;
+    while (std::getline(in, line)) {
+        if (first && line.size() >= 3 && (unsigned char)line[0] == 0xEF) line = line.substr(3);  // UTF-8 BOM
+        first = false;
+        if (line.empty()) continue;
+        rows.push_back(split_csv_line(line));
+    }
+    return rows;
+}
+
+// IBSI match rule (shared/data/README.md): round to 3 significant digits, then |value - ref| <= tol.
+inline double round_3_significant(double v) {
+    if (v == 0 || !std::isfinite(v)) return v;
+    const double mag = std::floor(std::log10(std::fabs(v)));
+    const double factor = std::pow(10.0, 2 - mag);
+    return std::round(v * factor) / factor;
+}
+inline bool ibsi_match(double value, double ref, double tol) {
+    return std::isfinite(value) && std::fabs(round_3_significant(value) - ref) <= tol + 1e-12 * std::fabs(ref);
+}
+
+struct Npy {
+    std::vector<std::size_t> shape;
+    std::vector<double> data;  // C order
+};
+
+// NumPy .npy reader: magic "\x93NUMPY", version, header dict with 'descr', 'fortran_order', 'shape'.
+inline Npy read_npy(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot open " + path);
+    char magic[6];
+    in.read(magic, 6);
+    if (std::memcmp(magic, "\x93NUMPY", 6) != 0) throw std::runtime_error("not an npy file: " + path);
+    unsigned char ver[2];
+    in.read(reinterpret_cast<char*>(ver), 2);
+    std::uint32_t hlen = 0;
+    if (ver[0] == 1) {
+        unsigned char b[2];
+        in.read(reinterpret_cast<char*>(b), 2);
+        hlen = b[0] | (b[1] << 8);
+    } else {
+        unsigned char b[4];
+        in.read(reinterpret_cast<char*>(b), 4);
+        hlen = b[0] | (b[1] << 8) | (b[2] << 16) | (std::uint32_t(b[3]) << 24);
+    }
+    std::string header(hlen, ' ');
+    in.read(header.data(), hlen);
+    auto field = [&](const std::string& key) {
+        const auto k = header.find("'" + key + "'");
+        if (k == std::string::npos) throw std::runtime_error("npy header lacks " + key);
+        return header.substr(header.find(':', k) + 1);
+    };
+    const std::string descr = field("descr");
+    const bool fortran = field("fortran_order").find("True") < field("fortran_order").find(',');
+    if (fortran) throw std::runtime_error("fortran-order npy not supported");
+    std::string shp = field("shape");
+    shp = shp.substr(shp.find('(') + 1, shp.find(')') - shp.find('(') - 1);
+    Npy npy;
+    std::stringstream ss(shp);
+    std::string tok;
+    while (std::getline(ss, tok, ','))
+        if (tok.find_first_of("0123456789") != std::string::npos) npy.shape.push_back(std::stoul(tok));
+    std::size_t n = 1;
+    for (auto s : npy.shape) n *= s;
+    npy.data.resize(n);
+    const std::string d = descr.substr(descr.find('\'') + 1, 3);
+    if (d == "<f8") {
+        in.read(reinterpret_cast<char*>(npy.data.data()), std::streamsize(n * 8));
+    } else if (d == "<i8") {
+        std::vector<std::int64_t> tmp(n);
+        in.read(reinterpret_cast<char*>(tmp.data()), std::streamsize(n * 8));
+        for (std::size_t i = 0; i < n; ++i) npy.data[i] = double(tmp[i]);
+    } else {
+        throw std::runtime_error("unsupported npy dtype " + d);
+    }
+    if (!in) throw std::runtime_error("truncated npy " + path);
+    return npy;
+}
+
+}  // namespace texture_test
