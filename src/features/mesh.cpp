@@ -182,8 +182,11 @@ PaddedMask pad_roi(const Mask& mask) {
     return out;
 }
 
-SurfaceMeasures marching_cubes_measures(const PaddedMask& m) {
+SurfaceMeasures marching_cubes_measures(const PaddedMask& m, bool centred) {
     const std::int64_t nx = m.size[0], ny = m.size[1], nz = m.size[2];
+    // Tetrahedron apex in index units, (z, y, x).
+    const double origin[3] = {centred ? 0.5 * double(nz - 1) : 0.0, centred ? 0.5 * double(ny - 1) : 0.0,
+                              centred ? 0.5 * double(nx - 1) : 0.0};
     // Spacing in PyRadiomics' (z, y, x) component order.
     const double sp[3] = {m.spacing[2], m.spacing[1], m.spacing[0]};
     const std::int64_t slabs = nz - 1;
@@ -205,7 +208,7 @@ SurfaceMeasures marching_cubes_measures(const PaddedMask& m) {
                         sign = -1.0;
                     }
                     if (cube == 0) continue;
-                    const double base[3] = {double(iz), double(iy), double(ix)};
+                    const double base[3] = {double(iz) - origin[0], double(iy) - origin[1], double(ix) - origin[2]};
                     for (int t = 0; kTriangles[cube][3 * t] >= 0; ++t) {
                         double a[3], b[3], c[3];
                         for (int d = 0; d < 3; ++d) {

@@ -39,7 +39,14 @@ struct SurfaceMeasures {
 // Marching cubes over the padded mask with PyRadiomics' lookup table; face areas and signed
 // tetrahedron volumes summed exactly as cshape.c does (in (z, y, x) component order).
 // Parallel over z-slabs, partial sums added in slab order (thread-count independent).
-SurfaceMeasures marching_cubes_measures(const PaddedMask& mask);
+//
+// The table's complement symmetry (index >= 128 uses the triangles of its complement) is the
+// classic marching-cubes ambiguity: on a face whose ROI corners lie on one diagonal, the two
+// adjacent cubes may triangulate inconsistently and leave a small hole. The signed volume then
+// depends on the origin of the tetrahedra. PyRadiomics takes the origin at the padded grid corner
+// (centred = false, needed to reproduce it); IBSI morphology uses centred = true (origin at the
+// centre of the grid), which shrinks that artefact's lever arm. Closed meshes give the same value.
+SurfaceMeasures marching_cubes_measures(const PaddedMask& mask, bool centred = false);
 
 // A mesh vertex in doubled index units of the padded grid: position (index units) = point / 2.
 using LatticePoint = std::array<std::int32_t, 3>;  // x, y, z
