@@ -198,13 +198,16 @@ LesionResult extract(const LesionInput& input, const Settings& s, bool diagnosti
             image_diagnostics(work, "interp", result.diagnostics);
             roi_diagnostics(work, morph, morph, "interp", result.diagnostics);
         }
-    } else {
-        work = crop(image, *box0, std::max({loc_pad[0], loc_pad[1], loc_pad[2]}), true);
-        morph = crop(mask, *box0, std::max({loc_pad[0], loc_pad[1], loc_pad[2]}), true);
-        if (diagnostics) {
+    } else if (diagnostics) {
+        work = image;  // diagnostics describe the whole grid
+        morph = mask;
+        {
             image_diagnostics(image, "interp", result.diagnostics);
             roi_diagnostics(image, mask, mask, "interp", result.diagnostics);
         }
+    } else {
+        work = crop(image, *box0, std::max({loc_pad[0], loc_pad[1], loc_pad[2]}), true);
+        morph = crop(mask, *box0, std::max({loc_pad[0], loc_pad[1], loc_pad[2]}), true);
     }
 
     // ---- re-segmentation --------------------------------------------------------------------

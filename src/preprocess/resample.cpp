@@ -258,7 +258,10 @@ Mask resample_mask(const Mask& mask, const Geometry& target, Interpolation metho
         return out;
     }
     Image r = resample_image(m, target, method, profile);
-    for (std::size_t i = 0; i < r.data.size(); ++i) out.data[i] = r.data[i] >= threshold;
+    // Grid positions that fall exactly on a half-voxel boundary interpolate to exactly 0.5 in exact
+    // arithmetic but to 0.4999... in floating point (IBSI 1 notes this pitfall); the slack keeps them.
+    const double cut = threshold - 1e-9;
+    for (std::size_t i = 0; i < r.data.size(); ++i) out.data[i] = r.data[i] >= cut;
     return out;
 }
 

@@ -63,10 +63,12 @@ inline double round_sig3(double v) {
     const double scale = std::pow(10.0, 2 - e);
     return std::round(v * scale) / scale;
 }
+// References with more than 3 significant digits (image sizes, voxel counts: 125256 with tolerance
+// 0) are compared unrounded; rounding only ever helps a value that is right to 3 digits.
 inline bool ibsi_match(double value, double reference, double tolerance) {
-    const double r = round_sig3(value);
     // the 1e-9 relative slack only absorbs the binary representation of the decimal reference
-    return std::abs(r - reference) <= tolerance + 1e-9 * std::max(1.0, std::abs(reference));
+    const double slack = tolerance + 1e-9 * std::max(1.0, std::abs(reference));
+    return std::abs(round_sig3(value) - reference) <= slack || std::abs(value - reference) <= slack;
 }
 
 // A PyRadiomics baseline CSV: feature name -> value per column.
