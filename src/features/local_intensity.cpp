@@ -7,8 +7,8 @@
 // Algorithm: the sphere is a stack of x-runs, one per (dy, dz) with half-length rx(dy, dz). Per-row
 // prefix sums P(x, y, z) = sum_{x' < x} I(x', y, z) turn each run into one subtraction, so a sphere
 // costs O(#runs) = O(pi r^2 / (s_y s_z)) (about 120 at 1 mm spacing) instead of O(#voxels) (about
-// 1000). Total O(grid + ROI * runs), parallel over ROI voxels; the per-voxel arithmetic is fixed, so
-// results do not depend on the thread count.
+// 1000). Total O(grid + ROI * runs), parallel over image rows, vectorisable along x; the per-voxel
+// arithmetic is fixed, so results do not depend on the thread count.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -104,11 +104,55 @@ FeatureValues local_intensity(const Image& image, const Mask& intensity_mask) {
     for (std::size_t i : roi)
         if (image.data[i] == max_intensity) local_peak = std::max(local_peak, sphere_mean(i));
 
-    // Global peak: highest sphere mean over all ROI voxels (max is exact, so any reduction order works).
+    // Global peak: highest sphere mean over all ROI voxels. Rows (y, z) are independent; within a row
+    // the sphere sums of all voxels of the ROI's x-span are accumulated run by run, so the inner loop
+    // runs over contiguous x (vectorisable) while every voxel still adds its runs in the same order as
+    // sphere_mean() (identical values). The maximum is exact, so the row order of the reduction is free.
     const double global_peak = tbb::parallel_reduce(
-        tbb::blocked_range<std::size_t>(0, roi.size(), 1024), -std::numeric_limits<double>::infinity(),
-        [&](const tbb::blocked_range<std::size_t>& r, double best) {
-            for (std::size_t k = r.begin(); k != r.end(); ++k) best = std::max(best, sphere_mean(roi[k]));
+        tbb::blocked_range<std::int64_t>(0, ny * nz, 16), -std::numeric_limits<double>::infinity(),
+        [&](const tbb::blocked_range<std::int64_t>& rows, double best) {
+            std::vector<double> total(std::size_t(nx));
+            std::vector<std::int64_t> count(std::size_t(nx));
+            for (std::int64_t row = rows.begin(); row != rows.end(); ++row) {
+                const std::uint8_t* in_roi = intensity_mask.data.data() + std::size_t(row) * std::size_t(nx);
+                std::int64_t first = 0, last = nx - 1;
+                while (first < nx && !in_roi[first]) ++first;
+                if (first == nx) continue;
+                while (!in_roi[last]) --last;
+                const std::int64_t y = row % ny, z = row / ny;
+                std::fill(total.begin() + first, total.begin() + last + 1, 0.0);
+                std::fill(count.begin() + first, count.begin() + last + 1, 0);
+                for (const SphereRun& run : runs) {
+                    const std::int64_t yy = y + run.dy, zz = z + run.dz;
+                    if (yy < 0 || yy >= ny || zz < 0 || zz >= nz) continue;
+                    const double* p = prefix.data() + std::size_t(yy + ny * zz) * row_stride;
+                    const std::int64_t h = run.half_length;
+                    // Interior x (run fully inside the row) without clamping, borders with clamping.
+                    const std::int64_t inner_lo = std::max(first, h), inner_hi = std::min(last, nx - 1 - h);
+                    auto clamped = [&](std::int64_t x) {
+                        const std::int64_t x0 = std::max<std::int64_t>(x - h, 0);
+                        const std::int64_t x1 = std::min<std::int64_t>(x + h + 1, nx);
+                        total[x] += p[x1] - p[x0];
+                        count[x] += x1 - x0;
+                    };
+                    if (inner_lo > inner_hi) {
+                        for (std::int64_t x = first; x <= last; ++x) clamped(x);
+                        continue;
+                    }
+                    for (std::int64_t x = first; x < inner_lo; ++x) clamped(x);
+                    double* t = total.data();
+                    std::int64_t* c = count.data();
+                    const double* plus = p + h + 1;
+                    const double* minus = p - h;
+                    for (std::int64_t x = inner_lo; x <= inner_hi; ++x) {
+                        t[x] += plus[x] - minus[x];
+                        c[x] += 2 * h + 1;
+                    }
+                    for (std::int64_t x = inner_hi + 1; x <= last; ++x) clamped(x);
+                }
+                for (std::int64_t x = first; x <= last; ++x)
+                    if (in_roi[x]) best = std::max(best, total[x] / double(count[x]));
+            }
             return best;
         },
         [](double a, double b) { return std::max(a, b); });

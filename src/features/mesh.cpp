@@ -283,15 +283,46 @@ std::vector<LatticePoint> hull_candidates(const std::vector<LatticePoint>& point
             hi_of[a][k] = std::max(hi_of[a][k], p[a]);
         }
     }
-    std::vector<LatticePoint> out;
+    std::vector<LatticePoint> lines_kept;
     for (const auto& p : points) {
         bool extreme = true;
         for (int a = 0; a < 3 && extreme; ++a) {
             const auto k = key(p, a);
             extreme = p[a] == lo_of[a][k] || p[a] == hi_of[a][k];
         }
-        if (extreme) out.push_back(p);
+        if (extreme) lines_kept.push_back(p);
     }
+    // Second filter: a 3D hull vertex has a strictly supporting plane that can be tilted off any
+    // axis plane, so it is also a vertex of the 2D hull of the points in its x-, y- and z-plane.
+    std::sort(lines_kept.begin(), lines_kept.end());
+    lines_kept.erase(std::unique(lines_kept.begin(), lines_kept.end()), lines_kept.end());
+    std::vector<std::uint8_t> votes(lines_kept.size(), 0);
+    for (int a = 0; a < 3; ++a) {
+        const int b = (a + 1) % 3, c = (a + 2) % 3;
+        std::vector<std::size_t> order(lines_kept.size());
+        std::iota(order.begin(), order.end(), std::size_t(0));
+        std::stable_sort(order.begin(), order.end(),
+                         [&](std::size_t i, std::size_t j) { return lines_kept[i][a] < lines_kept[j][a]; });
+        for (std::size_t begin = 0; begin < order.size();) {
+            std::size_t end = begin;
+            while (end < order.size() && lines_kept[order[end]][a] == lines_kept[order[begin]][a]) ++end;
+            std::vector<LatticePoint2> plane;
+            plane.reserve(end - begin);
+            for (std::size_t i = begin; i < end; ++i)
+                plane.push_back({lines_kept[order[i]][b], lines_kept[order[i]][c]});
+            const auto h = convex_hull_2d(plane);
+            std::vector<LatticePoint2> hs(h.begin(), h.end());
+            std::sort(hs.begin(), hs.end());
+            for (std::size_t i = begin; i < end; ++i) {
+                const LatticePoint2 q{lines_kept[order[i]][b], lines_kept[order[i]][c]};
+                if (std::binary_search(hs.begin(), hs.end(), q)) ++votes[order[i]];
+            }
+            begin = end;
+        }
+    }
+    std::vector<LatticePoint> out;
+    for (std::size_t i = 0; i < lines_kept.size(); ++i)
+        if (votes[i] == 3) out.push_back(lines_kept[i]);
     return out;
 }
 

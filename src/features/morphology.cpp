@@ -415,7 +415,7 @@ SpatialAutocorrelation moran_geary_of(const RoiSamples& roi, const Vec3& sp, std
     double n_eff = double(n), zz_eff = zz;
     if (method == AutocorrelationMethod::pairwise) {
         s = pair_sums_exact(roi.index, z, sp);
-    } else if (grid <= kMaxFftPoints) {
+    } else if (method == AutocorrelationMethod::fft && grid <= kMaxFftPoints) {
         s = pair_sums_fft(roi.index, z, sp);
     } else {
         // Last resort for bounding boxes too large for the FFT grid: the exact statistic of a fixed-seed

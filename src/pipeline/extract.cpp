@@ -93,26 +93,6 @@ void target_range(const Geometry& in, const BoundingBox& box, const Geometry& ta
     }
 }
 
-// The input voxels needed to interpolate `target` (its corners mapped back, grown by 2 voxels).
-BoundingBox source_box(const Geometry& in, const Geometry& target) {
-    BoundingBox b;
-    Vec3 smin{INFINITY, INFINITY, INFINITY}, smax{-INFINITY, -INFINITY, -INFINITY};
-    for (int c = 0; c < 8; ++c) {
-        Vec3 ti;
-        for (int a = 0; a < 3; ++a) ti[a] = (c >> a) & 1 ? double(target.size[a] - 1) : 0.0;
-        const Vec3 s = in.point_to_index(target.index_to_point(ti));
-        for (int a = 0; a < 3; ++a) {
-            smin[a] = std::min(smin[a], s[a]);
-            smax[a] = std::max(smax[a], s[a]);
-        }
-    }
-    for (int a = 0; a < 3; ++a) {
-        b.lo[a] = std::int64_t(std::floor(smin[a])) - 2;
-        b.hi[a] = std::int64_t(std::ceil(smax[a])) + 2;
-    }
-    return b;
-}
-
 Index3 sphere_margin(const Vec3& spacing) {
     // IBSI local intensity: a 1 cm^3 sphere, radius 6.2 mm, around every ROI voxel.
     Index3 m;
@@ -171,28 +151,24 @@ LesionResult extract(const LesionInput& input, const Settings& s, bool diagnosti
     Mask morph;
     const Index3 loc_pad = pyrad ? Index3{0, 0, 0} : sphere_margin(s.resample.enabled ? s.resample.spacing : image.geometry.spacing);
     if (s.resample.enabled) {
-        Geometry target;
         if (pyrad) {
-            target = preprocess::pyradiomics_resampled_geometry(image.geometry, s.resample.spacing, box0->lo, box0->hi,
-                                                                s.resample.pad_distance);
+            // SimpleITK semantics: positions come from physical points on the whole input image
+            // (ITK iterates over the output, so only B-spline pays for the whole image: its prefilter).
+            const Geometry target = preprocess::pyradiomics_resampled_geometry(image.geometry, s.resample.spacing, box0->lo,
+                                                                               box0->hi, s.resample.pad_distance);
+            work = preprocess::resample_image(image, target, s.resample.image_interpolation, s.profile, pixel);
+            morph = preprocess::resample_mask(mask, target, Interpolation::nearest, 0.5, s.profile);
         } else {
+            // IBSI: the full grid is defined by the whole image; interpolate only the part around
+            // the ROI (bit-identical to interpolating everything), or everything for diagnostics.
             const Geometry full = preprocess::ibsi_resampled_geometry(image.geometry, s.resample.spacing);
-            if (diagnostics) {
-                target = full;
-            } else {
-                Index3 lo, hi, pad = sphere_margin(full.spacing);
-                target_range(image.geometry, *box0, full, pad, lo, hi);
-                target = preprocess::sub_grid(full, lo, hi);
-            }
+            Index3 lo{0, 0, 0}, hi{std::int64_t(full.size[0]) - 1, std::int64_t(full.size[1]) - 1, std::int64_t(full.size[2]) - 1};
+            if (!diagnostics) target_range(image.geometry, *box0, full, sphere_margin(full.spacing), lo, hi);
+            const Size3 size{std::size_t(hi[0] - lo[0] + 1), std::size_t(hi[1] - lo[1] + 1), std::size_t(hi[2] - lo[2] + 1)};
+            work = preprocess::resample_ibsi(image, full, lo, size, s.resample.image_interpolation);
+            morph = preprocess::resample_mask_ibsi(mask, full, lo, size, s.resample.mask_interpolation,
+                                                   s.resample.mask_partial_volume_threshold);
         }
-        // B-spline coefficients depend on the whole image (IIR prefilter): interpolate from it as
-        // SimpleITK does. Linear and nearest only need the neighbourhood: crop first.
-        const bool whole = s.resample.image_interpolation == Interpolation::bspline;
-        const Image source = whole ? image : crop(image, source_box(image.geometry, target), 0, true);
-        work = preprocess::resample_image(source, target, s.resample.image_interpolation, s.profile, pixel);
-        const Mask msource = crop(mask, source_box(mask.geometry, target), 0, true);
-        morph = preprocess::resample_mask(msource, target, s.resample.mask_interpolation,
-                                          s.resample.mask_partial_volume_threshold, s.profile);
         if (s.resample.round_intensities) preprocess::round_intensities(work);
         if (diagnostics) {
             image_diagnostics(work, "interp", result.diagnostics);

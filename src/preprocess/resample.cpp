@@ -86,8 +86,10 @@ Image itk_resample(const Image& in, const Geometry& target, Interpolation method
     return out;
 }
 
-// Position of target voxel k along each axis in the input's continuous index space:
-// x = offset + k * step. Exact for grids sharing the direction matrix (checked by the caller).
+// Position of voxel k of the full interpolation grid along each axis in the input's continuous
+// index space: x = offset + k * step. A sub-grid starting at full-grid index lo uses lo + k, so
+// its positions are bit-identical to the full grid's (rounding to integer HU and the 0.5 mask
+// threshold would otherwise flip on 1e-13 differences).
 struct AxisMap {
     double offset, step;
 };
@@ -105,8 +107,8 @@ bool same_direction(const Geometry& a, const Geometry& b) {
 }
 
 // IBSI linear interpolation with nearest-boundary padding: positions are clamped to [0, n-1].
-Image ibsi_linear(const Image& in, const Geometry& target) {
-    const auto m = axis_maps(in.geometry, target);
+Image ibsi_linear(const Image& in, const Geometry& full, const Index3& lo, const Geometry& target) {
+    const auto m = axis_maps(in.geometry, full);
     Image out(target);
     // Per-axis precomputed lower index and weight (no per-voxel floor in the inner loop).
     std::array<std::vector<std::int64_t>, 3> i0;
@@ -115,7 +117,7 @@ Image ibsi_linear(const Image& in, const Geometry& target) {
     for (int a = 0; a < 3; ++a) {
         const std::int64_t n = std::int64_t(in.geometry.size[a]);
         for (std::size_t k = 0; k < target.size[a]; ++k) {
-            double x = std::clamp(m[a].offset + double(k) * m[a].step, 0.0, double(n - 1));
+            double x = std::clamp(m[a].offset + double(lo[a] + std::int64_t(k)) * m[a].step, 0.0, double(n - 1));
             std::int64_t lo = std::min<std::int64_t>(std::int64_t(std::floor(x)), n - 1);
             i0[a].push_back(lo);
             i1[a].push_back(std::min<std::int64_t>(lo + 1, n - 1));
@@ -142,15 +144,15 @@ Image ibsi_linear(const Image& in, const Geometry& target) {
     return out;
 }
 
-Image ibsi_nearest(const Image& in, const Geometry& target) {
-    const auto m = axis_maps(in.geometry, target);
+Image ibsi_nearest(const Image& in, const Geometry& full, const Index3& lo, const Geometry& target) {
+    const auto m = axis_maps(in.geometry, full);
     Image out(target);
     std::array<std::vector<std::size_t>, 3> idx;
     for (int a = 0; a < 3; ++a) {
         const double n = double(in.geometry.size[a]);
         for (std::size_t k = 0; k < target.size[a]; ++k) {
             // round half up, as the nearest-neighbour convention of ITK
-            double x = std::clamp(std::floor(m[a].offset + double(k) * m[a].step + 0.5), 0.0, n - 1);
+            double x = std::clamp(std::floor(m[a].offset + double(lo[a] + std::int64_t(k)) * m[a].step + 0.5), 0.0, n - 1);
             idx[a].push_back(std::size_t(x));
         }
     }
@@ -162,8 +164,8 @@ Image ibsi_nearest(const Image& in, const Geometry& target) {
 
 // IBSI cubic spline: ITK's B-spline (mirror boundary) sampled at positions clamped into the grid,
 // which realises IBSI's nearest-boundary padding for positions outside it.
-Image ibsi_bspline(const Image& in, const Geometry& target) {
-    const auto m = axis_maps(in.geometry, target);
+Image ibsi_bspline(const Image& in, const Geometry& full, const Index3& lo, const Geometry& target) {
+    const auto m = axis_maps(in.geometry, full);
     auto src = to_itk(in);
     auto b = itk::BSplineInterpolateImageFunction<ItkImage, double, double>::New();
     b->SetSplineOrder(3);
@@ -175,7 +177,7 @@ Image ibsi_bspline(const Image& in, const Geometry& target) {
                 itk::ContinuousIndex<double, 3> ci;
                 const std::size_t k[3] = {x, y, z};
                 for (int a = 0; a < 3; ++a)
-                    ci[a] = std::clamp(m[a].offset + double(k[a]) * m[a].step, 0.0, double(in.geometry.size[a] - 1));
+                    ci[a] = std::clamp(m[a].offset + double(lo[a] + std::int64_t(k[a])) * m[a].step, 0.0, double(in.geometry.size[a] - 1));
                 out.at(x, y, z) = b->EvaluateAtContinuousIndex(ci);
             }
     return out;
@@ -237,32 +239,52 @@ Image resample_image(const Image& image, const Geometry& target, Interpolation m
             for (double& v : out.data) v = std::trunc(std::clamp(v, pixel_type.min, pixel_type.max));
         return out;
     }
-    if (!same_direction(image.geometry, target))
+    return resample_ibsi(image, target, {0, 0, 0}, target.size, method);
+}
+
+Image resample_ibsi(const Image& image, const Geometry& full, const Index3& lo, const Size3& size, Interpolation method) {
+    if (!same_direction(image.geometry, full))
         throw Error(ErrorKind::internal, "resample: target grid must share the input's direction");
+    const Geometry target = sub_grid(full, lo, {lo[0] + std::int64_t(size[0]) - 1, lo[1] + std::int64_t(size[1]) - 1,
+                                                lo[2] + std::int64_t(size[2]) - 1});
     switch (method) {
-        case Interpolation::nearest: return ibsi_nearest(image, target);
-        case Interpolation::linear: return ibsi_linear(image, target);
-        case Interpolation::bspline: return ibsi_bspline(image, target);
+        case Interpolation::nearest: return ibsi_nearest(image, full, lo, target);
+        case Interpolation::linear: return ibsi_linear(image, full, lo, target);
+        case Interpolation::bspline: return ibsi_bspline(image, full, lo, target);
     }
     return {};
 }
 
-Mask resample_mask(const Mask& mask, const Geometry& target, Interpolation method, double threshold,
-                   Profile profile) {
+namespace {
+Image mask_as_image(const Mask& mask) {
     Image m(mask.geometry);
     for (std::size_t i = 0; i < mask.data.size(); ++i) m.data[i] = mask.data[i] ? 1.0 : 0.0;
-    Mask out(target);
-    if (profile == Profile::pyradiomics) {
-        Image r = itk_resample(m, target, Interpolation::nearest);
-        for (std::size_t i = 0; i < r.data.size(); ++i) out.data[i] = r.data[i] > 0.5;
-        return out;
-    }
-    Image r = resample_image(m, target, method, profile);
+    return m;
+}
+Mask threshold_mask(const Image& r, double threshold) {
     // Grid positions that fall exactly on a half-voxel boundary interpolate to exactly 0.5 in exact
     // arithmetic but to 0.4999... in floating point (IBSI 1 notes this pitfall); the slack keeps them.
     const double cut = threshold - 1e-9;
+    Mask out(r.geometry);
     for (std::size_t i = 0; i < r.data.size(); ++i) out.data[i] = r.data[i] >= cut;
     return out;
+}
+}  // namespace
+
+Mask resample_mask(const Mask& mask, const Geometry& target, Interpolation method, double threshold,
+                   Profile profile) {
+    if (profile == Profile::pyradiomics) {
+        Image r = itk_resample(mask_as_image(mask), target, Interpolation::nearest);
+        Mask out(target);
+        for (std::size_t i = 0; i < r.data.size(); ++i) out.data[i] = r.data[i] > 0.5;
+        return out;
+    }
+    return resample_mask_ibsi(mask, target, {0, 0, 0}, target.size, method, threshold);
+}
+
+Mask resample_mask_ibsi(const Mask& mask, const Geometry& full, const Index3& lo, const Size3& size, Interpolation method,
+                        double threshold) {
+    return threshold_mask(resample_ibsi(mask_as_image(mask), full, lo, size, method), threshold);
 }
 
 void round_intensities(Image& image) {

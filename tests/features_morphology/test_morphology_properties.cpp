@@ -204,3 +204,36 @@ TEST_CASE("timing probe (not run by default)", "[.probe]") {
     }
     for (const auto& f : features::morphology(mask, mask, image, s)) std::printf("  %s %.10g\n", f.name.c_str(), f.value);
 }
+
+TEST_CASE("timing probe 2 (not run by default)", "[.probe2]") {
+    auto time = [](auto&& f) {
+        const auto t0 = std::chrono::steady_clock::now();
+        f();
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    };
+    for (const double r : {29.0, 62.0}) {
+        const auto m = sphere(r, {1.0, 1.0, 1.0});
+        // Spatially correlated intensities: smooth field + noise.
+        Image img(m.geometry);
+        std::mt19937_64 rng(7);
+        std::normal_distribution<double> noise(0, 10);
+        for (std::size_t z = 0; z < img.nz(); ++z)
+            for (std::size_t y = 0; y < img.ny(); ++y)
+                for (std::size_t x = 0; x < img.nx(); ++x)
+                    img.at(x, y, z) = 50.0 * std::sin(x / 7.0) * std::cos(y / 11.0) + 0.3 * double(z) + noise(rng);
+        features::SpatialAutocorrelation fft{}, sub{};
+        std::printf("r=%g: fft %.3f s", r, time([&] { fft = features::moran_geary(m, img, 20000, features::AutocorrelationMethod::fft); }));
+        std::printf(", subsample %.3f s\n", time([&] { sub = features::moran_geary(m, img, 20000, features::AutocorrelationMethod::subsample); }));
+        std::printf("   Moran fft %.8f subsample %.8f (rel %.2e) ; Geary fft %.8f subsample %.8f (rel %.2e)\n", fft.moran_i, sub.moran_i,
+                    std::abs(sub.moran_i / fft.moran_i - 1), fft.geary_c, sub.geary_c, std::abs(sub.geary_c / fft.geary_c - 1));
+        const auto padded = features::mesh::pad_roi(m);
+        std::vector<features::mesh::LatticePoint> verts, cand;
+        features::mesh::ConvexHull3D hull;
+        std::printf("   mc %.3f s", time([&] { features::mesh::marching_cubes_measures(padded, true); }));
+        std::printf(", vertices %.3f s", time([&] { verts = features::mesh::mesh_vertices(padded); }));
+        std::printf(", candidates %.3f s", time([&] { cand = features::mesh::hull_candidates(verts); }));
+        std::printf(", hull %.3f s (%zu of %zu -> %zu vertices)\n", time([&] { hull = features::mesh::convex_hull(cand); }), cand.size(), verts.size(), hull.vertices.size());
+        FeatureValues out;
+        std::printf("   morphology total %.3f s\n", time([&] { out = features::morphology(m, m, img, FeatureSettings{}); }));
+    }
+}

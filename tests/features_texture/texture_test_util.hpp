@@ -92,8 +92,8 @@ inline Npy read_npy(const std::string& path) {
         return header.substr(header.find(':', k) + 1);
     };
     const std::string descr = field("descr");
-    const bool fortran = field("fortran_order").find("True") < field("fortran_order").find(',');
-    if (fortran) throw std::runtime_error("fortran-order npy not supported");
+    const std::string fo = field("fortran_order");
+    const bool fortran = fo.find("True") < fo.find(',');
     std::string shp = field("shape");
     shp = shp.substr(shp.find('(') + 1, shp.find(')') - shp.find('(') - 1);
     Npy npy;
@@ -115,7 +115,45 @@ inline Npy read_npy(const std::string& path) {
         throw std::runtime_error("unsupported npy dtype " + d);
     }
     if (!in) throw std::runtime_error("truncated npy " + path);
+    if (fortran && npy.shape.size() > 1) {
+        // column-major -> row-major
+        std::vector<double> c(n);
+        const std::size_t nd = npy.shape.size();
+        std::vector<std::size_t> idx(nd, 0);
+        for (std::size_t f = 0; f < n; ++f) {
+            // f is the Fortran linear index of idx; compute the C linear index
+            std::size_t lin = 0;
+            for (std::size_t d = 0; d < nd; ++d) lin = lin * npy.shape[d] + idx[d];
+            c[lin] = npy.data[f];
+            for (std::size_t d = 0; d < nd; ++d) {
+                if (++idx[d] < npy.shape[d]) break;
+                idx[d] = 0;
+            }
+        }
+        npy.data = std::move(c);
+    }
     return npy;
+}
+
+// Raw value of `key` in a Python dict literal (PyRadiomics diagnostics_Configuration_Settings), "" if absent.
+inline std::string dict_value(const std::string& dict, const std::string& key) {
+    const auto k = dict.find("'" + key + "'");
+    if (k == std::string::npos) return "";
+    std::size_t i = dict.find(':', k) + 1;
+    while (i < dict.size() && dict[i] == ' ') ++i;
+    int depth = 0;
+    std::string out;
+    for (; i < dict.size(); ++i) {
+        const char c = dict[i];
+        if (c == '[' || c == '(' || c == '{') ++depth;
+        if (c == ']' || c == ')' || c == '}') {
+            if (depth == 0) break;
+            --depth;
+        }
+        if (c == ',' && depth == 0) break;
+        out += c;
+    }
+    return out;
 }
 
 }  // namespace texture_test

@@ -21,12 +21,13 @@ FeatureValues morphology(const Mask& morphological_mask, const Mask& intensity_m
                          const FeatureSettings& settings);
 
 // Moran's I and Geary's C of the intensity ROI (exposed for tests and benchmarks).
-// method: automatic (as morphology()), pairwise (always O(n^2) exact), fft (always FFT).
+// method: automatic (as morphology()), pairwise (always O(n^2) exact), fft (always FFT),
+// subsample (the fixed-seed estimate used when even the FFT grid is too large; exact_limit voxels).
 struct SpatialAutocorrelation {
     double moran_i;
     double geary_c;
 };
-enum class AutocorrelationMethod { automatic, pairwise, fft };
+enum class AutocorrelationMethod { automatic, pairwise, fft, subsample };
 SpatialAutocorrelation moran_geary(const Mask& intensity_mask, const Image& image, std::size_t exact_limit,
                                    AutocorrelationMethod method = AutocorrelationMethod::automatic);
 

@@ -32,6 +32,11 @@ Geometry sub_grid(const Geometry& full, const Index3& lo, const Index3& hi);
 //        [pixel_min, pixel_max] and truncate toward zero, as ITK's CastPixelWithBoundsChecking).
 Image resample_image(const Image& image, const Geometry& target, Interpolation method, Profile profile,
                      const PixelType& pixel_type = {});
+// IBSI resampling of the sub-grid lo .. lo+size-1 of the full interpolation grid `full`:
+// bit-identical to resampling the whole grid and cropping (used to interpolate only around the ROI).
+Image resample_ibsi(const Image& image, const Geometry& full, const Index3& lo, const Size3& size, Interpolation method);
+Mask resample_mask_ibsi(const Mask& mask, const Geometry& full, const Index3& lo, const Size3& size, Interpolation method,
+                        double threshold);
 // ibsi: interpolate the 0/1 mask with `method`, keep values >= threshold.
 // pyradiomics: nearest neighbour (threshold unused).
 Mask resample_mask(const Mask& mask, const Geometry& target, Interpolation method, double threshold,
