@@ -86,6 +86,8 @@ int main(int argc, char** argv) {
     auto* vj = app.add_subcommand("validate-job", "check a job file against schemas/job.schema.json");
     vj->add_option("job", job_path, "job file")->required();
 
+    // (further subcommands are registered here, each in its own block)
+
     CLI11_PARSE(app, argc, argv);
     try {
         if (*ex) {

@@ -13,7 +13,6 @@
 #include "radhpc/features/morphology.hpp"
 #include "radhpc/features/shape_pyradiomics.hpp"
 #include "radhpc/features/texture.hpp"
-#include "radhpc/io/image_io.hpp"
 #include "radhpc/preprocess/preprocess.hpp"
 
 namespace radhpc::pipeline {
@@ -109,15 +108,6 @@ void check_finite(const Image& image, const Mask& mask, const std::string& what)
 }
 
 }  // namespace
-
-LesionInput load(const std::string& image_path, const std::string& mask_path, const Settings& settings) {
-    LesionInput in;
-    in.image_path = image_path;
-    in.mask_path = mask_path;
-    in.image = io::read_image(image_path, &in.pixel_type);
-    in.mask = io::read_label_mask(mask_path, settings.label);
-    return in;
-}
 
 LesionResult extract(const LesionInput& input, const Settings& s, bool diagnostics) {
     const auto t0 = Clock::now();
