@@ -60,10 +60,15 @@ FeatureValues local_intensity(const Image& image, const Mask& intensity_mask) {
         if (!(s > 0)) throw Error(ErrorKind::invalid_input, "local intensity: voxel spacing must be > 0");
 
     const auto nx = std::int64_t(image.nx()), ny = std::int64_t(image.ny()), nz = std::int64_t(image.nz());
-    std::vector<std::size_t> roi;
+    // Highest intensity in the ROI (for the local peak); -inf means the ROI is empty.
+    double max_intensity = -std::numeric_limits<double>::infinity();
+    bool any = false;
     for (std::size_t i = 0; i < intensity_mask.data.size(); ++i)
-        if (intensity_mask.data[i]) roi.push_back(i);
-    if (roi.empty()) throw Error(ErrorKind::empty_roi, "local intensity: ROI intensity mask is empty");
+        if (intensity_mask.data[i]) {
+            any = true;
+            max_intensity = std::max(max_intensity, image.data[i]);
+        }
+    if (!any) throw Error(ErrorKind::empty_roi, "local intensity: ROI intensity mask is empty");
 
     // r = (3 / (4 pi))^(1/3) cm, in mm.
     const double radius_mm = 10.0 * std::cbrt(3.0 / (4.0 * std::numbers::pi));
@@ -98,11 +103,9 @@ FeatureValues local_intensity(const Image& image, const Mask& intensity_mask) {
     };
 
     // Local peak: highest sphere mean among the ROI voxels holding the maximum intensity.
-    double max_intensity = -std::numeric_limits<double>::infinity();
-    for (std::size_t i : roi) max_intensity = std::max(max_intensity, image.data[i]);
     double local_peak = -std::numeric_limits<double>::infinity();
-    for (std::size_t i : roi)
-        if (image.data[i] == max_intensity) local_peak = std::max(local_peak, sphere_mean(i));
+    for (std::size_t i = 0; i < intensity_mask.data.size(); ++i)
+        if (intensity_mask.data[i] && image.data[i] == max_intensity) local_peak = std::max(local_peak, sphere_mean(i));
 
     // Global peak: highest sphere mean over all ROI voxels. Rows (y, z) are independent; within a row
     // the sphere sums of all voxels of the ROI's x-span are accumulated run by run, so the inner loop
@@ -111,8 +114,8 @@ FeatureValues local_intensity(const Image& image, const Mask& intensity_mask) {
     const double global_peak = tbb::parallel_reduce(
         tbb::blocked_range<std::int64_t>(0, ny * nz, 16), -std::numeric_limits<double>::infinity(),
         [&](const tbb::blocked_range<std::int64_t>& rows, double best) {
-            std::vector<double> total(std::size_t(nx));
-            std::vector<std::int64_t> count(std::size_t(nx));
+            std::vector<double> total(static_cast<std::size_t>(nx));
+            std::vector<std::int64_t> count(static_cast<std::size_t>(nx));
             for (std::int64_t row = rows.begin(); row != rows.end(); ++row) {
                 const std::uint8_t* in_roi = intensity_mask.data.data() + std::size_t(row) * std::size_t(nx);
                 std::int64_t first = 0, last = nx - 1;
