@@ -20,7 +20,6 @@ FeatureValues pyradiomics_firstorder(std::span<const double> values, std::span<c
     if (levels.size() != values.size())
         throw Error(ErrorKind::invalid_input, "firstorder: intensities and grey levels differ in length");
     using namespace detail;
-    const std::vector<double> sorted = sorted_copy(values);
     const double n = double(values.size());
 
     const CentralMoments m = central_moments(values);
@@ -44,9 +43,8 @@ FeatureValues pyradiomics_firstorder(std::span<const double> values, std::span<c
         uniformity += p * p;                // sum p^2
     }
 
-    const double p10 = percentile_sorted(sorted, 10), p90 = percentile_sorted(sorted, 90);
-    const double p25 = percentile_sorted(sorted, 25), p75 = percentile_sorted(sorted, 75);
-    const double minimum = sorted.front(), maximum = sorted.back();
+    const OrderSummary o = order_summary(values);  // numpy.percentile ('linear') / numpy.median
+    const double p10 = o.p10, p90 = o.p90, p25 = o.p25, p75 = o.p75, minimum = o.minimum, maximum = o.maximum;
     // Flat region (m2 == 0): PyRadiomics returns 0 for Skewness and Kurtosis.
     const double skewness = m.m2 == 0 ? 0.0 : m.m3 / std::pow(m.m2, 1.5);  // m3 / m2^1.5
     const double kurtosis = m.m2 == 0 ? 0.0 : m.m4 / std::pow(m.m2, 2.0);  // m4 / m2^2
@@ -61,11 +59,11 @@ FeatureValues pyradiomics_firstorder(std::span<const double> values, std::span<c
         {"firstorder_90Percentile", p90},
         {"firstorder_Maximum", maximum},
         {"firstorder_Mean", m.mean},
-        {"firstorder_Median", median_sorted(sorted)},
+        {"firstorder_Median", o.median},
         {"firstorder_InterquartileRange", p75 - p25},
         {"firstorder_Range", maximum - minimum},
         {"firstorder_MeanAbsoluteDeviation", mean_abs_deviation(values, m.mean)},  // mean|X - mean|
-        {"firstorder_RobustMeanAbsoluteDeviation", robust_mean_abs_deviation_sorted(sorted, p10, p90)},
+        {"firstorder_RobustMeanAbsoluteDeviation", robust_mean_abs_deviation(values, p10, p90)},
         {"firstorder_RootMeanSquared", std::sqrt(energy / n)},
         {"firstorder_StandardDeviation", sd},
         {"firstorder_Skewness", skewness},

@@ -47,7 +47,7 @@ CentralMoments central_moments(std::span<const double> v);
 double mean_abs_deviation(std::span<const double> v, double centre);
 
 // Mean absolute deviation from their own mean of the values in [p10, p90] (IBSI / PyRadiomics rMAD).
-double robust_mean_abs_deviation_sorted(std::span<const double> sorted, double p10, double p90);
+double robust_mean_abs_deviation(std::span<const double> v, double p10, double p90);
 
 // numpy.percentile(a, q) with the default 'linear' method (numpy >= 1.22, Hyndman-Fan type 7) for a
 // sorted sequence of n values given by order_statistic(i), i = 0..n-1.
@@ -67,12 +67,12 @@ double percentile_linear(std::size_t n, double q_percent, OrderStatistic order_s
     return t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t;
 }
 
-// numpy.percentile(a, q) ('linear' method) on an ascending-sorted array.
-double percentile_sorted(std::span<const double> sorted, double q_percent);
-// numpy.median on an ascending-sorted array.
-double median_sorted(std::span<const double> sorted);
-
-// Ascending copy (parallel sort for large inputs; the sorted array is unique, so thread-independent).
-std::vector<double> sorted_copy(std::span<const double> values);
+// The order statistics the intensity families need, by multi-selection (std::nth_element on the needed
+// ranks in ascending order, O(N) expected) instead of a full sort. Percentiles follow numpy.percentile
+// ('linear'), the median numpy.median.
+struct OrderSummary {
+    double minimum = 0, maximum = 0, median = 0, p10 = 0, p25 = 0, p75 = 0, p90 = 0;
+};
+OrderSummary order_summary(std::span<const double> values);
 
 }  // namespace radhpc::features::detail

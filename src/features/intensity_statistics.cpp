@@ -1,11 +1,9 @@
 // IBSI 1 section 3.3: intensity-based statistical features, plus the shared order-statistics and
-// deterministic-summation helpers used by the other intensity families.
+// moment helpers used by the other intensity families (intensity_internal.hpp).
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
-#include <oneapi/tbb/parallel_for.h>
-#include <oneapi/tbb/parallel_sort.h>
 
 #include "intensity_internal.hpp"
 #include "radhpc/core/error.hpp"
@@ -14,28 +12,40 @@
 namespace radhpc::features {
 namespace detail {
 
-double percentile_sorted(std::span<const double> sorted, double q_percent) {
-    if (sorted.empty()) throw Error(ErrorKind::empty_roi, "percentile of an empty set");
-    return percentile_linear(sorted.size(), q_percent, [&](std::size_t i) { return sorted[i]; });
-}
+OrderSummary order_summary(std::span<const double> values) {
+    const std::size_t n = values.size();
+    if (n == 0) throw Error(ErrorKind::empty_roi, "order statistics of an empty set");
+    // Ranks read by numpy.percentile('linear') for q, by numpy.median, and the extremes.
+    std::vector<std::size_t> ranks = {0, n - 1, (n - 1) / 2, n / 2};
+    for (double q : {10.0, 25.0, 75.0, 90.0})
+        percentile_linear(n, q, [&](std::size_t i) { ranks.push_back(i); return 0.0; });
+    std::sort(ranks.begin(), ranks.end());
+    ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
 
-double median_sorted(std::span<const double> sorted) {
-    const std::size_t n = sorted.size();
-    if (n == 0) throw Error(ErrorKind::empty_roi, "median of an empty set");
+    // Successive selections: after nth_element at rank r everything right of r is >= work[r], so the
+    // next (larger) rank is selected within the right part only.
+    std::vector<double> work(values.begin(), values.end());
+    std::vector<double> at_rank(ranks.size());
+    auto from = work.begin();
+    for (std::size_t k = 0; k < ranks.size(); ++k) {
+        const auto nth = work.begin() + std::ptrdiff_t(ranks[k]);
+        std::nth_element(from, nth, work.end());
+        at_rank[k] = *nth;
+        from = nth + 1;
+    }
+    auto order_statistic = [&](std::size_t r) {
+        return at_rank[std::size_t(std::lower_bound(ranks.begin(), ranks.end(), r) - ranks.begin())];
+    };
+    OrderSummary s;
+    s.minimum = order_statistic(0);
+    s.maximum = order_statistic(n - 1);
     // numpy.median: mean of the one or two middle order statistics.
-    if (n % 2 == 1) return sorted[n / 2];
-    return (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
-}
-
-std::vector<double> sorted_copy(std::span<const double> values) {
-    std::vector<double> out(values.begin(), values.end());
-    // The ascending order of doubles is unique (NaN is rejected by the pipeline's quality checks),
-    // so a parallel sort gives the same array for any thread count.
-    if (out.size() > 65536)
-        tbb::parallel_sort(out.begin(), out.end());
-    else
-        std::sort(out.begin(), out.end());
-    return out;
+    s.median = n % 2 ? order_statistic(n / 2) : (order_statistic(n / 2 - 1) + order_statistic(n / 2)) / 2.0;
+    s.p10 = percentile_linear(n, 10, order_statistic);
+    s.p25 = percentile_linear(n, 25, order_statistic);
+    s.p75 = percentile_linear(n, 75, order_statistic);
+    s.p90 = percentile_linear(n, 90, order_statistic);
+    return s;
 }
 
 double sum(std::span<const double> v) {
@@ -58,14 +68,13 @@ double mean_abs_deviation(std::span<const double> v, double centre) {
     return block_sum(v.size(), [&](std::size_t i) { return std::abs(v[i] - centre); }) / double(v.size());
 }
 
-double robust_mean_abs_deviation_sorted(std::span<const double> sorted, double p10, double p90) {
-    // {x : P10 <= x <= P90} is a contiguous run of the sorted array.
-    const auto lo = std::lower_bound(sorted.begin(), sorted.end(), p10);
-    const auto hi = std::upper_bound(sorted.begin(), sorted.end(), p90);
-    const std::span<const double> central(lo, hi);
-    if (central.empty()) return 0.0;
-    const double centre = sum(central) / double(central.size());
-    return mean_abs_deviation(central, centre);
+double robust_mean_abs_deviation(std::span<const double> v, double p10, double p90) {
+    // X_10-90 = {x : P10 <= x <= P90}; mean |x - mean(X_10-90)| over that set (original voxel order).
+    auto inside = [&](std::size_t i) { return v[i] >= p10 && v[i] <= p90; };
+    const double count = block_sum(v.size(), [&](std::size_t i) { return inside(i) ? 1.0 : 0.0; });
+    if (count == 0) return 0.0;
+    const double centre = block_sum(v.size(), [&](std::size_t i) { return inside(i) ? v[i] : 0.0; }) / count;
+    return block_sum(v.size(), [&](std::size_t i) { return inside(i) ? std::abs(v[i] - centre) : 0.0; }) / count;
 }
 
 }  // namespace detail
@@ -73,14 +82,12 @@ double robust_mean_abs_deviation_sorted(std::span<const double> sorted, double p
 FeatureValues intensity_statistics(std::span<const double> values) {
     if (values.empty()) throw Error(ErrorKind::empty_roi, "intensity statistics: ROI intensity mask is empty");
     using namespace detail;
-    const std::vector<double> sorted = sorted_copy(values);
     const double n = double(values.size());
 
     const CentralMoments m = central_moments(values);
-    const double p10 = percentile_sorted(sorted, 10), p25 = percentile_sorted(sorted, 25);
-    const double p75 = percentile_sorted(sorted, 75), p90 = percentile_sorted(sorted, 90);
-    const double median = median_sorted(sorted);
-    const double minimum = sorted.front(), maximum = sorted.back();
+    const OrderSummary o = order_summary(values);
+    const double p10 = o.p10, p25 = o.p25, p75 = o.p75, p90 = o.p90, median = o.median;
+    const double minimum = o.minimum, maximum = o.maximum;
     const double energy = block_sum(values.size(), [&](std::size_t i) { return values[i] * values[i]; });
 
     FeatureValues out;
@@ -97,7 +104,7 @@ FeatureValues intensity_statistics(std::span<const double> values) {
     out.push_back({"stat_iqr", p75 - p25});                     // P75 - P25
     out.push_back({"stat_range", maximum - minimum});
     out.push_back({"stat_mad", mean_abs_deviation(values, m.mean)});          // mean|X - mu|
-    out.push_back({"stat_rmad", robust_mean_abs_deviation_sorted(sorted, p10, p90)});  // on P10<=X<=P90
+    out.push_back({"stat_rmad", robust_mean_abs_deviation(values, p10, p90)});  // on P10<=X<=P90
     out.push_back({"stat_medad", mean_abs_deviation(values, median)});        // mean|X - median|
     out.push_back({"stat_cov", std::sqrt(m.m2) / m.mean});      // sigma / mu
     out.push_back({"stat_qcod", (p75 - p25) / (p75 + p25)});    // (P75 - P25) / (P75 + P25)
