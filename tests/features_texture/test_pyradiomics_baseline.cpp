@@ -1,5 +1,6 @@
 // PyRadiomics baselines (shared/data/pyradiomics/baseline): every glcm, glrlm, glszm, gldm and ngtdm value of
-// the brain1 and breast1 columns whose settings need no resampling or normalisation, computed with each
+// the brain1 and breast1 columns whose settings need no resampling (normalisation and re-segmentation are
+// applied with preprocess::normalise / preprocess::resegment), computed with each
 // column's own settings (read from its diagnostics_Configuration_Settings row), and the texture matrices
 // of the default settings (<case>_<class>.npy).
 //
@@ -9,6 +10,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "radhpc/features/texture.hpp"
 #include "radhpc/io/image_io.hpp"
@@ -36,12 +38,13 @@ const Case& load_case(const std::string& name) {
     return cache.emplace(name, std::move(c)).first->second;
 }
 
-// Column settings that this suite can reproduce without resampling or normalisation.
+// Column settings that this suite can reproduce (everything except resampling).
 struct ColumnSettings {
     bool supported = true;
     std::string why;
     DiscretisationSettings disc;
     ResegmentSettings reseg;
+    NormalizeSettings normalise;
     TextureSettings texture;
     features::TextureExtras extras;
 };
@@ -62,20 +65,28 @@ ColumnSettings parse_settings(const std::string& dict) {
         cs.why = "resampling";
     }
     if (dict_value(dict, "normalize") == "True") {
-        cs.supported = false;
-        cs.why = "normalisation";
+        cs.normalise.enabled = true;
+        const std::string scale = dict_value(dict, "normalizeScale"), outliers = dict_value(dict, "removeOutliers");
+        if (!scale.empty()) cs.normalise.scale = std::stod(scale);
+        if (!outliers.empty() && outliers != "None") cs.normalise.remove_outliers = std::stod(outliers);
     }
     const std::string range = dict_value(dict, "resegmentRange"), mode = dict_value(dict, "resegmentMode");
     if (!range.empty() && range != "None") {
-        if (!mode.empty() && mode != "'absolute'") {
+        // [min] or [min, max]; absolute values, or multiples of the ROI SD around the ROI mean ('sigma')
+        const std::string inner = range.substr(1, range.size() - 2);
+        const auto comma = inner.find(',');
+        const double lo = std::stod(inner.substr(0, comma));
+        const std::optional<double> hi =
+            comma != std::string::npos ? std::optional<double>(std::stod(inner.substr(comma + 1))) : std::nullopt;
+        if (mode.empty() || mode == "'absolute'") {
+            cs.reseg.range_min = lo;
+            cs.reseg.range_max = hi;
+        } else if (mode == "'sigma'") {
+            cs.reseg.sigma_min = lo;
+            cs.reseg.sigma_max = hi;
+        } else {
             cs.supported = false;
             cs.why = "re-segmentation mode " + mode;
-        } else {
-            // absolute mode: [min] or [min, max]
-            const std::string inner = range.substr(1, range.size() - 2);
-            const auto comma = inner.find(',');
-            cs.reseg.range_min = std::stod(inner.substr(0, comma));
-            if (comma != std::string::npos) cs.reseg.range_max = std::stod(inner.substr(comma + 1));
         }
     }
     cs.extras.force2d = dict_value(dict, "force2D") == "True";
@@ -111,8 +122,10 @@ struct Prepared {
 Prepared prepare(const Case& c, const ColumnSettings& cs) {
     Prepared p;
     p.mask = c.mask;
-    if (cs.reseg.range_min || cs.reseg.range_max) preprocess::resegment(c.image, p.mask, cs.reseg);
-    p.disc = preprocess::discretise(c.image, p.mask, cs.disc, Profile::pyradiomics, cs.reseg);
+    Image image = c.image;
+    if (cs.normalise.enabled) preprocess::normalise(image, cs.normalise);
+    if (cs.reseg.any()) preprocess::resegment(image, p.mask, cs.reseg);
+    p.disc = preprocess::discretise(image, p.mask, cs.disc, Profile::pyradiomics, cs.reseg);
     return p;
 }
 

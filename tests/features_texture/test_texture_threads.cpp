@@ -1,0 +1,42 @@
+// Results must not depend on the number of TBB threads (integer matrices, fixed reduction order):
+// all families on brain1 with 1, 2 and 4 threads must be bit-identical.
+#include <catch2/catch.hpp>
+#include <tbb/global_control.h>
+
+#include <cstring>
+
+#include "radhpc/features/texture.hpp"
+#include "radhpc/io/image_io.hpp"
+#include "radhpc/preprocess/preprocess.hpp"
+#include "texture_test_util.hpp"
+
+using namespace radhpc;
+
+TEST_CASE("Texture features are bit-identical for 1, 2 and 4 threads", "[texture][threads]") {
+    const Image image = io::read_image(texture_test::shared("pyradiomics/brain1_image.nrrd"));
+    const Mask mask = io::read_label_mask(texture_test::shared("pyradiomics/brain1_label.nrrd"), 1);
+    DiscretisationSettings ds;
+    ds.bin_width = 25;
+    const auto disc = preprocess::discretise(image, mask, ds, Profile::pyradiomics);
+    const std::set<std::string> all = {"cm", "rlm", "szm", "dzm", "ngt", "ngl", "glcm", "glrlm", "glszm", "gldm", "ngtdm"};
+    auto run = [&](int threads) {
+        tbb::global_control limit(tbb::global_control::max_allowed_parallelism, std::size_t(threads));
+        return features::texture_features(disc.levels, mask, mask, disc.n_levels, TextureSettings{}, Profile::ibsi, all);
+    };
+    const auto one = run(1);
+    REQUIRE(one.size() == 483);  // 408 IBSI + 75 PyRadiomics
+    for (int threads : {2, 4}) {
+        const auto many = run(threads);
+        REQUIRE(many.size() == one.size());
+        int differing = 0;
+        for (std::size_t k = 0; k < one.size(); ++k) {
+            REQUIRE(one[k].name == many[k].name);
+            if (std::memcmp(&one[k].value, &many[k].value, sizeof(double)) != 0) {
+                ++differing;
+                WARN(one[k].name << ": " << one[k].value << " vs " << many[k].value);
+            }
+        }
+        INFO(threads << " threads");
+        CHECK(differing == 0);
+    }
+}
