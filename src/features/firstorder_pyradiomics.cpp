@@ -45,9 +45,11 @@ FeatureValues pyradiomics_firstorder(std::span<const double> values, std::span<c
 
     const OrderSummary o = order_summary(values);  // numpy.percentile ('linear') / numpy.median
     const double p10 = o.p10, p90 = o.p90, p25 = o.p25, p75 = o.p75, minimum = o.minimum, maximum = o.maximum;
-    // Flat region (m2 == 0): PyRadiomics returns 0 for Skewness and Kurtosis.
-    const double skewness = m.m2 == 0 ? 0.0 : m.m3 / std::pow(m.m2, 1.5);  // m3 / m2^1.5
-    const double kurtosis = m.m2 == 0 ? 0.0 : m.m4 / std::pow(m.m2, 2.0);  // m4 / m2^2
+    // Flat region (m2 == 0): PyRadiomics returns 0 for Skewness and Kurtosis. min == max also catches
+    // flat ROIs whose mean is off by rounding (numpy would then return rounding noise; 0 is the intent).
+    const bool flat = m.m2 == 0 || minimum == maximum;
+    const double skewness = flat ? 0.0 : m.m3 / std::pow(m.m2, 1.5);  // m3 / m2^1.5
+    const double kurtosis = flat ? 0.0 : m.m4 / std::pow(m.m2, 2.0);  // m4 / m2^2
     const double sd = std::sqrt(m.m2);                                       // numpy.std (ddof 0)
 
     return {

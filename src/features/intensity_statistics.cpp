@@ -94,8 +94,11 @@ FeatureValues intensity_statistics(std::span<const double> values) {
     out.reserve(18);
     out.push_back({"stat_mean", m.mean});                       // mu = sum(X) / N
     out.push_back({"stat_var", m.m2});                          // mean((X - mu)^2)
-    out.push_back({"stat_skew", m.m2 == 0 ? 0.0 : m.m3 / std::pow(m.m2, 1.5)});  // m3 / m2^1.5
-    out.push_back({"stat_kurt", m.m2 == 0 ? 0.0 : m.m4 / (m.m2 * m.m2) - 3.0});  // m4 / m2^2 - 3
+    // Zero variance -> skewness and kurtosis 0 (IBSI). min == max catches flat ROIs whose computed mean
+    // is off by rounding (e.g. 0.1 repeated), where m2 would be tiny instead of 0.
+    const bool flat = m.m2 == 0 || minimum == maximum;
+    out.push_back({"stat_skew", flat ? 0.0 : m.m3 / std::pow(m.m2, 1.5)});  // m3 / m2^1.5
+    out.push_back({"stat_kurt", flat ? 0.0 : m.m4 / (m.m2 * m.m2) - 3.0});  // m4 / m2^2 - 3
     out.push_back({"stat_median", median});
     out.push_back({"stat_min", minimum});
     out.push_back({"stat_p10", p10});

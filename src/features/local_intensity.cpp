@@ -53,7 +53,8 @@ std::vector<SphereRun> sphere_runs(const Vec3& spacing, double radius_mm) {
 }  // namespace
 
 FeatureValues local_intensity(const Image& image, const Mask& intensity_mask) {
-    if (image.geometry.size != intensity_mask.geometry.size)
+    if (image.geometry.size != intensity_mask.geometry.size || image.data.size() != intensity_mask.data.size() ||
+        image.data.size() != image.geometry.voxel_count())
         throw Error(ErrorKind::geometry_mismatch, "local intensity: image and intensity mask grids differ");
     const Vec3& spacing = image.geometry.spacing;
     for (double s : spacing)

@@ -246,6 +246,23 @@ TEST_CASE("intensity histogram order statistics equal the sorted-array statistic
     }
 }
 
+TEST_CASE("flat ROIs give zero skewness and kurtosis", "[features_intensity][flat]") {
+    // 0.1 is not exact in binary: the computed mean of 0.1 repeated is not exactly 0.1.
+    const std::vector<double> flat(1001, 0.1);
+    const std::vector<std::int32_t> levels(flat.size(), 1);
+    const auto stat = as_map(features::intensity_statistics(flat));
+    CHECK(stat.at("stat_skew") == 0);
+    CHECK(stat.at("stat_kurt") == 0);
+    const auto fo = as_map(features::pyradiomics_firstorder(flat, levels, 1, 0));
+    CHECK(fo.at("firstorder_Skewness") == 0);
+    CHECK(fo.at("firstorder_Kurtosis") == 0);
+    CHECK(fo.at("firstorder_Entropy") == Approx(0).margin(1e-12));
+    CHECK(fo.at("firstorder_Uniformity") == 1);
+    const auto ih = as_map(features::intensity_histogram(levels, 1));
+    CHECK(ih.at("ih_skew") == 0);
+    CHECK(ih.at("ih_max_grad") == 0);
+}
+
 TEST_CASE("intensity families reject empty and invalid input", "[features_intensity][errors]") {
     const std::vector<double> none;
     const std::vector<std::int32_t> no_levels;
