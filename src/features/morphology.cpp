@@ -221,18 +221,43 @@ struct PairSums {
 };
 
 // O(n^2) over unordered pairs. Row partial sums are stored per row and added in row order, so the
-// result does not depend on the number of threads.
+// result does not depend on the number of threads. w depends only on the index offset, so it is
+// tabulated once per offset (w = 1 / |d * spacing|) when the table is small enough.
 PairSums pair_sums_exact(const std::vector<std::array<std::int32_t, 3>>& idx, const std::vector<double>& z,
                          const Vec3& sp) {
     const std::size_t n = idx.size();
+    std::array<std::int32_t, 3> lo{INT32_MAX, INT32_MAX, INT32_MAX}, hi{INT32_MIN, INT32_MIN, INT32_MIN};
+    for (const auto& p : idx)
+        for (int a = 0; a < 3; ++a) lo[a] = std::min(lo[a], p[a]), hi[a] = std::max(hi[a], p[a]);
+    std::array<std::int64_t, 3> ext{};
+    for (int a = 0; a < 3; ++a) ext[a] = std::int64_t(hi[a]) - lo[a] + 1;
+    const std::int64_t tx = 2 * ext[0] - 1, ty = 2 * ext[1] - 1, tz = 2 * ext[2] - 1;
+    auto weight = [&](std::int64_t dx, std::int64_t dy, std::int64_t dz) {
+        const double px = double(dx) * sp[0], py = double(dy) * sp[1], pz = double(dz) * sp[2];
+        return 1.0 / std::sqrt(px * px + py * py + pz * pz);
+    };
+    std::vector<double> table;
+    if (tx * ty * tz <= (std::int64_t(1) << 24)) {
+        table.resize(std::size_t(tx * ty * tz));
+        for (std::int64_t dz = -(ext[2] - 1); dz < ext[2]; ++dz)
+            for (std::int64_t dy = -(ext[1] - 1); dy < ext[1]; ++dy)
+                for (std::int64_t dx = -(ext[0] - 1); dx < ext[0]; ++dx)
+                    table[std::size_t((dx + ext[0] - 1) + tx * ((dy + ext[1] - 1) + ty * (dz + ext[2] - 1)))] =
+                        (dx || dy || dz) ? weight(dx, dy, dz) : 0.0;
+    }
     std::vector<PairSums> rows(n);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 64), [&](const tbb::blocked_range<std::size_t>& r) {
         for (std::size_t i = r.begin(); i != r.end(); ++i) {
             PairSums s;
-            const double xi = idx[i][0] * sp[0], yi = idx[i][1] * sp[1], zi = idx[i][2] * sp[2];
+            const auto& pi = idx[i];
+            // Table offset of voxel j relative to i: centre + (pj - pi).
+            const std::int64_t centre = (ext[0] - 1) + tx * ((ext[1] - 1) + ty * (ext[2] - 1)) -
+                                        (pi[0] + tx * (std::int64_t(pi[1]) + ty * pi[2]));
             for (std::size_t j = i + 1; j < n; ++j) {
-                const double dx = xi - idx[j][0] * sp[0], dy = yi - idx[j][1] * sp[1], dz = zi - idx[j][2] * sp[2];
-                const double w = 1.0 / std::sqrt(dx * dx + dy * dy + dz * dz);
+                const auto& pj = idx[j];
+                const double w = table.empty()
+                                     ? weight(pj[0] - pi[0], pj[1] - pi[1], pj[2] - pi[2])
+                                     : table[std::size_t(centre + pj[0] + tx * (std::int64_t(pj[1]) + ty * pj[2]))];
                 const double diff = z[i] - z[j];
                 s.w += w;
                 s.wzz += w * z[i] * z[j];
