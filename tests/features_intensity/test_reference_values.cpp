@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -88,36 +89,55 @@ TEST_CASE("IBSI digital phantom: every stat_, ih_, ivh_, loc_ row", "[features_i
     CHECK(rows == 2 + 18 + 23 + 7);  // loc, stat, ih, ivh rows of the table
 }
 
-TEST_CASE("PyRadiomics firstorder baselines brain1 and breast1 (default settings)",
+// Columns without resampling or normalisation: the default settings, and 'resegmentation' (sigma mode,
+// resegmentRange [-3, 3], PyRadiomics' default voxelArrayShift 0 and binWidth 25 since none is given).
+// The normalisation and resampling columns go through the pipeline (tests/reference).
+TEST_CASE("PyRadiomics firstorder baselines brain1 and breast1 (default and resegmentation columns)",
           "[features_intensity][pyradiomics][reference]") {
     const auto baseline = read_pyradiomics_baseline(shared_data("pyradiomics/baseline/baseline_firstorder.csv"));
-    for (const std::string case_name : {"brain1", "breast1"}) {
-        INFO("case " << case_name);
-        const auto& column = baseline.at(case_name);
-        // Settings from the baseline's own provenance row.
+    for (const std::string column_name : {"brain1", "breast1", "brain1_resegmentation", "breast1_resegmentation"}) {
+        INFO("column " << column_name);
+        const auto& column = baseline.at(column_name);
+        const std::string case_name = column.at("diagnostics_Configuration_TestCase");
+        // Settings from the baseline's own provenance row; absent keys take PyRadiomics' defaults.
         const std::string settings_text = column.at("diagnostics_Configuration_Settings");
-        const auto bin_width = python_dict_number(settings_text, "binWidth");
-        const auto shift = python_dict_number(settings_text, "voxelArrayShift");
-        REQUIRE(bin_width);
-        REQUIRE(shift);
+        const double bin_width = python_dict_number(settings_text, "binWidth").value_or(25.0);
+        const double shift = python_dict_number(settings_text, "voxelArrayShift").value_or(0.0);
         REQUIRE(settings_text.find("'resampledPixelSpacing': None") != std::string::npos);
         REQUIRE(settings_text.find("'normalize': False") != std::string::npos);
 
         const auto dir = shared_data("pyradiomics/");
         const Image image = io::read_image(dir + case_name + "_image.nrrd");
         const Mask mask = io::read_label_mask(dir + case_name + "_label.nrrd", 1);
-        const auto values = roi_values(image, mask);
+        auto values = roi_values(image, mask);
         REQUIRE(double(values.size()) == std::stod(column.at("diagnostics_Mask-original_VoxelNum")));
+        if (settings_text.find("'resegmentRange': None") == std::string::npos) {
+            // imageoperations.resegmentMask, mode 'sigma': keep mean + lo*SD <= x <= mean + hi*SD
+            // (numpy mean and population SD of the ROI).
+            REQUIRE(settings_text.find("'resegmentMode': 'sigma'") != std::string::npos);
+            const auto at = settings_text.find("'resegmentRange': [");
+            REQUIRE(at != std::string::npos);
+            double lo = 0, hi = 0;
+            char comma = 0;
+            std::istringstream(settings_text.substr(at + std::string("'resegmentRange': [").size())) >> lo >> comma >> hi;
+            REQUIRE(comma == ',');
+            double mean = 0, ss = 0;
+            for (double v : values) mean += v;
+            mean /= double(values.size());
+            for (double v : values) ss += (v - mean) * (v - mean);
+            const double sd = std::sqrt(ss / double(values.size()));
+            std::erase_if(values, [&](double v) { return v < mean + lo * sd || v > mean + hi * sd; });
+        }
 
         DiscretisationSettings binning;
         binning.method = BinningMethod::fixed_bin_size;
-        binning.bin_width = *bin_width;
+        binning.bin_width = bin_width;
         int n_levels = 0;
         const auto levels =
             preprocess::discretise_values(values, binning, Profile::pyradiomics, {}, &n_levels, nullptr, nullptr);
 
         const auto computed = as_map(
-            features::pyradiomics_firstorder(values, levels, image.geometry.voxel_volume(), *shift));
+            features::pyradiomics_firstorder(values, levels, image.geometry.voxel_volume(), shift));
 
         int checked = 0;
         double worst = 0;
@@ -142,7 +162,7 @@ TEST_CASE("PyRadiomics firstorder baselines brain1 and breast1 (default settings
         CHECK(computed.size() == 19);
         const double variance = std::stod(column.at("original_firstorder_Variance"));
         CHECK(std::abs(computed.at("firstorder_StandardDeviation") / std::sqrt(variance) - 1) <= 1e-6);
-        WARN(case_name << ": " << checked << " of 18 firstorder baseline values within relative 1e-6 (worst "
+        WARN(column_name << " (" << values.size() << " voxels): " << checked << " of 18 firstorder baseline values within relative 1e-6 (worst "
                        << worst << ")");
     }
 }
