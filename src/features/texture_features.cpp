@@ -360,32 +360,29 @@ FeatureValues texture_features(const GreyLevels& levels, const Mask& intensity_m
                              putter(out, "rlm_", rlm_names));
         });
 
+    // In-plane zones grouped by slice once (2D aggregation).
+    std::vector<std::vector<int>> zones_by_slice(std::size_t(roi.nz));
+    for (std::size_t k = 0; k < zones_2d.size(); ++k) zones_by_slice[std::size_t(zones_2d[k].slice)].push_back(int(k));
+
     auto zone_family = [&](const char* family, const std::array<const char*, 17>* names, bool distance) {
         jobs.push_back([&, family, names, distance] {
             auto& out = blocks[family];
-            auto build = [&](const std::vector<Zone>& zones, int slice) {
-                return distance ? gldzm_matrix(roi, zones, slice) : glszm_matrix(roi, zones, slice);
-            };
-            auto feats = [&](const CountMatrix& m) -> std::optional<Feat> {
-                if (m.total() == 0) return std::nullopt;
-                return to_feat(detail::zone_statistics(detail::to_dense(m), lv, 0, false));
-            };
-            // Percentage denominators: voxels of the slice / box, which equal sum_j j * S(i, j) of the
-            // size-zone matrix; the distance-zone matrix needs them explicitly.
-            auto feats_dzm = [&](const std::vector<Zone>& zones, int slice) -> std::optional<Feat> {
-                const CountMatrix m = build(zones, slice);
-                if (m.total() == 0) return std::nullopt;
+            // Percentage denominator: the voxels of the zones (slice, or box), i.e. N_v of IBSI.
+            auto one = [&](const std::vector<Zone>& zones, const std::vector<int>* subset) -> std::optional<Feat> {
+                auto cells = detail::zone_cells(zones, subset, distance);
+                if (cells.empty()) return std::nullopt;
                 double voxels = 0;
-                for (const auto& z : zones)
-                    if (slice < 0 || z.slice == slice) voxels += z.size;
-                return to_feat(detail::zone_statistics(detail::to_dense(m), lv, voxels, false));
-            };
-            auto one = [&](const std::vector<Zone>& zones, int slice) {
-                return distance ? feats_dzm(zones, slice) : feats(build(zones, slice));
+                if (subset) for (int k : *subset) voxels += zones[std::size_t(k)].size;
+                else for (const auto& z : zones) voxels += z.size;
+                if (distance)
+                    for (const auto& c : cells)
+                        if (c.j < 1) throw Error(ErrorKind::invalid_input, "GLDZM: ROI voxel outside the morphological mask");
+                return to_feat(detail::zone_statistics_cells(std::move(cells), lv, voxels, false));
             };
             ibsi_nondirectional(
-                plan, slices, [&](int s) { return one(zones_2d, s); }, [&] { return one(zones_2d, -1); },
-                [&] { return one(zones_3d, -1); }, 17, putter(out, std::string(family) + "_", *names));
+                plan, slices, [&](int s) { return one(zones_2d, &zones_by_slice[std::size_t(s)]); },
+                [&] { return one(zones_2d, nullptr); }, [&] { return one(zones_3d, nullptr); }, 17,
+                putter(out, std::string(family) + "_", *names));
         });
     };
     if (wants("szm")) zone_family("szm", &szm_names, false);
@@ -482,10 +479,10 @@ FeatureValues texture_features(const GreyLevels& levels, const Mask& intensity_m
     if (wants("glszm"))
         jobs.push_back([&] {
             auto& out = blocks["glszm"];
-            const CountMatrix m = glszm_matrix(roi, zones_pyr);
             // ZonePercentage = N_z / N_p with N_p the ROI voxel count
             putter(out, "glszm_", glszm_names)(
-                "", to_feat(detail::zone_statistics(detail::to_dense(m), lv, double(roi.voxels.size()), true)));
+                "", to_feat(detail::zone_statistics_cells(detail::zone_cells(zones_pyr, nullptr, false), lv,
+                                                          double(roi.voxels.size()), true)));
         });
 
     if (wants("gldm"))

@@ -1,5 +1,7 @@
 // Statistics shared by run-length, size-zone, distance-zone and dependence matrices:
 // IBSI 1 sections 3.7-3.9 and 3.11 (rlm, szm, dzm, ngl); PyRadiomics glrlm.py, glszm.py, gldm.py.
+// Computed from the non-zero cells only, so zone-size matrices with thousands of columns stay cheap.
+#include <algorithm>
 #include <cmath>
 
 #include "radhpc/features/texture_detail.hpp"
@@ -8,36 +10,70 @@ namespace radhpc::features::detail {
 
 std::array<double, zone_stat_count> zone_statistics(const DenseMatrix& counts, const std::vector<int>& lv,
                                                     double percentage_denominator, bool pyradiomics_entropy) {
-    std::array<double, zone_stat_count> f{};
-    const double total = counts.total();  // N: number of runs / zones / neighbourhoods
-    std::vector<double> row(std::size_t(counts.rows), 0.0), col(std::size_t(counts.cols), 0.0);
-    double covered = 0;  // sum_ij j P(i,j): voxels covered by the matrix
+    std::vector<Cell> cells;
     for (int r = 0; r < counts.rows; ++r)
-        for (int c = 0; c < counts.cols; ++c) {
-            const double v = counts.at(r, c);
-            if (v == 0) continue;
-            const double i = lv[std::size_t(r)], j = c + 1;
-            row[std::size_t(r)] += v;
-            col[std::size_t(c)] += v;
-            covered += j * v;
-            f[zs_small_emphasis] += v / (j * j);            // sum P / j^2
-            f[zs_large_emphasis] += v * j * j;              // sum P j^2
-            f[zs_low_grey_emphasis] += v / (i * i);         // sum P / i^2
-            f[zs_high_grey_emphasis] += v * i * i;          // sum P i^2
-            f[zs_small_low_emphasis] += v / (i * i * j * j);
-            f[zs_small_high_emphasis] += v * i * i / (j * j);
-            f[zs_large_low_emphasis] += v * j * j / (i * i);
-            f[zs_large_high_emphasis] += v * i * i * j * j;
-        }
-    for (int k = zs_small_emphasis; k <= zs_large_high_emphasis; ++k) f[std::size_t(k)] /= total;
-    double glnu = 0, jnu = 0, mu_i = 0, mu_j = 0;
-    for (int r = 0; r < counts.rows; ++r) {
-        glnu += row[std::size_t(r)] * row[std::size_t(r)];
-        mu_i += lv[std::size_t(r)] * row[std::size_t(r)] / total;
+        for (int c = 0; c < counts.cols; ++c)
+            if (counts.at(r, c) != 0) cells.push_back({r, c + 1, counts.at(r, c)});
+    return zone_statistics_cells(std::move(cells), lv, percentage_denominator, pyradiomics_entropy);
+}
+
+std::vector<Cell> zone_cells(const std::vector<Zone>& zones, const std::vector<int>* subset, bool distance) {
+    std::vector<std::pair<int, int>> keys;
+    auto add = [&](const Zone& z) { keys.emplace_back(z.level, distance ? z.distance : z.size); };
+    if (subset) for (int k : *subset) add(zones[std::size_t(k)]);
+    else for (const auto& z : zones) add(z);
+    std::sort(keys.begin(), keys.end());
+    std::vector<Cell> cells;
+    for (const auto& k : keys) {
+        if (!cells.empty() && cells.back().row == k.first && cells.back().j == k.second) cells.back().value += 1;
+        else cells.push_back({k.first, k.second, 1.0});
     }
-    for (int c = 0; c < counts.cols; ++c) {
-        jnu += col[std::size_t(c)] * col[std::size_t(c)];
-        mu_j += (c + 1) * col[std::size_t(c)] / total;
+    return cells;
+}
+
+std::array<double, zone_stat_count> zone_statistics_cells(std::vector<Cell> cells, const std::vector<int>& lv,
+                                                          double percentage_denominator, bool pyradiomics_entropy) {
+    std::array<double, zone_stat_count> f{};
+    // Row-major order (row, then j), as a dense scan would visit the cells.
+    std::sort(cells.begin(), cells.end(), [](const Cell& a, const Cell& b) {
+        return a.row < b.row || (a.row == b.row && a.j < b.j);
+    });
+    double total = 0;  // N: number of runs / zones / neighbourhoods
+    for (const auto& c : cells) total += c.value;
+    std::vector<double> row(lv.size(), 0.0);
+    double covered = 0;  // sum_ij j P(i,j): voxels covered by the matrix
+    for (const auto& cell : cells) {
+        const double v = cell.value, i = lv[std::size_t(cell.row)], j = cell.j;
+        row[std::size_t(cell.row)] += v;
+        covered += j * v;
+        f[zs_small_emphasis] += v / (j * j);            // sum P / j^2
+        f[zs_large_emphasis] += v * j * j;              // sum P j^2
+        f[zs_low_grey_emphasis] += v / (i * i);         // sum P / i^2
+        f[zs_high_grey_emphasis] += v * i * i;          // sum P i^2
+        f[zs_small_low_emphasis] += v / (i * i * j * j);
+        f[zs_small_high_emphasis] += v * i * i / (j * j);
+        f[zs_large_low_emphasis] += v * j * j / (i * i);
+        f[zs_large_high_emphasis] += v * i * i * j * j;
+    }
+    for (int k = zs_small_emphasis; k <= zs_large_high_emphasis; ++k) f[std::size_t(k)] /= total;
+    // Column sums in ascending j.
+    std::vector<std::pair<int, double>> col;
+    {
+        std::vector<Cell> by_j = cells;
+        std::stable_sort(by_j.begin(), by_j.end(), [](const Cell& a, const Cell& b) { return a.j < b.j; });
+        for (const auto& c : by_j) {
+            if (!col.empty() && col.back().first == c.j) col.back().second += c.value;
+            else col.emplace_back(c.j, c.value);
+        }
+    }
+    double glnu = 0, jnu = 0, mu_i = 0, mu_j = 0;
+    for (std::size_t r = 0; r < row.size(); ++r) {
+        glnu += row[r] * row[r];
+        mu_i += lv[r] * row[r] / total;
+    }
+    for (const auto& [j, s] : col) {
+        jnu += s * s;
+        mu_j += j * s / total;
     }
     f[zs_grey_nonuniformity] = glnu / total;               // sum_i (sum_j P)^2 / N
     f[zs_grey_nonuniformity_norm] = glnu / (total * total);
@@ -45,19 +81,18 @@ std::array<double, zone_stat_count> zone_statistics(const DenseMatrix& counts, c
     f[zs_j_nonuniformity_norm] = jnu / (total * total);
     f[zs_percentage] = total / (percentage_denominator > 0 ? percentage_denominator : covered);
     double gl_var = 0, j_var = 0, ent = 0, energy = 0;
-    for (int r = 0; r < counts.rows; ++r) {
-        const double d = lv[std::size_t(r)] - mu_i;
-        gl_var += d * d * row[std::size_t(r)] / total;  // sum p (i - mu_i)^2
+    for (std::size_t r = 0; r < row.size(); ++r) {
+        const double d = lv[r] - mu_i;
+        gl_var += d * d * row[r] / total;                  // sum p (i - mu_i)^2
     }
-    for (int c = 0; c < counts.cols; ++c) {
-        const double d = (c + 1) - mu_j;
-        j_var += d * d * col[std::size_t(c)] / total;   // sum p (j - mu_j)^2
+    for (const auto& [j, s] : col) {
+        const double d = j - mu_j;
+        j_var += d * d * s / total;                        // sum p (j - mu_j)^2
     }
-    for (double v : counts.v) {
-        const double p = v / total;
+    for (const auto& c : cells) {
+        const double p = c.value / total;
         energy += p * p;
-        if (pyradiomics_entropy) ent -= p * std::log2(p + pyradiomics_eps);
-        else if (p > 0) ent -= p * std::log2(p);
+        ent -= pyradiomics_entropy ? p * std::log2(p + pyradiomics_eps) : p * std::log2(p);
     }
     f[zs_grey_variance] = gl_var;
     f[zs_j_variance] = j_var;

@@ -49,6 +49,18 @@ enum ZoneStat {
 std::array<double, zone_stat_count> zone_statistics(const DenseMatrix& counts, const std::vector<int>& levels,
                                                     double percentage_denominator, bool pyradiomics_entropy);
 
+// Sparse form: cells (row, j, count) with j >= 1 the column value; rows index `levels`. Matrices with very
+// many columns (zone sizes of large ROIs) are summarised without a dense n x max(j) array.
+struct Cell {
+    int row;
+    int j;
+    double value;
+};
+std::array<double, zone_stat_count> zone_statistics_cells(std::vector<Cell> cells, const std::vector<int>& levels,
+                                                          double percentage_denominator, bool pyradiomics_entropy);
+// Cells of the zone-size (distance = false) or zone-distance (distance = true) matrix of the given zones.
+std::vector<Cell> zone_cells(const std::vector<Zone>& zones, const std::vector<int>* subset, bool distance);
+
 // ---- NGTDM (texture_ngt_features.cpp) ----
 enum NgtStat { ngt_coarseness, ngt_contrast, ngt_busyness, ngt_complexity, ngt_strength, ngt_stat_count };
 // n: voxels per level counted by the profile's rule; s: summed differences.
