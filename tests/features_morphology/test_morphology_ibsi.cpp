@@ -54,7 +54,9 @@ TEST_CASE("IBSI morphology matches the digital phantom submission table", "[morp
         }
         const double ref = std::stod(row[4]), tol = std::stod(row[5]);
         INFO("value " << *ours << " (rounded " << round3(*ours) << "), reference " << ref << " +- " << tol);
-        CHECK(std::abs(round3(*ours) - ref) <= tol);
+        // Rows where the rounded value sits exactly on ref +- tol must pass: compare with a relative
+        // slack of 1e-9 so the decimal rounding of 3-digit values in binary does not decide.
+        CHECK(std::abs(round3(*ours) - ref) <= tol * (1 + 1e-9));
         ++matched;
     }
     CHECK(unreferenced == no_reference);
