@@ -19,7 +19,7 @@ using namespace radhpc::stats;
 
 TEST_CASE("Logistic regression equals glm; bootstrap corrected Dxy agrees with rms::validate", "[stats][bootstrap]") {
     const auto d = rtest::make_binary(rtest::Design::well_conditioned, 200, 5, 41);
-    const int B = 400;
+    const int B = 200;
     const auto r = rtest::run_r("bootstrap_rms.R", "boot_rms", rtest::binary_table(d), {std::to_string(B), "7"});
     const auto lr = logistic_regression(d.x, d.y);
     CHECK(lr.intercept == Approx(rtest::get(r, "glm_coef", 0)).epsilon(1e-8));

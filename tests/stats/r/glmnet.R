@@ -1,21 +1,24 @@
 # Oracle for glmnet binomial paths and fixed-(alpha, lambda) fits (glmnet 4.1).
-# Input columns: y, x1..xp. Extra args: alpha, thresh, lambda ("path" or a number),
-# standardize (1/0), intercept (1/0).
+# Input columns: y, x1..xp. Extra args: one or more fit specifications
+# "alpha:thresh:lambda:standardize:intercept" (lambda "path" or a number; flags 1/0);
+# the results of fit i are emitted with the prefix "f<i>_" (1-based).
 self <- sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))
 source(file.path(dirname(self), "common.R"))
 suppressMessages(library(glmnet))
-alpha <- as.numeric(extra[1])
-thresh <- as.numeric(extra[2])
 x <- as.matrix(dat[, grep("^x", names(dat))])
 y <- dat$y
-args <- list(x = x, y = y, family = "binomial", alpha = alpha, thresh = thresh,
-             standardize = extra[4] == "1", intercept = extra[5] == "1")
-if (extra[3] != "path") args$lambda <- as.numeric(extra[3])
-fit <- do.call(glmnet, args)
-emit("lambda", fit$lambda)
-emit("a0", fit$a0)
-emit("beta", as.matrix(fit$beta))  # column-major: p values per lambda
-emit("dev_ratio", fit$dev.ratio)
-emit("nulldev", fit$nulldev)
-emit("df", fit$df)
+for (i in seq_along(extra)) {
+  s <- strsplit(extra[i], ":")[[1]]
+  args <- list(x = x, y = y, family = "binomial", alpha = as.numeric(s[1]), thresh = as.numeric(s[2]),
+               standardize = s[4] == "1", intercept = s[5] == "1")
+  if (s[3] != "path") args$lambda <- as.numeric(s[3])
+  fit <- do.call(glmnet, args)
+  pre <- paste0("f", i, "_")
+  emit(paste0(pre, "lambda"), fit$lambda)
+  emit(paste0(pre, "a0"), fit$a0)
+  emit(paste0(pre, "beta"), as.matrix(fit$beta))  # column-major: p values per lambda
+  emit(paste0(pre, "dev_ratio"), fit$dev.ratio)
+  emit(paste0(pre, "nulldev"), fit$nulldev)
+  emit(paste0(pre, "df"), fit$df)
+}
 finish()
