@@ -1,0 +1,621 @@
+// DICOM series discovery and CT series -> Image (DCMTK).
+#include <dcmtk/dcmdata/dcrledrg.h>
+#include <dcmtk/dcmjpeg/djdecode.h>
+#include <dcmtk/dcmjpls/djdecode.h>
+#include <dcmtk/oflog/oflog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <numeric>
+#include <regex>
+#include <sstream>
+
+#include "dicom_internal.hpp"
+#include "radhpc/core/error.hpp"
+#include "radhpc/io/dicom.hpp"
+
+namespace fs = std::filesystem;
+
+namespace radhpc::io {
+namespace dicom_detail {
+
+void ensure_dcmtk_ready() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
+        DcmRLEDecoderRegistration::registerCodecs();
+        DJDecoderRegistration::registerCodecs();
+        DJLSDecoderRegistration::registerCodecs();
+    });
+}
+
+void load(DcmFileFormat& file, const std::string& path, bool header_only) {
+    ensure_dcmtk_ready();
+    const OFCondition status =
+        header_only ? file.loadFileUntilTag(path.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect,
+                                            DCM_PixelData)
+                    : file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect);
+    if (status.bad()) throw Error(ErrorKind::io, path + ": not a readable DICOM file (" + status.text() + ")");
+}
+
+static std::string trim(std::string s) {
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
+    std::size_t b = 0;
+    while (b < s.size() && s[b] == ' ') ++b;
+    return s.substr(b);
+}
+
+std::string get_string(DcmItem& item, const DcmTagKey& tag) {
+    OFString v;
+    if (item.findAndGetOFString(tag, v).bad()) return {};
+    return trim(v.c_str());
+}
+
+std::string get_all_strings(DcmItem& item, const DcmTagKey& tag) {
+    OFString v;
+    if (item.findAndGetOFStringArray(tag, v).bad()) return {};
+    return trim(v.c_str());
+}
+
+std::optional<double> get_double(DcmItem& item, const DcmTagKey& tag, unsigned long pos) {
+    Float64 v = 0;
+    if (item.findAndGetFloat64(tag, v, pos).bad()) return std::nullopt;
+    return double(v);
+}
+
+std::vector<double> get_doubles(DcmItem& item, const DcmTagKey& tag) {
+    // one pass over the backslash-separated text (DCMTK's per-index access rescans the string: quadratic
+    // for contours with thousands of coordinates)
+    std::vector<double> out;
+    DcmElement* el = nullptr;
+    if (item.findAndGetElement(tag, el).bad() || !el) return out;
+    if (el->ident() == EVR_DS || el->ident() == EVR_IS) {
+        OFString text;
+        if (el->getOFStringArray(text).bad()) return {};
+        const char* p = text.c_str();
+        while (*p) {
+            char* end = nullptr;
+            const double v = std::strtod(p, &end);
+            if (end == p) return {};
+            out.push_back(v);
+            p = end;
+            while (*p == ' ') ++p;
+            if (*p == '\\') ++p;
+            else if (*p) return {};
+        }
+        return out;
+    }
+    const unsigned long n = el->getVM();
+    for (unsigned long i = 0; i < n; ++i) {
+        Float64 v = 0;
+        if (el->getFloat64(v, i).bad()) return {};
+        out.push_back(v);
+    }
+    return out;
+}
+
+std::optional<long> get_int(DcmItem& item, const DcmTagKey& tag) {
+    Sint32 s = 0;
+    if (item.findAndGetSint32(tag, s).good()) return long(s);
+    Uint16 u = 0;
+    if (item.findAndGetUint16(tag, u).good()) return long(u);
+    // IS values are strings
+    OFString str;
+    if (item.findAndGetOFString(tag, str).good() && !str.empty()) {
+        try {
+            return std::stol(str.c_str());
+        } catch (...) {
+        }
+    }
+    return std::nullopt;
+}
+
+Vec3 cross(const Vec3& a, const Vec3& b) {
+    return {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
+}
+double dot(const Vec3& a, const Vec3& b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
+double norm(const Vec3& a) { return std::sqrt(dot(a, a)); }
+
+}  // namespace dicom_detail
+
+using namespace dicom_detail;
+
+namespace {
+
+bool has_dicm_preamble(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    char buf[132];
+    if (!in.read(buf, 132)) return false;
+    return std::memcmp(buf + 128, "DICM", 4) == 0;
+}
+
+bool is_non_image_modality(const std::string& m) {
+    return m == "SEG" || m == "RTSTRUCT" || m == "RTDOSE" || m == "RTPLAN" || m == "SR" || m == "PR" || m == "KO" ||
+           m == "REG" || m == "RTRECORD";
+}
+
+DicomObject read_object_header(const std::string& path) {
+    DcmFileFormat file;
+    load(file, path, true);
+    DcmDataset& ds = *file.getDataset();
+    DicomObject o;
+    o.path = path;
+    o.sop_class_uid = get_string(ds, DCM_SOPClassUID);
+    o.sop_instance_uid = get_string(ds, DCM_SOPInstanceUID);
+    if (o.sop_class_uid.empty()) o.sop_class_uid = get_string(*file.getMetaInfo(), DCM_MediaStorageSOPClassUID);
+    if (o.sop_class_uid.empty() && !has_dicm_preamble(path))
+        throw Error(ErrorKind::io, path + ": not a DICOM file (no preamble, no SOPClassUID)");
+    o.modality = get_string(ds, DCM_Modality);
+    o.study_uid = get_string(ds, DCM_StudyInstanceUID);
+    o.series_uid = get_string(ds, DCM_SeriesInstanceUID);
+    o.frame_of_reference_uid = get_string(ds, DCM_FrameOfReferenceUID);
+    o.is_image = dcmIsImageStorageSOPClassUID(o.sop_class_uid.c_str()) && o.sop_class_uid != UID_SegmentationStorage &&
+                 !is_non_image_modality(o.modality) && get_int(ds, DCM_Rows).has_value();
+    return o;
+}
+
+}  // namespace
+
+bool is_dicom_file(const std::string& path) {
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) return false;
+    if (has_dicm_preamble(path)) return true;
+    try {
+        return !read_object_header(path).sop_class_uid.empty();
+    } catch (const Error&) {
+        return false;
+    }
+}
+
+DicomFileKind dicom_file_kind(const std::string& path) {
+    const DicomObject o = read_object_header(path);
+    return {o.modality, o.sop_class_uid};
+}
+
+DiscoveryResult discover_dicom(const std::string& folder) {
+    std::vector<std::string> paths;
+    std::error_code ec;
+    if (fs::is_regular_file(folder, ec)) {
+        paths.push_back(folder);
+    } else if (fs::is_directory(folder, ec)) {
+        for (auto it = fs::recursive_directory_iterator(folder, fs::directory_options::skip_permission_denied, ec);
+             it != fs::recursive_directory_iterator(); it.increment(ec)) {
+            if (ec) break;
+            if (it->is_regular_file(ec)) paths.push_back(it->path().string());
+        }
+    } else {
+        throw Error(ErrorKind::io, folder + ": no such file or folder");
+    }
+    std::sort(paths.begin(), paths.end());  // deterministic order regardless of the file system
+
+    DiscoveryResult result;
+    std::map<std::pair<std::string, std::string>, DicomSeries> series;
+    for (const auto& p : paths) {
+        DicomObject o;
+        try {
+            o = read_object_header(p);
+        } catch (const Error& e) {
+            result.unreadable.push_back(e.what());
+            continue;
+        }
+        if (!o.is_image) {
+            result.non_image.push_back(o);
+            continue;
+        }
+        auto& s = series[{o.study_uid, o.series_uid}];
+        if (s.files.empty()) {
+            s.study_uid = o.study_uid;
+            s.series_uid = o.series_uid;
+            s.frame_of_reference_uid = o.frame_of_reference_uid;
+            s.modality = o.modality;
+            DcmFileFormat f;
+            load(f, p, true);
+            s.description = get_string(*f.getDataset(), DCM_SeriesDescription);
+        }
+        s.files.push_back(p);
+    }
+    for (auto& [key, s] : series) result.image_series.push_back(std::move(s));
+    return result;
+}
+
+DicomSeries select_series(const DiscoveryResult& found, const SeriesSelection& rules, const std::string& folder) {
+    std::vector<const DicomSeries*> hits;
+    std::regex pattern;
+    if (!rules.description_pattern.empty()) {
+        try {
+            pattern = std::regex(rules.description_pattern, std::regex::ECMAScript);
+        } catch (const std::regex_error&) {
+            throw Error(ErrorKind::settings, "dicom.series_description: not a valid regular expression");
+        }
+    }
+    for (const auto& s : found.image_series) {
+        if (!rules.modalities.empty() &&
+            std::find(rules.modalities.begin(), rules.modalities.end(), s.modality) == rules.modalities.end())
+            continue;
+        if (!rules.description_pattern.empty() && !std::regex_search(s.description, pattern)) continue;
+        if (!rules.series_uid.empty() && s.series_uid != rules.series_uid) continue;
+        hits.push_back(&s);
+    }
+    auto describe = [](const DicomSeries& s) {
+        return s.modality + " series " + pseudonym(s.series_uid) + " (" + std::to_string(s.files.size()) + " images)";
+    };
+    if (hits.size() == 1) return *hits[0];
+    std::string msg = folder + ": ";
+    if (hits.empty()) {
+        msg += "no image series matches the selection";
+        if (found.image_series.empty()) msg += " (no DICOM image objects found";
+        else msg += " (found:";
+        for (const auto& s : found.image_series) msg += " " + describe(s) + ";";
+        msg += ")";
+    } else {
+        msg += std::to_string(hits.size()) + " image series match the selection; narrow it (dicom.modality, "
+               "dicom.series_description, dicom.series_uid):";
+        for (const auto* s : hits) msg += " " + describe(*s) + ";";
+    }
+    throw Error(ErrorKind::invalid_input, msg);
+}
+
+namespace {
+
+// What one slice's header says (no pixel data).
+struct SliceHeader {
+    std::string path, sop_instance_uid;
+    Vec3 position{0, 0, 0};
+    std::array<double, 6> orientation{};
+    long rows = 0, cols = 0;
+    double spacing_row = 0, spacing_col = 0;  // PixelSpacing[0] (between rows), [1] (between columns)
+    std::optional<double> slope, intercept;
+    long frames = 1;
+    double projection = 0;  // position on the slice normal
+};
+
+SliceHeader read_slice_header(DcmDataset& ds, const std::string& path) {
+    SliceHeader h;
+    h.path = path;
+    h.sop_instance_uid = get_string(ds, DCM_SOPInstanceUID);
+    const auto ipp = get_doubles(ds, DCM_ImagePositionPatient);
+    const auto iop = get_doubles(ds, DCM_ImageOrientationPatient);
+    const auto ps = get_doubles(ds, DCM_PixelSpacing);
+    if (ipp.size() != 3) throw Error(ErrorKind::invalid_input, path + ": ImagePositionPatient missing or not 3 values");
+    if (iop.size() != 6) throw Error(ErrorKind::invalid_input, path + ": ImageOrientationPatient missing or not 6 values");
+    if (ps.size() != 2 || !(ps[0] > 0) || !(ps[1] > 0))
+        throw Error(ErrorKind::invalid_input, path + ": PixelSpacing missing or not 2 positive values");
+    h.position = {ipp[0], ipp[1], ipp[2]};
+    std::copy(iop.begin(), iop.end(), h.orientation.begin());
+    h.spacing_row = ps[0];
+    h.spacing_col = ps[1];
+    h.rows = get_int(ds, DCM_Rows).value_or(0);
+    h.cols = get_int(ds, DCM_Columns).value_or(0);
+    if (h.rows <= 0 || h.cols <= 0) throw Error(ErrorKind::invalid_input, path + ": Rows/Columns missing");
+    h.frames = get_int(ds, DCM_NumberOfFrames).value_or(1);
+    h.slope = get_double(ds, DCM_RescaleSlope);
+    h.intercept = get_double(ds, DCM_RescaleIntercept);
+    return h;
+}
+
+std::optional<double> positive(std::optional<double> v) {
+    if (v && *v > 0) return v;
+    return std::nullopt;
+}
+
+DicomMetadata read_metadata(DcmFileFormat& file) {
+    DcmDataset& ds = *file.getDataset();
+    DicomMetadata m;
+    m.modality = get_string(ds, DCM_Modality);
+    m.manufacturer = get_string(ds, DCM_Manufacturer);
+    m.model = get_string(ds, DCM_ManufacturerModelName);
+    m.convolution_kernel = get_all_strings(ds, DCM_ConvolutionKernel);
+    m.acquisition_date = get_string(ds, DCM_AcquisitionDate);
+    m.kvp = positive(get_double(ds, DCM_KVP));
+    m.tube_current_ma = get_double(ds, DCM_XRayTubeCurrent);
+    m.exposure_mas = get_double(ds, DCM_Exposure);
+    m.slice_thickness_mm = positive(get_double(ds, DCM_SliceThickness));
+    m.pixel_spacing_row_mm = get_double(ds, DCM_PixelSpacing, 0);
+    m.pixel_spacing_col_mm = get_double(ds, DCM_PixelSpacing, 1);
+    if (ds.tagExists(DCM_ContrastBolusAgent)) m.contrast_agent = get_string(ds, DCM_ContrastBolusAgent);
+    m.rescale_slope = get_double(ds, DCM_RescaleSlope).value_or(1.0);
+    m.rescale_intercept = get_double(ds, DCM_RescaleIntercept).value_or(0.0);
+    m.bits_stored = int(get_int(ds, DCM_BitsStored).value_or(0));
+    m.transfer_syntax = DcmXfer(ds.getOriginalXfer()).getXferName();
+    return m;
+}
+
+// The smallest integer type GDCM/ITK would choose for the rescaled range (float when the rescale
+// is not integral): PyRadiomics casts resampled values back to it.
+PixelType rescaled_pixel_type(int bits_stored, bool is_signed, double slope, double intercept) {
+    PixelType t;
+    if (slope != std::round(slope) || intercept != std::round(intercept)) return t;
+    const double lo_raw = is_signed ? -std::ldexp(1.0, bits_stored - 1) : 0.0;
+    const double hi_raw = is_signed ? std::ldexp(1.0, bits_stored - 1) - 1 : std::ldexp(1.0, bits_stored) - 1;
+    const double a = slope * lo_raw + intercept, b = slope * hi_raw + intercept;
+    const double lo = std::min(a, b), hi = std::max(a, b);
+    const std::pair<double, double> types[] = {{-128, 127},   {0, 255}, {-32768, 32767}, {0, 65535}, {-2147483648.0, 2147483647.0},
+                                               {0, 4294967295.0}};
+    for (const auto& [tmin, tmax] : types)
+        if (lo >= tmin && hi <= tmax) {
+            t.integer = true;
+            t.min = tmin;
+            t.max = tmax;
+            return t;
+        }
+    return t;
+}
+
+double median(std::vector<double> v) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+std::string fmt(double v) {
+    std::ostringstream s;
+    s.precision(6);
+    s << v;
+    return s.str();
+}
+
+// Decodes one slice's pixel data into `out` (rows*cols doubles, x fastest), rescaled.
+void decode_slice(const SliceHeader& h, double* out, DicomMetadata* first_meta) {
+    DcmFileFormat file;
+    load(file, h.path, false);
+    DcmDataset& ds = *file.getDataset();
+    if (first_meta) *first_meta = read_metadata(file);
+    const E_TransferSyntax xfer = ds.getOriginalXfer();
+    const std::string xfer_name = DcmXfer(xfer).getXferName();
+    if (DcmXfer(xfer).isEncapsulated()) {
+        const OFCondition st = ds.chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
+        if (st.bad() || !ds.canWriteXfer(EXS_LittleEndianExplicit))
+            throw Error(ErrorKind::io, h.path + ": pixel data in transfer syntax '" + xfer_name +
+                                           "' cannot be decoded (DCMTK decodes uncompressed, deflated, RLE, JPEG "
+                                           "baseline/extended/lossless and JPEG-LS; not JPEG 2000 or video)");
+    }
+    const long samples = get_int(ds, DCM_SamplesPerPixel).value_or(1);
+    const std::string photometric = get_string(ds, DCM_PhotometricInterpretation);
+    if (samples != 1 || (photometric != "MONOCHROME2" && photometric != "MONOCHROME1"))
+        throw Error(ErrorKind::invalid_input,
+                    h.path + ": not a monochrome image (SamplesPerPixel " + std::to_string(samples) + ", " + photometric + ")");
+    const long bits_allocated = get_int(ds, DCM_BitsAllocated).value_or(0);
+    const long bits_stored = get_int(ds, DCM_BitsStored).value_or(bits_allocated);
+    const long high_bit = get_int(ds, DCM_HighBit).value_or(bits_stored - 1);
+    const bool is_signed = get_int(ds, DCM_PixelRepresentation).value_or(0) == 1;
+    if (!(bits_allocated == 8 || bits_allocated == 16 || bits_allocated == 32) || bits_stored < 1 ||
+        bits_stored > bits_allocated || high_bit >= bits_allocated || high_bit + 1 < bits_stored)
+        throw Error(ErrorKind::invalid_input, h.path + ": unsupported pixel layout (BitsAllocated " +
+                                                  std::to_string(bits_allocated) + ", BitsStored " + std::to_string(bits_stored) + ")");
+    const std::size_t n = std::size_t(h.rows) * std::size_t(h.cols);
+    const double slope = h.slope.value_or(1.0), intercept = h.intercept.value_or(0.0);
+    const int shift = int(high_bit + 1 - bits_stored);
+    const std::uint64_t value_mask = bits_stored >= 64 ? ~0ull : ((1ull << bits_stored) - 1);
+    const std::uint64_t sign_bit = 1ull << (bits_stored - 1);
+    auto convert = [&](std::uint64_t raw) {
+        std::uint64_t v = (raw >> shift) & value_mask;
+        std::int64_t s = std::int64_t(v);
+        if (is_signed && (v & sign_bit)) s -= std::int64_t(1ull << bits_stored);
+        return slope * double(s) + intercept;
+    };
+    auto too_short = [&](unsigned long have) {
+        return Error(ErrorKind::io, h.path + ": pixel data shorter than Rows x Columns (" + std::to_string(have) + " of " +
+                                        std::to_string(n) + " values; truncated file?)");
+    };
+    OFCondition st;
+    if (bits_allocated == 8) {
+        const Uint8* p = nullptr;
+        unsigned long count = 0;
+        st = ds.findAndGetUint8Array(DCM_PixelData, p, &count);
+        if (st.bad() || !p) throw Error(ErrorKind::io, h.path + ": no readable PixelData (" + std::string(st.text()) + ")");
+        if (count < n) throw too_short(count);
+        for (std::size_t i = 0; i < n; ++i) out[i] = convert(p[i]);
+    } else {
+        const Uint16* p = nullptr;
+        unsigned long count = 0;
+        st = ds.findAndGetUint16Array(DCM_PixelData, p, &count);
+        if (st.bad() || !p) throw Error(ErrorKind::io, h.path + ": no readable PixelData (" + std::string(st.text()) + ")");
+        const std::size_t words = bits_allocated == 16 ? n : 2 * n;
+        if (count < words) throw too_short(bits_allocated == 16 ? count : count / 2);
+        if (bits_allocated == 16)
+            for (std::size_t i = 0; i < n; ++i) out[i] = convert(p[i]);
+        else  // 32-bit values as pairs of 16-bit words in the host's (little-endian) order
+            for (std::size_t i = 0; i < n; ++i) out[i] = convert(std::uint64_t(p[2 * i]) | (std::uint64_t(p[2 * i + 1]) << 16));
+    }
+}
+
+struct SeriesLayout {
+    std::vector<SliceHeader> slices;  // sorted, duplicates removed
+    Geometry geometry;
+    SliceReport report;
+};
+
+SeriesLayout analyse(const DicomSeries& series, const DicomReadOptions& opt) {
+    if (series.files.empty()) throw Error(ErrorKind::invalid_input, "empty DICOM series");
+    SeriesLayout L;
+    std::vector<SliceHeader> all;
+    for (const auto& path : series.files) {
+        DcmFileFormat f;
+        load(f, path, true);
+        all.push_back(read_slice_header(*f.getDataset(), path));
+    }
+    SliceReport& rep = L.report;
+    rep.slices = all.size();
+    const SliceHeader& first = all.front();
+    for (const auto& h : all) {
+        if (h.frames != 1)
+            throw Error(ErrorKind::invalid_input,
+                        h.path + ": multi-frame image (" + std::to_string(h.frames) + " frames); only single-frame series are read");
+        if (h.rows != first.rows || h.cols != first.cols)
+            throw Error(ErrorKind::invalid_input, h.path + ": Rows/Columns differ from the rest of the series");
+        if (std::abs(h.spacing_row - first.spacing_row) > 1e-4 * first.spacing_row ||
+            std::abs(h.spacing_col - first.spacing_col) > 1e-4 * first.spacing_col)
+            throw Error(ErrorKind::invalid_input, h.path + ": PixelSpacing differs from the rest of the series");
+        for (int i = 0; i < 6; ++i)
+            if (std::abs(h.orientation[i] - first.orientation[i]) > 1e-4) rep.mixed_orientation = true;
+        if (!h.slope || !h.intercept) rep.missing_rescale = true;
+        if (h.slope.value_or(1) != first.slope.value_or(1) || h.intercept.value_or(0) != first.intercept.value_or(0))
+            rep.mixed_rescale = true;
+    }
+    if (rep.mixed_orientation)
+        throw Error(ErrorKind::invalid_input, "DICOM series " + pseudonym(series.series_uid) +
+                                                  ": ImageOrientationPatient differs between slices (mixed orientations; "
+                                                  "cannot be stacked into one volume)");
+    if (rep.missing_rescale) {
+        rep.warnings.push_back("RescaleSlope/RescaleIntercept missing on some slices (slope 1, intercept 0 used)");
+        if (!opt.allow_missing_rescale)
+            throw Error(ErrorKind::invalid_input, "DICOM series " + pseudonym(series.series_uid) +
+                                                      ": RescaleSlope/RescaleIntercept missing (values would not be HU)");
+    }
+    const Vec3 row{first.orientation[0], first.orientation[1], first.orientation[2]};
+    const Vec3 col{first.orientation[3], first.orientation[4], first.orientation[5]};
+    Vec3 normal = cross(row, col);
+    const double nn = norm(normal);
+    if (!(nn > 0.5)) throw Error(ErrorKind::invalid_input, first.path + ": ImageOrientationPatient is degenerate");
+    for (auto& c : normal) c /= nn;
+    for (auto& h : all) h.projection = dot(h.position, normal);
+    // stable: slices at equal positions keep file (path) order, so "first kept" is deterministic
+    std::stable_sort(all.begin(), all.end(), [](const SliceHeader& a, const SliceHeader& b) { return a.projection < b.projection; });
+
+    // neighbour distances; duplicates are neighbours (almost) at the same position
+    std::vector<double> d;
+    for (std::size_t i = 1; i < all.size(); ++i) d.push_back(all[i].projection - all[i - 1].projection);
+    std::vector<double> positive_d;
+    for (double x : d)
+        if (x > 1e-6) positive_d.push_back(x);
+    const double rough = median(positive_d);
+    const double dup_limit = std::max(1e-3, 0.1 * rough);
+    L.slices.push_back(all.front());
+    std::vector<double> kept_d;
+    for (std::size_t i = 1; i < all.size(); ++i) {
+        const double dist = all[i].projection - L.slices.back().projection;
+        if (dist < dup_limit) {
+            ++rep.duplicate_positions;
+            continue;
+        }
+        kept_d.push_back(dist);
+        L.slices.push_back(all[i]);
+    }
+    if (rep.duplicate_positions) {
+        rep.warnings.push_back(std::to_string(rep.duplicate_positions) + " slices duplicate another slice's position");
+        if (!opt.allow_duplicates)
+            throw Error(ErrorKind::invalid_input, "DICOM series " + pseudonym(series.series_uid) + ": " +
+                                                      std::to_string(rep.duplicate_positions) +
+                                                      " duplicated slice positions (the same slice stored twice?)");
+    }
+    double nominal = median(kept_d);
+    if (L.slices.size() == 1) nominal = 0;
+    if (!kept_d.empty()) {
+        rep.spacing_min = *std::min_element(kept_d.begin(), kept_d.end());
+        rep.spacing_max = *std::max_element(kept_d.begin(), kept_d.end());
+        rep.spacing_median = nominal;
+        for (double x : kept_d) {
+            if (std::abs(x - nominal) > opt.spacing_tolerance * nominal) rep.uneven_spacing = true;
+            const double k = std::round(x / nominal);
+            if (k >= 2 && std::abs(x - k * nominal) <= opt.spacing_tolerance * nominal * k) rep.missing_slices += std::size_t(k) - 1;
+        }
+    }
+    // slices thicker than their spacing overlap (overlapping reconstruction)
+    {
+        DcmFileFormat f;
+        load(f, L.slices.front().path, true);
+        const auto thickness = positive(get_double(*f.getDataset(), DCM_SliceThickness));
+        if (thickness)
+            for (double x : kept_d)
+                if (x < *thickness * (1 - opt.spacing_tolerance)) ++rep.overlapping_slices;
+        if (rep.overlapping_slices)
+            rep.warnings.push_back(std::to_string(rep.overlapping_slices) + " slice pairs closer than the slice thickness " +
+                                   fmt(*thickness) + " mm");
+    }
+    if (rep.missing_slices)
+        rep.warnings.push_back("about " + std::to_string(rep.missing_slices) + " slices missing (gap of " + fmt(rep.spacing_max) +
+                               " mm, spacing " + fmt(nominal) + " mm)");
+    if (rep.uneven_spacing) {
+        rep.warnings.push_back("uneven slice spacing: " + fmt(rep.spacing_min) + " to " + fmt(rep.spacing_max) + " mm");
+        if (!opt.allow_uneven_spacing)
+            throw Error(ErrorKind::invalid_input,
+                        "DICOM series " + pseudonym(series.series_uid) + ": uneven slice spacing (" + fmt(rep.spacing_min) + " to " +
+                            fmt(rep.spacing_max) + " mm" +
+                            (rep.missing_slices ? ", about " + std::to_string(rep.missing_slices) + " slices missing" : std::string()) +
+                            ")");
+    }
+    // gantry tilt: slice positions move along a direction that is not the slice normal
+    Vec3 stack_dir = normal;
+    if (L.slices.size() >= 2) {
+        const Vec3& a = L.slices.front().position;
+        const Vec3& b = L.slices.back().position;
+        Vec3 v{b[0] - a[0], b[1] - a[1], b[2] - a[2]};
+        const double len = norm(v);
+        for (auto& c : v) c /= len;
+        rep.gantry_tilt_deg = std::acos(std::clamp(dot(v, normal), -1.0, 1.0)) * 180.0 / M_PI;
+        if (rep.gantry_tilt_deg > opt.gantry_tilt_tolerance_deg) {
+            rep.warnings.push_back("gantry tilt " + fmt(rep.gantry_tilt_deg) + " degrees");
+            if (!opt.allow_gantry_tilt)
+                throw Error(ErrorKind::invalid_input, "DICOM series " + pseudonym(series.series_uid) + ": gantry tilt of " +
+                                                          fmt(rep.gantry_tilt_deg) +
+                                                          " degrees (slices are sheared; not read unless allowed)");
+            stack_dir = v;  // sheared grid: the third axis follows the slice positions
+        }
+    }
+    Geometry& g = L.geometry;
+    g.size = {std::size_t(first.cols), std::size_t(first.rows), L.slices.size()};
+    // along the stacking direction the spacing is the distance between positions, not along the normal
+    const double z_spacing = L.slices.size() >= 2 ? nominal / std::max(1e-12, dot(stack_dir, normal)) : 1.0;
+    g.spacing = {first.spacing_col, first.spacing_row, z_spacing > 0 ? z_spacing : 1.0};
+    g.origin = L.slices.front().position;
+    g.direction = {row[0], col[0], stack_dir[0], row[1], col[1], stack_dir[1], row[2], col[2], stack_dir[2]};
+    return L;
+}
+
+}  // namespace
+
+CtSeries inspect_dicom_series(const DicomSeries& series, const DicomReadOptions& options) {
+    // inspection never refuses: it reports what reading would refuse
+    DicomReadOptions lenient = options;
+    lenient.allow_uneven_spacing = lenient.allow_duplicates = lenient.allow_gantry_tilt = lenient.allow_missing_rescale = true;
+    SeriesLayout L = analyse(series, lenient);
+    CtSeries out;
+    out.image.geometry = L.geometry;
+    out.report = L.report;
+    out.study_uid = series.study_uid;
+    out.series_uid = series.series_uid;
+    out.frame_of_reference_uid = series.frame_of_reference_uid;
+    for (const auto& s : L.slices) out.slice_sop_instance_uids.push_back(s.sop_instance_uid);
+    DcmFileFormat f;
+    load(f, L.slices.front().path, true);
+    out.metadata = read_metadata(f);
+    return out;
+}
+
+CtSeries read_dicom_series(const DicomSeries& series, const DicomReadOptions& options) {
+    SeriesLayout L = analyse(series, options);
+    CtSeries out;
+    out.image = Image(L.geometry);
+    out.report = L.report;
+    out.study_uid = series.study_uid;
+    out.series_uid = series.series_uid;
+    out.frame_of_reference_uid = series.frame_of_reference_uid;
+    const std::size_t plane = L.geometry.size[0] * L.geometry.size[1];
+    for (std::size_t z = 0; z < L.slices.size(); ++z) {
+        decode_slice(L.slices[z], out.image.data.data() + z * plane, z == 0 ? &out.metadata : nullptr);
+        out.slice_sop_instance_uids.push_back(L.slices[z].sop_instance_uid);
+    }
+    bool is_signed = false;
+    {
+        DcmFileFormat f;
+        load(f, L.slices.front().path, true);
+        is_signed = get_int(*f.getDataset(), DCM_PixelRepresentation).value_or(0) == 1;
+    }
+    if (L.report.mixed_rescale) out.pixel_type = PixelType{};  // per-slice rescale: no single stored type
+    else
+        out.pixel_type = rescaled_pixel_type(out.metadata.bits_stored, is_signed, out.metadata.rescale_slope, out.metadata.rescale_intercept);
+    return out;
+}
+
+CtSeries read_dicom_folder(const std::string& folder, const SeriesSelection& rules, const DicomReadOptions& options) {
+    const DiscoveryResult found = discover_dicom(folder);
+    return read_dicom_series(select_series(found, rules, folder), options);
+}
+
+}  // namespace radhpc::io
