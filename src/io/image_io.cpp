@@ -8,7 +8,11 @@
 #include <itkImageIOFactory.h>
 
 #include <cmath>
+#include <cstring>
+#include <fstream>
 #include <filesystem>
+#include <vector>
+#include <zlib.h>
 #include <limits>
 
 #include "radhpc/core/error.hpp"
@@ -41,8 +45,106 @@ itk::ImageIOBase::Pointer probe(const std::string& path) {
     return io;
 }
 
+// ITK reads a truncated NIfTI-1 file without complaint (znzlib returns short reads, for .nii and
+// .nii.gz alike); check the size the header promises. NRRD truncation already fails inside ITK.
+// For .nii.gz the gzip trailer's ISIZE (uncompressed size mod 2^32) is compared first; only when it
+// disagrees (a truncated file, or a multi-member gzip stream) is the stream decompressed to count.
+void check_nifti_size(const std::string& path) {
+    const bool gz = path.size() > 7 && path.compare(path.size() - 7, 7, ".nii.gz") == 0;
+    const bool raw = path.size() > 4 && path.compare(path.size() - 4, 4, ".nii") == 0;
+    if (!gz && !raw) return;
+    gzFile f = gzopen(path.c_str(), "rb");  // reads plain files too
+    if (!f) throw Error(ErrorKind::io, path + ": cannot open");
+    char h[348];
+    const int got = gzread(f, h, sizeof h);
+    if (got != int(sizeof h)) {
+        gzclose(f);
+        throw Error(ErrorKind::io, path + ": truncated NIfTI header");
+    }
+    std::int32_t sizeof_hdr;
+    std::memcpy(&sizeof_hdr, h, 4);
+    if (sizeof_hdr != 348) {  // NIfTI-2 or other byte order: left to ITK
+        gzclose(f);
+        return;
+    }
+    std::int16_t dim[8], bitpix;
+    float vox_offset;
+    std::memcpy(dim, h + 40, sizeof dim);
+    std::memcpy(&bitpix, h + 72, 2);
+    std::memcpy(&vox_offset, h + 108, 4);
+    std::uintmax_t voxels = 1;
+    for (int d = 1; d <= dim[0] && d < 8; ++d) voxels *= std::uintmax_t(std::max<std::int16_t>(dim[d], 1));
+    const std::uintmax_t need = std::uintmax_t(vox_offset) + voxels * std::uintmax_t(bitpix) / 8;
+    std::uintmax_t have = 0;
+    if (raw) {
+        have = std::filesystem::file_size(path);
+    } else {
+        std::ifstream in(path, std::ios::binary);
+        in.seekg(-4, std::ios::end);
+        unsigned char t[4] = {0, 0, 0, 0};
+        in.read(reinterpret_cast<char*>(t), 4);
+        const std::uint32_t isize = t[0] | (t[1] << 8) | (t[2] << 16) | (std::uint32_t(t[3]) << 24);
+        if (isize == std::uint32_t(need & 0xFFFFFFFFu)) {
+            gzclose(f);
+            return;
+        }
+        have = sizeof h;
+        std::vector<char> buf(1 << 20);
+        for (int n; (n = gzread(f, buf.data(), unsigned(buf.size()))) > 0;) have += std::uintmax_t(n);
+    }
+    gzclose(f);
+    if (have < need)
+        throw Error(ErrorKind::io, path + ": truncated file (" + std::to_string(have) + " bytes of image data and header, the header needs " +
+                                       std::to_string(need) + ")");
+}
+
+// ITK 5.2's NIfTI reader turns NaN voxels of float images into 0, which would hide bad input.
+// For float32/float64 NIfTI-1 files, stream the raw voxels once and put non-finite values back
+// (NIfTI and ITK share the voxel order: x fastest).
+void restore_nifti_nonfinite(const std::string& path, Image& image) {
+    const bool nifti = (path.size() > 7 && path.compare(path.size() - 7, 7, ".nii.gz") == 0) ||
+                       (path.size() > 4 && path.compare(path.size() - 4, 4, ".nii") == 0);
+    if (!nifti) return;
+    gzFile f = gzopen(path.c_str(), "rb");
+    if (!f) return;
+    char h[348];
+    if (gzread(f, h, sizeof h) != int(sizeof h)) {
+        gzclose(f);
+        return;
+    }
+    std::int32_t sizeof_hdr;
+    std::int16_t datatype;
+    float vox_offset;
+    std::memcpy(&sizeof_hdr, h, 4);
+    std::memcpy(&datatype, h + 70, 2);
+    std::memcpy(&vox_offset, h + 108, 4);
+    if (sizeof_hdr != 348 || (datatype != 16 && datatype != 64)) {
+        gzclose(f);
+        return;
+    }
+    gzseek(f, z_off_t(vox_offset), SEEK_SET);
+    const std::size_t width = datatype == 16 ? 4 : 8;
+    std::vector<char> buf(width * 65536);
+    std::size_t index = 0;
+    for (int n; index < image.data.size() && (n = gzread(f, buf.data(), unsigned(buf.size()))) > 0;) {
+        for (std::size_t k = 0; k + width <= std::size_t(n) && index < image.data.size(); k += width, ++index) {
+            double v;
+            if (width == 4) {
+                float x;
+                std::memcpy(&x, buf.data() + k, 4);
+                v = x;
+            } else {
+                std::memcpy(&v, buf.data() + k, 8);
+            }
+            if (!std::isfinite(v)) image.data[index] = v;
+        }
+    }
+    gzclose(f);
+}
+
 template <class T, class Out>
 Volume<Out> read_as(const std::string& path) {
+    check_nifti_size(path);
     using Reader = itk::ImageFileReader<ItkImage<T>>;
     auto reader = Reader::New();
     reader->SetFileName(path);
@@ -122,8 +224,13 @@ Image read_image(const std::string& path, PixelType* pixel_type) {
     }
     switch (io->GetComponentType()) {
         case C::UCHAR: case C::CHAR: case C::USHORT: case C::SHORT: case C::UINT: case C::INT:
-        case C::ULONG: case C::LONG: case C::ULONGLONG: case C::LONGLONG: case C::FLOAT: case C::DOUBLE:
+        case C::ULONG: case C::LONG: case C::ULONGLONG: case C::LONGLONG:
             return read_as<double, double>(path);
+        case C::FLOAT: case C::DOUBLE: {
+            Image img = read_as<double, double>(path);
+            restore_nifti_nonfinite(path, img);
+            return img;
+        }
         default:
             throw Error(ErrorKind::invalid_input, path + ": unsupported pixel component type '" +
                                                       itk::ImageIOBase::GetComponentTypeAsString(io->GetComponentType()) + "'");

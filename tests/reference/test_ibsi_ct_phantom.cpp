@@ -79,6 +79,16 @@ TEST_CASE("IBSI CT phantom config C: diagnostics, morphology, intensity families
     report('C', check_config('C', {"diag", "morph", "loc", "stat", "ih", "ivh"}, true));
 }
 
+TEST_CASE("IBSI CT phantom config A: texture families", "[reference][ibsi][ct][texture]") {
+    report('A', check_config('A', {"cm", "rlm", "szm", "dzm", "ngt", "ngl"}, false));
+}
+TEST_CASE("IBSI CT phantom config B: texture families", "[reference][ibsi][ct][texture]") {
+    report('B', check_config('B', {"cm", "rlm", "szm", "dzm", "ngt", "ngl"}, false));
+}
+TEST_CASE("IBSI CT phantom config C: texture families", "[reference][ibsi][ct][texture]") {
+    report('C', check_config('C', {"cm", "rlm", "szm", "dzm", "ngt", "ngl"}, false));
+}
+
 TEST_CASE("IBSI CT phantom config C: the cropped production path equals the whole-grid path", "[reference][ibsi][ct]") {
     // With diagnostics the whole image is interpolated; without, only a sub-grid around the ROI.
     // Every output voxel depends only on its neighbourhood, so the features must agree.
