@@ -7,8 +7,9 @@
 // Algorithm: the sphere is a stack of x-runs, one per (dy, dz) with half-length rx(dy, dz). Per-row
 // prefix sums P(x, y, z) = sum_{x' < x} I(x', y, z) turn each run into one subtraction, so a sphere
 // costs O(#runs) = O(pi r^2 / (s_y s_z)) (about 120 at 1 mm spacing) instead of O(#voxels) (about
-// 1000). Total O(grid + ROI * runs), parallel over image rows, vectorisable along x; the per-voxel
-// arithmetic is fixed, so results do not depend on the thread count.
+// 1000). Only the ROI box grown by the sphere's reach is visited: O(box + ROI * runs), parallel over
+// rows, vectorisable along x; the per-voxel arithmetic is fixed, so results do not depend on the
+// thread count.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -59,36 +60,55 @@ FeatureValues local_intensity(const Image& image, const Mask& intensity_mask) {
     const Vec3& spacing = image.geometry.spacing;
     for (double s : spacing)
         if (!(s > 0)) throw Error(ErrorKind::invalid_input, "local intensity: voxel spacing must be > 0");
+    const std::int64_t full_nx = std::int64_t(image.nx()), full_ny = std::int64_t(image.ny()),
+                       full_nz = std::int64_t(image.nz());
 
-    const auto nx = std::int64_t(image.nx()), ny = std::int64_t(image.ny()), nz = std::int64_t(image.nz());
-    // Highest intensity in the ROI (for the local peak); -inf means the ROI is empty.
+    // ROI bounding box and highest ROI intensity (for the local peak).
+    std::int64_t lo[3] = {full_nx, full_ny, full_nz}, hi[3] = {-1, -1, -1};
     double max_intensity = -std::numeric_limits<double>::infinity();
-    bool any = false;
-    for (std::size_t i = 0; i < intensity_mask.data.size(); ++i)
-        if (intensity_mask.data[i]) {
-            any = true;
-            max_intensity = std::max(max_intensity, image.data[i]);
+    for (std::int64_t z = 0; z < full_nz; ++z)
+        for (std::int64_t y = 0; y < full_ny; ++y) {
+            const std::size_t row = std::size_t(y + full_ny * z) * std::size_t(full_nx);
+            for (std::int64_t x = 0; x < full_nx; ++x) {
+                if (!intensity_mask.data[row + std::size_t(x)]) continue;
+                const std::int64_t p[3] = {x, y, z};
+                for (int a = 0; a < 3; ++a) lo[a] = std::min(lo[a], p[a]), hi[a] = std::max(hi[a], p[a]);
+                max_intensity = std::max(max_intensity, image.data[row + std::size_t(x)]);
+            }
         }
-    if (!any) throw Error(ErrorKind::empty_roi, "local intensity: ROI intensity mask is empty");
+    if (hi[0] < 0) throw Error(ErrorKind::empty_roi, "local intensity: ROI intensity mask is empty");
 
     // r = (3 / (4 pi))^(1/3) cm, in mm.
     const double radius_mm = 10.0 * std::cbrt(3.0 / (4.0 * std::numbers::pi));
     const std::vector<SphereRun> runs = sphere_runs(spacing, radius_mm);
 
-    // Row prefix sums, row length nx + 1: prefix[row * (nx+1) + x] = sum of the first x voxels.
+    // Work on the ROI box grown by the sphere's reach (clamped to the grid): no sphere of an ROI voxel
+    // reaches further, so a caller may pass a whole image without paying for it.
+    std::int64_t origin[3], extent[3];
+    for (int a = 0; a < 3; ++a) {
+        const auto reach = std::int64_t(std::floor(radius_mm / spacing[a])) + 1;
+        const std::int64_t n = std::int64_t(image.geometry.size[a]);
+        origin[a] = std::max<std::int64_t>(lo[a] - reach, 0);
+        extent[a] = std::min<std::int64_t>(hi[a] + reach, n - 1) - origin[a] + 1;
+    }
+    const std::int64_t nx = extent[0], ny = extent[1], nz = extent[2];
+    // Start of row (y, z) of the box in the full grid.
+    auto full_row = [&](std::int64_t y, std::int64_t z) {
+        return std::size_t(origin[0] + full_nx * ((origin[1] + y) + full_ny * (origin[2] + z)));
+    };
+
+    // Row prefix sums over the box, row length nx + 1: prefix[row * (nx+1) + x] = sum of its first x voxels.
     const auto row_stride = std::size_t(nx + 1);
     std::vector<double> prefix(row_stride * std::size_t(ny * nz));
     tbb::parallel_for(std::int64_t(0), ny * nz, [&](std::int64_t row) {
         double* p = prefix.data() + std::size_t(row) * row_stride;
-        const double* v = image.data.data() + std::size_t(row) * std::size_t(nx);
+        const double* v = image.data.data() + full_row(row % ny, row / ny);
         p[0] = 0.0;
         for (std::int64_t x = 0; x < nx; ++x) p[x + 1] = p[x] + v[x];
     });
 
-    auto sphere_mean = [&](std::size_t index) {
-        const auto x = std::int64_t(index % std::size_t(nx));
-        const auto y = std::int64_t((index / std::size_t(nx)) % std::size_t(ny));
-        const auto z = std::int64_t(index / std::size_t(nx * ny));
+    // Sphere mean of box voxel (x, y, z): one prefix difference per run, runs in a fixed order.
+    auto sphere_mean = [&](std::int64_t x, std::int64_t y, std::int64_t z) {
         double total = 0.0;
         std::int64_t count = 0;
         for (const SphereRun& run : runs) {
@@ -105,8 +125,13 @@ FeatureValues local_intensity(const Image& image, const Mask& intensity_mask) {
 
     // Local peak: highest sphere mean among the ROI voxels holding the maximum intensity.
     double local_peak = -std::numeric_limits<double>::infinity();
-    for (std::size_t i = 0; i < intensity_mask.data.size(); ++i)
-        if (intensity_mask.data[i] && image.data[i] == max_intensity) local_peak = std::max(local_peak, sphere_mean(i));
+    for (std::int64_t z = 0; z < nz; ++z)
+        for (std::int64_t y = 0; y < ny; ++y) {
+            const std::size_t row = full_row(y, z);
+            for (std::int64_t x = 0; x < nx; ++x)
+                if (intensity_mask.data[row + std::size_t(x)] && image.data[row + std::size_t(x)] == max_intensity)
+                    local_peak = std::max(local_peak, sphere_mean(x, y, z));
+        }
 
     // Global peak: highest sphere mean over all ROI voxels. Rows (y, z) are independent; within a row
     // the sphere sums of all voxels of the ROI's x-span are accumulated run by run, so the inner loop
@@ -118,12 +143,12 @@ FeatureValues local_intensity(const Image& image, const Mask& intensity_mask) {
             std::vector<double> total(static_cast<std::size_t>(nx));
             std::vector<std::int64_t> count(static_cast<std::size_t>(nx));
             for (std::int64_t row = rows.begin(); row != rows.end(); ++row) {
-                const std::uint8_t* in_roi = intensity_mask.data.data() + std::size_t(row) * std::size_t(nx);
+                const std::int64_t y = row % ny, z = row / ny;
+                const std::uint8_t* in_roi = intensity_mask.data.data() + full_row(y, z);
                 std::int64_t first = 0, last = nx - 1;
                 while (first < nx && !in_roi[first]) ++first;
                 if (first == nx) continue;
                 while (!in_roi[last]) --last;
-                const std::int64_t y = row % ny, z = row / ny;
                 std::fill(total.begin() + first, total.begin() + last + 1, 0.0);
                 std::fill(count.begin() + first, count.begin() + last + 1, 0);
                 for (const SphereRun& run : runs) {
