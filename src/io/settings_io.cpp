@@ -253,6 +253,56 @@ JobSettings parse_job_text(const std::string& text, const std::string& origin) {
         if (f["voxel_array_shift"]) s.features.voxel_array_shift = f["voxel_array_shift"].as<double>();
         if (f["moran_geary_exact_limit"]) s.features.moran_geary_exact_limit = f["moran_geary_exact_limit"].as<std::size_t>();
     }
+    // ---- DICOM input and quality checks (keys `dicom` and `qc`; owned by the DICOM ingest) ----
+    if (auto d = r["dicom"]) {
+        DicomSettings& ds = s.dicom;
+        if (d["modality"]) {
+            ds.modalities.clear();
+            for (const auto& x : d["modality"]) ds.modalities.push_back(x.as<std::string>());
+        }
+        if (d["series_description"]) ds.series_description = d["series_description"].as<std::string>();
+        if (d["roi"]) ds.roi = d["roi"].as<std::string>();
+        if (d["roi_is_pattern"]) ds.roi_is_pattern = d["roi_is_pattern"].as<bool>();
+        if (d["spacing_tolerance"]) ds.spacing_tolerance = d["spacing_tolerance"].as<double>();
+        if (d["allow_uneven_spacing"]) ds.allow_uneven_spacing = d["allow_uneven_spacing"].as<bool>();
+        if (d["allow_duplicate_slices"]) ds.allow_duplicate_slices = d["allow_duplicate_slices"].as<bool>();
+        if (d["allow_gantry_tilt"]) ds.allow_gantry_tilt = d["allow_gantry_tilt"].as<bool>();
+        if (d["allow_missing_rescale"]) ds.allow_missing_rescale = d["allow_missing_rescale"].as<bool>();
+        if (d["allow_contour_outside"]) ds.allow_contour_outside = d["allow_contour_outside"].as<bool>();
+    }
+    if (auto q = r["qc"]) {
+        QcSettings& qs = s.qc;
+        if (q["action"]) qs.exclude_failed = q["action"].as<std::string>() == "exclude";
+        if (q["modality"]) {
+            qs.modalities.clear();
+            for (const auto& x : q["modality"]) qs.modalities.push_back(x.as<std::string>());
+        }
+        auto range = [](const YAML::Node& n, std::optional<double>& lo, std::optional<double>& hi) {
+            if (!n) return;
+            if (n["min"]) lo = n["min"].as<double>();
+            if (n["max"]) hi = n["max"].as<double>();
+        };
+        range(q["slice_thickness"], qs.slice_thickness_min, qs.slice_thickness_max);
+        range(q["pixel_spacing"], qs.pixel_spacing_min, qs.pixel_spacing_max);
+        range(q["kvp"], qs.kvp_min, qs.kvp_max);
+        if (q["min_slices"]) qs.min_slices = q["min_slices"].as<std::size_t>();
+        if (q["require_even_spacing"]) qs.require_even_spacing = q["require_even_spacing"].as<bool>();
+        if (q["forbid_missing_slices"]) qs.forbid_missing_slices = q["forbid_missing_slices"].as<bool>();
+        if (q["forbid_overlapping_slices"]) qs.forbid_overlapping_slices = q["forbid_overlapping_slices"].as<bool>();
+        if (q["forbid_duplicate_slices"]) qs.forbid_duplicate_slices = q["forbid_duplicate_slices"].as<bool>();
+        if (q["kernels"]) {
+            qs.kernels.clear();
+            for (const auto& x : q["kernels"]) qs.kernels.push_back(x.as<std::string>());
+        }
+        if (q["require_rescale"]) qs.require_rescale = q["require_rescale"].as<bool>();
+        if (q["contrast"]) {
+            const auto c = q["contrast"].as<std::string>();
+            if (c == "required") qs.contrast = true;
+            else if (c == "absent") qs.contrast = false;
+            else qs.contrast.reset();
+        }
+    }
+    // ---- end of DICOM / QC keys ----
     if (auto o = r["output"]) {
         if (o["names"]) job.output.pyradiomics_names = o["names"].as<std::string>() == "pyradiomics";
         if (o["diagnostics"]) job.output.diagnostics = o["diagnostics"].as<bool>();

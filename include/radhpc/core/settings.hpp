@@ -103,6 +103,39 @@ struct FeatureSettings {
     std::size_t moran_geary_exact_limit = 20000;  // ROI voxels above which Moran's I / Geary's C are estimated
 };
 
+// DICOM input (job file key `dicom`): which series of a folder is the image, which RTSTRUCT ROI /
+// SEG segment is the mask, and what slice-geometry findings are tolerated when reading.
+struct DicomSettings {
+    std::vector<std::string> modalities{"CT"};  // accepted image series modalities
+    std::string series_description;             // ECMAScript regex searched in SeriesDescription ("" = any)
+    std::string roi;                            // RTSTRUCT ROI name / SEG segment label ("" = the only one)
+    bool roi_is_pattern = false;                // `roi` is a regex matched against the whole name
+    double spacing_tolerance = 0.01;            // relative, on neighbour slice distances
+    bool allow_uneven_spacing = false;          // read series with uneven spacing / missing slices anyway
+    bool allow_duplicate_slices = false;        // drop duplicated slice positions instead of failing
+    bool allow_gantry_tilt = false;             // read tilted series on a sheared grid instead of failing
+    bool allow_missing_rescale = true;          // absent RescaleSlope/Intercept mean 1 / 0
+    bool allow_contour_outside = false;         // clip contours that leave the image instead of failing
+};
+
+// Quality checks before extraction (job file key `qc`). Each check is recorded per study as
+// pass/fail with the observed value; a check whose limits are unset is recorded as "info".
+struct QcSettings {
+    bool exclude_failed = false;                   // true: a failed check excludes the study; false: flag only
+    std::vector<std::string> modalities{"CT"};     // allowed modalities
+    std::optional<double> slice_thickness_min, slice_thickness_max;  // mm
+    std::optional<double> pixel_spacing_min, pixel_spacing_max;      // mm (both in-plane spacings)
+    std::optional<double> kvp_min, kvp_max;
+    std::size_t min_slices = 1;
+    bool require_even_spacing = true;      // consistent slice spacing (within dicom.spacing_tolerance)
+    bool forbid_missing_slices = true;
+    bool forbid_overlapping_slices = false;  // spacing smaller than the slice thickness
+    bool forbid_duplicate_slices = true;
+    std::vector<std::string> kernels;      // convolution kernel allow-list (empty: any, recorded only)
+    bool require_rescale = true;           // RescaleSlope and RescaleIntercept present on every slice
+    std::optional<bool> contrast;          // true: ContrastBolusAgent must be present; false: absent; unset: record
+};
+
 struct Settings {
     Profile profile = Profile::ibsi;
     int label = 1;
@@ -120,6 +153,8 @@ struct Settings {
     IvhSettings ivh;
     TextureSettings texture;
     FeatureSettings features;
+    DicomSettings dicom;
+    QcSettings qc;
 };
 
 }  // namespace radhpc
