@@ -1,6 +1,7 @@
 // Texture benchmark (not a test): time per family on brain1 and on synthetic ROIs of about 10k, 100k and
 // 1M voxels (noisy spheres discretised to 32 levels), with 1 and 2 TBB threads, and the speed-up.
-// Usage: perf_bench_texture [shared-data-dir]   (default ../shared/data relative to the working directory)
+// Usage: perf_bench_texture [shared-data-dir [roi-name [family]]]   (data default ../shared/data; the optional
+// filters restrict the run to one ROI and one family, e.g. for profiling)
 #include <tbb/global_control.h>
 
 #include <algorithm>
@@ -102,7 +103,9 @@ int main(int argc, char** argv) {
     const std::vector<std::string> families = {"cm", "rlm", "szm", "dzm", "ngt", "ngl", "glcm", "glrlm", "glszm",
                                                "gldm", "ngtdm"};
     std::printf("Texture benchmark: median times (ms), distance 1, all IBSI aggregations\n");
+    const std::string only_roi = argc > 2 ? argv[2] : "", only_family = argc > 3 ? argv[3] : "";
     for (const auto& roi : rois) {
+        if (!only_roi.empty() && roi.name != only_roi) continue;
         std::printf("\n%s: %zu voxels, %d levels\n", roi.name.c_str(), roi.voxels, roi.n_levels);
         std::printf("  %-14s %12s %12s %12s %8s\n", "family", "cpu 1 thread", "wall 1 thr.", "wall 2 thr.", "speedup");
         const int repeats = roi.voxels > 500000 ? 3 : (roi.voxels > 50000 ? 5 : 11);
@@ -121,6 +124,10 @@ int main(int argc, char** argv) {
             std::printf("  %-14s %12.2f %12.2f %12.2f %8.2f\n", label.c_str(), t[0].second * 1e3, t[0].first * 1e3,
                         t[1].first * 1e3, t[0].first / t[1].first);
         };
+        if (!only_family.empty()) {
+            row(only_family, {only_family});
+            continue;
+        }
         for (const auto& f : families) row(f, {f});
         row("IBSI (6)", {"cm", "rlm", "szm", "dzm", "ngt", "ngl"});
         row("PyRadiomics(5)", {"glcm", "glrlm", "glszm", "gldm", "ngtdm"});

@@ -1,46 +1,99 @@
 // Zone labelling (shared by GLSZM and GLDZM) and the GLSZM builder (IBSI 3.8 / PyRadiomics calculate_glszm).
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
+#include <cstdlib>
 
 #include "radhpc/features/texture.hpp"
 
 namespace radhpc::features {
 
-// Connected components of equal grey level under the given connectivity (8 in-plane, 26 in 3D).
-// Iterative flood fill with one preallocated stack; voxels are seeded in ascending box order, so the zone
-// list is the same for every run.
+// Connected components of equal grey level under the given connectivity (8 in-plane, 26 in 3D), by
+// union-find over a raster scan: each ROI voxel is joined with its raster-earlier neighbours of the same
+// level, always linking the larger root under the smaller one, so every component's root is its first
+// voxel whatever the order of the unions. The scan runs in parallel over fixed slabs of slices (unions
+// stay inside a slab), then the slab borders are joined in order; the zone list is identical for every
+// thread count and ordered by first voxel.
 std::vector<Zone> label_zones(const TextureRoi& roi, const std::vector<Offset3>& connectivity,
                               const std::vector<std::int32_t>& distance_map) {
-    std::vector<std::int64_t> steps;
-    for (const auto& o : connectivity) steps.push_back(roi.stride(o));
-    std::vector<std::uint8_t> done(roi.index.size(), 0);
-    std::vector<std::int64_t> stack;
-    stack.reserve(roi.voxels.size());
-    const bool with_distance = !distance_map.empty();
-    std::vector<Zone> zones;
+    const std::size_t n = roi.voxels.size();
+    std::vector<std::int64_t> earlier;  // strides of raster-earlier neighbours
+    int reach = 0;                       // largest |dz| of the connectivity
+    for (const auto& o : connectivity)
+        if (roi.stride(o) < 0) {
+            earlier.push_back(roi.stride(o));
+            reach = std::max(reach, std::abs(o[2]));
+        }
+    // rank of each box voxel in roi.voxels (-1 outside the ROI)
+    std::vector<std::int32_t> rank(roi.index.size(), -1);
+    for (std::size_t k = 0; k < n; ++k) rank[std::size_t(roi.voxels[k])] = std::int32_t(k);
+    std::vector<std::int32_t> parent(n);
     const std::int32_t* idx = roi.index.data();
-    for (std::int64_t seed : roi.voxels) {
-        if (done[std::size_t(seed)]) continue;
-        const std::int32_t g = idx[seed];
-        Zone zone;
-        zone.level = g;
-        zone.slice = int(seed / (roi.nx * roi.ny));
-        zone.distance = with_distance ? distance_map[std::size_t(seed)] : 0;
-        done[std::size_t(seed)] = 1;
-        stack.push_back(seed);
-        while (!stack.empty()) {
-            const std::int64_t v = stack.back();
-            stack.pop_back();
-            ++zone.size;
-            if (with_distance) zone.distance = std::min(zone.distance, distance_map[std::size_t(v)]);
-            for (std::int64_t s : steps) {
-                const std::int64_t w = v + s;
-                if (idx[w] == g && !done[std::size_t(w)]) {
-                    done[std::size_t(w)] = 1;
-                    stack.push_back(w);
-                }
+    auto find = [&](std::int32_t a) {
+        while (parent[std::size_t(a)] != a) {
+            parent[std::size_t(a)] = parent[std::size_t(parent[std::size_t(a)])];  // path halving
+            a = parent[std::size_t(a)];
+        }
+        return a;
+    };
+    auto unite = [&](std::int32_t a, std::int32_t b) {
+        a = find(a);
+        b = find(b);
+        if (a == b) return;
+        if (a < b) std::swap(a, b);
+        parent[std::size_t(a)] = b;  // larger root under the smaller one
+    };
+    // Slabs of slices; a voxel's earlier neighbour in a previous slab is joined in the second pass.
+    constexpr std::int64_t slab = 8;
+    const std::int64_t n_slabs = (roi.nz + slab - 1) / slab;
+    auto slab_first_rank = [&](std::int64_t s) { return roi.slice_begin[std::size_t(std::min(roi.nz, s * slab))]; };
+    tbb::parallel_for(std::int64_t(0), n_slabs, [&](std::int64_t s) {
+        const std::size_t begin = slab_first_rank(s), end = slab_first_rank(s + 1);
+        for (std::size_t k = begin; k < end; ++k) {
+            parent[k] = std::int32_t(k);
+            const std::int64_t v = roi.voxels[k];
+            const std::int32_t g = idx[v];
+            for (std::int64_t st : earlier) {
+                const std::int64_t w = v + st;
+                if (idx[w] != g) continue;
+                const std::int32_t r = rank[std::size_t(w)];
+                if (std::size_t(r) >= begin) unite(std::int32_t(k), r);
             }
         }
-        zones.push_back(zone);
+    });
+    for (std::int64_t s = 1; s < n_slabs; ++s) {
+        const std::size_t begin = slab_first_rank(s);
+        const std::size_t end = roi.slice_begin[std::size_t(std::min(roi.nz, s * slab + reach))];
+        for (std::size_t k = begin; k < end; ++k) {
+            const std::int64_t v = roi.voxels[k];
+            const std::int32_t g = idx[v];
+            for (std::int64_t st : earlier) {
+                const std::int64_t w = v + st;
+                if (idx[w] != g) continue;
+                const std::int32_t r = rank[std::size_t(w)];
+                if (std::size_t(r) < begin) unite(std::int32_t(k), r);
+            }
+        }
+    }
+    // parent[k] < k for every non-root, so one ascending pass resolves the roots.
+    std::vector<std::int32_t> zone_of(n);
+    std::vector<Zone> zones;
+    const bool with_distance = !distance_map.empty();
+    for (std::size_t k = 0; k < n; ++k) {
+        const std::int32_t p = parent[k];
+        if (p == std::int32_t(k)) {
+            zone_of[k] = std::int32_t(zones.size());
+            Zone z;
+            z.level = idx[roi.voxels[k]];
+            z.slice = int(roi.voxels[k] / (roi.nx * roi.ny));
+            z.distance = with_distance ? distance_map[std::size_t(roi.voxels[k])] : 0;
+            zones.push_back(z);
+        } else {
+            zone_of[k] = zone_of[std::size_t(p)];
+        }
+        Zone& z = zones[std::size_t(zone_of[k])];
+        ++z.size;
+        if (with_distance) z.distance = std::min(z.distance, distance_map[std::size_t(roi.voxels[k])]);
     }
     return zones;
 }

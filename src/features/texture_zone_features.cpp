@@ -18,15 +18,37 @@ std::array<double, zone_stat_count> zone_statistics(const DenseMatrix& counts, c
 }
 
 std::vector<Cell> zone_cells(const std::vector<Zone>& zones, const std::vector<int>* subset, bool distance) {
-    std::vector<std::pair<int, int>> keys;
-    auto add = [&](const Zone& z) { keys.emplace_back(z.level, distance ? z.distance : z.size); };
-    if (subset) for (int k : *subset) add(zones[std::size_t(k)]);
-    else for (const auto& z : zones) add(z);
-    std::sort(keys.begin(), keys.end());
+    // Most zones are small: count j <= dense_limit in a dense (level x j) table, sort only the rest.
+    constexpr int dense_limit = 256;
+    int levels = 0;
+    auto each = [&](auto&& f) {
+        if (subset) for (int k : *subset) f(zones[std::size_t(k)]);
+        else for (const auto& z : zones) f(z);
+    };
+    each([&](const Zone& z) { levels = std::max(levels, z.level + 1); });
+    std::vector<std::uint32_t> dense(std::size_t(levels) * dense_limit, 0);
+    std::vector<std::pair<int, int>> large;
+    each([&](const Zone& z) {
+        const int j = distance ? z.distance : z.size;
+        if (j >= 1 && j <= dense_limit) ++dense[std::size_t(z.level) * dense_limit + std::size_t(j - 1)];
+        else large.emplace_back(z.level, j);
+    });
+    std::sort(large.begin(), large.end());
     std::vector<Cell> cells;
-    for (const auto& k : keys) {
-        if (!cells.empty() && cells.back().row == k.first && cells.back().j == k.second) cells.back().value += 1;
-        else cells.push_back({k.first, k.second, 1.0});
+    std::size_t next_large = 0;
+    for (int r = 0; r < levels; ++r) {
+        // j < 1 (distance outside the morphological mask) sorts first within its row
+        while (next_large < large.size() && large[next_large].first == r && large[next_large].second < 1) {
+            if (!cells.empty() && cells.back().row == r && cells.back().j == large[next_large].second) cells.back().value += 1;
+            else cells.push_back({r, large[next_large].second, 1.0});
+            ++next_large;
+        }
+        for (int j = 1; j <= dense_limit; ++j)
+            if (const auto c = dense[std::size_t(r) * dense_limit + std::size_t(j - 1)]) cells.push_back({r, j, double(c)});
+        for (; next_large < large.size() && large[next_large].first == r; ++next_large) {
+            if (!cells.empty() && cells.back().row == r && cells.back().j == large[next_large].second) cells.back().value += 1;
+            else cells.push_back({r, large[next_large].second, 1.0});
+        }
     }
     return cells;
 }
