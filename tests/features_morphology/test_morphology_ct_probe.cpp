@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "radhpc/features/mesh.hpp"
 #include "radhpc/features/morphology.hpp"
 #include "radhpc/io/image_io.hpp"
 #include "reference_csv.hpp"
@@ -40,5 +41,18 @@ TEST_CASE("CT phantom configuration A morphology probe (not run by default)", "[
                 std::printf("%-28s %14.6g  ref %10s +- %-8s %s\n", v.name.c_str(), v.value, row[4].c_str(), row[5].c_str(),
                             has_ref ? (ok ? "ok" : "MISMATCH") : "(no reference)");
             }
+    }
+}
+
+TEST_CASE("mesh hole artefact on the reference ROIs (not run by default)", "[.probe_holes]") {
+    const std::string d = std::string(RADHPC_SHARED_DATA);
+    for (const auto& path : {d + "/ibsi1/ct_phantom/nifti/mask/mask.nii.gz", d + "/pyradiomics/brain1_label.nrrd",
+                             d + "/pyradiomics/breast1_label.nrrd", d + "/ibsi1/digital_phantom/nifti/mask/mask.nii.gz"}) {
+        const auto mask = io::read_label_mask(path, 1);
+        const auto padded = features::mesh::pad_roi(mask);
+        const auto corner = features::mesh::marching_cubes_measures(padded, false);
+        const auto centre = features::mesh::marching_cubes_measures(padded, true);
+        std::printf("%s: volume corner apex %.10g, centre apex %.10g (rel diff %.2e)\n", path.c_str(), corner.volume,
+                    centre.volume, std::abs(corner.volume / centre.volume - 1));
     }
 }
