@@ -8,6 +8,7 @@
 
 #include "radhpc/core/error.hpp"
 #include "radhpc/features/registry.hpp"
+#include "radhpc/io/qc.hpp"
 #include "radhpc/io/settings_io.hpp"
 #include "radhpc/pipeline/extract.hpp"
 #include "radhpc/pipeline/synth.hpp"
@@ -27,11 +28,14 @@ void write_features(std::ostream& out, const FeatureValues& values, features::Na
     for (const auto& f : values) out << features::output_name(f.name, naming) << "," << format17(f.value) << "\n";
 }
 
+std::string extract_roi;  // extract --roi NAME
+
 int cmd_extract(const std::string& image, const std::string& mask, std::optional<int> label, const std::string& settings_path,
                 const std::string& pyrad_params, const std::string& names, const std::string& out_path, bool timings,
                 bool diagnostics) {
     io::JobSettings job = !pyrad_params.empty() ? io::read_pyradiomics_params(pyrad_params) : io::read_job_file(settings_path);
     if (label) job.settings.label = *label;
+    if (!extract_roi.empty()) job.settings.dicom.roi = extract_roi;  // --roi: RTSTRUCT ROI / SEG segment
     const bool diag = diagnostics || job.output.diagnostics;
     const auto r = pipeline::extract_files(image, mask, job.settings, diag);
     features::Naming naming = job.output.pyradiomics_names ? features::Naming::pyradiomics : features::Naming::ibsi;
@@ -52,6 +56,33 @@ int cmd_extract(const std::string& image, const std::string& mask, std::optional
     return 0;
 }
 
+// qc INPUT: DICOM discovery + quality checks over a folder tree or a manifest -> QC CSV (+ metadata CSV).
+int cmd_qc(const std::string& input, const std::string& settings_path, const std::string& out_path, const std::string& metadata_path,
+           bool headers_only) {
+    const Settings settings = settings_path.empty() ? Settings{} : io::read_job_file(settings_path).settings;
+    const bool manifest = std::filesystem::is_regular_file(input) && input.size() > 4 && input.substr(input.size() - 4) == ".csv";
+    const auto studies = manifest ? io::qc_manifest(input, settings, !headers_only) : io::qc_folder(input, settings, !headers_only);
+    if (out_path.empty() || out_path == "-") {
+        io::write_qc_csv(std::cout, studies);
+    } else {
+        std::ofstream out(out_path);
+        if (!out) throw Error(ErrorKind::io, out_path + ": cannot write");
+        io::write_qc_csv(out, studies);
+    }
+    if (!metadata_path.empty()) {
+        std::ofstream meta(metadata_path);
+        if (!meta) throw Error(ErrorKind::io, metadata_path + ": cannot write");
+        io::write_metadata_csv(meta, studies);
+    }
+    std::size_t passed = 0, excluded = 0;
+    for (const auto& s : studies) {
+        passed += s.passed();
+        excluded += s.excluded;
+    }
+    std::cerr << "radhpc qc: " << studies.size() << " series, " << passed << " passed every check, " << excluded << " excluded\n";
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -63,9 +94,10 @@ int main(int argc, char** argv) {
     std::optional<int> label;
     bool timings = false, diagnostics = false;
     auto* ex = app.add_subcommand("extract", "features of one lesion (image + mask) -> CSV feature,value");
-    ex->add_option("--image", image, "image file (NRRD, NIfTI)")->required();
-    ex->add_option("--mask", mask, "label mask file")->required();
+    ex->add_option("--image", image, "image file (NRRD, NIfTI) or DICOM series folder")->required();
+    ex->add_option("--mask", mask, "label mask file, or DICOM RTSTRUCT / SEG file")->required();
     ex->add_option("--label", label, "label value of the ROI (default: the settings' label, 1)");
+    ex->add_option("--roi", extract_roi, "RTSTRUCT ROI name or SEG segment label when --mask is DICOM (default: the job's dicom.roi)");
     auto* so = ex->add_option("--settings", settings, "radhpc job file (YAML)");
     auto* po = ex->add_option("--pyradiomics-params", pyrad, "PyRadiomics parameter file (runs with PyRadiomics semantics)");
     so->excludes(po);
@@ -86,6 +118,15 @@ int main(int argc, char** argv) {
     auto* vj = app.add_subcommand("validate-job", "check a job file against schemas/job.schema.json");
     vj->add_option("job", job_path, "job file")->required();
 
+    std::string qc_input, qc_settings, qc_out, qc_metadata;
+    bool qc_headers_only = false;
+    auto* qc = app.add_subcommand("qc", "DICOM series discovery + quality checks (folder tree or manifest CSV) -> QC table CSV");
+    qc->add_option("input", qc_input, "folder of DICOM files, or a manifest CSV (columns study_id, image, ...)")->required();
+    qc->add_option("--settings", qc_settings, "job file whose dicom/qc keys configure the checks");
+    qc->add_option("--out", qc_out, "QC table CSV (default: stdout)");
+    qc->add_option("--metadata", qc_metadata, "also write the acquisition metadata table (CSV)");
+    qc->add_flag("--headers-only", qc_headers_only, "do not decode pixel data (faster; misses truncated pixel data)");
+
     // (further subcommands are registered here, each in its own block)
 
     CLI11_PARSE(app, argc, argv);
@@ -104,6 +145,7 @@ int main(int argc, char** argv) {
             std::cout << job_path << ": valid\n";
             return 0;
         }
+        if (*qc) return cmd_qc(qc_input, qc_settings, qc_out, qc_metadata, qc_headers_only);
     } catch (const Error& e) {
         std::cerr << "radhpc: error [" << to_string(e.kind()) << "]: " << e.what() << "\n";
         return 2;
