@@ -20,7 +20,8 @@ namespace radhpc::features {
 // stat_max, stat_iqr, stat_range, stat_mad, stat_rmad, stat_medad, stat_cov, stat_qcod, stat_energy,
 // stat_rms. Percentiles: linear interpolation between order statistics (numpy.percentile default,
 // as used by MIRP, the IBSI reference implementation; the IBSI manual does not fix a definition).
-// Throws Error(empty_roi) for an empty ROI.
+// Zero variance gives skewness = kurtosis = 0 (IBSI); cov and qcod follow IEEE division (mean 0 or
+// P75 + P25 = 0 give inf/NaN). Throws Error(empty_roi) for an empty ROI.
 FeatureValues intensity_statistics(std::span<const double> values);
 
 // IBSI 3.4: grey levels (1..n_levels) of the ROI intensity mask voxels after discretisation.
@@ -46,10 +47,11 @@ FeatureValues intensity_volume_histogram(std::span<const double> values, const I
 // grid that extends beyond the ROI; `intensity_mask` on the same grid. The 1 cm^3 sphere
 // (radius (3/(4 pi))^(1/3) cm ~ 6.20 mm) holds the grid voxels whose centres are within the radius
 // (Euclidean distance in mm from index offsets times spacing; orthonormal direction assumed);
-// voxels outside the grid do not exist and are not counted.
-// Complexity: one pass building per-row prefix sums (grid size), then one subtraction per x-run of
-// the sphere, ~ pi r^2 / (s_y s_z) runs per ROI voxel (about 120 at 1 mm, 40 at 0.98 x 0.98 x 3 mm),
-// parallel over image rows and vectorisable along x: O(grid + ROI * runs) instead of O(ROI * sphere).
+// voxels outside the grid do not exist and are not counted. Only the ROI bounding box grown by the
+// sphere's reach is visited, so passing a whole image costs no more than a padded crop.
+// Complexity: per-row prefix sums over that box, then one subtraction per x-run of the sphere,
+// ~ pi r^2 / (s_y s_z) runs per ROI voxel (about 120 at 1 mm, 40 at 0.98 x 0.98 x 3 mm), parallel
+// over rows and vectorisable along x: O(box + ROI * runs) instead of O(ROI * sphere voxels).
 FeatureValues local_intensity(const Image& image, const Mask& intensity_mask);
 
 // PyRadiomics radiomics/firstorder.py (v3.1): names "firstorder_<Name>" for Energy, TotalEnergy,
