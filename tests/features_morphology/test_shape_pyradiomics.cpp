@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "radhpc/core/error.hpp"
@@ -21,6 +22,8 @@ constexpr double kRelTol = 1e-6;
 void check_against(const FeatureValues& values, const std::map<std::string, std::string>& ref,
                    const std::string& ref_prefix, const std::string& our_prefix, std::size_t expected_rows) {
     std::size_t compared = 0;
+    double worst = 0.0;
+    std::string worst_name;
     for (const auto& [name, text] : ref) {
         if (name.rfind(ref_prefix, 0) != 0) continue;
         const std::string ours_name = our_prefix + name.substr(ref_prefix.size());
@@ -32,12 +35,16 @@ void check_against(const FeatureValues& values, const std::map<std::string, std:
                 INFO(ours_name << " = " << v.value << ", reference " << expected);
                 if (expected == 0.0) CHECK(v.value == 0.0);
                 else CHECK(std::abs(v.value / expected - 1.0) <= kRelTol);
+                if (expected != 0.0 && std::abs(v.value / expected - 1.0) > worst)
+                    worst = std::abs(v.value / expected - 1.0), worst_name = ours_name;
             }
         INFO(ours_name);
         CHECK(found);
         ++compared;
     }
     CHECK(compared == expected_rows);
+    std::printf("%s*: %zu values, largest relative error %.2e (%s)\n", our_prefix.c_str(), compared, worst,
+                worst_name.c_str());
 }
 
 }  // namespace
