@@ -1,4 +1,8 @@
 // GLCM builder (IBSI 3.6.1 / PyRadiomics cmatrices calculate_glcm): integer co-occurrence counts.
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+
 #include "radhpc/features/texture.hpp"
 
 namespace radhpc::features {
@@ -19,6 +23,47 @@ CountMatrix glcm_matrix(const TextureRoi& roi, const Offset3& offset, int slice)
         if (j >= 0) ++c[std::size_t(idx[v]) * std::size_t(n) + std::size_t(j)];
     }
     return m;
+}
+
+// Slabs of slices for the fused builders: at most 16, fewer when the per-slab matrices would be large.
+std::vector<std::size_t> texture_slab_bounds(const TextureRoi& roi, std::size_t bytes_per_slab) {
+    const std::size_t budget = std::size_t(64) << 20;
+    const std::size_t max_slabs = std::max<std::size_t>(1, std::min<std::size_t>(16, budget / std::max<std::size_t>(1, bytes_per_slab)));
+    const std::size_t n = roi.voxels.size();
+    const std::size_t slabs = std::max<std::size_t>(1, std::min(max_slabs, n / 4096 + 1));
+    std::vector<std::size_t> bounds;
+    for (std::size_t s = 0; s <= slabs; ++s) bounds.push_back(n * s / slabs);
+    return bounds;
+}
+
+std::vector<CountMatrix> glcm_matrices(const TextureRoi& roi, const std::vector<Offset3>& offsets) {
+    const int n = roi.n_present();
+    const std::size_t na = offsets.size();
+    std::vector<std::int64_t> steps;
+    for (const auto& o : offsets) steps.push_back(roi.stride(o));
+    const auto bounds = texture_slab_bounds(roi, std::size_t(n) * std::size_t(n) * na * sizeof(std::uint64_t));
+    const std::size_t slabs = bounds.size() - 1;
+    // per slab: na matrices n x n, laid out [angle][i][j]
+    std::vector<std::vector<std::uint64_t>> partial(slabs);
+    const std::int32_t* idx = roi.index.data();
+    tbb::parallel_for(std::size_t(0), slabs, [&](std::size_t s) {
+        auto& c = partial[s];
+        c.assign(na * std::size_t(n) * std::size_t(n), 0);
+        for (std::size_t k = bounds[s]; k < bounds[s + 1]; ++k) {
+            const std::int64_t v = roi.voxels[k];
+            const std::size_t row = std::size_t(idx[v]) * std::size_t(n);
+            for (std::size_t a = 0; a < na; ++a) {
+                const std::int32_t j = idx[v + steps[a]];
+                if (j >= 0) ++c[a * std::size_t(n) * std::size_t(n) + row + std::size_t(j)];
+            }
+        }
+    });
+    std::vector<CountMatrix> out(na, CountMatrix(n, n));
+    for (std::size_t a = 0; a < na; ++a)
+        for (std::size_t s = 0; s < slabs; ++s)
+            for (std::size_t e = 0; e < std::size_t(n) * std::size_t(n); ++e)
+                out[a].counts[e] += partial[s][a * std::size_t(n) * std::size_t(n) + e];
+    return out;
 }
 
 }  // namespace radhpc::features

@@ -1,6 +1,8 @@
 // GLRLM builder (IBSI 3.7 / PyRadiomics cmatrices calculate_glrlm): integer run-length counts.
 #include <algorithm>
 
+#include <tbb/parallel_for.h>
+
 #include "radhpc/features/texture.hpp"
 
 namespace radhpc::features {
@@ -30,6 +32,50 @@ CountMatrix glrlm_matrix(const TextureRoi& roi, const Offset3& direction, int sl
     for (int r = 0; r < n; ++r)
         for (int c = 0; c < trimmed.cols; ++c) trimmed.at(r, c) = m.at(r, c);
     return trimmed;
+}
+
+std::vector<std::size_t> texture_slab_bounds(const TextureRoi& roi, std::size_t bytes_per_slab);  // glcm.cpp
+
+std::vector<CountMatrix> glrlm_matrices(const TextureRoi& roi, const std::vector<Offset3>& directions) {
+    const int n = roi.n_present();
+    const std::size_t na = directions.size();
+    const int max_len = int(std::max({roi.nx, roi.ny, roi.nz}));
+    std::vector<std::int64_t> steps;
+    for (const auto& o : directions) steps.push_back(roi.stride(o));
+    const std::size_t cells = std::size_t(n) * std::size_t(max_len);
+    const auto bounds = texture_slab_bounds(roi, na * cells * sizeof(std::uint64_t));
+    const std::size_t slabs = bounds.size() - 1;
+    std::vector<std::vector<std::uint64_t>> partial(slabs);
+    std::vector<std::vector<int>> longest(slabs, std::vector<int>(na, 1));
+    const std::int32_t* idx = roi.index.data();
+    tbb::parallel_for(std::size_t(0), slabs, [&](std::size_t s) {
+        auto& c = partial[s];
+        c.assign(na * cells, 0);
+        for (std::size_t k = bounds[s]; k < bounds[s + 1]; ++k) {
+            const std::int64_t v = roi.voxels[k];
+            const std::int32_t g = idx[v];
+            for (std::size_t a = 0; a < na; ++a) {
+                const std::int64_t step = steps[a];
+                if (idx[v - step] == g) continue;  // not a run start (runs are counted where they start)
+                int len = 1;
+                for (std::int64_t w = v + step; idx[w] == g; w += step) ++len;
+                ++c[a * cells + std::size_t(g) * std::size_t(max_len) + std::size_t(len - 1)];
+                longest[s][a] = std::max(longest[s][a], len);
+            }
+        }
+    });
+    std::vector<CountMatrix> out;
+    for (std::size_t a = 0; a < na; ++a) {
+        int cols = 1;
+        for (std::size_t s = 0; s < slabs; ++s) cols = std::max(cols, longest[s][a]);
+        CountMatrix m(n, cols);
+        for (std::size_t s = 0; s < slabs; ++s)
+            for (int r = 0; r < n; ++r)
+                for (int l = 0; l < cols; ++l)
+                    m.at(r, l) += partial[s][a * cells + std::size_t(r) * std::size_t(max_len) + std::size_t(l)];
+        out.push_back(std::move(m));
+    }
+    return out;
 }
 
 bool glrlm_angle_has_multiple_elements(const TextureRoi& roi, const Offset3& direction) {

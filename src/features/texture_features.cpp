@@ -288,12 +288,23 @@ FeatureValues texture_features(const GreyLevels& levels, const Mask& intensity_m
 
     {
         std::vector<std::function<void()>> jobs;
-        for (auto& [o, m] : glcm_cache) jobs.push_back([&, o = o, pm = &m] { *pm = glcm_matrix(roi, o); });
-        for (auto& [o, m] : glrlm_cache) {
-            jobs.push_back([&, o = o, pm = &m] {
-                *pm = glrlm_matrix(roi, o);
+        // All co-occurrence offsets in one fused pass, all run directions in another.
+        if (!glcm_cache.empty())
+            jobs.push_back([&] {
+                std::vector<Offset3> offs;
+                for (const auto& kv : glcm_cache) offs.push_back(kv.first);
+                auto mats = glcm_matrices(roi, offs);
+                std::size_t k = 0;
+                for (auto& kv : glcm_cache) kv.second = std::move(mats[k++]);
             });
-        }
+        if (!glrlm_cache.empty())
+            jobs.push_back([&] {
+                std::vector<Offset3> dirs;
+                for (const auto& kv : glrlm_cache) dirs.push_back(kv.first);
+                auto mats = glrlm_matrices(roi, dirs);
+                std::size_t k = 0;
+                for (auto& kv : glrlm_cache) kv.second = std::move(mats[k++]);
+            });
         if (need_zones_2d)
             jobs.push_back([&] {
                 if (wants("dzm")) dist_2d = zone_distance_map(roi, morphological_mask, true);

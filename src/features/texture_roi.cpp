@@ -13,19 +13,26 @@ TextureRoi::TextureRoi(const GreyLevels& levels, const Mask& intensity_mask, int
     if (pad < 1) pad = 1;
     const std::int64_t sx = std::int64_t(levels.nx()), sy = std::int64_t(levels.ny()), sz = std::int64_t(levels.nz());
     Index3 lo{sx, sy, sz}, hi{-1, -1, -1};
-    int max_level = 0;
+    std::vector<std::uint8_t> present(1, 0);  // present[g]: level g occurs in the ROI
     for (std::int64_t z = 0; z < sz; ++z)
-        for (std::int64_t y = 0; y < sy; ++y)
+        for (std::int64_t y = 0; y < sy; ++y) {
+            const std::size_t row = levels.index(0, std::size_t(y), std::size_t(z));
+            bool any = false;
             for (std::int64_t x = 0; x < sx; ++x) {
-                const std::size_t i = levels.index(x, y, z);
-                if (!intensity_mask.data[i]) continue;
-                const int g = levels.data[i];
-                if (g < 1)
-                    throw Error(ErrorKind::invalid_input, "texture: grey level < 1 inside the ROI");
-                max_level = std::max(max_level, g);
-                lo = {std::min(lo[0], x), std::min(lo[1], y), std::min(lo[2], z)};
-                hi = {std::max(hi[0], x), std::max(hi[1], y), std::max(hi[2], z)};
+                if (!intensity_mask.data[row + std::size_t(x)]) continue;
+                const int g = levels.data[row + std::size_t(x)];
+                if (g < 1) throw Error(ErrorKind::invalid_input, "texture: grey level < 1 inside the ROI");
+                if (std::size_t(g) >= present.size()) present.resize(std::size_t(g) + 1, 0);
+                present[std::size_t(g)] = 1;
+                lo[0] = std::min(lo[0], x);
+                hi[0] = std::max(hi[0], x);
+                any = true;
             }
+            if (any) {
+                lo = {lo[0], std::min(lo[1], y), std::min(lo[2], z)};
+                hi = {hi[0], std::max(hi[1], y), std::max(hi[2], z)};
+            }
+        }
     if (hi[0] < 0) throw Error(ErrorKind::empty_roi, "texture: ROI is empty");
     box_lo = lo;
     nx = hi[0] - lo[0] + 1 + 2 * pad;
@@ -33,13 +40,11 @@ TextureRoi::TextureRoi(const GreyLevels& levels, const Mask& intensity_mask, int
     nz = hi[2] - lo[2] + 1 + 2 * pad;
 
     // Compact grey-level index: only levels present in the ROI get a row.
-    std::vector<std::int32_t> compact(std::size_t(max_level) + 1, -1);
-    for (std::size_t i = 0; i < levels.data.size(); ++i)
-        if (intensity_mask.data[i]) compact[std::size_t(levels.data[i])] = 0;
-    for (int g = 1; g <= max_level; ++g)
-        if (compact[std::size_t(g)] == 0) {
-            compact[std::size_t(g)] = std::int32_t(level_values.size());
-            level_values.push_back(g);
+    std::vector<std::int32_t> compact(present.size(), -1);
+    for (std::size_t g = 1; g < present.size(); ++g)
+        if (present[g]) {
+            compact[g] = std::int32_t(level_values.size());
+            level_values.push_back(int(g));
         }
 
     index.assign(std::size_t(nx * ny * nz), -1);

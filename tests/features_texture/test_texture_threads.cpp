@@ -40,3 +40,22 @@ TEST_CASE("Texture features are bit-identical for 1, 2 and 4 threads", "[texture
         CHECK(differing == 0);
     }
 }
+
+TEST_CASE("Fused multi-offset builders equal the single-offset builders", "[texture][builders]") {
+    const Image image = io::read_image(texture_test::shared("pyradiomics/brain1_image.nrrd"));
+    const Mask mask = io::read_label_mask(texture_test::shared("pyradiomics/brain1_label.nrrd"), 1);
+    DiscretisationSettings ds;
+    ds.bin_width = 10;
+    const auto disc = preprocess::discretise(image, mask, ds, Profile::pyradiomics);
+    const features::TextureRoi roi(disc.levels, mask, 2);
+    const auto offsets = features::chebyshev_offsets({1, 2}, false, true);
+    const auto glcm = features::glcm_matrices(roi, offsets);
+    const auto glrlm = features::glrlm_matrices(roi, offsets);
+    REQUIRE(glcm.size() == offsets.size());
+    for (std::size_t k = 0; k < offsets.size(); ++k) {
+        CHECK(glcm[k].counts == features::glcm_matrix(roi, offsets[k]).counts);
+        const auto single = features::glrlm_matrix(roi, offsets[k]);
+        CHECK(glrlm[k].cols == single.cols);
+        CHECK(glrlm[k].counts == single.counts);
+    }
+}
