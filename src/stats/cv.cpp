@@ -67,7 +67,8 @@ FoldValues fold_values(const Eigen::MatrixXd& x, std::span<const double> y, std:
     Eigen::MatrixXd predmat(n, Eigen::Index(nl));
     GlmnetOptions fold_options = options;
     fold_options.lambda.clear();  // each fold computes its own lambda sequence (cv.glmnet.raw)
-    for (int f = 1; f <= nfolds; ++f) {
+    // Fold fits are independent and write disjoint rows of predmat: parallel and deterministic.
+    tbb::parallel_for(1, nfolds + 1, [&](int f) {
         std::vector<Eigen::Index> train, test;
         for (Eigen::Index i = 0; i < n; ++i) (foldid[std::size_t(i)] == f ? test : train).push_back(i);
         if (test.empty()) throw Error(ErrorKind::invalid_input, "cv: empty fold");
@@ -81,7 +82,7 @@ FoldValues fold_values(const Eigen::MatrixXd& x, std::span<const double> y, std:
         const auto fit = glmnet_binomial(xt, yt, fold_options);
         const Eigen::MatrixXd link = predict_link_at(fit, xh, lambda);
         for (std::size_t i = 0; i < test.size(); ++i) predmat.row(test[i]) = link.row(Eigen::Index(i));
-    }
+    });
     FoldValues out;
     out.measure = measure;
     out.values.assign(std::size_t(nfolds), std::vector<double>(nl, 0.0));

@@ -128,7 +128,7 @@ GlmnetPath glmnet_binomial(const Eigen::MatrixXd& x_in, std::span<const double> 
     const double vi = q0 * (1.0 - q0);
     Eigen::VectorXd v = vi * w;
     Eigen::VectorXd r = w.array() * (y.array() - q0);
-    Eigen::VectorXd q = Eigen::VectorXd::Constant(no, q0);
+    Eigen::VectorXd q = Eigen::VectorXd::Constant(no, q0), eta(no);
     double xmz = vi;
     const double dev1 = -(bz * q0 + std::log(1.0 - q0));  // null deviance / 2 per unit weight
     double dev0 = dev1;  // saturated log-likelihood is 0 for 0/1 data
@@ -233,9 +233,10 @@ GlmnetPath glmnet_binomial(const Eigen::MatrixXd& x_in, std::span<const double> 
                 }
                 if (too_many) break;
                 // New working response: q = expit(eta), clipped at pmin as glmnet does.
+                eta.setConstant(b(0));
+                for (int k : m) eta.noalias() += b(k + 1) * x.col(k);  // column-wise: contiguous access
                 for (Eigen::Index i = 0; i < no; ++i) {
-                    double fi = b(0);
-                    for (int k : m) fi += b(k + 1) * x(i, k);
+                    const double fi = eta(i);
                     q(i) = fi < fmin ? 0.0 : (fi > fmax ? 1.0 : 1.0 / (1.0 + std::exp(-fi)));
                 }
                 v = w.array() * q.array() * (1.0 - q.array());
