@@ -579,7 +579,8 @@ FeatureValues morphology(const Mask& morphological_mask, const Mask& intensity_m
     out.push_back({"morph_area_dens_aabb", A / (2.0 * (aabb[0] * aabb[1] + aabb[0] * aabb[2] + aabb[1] * aabb[2]))});
     out.push_back({"morph_vol_dens_ombb", V / ombb.volume});
     out.push_back({"morph_area_dens_ombb", A / ombb.area});
-    out.push_back({"morph_vol_dens_aee", 3.0 * V / (4.0 * kPi * a * b * c)});
+    // A flat or linear ROI has a zero PCA semi-axis: no ellipsoid, NaN (as MIRP) rather than infinity.
+    out.push_back({"morph_vol_dens_aee", c > 0 ? 3.0 * V / (4.0 * kPi * a * b * c) : kNaN});
     out.push_back({"morph_area_dens_aee", A / ellipsoid_area(a, b, c)});
     out.push_back({"morph_vol_dens_mvee", 3.0 * V / (4.0 * kPi * mvee[0] * mvee[1] * mvee[2])});
     out.push_back({"morph_area_dens_mvee", A / ellipsoid_area(mvee[0], mvee[1], mvee[2])});

@@ -152,6 +152,44 @@ TEST_CASE("results do not depend on the number of threads", "[morphology]") {
     }
 }
 
+TEST_CASE("degenerate ROIs: one voxel, one line, one slice", "[morphology]") {
+    auto one = make_mask({4, 4, 4}, {1.0, 1.0, 2.0});
+    one.at(1, 2, 1) = 1;
+    auto line = make_mask({6, 4, 4}, {1.0, 1.0, 2.0});
+    for (std::size_t x = 0; x < 5; ++x) line.at(x, 1, 1) = 1;
+    auto slice = make_mask({6, 6, 3}, {1.0, 1.0, 2.0});
+    for (std::size_t y = 1; y < 5; ++y)
+        for (std::size_t x = 1; x < 4; ++x) slice.at(x, y, 1) = 1;
+    for (const Mask* m : {&one, &line, &slice}) {
+        Image img(m->geometry, 5.0);
+        img.data[3] = 7.0;
+        FeatureValues v;
+        REQUIRE_NOTHROW(v = features::morphology(*m, *m, img, FeatureSettings{}));
+        CHECK(value_of(v, "morph_volume") > 0);
+        CHECK(std::isfinite(value_of(v, "morph_diam")));
+        CHECK(std::isfinite(value_of(v, "morph_vol_dens_conv_hull")));
+        CHECK(!std::isinf(value_of(v, "morph_vol_dens_aee")));
+        REQUIRE_NOTHROW(features::pyradiomics_shape(*m));
+    }
+    // One voxel: the mesh is the octahedron of half-diagonals s/2.
+    const auto v = features::morphology(one, one, Image(one.geometry, 1.0), FeatureSettings{});
+    CHECK(value_of(v, "morph_volume") == Approx(4.0 / 3.0 * 0.5 * 0.5 * 1.0));
+    CHECK(value_of(v, "morph_diam") == Approx(2.0));
+    CHECK(std::isnan(value_of(v, "morph_pca_maj_axis")));
+    // A flat ROI: least axis 0, flatness 0, in both definitions.
+    const auto f = features::morphology(slice, slice, Image(slice.geometry, 1.0), FeatureSettings{});
+    CHECK(value_of(f, "morph_pca_least_axis") == 0.0);
+    CHECK(std::isnan(value_of(f, "morph_vol_dens_aee")));
+    CHECK(value_of(features::pyradiomics_shape(slice), "shape_Flatness") == 0.0);
+    // shape2D on the flat ROI along z (PyRadiomics dimension 0) and on a sagittal slice (dimension 2).
+    CHECK(value_of(features::pyradiomics_shape2d(slice, 0), "shape2D_PixelSurface") == Approx(12.0));
+    auto sagittal = make_mask({3, 6, 6}, {0.5, 1.0, 2.0});
+    for (std::size_t z = 1; z < 4; ++z)
+        for (std::size_t y = 1; y < 5; ++y) sagittal.at(1, y, z) = 1;
+    CHECK(value_of(features::pyradiomics_shape2d(sagittal, 2), "shape2D_PixelSurface") == Approx(24.0));
+    CHECK(value_of(features::pyradiomics_shape2d(sagittal, 2), "shape2D_MeshSurface") > 0);
+}
+
 TEST_CASE("sphere: morphology approaches the analytic values", "[morphology]") {
     const double r = 20.0;
     const auto m = sphere(r, {1.0, 1.0, 1.0});
