@@ -409,7 +409,8 @@ JobSettings read_pyradiomics_params(const std::string& path) {
                     if (w == "manhattan") s.texture.weighting = DistanceWeighting::manhattan;
                     else if (w == "euclidean") s.texture.weighting = DistanceWeighting::euclidean;
                     else if (w == "infinity") s.texture.weighting = DistanceWeighting::chebyshev;
-                    else if (w == "none" || w == "no_weighting") s.texture.weighting = DistanceWeighting::none;
+                    else if (w == "none") s.texture.weighting = DistanceWeighting::none;
+                    else if (w == "no_weighting") s.texture.merge_angles_unweighted = true;
                     else fail(key, "unknown weighting norm '" + w + "'");
                 } else if (k == "gldm_a") s.texture.ngldm_alpha = v.as<double>();
                 else if (k == "symmetricalGLCM") s.texture.symmetric_glcm = v.as<bool>();

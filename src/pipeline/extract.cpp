@@ -236,8 +236,11 @@ LesionResult extract(const LesionInput& input, const Settings& s, bool diagnosti
     for (const auto& f : fam)
         if (kTextureFamilies.count(f)) texture.insert(f);
     if (!texture.empty()) {
-        TextureSettings ts = s.texture;
-        append(features::texture_features(disc.levels, int_c, morph_c, disc.n_levels, ts, s.profile, texture));
+        features::TextureExtras extras;
+        extras.force2d = s.force2d;
+        extras.force2d_dimension = s.force2d_dimension;
+        extras.merge_angles_unweighted = s.texture.merge_angles_unweighted;
+        append(features::texture_features(disc.levels, int_c, morph_c, disc.n_levels, s.texture, s.profile, texture, extras));
     }
     // PyRadiomics featureClass lists: only the listed features of a class that has a list.
     if (!s.features.pyradiomics_feature_filter.empty()) {

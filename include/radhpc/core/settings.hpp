@@ -84,6 +84,9 @@ struct TextureSettings {
     std::vector<int> distances{1};        // Chebyshev distances (GLCM)
     bool symmetric_glcm = true;
     DistanceWeighting weighting = DistanceWeighting::none;  // PyRadiomics weightingNorm
+    // PyRadiomics weightingNorm 'no_weighting': angles merged with weight 1 (differs from None,
+    // which averages the per-angle features).
+    bool merge_angles_unweighted = false;
     int ngldm_distance = 1;
     double ngldm_alpha = 0.0;             // coarseness; PyRadiomics gldm_a
     int ngtdm_distance = 1;
