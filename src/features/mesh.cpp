@@ -162,6 +162,27 @@ constexpr std::int8_t kTriangles[128][16] = {
     { 6,  7, 11, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
 };
 
+// Cube faces: corners in cyclic order, the 4 edges lying in the face, and the face centre (z, y, x).
+constexpr int kFaceCorners[6][4] = {{0, 1, 2, 3}, {4, 5, 6, 7}, {0, 1, 5, 4}, {3, 2, 6, 7}, {0, 3, 7, 4}, {1, 2, 6, 5}};
+constexpr int kFaceEdges[6][4] = {{0, 1, 2, 3}, {4, 5, 6, 7}, {0, 4, 8, 9}, {2, 6, 10, 11}, {3, 7, 8, 11}, {1, 5, 9, 10}};
+constexpr double kFaceCentre[6][3] = {{0, 0.5, 0.5}, {1, 0.5, 0.5}, {0.5, 0, 0.5},
+                                      {0.5, 1, 0.5}, {0.5, 0.5, 0}, {0.5, 0.5, 1}};
+
+// Face shared by two cube edges, or -1 (distinct edges share at most one face).
+constexpr auto kEdgePairFace = [] {
+    std::array<std::array<std::int8_t, 12>, 12> t{};
+    for (auto& row : t) row.fill(-1);
+    for (int f = 0; f < 6; ++f)
+        for (int i = 0; i < 4; ++i)
+            for (int j = 0; j < 4; ++j)
+                if (i != j) t[std::size_t(kFaceEdges[f][i])][std::size_t(kFaceEdges[f][j])] = std::int8_t(f);
+    return t;
+}();
+
+inline double det3(const double* a, const double* b, const double* c) {
+    return a[0] * (b[1] * c[2] - b[2] * c[1]) + a[1] * (b[2] * c[0] - b[0] * c[2]) + a[2] * (b[0] * c[1] - b[1] * c[0]);
+}
+
 }  // namespace
 
 PaddedMask pad_roi(const Mask& mask) {
@@ -182,9 +203,10 @@ PaddedMask pad_roi(const Mask& mask) {
     return out;
 }
 
-SurfaceMeasures marching_cubes_measures(const PaddedMask& m, bool centred) {
+SurfaceMeasures marching_cubes_measures(const PaddedMask& m, MeshClosure closure) {
     const std::int64_t nx = m.size[0], ny = m.size[1], nz = m.size[2];
-    // Tetrahedron apex in index units, (z, y, x).
+    const bool centred = closure == MeshClosure::closed;
+    // Tetrahedron apex in index units, (z, y, x): grid centre for the closed mesh (best conditioning).
     const double origin[3] = {centred ? 0.5 * double(nz - 1) : 0.0, centred ? 0.5 * double(ny - 1) : 0.0,
                               centred ? 0.5 * double(nx - 1) : 0.0};
     // Spacing in PyRadiomics' (z, y, x) component order.
@@ -200,6 +222,14 @@ SurfaceMeasures marching_cubes_measures(const PaddedMask& m, bool centred) {
                     unsigned cube = 0;
                     for (int c = 0; c < 8; ++c)
                         if (m.at(ix + kCorner[c][2], iy + kCorner[c][1], iz + kCorner[c][0])) cube |= 1u << c;
+                    // Faces cut ambiguously: ROI corners on one diagonal only (checkerboard).
+                    unsigned ambiguous_faces = 0;
+                    if (closure == MeshClosure::closed)
+                        for (int f = 0; f < 6; ++f) {
+                            const unsigned c0 = (cube >> kFaceCorners[f][0]) & 1u, c1 = (cube >> kFaceCorners[f][1]) & 1u;
+                            const unsigned c2 = (cube >> kFaceCorners[f][2]) & 1u, c3 = (cube >> kFaceCorners[f][3]) & 1u;
+                            if (c0 == c2 && c1 == c3 && c0 != c1) ambiguous_faces |= 1u << f;
+                        }
                     // The surface is symmetric under complement; the table holds indices < 128 only,
                     // and complementing reverses the face orientation, hence the volume sign.
                     double sign = 1.0;
@@ -221,6 +251,20 @@ SurfaceMeasures marching_cubes_measures(const PaddedMask& m, bool centred) {
                         const double ab1 = a[2] * b[0] - b[2] * a[0];
                         const double ab2 = a[0] * b[1] - b[0] * a[1];
                         volume6 += sign * (ab0 * c[0] + ab1 * c[1] + ab2 * c[2]);
+                        if (ambiguous_faces) {
+                            // Patch fan: for each oriented triangle edge p -> q lying in an ambiguous face,
+                            // the triangle (face centre, q, p). Reverse edges of the neighbour cube cancel it
+                            // when both cubes cut the face alike; otherwise the fans tile the hole.
+                            const double* pts[3] = {a, b, c};
+                            for (int e = 0; e < 3; ++e) {
+                                const int ep = kTriangles[cube][3 * t + e], eq = kTriangles[cube][3 * t + (e + 1) % 3];
+                                const int f = kEdgePairFace[std::size_t(ep)][std::size_t(eq)];
+                                if (f < 0 || !((ambiguous_faces >> f) & 1u)) continue;
+                                double centre[3];
+                                for (int d = 0; d < 3; ++d) centre[d] = (base[d] + kFaceCentre[f][d]) * sp[d];
+                                volume6 += sign * det3(centre, pts[(e + 1) % 3], pts[e]);
+                            }
+                        }
                         // Face area: |(a - c) x (b - c)| / 2.
                         for (int d = 0; d < 3; ++d) {
                             a[d] -= c[d];

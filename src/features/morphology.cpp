@@ -4,9 +4,10 @@
 // - Mesh: marching cubes at 0.5 on the morphological mask padded with empty voxels; we use
 //   PyRadiomics' triangle table (mesh.cpp), one of the "marching cubes" meshes IBSI accepts.
 //   IBSI's volume is |sum of signed tetrahedra| (PyRadiomics keeps the sign, always positive).
-//   Unlike PyRadiomics we put the tetrahedra apex at the grid centre, not the padded grid corner:
-//   the table can leave tiny holes at ambiguous faces (mesh.hpp), whose volume error grows with
-//   the distance to the apex. On the digital phantom and brain1 both choices agree to rounding.
+//   Unlike PyRadiomics we close the small holes the table leaves at ambiguously cut faces
+//   (mesh.hpp, MeshClosure::closed), so the volume is that of a closed polyhedron and does not
+//   depend on where the tetrahedra apex is. Masks without such faces (digital phantom, brain1,
+//   breast1) give PyRadiomics' volume to rounding; the IBSI CT phantom GTV moves by ~1e-4.
 // - PCA: covariance of the morphological voxel centres with the unbiased 1/(N-1) normalisation, as
 //   the IBSI reference implementation (MIRP, np.cov) does. PyRadiomics divides by N instead
 //   (shape_pyradiomics.cpp); the two differ by sqrt(N/(N-1)) in the axis lengths.
@@ -486,7 +487,7 @@ FeatureValues morphology(const Mask& morphological_mask, const Mask& intensity_m
 
     // --- mesh: volume, area and the sphere-comparison family ------------------------------------
     const auto padded = mesh::pad_roi(morphological_mask);
-    const auto surface = mesh::marching_cubes_measures(padded, /*centred=*/true);
+    const auto surface = mesh::marching_cubes_measures(padded, mesh::MeshClosure::closed);
     const double V = std::abs(surface.volume), A = surface.area;
     const double Nv = double(padded.count);
     const double sphere = 36.0 * kPi * V * V / (A * A * A);  // compactness 2; the others derive from it

@@ -50,9 +50,9 @@ TEST_CASE("mesh hole artefact on the reference ROIs (not run by default)", "[.pr
                              d + "/pyradiomics/breast1_label.nrrd", d + "/ibsi1/digital_phantom/nifti/mask/mask.nii.gz"}) {
         const auto mask = io::read_label_mask(path, 1);
         const auto padded = features::mesh::pad_roi(mask);
-        const auto corner = features::mesh::marching_cubes_measures(padded, false);
-        const auto centre = features::mesh::marching_cubes_measures(padded, true);
-        std::printf("%s: volume corner apex %.10g, centre apex %.10g (rel diff %.2e)\n", path.c_str(), corner.volume,
-                    centre.volume, std::abs(corner.volume / centre.volume - 1));
+        const auto open = features::mesh::marching_cubes_measures(padded, features::mesh::MeshClosure::pyradiomics);
+        const auto closed = features::mesh::marching_cubes_measures(padded, features::mesh::MeshClosure::closed);
+        std::printf("%s: volume open (PyRadiomics) %.10g, closed %.10g (rel diff %.2e)\n", path.c_str(), open.volume,
+                    closed.volume, std::abs(open.volume / closed.volume - 1));
     }
 }

@@ -40,13 +40,17 @@ struct SurfaceMeasures {
 // tetrahedron volumes summed exactly as cshape.c does (in (z, y, x) component order).
 // Parallel over z-slabs, partial sums added in slab order (thread-count independent).
 //
-// The table's complement symmetry (index >= 128 uses the triangles of its complement) is the
-// classic marching-cubes ambiguity: on a face whose ROI corners lie on one diagonal, the two
-// adjacent cubes may triangulate inconsistently and leave a small hole. The signed volume then
-// depends on the origin of the tetrahedra. PyRadiomics takes the origin at the padded grid corner
-// (centred = false, needed to reproduce it); IBSI morphology uses centred = true (origin at the
-// centre of the grid), which shrinks that artefact's lever arm. Closed meshes give the same value.
-SurfaceMeasures marching_cubes_measures(const PaddedMask& mask, bool centred = false);
+// The table's complement symmetry (index >= 128 uses the triangles of its complement, reversed) is
+// the classic marching-cubes ambiguity: on a cube face whose ROI corners lie on one diagonal, the
+// two cubes sharing it may cut that face differently, leaving a diamond-shaped hole (half the face)
+// in the mesh. The signed volume then depends on the tetrahedra apex.
+//   MeshClosure::pyradiomics - apex at the padded grid corner, holes left open: PyRadiomics' numbers.
+//   MeshClosure::closed      - the holes are closed with planar patches in their face (fan around the
+//                              face centre; on consistently cut faces the two cubes' fans cancel), so
+//                              the volume is that of a closed polyhedron and independent of the apex.
+//                              Used for IBSI. The area stays the sum of the marching-cubes triangles.
+enum class MeshClosure { pyradiomics, closed };
+SurfaceMeasures marching_cubes_measures(const PaddedMask& mask, MeshClosure closure = MeshClosure::pyradiomics);
 
 // A mesh vertex in doubled index units of the padded grid: position (index units) = point / 2.
 using LatticePoint = std::array<std::int32_t, 3>;  // x, y, z
