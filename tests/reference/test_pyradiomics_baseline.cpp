@@ -114,3 +114,18 @@ TEST_CASE("PyRadiomics 3.1: shape, every column", "[reference][pyradiomics]") {
 TEST_CASE("PyRadiomics baseline: shape2D", "[reference][pyradiomics]") {
     report("shape2D", run_class("shape2D", "baseline_shape2D.csv"));
 }
+TEST_CASE("PyRadiomics baseline: glcm, every column", "[reference][pyradiomics][texture]") {
+    report("glcm", run_class("glcm", "baseline_glcm.csv"));
+}
+TEST_CASE("PyRadiomics baseline: glrlm, every column", "[reference][pyradiomics][texture]") {
+    report("glrlm", run_class("glrlm", "baseline_glrlm.csv"));
+}
+TEST_CASE("PyRadiomics baseline: glszm, every column", "[reference][pyradiomics][texture]") {
+    report("glszm", run_class("glszm", "baseline_glszm.csv"));
+}
+TEST_CASE("PyRadiomics baseline: gldm, every column", "[reference][pyradiomics][texture]") {
+    report("gldm", run_class("gldm", "baseline_gldm.csv"));
+}
+TEST_CASE("PyRadiomics baseline: ngtdm, every column", "[reference][pyradiomics][texture]") {
+    report("ngtdm", run_class("ngtdm", "baseline_ngtdm.csv"));
+}
