@@ -79,7 +79,7 @@ int cmd_qc(const std::string& input, const std::string& settings_path, const std
         passed += s.passed();
         excluded += s.excluded;
     }
-    std::cerr << "radhpc qc: " << studies.size() << " series, " << passed << " passed every check, " << excluded << " excluded\n";
+    std::cerr << "radhpc qc: " << studies.size() << " entries (series or unreadable files), " << passed << " passed every check, " << excluded << " excluded\n";
     return 0;
 }
 
