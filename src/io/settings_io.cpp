@@ -142,7 +142,6 @@ const std::set<std::string> kPyradiomicsClasses{"firstorder", "shape", "glcm", "
 
 void apply_profile_defaults(Settings& s) {
     if (s.profile == Profile::pyradiomics) {
-        s.resample.alignment = GridAlignment::origin_corner;
         s.resample.mask_interpolation = Interpolation::nearest;
         s.resample.image_interpolation = Interpolation::bspline;
         s.features.families = kPyradiomicsClasses;
@@ -198,7 +197,6 @@ JobSettings parse_job_text(const std::string& text, const std::string& origin) {
             if (rs["mask_interpolation"]) s.resample.mask_interpolation = interpolation_of(rs["mask_interpolation"].as<std::string>());
             if (rs["mask_threshold"]) s.resample.mask_partial_volume_threshold = rs["mask_threshold"].as<double>();
             if (rs["round_intensities"]) s.resample.round_intensities = rs["round_intensities"].as<bool>();
-            if (rs["alignment"]) s.resample.alignment = rs["alignment"].as<std::string>() == "centre" ? GridAlignment::centre : GridAlignment::origin_corner;
             if (rs["pad_distance"]) s.resample.pad_distance = rs["pad_distance"].as<int>();
         }
         if (auto rg = p["resegment"]) {

@@ -15,17 +15,15 @@ enum class Profile { ibsi, pyradiomics };
 
 enum class Interpolation { nearest, linear, bspline };  // bspline: cubic B-spline (IBSI "tricubic spline")
 
-// IBSI: the new grid is centred on the old grid's centre. PyRadiomics: the new grid keeps the
-// physical position of the old grid's origin corner (SimpleITK resampling of the padded ROI box).
-enum class GridAlignment { centre, origin_corner };
-
+// The grid follows the profile: IBSI centres the new grid on the old grid's centre; PyRadiomics
+// keeps the physical position of the old grid's origin corner (SimpleITK resampling of the padded
+// ROI box). See preprocess.hpp.
 struct ResampleSettings {
     bool enabled = false;
     Vec3 spacing{1.0, 1.0, 1.0};     // target spacing; a value <= 0 keeps that axis' spacing
     Interpolation image_interpolation = Interpolation::linear;
     Interpolation mask_interpolation = Interpolation::linear;  // PyRadiomics always uses nearest
     double mask_partial_volume_threshold = 0.5;  // IBSI: interpolated mask >= threshold is inside
-    GridAlignment alignment = GridAlignment::centre;
     bool round_intensities = false;  // IBSI: round interpolated CT intensities to integer HU
     int pad_distance = 5;            // PyRadiomics padDistance (voxels kept around the ROI box)
 };

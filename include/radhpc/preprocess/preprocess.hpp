@@ -10,7 +10,7 @@
 namespace radhpc::preprocess {
 
 // ---- resampling (resample.cpp) ------------------------------------------------------------
-// New grid per settings.alignment: IBSI centres the new grid on the old one and sizes it with
+// New grid per profile: IBSI centres the new grid on the old one and sizes it with
 // ceil(n * s_old / s_new); PyRadiomics keeps the origin corner and ceil()s the size the same
 // way (SimpleITK ResampleImageFilter in imageoperations.resampleImage).
 //
