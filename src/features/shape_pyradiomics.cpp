@@ -1,5 +1,10 @@
 // PyRadiomics shape / shape2D. Mesh, vertices and hulls come from mesh.cpp.
 //
+// Where PyRadiomics differs from IBSI morphology (morphology.cpp), on purpose, to reproduce it:
+// - the mesh volume keeps the holes its triangle table leaves at ambiguously cut faces, with the
+//   tetrahedra apex at the padded grid corner (mesh::MeshClosure::pyradiomics);
+// - PCA covariance divided by N (IBSI reference implementation: N - 1).
+//
 // Where PyRadiomics and our shared code differ in method but not in result:
 // - PyRadiomics takes its diameters as the maximum over ALL pairs of mesh vertices (O(n^2));
 //   we take them over convex-hull vertices (3D) and per-plane 2D hull vertices (the 2D diameters),
