@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -126,7 +127,14 @@ int main(int argc, char** argv) {
         with_r = false;
     }
     const auto dir = temp_dir();
-    std::printf("radhpc stats benchmark (hardware threads available to TBB: see 1 vs 2 thread rows)\n\n");
+    {
+        // Thread speed-ups are only meaningful on an idle machine: print the load for context.
+        std::ifstream load("/proc/loadavg");
+        std::string l1;
+        load >> l1;
+        std::printf("radhpc stats benchmark; hardware threads %u, 1-min load average at start %s\n\n",
+                    std::thread::hardware_concurrency(), l1.c_str());
+    }
 
     // 1. glmnet path, n = 500, p = 100, alpha = 1, 100 lambdas
     {
@@ -141,7 +149,7 @@ int main(int argc, char** argv) {
         if (with_r) {
             write_csv(dir / "path.csv", d);
             const double r = r_seconds("suppressMessages(library(glmnet)); d <- read.csv('" + (dir / "path.csv").string() +
-                                       "'); x <- as.matrix(d[,-1]); y <- d$y; glmnet(x, y, family='binomial');"
+                                       "'); x <- as.matrix(d[,-1]); y <- d$y; invisible(glmnet(x, y, family='binomial'));"
                                        " t <- system.time(for (i in 1:" + std::to_string(reps) +
                                        ") glmnet(x, y, family='binomial'))['elapsed'] / " + std::to_string(reps) +
                                        "; cat(t)");

@@ -83,6 +83,11 @@ TEST_CASE("glmnet path equals R: rare events n=1000 p=8, separable n=60 p=5", "[
     compare_fits(rtest::make_binary(rtest::Design::separable, 60, 5, 25), "glmnet_separable", {{1.0, 1e-12, 0}});
 }
 
+TEST_CASE("glmnet path equals R at the size extremes: n=2000 p=20 and n=24 p=3", "[stats][glmnet]") {
+    compare_fits(rtest::make_binary(rtest::Design::well_conditioned, 2000, 20, 28), "glmnet_n2000", {{0.5, 1e-12, 0}});
+    compare_fits(rtest::make_binary(rtest::Design::well_conditioned, 24, 3, 29), "glmnet_n24", {{1.0, 1e-12, 0}});
+}
+
 TEST_CASE("glmnet path equals R without standardisation / without intercept", "[stats][glmnet]") {
     const auto d = rtest::make_binary(rtest::Design::well_conditioned, 150, 6, 26);
     compare_fits(d, "glmnet_std_int", {{0.7, 1e-12, 0, false, true}, {0.7, 1e-12, 0, true, false}});
