@@ -135,7 +135,14 @@ BootstrapReplicate run_bootstrap_replicate(const Eigen::MatrixXd& x, std::span<c
     const Subset boot = take_rows(x, y, rows, new_patient);
     BootstrapReplicate rep;
     rep.index = index;
-    rep.model = procedure(boot.x, boot.y, boot.patient);
+    try {
+        rep.model = procedure(boot.x, boot.y, boot.patient);
+    } catch (const Error& e) {
+        rep.failed = true;
+        rep.failure = e.what();
+        rep.auc_train = rep.auc_test = rep.auc_oob = std::numeric_limits<double>::quiet_NaN();
+        return rep;
+    }
     rep.auc_train = auc_of(rep.model, boot.x, boot.y);
     rep.auc_test = auc_of(rep.model, x, y);
     std::vector<std::size_t> oob_rows;
@@ -165,13 +172,16 @@ double quantile_type7(std::vector<double> v, double p) {
 
 BootstrapResult summarise_bootstrap(const Eigen::MatrixXd& x, std::span<const double> y, FittedModel apparent,
                                     std::vector<BootstrapReplicate> reps, double level) {
-    if (reps.empty()) throw Error(ErrorKind::invalid_input, "bootstrap: no replicates");
+    if (std::none_of(reps.begin(), reps.end(), [](const auto& b) { return !b.failed; }))
+        throw Error(ErrorKind::invalid_input, "bootstrap: no replicate could be fitted");
     std::sort(reps.begin(), reps.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
     BootstrapResult r;
     r.apparent_model = std::move(apparent);
     r.apparent_auc = auc_of(r.apparent_model, x, y);
     std::vector<double> train, test, opt, oob;
     for (const auto& b : reps) {
+        if (b.failed) continue;
+        ++r.replicates_used;
         train.push_back(b.auc_train);
         test.push_back(b.auc_test);
         opt.push_back(b.auc_train - b.auc_test);
@@ -201,7 +211,8 @@ BootstrapResult summarise_bootstrap(const Eigen::MatrixXd& x, std::span<const do
     const Eigen::Index p = r.apparent_model.beta.size();
     for (Eigen::Index j = -1; j < p; ++j) {
         std::vector<double> v;
-        for (const auto& b : reps) v.push_back(j < 0 ? b.model.intercept : b.model.beta(j));
+        for (const auto& b : reps)
+            if (!b.failed) v.push_back(j < 0 ? b.model.intercept : b.model.beta(j));
         r.coefficient_ci.push_back({quantile_type7(v, lo), quantile_type7(v, hi)});
     }
     r.replicates = std::move(reps);

@@ -105,3 +105,18 @@ TEST_CASE("Bootstrap results do not depend on the thread count; replicates are i
     CHECK(alone.auc_test == one.replicates[5].auc_test);
     CHECK(alone.model.beta == one.replicates[5].model.beta);
 }
+
+TEST_CASE("Bootstrap replicates the procedure cannot fit are flagged and left out", "[stats][bootstrap]") {
+    auto d = rtest::make_binary(rtest::Design::well_conditioned, 30, 3, 44);
+    for (std::size_t i = 0; i < d.y.size(); ++i) d.y[i] = i < 2 ? 1.0 : 0.0;  // two cases only
+    const auto res = bootstrap_validate(d.x, d.y, d.patient, fixed_elastic_net(1.0, 0.01), 60, 3);
+    int failed = 0;
+    for (const auto& b : res.replicates)
+        if (b.failed) {
+            ++failed;
+            CHECK(!b.failure.empty());
+        }
+    CHECK(failed > 0);  // P(no case drawn) = (28/30)^30 = 0.13 per replicate
+    CHECK(res.replicates_used == 60 - failed);
+    CHECK(std::isfinite(res.corrected_auc));
+}

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "radhpc/stats/cv.hpp"
@@ -43,11 +44,14 @@ struct BootstrapReplicate {
     double auc_test = 0;   // same model on the original data
     double auc_oob = 0;    // same model on the patients not drawn (NaN if one class only)
     FittedModel model;
+    bool failed = false;   // the procedure could not be applied to this sample (e.g. one class only)
+    std::string failure;   // its reason; failed replicates are left out of the summary, as rms does
 };
 
 // Patients drawn for replicate `index` (with replacement, as many as there are patients).
 std::vector<int> bootstrap_patients(std::span<const int> patient, std::uint64_t seed, std::uint64_t index);
 
+// Never throws for a sample the procedure cannot handle: the replicate is returned flagged `failed`.
 BootstrapReplicate run_bootstrap_replicate(const Eigen::MatrixXd& x, std::span<const double> y,
                                            std::span<const int> patient, const ModelProcedure& procedure,
                                            std::uint64_t seed, std::uint64_t index);
@@ -67,7 +71,8 @@ struct BootstrapResult {
     PercentileCi auc_train_ci, auc_test_ci, optimism_ci;
     FittedModel apparent_model;
     std::vector<PercentileCi> coefficient_ci;  // intercept first, then features
-    std::vector<BootstrapReplicate> replicates;  // in index order
+    std::vector<BootstrapReplicate> replicates;  // in index order (failed ones included, flagged)
+    int replicates_used = 0;                     // replicates that entered the summary
 };
 
 // Combines replicates (in any order; they are sorted by index) with the apparent model.
