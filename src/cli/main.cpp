@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/dist/run.hpp"
 #include "radhpc/features/registry.hpp"
 #include "radhpc/io/qc.hpp"
 #include "radhpc/io/settings_io.hpp"
@@ -129,6 +130,29 @@ int main(int argc, char** argv) {
 
     // (further subcommands are registered here, each in its own block)
 
+    // run / merge / inspect / export: the batch engine (src/dist, store layout in schemas/store_layout.md)
+    dist::RunOptions run_opt;
+    auto* rn = app.add_subcommand("run", "process a study manifest into an HDF5 store (mpirun/srun/no launcher; resumes)");
+    rn->add_option("job", run_opt.job_path, "job file (YAML)")->required();
+    rn->add_option("--manifest", run_opt.manifest, "manifest CSV (overrides the job's `manifest`)");
+    rn->add_option("--store", run_opt.store, "store directory (overrides the job's `store`)");
+    rn->add_option("--shard", run_opt.shard, "I/N: only the studies with hash(study_id) mod N == I (0-based)");
+    rn->add_option("--threads", run_opt.threads, "threads per rank (default: job run.threads, else cores / ranks per node)");
+    rn->add_option("--bench-noop-features", run_opt.bench_noop_features, "benchmark: workers return N fake values")->group("");
+    rn->add_flag("--bench-master-only", run_opt.bench_master_only, "benchmark: rank 0 does not compute")->group("");
+    std::vector<std::string> merge_in;
+    std::string merge_out, store_path, export_format = "csv", export_names = "ibsi", export_out;
+    auto* mg = app.add_subcommand("merge", "combine stores (e.g. --shard outputs) into one store");
+    mg->add_option("stores", merge_in, "input stores")->required();
+    mg->add_option("--out", merge_out, "output store directory")->required();
+    auto* in = app.add_subcommand("inspect", "counts, failures with reasons, settings and provenance of a store");
+    in->add_option("store", store_path, "store directory")->required();
+    auto* xp = app.add_subcommand("export", "feature table of a store as CSV");
+    xp->add_option("store", store_path, "store directory")->required();
+    xp->add_option("--format", export_format, "output format")->check(CLI::IsMember({"csv"}));
+    xp->add_option("--names", export_names, "feature naming")->check(CLI::IsMember({"ibsi", "pyradiomics"}));
+    xp->add_option("--out", export_out, "output file (default: stdout)");
+
     CLI11_PARSE(app, argc, argv);
     try {
         if (*ex) {
@@ -146,6 +170,31 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (*qc) return cmd_qc(qc_input, qc_settings, qc_out, qc_metadata, qc_headers_only);
+        if (*rn) {
+            for (int i = 0; i < argc; ++i) run_opt.command_line += (i ? " " : "") + std::string(argv[i]);
+            run_opt.version = RADHPC_VERSION;
+            run_opt.git_hash = RADHPC_GIT_HASH;
+            return dist::run(run_opt, argc, argv);
+        }
+        if (*mg) {
+            dist::merge(merge_in, merge_out);
+            std::cout << "merged " << merge_in.size() << " store(s) into " << merge_out << "\n";
+            return 0;
+        }
+        if (*in) {
+            dist::inspect(store_path, std::cout);
+            return 0;
+        }
+        if (*xp) {
+            if (export_out.empty() || export_out == "-") {
+                dist::export_csv(store_path, export_names == "pyradiomics", std::cout);
+            } else {
+                std::ofstream f(export_out);
+                if (!f) throw Error(ErrorKind::io, export_out + ": cannot write");
+                dist::export_csv(store_path, export_names == "pyradiomics", f);
+            }
+            return 0;
+        }
     } catch (const Error& e) {
         std::cerr << "radhpc: error [" << to_string(e.kind()) << "]: " << e.what() << "\n";
         return 2;

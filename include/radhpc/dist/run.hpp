@@ -1,0 +1,36 @@
+// `radhpc run`, `merge`, `inspect`, `export`: the batch engine over a study manifest.
+// Layer `dist`: MPI (master/worker), pipeline (per study) and store (HDF5).
+#pragma once
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace radhpc::dist {
+
+struct RunOptions {
+    std::string job_path;
+    std::string manifest;  // overrides the job file's `manifest`
+    std::string store;     // overrides the job file's `store`
+    std::string shard;     // "I/N" (0 <= I < N): only studies with hash(study_id) % N == I
+    int threads = 0;       // TBB threads per rank; 0 = job file's run.threads, else cores / ranks per node
+    std::string command_line, version, git_hash;  // provenance (compile definitions of the executable)
+    std::size_t bench_noop_features = 0;  // benchmark: workers return this many fake values, read nothing
+    bool bench_master_only = false;       // benchmark: rank 0 does not compute
+};
+
+// Runs the job (initialises and finalises MPI; works with mpirun, srun or no launcher).
+// Returns the exit status: 0 all studies ok or skipped, 1 some studies (or manifest rows) failed.
+// Throws radhpc::Error for a job that cannot start (bad job file, unreadable manifest header).
+int run(const RunOptions& options, int& argc, char**& argv);
+
+// Combines stores (shards) into `out` (a store directory); identical to one run over all studies.
+void merge(const std::vector<std::string>& stores, const std::string& out);
+
+// Human-readable summary: counts, failures with reasons, manifest issues, runs, settings.
+void inspect(const std::string& store, std::ostream& out);
+
+// Feature table as CSV (one row per study/lesion/perturbation).
+void export_csv(const std::string& store, bool pyradiomics_names, std::ostream& out);
+
+}  // namespace radhpc::dist

@@ -1,0 +1,64 @@
+// One study as a unit of work: read image and masks once, extract every lesion, never throw.
+// Layer `dist` (used by the workers; no MPI here).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "radhpc/core/settings.hpp"
+
+namespace radhpc::dist {
+
+struct StudyTask {
+    std::uint64_t index = 0;  // position in the master's plan
+    std::string study_id, image;
+    std::vector<std::string> masks;
+    std::vector<int> labels;
+};
+
+struct LesionRow {
+    int lesion = 0;
+    std::vector<std::string> names;
+    std::vector<double> values;
+};
+
+struct StudyOutcome {
+    std::uint64_t index = 0;
+    std::string status = "ok";  // ok | error
+    std::string error_kind, message;
+    std::string host;
+    int rank = 0;
+    double read_s = 0, preprocess_s = 0, features_s = 0, total_s = 0;
+    double started_at = 0, finished_at = 0;
+    std::vector<LesionRow> lesions;
+};
+
+enum class LesionMode { labels, components };
+
+struct WorkerOptions {
+    Settings settings;
+    bool diagnostics = false;
+    LesionMode lesion_mode = LesionMode::labels;
+    std::size_t min_lesion_voxels = 1;   // components: smaller components are dropped
+    double time_limit_s = 0;             // 0 = none
+    double memory_budget_mb = 0;         // 0 = none
+    std::size_t noop_features = 0;       // benchmark: >0 returns this many synthetic values, reads nothing
+};
+
+// Computes every lesion of the study. Bad input becomes status "error" with the kind and a
+// message naming the file or lesion; a study over the time limit becomes error "time_limit"
+// (its thread is abandoned and finishes in the background); a study whose estimated memory
+// exceeds the budget is refused with error "memory" before anything is read.
+StudyOutcome process_study(const StudyTask& task, const WorkerOptions& options, int rank);
+
+// Estimated peak bytes of one lesion extraction from the image header (NIfTI, NRRD); 0 if unknown.
+double estimate_memory_bytes(const std::string& image_path, const Settings& settings);
+
+// True when a study thread was abandoned after its time limit (the process should end with
+// _exit after MPI_Finalize instead of running static destructors under it).
+bool abandoned_threads();
+
+std::string host_name();
+double unix_now();
+
+}  // namespace radhpc::dist

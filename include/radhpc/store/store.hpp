@@ -1,0 +1,126 @@
+// The radhpc result store (layout: schemas/store_layout.md). Layer `store`: HDF5 only, no MPI,
+// no knowledge of features beyond names. A store is a directory:
+//   STORE/store.h5            consolidated file (atomically replaced)
+//   STORE/parts/part-*.h5     batches written during a run (each atomically renamed into place)
+// Every file has the same layout; loading a store is the union of store.h5 and its parts.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace radhpc::store {
+
+inline constexpr int kFormatVersion = 1;
+
+struct InputFile {
+    std::string role;  // image, mask
+    std::string path;
+    std::uint64_t size = 0;
+    std::int64_t mtime_ns = 0;
+    std::string checksum;  // XXH64 hex of the bytes
+};
+
+// Per-study status: ok, error (with kind and message) or vanished (inputs gone since the study
+// was stored; its rows are kept).
+struct StudyRecord {
+    std::string study_id, patient_id;
+    std::string status;
+    std::string error_kind, message;
+    std::string content_hash;  // inputs + settings; equal hash => the study is not recomputed
+    std::string host;
+    int rank = -1;
+    std::string run_id;
+    double read_s = 0, preprocess_s = 0, features_s = 0, total_s = 0;
+    double started_at = 0, finished_at = 0;  // unix time, seconds
+    int lesions = 0;
+    int manifest_line = 0;
+    std::uint64_t sequence = 0;  // order of writing within the store (later wins when merging parts)
+    std::vector<InputFile> inputs;
+    std::vector<std::pair<std::string, std::string>> metadata;  // outcome, clinical and batch columns
+};
+
+struct RowKey {
+    std::string study_id, patient_id;
+    int lesion = 0;                     // label value, mask file ordinal or component ordinal (1-based)
+    std::string perturbation = "none";  // reserved for perturbation sweeps
+};
+
+// Feature table: rows x columns, row-major, NaN where a row lacks a column.
+struct FeatureTable {
+    std::vector<std::string> columns;
+    std::vector<RowKey> keys;
+    std::vector<double> values;
+    std::size_t rows() const { return keys.size(); }
+    // Appends a row; unknown names add columns (earlier rows get NaN).
+    void add_row(RowKey key, const std::vector<std::string>& names, const std::vector<double>& row_values);
+};
+
+struct RegistryEntry {
+    std::string column, tag, ibsi_code, pyradiomics_name, family, unit;
+};
+
+struct RunRecord {
+    std::string run_id, command, job_text, radhpc_version, git_hash, libraries, host, shard, state;
+    double started_at = 0, finished_at = 0;
+    int ranks = 1;
+    std::int64_t ok = 0, failed = 0, skipped = 0;
+};
+
+struct ManifestIssue {
+    std::string run_id;
+    int line = 0, column = 0;
+    std::string study_id, message;
+};
+
+struct PatientTable {
+    std::vector<std::string> columns;
+    std::vector<std::string> patient_ids;
+    std::vector<double> values;  // patients x columns
+};
+
+struct Contents {
+    std::vector<StudyRecord> studies;
+    FeatureTable features;
+    std::vector<RegistryEntry> registry;
+    std::vector<RunRecord> runs;
+    std::vector<ManifestIssue> manifest_issues;
+    PatientTable patients;  // derived on write (see consolidate)
+    // Columns that hold lesion volume and surface (for the patient table); empty = absent.
+    std::string volume_column, surface_column;
+};
+
+// --- files -----------------------------------------------------------------------------------
+// Writes one HDF5 file atomically (tmp + fsync + rename). `sync` false skips the fsyncs.
+void write_file(const Contents& contents, const std::string& path, bool sync = true);
+Contents read_file(const std::string& path);
+
+// --- store directories ---------------------------------------------------------------------
+// Everything a store holds: store.h5 plus every complete part, reconciled (see reconcile).
+// A missing store gives empty contents. `path` may also be a single .h5 file.
+Contents load(const std::string& store_path);
+// Writes a batch of new records as the next part file (atomic). Returns the part's path.
+std::string write_part(const std::string& store_path, const Contents& batch, bool sync = true);
+// Replaces store.h5 by `contents` (reconciled, sorted, patient table derived), then removes the
+// parts and leftover temporaries. Crash-safe: parts are deleted only after the rename.
+void consolidate(const std::string& store_path, Contents contents, bool sync = true);
+std::string main_file(const std::string& store_path);
+
+// Union of several contents: per study id the record with the highest (finished_at, sequence)
+// wins, its feature rows with it; runs and manifest issues are concatenated without duplicates.
+// Rows sorted by (study id, lesion, perturbation), studies by id: the result does not depend on
+// the order of the inputs or of the work.
+Contents reconcile(std::vector<Contents> parts);
+
+// Patient-level table: per patient lesion count, total volume and surface, and per feature the
+// mean, median, min and max over the patient's lesions.
+PatientTable patient_table(const Contents& contents);
+
+// CSV of the feature table (study_id,patient_id,lesion,perturbation,<features>), values "%.17g".
+// `pyradiomics_names` prints the registry's PyRadiomics names where it has them.
+void write_csv(const Contents& contents, std::ostream& out, bool pyradiomics_names);
+
+// Library versions for provenance ("hdf5 1.10.8").
+std::string hdf5_version();
+
+}  // namespace radhpc::store

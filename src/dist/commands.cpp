@@ -1,0 +1,90 @@
+// merge / inspect / export: read-side commands over stores (no MPI).
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <map>
+#include <ostream>
+
+#include "radhpc/core/error.hpp"
+#include "radhpc/dist/run.hpp"
+#include "radhpc/store/store.hpp"
+
+namespace radhpc::dist {
+namespace fs = std::filesystem;
+namespace {
+
+store::Contents load_existing(const std::string& path) {
+    if (!fs::exists(path)) throw Error(ErrorKind::io, path + ": no such store");
+    if (fs::is_directory(path) && !fs::exists(store::main_file(path)) && !fs::is_directory(fs::path(path) / "parts"))
+        throw Error(ErrorKind::io, path + ": not a radhpc store (no store.h5, no parts/)");
+    return store::load(path);
+}
+
+std::string iso_time(double unix_seconds) {
+    if (unix_seconds <= 0) return "-";
+    const std::time_t t = std::time_t(unix_seconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+}  // namespace
+
+void merge(const std::vector<std::string>& stores, const std::string& out) {
+    if (stores.empty()) throw Error(ErrorKind::settings, "merge: no input stores");
+    std::vector<store::Contents> parts;
+    for (const auto& s : stores) parts.push_back(load_existing(s));
+    store::Contents all = store::reconcile(std::move(parts));
+    store::consolidate(out, std::move(all));
+}
+
+void export_csv(const std::string& path, bool pyradiomics_names, std::ostream& out) {
+    store::write_csv(load_existing(path), out, pyradiomics_names);
+}
+
+void inspect(const std::string& path, std::ostream& out) {
+    const store::Contents c = load_existing(path);
+    std::size_t parts = 0;
+    if (fs::is_directory(fs::path(path) / "parts"))
+        for (const auto& e : fs::directory_iterator(fs::path(path) / "parts"))
+            if (e.path().extension() == ".h5" && e.path().filename().string().rfind("part-", 0) == 0) ++parts;
+    std::map<std::string, std::size_t> by_status;
+    for (const auto& s : c.studies) ++by_status[s.status];
+    out << "store: " << path << " (format " << store::kFormatVersion << "; " << (fs::exists(store::main_file(path)) ? "store.h5" : "no store.h5")
+        << ", " << parts << " unconsolidated part(s))\n";
+    out << "studies: " << c.studies.size();
+    for (const auto& [k, n] : by_status) out << ", " << k << " " << n;
+    out << "\nfeature rows (study x lesion x perturbation): " << c.features.rows() << ", features: " << c.features.columns.size()
+        << ", patients: " << c.patients.patient_ids.size() << "\n";
+    double total = 0;
+    for (const auto& s : c.studies) total += s.total_s;
+    out << "compute time: " << total << " s over all stored studies\n";
+    std::size_t failures = 0;
+    for (const auto& s : c.studies)
+        if (s.status != "ok") ++failures;
+    if (failures > 0) {
+        out << "failures and marks (" << failures << "):\n";
+        for (const auto& s : c.studies)
+            if (s.status != "ok")
+                out << "  " << s.study_id << "  " << s.status << (s.error_kind.empty() ? "" : " [" + s.error_kind + "]") << "  "
+                    << s.message << "\n";
+    }
+    if (!c.manifest_issues.empty()) {
+        out << "manifest issues (" << c.manifest_issues.size() << "):\n";
+        for (const auto& m : c.manifest_issues)
+            out << "  line " << m.line << ", column " << m.column << (m.study_id.empty() ? "" : " (" + m.study_id + ")") << ": "
+                << m.message << "\n";
+    }
+    out << "runs (" << c.runs.size() << "):\n";
+    for (const auto& r : c.runs)
+        out << "  " << r.run_id << "  " << r.state << "  " << iso_time(r.started_at) << " .. " << iso_time(r.finished_at)
+            << "  radhpc " << r.radhpc_version << " (" << r.git_hash << ")  ranks " << r.ranks
+            << (r.shard.empty() ? "" : "  shard " + r.shard) << "  ok " << r.ok << " failed " << r.failed << " skipped "
+            << r.skipped << "  host " << r.host << "\n    command: " << r.command << "\n    libraries: " << r.libraries << "\n";
+    if (!c.runs.empty()) out << "settings (job file of the latest run):\n" << c.runs.back().job_text << (c.runs.back().job_text.empty() || c.runs.back().job_text.back() == '\n' ? "" : "\n");
+}
+
+}  // namespace radhpc::dist

@@ -1,0 +1,802 @@
+// The batch engine: rank 0 plans (manifest x store -> tasks), hands out studies by dynamic
+// self-scheduling (largest first, a small queue per worker), computes on a thread of its own,
+// and is the single writer of the store. Other ranks only compute.
+#include "radhpc/dist/run.hpp"
+
+#ifndef OMPI_SKIP_MPICXX
+#define OMPI_SKIP_MPICXX 1  // C API only (parallel HDF5 and Open MPI headers pull in the C++ bindings otherwise)
+#endif
+#include <mpi.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/version.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <unordered_map>
+
+#include "radhpc/core/error.hpp"
+#include "radhpc/dist/manifest.hpp"
+#include "radhpc/dist/study.hpp"
+#include "radhpc/features/registry.hpp"
+#include "radhpc/io/settings_io.hpp"
+#include "radhpc/store/hash.hpp"
+#include "radhpc/store/store.hpp"
+
+namespace radhpc::dist {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr int kTagTask = 1, kTagStop = 2, kTagResult = 3;
+
+volatile std::sig_atomic_t g_stop_signal = 0;
+extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// ---- job `run` options ------------------------------------------------------------------------
+struct RunConfig {
+    std::string manifest, store;
+    LesionMode lesion_mode = LesionMode::labels;
+    std::size_t min_lesion_voxels = 1;
+    double time_limit_s = 0, memory_budget_mb = 0;
+    int threads = 0;
+    double flush_interval_s = 2.0;
+    std::size_t flush_results = 1000;
+    double progress_interval_s = 10.0;
+    bool fsync = true;
+    bool full_checksums = false;
+    bool master_computes = true;
+    bool retry_errors = false;
+    int queue_depth = 2;
+    std::string settings_hash;
+};
+
+RunConfig parse_run_config(const std::string& job_text, const std::string& version) {
+    RunConfig c;
+    YAML::Node root = YAML::Load(job_text);
+    if (root["manifest"]) c.manifest = root["manifest"].as<std::string>();
+    if (root["store"]) c.store = root["store"].as<std::string>();
+    std::string lesion_key = "labels";
+    if (auto r = root["run"]) {
+        if (r["lesions"]) lesion_key = r["lesions"].as<std::string>();
+        if (r["min_lesion_voxels"]) c.min_lesion_voxels = r["min_lesion_voxels"].as<std::size_t>();
+        if (r["study_time_limit_s"]) c.time_limit_s = r["study_time_limit_s"].as<double>();
+        if (r["memory_budget_mb"]) c.memory_budget_mb = r["memory_budget_mb"].as<double>();
+        if (r["threads"]) c.threads = r["threads"].as<int>();
+        if (r["flush_interval_s"]) c.flush_interval_s = r["flush_interval_s"].as<double>();
+        if (r["flush_results"]) c.flush_results = r["flush_results"].as<std::size_t>();
+        if (r["progress_interval_s"]) c.progress_interval_s = r["progress_interval_s"].as<double>();
+        if (r["fsync"]) c.fsync = r["fsync"].as<bool>();
+        if (r["checksums"]) c.full_checksums = r["checksums"].as<std::string>() == "always";
+        if (r["master_computes"]) c.master_computes = r["master_computes"].as<bool>();
+        if (r["retry_errors"]) c.retry_errors = r["retry_errors"].as<bool>();
+        if (r["queue_depth"]) c.queue_depth = std::max(1, r["queue_depth"].as<int>());
+    }
+    c.lesion_mode = lesion_key == "components" ? LesionMode::components : LesionMode::labels;
+    // Settings identity: the job without names, paths and engine options (comments and key
+    // spelling of the YAML do not matter, values do), plus what changes rows and the version.
+    for (const char* k : {"name", "description", "manifest", "store", "run"}) root.remove(k);
+    YAML::Emitter e;
+    e << root;
+    const std::string identity = std::string(e.c_str()) + "\nlesions=" + lesion_key +
+                                 "\nmin_lesion_voxels=" + std::to_string(c.min_lesion_voxels) + "\nradhpc=" + version;
+    c.settings_hash = store::to_hex(store::xxh64(identity.data(), identity.size()));
+    return c;
+}
+
+// ---- wire format ------------------------------------------------------------------------------
+struct Writer {
+    std::vector<char> buf;
+    void raw(const void* p, std::size_t n) { buf.insert(buf.end(), static_cast<const char*>(p), static_cast<const char*>(p) + n); }
+    void u64(std::uint64_t v) { raw(&v, 8); }
+    void f64(double v) { raw(&v, 8); }
+    void str(const std::string& s) {
+        u64(s.size());
+        raw(s.data(), s.size());
+    }
+};
+struct Reader {
+    const char* p;
+    const char* end;
+    void raw(void* out, std::size_t n) {
+        if (std::size_t(end - p) < n) throw Error(ErrorKind::internal, "truncated message");
+        std::memcpy(out, p, n);
+        p += n;
+    }
+    std::uint64_t u64() {
+        std::uint64_t v;
+        raw(&v, 8);
+        return v;
+    }
+    double f64() {
+        double v;
+        raw(&v, 8);
+        return v;
+    }
+    std::string str() {
+        const auto n = u64();
+        if (std::size_t(end - p) < n) throw Error(ErrorKind::internal, "truncated message");
+        std::string s(p, n);
+        p += n;
+        return s;
+    }
+};
+
+std::vector<char> encode(const StudyTask& t) {
+    Writer w;
+    w.u64(t.index);
+    w.str(t.study_id);
+    w.str(t.image);
+    w.u64(t.masks.size());
+    for (const auto& m : t.masks) w.str(m);
+    w.u64(t.labels.size());
+    for (int l : t.labels) w.u64(std::uint64_t(l));
+    return std::move(w.buf);
+}
+StudyTask decode_task(const std::vector<char>& b) {
+    Reader r{b.data(), b.data() + b.size()};
+    StudyTask t;
+    t.index = r.u64();
+    t.study_id = r.str();
+    t.image = r.str();
+    for (auto n = r.u64(); n > 0; --n) t.masks.push_back(r.str());
+    for (auto n = r.u64(); n > 0; --n) t.labels.push_back(int(r.u64()));
+    return t;
+}
+std::vector<char> encode(const StudyOutcome& o) {
+    Writer w;
+    w.u64(o.index);
+    w.str(o.status);
+    w.str(o.error_kind);
+    w.str(o.message);
+    w.str(o.host);
+    w.u64(std::uint64_t(o.rank));
+    for (double v : {o.read_s, o.preprocess_s, o.features_s, o.total_s, o.started_at, o.finished_at}) w.f64(v);
+    w.u64(o.lesions.size());
+    for (const auto& l : o.lesions) {
+        w.u64(std::uint64_t(l.lesion));
+        w.u64(l.names.size());
+        for (const auto& n : l.names) w.str(n);
+        w.raw(l.values.data(), l.values.size() * sizeof(double));
+    }
+    return std::move(w.buf);
+}
+StudyOutcome decode_outcome(const char* data, std::size_t size) {
+    Reader r{data, data + size};
+    StudyOutcome o;
+    o.index = r.u64();
+    o.status = r.str();
+    o.error_kind = r.str();
+    o.message = r.str();
+    o.host = r.str();
+    o.rank = int(r.u64());
+    o.read_s = r.f64();
+    o.preprocess_s = r.f64();
+    o.features_s = r.f64();
+    o.total_s = r.f64();
+    o.started_at = r.f64();
+    o.finished_at = r.f64();
+    for (auto n = r.u64(); n > 0; --n) {
+        LesionRow l;
+        l.lesion = int(r.u64());
+        const auto k = r.u64();
+        l.names.reserve(k);
+        for (std::uint64_t j = 0; j < k; ++j) l.names.push_back(r.str());
+        l.values.resize(k);
+        r.raw(l.values.data(), k * sizeof(double));
+        o.lesions.push_back(std::move(l));
+    }
+    return o;
+}
+
+// Sleeps a little longer each idle round (a few microseconds while results stream in, at most
+// a millisecond when idle) so that a waiting rank does not take a core from a computing one.
+struct Backoff {
+    int us = 20;
+    void idle() {
+        std::this_thread::sleep_for(std::chrono::microseconds(us));
+        us = std::min(us * 2, 1000);
+    }
+    void busy() { us = 20; }
+};
+
+// ---- worker on another rank --------------------------------------------------------------------
+void remote_worker(const WorkerOptions& opt, int rank) {
+    std::deque<StudyTask> queue;
+    bool stop = false;
+    Backoff backoff;
+    std::vector<char> buf;
+    for (;;) {
+        int flag = 0;
+        MPI_Status st;
+        while (MPI_Iprobe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st), flag) {
+            int n = 0;
+            MPI_Get_count(&st, MPI_BYTE, &n);
+            buf.resize(std::size_t(std::max(n, 1)));
+            MPI_Recv(buf.data(), n, MPI_BYTE, 0, st.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            buf.resize(std::size_t(n));
+            if (st.MPI_TAG == kTagStop) stop = true;
+            else queue.push_back(decode_task(buf));
+        }
+        if (queue.empty()) {
+            if (stop) return;
+            backoff.idle();
+            continue;
+        }
+        backoff.busy();
+        const StudyTask task = std::move(queue.front());
+        queue.pop_front();
+        const auto msg = encode(process_study(task, opt, rank));
+        MPI_Send(msg.data(), int(msg.size()), MPI_BYTE, 0, kTagResult, MPI_COMM_WORLD);
+    }
+}
+
+// ---- worker thread inside rank 0 (no MPI calls: the master thread owns MPI) -----------------
+class LocalWorker {
+public:
+    LocalWorker(const WorkerOptions& opt) : opt_(opt), thread_([this] { loop(); }) {}
+    ~LocalWorker() {
+        stop();
+        if (thread_.joinable()) thread_.join();
+    }
+    void push(StudyTask t) {
+        std::lock_guard lk(m_);
+        tasks_.push_back(std::move(t));
+        cv_.notify_one();
+    }
+    void stop() {
+        std::lock_guard lk(m_);
+        stop_ = true;
+        cv_.notify_one();
+    }
+    bool pop_result(StudyOutcome& out) {
+        std::lock_guard lk(m_);
+        if (results_.empty()) return false;
+        out = std::move(results_.front());
+        results_.pop_front();
+        return true;
+    }
+
+private:
+    void loop() {
+        for (;;) {
+            StudyTask t;
+            {
+                std::unique_lock lk(m_);
+                cv_.wait(lk, [&] { return stop_ || !tasks_.empty(); });
+                if (tasks_.empty()) return;
+                t = std::move(tasks_.front());
+                tasks_.pop_front();
+            }
+            StudyOutcome o = process_study(t, opt_, 0);
+            std::lock_guard lk(m_);
+            results_.push_back(std::move(o));
+        }
+    }
+    WorkerOptions opt_;
+    std::mutex m_;
+    std::condition_variable cv_;
+    std::deque<StudyTask> tasks_;
+    std::deque<StudyOutcome> results_;
+    bool stop_ = false;
+    std::thread thread_;
+};
+
+// ---- master -------------------------------------------------------------------------------------
+struct PlannedStudy {
+    const ManifestRow* row = nullptr;
+    std::vector<store::InputFile> inputs;
+    std::string content_hash;
+    std::uint64_t image_size = 0;
+    std::string missing;  // first input that does not exist
+    std::string io_error;
+};
+
+std::string libraries_text() {
+    char mpi[MPI_MAX_LIBRARY_VERSION_STRING];
+    int len = 0;
+    MPI_Get_library_version(mpi, &len);
+    std::string m(mpi, std::size_t(len));
+    if (auto nl = m.find_first_of(",\n"); nl != std::string::npos) m.resize(nl);
+    return store::hdf5_version() + "; " + m + "; oneTBB " + TBB_VERSION_STRING + "; zlib " + zlibVersion();
+}
+
+std::pair<int, int> parse_shard(const std::string& s) {
+    const auto slash = s.find('/');
+    try {
+        if (slash != std::string::npos) {
+            const int i = std::stoi(s.substr(0, slash)), n = std::stoi(s.substr(slash + 1));
+            if (n >= 1 && i >= 0 && i < n) return {i, n};
+        }
+    } catch (...) {
+    }
+    throw Error(ErrorKind::settings, "--shard " + s + ": expected I/N with 0 <= I < N");
+}
+
+std::string make_run_id() {
+    std::random_device rd;
+    const auto t = std::chrono::system_clock::now().time_since_epoch();
+    return store::to_hex(store::xxh64(&t, sizeof t, (std::uint64_t(rd()) << 32) ^ rd())).substr(0, 12);
+}
+
+class Master {
+public:
+    Master(const RunOptions& o, const RunConfig& c, const WorkerOptions& w, int size)
+        : opt_(o), cfg_(c), wopt_(w), size_(size) {}
+
+    int run(const std::string& job_text);
+
+private:
+    void plan();
+    void handle(const StudyOutcome& o);
+    void add_record(store::StudyRecord r);
+    void flush(const std::string& state);
+    void progress(bool final);
+    void register_columns(const std::vector<std::string>& names);
+
+    const RunOptions& opt_;
+    RunConfig cfg_;
+    WorkerOptions wopt_;
+    int size_;
+    std::string manifest_path_, store_path_;
+    Manifest manifest_;
+    store::Contents existing_;
+    std::unordered_map<std::string, const store::StudyRecord*> existing_by_id_;
+    std::vector<PlannedStudy> planned_;
+    std::vector<std::size_t> tasks_;  // indices into planned_, in dispatch order
+    store::Contents batch_;
+    store::RunRecord run_;
+    std::set<std::string> known_columns_;
+    std::vector<store::RegistryEntry> registry_;
+    std::uint64_t sequence_ = 0;
+    std::size_t done_ = 0, computed_failed_ = 0, failed_ = 0, skipped_ = 0, vanished_ = 0, manifest_failed_ = 0;
+    Clock::time_point t_start_, t_last_flush_, t_last_progress_, t_compute_start_;
+    double plan_s_ = 0, loop_s_ = 0, consolidate_s_ = 0;
+};
+
+void Master::register_columns(const std::vector<std::string>& names) {
+    for (const auto& n : names) {
+        if (!known_columns_.insert(n).second) continue;
+        const features::FeatureInfo* f = features::find_feature(n);
+        store::RegistryEntry e{n, n, "", "", "", ""};
+        if (f) {
+            e = {n, std::string(f->tag), std::string(f->ibsi_code), std::string(f->pyradiomics_name), std::string(f->family),
+                 std::string(f->unit)};
+            if (f->tag == "morph_volume" && batch_.volume_column.empty()) batch_.volume_column = n;
+            if (f->tag == "morph_area_mesh" && batch_.surface_column.empty()) batch_.surface_column = n;
+        }
+        registry_.push_back(std::move(e));
+    }
+}
+
+void Master::add_record(store::StudyRecord r) {
+    r.run_id = run_.run_id;
+    r.sequence = ++sequence_;
+    batch_.studies.push_back(std::move(r));
+}
+
+void Master::plan() {
+    manifest_ = read_manifest(manifest_path_);
+    for (const auto& is : manifest_.issues) std::cerr << "radhpc: manifest: " << is.text() << "\n";
+    std::optional<std::pair<int, int>> shard;
+    if (!opt_.shard.empty()) shard = parse_shard(opt_.shard);
+    existing_ = store::load(store_path_);
+    for (const auto& s : existing_.studies) existing_by_id_[s.study_id] = &s;
+    // Duplicate / keyless rows: only a manifest issue (no study record can be keyed on them).
+    for (const auto& is : manifest_.issues) {
+        const bool row_kept = std::any_of(manifest_.rows.begin(), manifest_.rows.end(), [&](const ManifestRow& r) {
+            return r.line == is.line && !r.error.empty();
+        });
+        if (!row_kept) ++manifest_failed_;
+        batch_.manifest_issues.push_back({run_.run_id, is.line, is.column, is.study_id, is.message});
+    }
+    std::vector<const ManifestRow*> rows;
+    for (const auto& r : manifest_.rows) {
+        if (shard) {
+            const auto h = store::xxh64(r.study_id.data(), r.study_id.size());
+            if (int(h % std::uint64_t(shard->second)) != shard->first) continue;
+        }
+        rows.push_back(&r);
+    }
+    planned_.resize(rows.size());
+    // Checksums in parallel (I/O-bound); a file whose size and mtime match the stored record
+    // keeps its stored checksum unless run.checksums is "always".
+    tbb::parallel_for(std::size_t(0), rows.size(), [&](std::size_t i) {
+        PlannedStudy& p = planned_[i];
+        p.row = rows[i];
+        if (!p.row->error.empty()) return;
+        const store::StudyRecord* prior = nullptr;
+        if (auto it = existing_by_id_.find(p.row->study_id); it != existing_by_id_.end()) prior = it->second;
+        std::vector<std::pair<std::string, std::string>> files{{"image", p.row->image}};
+        for (const auto& m : p.row->masks) files.emplace_back("mask", m);
+        for (const auto& [role, path] : files) {
+            struct stat sb;
+            if (::stat(path.c_str(), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+                if (p.missing.empty()) p.missing = path;
+                continue;
+            }
+            store::InputFile f{role, path, std::uint64_t(sb.st_size),
+                               std::int64_t(sb.st_mtim.tv_sec) * 1000000000 + sb.st_mtim.tv_nsec, ""};
+            if (prior && !cfg_.full_checksums)
+                for (const auto& old : prior->inputs)
+                    if (old.path == f.path && old.size == f.size && old.mtime_ns == f.mtime_ns) f.checksum = old.checksum;
+            if (f.checksum.empty()) {
+                try {
+                    f.checksum = store::file_checksum(path);
+                } catch (const Error& e) {
+                    if (p.io_error.empty()) p.io_error = e.what();
+                }
+            }
+            if (role == "image") p.image_size = f.size;
+            p.inputs.push_back(std::move(f));
+        }
+        std::string id = cfg_.settings_hash + "|" + p.row->patient_id + "|";
+        for (int l : p.row->labels) id += std::to_string(l) + ";";
+        for (const auto& f : p.inputs) id += "|" + f.role + ":" + f.checksum;
+        p.content_hash = store::to_hex(store::xxh64(id.data(), id.size()));
+    });
+    const double now = unix_now();
+    for (std::size_t i = 0; i < planned_.size(); ++i) {
+        PlannedStudy& p = planned_[i];
+        const ManifestRow& row = *p.row;
+        store::StudyRecord rec;
+        rec.study_id = row.study_id;
+        rec.patient_id = row.patient_id;
+        rec.manifest_line = row.line;
+        rec.metadata = row.metadata;
+        rec.inputs = p.inputs;
+        rec.content_hash = p.content_hash;
+        rec.host = host_name();
+        rec.rank = 0;
+        rec.started_at = rec.finished_at = now;
+        const store::StudyRecord* prior = nullptr;
+        if (auto it = existing_by_id_.find(row.study_id); it != existing_by_id_.end()) prior = it->second;
+        if (!row.error.empty()) {
+            rec.status = "error";
+            rec.error_kind = "manifest";
+            rec.message = row.error;
+            ++failed_;
+            add_record(std::move(rec));
+            continue;
+        }
+        if (!p.missing.empty()) {
+            if (prior && (prior->status == "ok" || prior->status == "vanished")) {
+                if (prior->status == "vanished") {
+                    ++skipped_;
+                    continue;
+                }
+                // Inputs gone: keep the study's rows, mark the record.
+                store::StudyRecord v = *prior;
+                v.status = "vanished";
+                v.message = "input vanished: " + p.missing + " (rows kept from run " + prior->run_id + ")";
+                v.finished_at = now;
+                for (std::size_t r = 0; r < existing_.features.rows(); ++r)
+                    if (existing_.features.keys[r].study_id == row.study_id) {
+                        const auto& t = existing_.features;
+                        std::vector<double> vals(t.values.begin() + r * t.columns.size(),
+                                                 t.values.begin() + (r + 1) * t.columns.size());
+                        batch_.features.add_row(t.keys[r], t.columns, vals);
+                        register_columns(t.columns);
+                    }
+                ++vanished_;
+                add_record(std::move(v));
+                continue;
+            }
+            rec.status = "error";
+            rec.error_kind = "io";
+            rec.message = p.missing + ": file not found";
+            ++failed_;
+            add_record(std::move(rec));
+            continue;
+        }
+        if (!p.io_error.empty()) {
+            rec.status = "error";
+            rec.error_kind = "io";
+            rec.message = p.io_error;
+            ++failed_;
+            add_record(std::move(rec));
+            continue;
+        }
+        if (prior && prior->content_hash == p.content_hash &&
+            (prior->status == "ok" || (prior->status == "error" && !cfg_.retry_errors))) {
+            ++skipped_;
+            continue;
+        }
+        tasks_.push_back(i);
+    }
+    // Largest studies first (image file size), manifest order among equals: the long ones do not
+    // end up alone at the tail of the run.
+    std::stable_sort(tasks_.begin(), tasks_.end(),
+                     [&](std::size_t a, std::size_t b) { return planned_[a].image_size > planned_[b].image_size; });
+}
+
+void Master::handle(const StudyOutcome& o) {
+    const PlannedStudy& p = planned_.at(std::size_t(o.index));
+    store::StudyRecord rec;
+    rec.study_id = p.row->study_id;
+    rec.patient_id = p.row->patient_id;
+    rec.manifest_line = p.row->line;
+    rec.metadata = p.row->metadata;
+    rec.inputs = p.inputs;
+    rec.content_hash = p.content_hash;
+    rec.status = o.status;
+    rec.error_kind = o.error_kind;
+    rec.message = o.message;
+    rec.host = o.host;
+    rec.rank = o.rank;
+    rec.read_s = o.read_s;
+    rec.preprocess_s = o.preprocess_s;
+    rec.features_s = o.features_s;
+    rec.total_s = o.total_s;
+    rec.started_at = o.started_at;
+    rec.finished_at = o.finished_at;
+    rec.lesions = int(o.lesions.size());
+    for (const auto& l : o.lesions) {
+        if (l.names != batch_.features.columns) register_columns(l.names);
+        batch_.features.add_row({rec.study_id, rec.patient_id, l.lesion, "none"}, l.names, l.values);
+    }
+    ++done_;
+    if (o.status != "ok") {
+        ++failed_;
+        ++computed_failed_;
+    }
+    add_record(std::move(rec));
+}
+
+void Master::flush(const std::string& state) {
+    run_.state = state;
+    run_.finished_at = unix_now();
+    run_.ok = std::int64_t(done_ - computed_failed_);
+    run_.failed = std::int64_t(failed_ + manifest_failed_);
+    run_.skipped = std::int64_t(skipped_);
+    if (batch_.studies.empty() && batch_.manifest_issues.empty() && state == "running") return;
+    batch_.runs = {run_};
+    batch_.registry = registry_;
+    store::write_part(store_path_, batch_, cfg_.fsync);
+    const std::string vol = batch_.volume_column, surf = batch_.surface_column;
+    batch_ = store::Contents{};
+    batch_.volume_column = vol;
+    batch_.surface_column = surf;
+    t_last_flush_ = Clock::now();
+}
+
+void Master::progress(bool final) {
+    const double elapsed = seconds_since(t_compute_start_);
+    const double rate = elapsed > 0 ? double(done_) / elapsed : 0;
+    const std::size_t total = tasks_.size();
+    std::fprintf(stderr, "radhpc: %s%zu/%zu studies computed, %zu failed, %.1f studies/s", final ? "done: " : "", done_,
+                 total, failed_, rate);
+    if (!final && rate > 0) std::fprintf(stderr, ", ETA %.0f s", double(total - done_) / rate);
+    std::fprintf(stderr, "\n");
+    t_last_progress_ = Clock::now();
+}
+
+int Master::run(const std::string& job_text) {
+    t_start_ = Clock::now();
+    manifest_path_ = !opt_.manifest.empty() ? opt_.manifest : cfg_.manifest;
+    store_path_ = !opt_.store.empty() ? opt_.store : cfg_.store;
+    if (manifest_path_.empty()) throw Error(ErrorKind::settings, "no manifest: give --manifest or `manifest:` in the job file");
+    if (store_path_.empty()) throw Error(ErrorKind::settings, "no store: give --store or `store:` in the job file");
+    if (fs::path(store_path_).extension() == ".h5")
+        throw Error(ErrorKind::settings, store_path_ + ": the store is a directory (it holds store.h5 and parts); drop the .h5");
+    fs::create_directories(store_path_);
+    run_.run_id = make_run_id();
+    run_.command = opt_.command_line;
+    run_.job_text = job_text;
+    run_.radhpc_version = opt_.version;
+    run_.git_hash = opt_.git_hash;
+    run_.libraries = libraries_text();
+    run_.host = host_name();
+    run_.shard = opt_.shard;
+    run_.ranks = size_;
+    run_.started_at = unix_now();
+    plan();
+    plan_s_ = seconds_since(t_start_);
+    std::fprintf(stderr, "radhpc: %zu studies in %s (%zu manifest issues): %zu to compute, %zu already done, %zu failed before start, %zu vanished; %d rank(s)\n",
+                 planned_.size(), manifest_path_.c_str(), manifest_.issues.size(), tasks_.size(), skipped_, failed_, vanished_, size_);
+    flush("running");
+
+    // Dispatch: each worker keeps up to queue_depth studies so it never waits for the master.
+    t_compute_start_ = t_last_progress_ = t_last_flush_ = Clock::now();
+    const bool local = size_ == 1 || (cfg_.master_computes && !opt_.bench_master_only);
+    std::unique_ptr<LocalWorker> local_worker;
+    if (local) local_worker = std::make_unique<LocalWorker>(wopt_);
+    std::vector<int> outstanding(std::size_t(size_), 0);
+    std::vector<bool> stopped(std::size_t(size_), false);
+    std::size_t next = 0, received = 0;
+    auto top_up = [&](int w) {
+        if (w == 0 && !local) return;
+        while (outstanding[std::size_t(w)] < cfg_.queue_depth && next < tasks_.size()) {
+            const PlannedStudy& p = planned_[tasks_[next]];
+            StudyTask t{tasks_[next], p.row->study_id, p.row->image, p.row->masks, p.row->labels};
+            ++next;
+            ++outstanding[std::size_t(w)];
+            if (w == 0) {
+                local_worker->push(std::move(t));
+            } else {
+                const auto msg = encode(t);
+                MPI_Send(msg.data(), int(msg.size()), MPI_BYTE, w, kTagTask, MPI_COMM_WORLD);
+            }
+        }
+        if (outstanding[std::size_t(w)] == 0 && next >= tasks_.size() && !stopped[std::size_t(w)]) {
+            stopped[std::size_t(w)] = true;
+            if (w == 0) local_worker->stop();
+            else MPI_Send(nullptr, 0, MPI_BYTE, w, kTagStop, MPI_COMM_WORLD);
+        }
+    };
+    for (int w = 0; w < size_; ++w) top_up(w);
+    Backoff backoff;
+    std::vector<char> buf;
+    while (received < tasks_.size()) {
+        bool progressed = false;
+        int flag = 0;
+        MPI_Status st;
+        while (MPI_Iprobe(MPI_ANY_SOURCE, kTagResult, MPI_COMM_WORLD, &flag, &st), flag) {
+            int n = 0;
+            MPI_Get_count(&st, MPI_BYTE, &n);
+            buf.resize(std::size_t(std::max(n, 1)));
+            MPI_Recv(buf.data(), n, MPI_BYTE, st.MPI_SOURCE, kTagResult, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            handle(decode_outcome(buf.data(), std::size_t(n)));
+            ++received;
+            --outstanding[std::size_t(st.MPI_SOURCE)];
+            top_up(st.MPI_SOURCE);
+            progressed = true;
+        }
+        StudyOutcome o;
+        while (local_worker && local_worker->pop_result(o)) {
+            handle(o);
+            ++received;
+            --outstanding[0];
+            top_up(0);
+            progressed = true;
+        }
+        if (g_stop_signal) {
+            flush("interrupted");
+            std::fprintf(stderr, "radhpc: signal %d: stored %zu studies of this run; rerun the same command to resume\n",
+                         int(g_stop_signal), done_);
+            std::fflush(stderr);
+            if (size_ > 1) MPI_Abort(MPI_COMM_WORLD, 99);
+            std::_Exit(99);
+        }
+        if (batch_.studies.size() >= cfg_.flush_results ||
+            (!batch_.studies.empty() && seconds_since(t_last_flush_) >= cfg_.flush_interval_s))
+            flush("running");
+        if (seconds_since(t_last_progress_) >= cfg_.progress_interval_s) progress(false);
+        if (progressed) backoff.busy();
+        else backoff.idle();
+    }
+    for (int w = 0; w < size_; ++w) top_up(w);  // stops every worker that has not been stopped
+    local_worker.reset();
+    loop_s_ = seconds_since(t_compute_start_);
+    progress(true);
+
+    const auto t_cons = Clock::now();
+    flush("running");
+    store::Contents all = store::load(store_path_);
+    run_.state = "complete";
+    run_.finished_at = unix_now();
+    for (auto& r : all.runs)
+        if (r.run_id == run_.run_id) r = run_;
+    if (std::none_of(all.runs.begin(), all.runs.end(), [&](const store::RunRecord& r) { return r.run_id == run_.run_id; }))
+        all.runs.push_back(run_);
+    store::consolidate(store_path_, std::move(all), cfg_.fsync);
+    consolidate_s_ = seconds_since(t_cons);
+
+    const std::size_t failed_total = failed_ + manifest_failed_;
+    std::fprintf(stderr, "radhpc: timing: plan %.3f s, compute %.3f s, consolidate %.3f s\n", plan_s_, loop_s_, consolidate_s_);
+    std::printf("radhpc run: %zu studies: %zu computed (%zu ok), %zu skipped (unchanged), %zu vanished, %zu failed; store %s\n",
+                planned_.size() + manifest_failed_, done_, done_ - computed_failed_, skipped_, vanished_, failed_total,
+                store_path_.c_str());
+    std::fflush(stdout);
+    return failed_total > 0 ? 1 : 0;
+}
+
+}  // namespace
+
+int run(const RunOptions& options, int& argc, char**& argv) {
+    int provided = 0;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    int rank = 0, size = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    MPI_Comm node;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node);
+    int node_size = 1;
+    MPI_Comm_size(node, &node_size);
+    MPI_Comm_free(&node);
+    // Rank 0 flushes what it has and ends the job on these (SLURM time limit, scancel, Ctrl-C);
+    // other ranks ignore them and are ended with the job.
+    if (rank == 0) {
+        std::signal(SIGTERM, on_stop_signal);
+        std::signal(SIGINT, on_stop_signal);
+        std::signal(SIGUSR1, on_stop_signal);
+    } else {
+        std::signal(SIGTERM, SIG_IGN);
+        std::signal(SIGUSR1, SIG_IGN);
+    }
+
+    // The job text is read once and broadcast: every rank parses the same settings.
+    std::string text, read_error;
+    if (rank == 0) {
+        try {
+            text = io::read_job_file(options.job_path).text;
+        } catch (const std::exception& e) {
+            read_error = e.what();
+        }
+    }
+    std::uint64_t len = text.size();
+    MPI_Bcast(&len, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    text.resize(len);
+    if (len > 0) MPI_Bcast(text.data(), int(len), MPI_CHAR, 0, MPI_COMM_WORLD);
+    if (len == 0) {
+        MPI_Finalize();
+        if (rank == 0) throw Error(ErrorKind::settings, read_error.empty() ? options.job_path + ": empty job file" : read_error);
+        return 0;
+    }
+
+    int status = 0;
+    std::string error;
+    ErrorKind error_kind = ErrorKind::internal;
+    try {
+        const io::JobSettings job = io::parse_job_text(text, options.job_path);
+        const RunConfig cfg = parse_run_config(text, options.version);
+        WorkerOptions w;
+        w.settings = job.settings;
+        w.diagnostics = job.output.diagnostics;
+        w.lesion_mode = cfg.lesion_mode;
+        w.min_lesion_voxels = cfg.min_lesion_voxels;
+        w.time_limit_s = cfg.time_limit_s;
+        w.memory_budget_mb = cfg.memory_budget_mb;
+        w.noop_features = options.bench_noop_features;
+        int threads = options.threads > 0 ? options.threads : cfg.threads;
+        if (threads <= 0) threads = std::max(1, int(std::thread::hardware_concurrency()) / std::max(1, node_size));
+        tbb::global_control limit(tbb::global_control::max_allowed_parallelism, std::size_t(threads));
+        if (rank == 0) {
+            Master master(options, cfg, w, size);
+            try {
+                status = master.run(text);
+            } catch (...) {
+                // Release the workers before reporting: they wait for tasks or a stop.
+                for (int r = 1; r < size; ++r) MPI_Send(nullptr, 0, MPI_BYTE, r, kTagStop, MPI_COMM_WORLD);
+                throw;
+            }
+        } else {
+            remote_worker(w, rank);
+        }
+    } catch (const Error& e) {
+        error = e.what();
+        error_kind = e.kind();
+    } catch (const std::exception& e) {
+        error = e.what();
+    }
+    MPI_Finalize();
+    if (!error.empty()) throw Error(error_kind, error);
+    if (abandoned_threads()) {
+        std::fflush(stdout);
+        std::fflush(stderr);
+        std::_Exit(status);  // a runaway study thread is still running: skip static destructors
+    }
+    return status;
+}
+
+}  // namespace radhpc::dist

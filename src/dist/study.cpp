@@ -1,0 +1,299 @@
+#include "radhpc/dist/study.hpp"
+
+#include <unistd.h>
+#include <zlib.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "radhpc/core/error.hpp"
+#include "radhpc/io/image_io.hpp"
+#include "radhpc/pipeline/extract.hpp"
+
+namespace radhpc::dist {
+namespace {
+
+std::atomic<bool> g_abandoned{false};
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// 26-connected components of the non-zero voxels, numbered in raster order of their first
+// voxel (deterministic), keeping those with at least `min_voxels` voxels.
+std::vector<Mask> connected_components(const Volume<std::int32_t>& labels, std::size_t min_voxels) {
+    const auto& g = labels.geometry;
+    const std::int64_t nx = g.size[0], ny = g.size[1], nz = g.size[2];
+    std::vector<std::int32_t> comp(labels.data.size(), 0);
+    std::vector<std::size_t> queue;
+    std::vector<std::vector<std::size_t>> members;
+    for (std::size_t start = 0; start < labels.data.size(); ++start) {
+        if (labels.data[start] == 0 || comp[start] != 0) continue;
+        const std::int32_t id = std::int32_t(members.size()) + 1;
+        members.emplace_back();
+        queue.assign(1, start);
+        comp[start] = id;
+        for (std::size_t q = 0; q < queue.size(); ++q) {
+            const std::size_t v = queue[q];
+            members.back().push_back(v);
+            const std::int64_t x = std::int64_t(v % nx), y = std::int64_t((v / nx) % ny), z = std::int64_t(v / (nx * ny));
+            for (std::int64_t dz = -1; dz <= 1; ++dz)
+                for (std::int64_t dy = -1; dy <= 1; ++dy)
+                    for (std::int64_t dx = -1; dx <= 1; ++dx) {
+                        const std::int64_t X = x + dx, Y = y + dy, Z = z + dz;
+                        if (X < 0 || Y < 0 || Z < 0 || X >= nx || Y >= ny || Z >= nz) continue;
+                        const std::size_t w = std::size_t(X + nx * (Y + ny * Z));
+                        if (labels.data[w] != 0 && comp[w] == 0) {
+                            comp[w] = id;
+                            queue.push_back(w);
+                        }
+                    }
+        }
+    }
+    std::vector<Mask> out;
+    for (const auto& m : members) {
+        if (m.size() < min_voxels) continue;
+        Mask mask(g, 0);
+        for (auto v : m) mask.data[v] = 1;
+        out.push_back(std::move(mask));
+    }
+    return out;
+}
+
+void add_timings(StudyOutcome& out, const pipeline::Timings& t) {
+    out.preprocess_s += t.preprocess_s;
+    out.features_s += t.features_s;
+}
+
+void extract_into(StudyOutcome& out, int lesion, const pipeline::LesionInput& input, const WorkerOptions& opt) {
+    pipeline::LesionResult r;
+    try {
+        r = pipeline::extract(input, opt.settings, opt.diagnostics);
+    } catch (const Error& e) {
+        throw Error(e.kind(), "lesion " + std::to_string(lesion) + ": " + e.what());
+    }
+    add_timings(out, r.timings);
+    LesionRow row;
+    row.lesion = lesion;
+    if (opt.diagnostics)
+        for (const auto& f : r.diagnostics) {
+            row.names.push_back(f.name);
+            row.values.push_back(f.value);
+        }
+    for (const auto& f : r.features) {
+        row.names.push_back(f.name);
+        row.values.push_back(f.value);
+    }
+    out.lesions.push_back(std::move(row));
+}
+
+void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out) {
+    if (opt.noop_features > 0) {
+        LesionRow row;
+        row.lesion = 1;
+        for (std::size_t j = 0; j < opt.noop_features; ++j) {
+            row.names.push_back("noop_" + std::to_string(j));
+            row.values.push_back(double(task.index) + double(j) * 1e-3);
+        }
+        out.lesions.push_back(std::move(row));
+        return;
+    }
+    if (opt.memory_budget_mb > 0) {
+        const double need = estimate_memory_bytes(task.image, opt.settings);
+        if (need > opt.memory_budget_mb * 1048576.0) {
+            std::ostringstream s;
+            s << task.image << ": estimated memory " << std::lround(need / 1048576.0) << " MiB exceeds the worker budget of "
+              << opt.memory_budget_mb << " MiB (run.memory_budget_mb); study refused";
+            throw Error(ErrorKind::roi_too_small, s.str());  // kind is overwritten to "memory" below
+        }
+    }
+    const auto t_read = Clock::now();
+    pipeline::LesionInput base;
+    base.image_path = task.image;
+    base.image = io::read_image(task.image, &base.pixel_type);
+    if (task.masks.size() > 1) {
+        // One file per lesion: lesion number = file ordinal.
+        for (std::size_t i = 0; i < task.masks.size(); ++i) {
+            pipeline::LesionInput in{base.image, io::read_label_mask(task.masks[i], opt.settings.label), base.pixel_type,
+                                     task.image, task.masks[i]};
+            out.read_s += seconds_since(t_read);
+            extract_into(out, int(i) + 1, in, opt);
+        }
+        return;
+    }
+    const std::string& mask_path = task.masks.at(0);
+    const auto labels = io::read_label_image(mask_path);
+    out.read_s = seconds_since(t_read);
+    auto lesion_input = [&](Mask mask) {
+        pipeline::LesionInput in;
+        in.image = base.image;
+        in.mask = std::move(mask);
+        in.pixel_type = base.pixel_type;
+        in.image_path = task.image;
+        in.mask_path = mask_path;
+        return in;
+    };
+    if (opt.lesion_mode == LesionMode::components && task.labels.empty()) {
+        auto comps = connected_components(labels, opt.min_lesion_voxels);
+        if (comps.empty())
+            throw Error(ErrorKind::empty_roi, mask_path + ": no connected component of at least " +
+                                                  std::to_string(opt.min_lesion_voxels) + " voxels");
+        for (std::size_t i = 0; i < comps.size(); ++i) extract_into(out, int(i) + 1, lesion_input(std::move(comps[i])), opt);
+        return;
+    }
+    const std::vector<int> wanted = task.labels.empty() ? std::vector<int>{opt.settings.label} : task.labels;
+    for (int label : wanted) {
+        Mask mask(labels.geometry, 0);
+        std::size_t count = 0;
+        for (std::size_t i = 0; i < labels.data.size(); ++i)
+            if (labels.data[i] == label) {
+                mask.data[i] = 1;
+                ++count;
+            }
+        if (count == 0) throw Error(ErrorKind::empty_roi, mask_path + ": label " + std::to_string(label) + " is absent (empty mask)");
+        extract_into(out, label, lesion_input(std::move(mask)), opt);
+    }
+}
+
+StudyOutcome run_guarded(const StudyTask& task, const WorkerOptions& opt, int rank) {
+    StudyOutcome out;
+    out.index = task.index;
+    out.host = host_name();
+    out.rank = rank;
+    out.started_at = unix_now();
+    const auto t0 = Clock::now();
+    try {
+        compute(task, opt, out);
+    } catch (const Error& e) {
+        out.status = "error";
+        out.error_kind = to_string(e.kind());
+        out.message = e.what();
+        if (out.message.find("(run.memory_budget_mb)") != std::string::npos) out.error_kind = "memory";
+    } catch (const std::bad_alloc&) {
+        out.status = "error";
+        out.error_kind = "memory";
+        out.message = "out of memory while processing the study";
+    } catch (const std::exception& e) {
+        out.status = "error";
+        out.error_kind = "internal";
+        out.message = e.what();
+    }
+    if (out.status != "ok") out.lesions.clear();
+    out.total_s = seconds_since(t0);
+    out.finished_at = unix_now();
+    return out;
+}
+
+}  // namespace
+
+bool abandoned_threads() { return g_abandoned.load(); }
+
+std::string host_name() {
+    char buf[256] = {0};
+    if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+    return buf;
+}
+
+double unix_now() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+StudyOutcome process_study(const StudyTask& task, const WorkerOptions& opt, int rank) {
+    if (opt.time_limit_s <= 0) return run_guarded(task, opt, rank);
+    // The study runs on its own thread; past the limit the worker records an error and moves on.
+    // The pipeline has no cancellation points, so the abandoned thread finishes (or not) alone.
+    struct Shared {
+        std::mutex m;
+        std::condition_variable cv;
+        bool done = false;
+        StudyOutcome result;
+    };
+    auto shared = std::make_shared<Shared>();
+    const double started = unix_now();
+    std::thread th([shared, task, opt, rank] {
+        StudyOutcome r = run_guarded(task, opt, rank);
+        std::lock_guard lk(shared->m);
+        shared->result = std::move(r);
+        shared->done = true;
+        shared->cv.notify_all();
+    });
+    std::unique_lock lk(shared->m);
+    if (shared->cv.wait_for(lk, std::chrono::duration<double>(opt.time_limit_s), [&] { return shared->done; })) {
+        lk.unlock();
+        th.join();
+        return std::move(shared->result);
+    }
+    lk.unlock();
+    th.detach();
+    g_abandoned = true;
+    StudyOutcome out;
+    out.index = task.index;
+    out.status = "error";
+    out.error_kind = "time_limit";
+    std::ostringstream s;
+    s << "study exceeded the time limit of " << opt.time_limit_s << " s (run.study_time_limit_s)";
+    out.message = s.str();
+    out.host = host_name();
+    out.rank = rank;
+    out.started_at = started;
+    out.finished_at = unix_now();
+    out.total_s = out.finished_at - started;
+    return out;
+}
+
+namespace {
+
+// Reads the first `n` bytes of a possibly gzip-compressed file.
+std::string head_bytes(const std::string& path, std::size_t n) {
+    gzFile f = gzopen(path.c_str(), "rb");
+    if (!f) return {};
+    std::string buf(n, '\0');
+    const int got = gzread(f, buf.data(), unsigned(n));
+    gzclose(f);
+    buf.resize(got > 0 ? std::size_t(got) : 0);
+    return buf;
+}
+
+}  // namespace
+
+double estimate_memory_bytes(const std::string& path, const Settings& settings) {
+    double voxels = 0;
+    Vec3 spacing{1, 1, 1};
+    const std::string head = head_bytes(path, 4096);
+    if (head.size() >= 348 && (head.compare(344, 3, "n+1") == 0 || head.compare(344, 3, "ni1") == 0)) {
+        std::int16_t dim[8];
+        float pixdim[8];
+        std::memcpy(dim, head.data() + 40, sizeof dim);
+        std::memcpy(pixdim, head.data() + 76, sizeof pixdim);
+        voxels = 1;
+        for (int a = 1; a <= std::min<int>(dim[0], 7); ++a) voxels *= std::max<int>(dim[a], 1);
+        for (int a = 0; a < 3; ++a) spacing[a] = std::abs(double(pixdim[a + 1]));
+    } else if (head.rfind("NRRD", 0) == 0) {
+        std::istringstream in(head);
+        std::string line;
+        while (std::getline(in, line) && !line.empty()) {
+            if (line.rfind("sizes:", 0) == 0) {
+                std::istringstream s(line.substr(6));
+                double v;
+                voxels = 1;
+                while (s >> v) voxels *= v;
+            }
+        }
+    }
+    if (voxels <= 0) return 0;
+    double factor = 1;
+    if (settings.resample.enabled)
+        for (int a = 0; a < 3; ++a)
+            if (settings.resample.spacing[a] > 0 && spacing[a] > 0) factor *= std::max(1.0, spacing[a] / settings.resample.spacing[a]);
+    // image as double (8) + label image (4) + masks (2) + grey levels (4) + working copies (~14)
+    return voxels * 32.0 * factor;
+}
+
+}  // namespace radhpc::dist

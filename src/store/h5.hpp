@@ -1,0 +1,54 @@
+// Small RAII and table helpers over the HDF5 C API (private to the store layer).
+#pragma once
+#ifndef OMPI_SKIP_MPICXX
+#define OMPI_SKIP_MPICXX 1  // C API only (parallel HDF5 and Open MPI headers pull in the C++ bindings otherwise)
+#endif
+#include <hdf5.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace radhpc::store::h5 {
+
+// Owns one HDF5 identifier and closes it with the matching H5*close.
+class Id {
+public:
+    Id() = default;
+    Id(hid_t id, herr_t (*close)(hid_t), const std::string& what);
+    Id(const Id&) = delete;
+    Id& operator=(const Id&) = delete;
+    Id(Id&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = -1; }
+    Id& operator=(Id&& o) noexcept;
+    ~Id();
+    operator hid_t() const { return id_; }
+
+private:
+    hid_t id_ = -1;
+    herr_t (*close_)(hid_t) = nullptr;
+};
+
+Id create_file(const std::string& path);
+Id open_file(const std::string& path);
+Id create_group(hid_t parent, const std::string& name);
+// Opens a group; an invalid Id (< 0) when it does not exist.
+Id open_group_if_exists(hid_t parent, const std::string& name);
+
+void write_strings(hid_t group, const std::string& name, const std::vector<std::string>& values);
+void write_f64(hid_t group, const std::string& name, const std::vector<double>& values);
+void write_i64(hid_t group, const std::string& name, const std::vector<std::int64_t>& values);
+// rows x cols row-major float64, chunked and compressed (shuffle + deflate).
+void write_matrix(hid_t group, const std::string& name, const std::vector<double>& values, std::size_t rows,
+                  std::size_t cols);
+void write_attr_string(hid_t object, const std::string& name, const std::string& value);
+void write_attr_i64(hid_t object, const std::string& name, std::int64_t value);
+
+// Readers return empty vectors when the dataset does not exist (older layouts).
+std::vector<std::string> read_strings(hid_t group, const std::string& name);
+std::vector<double> read_f64(hid_t group, const std::string& name);
+std::vector<std::int64_t> read_i64(hid_t group, const std::string& name);
+std::vector<double> read_matrix(hid_t group, const std::string& name, std::size_t& rows, std::size_t& cols);
+std::string read_attr_string(hid_t object, const std::string& name);
+std::int64_t read_attr_i64(hid_t object, const std::string& name, std::int64_t fallback);
+
+}  // namespace radhpc::store::h5

@@ -1,0 +1,152 @@
+// Shared helpers of the batch-engine tests: tiny synthetic archives (fast to extract), a job
+// file, running the radhpc executable (with or without mpirun) and reading its outputs.
+#pragma once
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "radhpc/core/volume.hpp"
+#include "radhpc/io/image_io.hpp"
+
+namespace batch_test {
+namespace fs = std::filesystem;
+
+inline const std::string kRadhpc = RADHPC_BINARY;
+
+inline std::uint64_t splitmix(std::uint64_t& s) {
+    std::uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+inline double uniform(std::uint64_t& s) { return double(splitmix(s) >> 11) * 0x1.0p-53; }
+
+// A small CT-like study: 24 x 24 x 12 voxels (1 x 1 x 1.5 mm), 1-3 noisy blob lesions with
+// labels 1..k. Sizes vary (2.6-3.8 mm radii) so that "largest first" has something to order.
+struct TinyStudy {
+    radhpc::Volume<std::int16_t> image;
+    radhpc::Mask labels;
+    int lesions;
+};
+
+inline TinyStudy make_tiny_study(std::uint64_t seed, int index) {
+    std::uint64_t s = seed * 7919 + std::uint64_t(index) * 104729 + 1;
+    radhpc::Geometry g;
+    g.size = {24, 24, 12};
+    g.spacing = {1.0, 1.0, 1.5};
+    g.origin = {-10, -10, double(index % 7) * 2.0};
+    TinyStudy st{radhpc::Volume<std::int16_t>(g, 0), radhpc::Mask(g, 0), 1 + int(splitmix(s) % 3)};
+    struct Blob {
+        double cx, cy, cz, r, hu, amp;
+    };
+    std::vector<Blob> blobs;
+    for (int l = 0; l < st.lesions; ++l)
+        blobs.push_back({4.5 + 7.5 * l + uniform(s), 9 + uniform(s) * 6, 5 + uniform(s) * 2, 2.6 + uniform(s) * 1.2,
+                         20 + uniform(s) * 60, 60 + uniform(s) * 60});
+    for (std::size_t z = 0; z < g.size[2]; ++z)
+        for (std::size_t y = 0; y < g.size[1]; ++y)
+            for (std::size_t x = 0; x < g.size[0]; ++x) {
+                double hu = -50 + 100 * uniform(s);
+                int label = 0;
+                for (int l = 0; l < st.lesions; ++l) {
+                    const auto& b = blobs[std::size_t(l)];
+                    const double dx = double(x) - b.cx, dy = double(y) - b.cy, dz = (double(z) - b.cz) * 1.5;
+                    if (dx * dx + dy * dy + dz * dz <= b.r * b.r) {
+                        label = l + 1;
+                        hu = b.hu + b.amp * (uniform(s) - 0.5) * 2;
+                    }
+                }
+                const std::size_t i = st.image.index(x, y, z);
+                st.image.data[i] = std::int16_t(std::lround(hu));
+                st.labels.data[i] = std::uint8_t(label);
+            }
+    return st;
+}
+
+inline std::string study_id(int i) {
+    char b[16];
+    std::snprintf(b, sizeof b, "T%04d", i);
+    return b;
+}
+
+// Writes <dir>/images, <dir>/masks and <dir>/manifest.csv; built once per (n, seed) and reused
+// (atomic rename of a finished folder, so concurrent test processes never see half an archive).
+inline std::string tiny_archive(int n, std::uint64_t seed = 7) {
+    const fs::path base = fs::temp_directory_path() / ("radhpc-batch-archive-v2-" + std::to_string(n) + "-" + std::to_string(seed));
+    if (fs::exists(base / "manifest.csv")) return base.string();
+    const fs::path tmp = base.string() + ".tmp" + std::to_string(::getpid());
+    fs::remove_all(tmp);
+    fs::create_directories(tmp / "images");
+    fs::create_directories(tmp / "masks");
+    std::ofstream m(tmp / "manifest.csv");
+    m << "study_id,patient_id,image,mask,labels,outcome,scanner\n";
+    for (int i = 0; i < n; ++i) {
+        const auto st = make_tiny_study(seed, i);
+        const std::string id = study_id(i);
+        radhpc::io::write_image(st.image, (tmp / "images" / (id + ".nii.gz")).string());
+        radhpc::io::write_labels(st.labels, (tmp / "masks" / (id + ".nii.gz")).string());
+        std::string labels;
+        for (int l = 1; l <= st.lesions; ++l) labels += (l > 1 ? ";" : "") + std::to_string(l);
+        m << id << ",P" << i / 2 << ",images/" << id << ".nii.gz,masks/" << id << ".nii.gz," << labels << "," << i % 2 << ","
+          << (i % 3 ? "sharp" : "smooth") << "\n";
+    }
+    m.close();
+    std::error_code ec;
+    fs::rename(tmp, base, ec);
+    if (ec) fs::remove_all(tmp);
+    return base.string();
+}
+
+// A job with the families that are quick on tiny lesions.
+inline std::string tiny_job(const fs::path& dir, const std::string& run_extra = "") {
+    const fs::path p = dir / "job.yaml";
+    std::ofstream j(p);
+    j << "version: 1\nname: tiny\nprofile: ibsi\n"
+         "preprocess:\n  resegment: {min: -1000, max: 400}\n  discretisation: {method: fixed_bin_size, bin_width: 25}\n"
+         "features:\n  families: [morph, stat, ih, szm]\n  aggregation: [3D_avg]\n"
+         "run: {progress_interval_s: 5, flush_interval_s: 0.2, fsync: false"
+      << run_extra << "}\n";
+    return p.string();
+}
+
+inline fs::path scratch(const std::string& name) {
+    const fs::path p = fs::temp_directory_path() / ("radhpc-batch-" + name + "-" + std::to_string(::getpid()));
+    fs::remove_all(p);
+    fs::create_directories(p);
+    return p;
+}
+
+inline std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// Runs a shell command; stdout+stderr go to `log`. Returns the exit status.
+inline int sh(const std::string& cmd, const fs::path& log) {
+    const int rc = std::system((cmd + " > '" + log.string() + "' 2>&1").c_str());
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc);
+}
+
+inline std::string mpirun(int ranks) {
+    return "mpirun --allow-run-as-root --oversubscribe --bind-to none -np " + std::to_string(ranks) + " ";
+}
+
+inline std::string export_csv(const fs::path& store, const fs::path& out, const std::string& names = "ibsi") {
+    const int rc = sh(kRadhpc + " export '" + store.string() + "' --format csv --names " + names + " --out '" + out.string() + "'",
+                      out.string() + ".log");
+    if (rc != 0) return "export failed: " + slurp(out.string() + ".log");
+    return slurp(out);
+}
+
+}  // namespace batch_test
