@@ -203,6 +203,15 @@ struct SegOptions {
 };
 Mask read_seg_mask(const std::string& path, const Geometry& grid, const SegOptions& options);
 
+// Writes `mask` as a binary DICOM SEG with one segment (DCMTK's dcmseg), in the study and frame of
+// reference of `reference_file` (an image of the series the mask lies on; patient/study attributes
+// are copied from it, as a SEG that goes back to the archive needs). One frame per slice that holds
+// mask voxels; frame positions come from the mask's geometry. `fractional`: a FRACTIONAL (occupancy)
+// SEG whose voxel values 0..255 are written as they are (MaximumFractionalValue 255); otherwise BINARY
+// (any non-zero value is inside).
+void write_seg(const Mask& mask, const std::string& segment_label, const std::string& reference_file, const std::string& path,
+               bool fractional = false);
+
 // ---------------------------------------------------------------------------------------------
 
 // Salted SHA-256 of `value`, hex, first 16 characters: the identifier written in place of UIDs.
