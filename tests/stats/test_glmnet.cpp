@@ -15,6 +15,7 @@ namespace {
 struct FitSpec {
     double alpha, thresh, lambda;  // lambda <= 0: the whole path
     bool standardize = true, intercept = true;
+    std::vector<double> penalty_factor = {};
 };
 
 // All fits of one data set go to a single R process (R start-up dominates the test time).
@@ -25,6 +26,12 @@ void compare_fits(const rtest::BinaryData& d, const std::string& tag, const std:
         args.push_back(rtest::num(s.alpha) + ":" + rtest::num(s.thresh) + ":" +
                        (s.lambda <= 0 ? std::string("path") : rtest::num(s.lambda)) + ":" +
                        (s.standardize ? "1" : "0") + ":" + (s.intercept ? "1" : "0"));
+    for (std::size_t f = 0; f < specs.size(); ++f)
+        if (!specs[f].penalty_factor.empty()) {
+            std::string pf;
+            for (double v : specs[f].penalty_factor) pf += (pf.empty() ? "" : ",") + rtest::num(v);
+            args[f] += ":" + pf;
+        }
     const auto r = rtest::run_r("glmnet.R", tag, rtest::binary_table(d), args);
     for (std::size_t f = 0; f < specs.size(); ++f) {
         const auto& s = specs[f];
@@ -37,6 +44,7 @@ void compare_fits(const rtest::BinaryData& d, const std::string& tag, const std:
         opt.standardize = s.standardize;
         opt.intercept = s.intercept;
         if (s.lambda > 0) opt.lambda = {s.lambda};
+        opt.penalty_factor = s.penalty_factor;
         const auto fit = glmnet_binomial(d.x, d.y, opt);
         const auto& lam = r.at(pre + "lambda");
         REQUIRE(fit.size() == lam.size());
@@ -91,6 +99,14 @@ TEST_CASE("glmnet path equals R at the size extremes: n=2000 p=20 and n=24 p=3",
 TEST_CASE("glmnet path equals R without standardisation / without intercept", "[stats][glmnet]") {
     const auto d = rtest::make_binary(rtest::Design::well_conditioned, 150, 6, 26);
     compare_fits(d, "glmnet_std_int", {{0.7, 1e-12, 0, false, true}, {0.7, 1e-12, 0, true, false}});
+}
+
+TEST_CASE("glmnet equals R with a constant column, a duplicated column and penalty factors", "[stats][glmnet]") {
+    auto d = rtest::make_binary(rtest::Design::well_conditioned, 120, 6, 30);
+    d.x.col(2).setConstant(3.5);      // constant: glmnet leaves it out (coefficient 0)
+    d.x.col(5) = d.x.col(0);          // exact duplicate
+    compare_fits(d, "glmnet_degenerate",
+                 {{1.0, 1e-12, 0}, {0.5, 1e-12, 0, true, true, {0.0, 1.0, 1.0, 2.0, 1.0, 0.5}}});
 }
 
 TEST_CASE("glmnet fit at published (alpha, lambda) equals R", "[stats][glmnet]") {
