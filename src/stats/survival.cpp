@@ -98,6 +98,7 @@ CoxResult cox_ph(const Eigen::MatrixXd& x_in, std::span<const double> time, std:
     CoxResult res;
     double loglik = efron_pass(x, time, status, x * beta, &u, &info, nothing);
     res.loglik_null = loglik;
+    res.score_chisq = u.dot(info.ldlt().solve(u));
     int it = 0;
     for (; it < 100; ++it) {
         // Newton-Raphson with step halving (as coxph) until the log-likelihood stops changing.
@@ -126,6 +127,7 @@ CoxResult cox_ph(const Eigen::MatrixXd& x_in, std::span<const double> time, std:
     res.variance = info.inverse();
     res.se = res.variance.diagonal().cwiseSqrt();
     res.wald_chisq = beta.dot(info * beta);
+    res.lr_chisq = 2.0 * (res.loglik - res.loglik_null);
     const double z = normal_quantile(1.0 - (1.0 - level) / 2.0);
     for (Eigen::Index j = 0; j < p; ++j)
         res.hazard_ratio.push_back({std::exp(beta(j)), std::exp(beta(j) - z * res.se(j)), std::exp(beta(j) + z * res.se(j))});

@@ -64,6 +64,8 @@ void compare_survival(const SurvData& d, const std::string& tag) {
     CHECK(close(fit.loglik_null, rtest::get(r, "loglik", 0), 1e-9));
     CHECK(close(fit.loglik, rtest::get(r, "loglik", 1), 1e-9));
     CHECK(close(fit.wald_chisq, rtest::get(r, "wald"), 1e-6));
+    CHECK(close(fit.score_chisq, rtest::get(r, "score"), 1e-9));  // at beta = 0: closed form
+    CHECK(close(fit.lr_chisq, rtest::get(r, "lr"), 1e-8));
 
     const std::vector<double> lp(fit.linear_predictor.data(), fit.linear_predictor.data() + fit.linear_predictor.size());
     CHECK(close(harrell_c(d.time, d.status, lp), rtest::get(r, "c_lp"), 1e-9));

@@ -17,6 +17,8 @@ struct CoxResult {
     std::vector<Estimate> hazard_ratio;  // exp(coef) with exp(coef +- z se)
     double loglik_null = 0, loglik = 0;
     double wald_chisq = 0;        // coef' I coef
+    double lr_chisq = 0;          // 2 (loglik - loglik_null)
+    double score_chisq = 0;       // U(0)' I(0)^-1 U(0), the score (log-rank) test
     int iterations = 0;
     Eigen::VectorXd linear_predictor;  // x beta, centred at the column means (as coxph)
 };
