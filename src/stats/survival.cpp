@@ -254,17 +254,32 @@ LogRankResult log_rank(std::span<const double> time, std::span<const int> status
 }
 
 ZphResult cox_zph(const Eigen::MatrixXd& x_in, std::span<const double> time, std::span<const int> status,
-                  const CoxResult& fit) {
+                  const CoxResult& fit, ZphTransform transform) {
     const Eigen::Index n = x_in.rows(), p = x_in.cols();
     check_survival(time, status, std::size_t(n));
-    // g(t) = 1 - S_KM(t-), centred at its mean over the event times.
     const auto km = kaplan_meier(time, status);
+    std::vector<double> sorted_time(time.begin(), time.end());
+    std::sort(sorted_time.begin(), sorted_time.end());
     auto g_of = [&](double t) {
-        // KM just before t: last KM time strictly below t (findInterval(left.open = TRUE)).
-        const auto it = std::lower_bound(km.time.begin(), km.time.end(), t);
-        const std::size_t idx = std::size_t(it - km.time.begin());
-        return 1.0 - (idx == 0 ? 1.0 : km.surv[idx - 1]);
+        switch (transform) {
+            case ZphTransform::identity: return t;
+            case ZphTransform::log: return std::log(t);
+            case ZphTransform::rank: {
+                // midrank of t among all times: (#below + 1 + #below-or-equal) / 2
+                const double below = double(std::lower_bound(sorted_time.begin(), sorted_time.end(), t) - sorted_time.begin());
+                const double upto = double(std::upper_bound(sorted_time.begin(), sorted_time.end(), t) - sorted_time.begin());
+                return 0.5 * (below + 1.0 + upto);
+            }
+            case ZphTransform::km:
+            default: {
+                // 1 - KM just before t: last KM time strictly below t (findInterval(left.open = TRUE)).
+                const auto it = std::lower_bound(km.time.begin(), km.time.end(), t);
+                const std::size_t idx = std::size_t(it - km.time.begin());
+                return 1.0 - (idx == 0 ? 1.0 : km.surv[idx - 1]);
+            }
+        }
     };
+
     double gsum = 0, nevent = 0;
     for (Eigen::Index i = 0; i < n; ++i)
         if (status[std::size_t(i)]) {

@@ -99,6 +99,14 @@ void compare_survival(const SurvData& d, const std::string& tag) {
     }
     CHECK(close(zph.global_chisq, rtest::get(r, "zph_chisq", std::size_t(p)), 1e-6));
     CHECK(close(zph.global_p, rtest::get(r, "zph_p", std::size_t(p)), 1e-6));
+    const std::pair<ZphTransform, const char*> transforms[] = {
+        {ZphTransform::rank, "zph_rank"}, {ZphTransform::identity, "zph_identity"}, {ZphTransform::log, "zph_log"}};
+    for (const auto& [tr, name] : transforms) {
+        INFO(name);
+        const auto zt = cox_zph(d.x, d.time, d.status, fit, tr);
+        for (Eigen::Index j = 0; j < p; ++j) CHECK(close(zt.chisq[std::size_t(j)], rtest::get(r, name, std::size_t(j)), 1e-6));
+        CHECK(close(zt.global_chisq, rtest::get(r, name, std::size_t(p)), 1e-6));
+    }
 }
 
 }  // namespace

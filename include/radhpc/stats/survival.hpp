@@ -51,9 +51,11 @@ struct ZphResult {
     std::vector<double> chisq, p_value;  // per covariate (df 1)
     double global_chisq = 0, global_p = 1;
 };
-// cox.zph(fit, transform = "km"): score test for x * g(t), g = 1 - KM(t-) centred at its mean over
-// events, at (beta_hat, 0) with the full Efron information.
+enum class ZphTransform { km, rank, identity, log };
+// cox.zph(fit, transform): score test for x * g(t) at (beta_hat, 0) with the full Efron
+// information; g = 1 - KM(t-) (km, the default), rank(t) over all subjects, t, or log t,
+// centred at its mean over the events.
 ZphResult cox_zph(const Eigen::MatrixXd& x, std::span<const double> time, std::span<const int> status,
-                  const CoxResult& fit);
+                  const CoxResult& fit, ZphTransform transform = ZphTransform::km);
 
 }  // namespace radhpc::stats
