@@ -101,7 +101,7 @@ struct FeatureSettings {
     // PyRadiomics: if a class lists features, only those are reported (empty = all).
     std::set<std::string> pyradiomics_feature_filter;
     double voxel_array_shift = 0.0;          // PyRadiomics voxelArrayShift (Energy, TotalEnergy, RMS)
-    std::size_t moran_geary_exact_limit = 20000;  // ROI voxels above which Moran's I / Geary's C are estimated
+    std::size_t moran_geary_exact_limit = 2000;  // ROI voxels above which Moran's I / Geary's C use the FFT path (see morphology.cpp)
 };
 
 // DICOM input (job file key `dicom`): which series of a folder is the image, which RTSTRUCT ROI /
