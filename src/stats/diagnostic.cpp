@@ -37,7 +37,9 @@ ThresholdChoice choose_threshold(const RocCurve& curve, ThresholdRule rule, doub
         for (std::size_t i = 0; i < n; ++i) best = std::max(best, curve.sensitivities[i] + curve.specificities[i]);
         for (std::size_t i = 0; i < n; ++i)
             if (curve.sensitivities[i] + curve.specificities[i] == best) {
-                if (c.thresholds.empty()) {  // report the coordinates of the lowest optimal threshold
+                // report the coordinates of the first optimal row in pROC's order: lowest threshold
+                // for "<", highest for ">"
+                if (c.thresholds.empty() || curve.direction == Direction::controls_higher) {
                     c.sensitivity = curve.sensitivities[i];
                     c.specificity = curve.specificities[i];
                 }

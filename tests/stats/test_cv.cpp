@@ -87,7 +87,8 @@ TEST_CASE("Stratified patient-grouped folds are reproducible, grouped and balanc
     CHECK(maxpos - minpos <= 1);
 }
 
-TEST_CASE("Repeated grouped CV over an alpha grid equals cv.glmnet pooled over repeats", "[stats][cv]") {
+namespace {
+void compare_repeated(CvMeasure measure, const std::string& tag) {
     auto d = rtest::make_binary(rtest::Design::well_conditioned, 160, 12, 35);
     for (std::size_t i = 0; i < d.patient.size(); ++i) d.patient[i] = int(i / 2);  // 2 lesions per patient
     RepeatedCvOptions o;
@@ -95,18 +96,19 @@ TEST_CASE("Repeated grouped CV over an alpha grid equals cv.glmnet pooled over r
     o.folds = 4;
     o.repeats = 3;
     o.seed = 2024;
-    o.measure = CvMeasure::deviance;
+    o.measure = measure;
     o.glmnet.thresh = 1e-12;
     const auto res = repeated_cv(d.x, d.y, d.patient, o);
     auto t = rtest::binary_table(d);
     for (int r = 0; r < o.repeats; ++r) t.add_int("fold" + std::to_string(r + 1), res.foldids[std::size_t(r)]);
-    const auto r = rtest::run_r("cv_repeated.R", "cv_repeated", t, {"0.5,1", "deviance", "1e-12"});
+    const auto r = rtest::run_r("cv_repeated.R", tag, t,
+                                {"0.5,1", measure == CvMeasure::auc ? "auc" : "deviance", "1e-12"});
     for (const auto& c : res.curves) {
         const std::string a = c.alpha == 1.0 ? "1" : "0.5";
-        INFO("alpha " << a);
+        INFO(tag << " alpha " << a);
         for (std::size_t l = 0; l < c.lambda.size(); ++l) {
             CHECK(c.cvm[l] == Approx(rtest::get(r, "cvm_" + a, l)).epsilon(1e-8));
-            CHECK(c.cvsd[l] == Approx(rtest::get(r, "cvsd_" + a, l)).epsilon(1e-8));
+            CHECK(c.cvsd[l] == Approx(rtest::get(r, "cvsd_" + a, l)).epsilon(1e-8).margin(1e-12));
         }
         CHECK(c.lambda_min == Approx(rtest::get(r, "lambda_min_" + a)).epsilon(1e-12));
         CHECK(c.lambda_1se == Approx(rtest::get(r, "lambda_1se_" + a)).epsilon(1e-12));
@@ -114,4 +116,13 @@ TEST_CASE("Repeated grouped CV over an alpha grid equals cv.glmnet pooled over r
     CHECK(res.alpha == rtest::get(r, "best_alpha"));
     CHECK(res.lambda_min == Approx(rtest::get(r, "best_lambda_min")).epsilon(1e-12));
     CHECK(res.lambda_1se == Approx(rtest::get(r, "best_lambda_1se")).epsilon(1e-12));
+}
+}  // namespace
+
+TEST_CASE("Repeated grouped CV over an alpha grid equals cv.glmnet pooled over repeats (deviance)", "[stats][cv]") {
+    compare_repeated(CvMeasure::deviance, "cv_repeated_dev");
+}
+
+TEST_CASE("Repeated grouped CV over an alpha grid equals cv.glmnet pooled over repeats (AUC)", "[stats][cv]") {
+    compare_repeated(CvMeasure::auc, "cv_repeated_auc");
 }

@@ -25,7 +25,7 @@ enum class ThresholdRule {
 
 struct ThresholdChoice {
     std::vector<double> thresholds;  // all optimal thresholds (pROC returns every tie), ascending
-    double sensitivity = 0, specificity = 0;  // at thresholds.front()
+    double sensitivity = 0, specificity = 0;  // at pROC's first row: front() for "<", back() for ">"
 };
 
 // youden: every threshold with the maximal sensitivity + specificity, as coords(roc, "best").
