@@ -77,3 +77,40 @@ TEST_CASE("IBSI config C: DICOM path equals the NIfTI path within IBSI tolerance
     CHECK(compared > 0);
     CHECK(equal_paths == compared);
 }
+
+TEST_CASE("DICOM job files validate and carry their dicom/qc keys", "[dicom][jobs]") {
+    const auto c = io::read_job_file(dicomtest::kSource + "/jobs/dicom-ibsi-config-C.yaml");
+    CHECK(c.settings.dicom.roi == "GTV-1");
+    CHECK(c.settings.dicom.modalities == std::vector<std::string>{"CT"});
+    const auto q = io::read_job_file(dicomtest::kSource + "/jobs/dicom-qc.yaml");
+    CHECK(q.settings.qc.min_slices == 20);
+    CHECK(q.settings.qc.slice_thickness_max == 5.0);
+    CHECK_FALSE(q.settings.qc.exclude_failed);
+    CHECK_FALSE(q.settings.qc.contrast.has_value());
+    // unknown keys are errors naming the key
+    CHECK_THROWS_WITH(io::parse_job_text("version: 1\ndicom: {roi_name: GTV}\n"), Catch::Contains("dicom.roi_name: unknown key"));
+    CHECK_THROWS_WITH(io::parse_job_text("version: 1\nqc: {action: drop}\n"), Catch::Contains("qc.action"));
+}
+
+TEST_CASE("CLI: radhpc extract with a DICOM folder, an RTSTRUCT and --roi", "[dicom][cli]") {
+    dicomtest::ScratchDir dir("cli");
+    const std::string bin = RADHPC_BINARY;
+    const std::string out = (dir.path / "f.csv").string();
+    REQUIRE(dicomtest::run(bin + " extract --image " + dicomtest::kPhantom + "/dicom/image --mask " + dicomtest::kPhantom +
+                           "/dicom/mask/DCM_RS_00060.dcm --roi GTV-1 --settings " + dicomtest::kSource +
+                           "/jobs/ibsi/config-A.yaml --out " + out) == 0);
+    const std::string csv = dicomtest::read_all(out);
+    CHECK(csv.find("morph_volume,") != std::string::npos);
+    // a wrong ROI name: exit code 2 and the available names
+    const std::string log = (dir.path / "err.log").string();
+    CHECK(dicomtest::run(bin + " extract --image " + dicomtest::kPhantom + "/dicom/image --mask " + dicomtest::kPhantom +
+                             "/dicom/mask/DCM_RS_00060.dcm --roi GTV-2 --settings " + dicomtest::kSource + "/jobs/ibsi/config-A.yaml",
+                         log) == 2);
+    CHECK(dicomtest::read_all(log).find("no ROI named 'GTV-2' (ROIs: 'GTV-1')") != std::string::npos);
+    // qc over the phantom folder
+    CHECK(dicomtest::run(bin + " qc " + dicomtest::kPhantom + "/dicom --settings " + dicomtest::kSource + "/jobs/dicom-qc.yaml --out " +
+                         (dir.path / "qc.csv").string()) == 0);
+    const std::string qc = dicomtest::read_all((dir.path / "qc.csv").string());
+    CHECK(qc.rfind("study_id,series_id,check,status,observed,expected\n", 0) == 0);
+    CHECK(qc.find(",study,pass,") != std::string::npos);
+}
