@@ -94,6 +94,10 @@ void extract_into(StudyOutcome& out, int lesion, const pipeline::LesionInput& in
     out.lesions.push_back(std::move(row));
 }
 
+// Header sanity that ITK does not enforce: NIfTI readers replace a zero pixdim by 1 mm, which
+// would silently compute features on a wrong geometry.
+void check_image_header(const std::string& path);
+
 void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out) {
     if (opt.noop_features > 0) {
         LesionRow row;
@@ -115,6 +119,7 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
         }
     }
     const auto t_read = Clock::now();
+    check_image_header(task.image);
     pipeline::LesionInput base;
     base.image_path = task.image;
     base.image = io::read_image(task.image, &base.pixel_type);
@@ -261,6 +266,21 @@ std::string head_bytes(const std::string& path, std::size_t n) {
     return buf;
 }
 
+}  // namespace
+
+namespace {
+void check_image_header(const std::string& path) {
+    const std::string head = head_bytes(path, 348);
+    if (head.size() < 348 || (head.compare(344, 3, "n+1") != 0 && head.compare(344, 3, "ni1") != 0)) return;
+    std::int16_t dim[8];
+    float pixdim[8];
+    std::memcpy(dim, head.data() + 40, sizeof dim);
+    std::memcpy(pixdim, head.data() + 76, sizeof pixdim);
+    for (int a = 1; a <= 3 && a <= dim[0]; ++a)
+        if (!(std::isfinite(pixdim[a]) && pixdim[a] != 0.0f))
+            throw Error(ErrorKind::invalid_input, path + ": voxel spacing pixdim[" + std::to_string(a) + "] is " +
+                                                      std::to_string(pixdim[a]) + " (zero or not finite) in the NIfTI header");
+}
 }  // namespace
 
 double estimate_memory_bytes(const std::string& path, const Settings& settings) {
