@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "radhpc/features/texture.hpp"
+#include "radhpc/core/roi.hpp"
 #include "radhpc/io/image_io.hpp"
 #include "radhpc/preprocess/preprocess.hpp"
 
@@ -97,6 +98,29 @@ int main(int argc, char** argv) {
         b.n_levels = d.n_levels;
         for (auto m : b.mask.data) b.voxels += m;
         rois.push_back(std::move(b));
+    }
+    {
+        // The reference lesion: IBSI CT phantom GTV resampled to 1 mm (PyRadiomics grid, B-spline),
+        // re-segmented to [-100, 300] HU, bin width 25 HU (CT-TIME settings).
+        Roi ct;
+        ct.name = "ct_phantom_1mm";
+        Image image = io::read_image(data + "/ibsi1/ct_phantom/nifti/image/phantom.nii.gz");
+        const Mask mask = io::read_label_mask(data + "/ibsi1/ct_phantom/nifti/mask/mask.nii.gz", 1);
+        const auto box = bounding_box(mask);
+        const Geometry g = preprocess::pyradiomics_resampled_geometry(image.geometry, {1.0, 1.0, 1.0}, box->lo, box->hi, 5);
+        const Image resampled = preprocess::resample_image(image, g, Interpolation::bspline, Profile::pyradiomics);
+        ct.mask = preprocess::resample_mask(mask, g, Interpolation::nearest, 0.5, Profile::pyradiomics);
+        ResegmentSettings reseg;
+        reseg.range_min = -100;
+        reseg.range_max = 300;
+        preprocess::resegment(resampled, ct.mask, reseg);
+        DiscretisationSettings ds;
+        ds.bin_width = 25;
+        auto d = preprocess::discretise(resampled, ct.mask, ds, Profile::pyradiomics, reseg);
+        ct.levels = std::move(d.levels);
+        ct.n_levels = d.n_levels;
+        for (auto m : ct.mask.data) ct.voxels += m;
+        rois.push_back(std::move(ct));
     }
     for (std::size_t target : {10000u, 100000u, 1000000u}) rois.push_back(synthetic(target, 42));
 

@@ -25,14 +25,15 @@ CountMatrix glcm_matrix(const TextureRoi& roi, const Offset3& offset, int slice)
     return m;
 }
 
-// Slabs of slices for the fused builders: at most 16, fewer when the per-slab matrices would be large.
+// Slabs of whole slices for the fused builders: about 32 slices each (the run-length builder counts back
+// across a slab border, so thin slabs cost), at most 8, fewer when the per-slab matrices would be large.
 std::vector<std::size_t> texture_slab_bounds(const TextureRoi& roi, std::size_t bytes_per_slab) {
     const std::size_t budget = std::size_t(64) << 20;
-    const std::size_t max_slabs = std::max<std::size_t>(1, std::min<std::size_t>(16, budget / std::max<std::size_t>(1, bytes_per_slab)));
-    const std::size_t n = roi.voxels.size();
-    const std::size_t slabs = std::max<std::size_t>(1, std::min(max_slabs, n / 4096 + 1));
+    const std::size_t by_memory = std::max<std::size_t>(1, budget / std::max<std::size_t>(1, bytes_per_slab));
+    const std::size_t slices = std::size_t(roi.nz);
+    const std::size_t slabs = std::max<std::size_t>(1, std::min({std::size_t(8), by_memory, slices / 32}));
     std::vector<std::size_t> bounds;
-    for (std::size_t s = 0; s <= slabs; ++s) bounds.push_back(n * s / slabs);
+    for (std::size_t s = 0; s <= slabs; ++s) bounds.push_back(roi.slice_begin[slices * s / slabs]);
     return bounds;
 }
 

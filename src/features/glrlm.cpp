@@ -1,5 +1,6 @@
 // GLRLM builder (IBSI 3.7 / PyRadiomics cmatrices calculate_glrlm): integer run-length counts.
 #include <algorithm>
+#include <cstdlib>
 
 #include <tbb/parallel_for.h>
 
@@ -36,33 +37,60 @@ CountMatrix glrlm_matrix(const TextureRoi& roi, const Offset3& direction, int sl
 
 std::vector<std::size_t> texture_slab_bounds(const TextureRoi& roi, std::size_t bytes_per_slab);  // glcm.cpp
 
+// Fused builder: one raster pass for all directions. For direction step s > 0 (a run direction and its
+// reverse give the same runs), the length of the run ending at v is L(v) = L(v - s) + 1 when v - s has the
+// same level, else 1; the run is counted where it ends (v + s differs). L lives in a ring buffer spanning
+// one slice (|s| < ring), so every access stays within a slice of v: cache friendly for all 13 directions.
 std::vector<CountMatrix> glrlm_matrices(const TextureRoi& roi, const std::vector<Offset3>& directions) {
     const int n = roi.n_present();
     const std::size_t na = directions.size();
     const int max_len = int(std::max({roi.nx, roi.ny, roi.nz}));
     std::vector<std::int64_t> steps;
-    for (const auto& o : directions) steps.push_back(roi.stride(o));
+    std::int64_t widest = 1;
+    for (const auto& o : directions) {
+        const std::int64_t st = std::abs(roi.stride(o));
+        steps.push_back(st);
+        widest = std::max(widest, st);
+    }
+    std::size_t ring = 1;  // power of two > widest step, so ring positions are a mask away
+    while (ring <= std::size_t(widest)) ring <<= 1;
+    const std::size_t mask = ring - 1;
     const std::size_t cells = std::size_t(n) * std::size_t(max_len);
     const auto bounds = texture_slab_bounds(roi, na * cells * sizeof(std::uint64_t));
     const std::size_t slabs = bounds.size() - 1;
     std::vector<std::vector<std::uint64_t>> partial(slabs);
     std::vector<std::vector<int>> longest(slabs, std::vector<int>(na, 1));
     const std::int32_t* idx = roi.index.data();
+    // Rings are spaced by a non-power-of-two stride so the 13 streams do not fall into the same cache sets.
+    const std::size_t ring_stride = ring + 24;
     tbb::parallel_for(std::size_t(0), slabs, [&](std::size_t s) {
-        auto& c = partial[s];
-        c.assign(na * cells, 0);
+        partial[s].assign(na * cells, 0);
+        std::uint64_t* c = partial[s].data();
+        std::vector<std::int32_t> len(na * ring_stride, 0);
+        std::vector<int> longest_here(na, 1);
+        const std::int64_t first = bounds[s] < bounds[s + 1] ? roi.voxels[bounds[s]] : 0;
         for (std::size_t k = bounds[s]; k < bounds[s + 1]; ++k) {
             const std::int64_t v = roi.voxels[k];
             const std::int32_t g = idx[v];
             for (std::size_t a = 0; a < na; ++a) {
+                // Branch-free on the data: run continuation and run end are 0/1 values.
                 const std::int64_t step = steps[a];
-                if (idx[v - step] == g) continue;  // not a run start (runs are counted where they start)
-                int len = 1;
-                for (std::int64_t w = v + step; idx[w] == g; w += step) ++len;
-                ++c[a * cells + std::size_t(g) * std::size_t(max_len) + std::size_t(len - 1)];
-                longest[s][a] = std::max(longest[s][a], len);
+                std::int32_t* ring_a = len.data() + a * ring_stride;
+                // continues = 0 or 1; the ring value is loaded unconditionally and masked, so the
+                // unpredictable run boundaries cost no branch mispredictions
+                const std::int32_t continues = std::int32_t(idx[v - step] == g);
+                std::int32_t l = 1 + (ring_a[std::size_t(v - step) & mask] & -continues);
+                if (v - step < first && continues) {  // predecessor in an earlier slab: count back
+                    l = 1;
+                    for (std::int64_t w = v - step; idx[w] == g; w -= step) ++l;
+                }
+                ring_a[std::size_t(v) & mask] = l;
+                // the run is counted where it ends (v + step differs); l <= longest run of this direction
+                c[a * cells + std::size_t(g) * std::size_t(max_len) + std::size_t(l - 1)] += std::uint64_t(idx[v + step] != g);
+                longest_here[a] = std::max(longest_here[a], int(l));
             }
         }
+        longest[s] = longest_here;
     });
     std::vector<CountMatrix> out;
     for (std::size_t a = 0; a < na; ++a) {
