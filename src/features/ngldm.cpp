@@ -1,5 +1,6 @@
 // NGLDM builder (IBSI 3.11) = PyRadiomics GLDM matrix (calculate_gldm).
 #include <cmath>
+#include <vector>
 
 #include "radhpc/features/texture.hpp"
 
@@ -15,15 +16,18 @@ CountMatrix ngldm_matrix(const TextureRoi& roi, const std::vector<Offset3>& neig
     const std::size_t begin = slice < 0 ? 0 : roi.slice_begin[std::size_t(slice)];
     const std::size_t end = slice < 0 ? roi.voxels.size() : roi.slice_begin[std::size_t(slice) + 1];
     const std::int32_t* idx = roi.index.data();
-    const int* value = roi.level_values.data();
+    // value_of[j + 1] = grey level of compact index j; value_of[0] (outside the ROI) is far from every
+    // level, so "neighbour in the ROI and dependent" is one comparison without a branch.
+    std::vector<double> value_of(std::size_t(n) + 1);
+    value_of[0] = -1e300;
+    for (int j = 0; j < n; ++j) value_of[std::size_t(j) + 1] = roi.level_values[std::size_t(j)];
+    const double* val = value_of.data() + 1;
     for (std::size_t k = begin; k < end; ++k) {
         const std::int64_t v = roi.voxels[k];
         const std::int32_t g = idx[v];
+        const double vg = val[g];
         int dependent = 0;
-        for (std::int64_t s : steps) {
-            const std::int32_t j = idx[v + s];
-            if (j >= 0 && std::abs(value[j] - value[g]) <= alpha) ++dependent;
-        }
+        for (std::int64_t s : steps) dependent += int(std::fabs(val[idx[v + s]] - vg) <= alpha);
         ++m.at(g, dependent);
     }
     return m;

@@ -1,5 +1,6 @@
 // NGTDM builder (IBSI 3.10 / PyRadiomics calculate_ngtdm).
 #include <cmath>
+#include <vector>
 
 #include "radhpc/features/texture.hpp"
 
@@ -20,22 +21,24 @@ NgtdmMatrix ngtdm_matrix(const TextureRoi& roi, const std::vector<Offset3>& neig
     const std::size_t begin = slice < 0 ? 0 : roi.slice_begin[std::size_t(slice)];
     const std::size_t end = slice < 0 ? roi.voxels.size() : roi.slice_begin[std::size_t(slice) + 1];
     const std::int32_t* idx = roi.index.data();
-    const int* value = roi.level_values.data();
+    // value_of[j + 1] = grey level of compact index j, value_of[0] = 0 for outside the ROI: neighbour
+    // count and sum accumulate without a branch.
+    std::vector<std::int64_t> value_of(std::size_t(n) + 1, 0);
+    for (int j = 0; j < n; ++j) value_of[std::size_t(j) + 1] = roi.level_values[std::size_t(j)];
+    const std::int64_t* val = value_of.data() + 1;
     for (std::size_t k = begin; k < end; ++k) {
         const std::int64_t v = roi.voxels[k];
         const std::int32_t g = idx[v];
         std::int64_t count = 0, sum = 0;
         for (std::int64_t s : steps) {
             const std::int32_t j = idx[v + s];
-            if (j >= 0) {
-                ++count;
-                sum += value[j];
-            }
+            count += std::int64_t(j >= 0);
+            sum += val[j];
         }
         ++m.n_all[std::size_t(g)];
         if (count == 0) continue;
         ++m.n_with_neighbours[std::size_t(g)];
-        m.s[std::size_t(g)] += std::fabs(double(value[g]) - double(sum) / double(count));
+        m.s[std::size_t(g)] += std::fabs(double(val[g]) - double(sum) / double(count));
     }
     return m;
 }
