@@ -1,0 +1,155 @@
+// Kill safety (issue 4): SIGKILL every process of a run at several random moments; each time the
+// store opens, studies stored before the kill are not recomputed later, and a final rerun gives an
+// export identical to an uninterrupted run.
+#include <catch2/catch.hpp>
+
+#include <dirent.h>
+#include <signal.h>
+
+#include <chrono>
+#include <map>
+#include <random>
+#include <thread>
+
+#include "batch_fixture.hpp"
+#include "radhpc/store/store.hpp"
+
+using namespace batch_test;
+
+namespace {
+
+// Every descendant of `root` (from /proc), so that mpirun's ranks are killed too.
+std::vector<pid_t> descendants(pid_t root) {
+    std::multimap<pid_t, pid_t> children;
+    if (DIR* d = opendir("/proc")) {
+        while (dirent* e = readdir(d)) {
+            const pid_t pid = pid_t(std::atoi(e->d_name));
+            if (pid <= 0) continue;
+            std::ifstream st("/proc/" + std::to_string(pid) + "/stat");
+            std::string line;
+            std::getline(st, line);
+            const auto close = line.rfind(')');
+            if (close == std::string::npos) continue;
+            std::istringstream rest(line.substr(close + 2));
+            char state;
+            pid_t ppid;
+            rest >> state >> ppid;
+            children.emplace(ppid, pid);
+        }
+        closedir(d);
+    }
+    std::vector<pid_t> out, todo{root};
+    while (!todo.empty()) {
+        const pid_t p = todo.back();
+        todo.pop_back();
+        for (auto [it, end] = children.equal_range(p); it != end; ++it) {
+            out.push_back(it->second);
+            todo.push_back(it->second);
+        }
+    }
+    return out;
+}
+
+pid_t spawn(const std::string& cmd, const fs::path& log) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+        setsid();
+        const std::string full = cmd + " > '" + log.string() + "' 2>&1";
+        execl("/bin/sh", "sh", "-c", full.c_str(), (char*)nullptr);
+        _exit(127);
+    }
+    return pid;
+}
+
+void kill_all(pid_t pid) {
+    for (int round = 0; round < 3; ++round) {  // ranks may still be starting: repeat
+        for (pid_t p : descendants(pid)) kill(p, SIGKILL);
+        kill(-pid, SIGKILL);
+        kill(pid, SIGKILL);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+}
+
+std::size_t part_count(const fs::path& store) {
+    std::size_t n = 0;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(store / "parts", ec))
+        if (e.path().filename().string().rfind("part-", 0) == 0) ++n;
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("SIGKILL at random moments: store readable, finished studies kept, rerun export identical", "[batch][kill][mpi]") {
+    const std::string archive = tiny_archive(200);
+    const auto dir = scratch("kill");
+    const std::string job = tiny_job(dir, ", flush_interval_s: 0.05");
+    const std::string manifest = archive + "/manifest.csv";
+    const auto ref_store = dir / "ref";
+    REQUIRE(sh(kRadhpc + " run " + job + " --manifest " + manifest + " --store " + ref_store.string(), dir / "ref.log") == 0);
+    const std::string reference = export_csv(ref_store, dir / "ref.csv");
+
+    const auto store = dir / "killed";
+    std::mt19937 rng(20261122);  // fixed seed: the same "random" moments on every run of the test
+    std::map<std::string, std::pair<std::string, double>> stored;  // study -> (run id, finished_at) seen after a kill
+    int mid_run_kills = 0;
+    for (int trial = 0; trial < 5; ++trial) {
+        const bool with_mpi = trial % 2 == 0;
+        const std::string cmd = (with_mpi ? mpirun(2) : std::string()) + kRadhpc + " run " + job + " --manifest " + manifest +
+                                " --store " + store.string();
+        const auto log = dir / ("trial" + std::to_string(trial) + ".log");
+        const pid_t pid = spawn(cmd, log);
+        // Moment: once the run has written `target` new part files (0 = at a random early time),
+        // plus a random delay of up to 40 ms.
+        const std::size_t target = std::uniform_int_distribution<std::size_t>(0, 4)(rng);
+        const auto t0 = std::chrono::steady_clock::now();
+        const std::size_t parts_before = part_count(store);
+        while (part_count(store) < parts_before + target &&
+               std::chrono::steady_clock::now() - t0 < std::chrono::seconds(20)) {
+            int st = 0;
+            if (waitpid(pid, &st, WNOHANG) == pid) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 40)(rng)));
+        kill_all(pid);
+        INFO("trial " << trial << (with_mpi ? " (mpirun -np 2)" : " (no launcher)") << ", target parts " << target << "\n"
+                      << slurp(log));
+
+        // The store opens (store.h5 and every part are complete files).
+        radhpc::store::Contents c;
+        REQUIRE_NOTHROW(c = radhpc::store::load(store.string()));
+        std::size_t ok_now = 0;
+        for (const auto& s : c.studies) {
+            if (s.status != "ok") continue;
+            ++ok_now;
+            auto it = stored.find(s.study_id);
+            if (it != stored.end()) {
+                // stored before an earlier kill: not recomputed since
+                CHECK(it->second.first == s.run_id);
+                CHECK(it->second.second == s.finished_at);
+            } else {
+                stored[s.study_id] = {s.run_id, s.finished_at};
+            }
+        }
+        if (ok_now > 0 && ok_now < 200) ++mid_run_kills;
+    }
+    CHECK(mid_run_kills >= 2);  // the kills did interrupt work in progress
+
+    const int rc = sh(kRadhpc + " run " + job + " --manifest " + manifest + " --store " + store.string(), dir / "final.log");
+    INFO(slurp(dir / "final.log"));
+    REQUIRE(rc == 0);
+    CHECK(export_csv(store, dir / "final.csv") == reference);
+    const auto final_contents = radhpc::store::load(store.string());
+    std::size_t kept = 0;
+    for (const auto& s : final_contents.studies) {
+        auto it = stored.find(s.study_id);
+        if (it == stored.end()) continue;
+        CHECK(it->second.first == s.run_id);
+        ++kept;
+    }
+    CHECK(kept == stored.size());
+    CHECK(!fs::exists(store / "parts"));  // consolidated
+    fs::remove_all(dir);
+}
