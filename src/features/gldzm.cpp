@@ -10,27 +10,53 @@ namespace radhpc::features {
 // City-block distance transform by two raster passes (exact for the 4/6-neighbour metric): voxels outside
 // the mask are 0, and the grid border behaves as if surrounded by outside voxels, so border voxels get 1.
 std::vector<std::int32_t> zone_distance_map(const TextureRoi& roi, const Mask& morph, bool in_plane) {
-    const std::int64_t sx = std::int64_t(morph.nx()), sy = std::int64_t(morph.ny()), sz = std::int64_t(morph.nz());
+    // Work on the mask's bounding box grown by one voxel: everything outside is 0 anyway.
+    const std::int64_t gx = std::int64_t(morph.nx()), gy = std::int64_t(morph.ny()), gz = std::int64_t(morph.nz());
+    Index3 lo{gx, gy, gz}, hi{-1, -1, -1};
+    for (std::int64_t z = 0; z < gz; ++z)
+        for (std::int64_t y = 0; y < gy; ++y)
+            for (std::int64_t x = 0; x < gx; ++x)
+                if (morph.data[std::size_t(x + gx * (y + gy * z))]) {
+                    lo = {std::min(lo[0], x), std::min(lo[1], y), std::min(lo[2], z)};
+                    hi = {std::max(hi[0], x), std::max(hi[1], y), std::max(hi[2], z)};
+                }
+    if (hi[0] < 0) return std::vector<std::int32_t>(roi.index.size(), 0);
+    for (int a = 0; a < 3; ++a) {
+        lo[std::size_t(a)] -= 1;
+        hi[std::size_t(a)] += 1;
+    }
+    const std::int64_t sx = hi[0] - lo[0] + 1, sy = hi[1] - lo[1] + 1, sz = hi[2] - lo[2] + 1;
     const std::int32_t inf = std::numeric_limits<std::int32_t>::max() / 2;
-    std::vector<std::int32_t> d(morph.data.size());
-    for (std::size_t i = 0; i < d.size(); ++i) d[i] = morph.data[i] ? inf : 0;
-    auto at = [&](std::int64_t x, std::int64_t y, std::int64_t z) -> std::int32_t {
-        if (x < 0 || y < 0 || z < 0 || x >= sx || y >= sy || z >= sz) return 0;
-        return d[std::size_t(x + sx * (y + sy * z))];
-    };
+    std::vector<std::int32_t> d(std::size_t(sx * sy * sz), 0);
     for (std::int64_t z = 0; z < sz; ++z)
         for (std::int64_t y = 0; y < sy; ++y)
             for (std::int64_t x = 0; x < sx; ++x) {
-                auto& v = d[std::size_t(x + sx * (y + sy * z))];
+                const std::int64_t ix = x + lo[0], iy = y + lo[1], iz = z + lo[2];
+                const bool inside = ix >= 0 && iy >= 0 && iz >= 0 && ix < gx && iy < gy && iz < gz &&
+                                    morph.data[std::size_t(ix + gx * (iy + gy * iz))];
+                d[std::size_t(x + sx * (y + sy * z))] = inside ? inf : 0;
+            }
+    // `at` in input-grid coordinates: 0 outside the (grown) box.
+    auto at = [&](std::int64_t x, std::int64_t y, std::int64_t z) -> std::int32_t {
+        x -= lo[0];
+        y -= lo[1];
+        z -= lo[2];
+        if (x < 0 || y < 0 || z < 0 || x >= sx || y >= sy || z >= sz) return 0;
+        return d[std::size_t(x + sx * (y + sy * z))];
+    };
+    for (std::int64_t z = lo[2]; z <= hi[2]; ++z)
+        for (std::int64_t y = lo[1]; y <= hi[1]; ++y)
+            for (std::int64_t x = lo[0]; x <= hi[0]; ++x) {
+                auto& v = d[std::size_t((x - lo[0]) + sx * ((y - lo[1]) + sy * (z - lo[2])))];
                 if (!v) continue;
                 std::int32_t m = std::min(at(x - 1, y, z), at(x, y - 1, z));
                 if (!in_plane) m = std::min(m, at(x, y, z - 1));
                 v = std::min(v, m + 1);
             }
-    for (std::int64_t z = sz - 1; z >= 0; --z)
-        for (std::int64_t y = sy - 1; y >= 0; --y)
-            for (std::int64_t x = sx - 1; x >= 0; --x) {
-                auto& v = d[std::size_t(x + sx * (y + sy * z))];
+    for (std::int64_t z = hi[2]; z >= lo[2]; --z)
+        for (std::int64_t y = hi[1]; y >= lo[1]; --y)
+            for (std::int64_t x = hi[0]; x >= lo[0]; --x) {
+                auto& v = d[std::size_t((x - lo[0]) + sx * ((y - lo[1]) + sy * (z - lo[2])))];
                 if (!v) continue;
                 std::int32_t m = std::min(at(x + 1, y, z), at(x, y + 1, z));
                 if (!in_plane) m = std::min(m, at(x, y, z + 1));

@@ -50,14 +50,25 @@ std::vector<Zone> label_zones(const TextureRoi& roi, const std::vector<Offset3>&
     tbb::parallel_for(std::int64_t(0), n_slabs, [&](std::int64_t s) {
         const std::size_t begin = slab_first_rank(s), end = slab_first_rank(s + 1);
         for (std::size_t k = begin; k < end; ++k) {
-            parent[k] = std::int32_t(k);
+            // k starts as its own root `cur`; each same-level earlier neighbour's root joins it (the smaller
+            // index becomes the root), without re-finding k every time.
+            std::int32_t cur = std::int32_t(k);
+            parent[k] = cur;
             const std::int64_t v = roi.voxels[k];
             const std::int32_t g = idx[v];
             for (std::int64_t st : earlier) {
                 const std::int64_t w = v + st;
                 if (idx[w] != g) continue;
-                const std::int32_t r = rank[std::size_t(w)];
-                if (std::size_t(r) >= begin) unite(std::int32_t(k), r);
+                const std::int32_t r0 = rank[std::size_t(w)];
+                if (std::size_t(r0) < begin) continue;  // other slab: joined in the second pass
+                const std::int32_t r = find(r0);
+                if (r == cur) continue;
+                if (r < cur) {
+                    parent[std::size_t(cur)] = r;
+                    cur = r;
+                } else {
+                    parent[std::size_t(r)] = cur;
+                }
             }
         }
     });

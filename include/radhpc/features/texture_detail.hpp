@@ -30,8 +30,8 @@ std::array<double, ibsi_cm_count> ibsi_cm_features(const DenseMatrix& counts, co
 
 inline constexpr int pyradiomics_glcm_count = 24;
 extern const std::array<const char*, pyradiomics_glcm_count> pyradiomics_glcm_names;
-// One angle's matrix; max_level: PyRadiomics Ng (largest grey level in the ROI). MCC is returned
-// separately by pyradiomics_glcm_mcc (it needs all angles to decide the flat-region case).
+// One angle's matrix; max_level: PyRadiomics Ng (largest grey level in the ROI). Flat region (one grey
+// level): MCC = 1 as in PyRadiomics.
 std::array<double, pyradiomics_glcm_count> pyradiomics_glcm_features(const DenseMatrix& counts,
                                                                      const std::vector<int>& levels, int max_level);
 
