@@ -134,12 +134,24 @@ bool has_dicm_preamble(const std::string& path) {
     return std::memcmp(buf + 128, "DICM", 4) == 0;
 }
 
+// A file without the DICOM preamble is still tried as a bare dataset (old archives), but only when it
+// starts like one: a group 0x0002 or 0x0008 tag in little endian. Everything else (NIfTI, text,
+// archives) is rejected without asking DCMTK to parse it.
+bool looks_like_bare_dataset(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    unsigned char b[4];
+    if (!in.read(reinterpret_cast<char*>(b), 4)) return false;
+    return (b[0] == 0x08 || b[0] == 0x02) && b[1] == 0x00;
+}
+
 bool is_non_image_modality(const std::string& m) {
     return m == "SEG" || m == "RTSTRUCT" || m == "RTDOSE" || m == "RTPLAN" || m == "SR" || m == "PR" || m == "KO" ||
            m == "REG" || m == "RTRECORD";
 }
 
 DicomObject read_object_header(const std::string& path) {
+    if (!has_dicm_preamble(path) && !looks_like_bare_dataset(path))
+        throw Error(ErrorKind::io, path + ": not a DICOM file (no DICM preamble)");
     DcmFileFormat file;
     load(file, path, true);
     DcmDataset& ds = *file.getDataset();
@@ -165,6 +177,7 @@ bool is_dicom_file(const std::string& path) {
     std::error_code ec;
     if (!fs::is_regular_file(path, ec)) return false;
     if (has_dicm_preamble(path)) return true;
+    if (!looks_like_bare_dataset(path)) return false;
     try {
         return !read_object_header(path).sop_class_uid.empty();
     } catch (const Error&) {

@@ -160,6 +160,7 @@ StudyQc qc_series(const DicomSeries& series, const Settings& settings, const std
         const CtSeries ct = inspect_dicom_series(series, opt);  // headers: geometry findings and metadata
         q.metadata = ct.metadata;
         q.report = ct.report;
+        q.grid = ct.image.geometry;
         q.readable = true;
     } catch (const Error& e) {
         q.error = e.what();
@@ -178,6 +179,52 @@ StudyQc qc_series(const DicomSeries& series, const Settings& settings, const std
     }
     q.excluded = !q.readable || (settings.qc.exclude_failed && !q.passed());
     return q;
+}
+
+void qc_mask(StudyQc& q, const DicomSeries& series, const std::string& mask_path, const std::string& roi, const Settings& settings) {
+    if (!q.readable) return;
+    std::string kind;
+    try {
+        if (is_dicom_file(mask_path)) kind = dicom_file_kind(mask_path).modality;
+    } catch (const Error&) {
+    }
+    if (kind != "RTSTRUCT" && kind != "SEG") {
+        info(q, "mask_format", "not a DICOM RTSTRUCT/SEG (checked at extraction)");
+        return;
+    }
+    try {
+        Mask mask;
+        if (kind == "RTSTRUCT") {
+            const RtStructInfo rs = read_rtstruct_info(mask_path);
+            add(q, "frame_of_reference",
+                rs.referenced_frame_of_reference_uid.empty() || series.frame_of_reference_uid.empty() ||
+                    rs.referenced_frame_of_reference_uid == series.frame_of_reference_uid,
+                rs.referenced_frame_of_reference_uid == series.frame_of_reference_uid ? "same as the image" : "differs from the image",
+                "same as the image");
+            RtStructOptions opt;
+            opt.roi = roi;
+            opt.roi_is_pattern = settings.dicom.roi_is_pattern;
+            opt.allow_outside = true;  // counted, not fatal, so that the check can report it
+            RasterReport rep;
+            mask = read_rtstruct_mask(mask_path, q.grid, opt, &rep);
+            add(q, "roi_found", true, roi.empty() ? "(the only ROI)" : roi, "present");
+            add(q, "contour_outside", rep.points_outside == 0 || settings.dicom.allow_contour_outside,
+                std::to_string(rep.points_outside) + " points", "0 points");
+            if (rep.off_slice_contours) info(q, "off_slice_contours", std::to_string(rep.off_slice_contours));
+        } else {
+            SegOptions opt;
+            opt.segment = roi;
+            opt.segment_is_pattern = settings.dicom.roi_is_pattern;
+            mask = read_seg_mask(mask_path, q.grid, opt);
+            add(q, "roi_found", true, roi.empty() ? "(the only segment)" : roi, "present");
+        }
+        std::size_t voxels = 0;
+        for (auto v : mask.data) voxels += v != 0;
+        add(q, "roi_voxels", voxels > 0, std::to_string(voxels), "> 0");
+    } catch (const Error& e) {
+        add(q, "roi_found", false, e.what(), roi.empty() ? "one ROI" : roi);
+    }
+    if (settings.qc.exclude_failed && !q.passed()) q.excluded = true;
 }
 
 std::vector<StudyQc> qc_folder(const std::string& folder, const Settings& settings, bool decode_pixels) {
@@ -215,7 +262,8 @@ std::vector<StudyQc> qc_manifest(const std::string& manifest_csv, const Settings
                 if (header[i] == n) return int(i);
         return -1;
     };
-    const int id_col = column({"study_id", "id"}), image_col = column({"image"});
+    const int id_col = column({"study_id", "id"}), image_col = column({"image"}), mask_col = column({"mask"}),
+              roi_col = column({"roi"});
     if (image_col < 0) throw Error(ErrorKind::invalid_input, manifest_csv + ": no 'image' column");
     const fs::path base = fs::path(manifest_csv).parent_path();
     std::vector<StudyQc> out;
@@ -247,8 +295,16 @@ std::vector<StudyQc> qc_manifest(const std::string& manifest_csv, const Settings
             rules.modalities = settings.dicom.modalities;
             rules.description_pattern = settings.dicom.series_description;
             const DiscoveryResult found = discover_dicom(image);
-            StudyQc q = qc_series(select_series(found, rules, image), settings, id, decode_pixels);
+            const DicomSeries series = select_series(found, rules, image);
+            StudyQc q = qc_series(series, settings, id, decode_pixels);
             q.source = image;
+            auto cell = [&](int col) { return col >= 0 && std::size_t(col) < cells.size() ? cells[std::size_t(col)] : std::string(); };
+            std::string mask = cell(mask_col);
+            if (!mask.empty()) {
+                if (fs::path(mask).is_relative()) mask = (base / mask).string();
+                const std::string roi = cell(roi_col).empty() ? settings.dicom.roi : cell(roi_col);
+                qc_mask(q, series, mask, roi, settings);
+            }
             out.push_back(q);
         } catch (const Error& e) {
             StudyQc q;

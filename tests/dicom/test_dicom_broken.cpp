@@ -345,3 +345,38 @@ TEST_CASE("broken studies in one manifest: each gets its QC rows, the good ones 
     CHECK(ok == 1);
     CHECK(failed == 2);
 }
+
+TEST_CASE("QC of manifest masks: ROI present, contour outside, wrong ROI, NIfTI mask", "[dicom][broken][qc]") {
+    ScratchDir dir("qcmask");
+    const auto ct = io::read_dicom_folder(dicomtest::kPhantom + "/dicom/image");
+    const fs::path outside = dir.path / "rs_outside.dcm";
+    fs::copy_file(dicomtest::kPhantom + "/dicom/mask/DCM_RS_00060.dcm", outside);
+    const double z = ct.image.geometry.origin[2];
+    char square[256];
+    std::snprintf(square, sizeof square, "-280\\-60\\%.6f\\-150\\-60\\%.6f\\-150\\-20\\%.6f\\-280\\-20\\%.6f", z, z, z, z);
+    REQUIRE(dicomtest::run(std::string("dcmodify -nb -i \"(3006,0039)[0].(3006,0040)[26].(3006,0042)=CLOSED_PLANAR\" -i "
+                                       "\"(3006,0039)[0].(3006,0040)[26].(3006,0050)=") +
+                           square + "\" " + outside.string()) == 0);
+    const std::string img = dicomtest::kPhantom + "/dicom/image";
+    const std::string rs = dicomtest::kPhantom + "/dicom/mask/DCM_RS_00060.dcm";
+    {
+        std::ofstream m(dir.path / "manifest.csv");
+        m << "study_id,image,mask,roi\n"
+          << "A," << img << "," << rs << ",GTV-1\n"
+          << "B," << img << "," << outside.string() << ",GTV-1\n"
+          << "C," << img << "," << rs << ",PTV\n"
+          << "D," << img << "," << dicomtest::kPhantom << "/nifti/mask/mask.nii.gz,\n";
+    }
+    const auto q = io::qc_manifest((dir.path / "manifest.csv").string(), Settings{}, false);
+    REQUIRE(q.size() == 4);
+    CHECK(q[0].passed());
+    CHECK(status_of(q[0], "roi_found") == "pass");
+    CHECK(find_check(q[0], "roi_voxels")->observed == "125256");
+    CHECK(status_of(q[0], "frame_of_reference") == "pass");
+    CHECK(status_of(q[1], "contour_outside") == "fail");
+    CHECK(find_check(q[1], "contour_outside")->observed == "2 points");
+    CHECK(status_of(q[2], "roi_found") == "fail");
+    CHECK(contains(find_check(q[2], "roi_found")->observed, "'GTV-1'"));
+    CHECK(status_of(q[3], "mask_format") == "info");
+    CHECK(q[3].passed());
+}

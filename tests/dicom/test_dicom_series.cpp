@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <thread>
 
 #include "dicom_test_util.hpp"
 #include "radhpc/core/error.hpp"
@@ -90,4 +91,26 @@ TEST_CASE("pseudonym is a salted SHA-256 (FIPS 180-4 test vectors)", "[dicom][ph
           "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
     CHECK(io::pseudonym("1.2.3").size() == 16);
     CHECK(io::pseudonym("1.2.3") != io::pseudonym("1.2.4"));
+}
+
+TEST_CASE("a slice stored as a bare dataset (no preamble, no meta header) still belongs to the series", "[dicom][discovery]") {
+    dicomtest::ScratchDir dir("bare");
+    dicomtest::copy_phantom_series(dir.path);
+    const auto f = dir.path / dicomtest::slice_name(3);
+    REQUIRE(dicomtest::run("dcmconv -F " + f.string() + " " + (dir.path / "bare_slice").string()) == 0);
+    std::filesystem::remove(f);
+    const auto found = io::discover_dicom(dir.str());
+    REQUIRE(found.image_series.size() == 1);
+    CHECK(found.image_series[0].files.size() == 60);
+    CHECK(io::read_dicom_folder(dir.str()).image.data == io::read_dicom_folder(dicomtest::kPhantom + "/dicom/image").image.data);
+}
+
+TEST_CASE("concurrent reads give identical volumes (DCMTK used from several threads)", "[dicom][series]") {
+    const auto ref = io::read_dicom_folder(dicomtest::kPhantom + "/dicom/image");
+    std::vector<io::CtSeries> got(4);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] { got[std::size_t(t)] = io::read_dicom_folder(dicomtest::kPhantom + "/dicom/image"); });
+    for (auto& th : threads) th.join();
+    for (const auto& g : got) CHECK(g.image.data == ref.image.data);
 }

@@ -28,6 +28,7 @@ struct StudyQc {
     std::vector<QcCheck> checks;
     DicomMetadata metadata;
     SliceReport report;
+    Geometry grid;                    // the series' voxel grid (for checking its masks)
     bool passed() const;              // readable and no check failed
 };
 
@@ -36,13 +37,19 @@ struct StudyQc {
 StudyQc qc_series(const DicomSeries& series, const Settings& settings, const std::string& study_id = "",
                   bool decode_pixels = true);
 
+// Checks a DICOM mask (RTSTRUCT ROI or SEG segment `roi`) of a checked series and appends the rows
+// roi_found (fail: the reason, e.g. the ROI names present), frame_of_reference, contour_outside
+// (points beyond the grid) and roi_voxels (fail when empty). Non-DICOM masks get one info row.
+void qc_mask(StudyQc& study, const DicomSeries& series, const std::string& mask_path, const std::string& roi, const Settings& settings);
+
 // Every image series under `folder` (one StudyQc per series); unreadable files become StudyQc
 // entries with readable = false so that the table shows them.
 std::vector<StudyQc> qc_folder(const std::string& folder, const Settings& settings, bool decode_pixels = true);
 
-// A manifest CSV with a header holding `image` (and `study_id` or `id`; paths relative to the
-// manifest's folder). Rows whose image is a DICOM folder are checked (series chosen by
-// settings.dicom); NIfTI/NRRD rows get one "format" info row. A bad row never stops the others.
+// A manifest CSV with a header holding `image` (and `study_id` or `id`; optional `mask` and `roi`;
+// paths relative to the manifest's folder). Rows whose image is a DICOM folder are checked (series
+// chosen by settings.dicom), with their RTSTRUCT/SEG mask when given (ROI from the row's `roi`, else
+// settings.dicom.roi); NIfTI/NRRD rows get one "format" info row. A bad row never stops the others.
 std::vector<StudyQc> qc_manifest(const std::string& manifest_csv, const Settings& settings, bool decode_pixels = true);
 
 // Flat rows, one per check (the store's QC table).
