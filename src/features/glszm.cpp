@@ -18,12 +18,22 @@ std::vector<Zone> label_zones(const TextureRoi& roi, const std::vector<Offset3>&
                               const std::vector<std::int32_t>& distance_map) {
     const std::size_t n = roi.voxels.size();
     std::vector<std::int64_t> earlier;  // strides of raster-earlier neighbours
-    int reach = 0;                       // largest |dz| of the connectivity
+    std::vector<std::int64_t> ahead_x;  // those with dx = +1: not neighbours of v - 1
+    bool has_x_predecessor = false;     // (-1, 0, 0) is in the connectivity
+    int reach = 0;                      // largest |dz| of the connectivity
     for (const auto& o : connectivity)
         if (roi.stride(o) < 0) {
             earlier.push_back(roi.stride(o));
+            if (o[0] == 1) ahead_x.push_back(roi.stride(o));
+            if (o == Offset3{-1, 0, 0}) has_x_predecessor = true;
             reach = std::max(reach, std::abs(o[2]));
         }
+    // Chebyshev connectivity only (every offset within distance 1): then an earlier neighbour u of v with
+    // dx <= 0 is also a neighbour of v - 1, so when v - 1 has v's level, u is already in v - 1's zone.
+    bool unit_connectivity = true;
+    for (const auto& o : connectivity)
+        unit_connectivity = unit_connectivity && std::abs(o[0]) <= 1 && std::abs(o[1]) <= 1 && std::abs(o[2]) <= 1;
+    has_x_predecessor = has_x_predecessor && unit_connectivity;
     // rank of each box voxel in roi.voxels (-1 outside the ROI)
     std::vector<std::int32_t> rank(roi.index.size(), -1);
     for (std::size_t k = 0; k < n; ++k) rank[std::size_t(roi.voxels[k])] = std::int32_t(k);
@@ -56,7 +66,12 @@ std::vector<Zone> label_zones(const TextureRoi& roi, const std::vector<Offset3>&
             parent[k] = cur;
             const std::int64_t v = roi.voxels[k];
             const std::int32_t g = idx[v];
-            for (std::int64_t st : earlier) {
+            const bool follows_x = has_x_predecessor && idx[v - 1] == g;  // v - 1 is then voxel k - 1
+            if (follows_x) {
+                cur = find(std::int32_t(k) - 1);
+                parent[k] = cur;
+            }
+            for (std::int64_t st : follows_x ? ahead_x : earlier) {
                 const std::int64_t w = v + st;
                 if (idx[w] != g) continue;
                 const std::int32_t r0 = rank[std::size_t(w)];
