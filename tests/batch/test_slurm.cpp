@@ -1,0 +1,86 @@
+// sbatch of template (a) (slurm/run_mpi.sbatch) with 2 tasks on a real slurmctld + slurmd started
+// by this test on localhost (recipe: shared/notes/toolchain.md); its export equals mpirun's.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+#include "batch_fixture.hpp"
+
+using namespace batch_test;
+
+namespace {
+
+// Starts the daemons in `dir`; stops them (by the PIDs in their pid files) on destruction.
+struct LocalSlurm {
+    fs::path dir;
+    std::string env;  // "SLURM_CONF=... "
+    explicit LocalSlurm(const fs::path& d) : dir(d) {
+        char host[256] = {0};
+        gethostname(host, sizeof host - 1);
+        std::string h = host;
+        h = h.substr(0, h.find('.'));
+        fs::create_directories(dir / "state");
+        fs::create_directories(dir / "spool");
+        const std::string D = dir.string();
+        std::ofstream c(dir / "slurm.conf");
+        c << "ClusterName=radhpctest\nSlurmctldHost=" << h << "(127.0.0.1)\nSlurmUser=root\nSlurmdUser=root\n"
+          << "AuthType=auth/none\nCredType=cred/none\nStateSaveLocation=" << D << "/state\nSlurmdSpoolDir=" << D << "/spool\n"
+          << "SlurmctldPidFile=" << D << "/slurmctld.pid\nSlurmdPidFile=" << D << "/slurmd.pid\n"
+          << "SlurmctldLogFile=" << D << "/slurmctld.log\nSlurmdLogFile=" << D << "/slurmd.log\n"
+          << "ProctrackType=proctrack/linuxproc\nTaskPlugin=task/none\nSelectType=select/cons_tres\n"
+          << "SelectTypeParameters=CR_Core\nMpiDefault=pmix\nReturnToService=2\nSchedulerType=sched/backfill\n"
+          << "JobAcctGatherType=jobacct_gather/none\nAccountingStorageType=accounting_storage/none\nMailProg=/bin/true\n"
+          << "SlurmdParameters=config_overrides\n"
+          << "NodeName=" << h << " NodeAddr=127.0.0.1 CPUs=8 RealMemory=20000 State=UNKNOWN\n"
+          << "PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP\n";
+        c.close();
+        env = "SLURM_CONF='" + (dir / "slurm.conf").string() + "' ";
+    }
+    bool start() {
+        if (sh(env + "slurmctld -f '" + (dir / "slurm.conf").string() + "'", dir / "start-ctld.log") != 0) return false;
+        if (sh(env + "slurmd -f '" + (dir / "slurm.conf").string() + "'", dir / "start-d.log") != 0) return false;
+        for (int i = 0; i < 100; ++i) {
+            sh(env + "sinfo -h -o %T", dir / "sinfo.log");
+            if (slurp(dir / "sinfo.log").rfind("idle", 0) == 0) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+        return false;
+    }
+    ~LocalSlurm() {
+        for (const char* pidfile : {"slurmd.pid", "slurmctld.pid"}) {
+            const std::string s = slurp(dir / pidfile);
+            if (!s.empty()) kill(pid_t(std::stoi(s)), SIGTERM);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+};
+
+}  // namespace
+
+TEST_CASE("sbatch template (a) with 2 tasks on a local slurmctld: export equals the mpirun run", "[batch][slurm]") {
+    REQUIRE(sh("command -v slurmctld && command -v slurmd && command -v sbatch", fs::temp_directory_path() / "radhpc-which-slurm.log") == 0);
+    const std::string archive = tiny_archive(200);
+    const auto dir = scratch("slurm");
+    const std::string job = tiny_job(dir);
+    const std::string manifest = archive + "/manifest.csv";
+
+    REQUIRE(sh(mpirun(2) + kRadhpc + " run " + job + " --manifest " + manifest + " --store " + (dir / "mpi").string(),
+               dir / "mpi.log") == 0);
+    const std::string expected = export_csv(dir / "mpi", dir / "mpi.csv");
+
+    LocalSlurm slurm(dir / "slurm");
+    INFO(slurp(dir / "slurm" / "slurmctld.log") << slurp(dir / "slurm" / "slurmd.log"));
+    REQUIRE(slurm.start());
+    const std::string tmpl = std::string(RADHPC_SOURCE_DIR) + "/slurm/run_mpi.sbatch";
+    const int rc = sh(slurm.env + "RADHPC='" + kRadhpc + "' sbatch --wait --ntasks=2 -o '" + (dir / "job.out").string() + "' '" +
+                          tmpl + "' '" + job + "' '" + manifest + "' '" + (dir / "slurm-store").string() + "'",
+                      dir / "sbatch.log");
+    INFO(slurp(dir / "sbatch.log") << slurp(dir / "job.out"));
+    REQUIRE(rc == 0);
+    CHECK(slurp(dir / "job.out").find("2 rank(s)") != std::string::npos);  // one MPI job of 2 tasks
+    CHECK(export_csv(dir / "slurm-store", dir / "slurm.csv") == expected);
+    fs::remove_all(dir / "mpi");
+}
