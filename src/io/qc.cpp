@@ -231,6 +231,32 @@ std::vector<StudyQc> qc_folder(const std::string& folder, const Settings& settin
     std::vector<StudyQc> out;
     const DiscoveryResult found = discover_dicom(folder);
     for (const auto& s : found.image_series) out.push_back(qc_series(s, settings, "", decode_pixels));
+    // RTSTRUCT / SEG objects found next to the images are checked against the series they refer to
+    // (RTSTRUCT: referenced series UID; SEG: frame of reference)
+    for (const auto& obj : found.non_image) {
+        if (obj.modality != "RTSTRUCT" && obj.modality != "SEG") continue;
+        std::vector<std::string> referenced;
+        try {
+            if (obj.modality == "RTSTRUCT") {
+                const RtStructInfo rs = read_rtstruct_info(obj.path);
+                referenced = rs.referenced_series_uids;
+                if (settings.dicom.roi.empty() && rs.rois.size() != 1) {
+                    for (std::size_t i = 0; i < found.image_series.size(); ++i)
+                        if (std::find(referenced.begin(), referenced.end(), found.image_series[i].series_uid) != referenced.end())
+                            info(out[i], "rtstruct_rois", std::to_string(rs.rois.size()) + " ROIs (set dicom.roi to check one)");
+                    continue;
+                }
+            }
+        } catch (const Error&) {
+        }
+        for (std::size_t i = 0; i < found.image_series.size(); ++i) {
+            const DicomSeries& series = found.image_series[i];
+            const bool refers = obj.modality == "RTSTRUCT"
+                                    ? std::find(referenced.begin(), referenced.end(), series.series_uid) != referenced.end()
+                                    : !obj.frame_of_reference_uid.empty() && obj.frame_of_reference_uid == series.frame_of_reference_uid;
+            if (refers) qc_mask(out[i], series, obj.path, settings.dicom.roi, settings);
+        }
+    }
     for (const auto& bad : found.unreadable) {
         StudyQc q;
         q.study_id = "(unreadable file)";

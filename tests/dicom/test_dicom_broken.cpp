@@ -380,3 +380,13 @@ TEST_CASE("QC of manifest masks: ROI present, contour outside, wrong ROI, NIfTI 
     CHECK(status_of(q[3], "mask_format") == "info");
     CHECK(q[3].passed());
 }
+
+TEST_CASE("QC of a folder checks the RTSTRUCT found next to its series", "[dicom][qc]") {
+    const auto q = io::qc_folder(dicomtest::kPhantom + "/dicom", Settings{}, false);
+    REQUIRE(q.size() == 1);
+    CHECK(q[0].passed());
+    CHECK(status_of(q[0], "roi_found") == "pass");
+    CHECK(status_of(q[0], "frame_of_reference") == "pass");
+    REQUIRE(find_check(q[0], "roi_voxels"));
+    CHECK(find_check(q[0], "roi_voxels")->observed == "125256");
+}

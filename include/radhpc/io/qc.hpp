@@ -43,7 +43,8 @@ StudyQc qc_series(const DicomSeries& series, const Settings& settings, const std
 void qc_mask(StudyQc& study, const DicomSeries& series, const std::string& mask_path, const std::string& roi, const Settings& settings);
 
 // Every image series under `folder` (one StudyQc per series); unreadable files become StudyQc
-// entries with readable = false so that the table shows them.
+// entries with readable = false so that the table shows them. RTSTRUCT/SEG objects in the tree are
+// checked (qc_mask, ROI settings.dicom.roi) against the series they refer to.
 std::vector<StudyQc> qc_folder(const std::string& folder, const Settings& settings, bool decode_pixels = true);
 
 // A manifest CSV with a header holding `image` (and `study_id` or `id`; optional `mask` and `roi`;
