@@ -1,7 +1,9 @@
 // Loading one lesion's inputs (the place where input formats are dispatched).
 //   image: NIfTI/NRRD file (ITK), or a DICOM folder / one file of a DICOM series (DCMTK)
 //   mask:  label image file (ITK), or a DICOM RTSTRUCT (ROI settings.dicom.roi) or SEG file,
-//          rasterised on the image's grid
+//          rasterised on the image's grid. "FILE#NAME" names the ROI / segment in the path itself
+//          (overriding settings.dicom.roi), so a manifest's mask column can say "rs.dcm#GTV-1;rs.dcm#GTV-2"
+//          wherever a mask path is accepted.
 #include <filesystem>
 
 #include "radhpc/core/error.hpp"
@@ -70,27 +72,34 @@ LesionInput load(const std::string& image_path, const std::string& mask_path, co
     } else {
         in.image = io::read_image(image_path, &in.pixel_type);
     }
-    if (!has_itk_extension(mask_path) && io::is_dicom_file(mask_path)) {
-        const auto kind = io::dicom_file_kind(mask_path);
+    // "FILE#ROI": the ROI named in the path (only when FILE#ROI is not itself an existing file)
+    std::string mask_file = mask_path, roi = settings.dicom.roi;
+    std::error_code ec;
+    if (const auto hash = mask_path.rfind('#'); hash != std::string::npos && !fs::exists(mask_path, ec)) {
+        mask_file = mask_path.substr(0, hash);
+        roi = mask_path.substr(hash + 1);
+    }
+    if (!has_itk_extension(mask_file) && io::is_dicom_file(mask_file)) {
+        const auto kind = io::dicom_file_kind(mask_file);
         if (kind.modality == "RTSTRUCT") {
-            const auto info = io::read_rtstruct_info(mask_path);
+            const auto info = io::read_rtstruct_info(mask_file);
             if (!frame_of_reference.empty() && !info.referenced_frame_of_reference_uid.empty() &&
                 info.referenced_frame_of_reference_uid != frame_of_reference)
                 throw Error(ErrorKind::geometry_mismatch,
-                            mask_path + ": the RTSTRUCT refers to another frame of reference than the image series " + image_path);
+                            mask_file + ": the RTSTRUCT refers to another frame of reference than the image series " + image_path);
             io::RtStructOptions opt;
-            opt.roi = settings.dicom.roi;
+            opt.roi = roi;
             opt.roi_is_pattern = settings.dicom.roi_is_pattern;
             opt.allow_outside = settings.dicom.allow_contour_outside;
-            in.mask = io::read_rtstruct_mask(mask_path, in.image.geometry, opt);
+            in.mask = io::read_rtstruct_mask(mask_file, in.image.geometry, opt);
         } else if (kind.modality == "SEG") {
             io::SegOptions opt;
-            opt.segment = settings.dicom.roi;
+            opt.segment = roi;
             opt.segment_is_pattern = settings.dicom.roi_is_pattern;
-            in.mask = io::read_seg_mask(mask_path, in.image.geometry, opt);
+            in.mask = io::read_seg_mask(mask_file, in.image.geometry, opt);
         } else {
             throw Error(ErrorKind::invalid_input,
-                        mask_path + ": a DICOM mask must be an RTSTRUCT or SEG object (Modality '" + kind.modality + "')");
+                        mask_file + ": a DICOM mask must be an RTSTRUCT or SEG object (Modality '" + kind.modality + "')");
         }
     } else {
         in.mask = io::read_label_mask(mask_path, settings.label);

@@ -114,3 +114,15 @@ TEST_CASE("CLI: radhpc extract with a DICOM folder, an RTSTRUCT and --roi", "[di
     CHECK(qc.rfind("study_id,series_id,check,status,observed,expected\n", 0) == 0);
     CHECK(qc.find(",study,pass,") != std::string::npos);
 }
+
+TEST_CASE("mask path FILE#ROI names the ROI (manifest mask columns need no extra column)", "[dicom][pipeline]") {
+    const std::string img = dicomtest::kPhantom + "/dicom/image";
+    const std::string rs = dicomtest::kPhantom + "/dicom/mask/DCM_RS_00060.dcm";
+    Settings s;
+    s.dicom.roi = "something else";
+    const auto a = pipeline::load(img, rs + "#GTV-1", s);
+    std::size_t n = 0;
+    for (auto v : a.mask.data) n += v;
+    CHECK(n == 125256);
+    CHECK_THROWS_WITH(pipeline::load(img, rs + "#GTV-9", s), Catch::Contains("no ROI named 'GTV-9'"));
+}
