@@ -1,0 +1,34 @@
+// Input-format dispatch for every caller that loads images and masks (pipeline::load, the batch
+// worker): a DICOM series folder (or one file of it) reads through DCMTK, anything else through ITK;
+// a DICOM RTSTRUCT / SEG mask is rasterised on the image grid, anything else is a label image.
+#pragma once
+#include <string>
+
+#include "radhpc/core/settings.hpp"
+#include "radhpc/core/volume.hpp"
+
+namespace radhpc::io {
+
+// A folder, or a file that is DICOM (NIfTI/NRRD/MetaImage extensions are never probed).
+bool is_dicom_image_input(const std::string& path);
+
+// The image of `path`: a DICOM series chosen by `dicom` (modality / description rules; a single
+// file stands for the series it belongs to) or an ITK-readable file. `frame_of_reference` receives
+// the series' FrameOfReferenceUID (empty for NIfTI/NRRD).
+Image read_image_input(const std::string& path, const DicomSettings& dicom, PixelType* pixel_type = nullptr,
+                       std::string* frame_of_reference = nullptr);
+
+// A mask path may name the ROI / segment after '#': "rs.dcm#GTV-1" (when no file has that literal
+// name). Splits it; `roi` is left unchanged when the path has no '#' part.
+void split_mask_path(const std::string& mask_path, std::string& file, std::string& roi);
+
+// True when the (file part of the) mask path is a DICOM RTSTRUCT or SEG object.
+bool is_dicom_mask_input(const std::string& mask_path);
+
+// The mask of `mask_path` on `grid`: RTSTRUCT ROI / SEG segment (from the path's '#' part, else
+// dicom.roi), or label `label` of a label image. An RTSTRUCT whose frame of reference differs from
+// `frame_of_reference` (when both are known) is refused (Error geometry_mismatch).
+Mask read_mask_input(const std::string& mask_path, const Geometry& grid, int label, const DicomSettings& dicom,
+                     const std::string& frame_of_reference = "");
+
+}  // namespace radhpc::io

@@ -1,0 +1,110 @@
+// Input-format dispatch (DICOM through DCMTK, the rest through ITK).
+#include "radhpc/io/dicom_input.hpp"
+
+#include <filesystem>
+
+#include "radhpc/core/error.hpp"
+#include "radhpc/io/dicom.hpp"
+#include "radhpc/io/image_io.hpp"
+
+namespace fs = std::filesystem;
+
+namespace radhpc::io {
+namespace {
+
+bool has_itk_extension(const std::string& path) {
+    auto ends = [&](const std::string& e) { return path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0; };
+    for (const char* e : {".nii", ".nii.gz", ".nrrd", ".nhdr", ".mha", ".mhd", ".NII", ".NII.GZ", ".NRRD"})
+        if (ends(e)) return true;
+    return false;
+}
+
+DicomReadOptions read_options(const DicomSettings& d) {
+    DicomReadOptions o;
+    o.spacing_tolerance = d.spacing_tolerance;
+    o.allow_uneven_spacing = d.allow_uneven_spacing;
+    o.allow_duplicates = d.allow_duplicate_slices;
+    o.allow_gantry_tilt = d.allow_gantry_tilt;
+    o.allow_missing_rescale = d.allow_missing_rescale;
+    return o;
+}
+
+CtSeries read_dicom_image(const std::string& path, const DicomSettings& d) {
+    SeriesSelection rules;
+    rules.modalities = d.modalities;
+    rules.description_pattern = d.series_description;
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) return read_dicom_folder(path, rules, read_options(d));
+    // one file of a series: the series it belongs to, from the files next to it
+    const std::string folder = fs::path(path).parent_path().string();
+    const auto found = discover_dicom(folder.empty() ? "." : folder);
+    for (const auto& s : found.image_series)
+        for (const auto& f : s.files)
+            if (fs::equivalent(f, path, ec)) {
+                rules.series_uid = s.series_uid;
+                return read_dicom_series(select_series(found, rules, path), read_options(d));
+            }
+    throw Error(ErrorKind::invalid_input, path + ": not a DICOM image object");
+}
+
+}  // namespace
+
+bool is_dicom_image_input(const std::string& path) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) return true;
+    return !has_itk_extension(path) && is_dicom_file(path);
+}
+
+Image read_image_input(const std::string& path, const DicomSettings& dicom, PixelType* pixel_type, std::string* frame_of_reference) {
+    if (frame_of_reference) frame_of_reference->clear();
+    if (!is_dicom_image_input(path)) return read_image(path, pixel_type);
+    CtSeries ct = read_dicom_image(path, dicom);
+    if (pixel_type) *pixel_type = ct.pixel_type;
+    if (frame_of_reference) *frame_of_reference = ct.frame_of_reference_uid;
+    return std::move(ct.image);
+}
+
+void split_mask_path(const std::string& mask_path, std::string& file, std::string& roi) {
+    file = mask_path;
+    std::error_code ec;
+    if (const auto hash = mask_path.rfind('#'); hash != std::string::npos && !fs::exists(mask_path, ec)) {
+        file = mask_path.substr(0, hash);
+        roi = mask_path.substr(hash + 1);
+    }
+}
+
+bool is_dicom_mask_input(const std::string& mask_path) {
+    std::string file, roi;
+    split_mask_path(mask_path, file, roi);
+    if (has_itk_extension(file) || !is_dicom_file(file)) return false;
+    const auto m = dicom_file_kind(file).modality;
+    return m == "RTSTRUCT" || m == "SEG";
+}
+
+Mask read_mask_input(const std::string& mask_path, const Geometry& grid, int label, const DicomSettings& dicom,
+                     const std::string& frame_of_reference) {
+    std::string file, roi = dicom.roi;
+    split_mask_path(mask_path, file, roi);
+    if (has_itk_extension(file) || !is_dicom_file(file)) return read_label_mask(mask_path, label);
+    const auto kind = dicom_file_kind(file);
+    if (kind.modality == "RTSTRUCT") {
+        const auto info = read_rtstruct_info(file);
+        if (!frame_of_reference.empty() && !info.referenced_frame_of_reference_uid.empty() &&
+            info.referenced_frame_of_reference_uid != frame_of_reference)
+            throw Error(ErrorKind::geometry_mismatch, file + ": the RTSTRUCT refers to another frame of reference than the image series");
+        RtStructOptions opt;
+        opt.roi = roi;
+        opt.roi_is_pattern = dicom.roi_is_pattern;
+        opt.allow_outside = dicom.allow_contour_outside;
+        return read_rtstruct_mask(file, grid, opt);
+    }
+    if (kind.modality == "SEG") {
+        SegOptions opt;
+        opt.segment = roi;
+        opt.segment_is_pattern = dicom.roi_is_pattern;
+        return read_seg_mask(file, grid, opt);
+    }
+    throw Error(ErrorKind::invalid_input, file + ": a DICOM mask must be an RTSTRUCT or SEG object (Modality '" + kind.modality + "')");
+}
+
+}  // namespace radhpc::io
