@@ -251,7 +251,8 @@ FeatureValues texture_features(const GreyLevels& levels, const Mask& intensity_m
 
     // PyRadiomics force2D excludes one axis of its (z, y, x) array; ours is (x, y, z).
     const int pyr_fixed_axis = extras.force2d ? 2 - extras.force2d_dimension : -1;
-    const bool pyr_merge = settings.weighting != DistanceWeighting::none || extras.merge_angles_unweighted;
+    const bool pyr_merge = settings.weighting != DistanceWeighting::none || extras.merge_angles_unweighted ||
+                           settings.merge_angles_unweighted;
 
     std::vector<Offset3> ibsi_dirs3d, ibsi_dirs2d;
     for (const auto& o : directions_3d()) ibsi_dirs3d.push_back(scaled(o, ibsi_delta));

@@ -25,8 +25,8 @@ namespace radhpc::features {
 struct TextureExtras {
     bool force2d = false;        // PyRadiomics force2D: only in-plane angles
     int force2d_dimension = 0;   // PyRadiomics numbering on the (z, y, x) array: 0 = z (axial slices)
-    // PyRadiomics weightingNorm 'no_weighting': angles merged with weight 1 (TextureSettings::weighting has
-    // no such value; DistanceWeighting::none means PyRadiomics' None = per-angle averaging).
+    // PyRadiomics weightingNorm 'no_weighting': angles merged with weight 1 (DistanceWeighting::none means
+    // PyRadiomics' None = per-angle averaging). Either this or TextureSettings::merge_angles_unweighted.
     bool merge_angles_unweighted = false;
 };
 
@@ -35,6 +35,11 @@ struct TextureExtras {
 // families: IBSI "cm","rlm","szm","dzm","ngt","ngl"; PyRadiomics "glcm","glrlm","glszm","gldm","ngtdm".
 // Output names: IBSI submission-table tags (cm_joint_max_3D_comb, szm_sze_2D, ...) and PyRadiomics
 // "<class>_<Name>" (glcm_JointEntropy, ...). The result does not depend on the number of TBB threads.
+// Settings: IBSI families use distances.front() (GLCM), ngtdm_distance, ngldm_distance, ngldm_alpha and the
+// aggregations (szm/dzm/ngt/ngl: 2D from d2_*, 2.5D from d25_*, 3D from d3_*); PyRadiomics classes use the
+// whole `distances` list (glcm, gldm, ngtdm; glrlm/glszm are fixed at 1 as in PyRadiomics), ngldm_alpha as
+// gldm_a, symmetric_glcm, weighting / merge_angles_unweighted with the grid spacing, and the extras.
+// `profile` does not change any definition: each family has one.
 FeatureValues texture_features(const GreyLevels& levels, const Mask& intensity_mask, const Mask& morphological_mask,
                                int n_levels, const TextureSettings& settings, Profile profile,
                                const std::set<std::string>& families);
