@@ -75,8 +75,11 @@ std::vector<double> get_doubles(DcmItem& item, const DcmTagKey& tag) {
     DcmElement* el = nullptr;
     if (item.findAndGetElement(tag, el).bad() || !el) return out;
     if (el->ident() == EVR_DS || el->ident() == EVR_IS) {
-        OFString text;
-        if (el->getOFStringArray(text).bad()) return {};
+        // the raw value (getOFStringArray goes value by value, each time re-counting the values)
+        char* raw = nullptr;
+        Uint32 length = 0;
+        if (el->getString(raw, length).bad()) return {};
+        const std::string text = raw ? std::string(raw, length) : std::string();
         const char* p = text.c_str();
         while (*p) {
             char* end = nullptr;
@@ -333,7 +336,7 @@ DicomMetadata read_metadata(DcmFileFormat& file) {
     if (ds.tagExists(DCM_ContrastBolusAgent)) m.contrast_agent = get_string(ds, DCM_ContrastBolusAgent);
     m.rescale_slope = get_double(ds, DCM_RescaleSlope).value_or(1.0);
     m.rescale_intercept = get_double(ds, DCM_RescaleIntercept).value_or(0.0);
-    m.bits_stored = int(get_int(ds, DCM_BitsStored).value_or(0));
+    m.bits_stored = int(get_int(ds, DCM_BitsStored).value_or(get_int(ds, DCM_BitsAllocated).value_or(16)));
     m.transfer_syntax = DcmXfer(ds.getOriginalXfer()).getXferName();
     return m;
 }
