@@ -13,6 +13,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <tuple>
 
 #include "radhpc/core/error.hpp"
 #include "radhpc/features/texture.hpp"
@@ -318,18 +319,35 @@ FeatureValues texture_features(const GreyLevels& levels, const Mask& intensity_m
             });
         if (wants("glszm") && !pyr_zones_shared)
             jobs.push_back([&] { zones_pyr = label_zones(roi, chebyshev_offsets_fixed({1}, pyr_fixed_axis, false), {}); });
-        if (wants("ngt") && plan.any_25d())
-            jobs.push_back([&] { ngt_25d = ngtdm_matrix(roi, chebyshev_offsets({settings.ngtdm_distance}, true, false)); });
-        if (wants("ngt") && plan.any_3d()) jobs.push_back([&] { ngt_3d = ngtdm_matrix(roi, ibsi_ngt_3d); });
-        if (wants("ngtdm") && !ngtdm_shared) jobs.push_back([&] { ngtdm_pyr = ngtdm_matrix(roi, pyr_neighbourhood); });
-        if (wants("ngl") && plan.any_25d())
-            jobs.push_back([&] {
-                ngl_25d = ngldm_matrix(roi, chebyshev_offsets({settings.ngldm_distance}, true, false), settings.ngldm_alpha);
+        // Neighbourhood matrices; an NGTDM and an NGLDM over the same neighbourhood share one pass.
+        const auto ngt_2d_hood = chebyshev_offsets({settings.ngtdm_distance}, true, false);
+        const auto ngl_2d_hood = chebyshev_offsets({settings.ngldm_distance}, true, false);
+        const bool want_ngt_25d = wants("ngt") && plan.any_25d(), want_ngl_25d = wants("ngl") && plan.any_25d();
+        const bool want_ngt_3d = wants("ngt") && plan.any_3d(), want_ngl_3d = wants("ngl") && plan.any_3d();
+        const bool want_ngtdm = wants("ngtdm") && !ngtdm_shared, want_gldm = wants("gldm") && !gldm_shared;
+        if (want_ngt_25d && want_ngl_25d && ngt_2d_hood == ngl_2d_hood)
+            jobs.push_back([&, hood = ngt_2d_hood] {
+                std::tie(ngt_25d, ngl_25d) = ngtdm_ngldm_matrices(roi, hood, settings.ngldm_alpha);
             });
-        if (wants("ngl") && plan.any_3d())
-            jobs.push_back([&] { ngl_3d = ngldm_matrix(roi, ibsi_ngl_3d, settings.ngldm_alpha); });
-        if (wants("gldm") && !gldm_shared)
-            jobs.push_back([&] { gldm_pyr = ngldm_matrix(roi, pyr_neighbourhood, settings.ngldm_alpha); });
+        else {
+            if (want_ngt_25d) jobs.push_back([&, hood = ngt_2d_hood] { ngt_25d = ngtdm_matrix(roi, hood); });
+            if (want_ngl_25d)
+                jobs.push_back([&, hood = ngl_2d_hood] { ngl_25d = ngldm_matrix(roi, hood, settings.ngldm_alpha); });
+        }
+        if (want_ngt_3d && want_ngl_3d && ibsi_ngt_3d == ibsi_ngl_3d)
+            jobs.push_back([&] { std::tie(ngt_3d, ngl_3d) = ngtdm_ngldm_matrices(roi, ibsi_ngt_3d, settings.ngldm_alpha); });
+        else {
+            if (want_ngt_3d) jobs.push_back([&] { ngt_3d = ngtdm_matrix(roi, ibsi_ngt_3d); });
+            if (want_ngl_3d) jobs.push_back([&] { ngl_3d = ngldm_matrix(roi, ibsi_ngl_3d, settings.ngldm_alpha); });
+        }
+        if (want_ngtdm && want_gldm)
+            jobs.push_back([&] {
+                std::tie(ngtdm_pyr, gldm_pyr) = ngtdm_ngldm_matrices(roi, pyr_neighbourhood, settings.ngldm_alpha);
+            });
+        else {
+            if (want_ngtdm) jobs.push_back([&] { ngtdm_pyr = ngtdm_matrix(roi, pyr_neighbourhood); });
+            if (want_gldm) jobs.push_back([&] { gldm_pyr = ngldm_matrix(roi, pyr_neighbourhood, settings.ngldm_alpha); });
+        }
         run_parallel(jobs);
     }
     if (pyr_zones_shared) zones_pyr = zones_3d;

@@ -58,4 +58,11 @@ TEST_CASE("Fused multi-offset builders equal the single-offset builders", "[text
         CHECK(glrlm[k].cols == single.cols);
         CHECK(glrlm[k].counts == single.counts);
     }
+    const auto hood = features::chebyshev_offsets({1, 2}, false, false);
+    const auto [ngtdm, ngldm] = features::ngtdm_ngldm_matrices(roi, hood, 1.0);
+    const auto ngtdm_single = features::ngtdm_matrix(roi, hood);
+    CHECK(ngtdm.n_all == ngtdm_single.n_all);
+    CHECK(ngtdm.n_with_neighbours == ngtdm_single.n_with_neighbours);
+    CHECK(ngtdm.s == ngtdm_single.s);
+    CHECK(ngldm.counts == features::ngldm_matrix(roi, hood, 1.0).counts);
 }

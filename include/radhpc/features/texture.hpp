@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "radhpc/core/feature_values.hpp"
@@ -138,5 +139,9 @@ NgtdmMatrix ngtdm_matrix(const TextureRoi& roi, const std::vector<Offset3>& neig
 // NGLDM / GLDM: rows = levels, column k = voxels with k dependent neighbours (|level difference| <= alpha).
 CountMatrix ngldm_matrix(const TextureRoi& roi, const std::vector<Offset3>& neighbourhood, double alpha,
                          int slice = -1);
+// NGTDM and NGLDM from one pass over the same neighbourhood (equal to the two builders above).
+std::pair<NgtdmMatrix, CountMatrix> ngtdm_ngldm_matrices(const TextureRoi& roi,
+                                                         const std::vector<Offset3>& neighbourhood, double alpha,
+                                                         int slice = -1);
 
 }  // namespace radhpc::features
