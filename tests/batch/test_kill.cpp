@@ -9,6 +9,7 @@
 #include <chrono>
 #include <map>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "batch_fixture.hpp"
@@ -72,7 +73,7 @@ void kill_all(pid_t pid) {
     waitpid(pid, &status, 0);
 }
 
-std::size_t part_count(const fs::path& store) {
+[[maybe_unused]] std::size_t part_count(const fs::path& store) {
     std::size_t n = 0;
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(store / "parts", ec))
@@ -85,7 +86,13 @@ std::size_t part_count(const fs::path& store) {
 TEST_CASE("SIGKILL at random moments: store readable, finished studies kept, rerun export identical", "[batch][kill][mpi]") {
     const std::string archive = tiny_archive(200);
     const auto dir = scratch("kill");
-    const std::string job = tiny_job(dir, ", flush_interval_s: 0.05");
+    // Resampling to 0.5 mm makes each study ~10x slower, so that the kills land inside the run.
+    const std::string job = (dir / "job-kill.yaml").string();
+    {
+        std::string t = slurp(tiny_job(dir, ", flush_interval_s: 0.05"));
+        t.replace(t.find("preprocess:\n") + 12, 0, "  resample: {spacing: [0.5, 0.5, 0.5], interpolation: linear}\n");
+        std::ofstream(job) << t;
+    }
     const std::string manifest = archive + "/manifest.csv";
     const auto ref_store = dir / "ref";
     REQUIRE(sh(kRadhpc + " run " + job + " --manifest " + manifest + " --store " + ref_store.string(), dir / "ref.log") == 0);
@@ -100,21 +107,44 @@ TEST_CASE("SIGKILL at random moments: store readable, finished studies kept, rer
         const std::string cmd = (with_mpi ? mpirun(2) : std::string()) + kRadhpc + " run " + job + " --manifest " + manifest +
                                 " --store " + store.string();
         const auto log = dir / ("trial" + std::to_string(trial) + ".log");
+        std::set<std::string> old_parts;  // parts of earlier trials do not count
+        {
+            std::error_code ec;
+            for (const auto& e : fs::directory_iterator(store / "parts", ec)) old_parts.insert(e.path().filename().string());
+        }
         const pid_t pid = spawn(cmd, log);
-        // Moment: once the run has written `target` new part files (0 = at a random early time),
-        // plus a random delay of up to 40 ms.
-        const std::size_t target = std::uniform_int_distribution<std::size_t>(0, 4)(rng);
+        // Moment: once the run has stored `target` more studies (read from its part files), plus a
+        // random delay of up to 10 ms; trial 1 kills at a random early moment instead.
+        const std::size_t remaining = 200 - stored.size();
+        const std::size_t target =
+            trial == 1 ? 0 : std::uniform_int_distribution<std::size_t>(1, std::max<std::size_t>(1, remaining * 2 / 3))(rng);
         const auto t0 = std::chrono::steady_clock::now();
-        const std::size_t parts_before = part_count(store);
-        while (part_count(store) < parts_before + target &&
-               std::chrono::steady_clock::now() - t0 < std::chrono::seconds(20)) {
+        std::map<std::string, std::size_t> seen;  // part file -> studies in it
+        auto stored_now = [&] {
+            std::size_t n = 0;
+            std::error_code ec;
+            for (const auto& e : fs::directory_iterator(store / "parts", ec)) {
+                const auto name = e.path().filename().string();
+                if (name.rfind("part-", 0) != 0 || old_parts.count(name)) continue;
+                if (!seen.count(name)) {
+                    try {
+                        seen[name] = radhpc::store::read_file(e.path().string()).studies.size();
+                    } catch (...) {
+                        continue;  // removed by consolidation meanwhile
+                    }
+                }
+                n += seen[name];
+            }
+            return n;
+        };
+        while (stored_now() < target && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(30)) {
             int st = 0;
             if (waitpid(pid, &st, WNOHANG) == pid) break;
-            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 40)(rng)));
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, trial == 1 ? 400 : 10)(rng)));
         kill_all(pid);
-        INFO("trial " << trial << (with_mpi ? " (mpirun -np 2)" : " (no launcher)") << ", target parts " << target << "\n"
+        INFO("trial " << trial << (with_mpi ? " (mpirun -np 2)" : " (no launcher)") << ", target studies " << target << "\n"
                       << slurp(log));
 
         // The store opens (store.h5 and every part are complete files).
@@ -134,6 +164,7 @@ TEST_CASE("SIGKILL at random moments: store readable, finished studies kept, rer
             }
         }
         if (ok_now > 0 && ok_now < 200) ++mid_run_kills;
+        std::fprintf(stderr, "kill trial %d: target %zu new studies, %zu studies stored\n", trial, target, ok_now);
     }
     CHECK(mid_run_kills >= 2);  // the kills did interrupt work in progress
 
