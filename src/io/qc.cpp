@@ -230,7 +230,10 @@ void qc_mask(StudyQc& q, const DicomSeries& series, const std::string& mask_path
 std::vector<StudyQc> qc_folder(const std::string& folder, const Settings& settings, bool decode_pixels) {
     std::vector<StudyQc> out;
     const DiscoveryResult found = discover_dicom(folder);
-    for (const auto& s : found.image_series) out.push_back(qc_series(s, settings, "", decode_pixels));
+    std::vector<DicomSeries> volumes;  // localizers (scouts) are not volumes: not checked
+    for (const auto& s : found.image_series)
+        if (!s.localizer) volumes.push_back(s);
+    for (const auto& s : volumes) out.push_back(qc_series(s, settings, "", decode_pixels));
     // RTSTRUCT / SEG objects found next to the images are checked against the series they refer to
     // (RTSTRUCT: referenced series UID; SEG: frame of reference)
     for (const auto& obj : found.non_image) {
@@ -241,16 +244,16 @@ std::vector<StudyQc> qc_folder(const std::string& folder, const Settings& settin
                 const RtStructInfo rs = read_rtstruct_info(obj.path);
                 referenced = rs.referenced_series_uids;
                 if (settings.dicom.roi.empty() && rs.rois.size() != 1) {
-                    for (std::size_t i = 0; i < found.image_series.size(); ++i)
-                        if (std::find(referenced.begin(), referenced.end(), found.image_series[i].series_uid) != referenced.end())
+                    for (std::size_t i = 0; i < volumes.size(); ++i)
+                        if (std::find(referenced.begin(), referenced.end(), volumes[i].series_uid) != referenced.end())
                             info(out[i], "rtstruct_rois", std::to_string(rs.rois.size()) + " ROIs (set dicom.roi to check one)");
                     continue;
                 }
             }
         } catch (const Error&) {
         }
-        for (std::size_t i = 0; i < found.image_series.size(); ++i) {
-            const DicomSeries& series = found.image_series[i];
+        for (std::size_t i = 0; i < volumes.size(); ++i) {
+            const DicomSeries& series = volumes[i];
             const bool refers = obj.modality == "RTSTRUCT"
                                     ? std::find(referenced.begin(), referenced.end(), series.series_uid) != referenced.end()
                                     : !obj.frame_of_reference_uid.empty() && obj.frame_of_reference_uid == series.frame_of_reference_uid;
@@ -265,7 +268,7 @@ std::vector<StudyQc> qc_folder(const std::string& folder, const Settings& settin
         q.excluded = true;
         out.push_back(q);
     }
-    if (found.image_series.empty() && found.unreadable.empty()) {
+    if (volumes.empty() && found.unreadable.empty()) {
         StudyQc q;
         q.source = folder;
         q.error = folder + ": no DICOM image series found";

@@ -390,3 +390,22 @@ TEST_CASE("QC of a folder checks the RTSTRUCT found next to its series", "[dicom
     REQUIRE(find_check(q[0], "roi_voxels"));
     CHECK(find_check(q[0], "roi_voxels")->observed == "125256");
 }
+
+TEST_CASE("a localizer (scout) in the folder is not taken for the volume", "[dicom][broken]") {
+    ScratchDir dir("scout");
+    dicomtest::copy_phantom_series(dir.path);
+    const auto scout = dir.path / "scout.dcm";
+    fs::copy_file(dir.path / dicomtest::slice_name(0), scout);
+    REQUIRE(dicomtest::run("dcmodify -nb -m \"(0008,0008)=ORIGINAL\\\\PRIMARY\\\\LOCALIZER\" -m \"(0020,000e)=1.2.826.0.1.3680043.8.498.7\" "
+                           "-m \"(0008,0018)=1.2.826.0.1.3680043.8.498.8\" " + scout.string()) == 0);
+    const auto found = io::discover_dicom(dir.str());
+    REQUIRE(found.image_series.size() == 2);
+    const auto ct = io::read_dicom_folder(dir.str());
+    CHECK(ct.image.geometry.size[2] == 60);
+    const auto q = io::qc_folder(dir.str(), Settings{}, false);
+    REQUIRE(q.size() == 1);
+    CHECK(q[0].passed());
+    io::SeriesSelection with_scouts;
+    with_scouts.include_localizers = true;
+    CHECK(contains(error_of([&] { io::read_dicom_folder(dir.str(), with_scouts); }, ErrorKind::invalid_input), "localizer series"));
+}

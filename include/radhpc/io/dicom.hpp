@@ -32,6 +32,7 @@ struct DicomSeries {
     std::string study_uid, series_uid, frame_of_reference_uid;
     std::string modality;
     std::string description;  // SeriesDescription: for selection rules only, never written out
+    bool localizer = false;   // ImageType holds LOCALIZER (scout / topogram): never a volume
     std::vector<std::string> files;  // image objects, in path order (ordering by position happens on reading)
 };
 
@@ -50,6 +51,7 @@ struct SeriesSelection {
     std::vector<std::string> modalities{"CT"};  // accepted Modality values (empty: any)
     std::string description_pattern;            // ECMAScript regex searched in SeriesDescription (empty: any)
     std::string series_uid;                     // exact SeriesInstanceUID (empty: any)
+    bool include_localizers = false;            // scouts (ImageType LOCALIZER) are skipped unless asked for
 };
 
 // The series that satisfy `rules`. Throws Error(invalid_input) when none or more than one does,
