@@ -409,3 +409,41 @@ TEST_CASE("a localizer (scout) in the folder is not taken for the volume", "[dic
     with_scouts.include_localizers = true;
     CHECK(contains(error_of([&] { io::read_dicom_folder(dir.str(), with_scouts); }, ErrorKind::invalid_input), "localizer series"));
 }
+
+TEST_CASE("uneven spacing without a missing slice, and overlapping reconstructions", "[dicom][broken][qc]") {
+    ScratchDir dir("uneven");
+    dicomtest::copy_phantom_series(dir.path);
+    // move one interior slice 0.6 mm along z: spacings 2.4 and 3.6 mm around it, nothing missing
+    std::vector<std::pair<double, fs::path>> by_z;
+    for (const auto& e : fs::directory_iterator(dir.path)) {
+        io::DicomSeries one;
+        one.files = {e.path().string()};
+        by_z.push_back({io::inspect_dicom_series(one).image.geometry.origin[2], e.path()});
+    }
+    std::sort(by_z.begin(), by_z.end());
+    io::DicomSeries one;
+    one.files = {by_z[20].second.string()};
+    const Vec3 p = io::inspect_dicom_series(one).image.geometry.origin;
+    char cmd[512];
+    std::snprintf(cmd, sizeof cmd, "dcmodify -nb -m \"(0020,0032)=%.6f\\\\%.6f\\\\%.6f\" %s", p[0], p[1], p[2] + 0.6, by_z[20].second.c_str());
+    REQUIRE(dicomtest::run(cmd) == 0);
+    auto q = io::qc_series(io::discover_dicom(dir.str()).image_series.at(0), Settings{}, "", false);
+    CHECK(status_of(q, "even_slice_spacing") == "fail");
+    CHECK(status_of(q, "missing_slices") == "pass");
+    CHECK(std::abs(q.report.spacing_min - 2.4) < 1e-3);
+    CHECK(std::abs(q.report.spacing_max - 3.6) < 1e-3);
+    CHECK(contains(error_of([&] { io::read_dicom_folder(dir.str()); }, ErrorKind::invalid_input), "uneven slice spacing (2.4 to 3.6 mm)"));
+
+    // 5 mm thick slices every 3 mm overlap; flagged only when the job forbids it
+    ScratchDir thick("thick");
+    dicomtest::copy_phantom_series(thick.path);
+    REQUIRE(dicomtest::run("dcmodify -nb -m \"(0018,0050)=5.0\" " + thick.str() + "/*.dcm") == 0);
+    const auto series = io::discover_dicom(thick.str()).image_series.at(0);
+    q = io::qc_series(series, Settings{}, "", false);
+    CHECK(status_of(q, "overlapping_slices") == "info");
+    CHECK(find_check(q, "overlapping_slices")->observed == "59");
+    Settings strict;
+    strict.qc.forbid_overlapping_slices = true;
+    q = io::qc_series(series, strict, "", false);
+    CHECK(status_of(q, "overlapping_slices") == "fail");
+}
