@@ -109,6 +109,21 @@ TEST_CASE("glmnet equals R with a constant column, a duplicated column and penal
                  {{1.0, 1e-12, 0}, {0.5, 1e-12, 0, true, true, {0.0, 1.0, 1.0, 2.0, 1.0, 0.5}}});
 }
 
+TEST_CASE("glmnet on a bootstrap-like sample with duplicated rows equals R (rows merged internally)",
+          "[stats][glmnet]") {
+    const auto base = rtest::make_binary(rtest::Design::well_conditioned, 150, 12, 31);
+    rtest::Gen g(32);
+    rtest::BinaryData d;
+    d.x.resize(150, 12);
+    for (int i = 0; i < 150; ++i) {  // draw rows with replacement, as a bootstrap replicate does
+        const auto k = Eigen::Index(g.below(150));
+        d.x.row(i) = base.x.row(k);
+        d.y.push_back(base.y[std::size_t(k)]);
+        d.patient.push_back(i);
+    }
+    compare_fits(d, "glmnet_duplicates", {{1.0, 1e-12, 0}, {0.3, 1e-7, 0}});
+}
+
 TEST_CASE("glmnet fit at published (alpha, lambda) equals R", "[stats][glmnet]") {
     const auto d = rtest::make_binary(rtest::Design::well_conditioned, 300, 30, 27);
     // CT-TIME setting (0.55, 0.012), Ligero 2021 (1, 0.001), and CT-TIME at glmnet's default thresh
