@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <tbb/global_control.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "radhpc/features/texture.hpp"
@@ -65,4 +66,19 @@ TEST_CASE("Fused multi-offset builders equal the single-offset builders", "[text
     CHECK(ngtdm.n_with_neighbours == ngtdm_single.n_with_neighbours);
     CHECK(ngtdm.s == ngtdm_single.s);
     CHECK(ngldm.counts == features::ngldm_matrix(roi, hood, 1.0).counts);
+    // Zone labelling: the run-based path (standard connectivities) against the voxel-based path (same
+    // neighbour set given in another order, which label_zones does not recognise as standard).
+    for (const bool in_plane : {false, true}) {
+        auto standard = features::chebyshev_offsets({1}, in_plane, false);
+        auto reordered = standard;
+        std::reverse(reordered.begin(), reordered.end());
+        const auto a = features::label_zones(roi, standard, {});
+        const auto b = features::label_zones(roi, reordered, {});
+        REQUIRE(a.size() == b.size());
+        for (std::size_t k = 0; k < a.size(); ++k) {
+            CHECK(a[k].level == b[k].level);
+            CHECK(a[k].size == b[k].size);
+            CHECK(a[k].slice == b[k].slice);
+        }
+    }
 }
