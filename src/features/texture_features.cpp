@@ -251,6 +251,8 @@ FeatureValues texture_features(const GreyLevels& levels, const Mask& intensity_m
         if (roi.slice_begin[std::size_t(z) + 1] > roi.slice_begin[std::size_t(z)]) slices.push_back(z);
 
     // PyRadiomics force2D excludes one axis of its (z, y, x) array; ours is (x, y, z).
+    if (extras.force2d && (extras.force2d_dimension < 0 || extras.force2d_dimension > 2))
+        throw Error(ErrorKind::settings, "texture: force2Ddimension must be 0, 1 or 2");
     const int pyr_fixed_axis = extras.force2d ? 2 - extras.force2d_dimension : -1;
     const bool pyr_merge = settings.weighting != DistanceWeighting::none || extras.merge_angles_unweighted ||
                            settings.merge_angles_unweighted;
