@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <sys/resource.h>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -159,6 +160,10 @@ int main(int argc, char** argv) {
         row("IBSI (6)", {"cm", "rlm", "szm", "dzm", "ngt", "ngl"});
         row("PyRadiomics(5)", {"glcm", "glrlm", "glszm", "gldm", "ngtdm"});
         row("all (11)", std::set<std::string>(families.begin(), families.end()));
+        rusage usage{};
+        getrusage(RUSAGE_SELF, &usage);
+        // ROIs run in ascending size after brain1/CT, so this is close to the peak of the largest so far.
+        std::printf("  process peak RSS so far: %.1f MB\n", double(usage.ru_maxrss) / 1024.0);
     }
     return 0;
 }
