@@ -1,0 +1,112 @@
+#!/bin/bash
+# Batch-engine benchmark (issue 4): studies/s at 1 and 2 ranks over a synthetic archive of tiny
+# studies, master cost per result with no-op workers, store size per 1000 lesions, peak memory.
+#   perf/bench_batch.sh [BUILD_DIR] [STUDIES]      (default build-batch, 1000 studies)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-$ROOT/build-batch}
+N=${2:-1000}
+RADHPC=$BUILD/src/cli/radhpc
+W=$(mktemp -d /tmp/radhpc-bench-batch.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+MPI="mpirun --allow-run-as-root --oversubscribe --bind-to none"
+export HDF5_USE_FILE_LOCKING=FALSE
+
+# --- archive: N tiny CT-like studies (24x24x12 int16 NIfTI, 1-3 noisy ball lesions) ---------------
+python3 - "$W/archive" "$N" <<'PY'
+import gzip, os, random, struct, sys
+out, n = sys.argv[1], int(sys.argv[2])
+os.makedirs(out + "/img", exist_ok=True)
+def nifti(path, data, fmt, datatype, bitpix):
+    h = bytearray(352)
+    struct.pack_into("<i", h, 0, 348)
+    struct.pack_into("<8h", h, 40, 3, 24, 24, 12, 1, 1, 1, 1)
+    struct.pack_into("<hh", h, 70, datatype, bitpix)
+    struct.pack_into("<8f", h, 76, 1, 1.0, 1.0, 1.5, 1, 1, 1, 1)
+    struct.pack_into("<ff", h, 108, 352.0, 1.0)
+    h[344:348] = b"n+1\0"
+    with gzip.open(path, "wb", compresslevel=1) as f:
+        f.write(bytes(h) + struct.pack("<%d%s" % (len(data), fmt), *data))
+with open(out + "/manifest.csv", "w") as m:
+    m.write("study_id,patient_id,image,mask,labels,outcome\n")
+    for i in range(n):
+        r = random.Random(i)
+        k = r.randint(1, 3)
+        balls = [(4.5 + 7.5 * l + r.random(), 9 + 6 * r.random(), 5 + 2 * r.random(), 2.6 + 1.2 * r.random(), 20 + 60 * r.random()) for l in range(k)]
+        img, lab = [], []
+        for z in range(12):
+            for y in range(24):
+                for x in range(24):
+                    hu, label = -50 + 100 * r.random(), 0
+                    for j, (cx, cy, cz, rad, mu) in enumerate(balls):
+                        if (x - cx) ** 2 + (y - cy) ** 2 + ((z - cz) * 1.5) ** 2 <= rad * rad:
+                            hu, label = mu + 120 * (r.random() - 0.5), j + 1
+                    img.append(int(round(hu))); lab.append(label)
+        sid = "B%05d" % i
+        nifti("%s/img/%s.nii.gz" % (out, sid), img, "h", 4, 16)
+        nifti("%s/img/%s_m.nii.gz" % (out, sid), lab, "B", 2, 8)
+        m.write("%s,P%d,img/%s.nii.gz,img/%s_m.nii.gz,%s,%d\n" % (sid, i // 2, sid, sid, ";".join(str(j + 1) for j in range(k)), i % 2))
+PY
+cat > "$W/job.yaml" <<'YAML'
+version: 1
+name: bench
+profile: ibsi
+preprocess:
+  resegment: {min: -1000, max: 400}
+  discretisation: {method: fixed_bin_size, bin_width: 25}
+features:
+  families: [morph, stat, ih, szm]
+  aggregation: [3D_avg]
+run: {progress_interval_s: 60, fsync: true}
+YAML
+
+rate() {  # label, command...; prints studies/s from the wall time of the whole command
+  local label=$1; shift
+  local t0=$(date +%s.%N)
+  "$@" > "$W/out.log" 2> "$W/err.log" || { cat "$W/out.log" "$W/err.log"; exit 1; }
+  local t1=$(date +%s.%N)
+  local s=$(echo "$t1 - $t0" | bc -l)
+  printf "%-52s %7.1f studies/s  (%.2f s wall; %s)\n" "$label" "$(echo "$N / $s" | bc -l)" "$s" "$(grep -o 'plan.*' "$W/err.log")"
+}
+
+echo "== throughput: $N tiny studies ($(nproc) cores), job families morph, stat, ih, szm"
+rate "1 rank,  1 thread (mpirun -np 1 --threads 1)" $MPI -np 1 "$RADHPC" run "$W/job.yaml" --manifest "$W/archive/manifest.csv" --store "$W/s1" --threads 1
+R1=$(echo "$N / $(grep -o 'compute [0-9.]*' "$W/err.log" | cut -d' ' -f2)" | bc -l)
+rate "2 ranks, 1 thread each (mpirun -np 2 --threads 1)" $MPI -np 2 "$RADHPC" run "$W/job.yaml" --manifest "$W/archive/manifest.csv" --store "$W/s2" --threads 1
+R2=$(echo "$N / $(grep -o 'compute [0-9.]*' "$W/err.log" | cut -d' ' -f2)" | bc -l)
+rate "no launcher, 1 process, 2 TBB threads" "$RADHPC" run "$W/job.yaml" --manifest "$W/archive/manifest.csv" --store "$W/s0" --threads 2
+printf "compute-phase rate: 1 rank %.1f/s, 2 ranks %.1f/s -> parallel efficiency %.0f%%\n" "$R1" "$R2" "$(echo "100 * $R2 / (2 * $R1)" | bc -l)"
+cmp <("$RADHPC" export "$W/s1") <("$RADHPC" export "$W/s2") && echo "exports of 1 and 2 ranks identical"
+
+echo "== store size"
+ROWS=$(( $("$RADHPC" export "$W/s1" | wc -l) - 1 ))
+COLS=$(( $("$RADHPC" export "$W/s1" | sed -n 1p | tr "," "\n" | wc -l) - 4 ))
+BYTES=$(stat -c %s "$W/s1/store.h5")
+printf "store.h5: %d bytes for %d lesions x %d features -> %.0f KiB per 1000 lesions (raw float64: %.0f KiB)\n" \
+  "$BYTES" "$ROWS" "$COLS" "$(echo "$BYTES / $ROWS * 1000 / 1024" | bc -l)" "$(echo "$COLS * 8 * 1000 / 1024" | bc -l)"
+
+echo "== peak memory (max RSS), 2 ranks"
+rm -rf "$W/s2"
+$MPI -np 2 sh -c "exec /usr/bin/time -f \"rank \$OMPI_COMM_WORLD_RANK (\$( [ \$OMPI_COMM_WORLD_RANK = 0 ] && echo master+worker || echo worker)): max RSS %M KiB\" \"$RADHPC\" run \"$W/job.yaml\" --manifest \"$W/archive/manifest.csv\" --store \"$W/s2\" --threads 1" 2>&1 | grep "max RSS" | sort
+
+echo "== master capacity: 1 master + 1 no-op worker (200 values per result), $((N * 20)) results"
+python3 - "$W/archive/manifest.csv" "$W/noop.csv" 20 <<'PY'
+import sys
+src, dst, k = sys.argv[1], sys.argv[2], int(sys.argv[3])
+rows = open(src).read().splitlines()
+with open(dst, "w") as f:
+    f.write(rows[0] + "\n")
+    for rep in range(k):
+        for r in rows[1:]:
+            c = r.split(",")
+            c[0] = "%s_%d" % (c[0], rep)
+            c[2] = "archive/" + c[2]; c[3] = "archive/" + c[3]
+            f.write(",".join(c) + "\n")
+PY
+sed -i "s/fsync: true/fsync: true, flush_interval_s: 5, queue_depth: 64/" "$W/job.yaml"
+$MPI -np 2 "$RADHPC" run "$W/job.yaml" --manifest "$W/noop.csv" --store "$W/noop" --bench-noop-features 200 --bench-master-only > "$W/out.log" 2> "$W/err.log"
+grep "timing" "$W/err.log" | sed 's/^radhpc: //'
+NR=$((N * 20))
+LOOP=$(grep -o 'compute [0-9.]*' "$W/err.log" | cut -d' ' -f2)
+printf "dispatch loop: %.0f results/s (%.1f us per result wall, bounded by the one no-op worker)\n" "$(echo "$NR / $LOOP" | bc -l)" "$(echo "1000000 * $LOOP / $NR" | bc -l)"
+echo "(plan includes XXH64 checksums of $((NR * 2)) input files; consolidate rewrites the whole store once)"
