@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <numeric>
 #include <regex>
@@ -290,6 +291,7 @@ struct SliceHeader {
     double spacing_row = 0, spacing_col = 0;  // PixelSpacing[0] (between rows), [1] (between columns)
     std::optional<double> slope, intercept;
     long frames = 1;
+    long frame = 0;         // frame index within the file (multi-frame objects)
     double projection = 0;  // position on the slice normal
 };
 
@@ -317,6 +319,61 @@ SliceHeader read_slice_header(DcmDataset& ds, const std::string& path) {
     return h;
 }
 
+// A functional-group item of frame `frame` (per-frame item first, then the shared one), or null.
+DcmItem* frame_group(DcmDataset& ds, long frame, const DcmTagKey& group) {
+    DcmItem* item = nullptr;
+    DcmItem* g = nullptr;
+    if (ds.findAndGetSequenceItem(DCM_PerFrameFunctionalGroupsSequence, item, frame).good() && item &&
+        item->findAndGetSequenceItem(group, g, 0).good() && g)
+        return g;
+    if (ds.findAndGetSequenceItem(DCM_SharedFunctionalGroupsSequence, item, 0).good() && item &&
+        item->findAndGetSequenceItem(group, g, 0).good() && g)
+        return g;
+    return nullptr;
+}
+
+// Single-frame objects give one header; multi-frame (enhanced) objects one per frame, with position,
+// orientation, pixel spacing and rescale taken from the functional groups.
+std::vector<SliceHeader> read_frame_headers(DcmDataset& ds, const std::string& path) {
+    const long frames = get_int(ds, DCM_NumberOfFrames).value_or(1);
+    if (frames <= 1 && !ds.tagExists(DCM_PerFrameFunctionalGroupsSequence)) return {read_slice_header(ds, path)};
+    std::vector<SliceHeader> out;
+    for (long f = 0; f < frames; ++f) {
+        SliceHeader h;
+        h.path = path;
+        h.frame = f;
+        h.frames = frames;
+        h.sop_instance_uid = get_string(ds, DCM_SOPInstanceUID);
+        const std::string where = path + " frame " + std::to_string(f + 1);
+        DcmItem* pos = frame_group(ds, f, DCM_PlanePositionSequence);
+        DcmItem* ori = frame_group(ds, f, DCM_PlaneOrientationSequence);
+        DcmItem* meas = frame_group(ds, f, DCM_PixelMeasuresSequence);
+        const auto ipp = pos ? get_doubles(*pos, DCM_ImagePositionPatient) : std::vector<double>{};
+        const auto iop = ori ? get_doubles(*ori, DCM_ImageOrientationPatient) : std::vector<double>{};
+        const auto ps = meas ? get_doubles(*meas, DCM_PixelSpacing) : std::vector<double>{};
+        if (ipp.size() != 3) throw Error(ErrorKind::invalid_input, where + ": no ImagePositionPatient in PlanePositionSequence");
+        if (iop.size() != 6) throw Error(ErrorKind::invalid_input, where + ": no ImageOrientationPatient in PlaneOrientationSequence");
+        if (ps.size() != 2 || !(ps[0] > 0) || !(ps[1] > 0))
+            throw Error(ErrorKind::invalid_input, where + ": no PixelSpacing in PixelMeasuresSequence");
+        h.position = {ipp[0], ipp[1], ipp[2]};
+        std::copy(iop.begin(), iop.end(), h.orientation.begin());
+        h.spacing_row = ps[0];
+        h.spacing_col = ps[1];
+        h.rows = get_int(ds, DCM_Rows).value_or(0);
+        h.cols = get_int(ds, DCM_Columns).value_or(0);
+        if (h.rows <= 0 || h.cols <= 0) throw Error(ErrorKind::invalid_input, path + ": Rows/Columns missing");
+        if (DcmItem* px = frame_group(ds, f, DCM_PixelValueTransformationSequence)) {
+            h.slope = get_double(*px, DCM_RescaleSlope);
+            h.intercept = get_double(*px, DCM_RescaleIntercept);
+        } else {
+            h.slope = get_double(ds, DCM_RescaleSlope);
+            h.intercept = get_double(ds, DCM_RescaleIntercept);
+        }
+        out.push_back(h);
+    }
+    return out;
+}
+
 std::optional<double> positive(std::optional<double> v) {
     if (v && *v > 0) return v;
     return std::nullopt;
@@ -324,19 +381,41 @@ std::optional<double> positive(std::optional<double> v) {
 
 DicomMetadata read_metadata(DcmFileFormat& file) {
     DcmDataset& ds = *file.getDataset();
+    // Enhanced (multi-frame) objects keep acquisition attributes inside functional-group sequences:
+    // when a tag is absent at the top level, the first occurrence in a sequence is taken.
+    auto get_string = [&](const DcmTagKey& tag) {
+        std::string v = dicom_detail::get_string(ds, tag);
+        OFString deep;
+        if (v.empty() && ds.findAndGetOFString(tag, deep, 0, OFTrue).good()) v = deep.c_str();
+        return v;
+    };
+    auto get_all_strings = [&](DcmItem&, const DcmTagKey& tag) {
+        std::string v = dicom_detail::get_all_strings(ds, tag);
+        OFString deep;
+        if (v.empty() && ds.findAndGetOFStringArray(tag, deep, OFTrue).good()) v = deep.c_str();
+        return v;
+    };
+    auto get_double = [&](DcmItem&, const DcmTagKey& tag, unsigned long pos = 0) -> std::optional<double> {
+        if (auto v = dicom_detail::get_double(ds, tag, pos)) return v;
+        Float64 deep = 0;
+        if (ds.findAndGetFloat64(tag, deep, pos, OFTrue).good()) return double(deep);
+        return std::nullopt;
+    };
     DicomMetadata m;
-    m.modality = get_string(ds, DCM_Modality);
-    m.manufacturer = get_string(ds, DCM_Manufacturer);
-    m.model = get_string(ds, DCM_ManufacturerModelName);
+    m.modality = get_string(DCM_Modality);
+    m.manufacturer = get_string(DCM_Manufacturer);
+    m.model = get_string(DCM_ManufacturerModelName);
     m.convolution_kernel = get_all_strings(ds, DCM_ConvolutionKernel);
-    m.acquisition_date = get_string(ds, DCM_AcquisitionDate);
+    m.acquisition_date = get_string(DCM_AcquisitionDate);
     m.kvp = positive(get_double(ds, DCM_KVP));
     m.tube_current_ma = get_double(ds, DCM_XRayTubeCurrent);
+    if (!m.tube_current_ma) m.tube_current_ma = get_double(ds, DCM_XRayTubeCurrentInmA);  // enhanced CT
     m.exposure_mas = get_double(ds, DCM_Exposure);
+    if (!m.exposure_mas) m.exposure_mas = get_double(ds, DCM_ExposureInmAs);
     m.slice_thickness_mm = positive(get_double(ds, DCM_SliceThickness));
     m.pixel_spacing_row_mm = get_double(ds, DCM_PixelSpacing, 0);
     m.pixel_spacing_col_mm = get_double(ds, DCM_PixelSpacing, 1);
-    if (ds.tagExists(DCM_ContrastBolusAgent)) m.contrast_agent = get_string(ds, DCM_ContrastBolusAgent);
+    if (ds.tagExists(DCM_ContrastBolusAgent)) m.contrast_agent = get_string(DCM_ContrastBolusAgent);
     m.rescale_slope = get_double(ds, DCM_RescaleSlope).value_or(1.0);
     m.rescale_intercept = get_double(ds, DCM_RescaleIntercept).value_or(0.0);
     m.bits_stored = int(get_int(ds, DCM_BitsStored).value_or(get_int(ds, DCM_BitsAllocated).value_or(16)));
@@ -380,14 +459,28 @@ std::string fmt(double v) {
 }
 
 // Decodes one slice's pixel data into `out` (rows*cols doubles, x fastest), rescaled.
-void decode_slice(const SliceHeader& h, double* out, DicomMetadata* first_meta) {
-    DcmFileFormat file;
-    load(file, h.path, false);
+// The file last opened for decoding: a multi-frame object is loaded (and decompressed) once for
+// all its frames, which the position sort keeps consecutive.
+struct OpenFile {
+    std::string path;
+    std::unique_ptr<DcmFileFormat> file;
+};
+
+void decode_slice(const SliceHeader& h, double* out, DicomMetadata* first_meta, OpenFile& cache) {
+    const bool reuse = cache.file && cache.path == h.path;
+    if (!reuse) {
+        cache.file.reset();  // a failed load must not leave a half-read file cached
+        auto f = std::make_unique<DcmFileFormat>();
+        load(*f, h.path, false);
+        cache.file = std::move(f);
+        cache.path = h.path;
+    }
+    DcmFileFormat& file = *cache.file;
     DcmDataset& ds = *file.getDataset();
     if (first_meta) *first_meta = read_metadata(file);
     const E_TransferSyntax xfer = ds.getOriginalXfer();
     const std::string xfer_name = DcmXfer(xfer).getXferName();
-    if (DcmXfer(xfer).isEncapsulated()) {
+    if (!reuse && DcmXfer(xfer).isEncapsulated()) {
         const OFCondition st = ds.chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
         if (st.bad() || !ds.canWriteXfer(EXS_LittleEndianExplicit))
             throw Error(ErrorKind::io, h.path + ": pixel data in transfer syntax '" + xfer_name +
@@ -408,6 +501,7 @@ void decode_slice(const SliceHeader& h, double* out, DicomMetadata* first_meta) 
         throw Error(ErrorKind::invalid_input, h.path + ": unsupported pixel layout (BitsAllocated " +
                                                   std::to_string(bits_allocated) + ", BitsStored " + std::to_string(bits_stored) + ")");
     const std::size_t n = std::size_t(h.rows) * std::size_t(h.cols);
+    const std::size_t first = std::size_t(h.frame) * n;  // first value of this frame
     const double slope = h.slope.value_or(1.0), intercept = h.intercept.value_or(0.0);
     const int shift = int(high_bit + 1 - bits_stored);
     const std::uint64_t value_mask = bits_stored >= 64 ? ~0ull : ((1ull << bits_stored) - 1);
@@ -419,8 +513,8 @@ void decode_slice(const SliceHeader& h, double* out, DicomMetadata* first_meta) 
         return slope * double(s) + intercept;
     };
     auto too_short = [&](unsigned long have) {
-        return Error(ErrorKind::io, h.path + ": pixel data shorter than Rows x Columns (" + std::to_string(have) + " of " +
-                                        std::to_string(n) + " values; truncated file?)");
+        return Error(ErrorKind::io, h.path + ": pixel data shorter than Rows x Columns x frames (" + std::to_string(have) + " of " +
+                                        std::to_string(first + n) + " values; truncated file?)");
     };
     OFCondition st;
     if (bits_allocated == 8) {
@@ -428,15 +522,17 @@ void decode_slice(const SliceHeader& h, double* out, DicomMetadata* first_meta) 
         unsigned long count = 0;
         st = ds.findAndGetUint8Array(DCM_PixelData, p, &count);
         if (st.bad() || !p) throw Error(ErrorKind::io, h.path + ": no readable PixelData (" + std::string(st.text()) + ")");
-        if (count < n) throw too_short(count);
+        if (count < first + n) throw too_short(count);
+        p += first;
         for (std::size_t i = 0; i < n; ++i) out[i] = convert(p[i]);
     } else {
         const Uint16* p = nullptr;
         unsigned long count = 0;
         st = ds.findAndGetUint16Array(DCM_PixelData, p, &count);
         if (st.bad() || !p) throw Error(ErrorKind::io, h.path + ": no readable PixelData (" + std::string(st.text()) + ")");
-        const std::size_t words = bits_allocated == 16 ? n : 2 * n;
-        if (count < words) throw too_short(bits_allocated == 16 ? count : count / 2);
+        const std::size_t words_per_value = bits_allocated == 16 ? 1 : 2;
+        if (count < (first + n) * words_per_value) throw too_short(count / words_per_value);
+        p += first * words_per_value;
         if (bits_allocated == 16)
             for (std::size_t i = 0; i < n; ++i) out[i] = convert(p[i]);
         else  // 32-bit values as pairs of 16-bit words in the host's (little-endian) order
@@ -457,15 +553,12 @@ SeriesLayout analyse(const DicomSeries& series, const DicomReadOptions& opt) {
     for (const auto& path : series.files) {
         DcmFileFormat f;
         load(f, path, true);
-        all.push_back(read_slice_header(*f.getDataset(), path));
+        for (auto& h : read_frame_headers(*f.getDataset(), path)) all.push_back(std::move(h));
     }
     SliceReport& rep = L.report;
     rep.slices = all.size();
     const SliceHeader& first = all.front();
     for (const auto& h : all) {
-        if (h.frames != 1)
-            throw Error(ErrorKind::invalid_input,
-                        h.path + ": multi-frame image (" + std::to_string(h.frames) + " frames); only single-frame series are read");
         if (h.rows != first.rows || h.cols != first.cols)
             throw Error(ErrorKind::invalid_input, h.path + ": Rows/Columns differ from the rest of the series");
         if (std::abs(h.spacing_row - first.spacing_row) > 1e-4 * first.spacing_row ||
@@ -616,8 +709,9 @@ CtSeries read_dicom_series(const DicomSeries& series, const DicomReadOptions& op
     out.series_uid = series.series_uid;
     out.frame_of_reference_uid = series.frame_of_reference_uid;
     const std::size_t plane = L.geometry.size[0] * L.geometry.size[1];
+    OpenFile cache;
     for (std::size_t z = 0; z < L.slices.size(); ++z) {
-        decode_slice(L.slices[z], out.image.data.data() + z * plane, z == 0 ? &out.metadata : nullptr);
+        decode_slice(L.slices[z], out.image.data.data() + z * plane, z == 0 ? &out.metadata : nullptr, cache);
         out.slice_sop_instance_uids.push_back(L.slices[z].sop_instance_uid);
     }
     bool is_signed = false;
