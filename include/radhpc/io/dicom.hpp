@@ -119,7 +119,8 @@ struct CtSeries {
     DicomMetadata metadata;
 };
 
-// Reads the image objects of one series (all must be single-frame, monochrome). Slices are ordered by
+// Reads the image objects of one series (monochrome; single-frame slices and/or multi-frame Enhanced
+// objects, whose frames are placed by their functional groups). Slices are ordered by
 // ImagePositionPatient projected on the slice normal (cross product of the ImageOrientationPatient
 // row and column cosines); direction = [row, column, normal]; origin = first slice position; z
 // spacing = median neighbour distance. Throws Error(io) for undecodable pixel data (naming the
