@@ -66,8 +66,7 @@ TEST_CASE("Fused multi-offset builders equal the single-offset builders", "[text
     CHECK(ngtdm.n_with_neighbours == ngtdm_single.n_with_neighbours);
     CHECK(ngtdm.s == ngtdm_single.s);
     CHECK(ngldm.counts == features::ngldm_matrix(roi, hood, 1.0).counts);
-    // Zone labelling: the run-based path (standard connectivities) against the voxel-based path (same
-    // neighbour set given in another order, which label_zones does not recognise as standard).
+    // Zone labelling does not depend on the order in which the connectivity offsets are given.
     for (const bool in_plane : {false, true}) {
         auto standard = features::chebyshev_offsets({1}, in_plane, false);
         auto reordered = standard;
