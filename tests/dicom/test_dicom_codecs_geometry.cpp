@@ -152,3 +152,22 @@ TEST_CASE("RTSTRUCT of another frame of reference is refused by load()", "[dicom
         CHECK(std::string(e.what()).find("frame of reference") != std::string::npos);
     }
 }
+
+TEST_CASE("signed pixel data: two's complement in BitsStored bits (12-bit sign extension)", "[dicom][codec]") {
+    ScratchDir dir("signed");
+    dicomtest::copy_phantom_series(dir.path);
+    REQUIRE(dicomtest::run("dcmodify -nb -m \"(0028,0103)=1\" " + dir.str() + "/*.dcm") == 0);
+    const auto ct = io::read_dicom_folder(dir.str());
+    const auto& ref = phantom().image.data;  // unsigned reading: stored = HU + 1000
+    std::size_t negative = 0;
+    for (std::size_t i = 0; i < ref.size(); ++i) {
+        const double stored = ref[i] + 1000;
+        const double as_signed = stored >= 2048 ? stored - 4096 : stored;  // bit 11 is the sign bit
+        negative += stored >= 2048;
+        REQUIRE(ct.image.data[i] == as_signed - 1000);
+    }
+    CHECK(negative > 0);  // the case is exercised (bone and contrast exceed 1048 HU)
+    // int16 still holds [-2048 - 1000, 2047 - 1000]
+    CHECK(ct.pixel_type.integer);
+    CHECK(ct.pixel_type.min == -32768);
+}
