@@ -70,7 +70,7 @@ double cpu_now() {
 }
 
 // Best-of-N wall time and process CPU time: on a shared machine the minimum is the figure least disturbed
-// by other processes (the median is printed too).
+// by other processes.
 std::pair<double, double> seconds_of(const std::function<void()>& f, int repeats) {
     std::vector<double> wall, cpu;
     for (int k = 0; k < repeats; ++k) {
