@@ -17,7 +17,7 @@
 
 using namespace radhpc::stats;
 
-TEST_CASE("Logistic regression equals glm; bootstrap corrected Dxy agrees with rms::validate", "[stats][bootstrap]") {
+TEST_CASE("Logistic regression equals glm and bootstrap corrected Dxy agrees with rms::validate", "[stats][bootstrap]") {
     const auto d = rtest::make_binary(rtest::Design::well_conditioned, 200, 5, 41);
     const int B = 200;
     const auto r = rtest::run_r("bootstrap_rms.R", "boot_rms", rtest::binary_table(d), {std::to_string(B), "7"});
@@ -79,7 +79,7 @@ TEST_CASE("Bootstrap replicates replayed in R give the same optimism, .632+ and 
     }
 }
 
-TEST_CASE("Bootstrap results do not depend on the thread count; replicates are independent tasks",
+TEST_CASE("Bootstrap results do not depend on the thread count and replicates are independent tasks",
           "[stats][bootstrap]") {
     const auto d = rtest::make_binary(rtest::Design::well_conditioned, 120, 8, 43);
     RepeatedCvOptions cv;

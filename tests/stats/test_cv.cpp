@@ -47,7 +47,7 @@ TEST_CASE("cv.glmnet deviance curve equals R (n=150, p=20, 5 folds, alpha=1)", "
     compare_cv(d, folds, 1.0, CvMeasure::deviance, "cv_dev");
 }
 
-TEST_CASE("cv.glmnet AUC curve equals R (n=200, p=30, 5 folds, alpha=0.5); fallback to deviance", "[stats][cv]") {
+TEST_CASE("cv.glmnet AUC curve equals R (n=200, p=30, 5 folds, alpha=0.5) with fallback to deviance", "[stats][cv]") {
     const auto d = rtest::make_binary(rtest::Design::collinear, 200, 30, 32);
     compare_cv(d, stratified_group_folds(d.y, d.patient, 5, 7), 0.5, CvMeasure::auc, "cv_auc");
     const auto small = rtest::make_binary(rtest::Design::well_conditioned, 40, 5, 33);
