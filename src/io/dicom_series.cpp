@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -28,7 +29,9 @@ namespace dicom_detail {
 void ensure_dcmtk_ready() {
     static std::once_flag once;
     std::call_once(once, [] {
-        OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
+        // RADHPC_DCMTK_LOG=1 turns DCMTK's warnings back on for debugging (they may quote tag values)
+        const char* debug = std::getenv("RADHPC_DCMTK_LOG");
+        OFLog::configure(debug && *debug == '1' ? OFLogger::WARN_LOG_LEVEL : OFLogger::OFF_LOG_LEVEL);
         DcmRLEDecoderRegistration::registerCodecs();
         DJDecoderRegistration::registerCodecs();
         DJLSDecoderRegistration::registerCodecs();
