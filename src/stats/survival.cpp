@@ -195,6 +195,13 @@ KaplanMeier kaplan_meier(std::span<const double> time, std::span<const int> stat
     return km;
 }
 
+SurvivalAt survival_at(const KaplanMeier& km, double t) {
+    const auto it = std::upper_bound(km.time.begin(), km.time.end(), t);  // last time <= t
+    if (it == km.time.begin()) return {};
+    const std::size_t i = std::size_t(it - km.time.begin()) - 1;
+    return {km.surv[i], km.std_err[i], km.lower[i], km.upper[i]};
+}
+
 LogRankResult log_rank(std::span<const double> time, std::span<const int> status, std::span<const int> group) {
     const std::size_t n = time.size();
     check_survival(time, status, n);

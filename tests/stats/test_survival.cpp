@@ -84,6 +84,14 @@ void compare_survival(const SurvData& d, const std::string& tag) {
         CHECK(close(km.upper[i], rtest::get(r, "km_upper", i), 1e-9));
     }
 
+    const double at_times[] = {0.5, 1.0, 1.5};
+    for (std::size_t i = 0; i < 3; ++i) {
+        const auto s = survival_at(km, at_times[i]);
+        CHECK(close(s.surv, rtest::get(r, "at_surv", i), 1e-9));
+        CHECK(close(s.lower, rtest::get(r, "at_lower", i), 1e-9));
+        CHECK(close(s.upper, rtest::get(r, "at_upper", i), 1e-9));
+    }
+
     const auto lr = log_rank(d.time, d.status, d.group);
     CHECK(close(lr.chisq, rtest::get(r, "lr_chisq"), 1e-8));
     for (std::size_t g = 0; g < lr.groups.size(); ++g) {

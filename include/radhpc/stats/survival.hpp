@@ -39,6 +39,13 @@ struct KaplanMeier {
 // (standard error of the cumulative hazard); CI exp(log S +- z std_err), upper capped at 1.
 KaplanMeier kaplan_meier(std::span<const double> time, std::span<const int> status, double level = 0.95);
 
+struct SurvivalAt {
+    double surv = 1, std_err = 0, lower = 1, upper = 1;
+};
+// The KM step function at time t (right-continuous; 1 before the first time), as
+// summary(survfit, times = t) for t within the follow-up.
+SurvivalAt survival_at(const KaplanMeier& km, double t);
+
 struct LogRankResult {
     std::vector<int> groups;                  // ascending labels
     std::vector<double> observed, expected;
