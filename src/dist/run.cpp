@@ -223,6 +223,7 @@ struct Backoff {
 // ---- worker on another rank --------------------------------------------------------------------
 void remote_worker(const WorkerOptions& opt, int rank) {
     std::deque<StudyTask> queue;
+    std::deque<std::pair<std::vector<char>, MPI_Request>> sending;  // results in flight (deque: stable addresses)
     bool stop = false;
     Backoff backoff;
     std::vector<char> buf;
@@ -239,15 +240,27 @@ void remote_worker(const WorkerOptions& opt, int rank) {
             else queue.push_back(decode_task(buf));
         }
         if (queue.empty()) {
-            if (stop) return;
+            if (stop) {
+                for (auto& [msg, req] : sending) MPI_Wait(&req, MPI_STATUS_IGNORE);
+                return;
+            }
             backoff.idle();
             continue;
         }
         backoff.busy();
         const StudyTask task = std::move(queue.front());
         queue.pop_front();
-        const auto msg = encode(process_study(task, opt, rank));
-        MPI_Send(msg.data(), int(msg.size()), MPI_BYTE, 0, kTagResult, MPI_COMM_WORLD);
+        // Non-blocking send: a result above the eager limit waits for the master's receive,
+        // and the worker goes on computing meanwhile.
+        sending.emplace_back(encode(process_study(task, opt, rank)), MPI_REQUEST_NULL);
+        MPI_Isend(sending.back().first.data(), int(sending.back().first.size()), MPI_BYTE, 0, kTagResult, MPI_COMM_WORLD,
+                  &sending.back().second);
+        while (!sending.empty()) {
+            int done = 0;
+            MPI_Test(&sending.front().second, &done, MPI_STATUS_IGNORE);
+            if (!done) break;
+            sending.pop_front();
+        }
     }
 }
 

@@ -110,11 +110,11 @@ void write_i64(hid_t group, const std::string& name, const std::vector<std::int6
 }
 
 void write_matrix(hid_t group, const std::string& name, const std::vector<double>& values, std::size_t rows,
-                  std::size_t cols) {
+                  std::size_t cols, bool compress) {
     const hsize_t dims[2] = {rows, cols};
     Id space(H5Screate_simple(2, dims, nullptr), H5Sclose, "dataspace " + name);
     Id dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "dcpl");
-    if (rows > 0 && cols > 0) {
+    if (compress && rows > 0 && cols > 0) {
         // Chunks of whole rows (up to 64 KiB x a few): a reader slicing rows or columns touches few chunks.
         const hsize_t chunk_cols = std::min<hsize_t>(cols, 1024);
         const hsize_t chunk_rows = std::max<hsize_t>(1, std::min<hsize_t>(rows, 65536 / chunk_cols));

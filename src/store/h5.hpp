@@ -39,7 +39,7 @@ void write_f64(hid_t group, const std::string& name, const std::vector<double>& 
 void write_i64(hid_t group, const std::string& name, const std::vector<std::int64_t>& values);
 // rows x cols row-major float64, chunked and compressed (shuffle + deflate).
 void write_matrix(hid_t group, const std::string& name, const std::vector<double>& values, std::size_t rows,
-                  std::size_t cols);
+                  std::size_t cols, bool compress = true);
 void write_attr_string(hid_t object, const std::string& name, const std::string& value);
 void write_attr_i64(hid_t object, const std::string& name, std::int64_t value);
 

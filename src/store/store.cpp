@@ -60,7 +60,7 @@ std::string unique_suffix() {
     return std::to_string(::getpid()) + "-" + std::to_string(rd()) + "-" + std::to_string(counter++);
 }
 
-void write_contents(hid_t file, const Contents& c) {
+void write_contents(hid_t file, const Contents& c, bool compress) {
     h5::write_attr_string(file, "format", "radhpc-store");
     h5::write_attr_i64(file, "format_version", kFormatVersion);
     h5::write_attr_string(file, "volume_column", c.volume_column);
@@ -74,7 +74,7 @@ void write_contents(hid_t file, const Contents& c) {
         h5::write_strings(g, "patient_id", strings_of(t.keys, [](const RowKey& k) { return k.patient_id; }));
         h5::write_i64(g, "lesion", ints_of(t.keys, [](const RowKey& k) { return k.lesion; }));
         h5::write_strings(g, "perturbation", strings_of(t.keys, [](const RowKey& k) { return k.perturbation; }));
-        h5::write_matrix(g, "values", t.values, t.rows(), t.columns.size());
+        h5::write_matrix(g, "values", t.values, t.rows(), t.columns.size(), compress);
     }
     {
         h5::Id g = h5::create_group(file, "registry");
@@ -171,7 +171,7 @@ void write_contents(hid_t file, const Contents& c) {
         h5::Id g = h5::create_group(file, "patients");
         h5::write_strings(g, "columns", c.patients.columns);
         h5::write_strings(g, "patient_id", c.patients.patient_ids);
-        h5::write_matrix(g, "values", c.patients.values, c.patients.patient_ids.size(), c.patients.columns.size());
+        h5::write_matrix(g, "values", c.patients.values, c.patients.patient_ids.size(), c.patients.columns.size(), compress);
     }
     h5::Id qc = h5::create_group(file, "qc");  // reserved for image quality checks
     h5::write_attr_string(qc, "note", "reserved for QC tables");
@@ -357,13 +357,13 @@ void FeatureTable::add_row(RowKey key, const std::vector<std::string>& names, co
     keys.push_back(std::move(key));
 }
 
-void write_file(const Contents& contents, const std::string& path, bool sync) {
+void write_file(const Contents& contents, const std::string& path, bool sync, bool compress) {
     const fs::path target(path);
     const fs::path tmp = target.parent_path() / (".tmp-" + unique_suffix() + "-" + target.filename().string());
     try {
         {
             h5::Id file = h5::create_file(tmp.string());
-            write_contents(file, contents);
+            write_contents(file, contents, compress);
             if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) throw Error(ErrorKind::io, "HDF5: flush " + tmp.string());
         }  // closed here
         if (sync) fsync_path(tmp, false);
@@ -414,7 +414,7 @@ std::string write_part(const std::string& store_path, const Contents& batch, boo
     char stamp[32];
     std::snprintf(stamp, sizeof stamp, "%020lld", static_cast<long long>(ns));
     const fs::path p = dir / ("part-" + std::string(stamp) + "-" + unique_suffix() + ".h5");
-    write_file(batch, p.string(), sync);
+    write_file(batch, p.string(), sync, /*compress=*/false);  // short-lived: speed over size
     return p.string();
 }
 

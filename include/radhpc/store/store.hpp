@@ -91,8 +91,9 @@ struct Contents {
 };
 
 // --- files -----------------------------------------------------------------------------------
-// Writes one HDF5 file atomically (tmp + fsync + rename). `sync` false skips the fsyncs.
-void write_file(const Contents& contents, const std::string& path, bool sync = true);
+// Writes one HDF5 file atomically (tmp + fsync + rename). `sync` false skips the fsyncs;
+// `compress` chunks and deflates the matrices (parts are written uncompressed).
+void write_file(const Contents& contents, const std::string& path, bool sync = true, bool compress = true);
 Contents read_file(const std::string& path);
 
 // --- store directories ---------------------------------------------------------------------
