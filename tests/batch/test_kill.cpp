@@ -184,3 +184,42 @@ TEST_CASE("SIGKILL at random moments: store readable, finished studies kept, rer
     CHECK(!fs::exists(store / "parts"));  // consolidated
     fs::remove_all(dir);
 }
+
+TEST_CASE("SIGTERM (SLURM time limit, scancel): rank 0 stores what it has, exits 99, the rerun completes", "[batch][kill][signal]") {
+    const std::string archive = tiny_archive(200);
+    const auto dir = scratch("sigterm");
+    const std::string job = (dir / "job-term.yaml").string();
+    {
+        std::string t = slurp(tiny_job(dir, ", flush_interval_s: 60"));  // nothing flushed before the signal
+        t.replace(t.find("preprocess:\n") + 12, 0, "  resample: {spacing: [0.5, 0.5, 0.5], interpolation: linear}\n");
+        std::ofstream(job) << t;
+    }
+    const std::string manifest = archive + "/manifest.csv";
+    const auto store = dir / "store";
+    const auto log = dir / "term.log";
+    const pid_t pid = spawn("exec " + kRadhpc + " run " + job + " --manifest " + manifest + " --store " + store.string(), log);
+    // wait until the run is computing, then signal it
+    for (int i = 0; i < 3000 && slurp(log).find("to compute") == std::string::npos; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    INFO(slurp(log));
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 99);
+    CHECK(slurp(log).find("rerun the same command to resume") != std::string::npos);
+    const auto c = radhpc::store::load(store.string());
+    REQUIRE(!c.runs.empty());
+    CHECK(c.runs.back().state == "interrupted");
+    std::size_t ok = 0;
+    for (const auto& s : c.studies) ok += s.status == "ok";
+    CHECK(ok > 0);  // the studies done before the signal were flushed on the way out
+    CHECK(ok < 200);
+
+    REQUIRE(sh(kRadhpc + " run " + job + " --manifest " + manifest + " --store " + store.string(), dir / "rerun.log") == 0);
+    CHECK(slurp(dir / "rerun.log").find(std::to_string(ok) + " skipped") != std::string::npos);
+    REQUIRE(sh(kRadhpc + " run " + job + " --manifest " + manifest + " --store " + (dir / "ref").string(), dir / "ref.log") == 0);
+    CHECK(export_csv(store, dir / "a.csv") == export_csv(dir / "ref", dir / "b.csv"));
+    fs::remove_all(dir);
+}
