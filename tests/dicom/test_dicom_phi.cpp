@@ -161,3 +161,37 @@ TEST_CASE("kernel allow-list and kVp range checks", "[dicom][qc]") {
     CHECK(status(q, "contrast_agent") == "fail absent");
     CHECK_FALSE(q.excluded);  // flag only by default
 }
+
+// The batch path: `radhpc run` over a manifest whose rows point to DICOM folders + RTSTRUCT#ROI, then
+// the HDF5 store, `radhpc export` and the run's log are searched for the PHI values.
+// KNOWN FAILURE (tagged !mayfail) until the batch worker (src/dist/study.cpp, not the DICOM
+// helper's file) loads its inputs through io::read_image_input / io::read_mask_input and the plan
+// hashes a DICOM folder instead of requiring a file: today the row fails with
+// "<folder>: file not found" before extraction. The PHI assertions run on whatever the run wrote.
+TEST_CASE("batch run over DICOM rows: features computed, no PHI in store, export or log", "[dicom][phi][batch][!mayfail]") {
+    PhiStudy s;
+    const std::string bin = RADHPC_BINARY;
+    const fs::path work = s.dir.path / "batch";
+    fs::create_directories(work);
+    {
+        std::ofstream m(work / "manifest.csv");
+        m << "study_id,patient_id,image,mask\nS1,P1," << s.ct.string() << "," << s.rs.string() << "#GTV-1\n";
+    }
+    {
+        std::ofstream j(work / "job.yaml");
+        j << "version: 1\nprofile: ibsi\ninput: {label: 1}\nfeatures: {families: [stat]}\n";
+    }
+    const std::string store = (work / "store").string();
+    dicomtest::run(bin + " run " + (work / "job.yaml").string() + " --manifest " + (work / "manifest.csv").string() + " --store " + store,
+                   (work / "run.log").string());
+    dicomtest::run(bin + " export " + store + " --out " + (work / "export.csv").string(), (work / "export.log").string());
+    dicomtest::run(bin + " inspect " + store, (work / "inspect.log").string());
+    std::string store_bytes;
+    for (const auto& e : fs::recursive_directory_iterator(store))
+        if (e.is_regular_file()) store_bytes += dicomtest::read_all(e.path().string());
+    for (const char* f : {"run.log", "export.csv", "inspect.log"}) require_clean(f, dicomtest::read_all((work / f).string()));
+    require_clean("store files", store_bytes);
+    // the part that needs the batch worker to read DICOM
+    const std::string exported = dicomtest::read_all((work / "export.csv").string());
+    CHECK(exported.find("stat_mean") != std::string::npos);
+}
