@@ -37,33 +37,36 @@ std::vector<std::size_t> texture_slab_bounds(const TextureRoi& roi, std::size_t 
     return bounds;
 }
 
-std::vector<CountMatrix> glcm_matrices(const TextureRoi& roi, const std::vector<Offset3>& offsets) {
+std::vector<CountMatrix> glcm_matrices(const TextureRoi& roi, const std::vector<Offset3>& offsets, int slice) {
     const int n = roi.n_present();
-    const std::size_t na = offsets.size();
+    const std::size_t na = offsets.size(), cells = std::size_t(n) * std::size_t(n);
     std::vector<std::int64_t> steps;
     for (const auto& o : offsets) steps.push_back(roi.stride(o));
-    const auto bounds = texture_slab_bounds(roi, std::size_t(n) * std::size_t(n) * na * sizeof(std::uint64_t));
+    std::vector<std::size_t> bounds;
+    if (slice < 0) bounds = texture_slab_bounds(roi, cells * na * sizeof(std::uint64_t));
+    else bounds = {roi.slice_begin[std::size_t(slice)], roi.slice_begin[std::size_t(slice) + 1]};
     const std::size_t slabs = bounds.size() - 1;
     // per slab: na matrices n x n, laid out [angle][i][j]
     std::vector<std::vector<std::uint64_t>> partial(slabs);
     const std::int32_t* idx = roi.index.data();
-    tbb::parallel_for(std::size_t(0), slabs, [&](std::size_t s) {
+    auto count = [&](std::size_t s) {
         auto& c = partial[s];
-        c.assign(na * std::size_t(n) * std::size_t(n), 0);
+        c.assign(na * cells, 0);
         for (std::size_t k = bounds[s]; k < bounds[s + 1]; ++k) {
             const std::int64_t v = roi.voxels[k];
             const std::size_t row = std::size_t(idx[v]) * std::size_t(n);
             for (std::size_t a = 0; a < na; ++a) {
                 const std::int32_t j = idx[v + steps[a]];
-                if (j >= 0) ++c[a * std::size_t(n) * std::size_t(n) + row + std::size_t(j)];
+                if (j >= 0) ++c[a * cells + row + std::size_t(j)];
             }
         }
-    });
+    };
+    if (slabs == 1) count(0);
+    else tbb::parallel_for(std::size_t(0), slabs, count);
     std::vector<CountMatrix> out(na, CountMatrix(n, n));
     for (std::size_t a = 0; a < na; ++a)
         for (std::size_t s = 0; s < slabs; ++s)
-            for (std::size_t e = 0; e < std::size_t(n) * std::size_t(n); ++e)
-                out[a].counts[e] += partial[s][a * std::size_t(n) * std::size_t(n) + e];
+            for (std::size_t e = 0; e < cells; ++e) out[a].counts[e] += partial[s][a * cells + e];
     return out;
 }
 

@@ -41,7 +41,7 @@ std::vector<std::size_t> texture_slab_bounds(const TextureRoi& roi, std::size_t 
 // reverse give the same runs), the length of the run ending at v is L(v) = L(v - s) + 1 when v - s has the
 // same level, else 1; the run is counted where it ends (v + s differs). L lives in a ring buffer spanning
 // one slice (|s| < ring), so every access stays within a slice of v: cache friendly for all 13 directions.
-std::vector<CountMatrix> glrlm_matrices(const TextureRoi& roi, const std::vector<Offset3>& directions) {
+std::vector<CountMatrix> glrlm_matrices(const TextureRoi& roi, const std::vector<Offset3>& directions, int slice) {
     const int n = roi.n_present();
     const std::size_t na = directions.size();
     const int max_len = int(std::max({roi.nx, roi.ny, roi.nz}));
@@ -56,14 +56,16 @@ std::vector<CountMatrix> glrlm_matrices(const TextureRoi& roi, const std::vector
     while (ring <= std::size_t(widest)) ring <<= 1;
     const std::size_t mask = ring - 1;
     const std::size_t cells = std::size_t(n) * std::size_t(max_len);
-    const auto bounds = texture_slab_bounds(roi, na * cells * sizeof(std::uint64_t));
+    std::vector<std::size_t> bounds;
+    if (slice < 0) bounds = texture_slab_bounds(roi, na * cells * sizeof(std::uint64_t));
+    else bounds = {roi.slice_begin[std::size_t(slice)], roi.slice_begin[std::size_t(slice) + 1]};
     const std::size_t slabs = bounds.size() - 1;
     std::vector<std::vector<std::uint64_t>> partial(slabs);
     std::vector<std::vector<int>> longest(slabs, std::vector<int>(na, 1));
     const std::int32_t* idx = roi.index.data();
     // Rings are spaced by a non-power-of-two stride so the 13 streams do not fall into the same cache sets.
     const std::size_t ring_stride = ring + 24;
-    tbb::parallel_for(std::size_t(0), slabs, [&](std::size_t s) {
+    auto count = [&](std::size_t s) {
         partial[s].assign(na * cells, 0);
         std::uint64_t* c = partial[s].data();
         std::vector<std::int32_t> len(na * ring_stride, 0);
@@ -91,7 +93,9 @@ std::vector<CountMatrix> glrlm_matrices(const TextureRoi& roi, const std::vector
             }
         }
         longest[s] = longest_here;
-    });
+    };
+    if (slabs == 1) count(0);
+    else tbb::parallel_for(std::size_t(0), slabs, count);
     std::vector<CountMatrix> out;
     for (std::size_t a = 0; a < na; ++a) {
         int cols = 1;

@@ -113,14 +113,16 @@ using Put = std::function<void(const std::string& suffix, const Feat&)>;
 // 3D comb = all merged. Slice-merged in-plane matrices equal whole-box in-plane matrices.
 void ibsi_directional(const Plan& plan, const std::vector<int>& slices, const std::vector<Offset3>& dirs2d,
                       const std::vector<Offset3>& dirs3d, const std::function<DenseMatrix(const Offset3&, int)>& matrix,
+                      const std::function<std::vector<DenseMatrix>(int slice)>& slice_matrices,
                       const std::function<Feat(const DenseMatrix&)>& features, std::size_t nf, const Put& put) {
     if (plan.any_2d()) {
         std::vector<OptFeat> per_dir(slices.size() * dirs2d.size());
         std::vector<OptFeat> per_slice(slices.size());
         tbb::parallel_for(std::size_t(0), slices.size(), [&](std::size_t s) {
             DenseMatrix merged;
+            const auto mats = slice_matrices(slices[s]);  // the in-plane directions of this slice
             for (std::size_t d = 0; d < dirs2d.size(); ++d) {
-                DenseMatrix m = matrix(dirs2d[d], slices[s]);
+                const DenseMatrix& m = mats[d];
                 if (m.total() == 0) continue;
                 if (plan.d2_avg) per_dir[s * dirs2d.size() + d] = features(m);
                 merged = add_dense(merged, m);
@@ -364,31 +366,35 @@ FeatureValues texture_features(const GreyLevels& levels, const Mask& intensity_m
     if (wants("cm"))
         jobs.push_back([&] {
             auto& out = blocks["cm"];
-            // slice matrices are built on demand; whole-box ones come from the shared cache
-            auto matrix = [&](const Offset3& o, int slice) -> DenseMatrix {
-                if (slice < 0) {
-                    const CountMatrix& m = glcm_cache.at(o);
-                    return settings.symmetric_glcm ? detail::symmetrised(m) : detail::to_dense(m);
-                }
-                const CountMatrix m = glcm_matrix(roi, o, slice);
+            // whole-box matrices come from the shared cache; slice matrices are built per slice
+            auto dense = [&](const CountMatrix& m) {
                 return settings.symmetric_glcm ? detail::symmetrised(m) : detail::to_dense(m);
+            };
+            auto matrix = [&](const Offset3& o, int) { return dense(glcm_cache.at(o)); };
+            auto slice_matrices = [&](int slice) {
+                std::vector<DenseMatrix> out;
+                for (const auto& m : glcm_matrices(roi, ibsi_dirs2d, slice)) out.push_back(dense(m));
+                return out;
             };
             auto feats = [&](const DenseMatrix& m) { return to_feat(detail::ibsi_cm_features(m, lv, n_levels)); };
             Put put = [&out](const std::string& suffix, const Feat& f) {
                 for (std::size_t k = 0; k < f.size(); ++k)
                     out.push_back({std::string("cm_") + detail::ibsi_cm_names[k] + suffix, f[k]});
             };
-            ibsi_directional(plan, slices, ibsi_dirs2d, ibsi_dirs3d, matrix, feats, detail::ibsi_cm_count, put);
+            ibsi_directional(plan, slices, ibsi_dirs2d, ibsi_dirs3d, matrix, slice_matrices, feats, detail::ibsi_cm_count, put);
         });
 
     if (wants("rlm"))
         jobs.push_back([&] {
             auto& out = blocks["rlm"];
-            auto matrix = [&](const Offset3& o, int slice) -> DenseMatrix {
-                return detail::to_dense(slice < 0 ? glrlm_cache.at(o) : glrlm_matrix(roi, o, slice));
+            auto matrix = [&](const Offset3& o, int) { return detail::to_dense(glrlm_cache.at(o)); };
+            auto slice_matrices = [&](int slice) {
+                std::vector<DenseMatrix> out;
+                for (const auto& m : glrlm_matrices(roi, directions_2d(), slice)) out.push_back(detail::to_dense(m));
+                return out;
             };
             auto feats = [&](const DenseMatrix& m) { return to_feat(detail::zone_statistics(m, lv, 0, false)); };
-            ibsi_directional(plan, slices, directions_2d(), directions_3d(), matrix, feats, 17,
+            ibsi_directional(plan, slices, directions_2d(), directions_3d(), matrix, slice_matrices, feats, 17,
                              putter(out, "rlm_", rlm_names));
         });
 

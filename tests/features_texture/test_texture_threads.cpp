@@ -59,6 +59,16 @@ TEST_CASE("Fused multi-offset builders equal the single-offset builders", "[text
         CHECK(glrlm[k].cols == single.cols);
         CHECK(glrlm[k].counts == single.counts);
     }
+    // Per-slice fused builders (in-plane directions) against the single-offset ones.
+    const auto in_plane = features::chebyshev_offsets({1, 2}, true, true);
+    for (int z = 0; z < int(roi.nz); ++z) {
+        const auto cm = features::glcm_matrices(roi, in_plane, z);
+        const auto rl = features::glrlm_matrices(roi, in_plane, z);
+        for (std::size_t k = 0; k < in_plane.size(); ++k) {
+            CHECK(cm[k].counts == features::glcm_matrix(roi, in_plane[k], z).counts);
+            CHECK(rl[k].counts == features::glrlm_matrix(roi, in_plane[k], z).counts);
+        }
+    }
     const auto hood = features::chebyshev_offsets({1, 2}, false, false);
     const auto [ngtdm, ngldm] = features::ngtdm_ngldm_matrices(roi, hood, 1.0);
     const auto ngtdm_single = features::ngtdm_matrix(roi, hood);

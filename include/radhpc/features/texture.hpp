@@ -98,13 +98,14 @@ struct CountMatrix {
 
 // GLCM: counts of (level at v, level at v + offset), both in the ROI. Not symmetrised.
 CountMatrix glcm_matrix(const TextureRoi& roi, const Offset3& offset, int slice = -1);
-// The whole-box matrices of several offsets in one pass over the ROI (parallel over slabs of slices, integer
-// sums: the result is independent of the partition). Equal to glcm_matrix(roi, offsets[k]) for each k.
-std::vector<CountMatrix> glcm_matrices(const TextureRoi& roi, const std::vector<Offset3>& offsets);
+// The matrices of several offsets in one pass over the ROI (whole box: parallel over slabs of slices, integer
+// sums, so the result is independent of the partition). Equal to glcm_matrix(roi, offsets[k], slice).
+std::vector<CountMatrix> glcm_matrices(const TextureRoi& roi, const std::vector<Offset3>& offsets, int slice = -1);
 // GLRLM: rows = levels, column L-1 = runs of length L along `direction`. Columns end at the longest run.
 CountMatrix glrlm_matrix(const TextureRoi& roi, const Offset3& direction, int slice = -1);
-// Several whole-box run-length matrices in one pass (as glcm_matrices).
-std::vector<CountMatrix> glrlm_matrices(const TextureRoi& roi, const std::vector<Offset3>& directions);
+// Several run-length matrices in one pass (as glcm_matrices; a different algorithm from glrlm_matrix, see
+// glrlm.cpp, and the tests check that both agree). With a slice, directions must be in-plane.
+std::vector<CountMatrix> glrlm_matrices(const TextureRoi& roi, const std::vector<Offset3>& directions, int slice = -1);
 // PyRadiomics cmatrices: an angle is dropped (zero matrix) when no line along it holds two ROI voxels.
 bool glrlm_angle_has_multiple_elements(const TextureRoi& roi, const Offset3& direction);
 
