@@ -37,6 +37,7 @@
 #include "radhpc/dist/manifest.hpp"
 #include "radhpc/dist/study.hpp"
 #include "radhpc/features/registry.hpp"
+#include "radhpc/io/dicom_input.hpp"
 #include "radhpc/io/settings_io.hpp"
 #include "radhpc/store/hash.hpp"
 #include "radhpc/store/store.hpp"
@@ -325,6 +326,48 @@ struct PlannedStudy {
     std::string io_error;
 };
 
+// A file, or a folder (a DICOM series): size = total bytes, mtime = the newest file's.
+struct InputState {
+    bool exists = false;
+    std::uint64_t size = 0;
+    std::int64_t mtime_ns = 0;
+};
+
+std::int64_t mtime_of(const struct stat& sb) { return std::int64_t(sb.st_mtim.tv_sec) * 1000000000 + sb.st_mtim.tv_nsec; }
+
+std::vector<fs::path> files_below(const std::string& dir) {
+    std::vector<fs::path> files;
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+        if (e.is_regular_file()) files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+InputState input_state(const std::string& path) {
+    InputState st;
+    struct stat sb;
+    if (::stat(path.c_str(), &sb) != 0) return st;
+    if (S_ISREG(sb.st_mode)) return {true, std::uint64_t(sb.st_size), mtime_of(sb)};
+    if (!S_ISDIR(sb.st_mode)) return st;
+    std::error_code ec;
+    for (const auto& f : files_below(path))
+        if (::stat(f.c_str(), &sb) == 0) {
+            st.size += std::uint64_t(sb.st_size);
+            st.mtime_ns = std::max(st.mtime_ns, mtime_of(sb));
+        }
+    st.exists = true;
+    return st;
+}
+
+// XXH64 of a file; of a folder: XXH64 over (relative path, file checksum) of every file, sorted.
+std::string input_checksum(const std::string& path) {
+    if (!fs::is_directory(path)) return store::file_checksum(path);
+    std::string list;
+    for (const auto& f : files_below(path))
+        list += fs::relative(f, path).string() + '\0' + store::file_checksum(f.string()) + '\n';
+    return store::to_hex(store::xxh64(list.data(), list.size()));
+}
+
 std::string libraries_text() {
     char mpi[MPI_MAX_LIBRARY_VERSION_STRING];
     int len = 0;
@@ -442,20 +485,24 @@ void Master::plan() {
         if (auto it = existing_by_id_.find(p.row->study_id); it != existing_by_id_.end()) prior = it->second;
         std::vector<std::pair<std::string, std::string>> files{{"image", p.row->image}};
         for (const auto& m : p.row->masks) files.emplace_back("mask", m);
-        for (const auto& [role, path] : files) {
-            struct stat sb;
-            if (::stat(path.c_str(), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        for (auto [role, path] : files) {
+            if (role == "mask") {  // "rs.dcm#GTV-1": the file is rs.dcm
+                std::string file, roi;
+                io::split_mask_path(path, file, roi);
+                path = file;
+            }
+            const InputState state = input_state(path);
+            if (!state.exists) {
                 if (p.missing.empty()) p.missing = path;
                 continue;
             }
-            store::InputFile f{role, path, std::uint64_t(sb.st_size),
-                               std::int64_t(sb.st_mtim.tv_sec) * 1000000000 + sb.st_mtim.tv_nsec, ""};
+            store::InputFile f{role, path, state.size, state.mtime_ns, ""};
             if (prior && !cfg_.full_checksums)
                 for (const auto& old : prior->inputs)
                     if (old.path == f.path && old.size == f.size && old.mtime_ns == f.mtime_ns) f.checksum = old.checksum;
             if (f.checksum.empty()) {
                 try {
-                    f.checksum = store::file_checksum(path);
+                    f.checksum = input_checksum(path);
                 } catch (const Error& e) {
                     if (p.io_error.empty()) p.io_error = e.what();
                 }
@@ -562,7 +609,9 @@ void Master::handle(const StudyOutcome& o) {
     rec.features_s = o.features_s;
     rec.total_s = o.total_s;
     rec.started_at = o.started_at;
-    rec.finished_at = o.finished_at;
+    // Stamped with rank 0's clock: reconciliation orders records by finished_at, and the nodes'
+    // clocks need not agree.
+    rec.finished_at = unix_now();
     rec.lesions = int(o.lesions.size());
     for (const auto& l : o.lesions) {
         if (l.names != batch_.features.columns) register_columns(l.names);

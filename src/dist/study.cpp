@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/io/dicom_input.hpp"
 #include "radhpc/io/image_io.hpp"
 #include "radhpc/pipeline/extract.hpp"
 
@@ -122,13 +123,18 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
     check_image_header(task.image);
     pipeline::LesionInput base;
     base.image_path = task.image;
-    base.image = io::read_image(task.image, &base.pixel_type);
-    if (task.masks.size() > 1) {
-        // One file per lesion: lesion number = file ordinal.
+    std::string frame_of_reference;
+    // NIfTI/NRRD through ITK, a DICOM series folder (or one of its files) through DCMTK.
+    base.image = io::read_image_input(task.image, opt.settings.dicom, &base.pixel_type, &frame_of_reference);
+    if (task.masks.size() > 1 || io::is_dicom_mask_input(task.masks.at(0))) {
+        // One mask per lesion (files, or RTSTRUCT ROIs / SEG segments "rs.dcm#GTV-1"): lesion = ordinal.
         for (std::size_t i = 0; i < task.masks.size(); ++i) {
-            pipeline::LesionInput in{base.image, io::read_label_mask(task.masks[i], opt.settings.label), base.pixel_type,
-                                     task.image, task.masks[i]};
-            out.read_s += seconds_since(t_read);
+            const auto t_mask = Clock::now();
+            pipeline::LesionInput in{base.image,
+                                     io::read_mask_input(task.masks[i], base.image.geometry, opt.settings.label,
+                                                         opt.settings.dicom, frame_of_reference),
+                                     base.pixel_type, task.image, task.masks[i]};
+            out.read_s += seconds_since(i == 0 ? t_read : t_mask);
             extract_into(out, int(i) + 1, in, opt);
         }
         return;
