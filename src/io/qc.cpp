@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/io/dicom_input.hpp"
 
 namespace fs = std::filesystem;
 
@@ -345,6 +346,23 @@ std::vector<StudyQc> qc_manifest(const std::string& manifest_csv, const Settings
         }
     }
     return out;
+}
+
+void enforce_qc(const std::string& image_path, const Settings& settings) {
+    if (!settings.qc.exclude_failed || !is_dicom_image_input(image_path)) return;
+    SeriesSelection rules;
+    rules.modalities = settings.dicom.modalities;
+    rules.description_pattern = settings.dicom.series_description;
+    std::error_code ec;
+    const std::string folder = fs::is_directory(image_path, ec) ? image_path : fs::path(image_path).parent_path().string();
+    const DiscoveryResult found = discover_dicom(folder.empty() ? "." : folder);
+    const StudyQc q = qc_series(select_series(found, rules, image_path), settings, "", false);
+    if (!q.readable) throw Error(ErrorKind::invalid_input, "QC excluded the study: " + q.error);
+    std::string failed;
+    for (const auto& c : q.checks)
+        if (c.status == "fail")
+            failed += (failed.empty() ? "" : "; ") + c.check + " failed (observed " + c.observed + ", expected " + c.expected + ")";
+    if (!failed.empty()) throw Error(ErrorKind::invalid_input, image_path + ": QC excluded the study: " + failed);
 }
 
 std::vector<QcRow> qc_rows(const std::vector<StudyQc>& studies) {

@@ -6,6 +6,7 @@
 //          (overriding settings.dicom.roi), so a manifest's mask column can say "rs.dcm#GTV-1;rs.dcm#GTV-2"
 //          wherever a mask path is accepted.
 #include "radhpc/io/dicom_input.hpp"
+#include "radhpc/io/qc.hpp"
 #include "radhpc/pipeline/extract.hpp"
 
 namespace radhpc::pipeline {
@@ -14,6 +15,7 @@ LesionInput load(const std::string& image_path, const std::string& mask_path, co
     LesionInput in;
     in.image_path = image_path;
     in.mask_path = mask_path;
+    io::enforce_qc(image_path, settings);  // qc.action: exclude refuses a DICOM study that fails a check
     std::string frame_of_reference;
     in.image = io::read_image_input(image_path, settings.dicom, &in.pixel_type, &frame_of_reference);
     in.mask = io::read_mask_input(mask_path, in.image.geometry, settings.label, settings.dicom, frame_of_reference);

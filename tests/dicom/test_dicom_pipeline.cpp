@@ -126,3 +126,18 @@ TEST_CASE("mask path FILE#ROI names the ROI (manifest mask columns need no extra
     CHECK(n == 125256);
     CHECK_THROWS_WITH(pipeline::load(img, rs + "#GTV-9", s), Catch::Contains("no ROI named 'GTV-9'"));
 }
+
+TEST_CASE("qc.action exclude: a DICOM study failing a check is refused with the reason; flag-only jobs go on", "[dicom][pipeline][qc]") {
+    const std::string img = dicomtest::kPhantom + "/dicom/image";
+    const std::string rs = dicomtest::kPhantom + "/dicom/mask/DCM_RS_00060.dcm#GTV-1";
+    auto flag = io::parse_job_text("version: 1\nqc: {action: flag, slice_thickness: {max: 2.0}}\n").settings;
+    CHECK(pipeline::load(img, rs, flag).image.data.size() == 204u * 201u * 60u);
+    auto exclude = io::parse_job_text("version: 1\nqc: {action: exclude, slice_thickness: {max: 2.0}}\n").settings;
+    CHECK_THROWS_WITH(pipeline::load(img, rs, exclude),
+                      Catch::Contains("QC excluded the study: slice_thickness failed (observed 3 mm, expected [-inf, 2] mm)"));
+    auto passing = io::parse_job_text("version: 1\nqc: {action: exclude, slice_thickness: {max: 3.0}}\n").settings;
+    CHECK_NOTHROW(pipeline::load(img, rs, passing));
+    // NIfTI inputs have no DICOM metadata to check
+    CHECK_NOTHROW(pipeline::load(dicomtest::kPhantom + "/nifti/image/phantom.nii.gz", dicomtest::kPhantom + "/nifti/mask/mask.nii.gz",
+                                 exclude));
+}

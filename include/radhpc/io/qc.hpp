@@ -53,6 +53,11 @@ std::vector<StudyQc> qc_folder(const std::string& folder, const Settings& settin
 // settings.dicom.roi); NIfTI/NRRD rows get one "format" info row. A bad row never stops the others.
 std::vector<StudyQc> qc_manifest(const std::string& manifest_csv, const Settings& settings, bool decode_pixels = true);
 
+// When the job excludes studies that fail a check (qc.action: exclude) and `image_path` is a DICOM
+// input, runs the checks (headers only) and throws Error(invalid_input) "QC excluded the study:
+// <check> failed (observed ..., expected ...)". No-op for NIfTI/NRRD inputs and for flag-only jobs.
+void enforce_qc(const std::string& image_path, const Settings& settings);
+
 // Flat rows, one per check (the store's QC table).
 struct QcRow {
     std::string study_id, series_id, check, status, observed, expected;
