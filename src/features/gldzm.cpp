@@ -44,33 +44,29 @@ std::vector<std::int32_t> zone_distance_map(const TextureRoi& roi, const Mask& m
         if (x < 0 || y < 0 || z < 0 || x >= sx || y >= sy || z >= sz) return 0;
         return d[std::size_t(x + sx * (y + sy * z))];
     };
-    for (std::int64_t z = lo[2]; z <= hi[2]; ++z)
-        for (std::int64_t y = lo[1]; y <= hi[1]; ++y)
-            for (std::int64_t x = lo[0]; x <= hi[0]; ++x) {
-                auto& v = d[std::size_t((x - lo[0]) + sx * ((y - lo[1]) + sy * (z - lo[2])))];
-                if (!v) continue;
-                std::int32_t m = std::min(at(x - 1, y, z), at(x, y - 1, z));
-                if (!in_plane) m = std::min(m, at(x, y, z - 1));
-                v = std::min(v, m + 1);
-            }
-    for (std::int64_t z = hi[2]; z >= lo[2]; --z)
-        for (std::int64_t y = hi[1]; y >= lo[1]; --y)
-            for (std::int64_t x = hi[0]; x >= lo[0]; --x) {
-                auto& v = d[std::size_t((x - lo[0]) + sx * ((y - lo[1]) + sy * (z - lo[2])))];
-                if (!v) continue;
-                std::int32_t m = std::min(at(x + 1, y, z), at(x, y + 1, z));
-                if (!in_plane) m = std::min(m, at(x, y, z + 1));
-                v = std::min(v, m + 1);
-            }
-    // Copy onto the texture box.
+    // Two raster passes. Mask voxels lie strictly inside the grown box, so their 6 neighbours are in `d`.
+    const std::int64_t sxy = sx * sy;
+    for (std::int64_t i = 0; i < sx * sy * sz; ++i) {
+        std::int32_t& v = d[std::size_t(i)];
+        if (!v) continue;
+        std::int32_t m = std::min(d[std::size_t(i - 1)], d[std::size_t(i - sx)]);
+        if (!in_plane) m = std::min(m, d[std::size_t(i - sxy)]);
+        v = std::min(v, m + 1);
+    }
+    for (std::int64_t i = sx * sy * sz - 1; i >= 0; --i) {
+        std::int32_t& v = d[std::size_t(i)];
+        if (!v) continue;
+        std::int32_t m = std::min(d[std::size_t(i + 1)], d[std::size_t(i + sx)]);
+        if (!in_plane) m = std::min(m, d[std::size_t(i + sxy)]);
+        v = std::min(v, m + 1);
+    }
+    // Copy onto the texture box; only ROI voxels are ever read (zones), so only they are filled.
     std::vector<std::int32_t> box(roi.index.size(), 0);
-    for (std::int64_t bz = 0; bz < roi.nz; ++bz)
-        for (std::int64_t by = 0; by < roi.ny; ++by)
-            for (std::int64_t bx = 0; bx < roi.nx; ++bx) {
-                const std::int64_t x = bx - roi.pad + roi.box_lo[0], y = by - roi.pad + roi.box_lo[1],
-                                   z = bz - roi.pad + roi.box_lo[2];
-                box[std::size_t(roi.box_index(bx, by, bz))] = at(x, y, z);
-            }
+    const std::int64_t plane = roi.nx * roi.ny;
+    for (std::int64_t v : roi.voxels) {
+        const std::int64_t bz = v / plane, by = (v % plane) / roi.nx, bx = v % roi.nx;
+        box[std::size_t(v)] = at(bx - roi.pad + roi.box_lo[0], by - roi.pad + roi.box_lo[1], bz - roi.pad + roi.box_lo[2]);
+    }
     return box;
 }
 

@@ -122,7 +122,7 @@ std::vector<Zone> label_zones(const TextureRoi& roi, const std::vector<Offset3>&
                               const std::vector<std::int32_t>& distance_map);
 // IBSI GLDZM distance map on the morphological mask: city-block distance to the nearest voxel outside the
 // mask (outside the grid counts as outside); border voxels have 1. in_plane: 4-connected within slices.
-// Returned on the TextureRoi box (0 outside the morphological mask).
+// Returned on the TextureRoi box, filled at the ROI voxels (0 elsewhere).
 std::vector<std::int32_t> zone_distance_map(const TextureRoi& roi, const Mask& morphological_mask, bool in_plane);
 // GLSZM: rows = levels, column s-1 = zones of size s. slice: only zones of that box slice (-1 all).
 CountMatrix glszm_matrix(const TextureRoi& roi, const std::vector<Zone>& zones, int slice = -1);
