@@ -17,6 +17,7 @@
 #include "radhpc/core/error.hpp"
 #include "radhpc/io/dicom_input.hpp"
 #include "radhpc/io/image_io.hpp"
+#include "radhpc/io/qc.hpp"
 #include "radhpc/pipeline/extract.hpp"
 
 namespace radhpc::dist {
@@ -121,6 +122,7 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
     }
     const auto t_read = Clock::now();
     check_image_header(task.image);
+    io::enforce_qc(task.image, opt.settings);  // DICOM inputs with `qc: exclude`: a failed check refuses the study
     pipeline::LesionInput base;
     base.image_path = task.image;
     std::string frame_of_reference;
