@@ -164,7 +164,9 @@ StudyTask decode_task(const std::vector<char>& b) {
     for (auto n = r.u64(); n > 0; --n) t.labels.push_back(int(r.u64()));
     return t;
 }
-std::vector<char> encode(const StudyOutcome& o) {
+// Feature names are sent only when they differ from the previous row this worker sent (every
+// row of a job has the same names): the master keeps the last list per worker.
+std::vector<char> encode(const StudyOutcome& o, std::vector<std::string>& last_names) {
     Writer w;
     w.u64(o.index);
     w.str(o.status);
@@ -177,12 +179,17 @@ std::vector<char> encode(const StudyOutcome& o) {
     for (const auto& l : o.lesions) {
         w.u64(std::uint64_t(l.lesion));
         w.u64(l.names.size());
-        for (const auto& n : l.names) w.str(n);
+        const bool same = l.names == last_names;
+        w.u64(same ? 0 : 1);
+        if (!same) {
+            for (const auto& n : l.names) w.str(n);
+            last_names = l.names;
+        }
         w.raw(l.values.data(), l.values.size() * sizeof(double));
     }
     return std::move(w.buf);
 }
-StudyOutcome decode_outcome(const char* data, std::size_t size) {
+StudyOutcome decode_outcome(const char* data, std::size_t size, std::vector<std::string>& last_names) {
     Reader r{data, data + size};
     StudyOutcome o;
     o.index = r.u64();
@@ -201,8 +208,13 @@ StudyOutcome decode_outcome(const char* data, std::size_t size) {
         LesionRow l;
         l.lesion = int(r.u64());
         const auto k = r.u64();
-        l.names.reserve(k);
-        for (std::uint64_t j = 0; j < k; ++j) l.names.push_back(r.str());
+        if (r.u64() == 1) {
+            last_names.clear();
+            last_names.reserve(k);
+            for (std::uint64_t j = 0; j < k; ++j) last_names.push_back(r.str());
+        }
+        if (last_names.size() != k) throw Error(ErrorKind::internal, "result message: feature names out of sequence");
+        l.names = last_names;
         l.values.resize(k);
         r.raw(l.values.data(), k * sizeof(double));
         o.lesions.push_back(std::move(l));
@@ -225,6 +237,7 @@ struct Backoff {
 void remote_worker(const WorkerOptions& opt, int rank) {
     std::deque<StudyTask> queue;
     std::deque<std::pair<std::vector<char>, MPI_Request>> sending;  // results in flight (deque: stable addresses)
+    std::vector<std::string> last_names;
     bool stop = false;
     Backoff backoff;
     std::vector<char> buf;
@@ -253,7 +266,7 @@ void remote_worker(const WorkerOptions& opt, int rank) {
         queue.pop_front();
         // Non-blocking send: a result above the eager limit waits for the master's receive,
         // and the worker goes on computing meanwhile.
-        sending.emplace_back(encode(process_study(task, opt, rank)), MPI_REQUEST_NULL);
+        sending.emplace_back(encode(process_study(task, opt, rank), last_names), MPI_REQUEST_NULL);
         MPI_Isend(sending.back().first.data(), int(sending.back().first.size()), MPI_BYTE, 0, kTagResult, MPI_COMM_WORLD,
                   &sending.back().second);
         while (!sending.empty()) {
@@ -709,6 +722,7 @@ int Master::run(const std::string& job_text) {
     for (int w = 0; w < size_; ++w) top_up(w);
     Backoff backoff;
     std::vector<char> buf;
+    std::vector<std::vector<std::string>> names_by_rank(static_cast<std::size_t>(size_));  // see encode()
     while (received < tasks_.size()) {
         bool progressed = false;
         int flag = 0;
@@ -719,7 +733,7 @@ int Master::run(const std::string& job_text) {
             MPI_Get_count(&st, MPI_BYTE, &n);
             buf.resize(std::size_t(std::max(n, 1)));
             MPI_Recv(buf.data(), n, MPI_BYTE, st.MPI_SOURCE, kTagResult, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-            handle(decode_outcome(buf.data(), std::size_t(n)));
+            handle(decode_outcome(buf.data(), std::size_t(n), names_by_rank[std::size_t(st.MPI_SOURCE)]));
             ++received;
             --outstanding[std::size_t(st.MPI_SOURCE)];
             top_up(st.MPI_SOURCE);
