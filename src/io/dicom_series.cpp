@@ -295,6 +295,8 @@ struct SliceHeader {
     std::optional<double> slope, intercept;
     long frames = 1;
     long frame = 0;         // frame index within the file (multi-frame objects)
+    std::optional<double> thickness;  // SliceThickness (top level or PixelMeasuresSequence)
+    bool pixel_signed = false;        // PixelRepresentation 1
     double projection = 0;  // position on the slice normal
 };
 
@@ -319,6 +321,8 @@ SliceHeader read_slice_header(DcmDataset& ds, const std::string& path) {
     h.frames = get_int(ds, DCM_NumberOfFrames).value_or(1);
     h.slope = get_double(ds, DCM_RescaleSlope);
     h.intercept = get_double(ds, DCM_RescaleIntercept);
+    h.thickness = get_double(ds, DCM_SliceThickness);
+    h.pixel_signed = get_int(ds, DCM_PixelRepresentation).value_or(0) == 1;
     return h;
 }
 
@@ -362,6 +366,8 @@ std::vector<SliceHeader> read_frame_headers(DcmDataset& ds, const std::string& p
         std::copy(iop.begin(), iop.end(), h.orientation.begin());
         h.spacing_row = ps[0];
         h.spacing_col = ps[1];
+        h.thickness = get_double(*meas, DCM_SliceThickness);
+        h.pixel_signed = get_int(ds, DCM_PixelRepresentation).value_or(0) == 1;
         h.rows = get_int(ds, DCM_Rows).value_or(0);
         h.cols = get_int(ds, DCM_Columns).value_or(0);
         if (h.rows <= 0 || h.cols <= 0) throw Error(ErrorKind::invalid_input, path + ": Rows/Columns missing");
@@ -633,9 +639,7 @@ SeriesLayout analyse(const DicomSeries& series, const DicomReadOptions& opt) {
     }
     // slices thicker than their spacing overlap (overlapping reconstruction)
     {
-        DcmFileFormat f;
-        load(f, L.slices.front().path, true);
-        const auto thickness = positive(get_double(*f.getDataset(), DCM_SliceThickness));
+        const auto thickness = positive(L.slices.front().thickness);
         if (thickness)
             for (double x : kept_d)
                 if (x < *thickness * (1 - opt.spacing_tolerance)) ++rep.overlapping_slices;
@@ -717,12 +721,7 @@ CtSeries read_dicom_series(const DicomSeries& series, const DicomReadOptions& op
         decode_slice(L.slices[z], out.image.data.data() + z * plane, z == 0 ? &out.metadata : nullptr, cache);
         out.slice_sop_instance_uids.push_back(L.slices[z].sop_instance_uid);
     }
-    bool is_signed = false;
-    {
-        DcmFileFormat f;
-        load(f, L.slices.front().path, true);
-        is_signed = get_int(*f.getDataset(), DCM_PixelRepresentation).value_or(0) == 1;
-    }
+    const bool is_signed = L.slices.front().pixel_signed;
     if (L.report.mixed_rescale) out.pixel_type = PixelType{};  // per-slice rescale: no single stored type
     else
         out.pixel_type = rescaled_pixel_type(out.metadata.bits_stored, is_signed, out.metadata.rescale_slope, out.metadata.rescale_intercept);
