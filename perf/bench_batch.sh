@@ -85,6 +85,10 @@ BYTES=$(stat -c %s "$W/s1/store.h5")
 printf "store.h5: %d bytes for %d lesions x %d features -> %.0f KiB per 1000 lesions (raw float64: %.0f KiB)\n" \
   "$BYTES" "$ROWS" "$COLS" "$(echo "$BYTES / $ROWS * 1000 / 1024" | bc -l)" "$(echo "$COLS * 8 * 1000 / 1024" | bc -l)"
 
+FEAT=$(h5ls -v "$W/s1/store.h5/features/values" | sed -n 's/.*Storage: *\([0-9]*\) logical bytes, *\([0-9]*\) allocated bytes.*/\2/p')
+printf "  of which /features/values (shuffle+deflate): %d bytes -> %.0f KiB per 1000 lesions; the rest is per-study status, inputs, provenance\n" \
+  "$FEAT" "$(echo "$FEAT / $ROWS * 1000 / 1024" | bc -l)"
+
 echo "== peak memory (max RSS), 2 ranks"
 rm -rf "$W/s2"
 $MPI -np 2 sh -c "exec /usr/bin/time -f \"rank \$OMPI_COMM_WORLD_RANK (\$( [ \$OMPI_COMM_WORLD_RANK = 0 ] && echo master+worker || echo worker)): max RSS %M KiB\" \"$RADHPC\" run \"$W/job.yaml\" --manifest \"$W/archive/manifest.csv\" --store \"$W/s2\" --threads 1" 2>&1 | grep "max RSS" | sort
