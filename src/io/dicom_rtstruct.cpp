@@ -94,38 +94,9 @@ RtStructInfo read_rtstruct_info(const std::string& path) {
     return info;
 }
 
-Mask read_rtstruct_mask(const std::string& path, const Geometry& grid, const RtStructOptions& options, RasterReport* report_out) {
-    DcmFileFormat file;
-    load(file, path, false);
-    DcmDataset& ds = *file.getDataset();
-    require_rtstruct(ds, path);
-    const auto rois = read_rois(ds, true);
-
-    // choose the ROI: exact name, or a pattern that matches the whole name; exactly one must qualify
-    std::vector<const RoiContours*> hits;
-    if (options.roi.empty()) {
-        if (rois.size() == 1) hits.push_back(&rois[0]);
-        else
-            throw Error(ErrorKind::settings, path + ": " + std::to_string(rois.size()) + " ROIs (" + roi_list(rois) +
-                                                 "); choose one with --roi / dicom.roi");
-    } else {
-        std::regex re;
-        if (options.roi_is_pattern) {
-            try {
-                re = std::regex(options.roi, std::regex::ECMAScript);
-            } catch (const std::regex_error&) {
-                throw Error(ErrorKind::settings, "ROI pattern '" + options.roi + "' is not a valid regular expression");
-            }
-        }
-        for (const auto& r : rois)
-            if (options.roi_is_pattern ? std::regex_match(r.name, re) : r.name == options.roi) hits.push_back(&r);
-    }
-    if (hits.size() != 1)
-        throw Error(ErrorKind::invalid_input, path + ": " + (hits.empty() ? std::string("no ROI") : std::to_string(hits.size()) + " ROIs") +
-                                                  (options.roi_is_pattern ? " match the pattern '" : " named '") + options.roi +
-                                                  "' (ROIs: " + roi_list(rois) + ")");
-    const RoiContours& roi = *hits[0];
-
+// Rasterises one ROI's CLOSED_PLANAR contours on `grid` (rule in dicom.hpp).
+static Mask rasterise(const std::string& path, const RoiContours& roi, const Geometry& grid, bool allow_outside,
+                      RasterReport* report_out) {
     RasterReport rep;
     Mask mask(grid, 0);
     const std::int64_t nx = std::int64_t(grid.size[0]), ny = std::int64_t(grid.size[1]), nz = std::int64_t(grid.size[2]);
@@ -160,7 +131,7 @@ Mask read_rtstruct_mask(const std::string& path, const Geometry& grid, const RtS
         for (const auto& q : idx)
             if (q[0] < -0.5 || q[1] < -0.5 || q[0] > double(nx) - 0.5 || q[1] > double(ny) - 0.5 || k < 0 || k >= nz) ++outside;
         rep.points_outside += outside;
-        if (outside && !options.allow_outside)
+        if (outside && !allow_outside)
             throw Error(ErrorKind::invalid_input,
                         path + ": ROI '" + roi.name + "' contour " + std::to_string(ci + 1) + ": " + std::to_string(outside) + " of " +
                             std::to_string(n) + " points lie outside the image grid" +
@@ -198,6 +169,59 @@ Mask read_rtstruct_mask(const std::string& path, const Geometry& grid, const RtS
     }
     if (report_out) *report_out = rep;
     return mask;
+}
+
+Mask read_rtstruct_mask(const std::string& path, const Geometry& grid, const RtStructOptions& options, RasterReport* report_out) {
+    DcmFileFormat file;
+    load(file, path, false);
+    DcmDataset& ds = *file.getDataset();
+    require_rtstruct(ds, path);
+    const auto rois = read_rois(ds, true);
+
+    // choose the ROI: exact name, or a pattern that matches the whole name; exactly one must qualify
+    std::vector<const RoiContours*> hits;
+    if (options.roi.empty()) {
+        if (rois.size() == 1) hits.push_back(&rois[0]);
+        else
+            throw Error(ErrorKind::settings, path + ": " + std::to_string(rois.size()) + " ROIs (" + roi_list(rois) +
+                                                 "); choose one with --roi / dicom.roi");
+    } else {
+        std::regex re;
+        if (options.roi_is_pattern) {
+            try {
+                re = std::regex(options.roi, std::regex::ECMAScript);
+            } catch (const std::regex_error&) {
+                throw Error(ErrorKind::settings, "ROI pattern '" + options.roi + "' is not a valid regular expression");
+            }
+        }
+        for (const auto& r : rois)
+            if (options.roi_is_pattern ? std::regex_match(r.name, re) : r.name == options.roi) hits.push_back(&r);
+    }
+    if (hits.size() != 1)
+        throw Error(ErrorKind::invalid_input, path + ": " + (hits.empty() ? std::string("no ROI") : std::to_string(hits.size()) + " ROIs") +
+                                                  (options.roi_is_pattern ? " match the pattern '" : " named '") + options.roi +
+                                                  "' (ROIs: " + roi_list(rois) + ")");
+    return rasterise(path, *hits[0], grid, options.allow_outside, report_out);
+}
+
+
+
+std::vector<std::pair<std::string, Mask>> read_rtstruct_masks(const std::string& path, const Geometry& grid, const std::string& pattern,
+                                                              bool allow_outside) {
+    DcmFileFormat file;
+    load(file, path, false);
+    DcmDataset& ds = *file.getDataset();
+    require_rtstruct(ds, path);
+    std::regex re;
+    try {
+        re = std::regex(pattern.empty() ? std::string(".*") : pattern, std::regex::ECMAScript);
+    } catch (const std::regex_error&) {
+        throw Error(ErrorKind::settings, "ROI pattern '" + pattern + "' is not a valid regular expression");
+    }
+    std::vector<std::pair<std::string, Mask>> out;
+    for (const auto& roi : read_rois(ds, true))
+        if (std::regex_match(roi.name, re)) out.emplace_back(roi.name, rasterise(path, roi, grid, allow_outside, nullptr));
+    return out;
 }
 
 }  // namespace radhpc::io

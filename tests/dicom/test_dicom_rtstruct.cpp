@@ -71,3 +71,46 @@ TEST_CASE("RTSTRUCT: ROI info, selection by pattern, unknown ROI names the avail
         CHECK(std::string(e.what()).find("'GTV-1'") != std::string::npos);
     }
 }
+
+TEST_CASE("RTSTRUCT with two ROIs: one mask per ROI, selection by name or pattern", "[dicom][rtstruct]") {
+    dicomtest::ScratchDir dir("tworoi");
+    const auto ct = io::read_dicom_folder(dicomtest::kPhantom + "/dicom/image");
+    const auto rs = dir.path / "rs.dcm";
+    std::filesystem::copy_file(dicomtest::kPhantom + "/dicom/mask/DCM_RS_00060.dcm", rs);
+    const double z = ct.image.geometry.origin[2] + 6.0;  // slice 2
+    char square[256];
+    std::snprintf(square, sizeof square, "-150\\-60\\%.6f\\-110\\-60\\%.6f\\-110\\-20\\%.6f\\-150\\-20\\%.6f", z, z, z, z);
+    REQUIRE(dicomtest::run(std::string("dcmodify -nb") + " -i \"(3006,0020)[1].(3006,0022)=2\" -i \"(3006,0020)[1].(3006,0026)=GTV-2\"" +
+                           " -i \"(3006,0039)[1].(3006,0084)=2\" -i \"(3006,0039)[1].(3006,0040)[0].(3006,0042)=CLOSED_PLANAR\"" +
+                           " -i \"(3006,0039)[1].(3006,0040)[0].(3006,0050)=" + square + "\" " + rs.string()) == 0);
+    const auto info = io::read_rtstruct_info(rs.string());
+    REQUIRE(info.rois.size() == 2);
+    CHECK(info.rois[1].name == "GTV-2");
+    const auto all = io::read_rtstruct_masks(rs.string(), ct.image.geometry);
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].first == "GTV-1");
+    CHECK(all[1].first == "GTV-2");
+    std::size_t n1 = 0, n2 = 0;
+    for (auto v : all[0].second.data) n1 += v;
+    for (auto v : all[1].second.data) n2 += v;
+    CHECK(n1 == 125256);
+    // the square by the documented rule: centres with x in [-150, -110), y in [-60, -20) on slice 2
+    std::size_t expected = 0;
+    const auto& g = ct.image.geometry;
+    for (std::size_t j = 0; j < g.size[1]; ++j)
+        for (std::size_t i = 0; i < g.size[0]; ++i) {
+            const auto p = g.index_to_point({double(i), double(j), 2});
+            expected += p[0] >= -150 && p[0] < -110 && p[1] >= -60 && p[1] < -20;
+        }
+    CHECK(n2 == expected);
+    CHECK(io::read_rtstruct_masks(rs.string(), ct.image.geometry, "GTV-2").size() == 1);
+    // a single-ROI read needs a choice now, and a pattern matching both is ambiguous
+    io::RtStructOptions opt;
+    CHECK_THROWS_WITH(io::read_rtstruct_mask(rs.string(), ct.image.geometry, opt), Catch::Contains("2 ROIs ('GTV-1', 'GTV-2')"));
+    opt.roi = "GTV-.";
+    opt.roi_is_pattern = true;
+    CHECK_THROWS_WITH(io::read_rtstruct_mask(rs.string(), ct.image.geometry, opt), Catch::Contains("2 ROIs match the pattern"));
+    opt.roi = "GTV-2";
+    opt.roi_is_pattern = false;
+    CHECK(io::read_rtstruct_mask(rs.string(), ct.image.geometry, opt).data == all[1].second.data);
+}

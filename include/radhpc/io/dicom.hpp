@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "radhpc/core/volume.hpp"
@@ -179,6 +180,11 @@ struct RtStructOptions {
 // spacing of a slice centre, otherwise the contour goes to the nearest slice and is counted.
 Mask read_rtstruct_mask(const std::string& path, const Geometry& grid, const RtStructOptions& options,
                         RasterReport* report = nullptr);
+
+// One mask per ROI whose name matches `pattern` (whole-name ECMAScript regex; empty: every ROI), in
+// the file's ROI order, same rule as read_rtstruct_mask.
+std::vector<std::pair<std::string, Mask>> read_rtstruct_masks(const std::string& path, const Geometry& grid,
+                                                              const std::string& pattern = "", bool allow_outside = false);
 
 // ---------------------------------------------------------------------------------------------
 // DICOM SEG -> Mask
