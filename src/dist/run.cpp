@@ -545,10 +545,13 @@ void Master::plan() {
         const store::StudyRecord* prior = nullptr;
         if (auto it = existing_by_id_.find(row.study_id); it != existing_by_id_.end()) prior = it->second;
         if (!row.error.empty()) {
+            ++failed_;
+            // A row broken in today's manifest does not destroy what an earlier run stored: the
+            // issue is reported and kept in /manifest_issues, the stored record stays.
+            if (prior && (prior->status == "ok" || prior->status == "vanished")) continue;
             rec.status = "error";
             rec.error_kind = "manifest";
             rec.message = row.error;
-            ++failed_;
             add_record(std::move(rec));
             continue;
         }

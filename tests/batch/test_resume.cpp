@@ -80,6 +80,21 @@ TEST_CASE("resume: unchanged studies skipped, changed recomputed, vanished marke
     CHECK(fourth.at("T0007").message.find("T0007.nii.gz") != std::string::npos);
     CHECK(export_csv(dir / "store", dir / "after.csv") == before);
 
+    // A row broken in the manifest (missing columns) is reported, and the stored study stays.
+    {
+        const std::string good_manifest = slurp(dir / "manifest.csv");
+        std::string broken = good_manifest;
+        const auto at = broken.find("T0010,");
+        broken.erase(broken.find(",img/T0010_m", at), broken.find('\n', at) - broken.find(",img/T0010_m", at));
+        std::ofstream(dir / "manifest.csv") << broken;
+        CHECK(sh(run_cmd(dir, job), dir / "r4b.log") == 1);
+        INFO(slurp(dir / "r4b.log"));
+        CHECK(slurp(dir / "r4b.log").find("missing column 'mask'") != std::string::npos);
+        CHECK(studies_of(dir / "store").at("T0010").status == "ok");
+        CHECK(export_csv(dir / "store", dir / "after_broken.csv") == before);
+        std::ofstream(dir / "manifest.csv") << good_manifest;
+    }
+
     // Settings change (bin width): everything present is recomputed.
     const fs::path job2 = dir / "job2.yaml";
     {
