@@ -101,6 +101,11 @@ TEST_CASE("pseudonym is a salted SHA-256 (FIPS 180-4 test vectors)", "[dicom][ph
           "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
     CHECK(io::pseudonym("1.2.3").size() == 16);
     CHECK(io::pseudonym("1.2.3") != io::pseudonym("1.2.4"));
+    // the salt (RADHPC_PSEUDONYM_SALT) changes every pseudonym; the default salt is "radhpc-default-salt-v1"
+    CHECK(io::pseudonym("1.2.3") == radhpc::io::sha256_hex_for_tests("radhpc-default-salt-v1|1.2.3").substr(0, 16));
+    ::setenv("RADHPC_PSEUDONYM_SALT", "site-secret", 1);
+    CHECK(io::pseudonym("1.2.3") == radhpc::io::sha256_hex_for_tests("site-secret|1.2.3").substr(0, 16));
+    ::unsetenv("RADHPC_PSEUDONYM_SALT");
 }
 
 TEST_CASE("a slice stored as a bare dataset (no preamble, no meta header) still belongs to the series", "[dicom][discovery]") {
