@@ -73,14 +73,6 @@ void kill_all(pid_t pid) {
     waitpid(pid, &status, 0);
 }
 
-[[maybe_unused]] std::size_t part_count(const fs::path& store) {
-    std::size_t n = 0;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(store / "parts", ec))
-        if (e.path().filename().string().rfind("part-", 0) == 0) ++n;
-    return n;
-}
-
 }  // namespace
 
 TEST_CASE("SIGKILL at random moments: store readable, finished studies kept, rerun export identical", "[batch][kill][mpi]") {

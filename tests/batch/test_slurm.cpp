@@ -34,6 +34,8 @@ struct LocalSlurm {
           << "SelectTypeParameters=CR_Core\nMpiDefault=pmix\nReturnToService=2\nSchedulerType=sched/backfill\n"
           << "JobAcctGatherType=jobacct_gather/none\nAccountingStorageType=accounting_storage/none\nMailProg=/bin/true\n"
           << "SlurmdParameters=config_overrides\n"
+          // own ports, so that a second test run (or a real SLURM) on this host does not collide
+          << "SlurmctldPort=" << 20000 + getpid() % 20000 << "\nSlurmdPort=" << 40001 + getpid() % 20000 << "\n"
           << "NodeName=" << h << " NodeAddr=127.0.0.1 CPUs=8 RealMemory=20000 State=UNKNOWN\n"
           << "PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP\n";
         c.close();
