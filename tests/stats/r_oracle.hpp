@@ -36,13 +36,20 @@ private:
     radhpc::stats::Rng rng_;
 };
 
+// Per-process scratch folder for the CSVs exchanged with R, removed when the test program exits.
 inline std::filesystem::path temp_dir() {
-    static const std::filesystem::path dir = [] {
-        auto d = std::filesystem::temp_directory_path() / ("radhpc_stats_" + std::to_string(::getpid()));
-        std::filesystem::create_directories(d);
-        return d;
-    }();
-    return dir;
+    struct Scratch {
+        std::filesystem::path dir;
+        Scratch() : dir(std::filesystem::temp_directory_path() / ("radhpc_stats_" + std::to_string(::getpid()))) {
+            std::filesystem::create_directories(dir);
+        }
+        ~Scratch() {
+            std::error_code ec;
+            std::filesystem::remove_all(dir, ec);
+        }
+    };
+    static const Scratch scratch;
+    return scratch.dir;
 }
 
 struct Table {
