@@ -237,6 +237,8 @@ DiscoveryResult discover_dicom(const std::string& folder) {
             load(f, p, true);
             s.description = get_string(*f.getDataset(), DCM_SeriesDescription);
             s.localizer = get_all_strings(*f.getDataset(), DCM_ImageType).find("LOCALIZER") != std::string::npos;
+            s.no_geometry = !f.getDataset()->tagExists(DCM_ImagePositionPatient) &&
+                            !f.getDataset()->tagExists(DCM_PerFrameFunctionalGroupsSequence);
         }
         s.files.push_back(p);
     }
@@ -260,11 +262,11 @@ DicomSeries select_series(const DiscoveryResult& found, const SeriesSelection& r
             continue;
         if (!rules.description_pattern.empty() && !std::regex_search(s.description, pattern)) continue;
         if (!rules.series_uid.empty() && s.series_uid != rules.series_uid) continue;
-        if (s.localizer && !rules.include_localizers && rules.series_uid.empty()) continue;
+        if (rules.series_uid.empty() && (s.no_geometry || (s.localizer && !rules.include_localizers))) continue;
         hits.push_back(&s);
     }
     auto describe = [](const DicomSeries& s) {
-        return s.modality + (s.localizer ? " localizer" : "") + " series " + pseudonym(s.series_uid) + " (" +
+        return s.modality + (s.localizer ? " localizer" : "") + (s.no_geometry ? " (no slice positions)" : "") + " series " + pseudonym(s.series_uid) + " (" +
                std::to_string(s.files.size()) + " images)";
     };
     if (hits.size() == 1) return *hits[0];

@@ -231,9 +231,9 @@ void qc_mask(StudyQc& q, const DicomSeries& series, const std::string& mask_path
 std::vector<StudyQc> qc_folder(const std::string& folder, const Settings& settings, bool decode_pixels) {
     std::vector<StudyQc> out;
     const DiscoveryResult found = discover_dicom(folder);
-    std::vector<DicomSeries> volumes;  // localizers (scouts) are not volumes: not checked
+    std::vector<DicomSeries> volumes;  // localizers (scouts) and position-less captures are not volumes: not checked
     for (const auto& s : found.image_series)
-        if (!s.localizer) volumes.push_back(s);
+        if (s.volume_candidate()) volumes.push_back(s);
     for (const auto& s : volumes) out.push_back(qc_series(s, settings, "", decode_pixels));
     // RTSTRUCT / SEG objects found next to the images are checked against the series they refer to
     // (RTSTRUCT: referenced series UID; SEG: frame of reference)

@@ -447,3 +447,16 @@ TEST_CASE("uneven spacing without a missing slice, and overlapping reconstructio
     q = io::qc_series(series, strict, "", false);
     CHECK(status_of(q, "overlapping_slices") == "fail");
 }
+
+TEST_CASE("a CT-modality secondary capture (dose screen) without positions is not a volume candidate", "[dicom][broken]") {
+    ScratchDir dir("dose");
+    dicomtest::copy_phantom_series(dir.path);
+    const auto sc = dir.path / "dose_screen.dcm";
+    fs::copy_file(dir.path / dicomtest::slice_name(0), sc);
+    REQUIRE(dicomtest::run("dcmodify -nb -m \"(0008,0016)=1.2.840.10008.5.1.4.1.1.7\" -m \"(0020,000e)=1.2.826.0.1.3680043.8.498.9\" "
+                           "-m \"(0008,0018)=1.2.826.0.1.3680043.8.498.10\" -e \"(0020,0032)\" -e \"(0020,0037)\" " + sc.string()) == 0);
+    const auto found = io::discover_dicom(dir.str());
+    REQUIRE(found.image_series.size() == 2);
+    CHECK(io::read_dicom_folder(dir.str()).image.geometry.size[2] == 60);
+    CHECK(io::qc_folder(dir.str(), Settings{}, false).size() == 1);
+}

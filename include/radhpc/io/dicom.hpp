@@ -34,6 +34,8 @@ struct DicomSeries {
     std::string modality;
     std::string description;  // SeriesDescription: for selection rules only, never written out
     bool localizer = false;   // ImageType holds LOCALIZER (scout / topogram): never a volume
+    bool no_geometry = false; // no ImagePositionPatient (secondary captures such as dose screens): never a volume
+    bool volume_candidate() const { return !localizer && !no_geometry; }
     std::vector<std::string> files;  // image objects, in path order (ordering by position happens on reading)
 };
 
