@@ -47,52 +47,65 @@ std::array<double, ibsi_cm_count> ibsi_cm_features(const DenseMatrix& counts, co
     const double ng = double(n_levels);
     double joint_max = 0, mu_x = 0, mu_y = 0, hxy = 0, energy = 0, contrast = 0, dissimilarity = 0;
     double inv_diff = 0, inv_diff_norm = 0, inv_diff_mom = 0, inv_diff_mom_norm = 0, inv_var = 0, auto_corr = 0;
+    // Slice matrices are sparse: collect the non-zero cells once, then every sum runs over them.
+    struct NonZero {
+        int r, c;
+        double p;
+    };
+    std::vector<NonZero> cells;
     for (int r = 0; r < n; ++r)
-        for (int c = 0; c < n; ++c) {
-            const double p = counts.at(r, c) / total;
-            if (p == 0) continue;
-            const double i = lv[std::size_t(r)], j = lv[std::size_t(c)], d = std::fabs(i - j);
-            px[std::size_t(r)] += p;
-            py[std::size_t(c)] += p;
-            joint_max = std::max(joint_max, p);
-            mu_x += i * p;  // joint average mu = sum_ij i p_ij
-            mu_y += j * p;
-            hxy -= p * std::log2(p);
-            p_sum[std::size_t(lv[std::size_t(r)] + lv[std::size_t(c)])] += p;
-            p_diff[std::size_t(std::abs(lv[std::size_t(r)] - lv[std::size_t(c)]))] += p;
-            energy += p * p;
-            contrast += d * d * p;
-            dissimilarity += d * p;
-            inv_diff += p / (1 + d);               // sum p / (1 + |i-j|)
-            inv_diff_norm += p / (1 + d / ng);     // sum p / (1 + |i-j| / Ng)
-            inv_diff_mom += p / (1 + d * d);       // sum p / (1 + (i-j)^2)
-            inv_diff_mom_norm += p / (1 + d * d / (ng * ng));
-            if (d > 0) inv_var += p / (d * d);     // sum_{i != j} p / (i-j)^2
-            auto_corr += i * j * p;
-        }
-    double joint_var = 0, cov = 0, clust_tend = 0, clust_shade = 0, clust_prom = 0, hxy1 = 0, hxy2 = 0;
-    for (int r = 0; r < n; ++r)
-        for (int c = 0; c < n; ++c) {
-            const double i = lv[std::size_t(r)], j = lv[std::size_t(c)];
-            const double pxy = px[std::size_t(r)] * py[std::size_t(c)];
-            if (pxy > 0) hxy2 -= pxy * std::log2(pxy);  // HXY2 = -sum px(i) py(j) log2(px(i) py(j))
-            const double p = counts.at(r, c) / total;
-            if (p == 0) continue;
-            joint_var += (i - mu_x) * (i - mu_x) * p;
-            cov += (i - mu_x) * (j - mu_y) * p;
-            const double t = i + j - mu_x - mu_y;
-            clust_tend += t * t * p;
-            clust_shade += t * t * t * p;
-            clust_prom += t * t * t * t * p;
-            hxy1 -= p * std::log2(pxy);  // HXY1 = -sum p(i,j) log2(px(i) py(j))
-        }
-    double var_x = 0, var_y = 0, hx = 0, hy = 0;
+        for (int c = 0; c < n; ++c)
+            if (counts.at(r, c) != 0) cells.push_back({r, c, counts.at(r, c) / total});
+    for (const auto& cell : cells) {
+        const int r = cell.r, c = cell.c;
+        const double p = cell.p;
+        const double i = lv[std::size_t(r)], j = lv[std::size_t(c)], d = std::fabs(i - j);
+        px[std::size_t(r)] += p;
+        py[std::size_t(c)] += p;
+        joint_max = std::max(joint_max, p);
+        mu_x += i * p;  // joint average mu = sum_ij i p_ij
+        mu_y += j * p;
+        hxy -= p * std::log2(p);
+        p_sum[std::size_t(lv[std::size_t(r)] + lv[std::size_t(c)])] += p;
+        p_diff[std::size_t(std::abs(lv[std::size_t(r)] - lv[std::size_t(c)]))] += p;
+        energy += p * p;
+        contrast += d * d * p;
+        dissimilarity += d * p;
+        inv_diff += p / (1 + d);               // sum p / (1 + |i-j|)
+        inv_diff_norm += p / (1 + d / ng);     // sum p / (1 + |i-j| / Ng)
+        inv_diff_mom += p / (1 + d * d);       // sum p / (1 + (i-j)^2)
+        inv_diff_mom_norm += p / (1 + d * d / (ng * ng));
+        if (d > 0) inv_var += p / (d * d);     // sum_{i != j} p / (i-j)^2
+        auto_corr += i * j * p;
+    }
+    // Marginal entropies and log-marginals; HXY1 and HXY2 use log2(px py) = log2 px + log2 py, so no
+    // logarithm is taken per cell (HXY2 = -sum_ij px py log2(px py) = HX sum py + HY sum px).
+    std::vector<double> lpx(std::size_t(n), 0.0), lpy(std::size_t(n), 0.0);
+    double var_x = 0, var_y = 0, hx = 0, hy = 0, sum_px = 0, sum_py = 0;
     for (int r = 0; r < n; ++r) {
-        const double i = lv[std::size_t(r)];
-        var_x += (i - mu_x) * (i - mu_x) * px[std::size_t(r)];
-        var_y += (i - mu_y) * (i - mu_y) * py[std::size_t(r)];
-        if (px[std::size_t(r)] > 0) hx -= px[std::size_t(r)] * std::log2(px[std::size_t(r)]);
-        if (py[std::size_t(r)] > 0) hy -= py[std::size_t(r)] * std::log2(py[std::size_t(r)]);
+        const double i = lv[std::size_t(r)], a = px[std::size_t(r)], b = py[std::size_t(r)];
+        var_x += (i - mu_x) * (i - mu_x) * a;
+        var_y += (i - mu_y) * (i - mu_y) * b;
+        if (a > 0) lpx[std::size_t(r)] = std::log2(a);
+        if (b > 0) lpy[std::size_t(r)] = std::log2(b);
+        hx -= a * lpx[std::size_t(r)];
+        hy -= b * lpy[std::size_t(r)];
+        sum_px += a;
+        sum_py += b;
+    }
+    const double hxy2 = hx * sum_py + hy * sum_px;
+    double joint_var = 0, cov = 0, clust_tend = 0, clust_shade = 0, clust_prom = 0, hxy1 = 0;
+    for (const auto& cell : cells) {
+        const int r = cell.r, c = cell.c;
+        const double p = cell.p;
+        const double i = lv[std::size_t(r)], j = lv[std::size_t(c)];
+        joint_var += (i - mu_x) * (i - mu_x) * p;
+        cov += (i - mu_x) * (j - mu_y) * p;
+        const double t = i + j - mu_x - mu_y;
+        clust_tend += t * t * p;
+        clust_shade += t * t * t * p;
+        clust_prom += t * t * t * t * p;
+        hxy1 -= p * (lpx[std::size_t(r)] + lpy[std::size_t(c)]);  // HXY1 = -sum p(i,j) log2(px(i) py(j))
     }
     double diff_avg = 0, diff_var = 0, diff_entr = 0, sum_avg = 0, sum_var = 0, sum_entr = 0;
     for (std::size_t k = 0; k < p_diff.size(); ++k) diff_avg += double(k) * p_diff[k];
@@ -136,16 +149,17 @@ double pyradiomics_mcc(const std::vector<double>& p, const std::vector<double>& 
     const int m = int(live.size());
     std::vector<std::complex<double>> ev;
     if (m > 0) {
-        Eigen::MatrixXd q = Eigen::MatrixXd::Zero(m, m);
-        for (int a = 0; a < m; ++a)
-            for (int b = 0; b < m; ++b) {
-                double s = 0;
-                const int i = live[std::size_t(a)], j = live[std::size_t(b)];
-                for (int k = 0; k < n; ++k)
-                    s += p[std::size_t(i) * n + k] * p[std::size_t(j) * n + k] /
-                         (px[std::size_t(i)] * py[std::size_t(k)] + pyradiomics_eps);
-                q(a, b) = s;
+        // Q = W P^T with W(i,k) = p(i,k) / (px(i) py(k) + eps), over the live rows (one matrix product)
+        Eigen::MatrixXd w(m, n), pl(m, n);
+        for (int a = 0; a < m; ++a) {
+            const int i = live[std::size_t(a)];
+            for (int k = 0; k < n; ++k) {
+                const double pik = p[std::size_t(i) * n + k];
+                pl(a, k) = pik;
+                w(a, k) = pik / (px[std::size_t(i)] * py[std::size_t(k)] + pyradiomics_eps);
             }
+        }
+        const Eigen::MatrixXd q = w * pl.transpose();
         Eigen::EigenSolver<Eigen::MatrixXd> solver(q, false);
         for (int k = 0; k < m; ++k) ev.push_back(solver.eigenvalues()[k]);
     }

@@ -49,19 +49,21 @@ Feat mean_of(const std::vector<OptFeat>& items, std::size_t n, bool nan_aware) {
     return sum;
 }
 
-DenseMatrix add_dense(const DenseMatrix& a, const DenseMatrix& b, double weight_b = 1.0) {
+// a + weight_b * b (a may be empty; b may have more columns than a).
+DenseMatrix add_dense(DenseMatrix a, const DenseMatrix& b, double weight_b = 1.0) {
     if (a.rows == 0) {
-        DenseMatrix out = b;
-        for (auto& x : out.v) x *= weight_b;
-        return out;
+        for (auto& x : (a = b).v) x *= weight_b;
+        return a;
     }
-    DenseMatrix out{a.rows, std::max(a.cols, b.cols), {}};
-    out.v.assign(std::size_t(out.rows) * std::size_t(out.cols), 0.0);
-    for (int r = 0; r < a.rows; ++r)
-        for (int c = 0; c < a.cols; ++c) out.v[std::size_t(r) * out.cols + c] = a.at(r, c);
+    if (b.cols > a.cols) {
+        DenseMatrix grown{a.rows, b.cols, std::vector<double>(std::size_t(a.rows) * std::size_t(b.cols), 0.0)};
+        for (int r = 0; r < a.rows; ++r)
+            for (int c = 0; c < a.cols; ++c) grown.v[std::size_t(r) * grown.cols + c] = a.at(r, c);
+        a = std::move(grown);
+    }
     for (int r = 0; r < b.rows; ++r)
-        for (int c = 0; c < b.cols; ++c) out.v[std::size_t(r) * out.cols + c] += weight_b * b.at(r, c);
-    return out;
+        for (int c = 0; c < b.cols; ++c) a.v[std::size_t(r) * a.cols + c] += weight_b * b.at(r, c);
+    return a;
 }
 
 Offset3 scaled(const Offset3& o, int d) { return {o[0] * d, o[1] * d, o[2] * d}; }
@@ -125,7 +127,7 @@ void ibsi_directional(const Plan& plan, const std::vector<int>& slices, const st
                 const DenseMatrix& m = mats[d];
                 if (m.total() == 0) continue;
                 if (plan.d2_avg) per_dir[s * dirs2d.size() + d] = features(m);
-                merged = add_dense(merged, m);
+                merged = add_dense(std::move(merged), m);
             }
             if (plan.d2_comb && merged.rows > 0) per_slice[s] = features(merged);
         });
@@ -144,7 +146,7 @@ void ibsi_directional(const Plan& plan, const std::vector<int>& slices, const st
         if (avg) put(s_avg, mean_of(per_dir, nf, false));
         if (comb) {
             DenseMatrix merged;
-            for (const auto& m : mats) merged = add_dense(merged, m);
+            for (const auto& m : mats) merged = add_dense(std::move(merged), m);
             put(s_comb, merged.rows > 0 && merged.total() > 0 ? features(merged) : Feat(nf, nan_value));
         }
     };
@@ -472,7 +474,7 @@ FeatureValues texture_features(const GreyLevels& levels, const Mask& intensity_m
             if (pyr_merge) {
                 // weighted sum of the angle matrices, features on the merged matrix
                 DenseMatrix merged;
-                for (std::size_t k = 0; k < mats.size(); ++k) merged = add_dense(merged, mats[k], weights[k]);
+                for (std::size_t k = 0; k < mats.size(); ++k) merged = add_dense(std::move(merged), mats[k], weights[k]);
                 if (merged.total() > 0) result = to_feat(detail::pyradiomics_glcm_features(merged, lv, max_level));
             } else {
                 // per-angle features (empty angles deleted), then numpy.nanmean over angles
@@ -503,7 +505,7 @@ FeatureValues texture_features(const GreyLevels& levels, const Mask& intensity_m
             Feat result(17, nan_value);
             if (pyr_merge) {
                 DenseMatrix merged;
-                for (std::size_t k = 0; k < mats.size(); ++k) merged = add_dense(merged, mats[k], weights[k]);
+                for (std::size_t k = 0; k < mats.size(); ++k) merged = add_dense(std::move(merged), mats[k], weights[k]);
                 if (merged.total() > 0) result = to_feat(detail::zone_statistics(merged, lv, 0, true));
             } else {
                 std::vector<OptFeat> per(mats.size());
