@@ -31,12 +31,17 @@ ThresholdChoice choose_threshold(const RocCurve& curve, ThresholdRule rule, doub
         c.specificity = m.specificity.estimate;
         return c;
     }
-    if (rule == ThresholdRule::youden) {
-        // pROC: optim.crit = se + r*sp with r = (1 - 0.5)/(1 * 0.5) = 1; exact ties all kept.
+    if (rule == ThresholdRule::youden || rule == ThresholdRule::closest_topleft) {
+        // pROC: optim.crit = se + r*sp (youden) or -((1 - se)^2 + r (1 - sp)^2) (closest.topleft),
+        // r = (1 - 0.5)/(1 * 0.5) = 1 with the default best.weights; exact ties all kept.
+        auto crit = [&](std::size_t i) {
+            const double se = curve.sensitivities[i], sp = curve.specificities[i];
+            return rule == ThresholdRule::youden ? se + sp : -((1.0 - se) * (1.0 - se) + (1.0 - sp) * (1.0 - sp));
+        };
         double best = -std::numeric_limits<double>::infinity();
-        for (std::size_t i = 0; i < n; ++i) best = std::max(best, curve.sensitivities[i] + curve.specificities[i]);
+        for (std::size_t i = 0; i < n; ++i) best = std::max(best, crit(i));
         for (std::size_t i = 0; i < n; ++i)
-            if (curve.sensitivities[i] + curve.specificities[i] == best) {
+            if (crit(i) == best) {
                 // report the coordinates of the first optimal row in pROC's order: lowest threshold
                 // for "<", highest for ">"
                 if (c.thresholds.empty() || curve.direction == Direction::controls_higher) {

@@ -185,6 +185,22 @@ DelongTestResult delong_test(std::span<const double> scores1, std::span<const do
     return r;
 }
 
+DelongTestResult delong_test_unpaired(std::span<const double> scores1, std::span<const int> outcome1,
+                                      std::span<const double> scores2, std::span<const int> outcome2,
+                                      Direction direction1, Direction direction2) {
+    const auto a = delong_ci(scores1, outcome1, 0.95, direction1);
+    const auto b = delong_ci(scores2, outcome2, 0.95, direction2);
+    DelongTestResult r;
+    r.auc1 = a.auc;
+    r.auc2 = b.auc;
+    r.z = (a.auc - b.auc) / std::sqrt(a.variance + b.variance);
+    const double n1 = double(scores1.size()), n2 = double(scores2.size());
+    r.df = std::pow(a.variance + b.variance, 2) /
+           (a.variance * a.variance / (n1 - 1.0) + b.variance * b.variance / (n2 - 1.0));
+    r.p_value = 2.0 * student_t_cdf(-std::fabs(r.z), r.df);
+    return r;
+}
+
 MannWhitneyResult mann_whitney(std::span<const double> x, std::span<const double> y, bool allow_exact,
                                bool continuity_correction) {
     const std::size_t nx = x.size(), ny = y.size();

@@ -97,6 +97,23 @@ void check_against_r(const RocData& d, const std::string& tag, Direction directi
     CHECK(close(best.sensitivity, rtest::get(r, "best_sens"), 1e-15));
     CHECK(close(best.specificity, rtest::get(r, "best_spec"), 1e-15));
 
+    auto topleft = choose_threshold(curve, ThresholdRule::closest_topleft);
+    auto topleft_r = r.at("topleft_threshold");
+    std::sort(topleft_r.begin(), topleft_r.end());
+    REQUIRE(topleft.thresholds.size() == topleft_r.size());
+    for (std::size_t i = 0; i < topleft_r.size(); ++i) CHECK(close(topleft.thresholds[i], topleft_r[i], 0));
+
+    {
+        // unpaired DeLong: first half of the subjects with s1 against the second half with s2
+        const std::size_t half = d.y.size() / 2;
+        const std::span<const double> s1(d.s1), s2(d.s2);
+        const std::span<const int> y(d.y);
+        const auto u = delong_test_unpaired(s1.first(half), y.first(half), s2.subspan(half), y.subspan(half), direction,
+                                            direction);
+        CHECK(close(u.z, rtest::get(r, "unpaired_z")));
+        CHECK(close(u.p_value, rtest::get(r, "unpaired_p")));
+    }
+
     auto msens = choose_threshold(curve, ThresholdRule::max_sensitivity_min_specificity, min_spec);
     auto msens_r = r.at("msens_threshold");
     std::sort(msens_r.begin(), msens_r.end());

@@ -21,6 +21,7 @@ enum class ThresholdRule {
     youden,                        // maximise sensitivity + specificity (pROC coords "best")
     max_sensitivity_min_specificity,  // maximise sensitivity subject to specificity >= s
     fixed,                         // use the given value
+    closest_topleft,               // minimise (1 - se)^2 + (1 - sp)^2 (pROC best.method = "closest.topleft")
 };
 
 struct ThresholdChoice {

@@ -48,12 +48,20 @@ AucWithCi delong_ci(std::span<const double> scores, std::span<const int> outcome
 
 struct DelongTestResult {
     double auc1 = 0, auc2 = 0, z = 0, p_value = 1;
+    double df = 0;  // unpaired test only: Welch-Satterthwaite degrees of freedom of the t statistic
 };
 // pROC roc.test(roc1, roc2, method = "delong", paired = TRUE): two scores on the same subjects.
 DelongTestResult delong_test(std::span<const double> scores1, std::span<const double> scores2,
                              std::span<const int> outcome,
                              Direction direction1 = Direction::controls_lower,
                              Direction direction2 = Direction::controls_lower);
+
+// pROC roc.test(roc1, roc2, method = "delong", paired = FALSE): two independent samples,
+// t = (A1 - A2) / sqrt(V1 + V2), p from Student's t with df = (V1+V2)^2 / (V1^2/(N1-1) + V2^2/(N2-1)).
+DelongTestResult delong_test_unpaired(std::span<const double> scores1, std::span<const int> outcome1,
+                                      std::span<const double> scores2, std::span<const int> outcome2,
+                                      Direction direction1 = Direction::controls_lower,
+                                      Direction direction2 = Direction::controls_lower);
 
 struct MannWhitneyResult {
     double statistic = 0;  // W = U of the first sample (R's wilcox.test W)

@@ -26,6 +26,14 @@ best <- coords(r1, "best", ret = c("threshold", "sensitivity", "specificity"), t
 emit("best_threshold", best$threshold)
 emit("best_sens", best$sensitivity)
 emit("best_spec", best$specificity)
+tl <- coords(r1, "best", best.method = "closest.topleft", ret = c("threshold", "sensitivity", "specificity"),
+             transpose = FALSE)
+emit("topleft_threshold", tl$threshold)
+half <- seq_len(nrow(dat)) <= nrow(dat) / 2
+ra <- roc(dat$y[half], dat$s1[half], levels = c(0, 1), direction = direction, quiet = TRUE)
+rb <- roc(dat$y[!half], dat$s2[!half], levels = c(0, 1), direction = direction, quiet = TRUE)
+tu <- roc.test(ra, rb, method = "delong", paired = FALSE)
+emit("unpaired_z", tu$statistic); emit("unpaired_p", tu$p.value)
 # max sensitivity subject to specificity >= s (then max specificity), on pROC's coordinates
 ok <- all[all$specificity >= min_spec, ]
 ok <- ok[ok$sensitivity == max(ok$sensitivity), ]
