@@ -59,6 +59,7 @@ struct RunConfig {
     std::string manifest, store;
     LesionMode lesion_mode = LesionMode::labels;
     std::size_t min_lesion_voxels = 1;
+    double min_lesion_volume_mm3 = 0;
     double time_limit_s = 0, memory_budget_mb = 0;
     int threads = 0;
     double flush_interval_s = 2.0;
@@ -81,6 +82,7 @@ RunConfig parse_run_config(const std::string& job_text, const std::string& versi
     if (auto r = root["run"]) {
         if (r["lesions"]) lesion_key = r["lesions"].as<std::string>();
         if (r["min_lesion_voxels"]) c.min_lesion_voxels = r["min_lesion_voxels"].as<std::size_t>();
+        if (r["min_lesion_volume_mm3"]) c.min_lesion_volume_mm3 = r["min_lesion_volume_mm3"].as<double>();
         if (r["study_time_limit_s"]) c.time_limit_s = r["study_time_limit_s"].as<double>();
         if (r["memory_budget_mb"]) c.memory_budget_mb = r["memory_budget_mb"].as<double>();
         if (r["threads"]) c.threads = r["threads"].as<int>();
@@ -100,7 +102,8 @@ RunConfig parse_run_config(const std::string& job_text, const std::string& versi
     YAML::Emitter e;
     e << root;
     const std::string identity = std::string(e.c_str()) + "\nlesions=" + lesion_key +
-                                 "\nmin_lesion_voxels=" + std::to_string(c.min_lesion_voxels) + "\nradhpc=" + version;
+                                 "\nmin_lesion_voxels=" + std::to_string(c.min_lesion_voxels) +
+                                 "\nmin_lesion_volume_mm3=" + std::to_string(c.min_lesion_volume_mm3) + "\nradhpc=" + version;
     c.settings_hash = store::to_hex(store::xxh64(identity.data(), identity.size()));
     return c;
 }
@@ -847,6 +850,7 @@ int run(const RunOptions& options, int& argc, char**& argv) {
         w.diagnostics = job.output.diagnostics;
         w.lesion_mode = cfg.lesion_mode;
         w.min_lesion_voxels = cfg.min_lesion_voxels;
+        w.min_lesion_volume_mm3 = cfg.min_lesion_volume_mm3;
         w.time_limit_s = cfg.time_limit_s;
         w.memory_budget_mb = cfg.memory_budget_mb;
         w.noop_features = options.bench_noop_features;

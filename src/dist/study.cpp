@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -154,10 +155,13 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
         return in;
     };
     if (opt.lesion_mode == LesionMode::components && task.labels.empty()) {
-        auto comps = connected_components(labels, opt.min_lesion_voxels);
+        const double voxel_mm3 = labels.geometry.voxel_volume();
+        const auto by_volume = std::size_t(std::ceil(opt.min_lesion_volume_mm3 / voxel_mm3 - 1e-9));
+        const std::size_t min_voxels = std::max({std::size_t(1), opt.min_lesion_voxels, by_volume});
+        auto comps = connected_components(labels, min_voxels);
         if (comps.empty())
-            throw Error(ErrorKind::empty_roi, mask_path + ": no connected component of at least " +
-                                                  std::to_string(opt.min_lesion_voxels) + " voxels");
+            throw Error(ErrorKind::empty_roi, mask_path + ": no connected component of at least " + std::to_string(min_voxels) +
+                                                  " voxels (run.min_lesion_voxels / run.min_lesion_volume_mm3)");
         for (std::size_t i = 0; i < comps.size(); ++i) extract_into(out, int(i) + 1, lesion_input(std::move(comps[i])), opt);
         return;
     }

@@ -201,5 +201,13 @@ TEST_CASE("lesions by connected components with a minimum volume", "[batch][comp
     const auto c = store::load((dir / "store").string());
     REQUIRE(c.features.rows() == std::size_t(st.lesions));
     for (std::size_t r = 0; r < c.features.rows(); ++r) CHECK(c.features.keys[r].lesion == int(r) + 1);
+
+    // The same by volume: each ball is 81 voxels of 1.5 mm^3 (121.5 mm^3), the speck 1.5 mm^3.
+    fs::remove_all(dir / "store");
+    REQUIRE(sh(run_cmd(dir, tiny_job(dir, ", lesions: components, min_lesion_volume_mm3: 40")), dir / "run2.log") == 0);
+    CHECK(store::load((dir / "store").string()).features.rows() == 3);
+    fs::remove_all(dir / "store");
+    REQUIRE(sh(run_cmd(dir, tiny_job(dir, ", lesions: components, min_lesion_volume_mm3: 130")), dir / "run3.log") == 1);
+    CHECK(studies_of(dir / "store").at("C1").message.find("no connected component of at least 87 voxels") != std::string::npos);
     fs::remove_all(dir);
 }

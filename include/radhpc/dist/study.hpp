@@ -40,6 +40,7 @@ struct WorkerOptions {
     bool diagnostics = false;
     LesionMode lesion_mode = LesionMode::labels;
     std::size_t min_lesion_voxels = 1;   // components: smaller components are dropped
+    double min_lesion_volume_mm3 = 0;    // components: and those below this volume
     double time_limit_s = 0;             // 0 = none
     double memory_budget_mb = 0;         // 0 = none
     std::size_t noop_features = 0;       // benchmark: >0 returns this many synthetic values, reads nothing
