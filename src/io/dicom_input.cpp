@@ -29,22 +29,29 @@ DicomReadOptions read_options(const DicomSettings& d) {
     return o;
 }
 
-CtSeries read_dicom_image(const std::string& path, const DicomSettings& d) {
+}  // namespace
+
+DicomSeries find_image_series(const std::string& path, const DicomSettings& d) {
     SeriesSelection rules;
     rules.modalities = d.modalities;
     rules.description_pattern = d.series_description;
     std::error_code ec;
-    if (fs::is_directory(path, ec)) return read_dicom_folder(path, rules, read_options(d));
-    // one file of a series: the series it belongs to, from the files next to it
+    if (fs::is_directory(path, ec)) return select_series(discover_dicom(path), rules, path);
     const std::string folder = fs::path(path).parent_path().string();
     const auto found = discover_dicom(folder.empty() ? "." : folder);
     for (const auto& s : found.image_series)
         for (const auto& f : s.files)
             if (fs::equivalent(f, path, ec)) {
                 rules.series_uid = s.series_uid;
-                return read_dicom_series(select_series(found, rules, path), read_options(d));
+                return select_series(found, rules, path);
             }
     throw Error(ErrorKind::invalid_input, path + ": not a DICOM image object");
+}
+
+namespace {
+
+CtSeries read_dicom_image(const std::string& path, const DicomSettings& d) {
+    return read_dicom_series(find_image_series(path, d), read_options(d));
 }
 
 }  // namespace

@@ -350,13 +350,7 @@ std::vector<StudyQc> qc_manifest(const std::string& manifest_csv, const Settings
 
 void enforce_qc(const std::string& image_path, const Settings& settings) {
     if (!settings.qc.exclude_failed || !is_dicom_image_input(image_path)) return;
-    SeriesSelection rules;
-    rules.modalities = settings.dicom.modalities;
-    rules.description_pattern = settings.dicom.series_description;
-    std::error_code ec;
-    const std::string folder = fs::is_directory(image_path, ec) ? image_path : fs::path(image_path).parent_path().string();
-    const DiscoveryResult found = discover_dicom(folder.empty() ? "." : folder);
-    const StudyQc q = qc_series(select_series(found, rules, image_path), settings, "", false);
+    const StudyQc q = qc_series(find_image_series(image_path, settings.dicom), settings, "", false);
     if (!q.readable) throw Error(ErrorKind::invalid_input, "QC excluded the study: " + q.error);
     std::string failed;
     for (const auto& c : q.checks)

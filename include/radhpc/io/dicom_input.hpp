@@ -6,11 +6,16 @@
 
 #include "radhpc/core/settings.hpp"
 #include "radhpc/core/volume.hpp"
+#include "radhpc/io/dicom.hpp"
 
 namespace radhpc::io {
 
 // A folder, or a file that is DICOM (NIfTI/NRRD/MetaImage extensions are never probed).
 bool is_dicom_image_input(const std::string& path);
+
+// The DICOM series an image path stands for: the series of a folder chosen by `dicom`'s rules, or
+// the series a single file belongs to (found among the files next to it).
+DicomSeries find_image_series(const std::string& path, const DicomSettings& dicom);
 
 // The image of `path`: a DICOM series chosen by `dicom` (modality / description rules; a single
 // file stands for the series it belongs to) or an ITK-readable file. `frame_of_reference` receives
