@@ -9,6 +9,7 @@
 #include "radhpc/core/error.hpp"
 #include "radhpc/dist/run.hpp"
 #include "radhpc/features/registry.hpp"
+#include "radhpc/io/ibsi_table.hpp"
 #include "radhpc/io/qc.hpp"
 #include "radhpc/io/settings_io.hpp"
 #include "radhpc/pipeline/extract.hpp"
@@ -29,7 +30,8 @@ void write_features(std::ostream& out, const FeatureValues& values, features::Na
     for (const auto& f : values) out << features::output_name(f.name, naming) << "," << format17(f.value) << "\n";
 }
 
-std::string extract_roi;  // extract --roi NAME
+std::string extract_roi;         // extract --roi NAME
+std::string extract_ibsi_table;  // extract --ibsi-table TABLE.csv
 
 int cmd_extract(const std::string& image, const std::string& mask, std::optional<int> label, const std::string& settings_path,
                 const std::string& pyrad_params, const std::string& names, const std::string& out_path, bool timings,
@@ -37,8 +39,18 @@ int cmd_extract(const std::string& image, const std::string& mask, std::optional
     io::JobSettings job = !pyrad_params.empty() ? io::read_pyradiomics_params(pyrad_params) : io::read_job_file(settings_path);
     if (label) job.settings.label = *label;
     if (!extract_roi.empty()) job.settings.dicom.roi = extract_roi;  // --roi: RTSTRUCT ROI / SEG segment
-    const bool diag = diagnostics || job.output.diagnostics;
+    const bool diag = diagnostics || job.output.diagnostics || !extract_ibsi_table.empty();
     const auto r = pipeline::extract_files(image, mask, job.settings, diag);
+    if (!extract_ibsi_table.empty()) {
+        // --ibsi-table: fill the submission table's result columns instead of writing feature,value
+        if (out_path.empty() || out_path == "-") throw Error(ErrorKind::settings, "--ibsi-table needs --out FILLED.csv");
+        FeatureValues all = r.diagnostics;
+        all.insert(all.end(), r.features.begin(), r.features.end());
+        const auto sum = io::fill_ibsi_table(extract_ibsi_table, all, out_path);
+        std::fprintf(stderr, "radhpc: %d of %d table rows computed; %d of %d rows with a reference pass IBSI's rule\n", sum.filled, sum.rows,
+                     sum.passed, sum.with_reference);
+        return 0;
+    }
     features::Naming naming = job.output.pyradiomics_names ? features::Naming::pyradiomics : features::Naming::ibsi;
     if (names == "ibsi") naming = features::Naming::ibsi;
     if (names == "pyradiomics") naming = features::Naming::pyradiomics;
@@ -106,6 +118,8 @@ int main(int argc, char** argv) {
     ex->add_option("--out", out, "output CSV (default: stdout)");
     ex->add_flag("--timings", timings, "print read/preprocess/feature times as JSON on stderr");
     ex->add_flag("--diagnostics", diagnostics, "also write the IBSI diagnostic features");
+    ex->add_option("--ibsi-table", extract_ibsi_table,
+                   "IBSI submission table (CSV) whose 'your result', 'difference' and 'check' columns are filled into --out");
 
     int studies = 10;
     std::uint64_t seed = 1;

@@ -1,0 +1,105 @@
+// The command line as users run it: extract's CSV contract, --timings, --ibsi-table, errors.
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Run {
+    int status;
+    std::string out;
+};
+
+Run run(const std::string& args) {
+    const std::string cmd = std::string(RADHPC_BINARY) + " " + args + " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    REQUIRE(p);
+    std::string out;
+    std::array<char, 4096> buf;
+    while (auto n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+    const int status = pclose(p);
+    return {WEXITSTATUS(status), out};
+}
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+const std::string kData = RADHPC_SHARED_DATA;
+const std::string kSource = RADHPC_SOURCE_DIR;
+
+}  // namespace
+
+TEST_CASE("extract writes feature,value with 17 significant digits and --timings JSON", "[cli]") {
+    const auto out = fs::temp_directory_path() / "radhpc_cli_phantom.csv";
+    const auto r = run("extract --image " + kData + "/ibsi1/digital_phantom/nifti/image/phantom.nii.gz --mask " + kData +
+                       "/ibsi1/digital_phantom/nifti/mask/mask.nii.gz --settings " + kSource +
+                       "/jobs/ibsi/digital-phantom.yaml --timings --out " + out.string());
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("{\"read_s\": ") != std::string::npos);
+    CHECK(r.out.find("\"total_s\": ") != std::string::npos);
+    const std::string csv = slurp(out);
+    CHECK(csv.rfind("feature,value\n", 0) == 0);
+    // morph_vol_approx of the phantom is 74 voxels x 8 mm^3 = 592 exactly
+    CHECK(csv.find("\nmorph_vol_approx,592\n") != std::string::npos);
+    CHECK(csv.find("\ncm_joint_max_3D_avg,0.") != std::string::npos);
+    fs::remove(out);
+}
+
+TEST_CASE("extract --names pyradiomics with a PyRadiomics parameter file", "[cli]") {
+    const auto params = fs::temp_directory_path() / "radhpc_cli_params.yaml";
+    std::ofstream(params) << "imageType: {Original: {}}\nfeatureClass: {firstorder: null, glcm: [JointEntropy]}\nsetting: {binWidth: 25}\n";
+    const auto r = run("extract --image " + kData + "/pyradiomics/brain1_image.nrrd --mask " + kData +
+                       "/pyradiomics/brain1_label.nrrd --pyradiomics-params " + params.string());
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("original_firstorder_Entropy,") != std::string::npos);
+    CHECK(r.out.find("original_glcm_JointEntropy,") != std::string::npos);
+    CHECK(r.out.find("original_glcm_Idm") == std::string::npos);  // not listed in featureClass.glcm
+    fs::remove(params);
+}
+
+TEST_CASE("extract --ibsi-table fills IBSI's submission table (configuration A)", "[cli][reference]") {
+    const auto out = fs::temp_directory_path() / "radhpc_cli_filled_A.csv";
+    const std::string table = kData + "/ibsi1/ct_phantom/reference_values/ibsi1_submission_table_config_A.csv";
+    const auto r = run("extract --image " + kData + "/ibsi1/ct_phantom/nifti/image/phantom.nii.gz --mask " + kData +
+                       "/ibsi1/ct_phantom/nifti/mask/mask.nii.gz --settings " + kSource + "/jobs/ibsi/config-A.yaml --ibsi-table " +
+                       table + " --out " + out.string());
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    const std::string filled = slurp(out);
+    std::istringstream lines(filled);
+    std::string line;
+    int pass = 0, fail = 0, rows = 0;
+    std::getline(lines, line);
+    CHECK(line.find("your result,difference,check,tag") != std::string::npos);
+    while (std::getline(lines, line)) {
+        ++rows;
+        if (line.find(",pass,") != std::string::npos) ++pass;
+        if (line.find(",fail,") != std::string::npos) ++fail;
+    }
+    CHECK(rows > 400);
+    CHECK(fail == 0);
+    CHECK(pass >= 400);  // every row with a reference value (A: diagnostics, morph, intensity, texture)
+    fs::remove(out);
+}
+
+TEST_CASE("errors: exit status 2 and a message naming the input", "[cli][bad-input]") {
+    const auto r = run("extract --image /nonexistent/img.nii.gz --mask /nonexistent/m.nii.gz --settings " + kSource + "/jobs/demo.yaml");
+    CHECK(r.status == 2);
+    CHECK(r.out.find("/nonexistent/img.nii.gz") != std::string::npos);
+    const auto v = run("validate-job " + kData + "/pyradiomics/params/exampleCT.yaml");
+    CHECK(v.status == 2);
+    CHECK(v.out.find("imageType: unknown key") != std::string::npos);
+}
