@@ -190,6 +190,9 @@ std::vector<char> encode(const StudyOutcome& o, std::vector<std::string>& last_n
         }
         w.raw(l.values.data(), l.values.size() * sizeof(double));
     }
+    w.u64(o.qc.size());
+    for (const auto& q : o.qc)
+        for (const std::string* f : {&q.series_id, &q.check, &q.status, &q.observed, &q.expected}) w.str(*f);
     return std::move(w.buf);
 }
 StudyOutcome decode_outcome(const char* data, std::size_t size, std::vector<std::string>& last_names) {
@@ -221,6 +224,11 @@ StudyOutcome decode_outcome(const char* data, std::size_t size, std::vector<std:
         l.values.resize(k);
         r.raw(l.values.data(), k * sizeof(double));
         o.lesions.push_back(std::move(l));
+    }
+    for (auto n = r.u64(); n > 0; --n) {
+        store::QcRow q;
+        for (std::string* f : {&q.series_id, &q.check, &q.status, &q.observed, &q.expected}) *f = r.str();
+        o.qc.push_back(std::move(q));
     }
     return o;
 }
@@ -577,6 +585,8 @@ void Master::plan() {
                         batch_.features.add_row(t.keys[r], t.columns, vals);
                         register_columns(t.columns);
                     }
+                for (const auto& q : existing_.qc)
+                    if (q.study_id == row.study_id) batch_.qc.push_back(q);
                 ++vanished_;
                 add_record(std::move(v));
                 continue;
@@ -635,6 +645,10 @@ void Master::handle(const StudyOutcome& o) {
     for (const auto& l : o.lesions) {
         if (l.names != batch_.features.columns) register_columns(l.names);
         batch_.features.add_row({rec.study_id, rec.patient_id, l.lesion, "none"}, l.names, l.values);
+    }
+    for (auto q : o.qc) {
+        q.study_id = rec.study_id;
+        batch_.qc.push_back(std::move(q));
     }
     ++done_;
     if (o.status != "ok") {

@@ -173,8 +173,16 @@ void write_contents(hid_t file, const Contents& c, bool compress) {
         h5::write_strings(g, "patient_id", c.patients.patient_ids);
         h5::write_matrix(g, "values", c.patients.values, c.patients.patient_ids.size(), c.patients.columns.size(), compress);
     }
-    h5::Id qc = h5::create_group(file, "qc");  // reserved for image quality checks
-    h5::write_attr_string(qc, "note", "reserved for QC tables");
+    {
+        h5::Id g = h5::create_group(file, "qc");
+        const auto& q = c.qc;
+        h5::write_strings(g, "study_id", strings_of(q, [](const QcRow& x) { return x.study_id; }));
+        h5::write_strings(g, "series_id", strings_of(q, [](const QcRow& x) { return x.series_id; }));
+        h5::write_strings(g, "check", strings_of(q, [](const QcRow& x) { return x.check; }));
+        h5::write_strings(g, "status", strings_of(q, [](const QcRow& x) { return x.status; }));
+        h5::write_strings(g, "observed", strings_of(q, [](const QcRow& x) { return x.observed; }));
+        h5::write_strings(g, "expected", strings_of(q, [](const QcRow& x) { return x.expected; }));
+    }
 }
 
 template <class T>
@@ -305,6 +313,14 @@ Contents read_contents(hid_t file, const std::string& path) {
         for (std::size_t i = 0; i < run.size(); ++i)
             c.manifest_issues.push_back({run[i], int(at_or<std::int64_t>(line, i, 0)), int(at_or<std::int64_t>(col, i, 0)),
                                          at_or(sid, i, empty), at_or(msg, i, empty)});
+    }
+    if (h5::Id g = h5::open_group_if_exists(file, "qc"); g >= 0) {
+        const auto sid = h5::read_strings(g, "study_id"), ser = h5::read_strings(g, "series_id"),
+                   chk = h5::read_strings(g, "check"), st = h5::read_strings(g, "status"),
+                   obs = h5::read_strings(g, "observed"), exp = h5::read_strings(g, "expected");
+        for (std::size_t i = 0; i < sid.size(); ++i)
+            c.qc.push_back({sid[i], at_or(ser, i, empty), at_or(chk, i, empty), at_or(st, i, empty), at_or(obs, i, empty),
+                            at_or(exp, i, empty)});
     }
     if (h5::Id g = h5::open_group_if_exists(file, "patients"); g >= 0) {
         c.patients.columns = h5::read_strings(g, "columns");
@@ -488,6 +504,14 @@ Contents reconcile(std::vector<Contents> parts) {
             }
         out.features.add_row(t.keys[r], names, vals);
     }
+
+    // QC rows too (in their stored order within the study).
+    for (std::size_t p = 0; p < parts.size(); ++p)
+        for (auto& q : parts[p].qc) {
+            auto it = winner.find(q.study_id);
+            if (it != winner.end() && it->second.part == p) out.qc.push_back(std::move(q));
+        }
+    std::stable_sort(out.qc.begin(), out.qc.end(), [](const QcRow& a, const QcRow& b) { return a.study_id < b.study_id; });
 
     std::map<std::string, RegistryEntry> registry;
     std::map<std::string, RunRecord> runs;

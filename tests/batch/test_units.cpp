@@ -97,6 +97,7 @@ TEST_CASE("store: file round trip, feature table widening, reconcile picks the l
     CHECK(std::isnan(a.features.values[0 * 3 + 2]));
     CHECK(std::isnan(a.features.values[1 * 3 + 1]));
     a.registry = {{"f1", "f1", "CODE", "original_x_F1", "fam", "mm"}};
+    a.qc = {{"S1", "ser1", "kvp", "pass", "120", "80..140"}};
     a.runs = {{"run1", "cmd", "job: text", "0.1.0", "abc", "hdf5", "host", "", "complete", 1, 2, 1, 1, 0, 0}};
     const auto file = (dir / "one.h5").string();
     store::write_file(a, file);
@@ -110,6 +111,8 @@ TEST_CASE("store: file round trip, feature table widening, reconcile picks the l
     CHECK(std::isnan(b.features.values[5 - 0] * 0 + b.features.values[1 * 3 + 1]));
     CHECK(b.runs[0].job_text == "job: text");
     CHECK(b.registry[0].pyradiomics_name == "original_x_F1");
+    REQUIRE(b.qc.size() == 1);
+    CHECK(b.qc[0].expected == "80..140");
 
     // A newer record of S1 (an error) replaces the old one and its rows; S2 is added.
     store::Contents newer;
@@ -128,6 +131,7 @@ TEST_CASE("store: file round trip, feature table widening, reconcile picks the l
     CHECK(c.studies[0].status == "error");
     REQUIRE(c.features.rows() == 1);
     CHECK(c.features.keys[0].study_id == "S2");
+    CHECK(c.qc.empty());  // S1's QC rows went with its replaced record
     // the order of the inputs does not matter
     std::vector<store::Contents> reversed{newer, b};
     const auto d = store::reconcile(reversed);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "radhpc/core/settings.hpp"
+#include "radhpc/store/store.hpp"
 
 namespace radhpc::dist {
 
@@ -31,6 +32,7 @@ struct StudyOutcome {
     double read_s = 0, preprocess_s = 0, features_s = 0, total_s = 0;
     double started_at = 0, finished_at = 0;
     std::vector<LesionRow> lesions;
+    std::vector<store::QcRow> qc;  // image-quality checks of DICOM inputs (study_id filled by the master)
 };
 
 enum class LesionMode { labels, components };

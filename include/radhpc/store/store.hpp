@@ -56,6 +56,11 @@ struct FeatureTable {
     void add_row(RowKey key, const std::vector<std::string>& names, const std::vector<double>& row_values);
 };
 
+// One image-quality check of a study (io::qc rows): status pass / fail / info.
+struct QcRow {
+    std::string study_id, series_id, check, status, observed, expected;
+};
+
 struct RegistryEntry {
     std::string column, tag, ibsi_code, pyradiomics_name, family, unit;
 };
@@ -85,6 +90,7 @@ struct Contents {
     std::vector<RegistryEntry> registry;
     std::vector<RunRecord> runs;
     std::vector<ManifestIssue> manifest_issues;
+    std::vector<QcRow> qc;  // travels with its study's winning record, like feature rows
     PatientTable patients;  // derived on write (see consolidate)
     // Columns that hold lesion volume and surface (for the patient table); empty = absent.
     std::string volume_column, surface_column;
