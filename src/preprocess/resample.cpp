@@ -9,6 +9,7 @@
 #include <itkResampleImageFilter.h>
 
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <cmath>
@@ -78,7 +79,8 @@ Image itk_resample(const Image& in, const Geometry& target, Interpolation method
     f->SetOutputOrigin(org);
     f->SetOutputDirection(dir);
     f->SetDefaultPixelValue(0);
-    f->SetNumberOfWorkUnits(1);  // parallelism comes from the batch level; keeps results thread-independent
+    // every output voxel is computed independently, so ITK's threads do not change the result
+    f->SetNumberOfWorkUnits(std::max(1, tbb::this_task_arena::max_concurrency()));
     f->Update();
     Image out(target);
     const double* buf = f->GetOutput()->GetBufferPointer();
