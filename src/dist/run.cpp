@@ -190,6 +190,11 @@ std::vector<char> encode(const StudyOutcome& o, std::vector<std::string>& last_n
         }
         w.raw(l.values.data(), l.values.size() * sizeof(double));
     }
+    w.u64(o.acquisition.size());
+    for (const auto& [k, v] : o.acquisition) {
+        w.str(k);
+        w.str(v);
+    }
     w.u64(o.qc.size());
     for (const auto& q : o.qc)
         for (const std::string* f : {&q.series_id, &q.check, &q.status, &q.observed, &q.expected}) w.str(*f);
@@ -224,6 +229,10 @@ StudyOutcome decode_outcome(const char* data, std::size_t size, std::vector<std:
         l.values.resize(k);
         r.raw(l.values.data(), k * sizeof(double));
         o.lesions.push_back(std::move(l));
+    }
+    for (auto n = r.u64(); n > 0; --n) {
+        std::string k = r.str();
+        o.acquisition.emplace_back(std::move(k), r.str());
     }
     for (auto n = r.u64(); n > 0; --n) {
         store::QcRow q;
@@ -626,6 +635,7 @@ void Master::handle(const StudyOutcome& o) {
     rec.patient_id = p.row->patient_id;
     rec.manifest_line = p.row->line;
     rec.metadata = p.row->metadata;
+    rec.metadata.insert(rec.metadata.end(), o.acquisition.begin(), o.acquisition.end());
     rec.inputs = p.inputs;
     rec.content_hash = p.content_hash;
     rec.status = o.status;

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/io/dicom.hpp"
 #include "radhpc/io/dicom_input.hpp"
 #include "radhpc/io/image_io.hpp"
 #include "radhpc/io/qc.hpp"
@@ -97,6 +98,38 @@ void extract_into(StudyOutcome& out, int lesion, const pipeline::LesionInput& in
     out.lesions.push_back(std::move(row));
 }
 
+// Quality checks of a DICOM study (series + RTSTRUCT/SEG masks) as rows for the store's /qc table,
+// and the acquisition metadata (no PHI: io::qc never copies patient or institution values; the
+// acquisition date is left out too). Headers only; a series that cannot be found yields no rows
+// (reading the study then reports the reason).
+void collect_qc(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out) {
+    if (!io::is_dicom_image_input(task.image)) return;
+    try {
+        const io::DicomSeries series = io::find_image_series(task.image, opt.settings.dicom);
+        io::StudyQc q = io::qc_series(series, opt.settings, task.study_id, /*decode_pixels=*/false);
+        for (const auto& m : task.masks) {
+            if (!io::is_dicom_mask_input(m)) continue;
+            std::string file, roi = opt.settings.dicom.roi;
+            io::split_mask_path(m, file, roi);
+            io::qc_mask(q, series, file, roi, opt.settings);
+        }
+        const std::vector<io::StudyQc> one{q};
+        for (const auto& r : io::qc_rows(one)) out.qc.push_back({"", r.series_id, r.check, r.status, r.observed, r.expected});
+        for (const auto& m : io::metadata_rows(one)) {
+            const std::pair<const char*, const std::string*> fields[] = {
+                {"modality", &m.modality}, {"manufacturer", &m.manufacturer}, {"model", &m.model},
+                {"convolution_kernel", &m.convolution_kernel}, {"contrast_agent", &m.contrast_agent},
+                {"kvp", &m.kvp}, {"tube_current_ma", &m.tube_current_ma}, {"exposure_mas", &m.exposure_mas},
+                {"slice_thickness_mm", &m.slice_thickness_mm}, {"pixel_spacing_mm", &m.pixel_spacing_mm},
+                {"slice_spacing_mm", &m.slice_spacing_mm}, {"slices", &m.slices}};
+            for (const auto& [k, v] : fields) out.acquisition.emplace_back(std::string("dicom_") + k, *v);
+        }
+    } catch (const std::exception&) {
+        out.qc.clear();
+        out.acquisition.clear();
+    }
+}
+
 // Header sanity that ITK does not enforce: NIfTI readers replace a zero pixdim by 1 mm, which
 // would silently compute features on a wrong geometry.
 void check_image_header(const std::string& path);
@@ -123,6 +156,7 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
     }
     const auto t_read = Clock::now();
     check_image_header(task.image);
+    collect_qc(task, opt, out);
     io::enforce_qc(task.image, opt.settings);  // DICOM inputs with `qc: exclude`: a failed check refuses the study
     pipeline::LesionInput base;
     base.image_path = task.image;

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "batch_fixture.hpp"
+#include "radhpc/store/store.hpp"
 
 using namespace batch_test;
 
@@ -55,6 +56,18 @@ TEST_CASE("DICOM series + RTSTRUCT in the manifest: batch features equal radhpc 
         REQUIRE(single.count(names[j]));
         CHECK(single[names[j]] == values[j]);  // same %.17g text: bit-identical doubles
     }
+    // QC rows and acquisition metadata of the DICOM study are stored with it.
+    const auto c = radhpc::store::load((dir / "store").string());
+    bool roi_found = false;
+    for (const auto& q : c.qc) {
+        CHECK(q.study_id == "PHANTOM");
+        if (q.check == "roi_found") roi_found = q.status == "pass";
+    }
+    CHECK(roi_found);
+    REQUIRE(c.studies.size() == 1);
+    bool modality = false;
+    for (const auto& [k, v] : c.studies[0].metadata) modality |= k == "dicom_modality" && v == "CT";
+    CHECK(modality);
     // The inputs' provenance: the folder's checksum covers every file of the series.
     REQUIRE(sh(kRadhpc + " inspect " + (dir / "store").string(), dir / "inspect.log") == 0);
     CHECK(slurp(dir / "inspect.log").find("ok 1") != std::string::npos);

@@ -33,6 +33,7 @@ struct StudyOutcome {
     double started_at = 0, finished_at = 0;
     std::vector<LesionRow> lesions;
     std::vector<store::QcRow> qc;  // image-quality checks of DICOM inputs (study_id filled by the master)
+    std::vector<std::pair<std::string, std::string>> acquisition;  // DICOM acquisition metadata ("dicom_kvp", ...)
 };
 
 enum class LesionMode { labels, components };
