@@ -72,6 +72,14 @@ void inspect(const std::string& path, std::ostream& out) {
                 out << "  " << s.study_id << "  " << s.status << (s.error_kind.empty() ? "" : " [" + s.error_kind + "]") << "  "
                     << s.message << "\n";
     }
+    if (!c.qc.empty()) {
+        std::size_t failed_checks = 0;
+        for (const auto& q : c.qc) failed_checks += q.status == "fail";
+        out << "image-quality checks: " << c.qc.size() << " (" << failed_checks << " failed)\n";
+        for (const auto& q : c.qc)
+            if (q.status == "fail")
+                out << "  " << q.study_id << "  " << q.check << ": observed " << q.observed << ", expected " << q.expected << "\n";
+    }
     if (!c.manifest_issues.empty()) {
         out << "manifest issues (" << c.manifest_issues.size() << "):\n";
         for (const auto& m : c.manifest_issues)
