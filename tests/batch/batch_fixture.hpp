@@ -134,7 +134,7 @@ inline std::string slurp(const fs::path& p) {
 
 // Runs a shell command; stdout+stderr go to `log`. Returns the exit status.
 inline int sh(const std::string& cmd, const fs::path& log) {
-    const int rc = std::system((cmd + " > '" + log.string() + "' 2>&1").c_str());
+    const int rc = std::system(("( " + cmd + " ) > '" + log.string() + "' 2>&1").c_str());
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc);
 }
 

@@ -84,5 +84,19 @@ TEST_CASE("sbatch template (a) with 2 tasks on a local slurmctld: export equals 
     REQUIRE(rc == 0);
     CHECK(slurp(dir / "job.out").find("2 rank(s)") != std::string::npos);  // one MPI job of 2 tasks
     CHECK(export_csv(dir / "slurm-store", dir / "slurm.csv") == expected);
+
+    // Template (c): a job array over 3 shards and the dependent merge.
+    const std::string submit = std::string(RADHPC_SOURCE_DIR) + "/slurm/submit_shards.sh";
+    REQUIRE(sh("cd '" + dir.string() + "' && " + slurm.env + "RADHPC='" + kRadhpc + "' '" + submit + "' '" + job + "' '" + manifest +
+                   "' '" + (dir / "shards").string() + "' 3",
+               dir / "submit.log") == 0);
+    INFO(slurp(dir / "submit.log"));
+    for (int i = 0; i < 600; ++i) {  // wait until the queue is empty (array tasks and merge done)
+        sh(slurm.env + "squeue -h", dir / "squeue.log");
+        if (slurp(dir / "squeue.log").empty()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    CHECK(slurp(dir / "squeue.log").empty());
+    CHECK(export_csv(dir / "shards" / "merged", dir / "merged.csv") == expected);
     fs::remove_all(dir / "mpi");
 }
