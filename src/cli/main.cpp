@@ -13,6 +13,7 @@
 #include "radhpc/io/qc.hpp"
 #include "radhpc/io/settings_io.hpp"
 #include "radhpc/pipeline/extract.hpp"
+#include "radhpc/pipeline/stats_commands.hpp"
 #include "radhpc/pipeline/synth.hpp"
 
 using namespace radhpc;
@@ -143,6 +144,51 @@ int main(int argc, char** argv) {
     qc->add_flag("--headers-only", qc_headers_only, "do not decode pixel data (faster; misses truncated pixel data)");
 
     // (further subcommands are registered here, each in its own block)
+
+    // stats roc | enet | icc: statistics on feature tables (logic in pipeline/stats_commands.cpp).
+    // Each runs from its CLI11 callback; errors leave through CLI::RuntimeError with radhpc's exit codes.
+    auto* st = app.add_subcommand("stats", "statistics on a feature table (CSV)");
+    st->require_subcommand(1);
+    auto run_stats = [](const std::function<void()>& body) {
+        try {
+            body();
+        } catch (const Error& e) {
+            std::cerr << "radhpc: error [" << to_string(e.kind()) << "]: " << e.what() << "\n";
+            throw CLI::RuntimeError(2);
+        } catch (const std::exception& e) {
+            std::cerr << "radhpc: internal error: " << e.what() << "\n";
+            throw CLI::RuntimeError(3);
+        }
+    };
+    static pipeline::RocCommand roc_cmd;
+    auto* st_roc = st->add_subcommand("roc", "AUC with DeLong CI and Mann-Whitney p of a score -> JSON");
+    st_roc->add_option("--csv", roc_cmd.csv, "table (CSV)")->required();
+    st_roc->add_option("--score", roc_cmd.score, "score column")->required();
+    st_roc->add_option("--outcome", roc_cmd.outcome, "0/1 outcome column")->required();
+    st_roc->add_option("--direction", roc_cmd.direction, "<: cases score higher (default); >; auto: pROC's rule")
+        ->check(CLI::IsMember({"<", ">", "auto"}));
+    st_roc->add_option("--level", roc_cmd.level, "confidence level (default 0.95)")->check(CLI::Range(0.0, 1.0));
+    st_roc->add_option("--out", roc_cmd.out, "output JSON (default: stdout)");
+    st_roc->callback([run_stats] { run_stats([] { pipeline::stats_roc(roc_cmd, std::cout); }); });
+    static pipeline::EnetCommand enet_cmd;
+    auto* st_enet = st->add_subcommand("enet", "elastic-net logistic regression at fixed (alpha, lambda) -> CSV term,estimate");
+    st_enet->add_option("--csv", enet_cmd.csv, "table (CSV)")->required();
+    st_enet->add_option("--outcome", enet_cmd.outcome, "0/1 outcome column")->required();
+    st_enet->add_option("--alpha", enet_cmd.alpha, "elastic-net mixing (1 = lasso)")->required()->check(CLI::Range(0.0, 1.0));
+    st_enet->add_option("--lambda", enet_cmd.lambda, "penalty")->required()->check(CLI::NonNegativeNumber);
+    st_enet->add_option("--exclude", enet_cmd.exclude, "numeric columns that are not features (C1,C2)")->delimiter(',');
+    st_enet->add_option("--thresh", enet_cmd.thresh, "glmnet convergence threshold (default 1e-12)")->check(CLI::PositiveNumber);
+    st_enet->add_option("--out", enet_cmd.out, "output CSV (default: stdout)");
+    st_enet->callback([run_stats] { run_stats([] { pipeline::stats_enet(enet_cmd, std::cout); }); });
+    static pipeline::IccCommand icc_cmd;
+    auto* st_icc = st->add_subcommand("icc", "six ICC forms (psych::ICC) per feature -> CSV feature,type,icc,ci_lower,ci_upper");
+    st_icc->add_option("--csv", icc_cmd.csv, "long table: one row per subject and rater")->required();
+    st_icc->add_option("--subject", icc_cmd.subject, "subject column")->required();
+    st_icc->add_option("--rater", icc_cmd.rater, "rater / observer / perturbation column")->required();
+    st_icc->add_option("--exclude", icc_cmd.exclude, "numeric columns that are not features (C1,C2)")->delimiter(',');
+    st_icc->add_option("--level", icc_cmd.level, "confidence level (default 0.95)")->check(CLI::Range(0.0, 1.0));
+    st_icc->add_option("--out", icc_cmd.out, "output CSV (default: stdout)");
+    st_icc->callback([run_stats] { run_stats([] { pipeline::stats_icc(icc_cmd, std::cout); }); });
 
     // run / merge / inspect / export: the batch engine (src/dist, store layout in schemas/store_layout.md)
     dist::RunOptions run_opt;
