@@ -51,13 +51,17 @@ struct LocalSlurm {
         }
         return false;
     }
-    ~LocalSlurm() {
+    void stop() {
+        if (stopped) return;
+        stopped = true;
         for (const char* pidfile : {"slurmd.pid", "slurmctld.pid"}) {
             const std::string s = slurp(dir / pidfile);
             if (!s.empty()) kill(pid_t(std::stoi(s)), SIGTERM);
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
+    ~LocalSlurm() { stop(); }
+    bool stopped = false;
 };
 
 }  // namespace
@@ -98,5 +102,6 @@ TEST_CASE("sbatch template (a) with 2 tasks on a local slurmctld: export equals 
     }
     CHECK(slurp(dir / "squeue.log").empty());
     CHECK(export_csv(dir / "shards" / "merged", dir / "merged.csv") == expected);
-    fs::remove_all(dir / "mpi");
+    slurm.stop();
+    fs::remove_all(dir);
 }
