@@ -439,6 +439,9 @@ private:
     void plan();
     void handle(const StudyOutcome& o);
     void add_record(store::StudyRecord r);
+    // Re-records a stored study (same features, rows and QC rows copied into this run's batch)
+    // with `record` as its new record: marks and metadata change without recomputing.
+    void carry_forward(store::StudyRecord record);
     void flush(const std::string& state);
     void progress(bool final);
     void register_columns(const std::vector<std::string>& names);
@@ -451,6 +454,7 @@ private:
     Manifest manifest_;
     store::Contents existing_;
     std::unordered_map<std::string, const store::StudyRecord*> existing_by_id_;
+    std::unordered_multimap<std::string, std::size_t> existing_rows_, existing_qc_;  // built on first use
     std::vector<PlannedStudy> planned_;
     std::vector<std::size_t> tasks_;  // indices into planned_, in dispatch order
     store::Contents batch_;
@@ -482,6 +486,25 @@ void Master::add_record(store::StudyRecord r) {
     r.run_id = run_.run_id;
     r.sequence = ++sequence_;
     batch_.studies.push_back(std::move(r));
+}
+
+void Master::carry_forward(store::StudyRecord record) {
+    if (existing_rows_.empty()) {
+        for (std::size_t r = 0; r < existing_.features.rows(); ++r)
+            existing_rows_.emplace(existing_.features.keys[r].study_id, r);
+        for (std::size_t q = 0; q < existing_.qc.size(); ++q) existing_qc_.emplace(existing_.qc[q].study_id, q);
+    }
+    const auto& t = existing_.features;
+    for (auto [it, end] = existing_rows_.equal_range(record.study_id); it != end; ++it) {
+        const std::size_t r = it->second;
+        const std::vector<double> vals(t.values.begin() + r * t.columns.size(), t.values.begin() + (r + 1) * t.columns.size());
+        register_columns(t.columns);
+        batch_.features.add_row(t.keys[r], t.columns, vals);
+    }
+    for (auto [it, end] = existing_qc_.equal_range(record.study_id); it != end; ++it) batch_.qc.push_back(existing_.qc[it->second]);
+    const std::string computed_by = record.run_id;
+    add_record(std::move(record));
+    batch_.studies.back().run_id = computed_by;  // the run that computed the features
 }
 
 void Master::plan() {
@@ -586,18 +609,8 @@ void Master::plan() {
                 v.status = "vanished";
                 v.message = "input vanished: " + p.missing + " (rows kept from run " + prior->run_id + ")";
                 v.finished_at = now;
-                for (std::size_t r = 0; r < existing_.features.rows(); ++r)
-                    if (existing_.features.keys[r].study_id == row.study_id) {
-                        const auto& t = existing_.features;
-                        std::vector<double> vals(t.values.begin() + r * t.columns.size(),
-                                                 t.values.begin() + (r + 1) * t.columns.size());
-                        batch_.features.add_row(t.keys[r], t.columns, vals);
-                        register_columns(t.columns);
-                    }
-                for (const auto& q : existing_.qc)
-                    if (q.study_id == row.study_id) batch_.qc.push_back(q);
                 ++vanished_;
-                add_record(std::move(v));
+                carry_forward(std::move(v));
                 continue;
             }
             rec.status = "error";
@@ -618,6 +631,18 @@ void Master::plan() {
         if (prior && prior->content_hash == p.content_hash &&
             (prior->status == "ok" || (prior->status == "error" && !cfg_.retry_errors))) {
             ++skipped_;
+            // Unchanged inputs and settings, but the manifest's other columns (outcome, clinical
+            // follow-up) changed: update the record, keep the features.
+            auto stored_manifest_columns = prior->metadata;
+            std::erase_if(stored_manifest_columns, [](const auto& kv) { return kv.first.rfind("dicom_", 0) == 0; });
+            if (stored_manifest_columns != row.metadata || prior->manifest_line != row.line) {
+                store::StudyRecord u = *prior;
+                std::erase_if(u.metadata, [](const auto& kv) { return kv.first.rfind("dicom_", 0) != 0; });
+                u.metadata.insert(u.metadata.begin(), row.metadata.begin(), row.metadata.end());
+                u.manifest_line = row.line;
+                u.finished_at = now;
+                carry_forward(std::move(u));
+            }
             continue;
         }
         tasks_.push_back(i);

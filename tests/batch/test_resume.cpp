@@ -55,6 +55,24 @@ TEST_CASE("resume: unchanged studies skipped, changed recomputed, vanished marke
     REQUIRE(sh(run_cmd(dir, job), dir / "r2.log") == 0);
     CHECK(slurp(dir / "r2.log").find("0 computed (0 ok), 20 skipped") != std::string::npos);
 
+    // The manifest's outcome column changes (follow-up): metadata updated, nothing recomputed.
+    {
+        const std::string before_meta = export_csv(dir / "store", dir / "before_meta.csv");
+        std::string t = slurp(dir / "manifest.csv");
+        const auto at = t.find("T0002,");
+        const auto eol = t.find('\n', at);
+        t[eol - 1] = t[eol - 1] == '0' ? '1' : '0';
+        std::ofstream(dir / "manifest.csv") << t;
+        REQUIRE(sh(run_cmd(dir, job), dir / "r2b.log") == 0);
+        CHECK(slurp(dir / "r2b.log").find("0 computed (0 ok), 20 skipped") != std::string::npos);
+        const auto s = studies_of(dir / "store");
+        CHECK(s.at("T0002").run_id == first.at("T0002").run_id);  // features still those of the first run
+        REQUIRE(s.at("T0002").metadata.size() == 1);
+        CHECK(s.at("T0002").metadata[0].second != first.at("T0002").metadata[0].second);
+        CHECK(s.at("T0002").metadata[0].second == std::string(1, t[eol - 1]));
+        CHECK(export_csv(dir / "store", dir / "after_meta.csv") == before_meta);
+    }
+
     // One image changes content (another study's pixels): only that study is recomputed.
     {
         auto st = make_tiny_study(3, 4);
