@@ -825,14 +825,15 @@ int Master::run(const std::string& job_text) {
 
     const auto t_cons = Clock::now();
     flush("running");
-    store::Contents all = store::load(store_path_);
+    std::vector<std::string> parts_read;
+    store::Contents all = store::load(store_path_, &parts_read);
     run_.state = "complete";
     run_.finished_at = unix_now();
     for (auto& r : all.runs)
         if (r.run_id == run_.run_id) r = run_;
     if (std::none_of(all.runs.begin(), all.runs.end(), [&](const store::RunRecord& r) { return r.run_id == run_.run_id; }))
         all.runs.push_back(run_);
-    store::consolidate(store_path_, std::move(all), cfg_.fsync);
+    store::consolidate(store_path_, std::move(all), cfg_.fsync, &parts_read);
     consolidate_s_ = seconds_since(t_cons);
 
     const std::size_t failed_total = failed_ + manifest_failed_;

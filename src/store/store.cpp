@@ -402,7 +402,7 @@ std::string main_file(const std::string& store_path) {
     return (fs::path(store_path) / "store.h5").string();
 }
 
-Contents load(const std::string& store_path) {
+Contents load(const std::string& store_path, std::vector<std::string>* parts_read) {
     std::vector<Contents> parts;
     const std::string main = main_file(store_path);
     if (fs::exists(main)) parts.push_back(read_file(main));
@@ -414,7 +414,10 @@ Contents load(const std::string& store_path) {
             if (name.rfind("part-", 0) == 0 && e.path().extension() == ".h5") files.push_back(e.path());
         }
         std::sort(files.begin(), files.end());
-        for (const auto& f : files) parts.push_back(read_file(f.string()));
+        for (const auto& f : files) {
+            parts.push_back(read_file(f.string()));
+            if (parts_read) parts_read->push_back(f.string());
+        }
     }
     if (parts.empty()) return {};
     Contents c = reconcile(std::move(parts));
@@ -434,7 +437,7 @@ std::string write_part(const std::string& store_path, const Contents& batch, boo
     return p.string();
 }
 
-void consolidate(const std::string& store_path, Contents contents, bool sync) {
+void consolidate(const std::string& store_path, Contents contents, bool sync, const std::vector<std::string>* parts_included) {
     fs::create_directories(store_path);
     std::vector<Contents> one;
     one.push_back(std::move(contents));
@@ -445,12 +448,19 @@ void consolidate(const std::string& store_path, Contents contents, bool sync) {
     // leaves duplicates that reconcile removes.
     const fs::path dir = fs::path(store_path) / "parts";
     std::error_code ec;
-    if (fs::is_directory(dir)) {
+    if (parts_included) {
+        for (const auto& p : *parts_included) fs::remove(p, ec);
+        fs::remove(dir, ec);  // only when empty
+    } else if (fs::is_directory(dir)) {
         for (const auto& e : fs::directory_iterator(dir, ec)) fs::remove(e.path(), ec);
         fs::remove(dir, ec);
     }
-    for (const auto& e : fs::directory_iterator(store_path, ec))
-        if (e.path().filename().string().rfind(".tmp-", 0) == 0) fs::remove(e.path(), ec);
+    // Temporaries of interrupted writers (a live writer's temporary is younger than a minute).
+    const auto now = fs::file_time_type::clock::now();
+    for (const auto& d : {fs::path(store_path), dir})
+        for (const auto& e : fs::directory_iterator(d, ec))
+            if (e.path().filename().string().rfind(".tmp-", 0) == 0 && now - fs::last_write_time(e.path(), ec) > std::chrono::minutes(1))
+                fs::remove(e.path(), ec);
 }
 
 Contents reconcile(std::vector<Contents> parts) {

@@ -105,12 +105,15 @@ Contents read_file(const std::string& path);
 // --- store directories ---------------------------------------------------------------------
 // Everything a store holds: store.h5 plus every complete part, reconciled (see reconcile).
 // A missing store gives empty contents. `path` may also be a single .h5 file.
-Contents load(const std::string& store_path);
+// `parts_read`, if given, receives the part files that were read.
+Contents load(const std::string& store_path, std::vector<std::string>* parts_read = nullptr);
 // Writes a batch of new records as the next part file (atomic). Returns the part's path.
 std::string write_part(const std::string& store_path, const Contents& batch, bool sync = true);
 // Replaces store.h5 by `contents` (reconciled, sorted, patient table derived), then removes the
-// parts and leftover temporaries. Crash-safe: parts are deleted only after the rename.
-void consolidate(const std::string& store_path, Contents contents, bool sync = true);
+// parts (only `parts_included` when given: a part written meanwhile by another run survives) and
+// leftover temporaries. Crash-safe: parts are deleted only after the rename.
+void consolidate(const std::string& store_path, Contents contents, bool sync = true,
+                 const std::vector<std::string>* parts_included = nullptr);
 std::string main_file(const std::string& store_path);
 
 // Union of several contents: per study id the record with the highest (finished_at, sequence)
