@@ -1,0 +1,27 @@
+# Oracle of the apparent metrics of `radhpc validate`, from the predictions.csv it wrote joined with
+# the input table (same row order): pROC ci.auc (DeLong) and coords "best" on the probability,
+# binom.test intervals, wilcox.test, survival::concordance and coxph of the linear predictor, and
+# the patient-level AUC of per-patient maximum probabilities. Extra args: predictions CSV, time, event.
+self <- sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))
+source(file.path(dirname(self), "common.R"))
+suppressMessages(library(pROC)); suppressMessages(library(survival))
+pr <- read.csv(extra[1], stringsAsFactors = FALSE)
+y <- pr$outcome; lp <- pr$linear_predictor; p <- pr$probability
+r <- roc(y, lp, levels = c(0, 1), direction = "<", quiet = TRUE)
+ci <- ci.auc(r, method = "delong")
+emit("auc", ci[2]); emit("auc_ci", c(ci[1], ci[3]))
+emit("mw_p", suppressWarnings(wilcox.test(lp[y == 1], lp[y == 0]))$p.value)
+rp <- roc(y, p, levels = c(0, 1), direction = "<", quiet = TRUE)
+best <- coords(rp, "best", ret = c("threshold", "sensitivity", "specificity"), transpose = FALSE)
+thr <- best$threshold[1]
+emit("threshold", thr)
+tp <- sum(p >= thr & y == 1); fn <- sum(p < thr & y == 1); tn <- sum(p < thr & y == 0); fp <- sum(p >= thr & y == 0)
+emit("sens", c(tp / (tp + fn), binom.test(tp, tp + fn)$conf.int))
+emit("spec", c(tn / (tn + fp), binom.test(tn, tn + fp)$conf.int))
+time <- dat[[extra[2]]]; event <- dat[[extra[3]]]
+emit("c_index", concordance(Surv(time, event) ~ lp, reverse = TRUE)$concordance)
+cx <- coxph(Surv(time, event) ~ lp, ties = "efron")
+emit("cox_coef", coef(cx)); emit("cox_se", sqrt(diag(vcov(cx))))
+pm <- tapply(p, pr$patient, max); py <- tapply(y, pr$patient, max)
+emit("patient_auc", as.numeric(auc(py, pm, levels = c(0, 1), direction = "<", quiet = TRUE)))
+finish()
