@@ -189,10 +189,6 @@ int main(int argc, char** argv) {
     st_icc->add_option("--level", icc_cmd.level, "confidence level (default 0.95)")->check(CLI::Range(0.0, 1.0));
     st_icc->add_option("--out", icc_cmd.out, "output CSV (default: stdout)");
     st_icc->callback([run_stats] { run_stats([] { pipeline::stats_icc(icc_cmd, std::cout); }); });
-    static std::string validate_job_path;
-    auto* va = app.add_subcommand("validate", "model building + validation of a feature table (the job's validate object) -> output folder");
-    va->add_option("job", validate_job_path, "job file (YAML) with a 'validate' object")->required();
-    va->callback([run_stats] { run_stats([] { pipeline::validate_job(validate_job_path, std::cerr); }); });
 
     // run / merge / inspect / export: the batch engine (src/dist, store layout in schemas/store_layout.md)
     dist::RunOptions run_opt;
@@ -216,6 +212,8 @@ int main(int argc, char** argv) {
     xp->add_option("--format", export_format, "output format")->check(CLI::IsMember({"csv"}));
     xp->add_option("--names", export_names, "feature naming")->check(CLI::IsMember({"ibsi", "pyradiomics"}));
     xp->add_option("--out", export_out, "output file (default: stdout)");
+    bool export_metadata = false;
+    xp->add_flag("--metadata", export_metadata, "add each study's metadata columns (outcome, clinical, DICOM acquisition)");
 
     CLI11_PARSE(app, argc, argv);
     try {
@@ -251,11 +249,11 @@ int main(int argc, char** argv) {
         }
         if (*xp) {
             if (export_out.empty() || export_out == "-") {
-                dist::export_csv(store_path, export_names == "pyradiomics", std::cout);
+                dist::export_csv(store_path, export_names == "pyradiomics", std::cout, export_metadata);
             } else {
                 std::ofstream f(export_out);
                 if (!f) throw Error(ErrorKind::io, export_out + ": cannot write");
-                dist::export_csv(store_path, export_names == "pyradiomics", f);
+                dist::export_csv(store_path, export_names == "pyradiomics", f, export_metadata);
             }
             return 0;
         }

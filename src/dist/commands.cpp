@@ -41,8 +41,8 @@ void merge(const std::vector<std::string>& stores, const std::string& out) {
     store::consolidate(out, std::move(all));
 }
 
-void export_csv(const std::string& path, bool pyradiomics_names, std::ostream& out) {
-    store::write_csv(load_existing(path), out, pyradiomics_names);
+void export_csv(const std::string& path, bool pyradiomics_names, std::ostream& out, bool with_metadata) {
+    store::write_csv(load_existing(path), out, pyradiomics_names, with_metadata);
 }
 
 void inspect(const std::string& path, std::ostream& out) {

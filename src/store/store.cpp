@@ -14,6 +14,7 @@
 #include <map>
 #include <ostream>
 #include <random>
+#include <set>
 #include <unordered_map>
 
 #include "h5.hpp"
@@ -599,11 +600,23 @@ PatientTable patient_table(const Contents& c) {
     return pt;
 }
 
-void write_csv(const Contents& c, std::ostream& out, bool pyradiomics_names) {
+void write_csv(const Contents& c, std::ostream& out, bool pyradiomics_names, bool with_metadata) {
     std::unordered_map<std::string, std::string> pyr;
     for (const auto& e : c.registry)
         if (!e.pyradiomics_name.empty()) pyr.emplace(e.column, e.pyradiomics_name);
+    // Metadata columns: keys in order of first appearance over the studies (sorted by id).
+    std::vector<std::string> meta_keys;
+    std::unordered_map<std::string, const StudyRecord*> study_of;
+    if (with_metadata) {
+        std::set<std::string> seen;
+        for (const auto& st : c.studies) {
+            study_of.emplace(st.study_id, &st);
+            for (const auto& [k, v] : st.metadata)
+                if (seen.insert(k).second) meta_keys.push_back(k);
+        }
+    }
     out << "study_id,patient_id,lesion,perturbation";
+    for (const auto& k : meta_keys) out << ',' << csv_field(k);
     for (const auto& col : c.features.columns) {
         auto it = pyradiomics_names ? pyr.find(col) : pyr.end();
         out << ',' << csv_field(it != pyr.end() ? it->second : col);
@@ -614,6 +627,18 @@ void write_csv(const Contents& c, std::ostream& out, bool pyradiomics_names) {
     for (std::size_t r = 0; r < c.features.rows(); ++r) {
         const auto& k = c.features.keys[r];
         out << csv_field(k.study_id) << ',' << csv_field(k.patient_id) << ',' << k.lesion << ',' << csv_field(k.perturbation);
+        if (!meta_keys.empty()) {
+            auto it = study_of.find(k.study_id);
+            for (const auto& key : meta_keys) {
+                out << ',';
+                if (it == study_of.end()) continue;
+                for (const auto& [mk, mv] : it->second->metadata)
+                    if (mk == key) {
+                        out << csv_field(mv);
+                        break;
+                    }
+            }
+        }
         for (std::size_t j = 0; j < nc; ++j) {
             const double v = c.features.values[r * nc + j];
             out << ',';

@@ -50,6 +50,12 @@ TEST_CASE("200 tiny studies: exports byte-identical across 1/2/4 ranks and shard
     CHECK(slurp(dir / "rerun.log").find("200 skipped") != std::string::npos);
     CHECK(export_csv(dir / "s1", dir / "e1b.csv") == e1);
 
+    // With the manifest's metadata columns (outcome, scanner) for modelling tools.
+    REQUIRE(sh(kRadhpc + " export " + (dir / "s1").string() + " --metadata --out " + (dir / "m1.csv").string(), dir / "m1.log") == 0);
+    REQUIRE(sh(kRadhpc + " export " + (dir / "merged").string() + " --metadata --out " + (dir / "mm.csv").string(), dir / "mm.log") == 0);
+    CHECK(slurp(dir / "m1.csv").rfind("study_id,patient_id,lesion,perturbation,outcome,scanner,morph_volume,", 0) == 0);
+    CHECK(slurp(dir / "m1.csv") == slurp(dir / "mm.csv"));
+
     // PyRadiomics-style column names are available
     const std::string pyr = export_csv(dir / "s1", dir / "epyr.csv", "pyradiomics");
     CHECK(pyr.find("original_shape_MeshVolume") != std::string::npos);

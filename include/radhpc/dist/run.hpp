@@ -31,6 +31,6 @@ void merge(const std::vector<std::string>& stores, const std::string& out);
 void inspect(const std::string& store, std::ostream& out);
 
 // Feature table as CSV (one row per study/lesion/perturbation).
-void export_csv(const std::string& store, bool pyradiomics_names, std::ostream& out);
+void export_csv(const std::string& store, bool pyradiomics_names, std::ostream& out, bool with_metadata = false);
 
 }  // namespace radhpc::dist

@@ -128,7 +128,9 @@ PatientTable patient_table(const Contents& contents);
 
 // CSV of the feature table (study_id,patient_id,lesion,perturbation,<features>), values "%.17g".
 // `pyradiomics_names` prints the registry's PyRadiomics names where it has them.
-void write_csv(const Contents& contents, std::ostream& out, bool pyradiomics_names);
+// `with_metadata` adds each study's metadata (manifest columns such as outcome, DICOM acquisition
+// values) after the key columns, for modelling tools that read one table.
+void write_csv(const Contents& contents, std::ostream& out, bool pyradiomics_names, bool with_metadata = false);
 
 // Library versions for provenance ("hdf5 1.10.8").
 std::string hdf5_version();
