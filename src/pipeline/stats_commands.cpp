@@ -92,6 +92,14 @@ std::optional<double> parse_double(const std::string& raw) {
     return v;
 }
 
+// CSV cell: quoted when it holds a comma, quote or line break.
+std::string csv_cell(const std::string& v) {
+    if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
+    std::string q = "\"";
+    for (char c : v) q += (c == '"') ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
 // Writes to the file, or to `fallback` when path is empty or "-".
 template <class F>
 void write_output(const std::string& path, std::ostream& fallback, F&& write) {
@@ -240,7 +248,7 @@ void stats_enet(const EnetCommand& cmd, std::ostream& stdout_stream) {
     write_output(cmd.out, stdout_stream, [&](std::ostream& o) {
         o << "term,estimate\n(Intercept)," << format17(fit.intercept[0]) << "\n";
         for (std::size_t j = 0; j < cols.size(); ++j)
-            o << table.header[cols[j]] << "," << format17(fit.beta(static_cast<Eigen::Index>(j), 0)) << "\n";
+            o << csv_cell(table.header[cols[j]]) << "," << format17(fit.beta(static_cast<Eigen::Index>(j), 0)) << "\n";
     });
 }
 
@@ -287,7 +295,7 @@ void stats_icc(const IccCommand& cmd, std::ostream& stdout_stream) {
         for (std::size_t j = 0; j < cols.size(); ++j)
             for (int f = 0; f < 6; ++f) {
                 const auto& e = results[j].forms[static_cast<std::size_t>(f)];
-                o << table.header[cols[j]] << "," << kTypes[f] << "," << format17(e.icc) << "," << format17(e.lower) << ","
+                o << csv_cell(table.header[cols[j]]) << "," << kTypes[f] << "," << format17(e.icc) << "," << format17(e.lower) << ","
                   << format17(e.upper) << "\n";
             }
     });
@@ -298,14 +306,6 @@ void stats_icc(const IccCommand& cmd, std::ostream& stdout_stream) {
 namespace {
 
 namespace fs = std::filesystem;
-
-// CSV cell: quoted when it holds a comma, quote or line break.
-std::string csv_cell(const std::string& v) {
-    if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
-    std::string q = "\"";
-    for (char c : v) q += (c == '"') ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
 
 std::string json_string(const std::string& v) {
     std::string q = "\"";

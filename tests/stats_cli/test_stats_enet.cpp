@@ -103,3 +103,33 @@ TEST_CASE("stats enet --out and errors", "[stats_cli][enet]") {
     const auto e = clitest::run_radhpc("stats enet --csv " + csv.string() + " --outcome f1 --alpha 1 --lambda 0.01", "enet_err_e");
     CHECK(e.exit_code == 2);
 }
+
+TEST_CASE("stats enet reads BOM, CRLF and quoted cells; quotes names on output", "[stats_cli][enet][csv]") {
+    rtest::Gen g(22);
+    std::ostringstream plain, fancy;
+    plain << "id,y,a,b\n";
+    fancy << "\xEF\xBB\xBF" << "\"id\",y,\"shape, volume\",\"say \"\"hi\"\"\"\r\n";
+    char buf[64];
+    for (int i = 0; i < 40; ++i) {
+        const int y = i % 2;
+        std::string a, b;
+        std::snprintf(buf, sizeof buf, "%.17g", g.normal() + y);
+        a = buf;
+        std::snprintf(buf, sizeof buf, "%.17g", g.normal());
+        b = buf;
+        plain << "L" << i << "," << y << "," << a << "," << b << "\n";
+        fancy << "\"L, " << i << "\"," << y << "," << a << "," << b << "\r\n";
+    }
+    const auto p = rtest::temp_dir() / "enet_plain.csv", f = rtest::temp_dir() / "enet_fancy.csv";
+    std::ofstream(p) << plain.str();
+    std::ofstream(f) << fancy.str();
+    const auto rp = clitest::run_radhpc("stats enet --csv " + p.string() + " --outcome y --alpha 1 --lambda 0.01", "enet_plain");
+    const auto rf = clitest::run_radhpc("stats enet --csv " + f.string() + " --outcome y --alpha 1 --lambda 0.01", "enet_fancy");
+    INFO(rf.err);
+    REQUIRE(rp.exit_code == 0);
+    REQUIRE(rf.exit_code == 0);
+    std::string expected = rp.out;
+    expected.replace(expected.find("\na,"), 3, "\n\"shape, volume\",");
+    expected.replace(expected.find("\nb,"), 3, "\n\"say \"\"hi\"\"\",");
+    CHECK(rf.out == expected);
+}
