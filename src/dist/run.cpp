@@ -410,6 +410,28 @@ std::string libraries_text() {
     return store::hdf5_version() + "; " + m + "; oneTBB " + TBB_VERSION_STRING + "; zlib " + zlibVersion();
 }
 
+// Memory a rank may use when the job sets no budget: the node's memory (or the cgroup limit a
+// batch system sets, if lower) shared by the ranks on the node. MiB; 0 when unknown.
+double default_memory_budget_mb(int ranks_on_node) {
+    double bytes = 0;
+    std::ifstream meminfo("/proc/meminfo");
+    std::string key;
+    double kib = 0;
+    while (meminfo >> key >> kib) {
+        if (key == "MemTotal:") {
+            bytes = kib * 1024;
+            break;
+        }
+        meminfo.ignore(256, '\n');
+    }
+    for (const char* limit_file : {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
+        std::ifstream in(limit_file);
+        double limit = 0;
+        if (in >> limit && limit > 0 && (bytes == 0 || limit < bytes)) bytes = limit;  // "max" does not parse
+    }
+    return bytes / 1048576.0 / std::max(1, ranks_on_node);
+}
+
 std::pair<int, int> parse_shard(const std::string& s) {
     const auto slash = s.find('/');
     try {
@@ -902,7 +924,7 @@ int run(const RunOptions& options, int& argc, char**& argv) {
         w.min_lesion_voxels = cfg.min_lesion_voxels;
         w.min_lesion_volume_mm3 = cfg.min_lesion_volume_mm3;
         w.time_limit_s = cfg.time_limit_s;
-        w.memory_budget_mb = cfg.memory_budget_mb;
+        w.memory_budget_mb = cfg.memory_budget_mb > 0 ? cfg.memory_budget_mb : default_memory_budget_mb(node_size);
         w.noop_features = options.bench_noop_features;
         int threads = options.threads > 0 ? options.threads : cfg.threads;
         if (threads <= 0) threads = std::max(1, int(std::thread::hardware_concurrency()) / std::max(1, node_size));
