@@ -100,6 +100,11 @@ std::string csv_cell(const std::string& v) {
     return q + "\"";
 }
 
+// Missing cells as R's read.csv and the feature exports write them.
+bool is_missing(const std::string& cell) {
+    return cell.empty() || cell == "NA" || cell == "NaN" || cell == "nan" || cell == "NULL" || cell == "null";
+}
+
 // Writes to the file, or to `fallback` when path is empty or "-".
 template <class F>
 void write_output(const std::string& path, std::ostream& fallback, F&& write) {
@@ -189,9 +194,25 @@ std::vector<int> binary_outcome(const CsvTable& table, const std::string& column
 std::vector<std::size_t> feature_columns(const CsvTable& table, const std::vector<std::string>& excluded) {
     for (const auto& e : excluded) table.column(e);  // a misspelt exclusion is an error, not a no-op
     std::vector<std::size_t> cols;
-    for (std::size_t c = 0; c < table.header.size(); ++c)
-        if (std::find(excluded.begin(), excluded.end(), table.header[c]) == excluded.end() && table.is_numeric(c))
-            cols.push_back(c);
+    for (std::size_t c = 0; c < table.header.size(); ++c) {
+        if (std::find(excluded.begin(), excluded.end(), table.header[c]) != excluded.end()) continue;
+        // A column of numbers with gaps (a feature that failed on some lesions) is an error rather
+        // than a silently dropped feature; a column with any text is not a feature.
+        std::size_t numbers = 0, first_missing = 0;
+        bool text = false;
+        for (std::size_t i = 0; i < table.rows.size() && !text; ++i) {
+            const std::string cell = trim(table.rows[i][c]);
+            if (parse_double(cell)) ++numbers;
+            else if (is_missing(cell)) first_missing = first_missing ? first_missing : i + 1;
+            else text = true;
+        }
+        if (text || numbers == 0) continue;
+        if (numbers < table.rows.size())
+            throw Error(ErrorKind::invalid_input, table.origin + ": numeric column '" + table.header[c] + "' has " +
+                                                      std::to_string(table.rows.size() - numbers) + " missing values (first in data row " +
+                                                      std::to_string(first_missing) + "); exclude it or fill the gaps");
+        cols.push_back(c);
+    }
     return cols;
 }
 
@@ -472,6 +493,12 @@ std::string validate_job(const std::string& job_path, std::ostream& log) {
         for (const auto* c : {&cfg.outcome, &cfg.patient, &cfg.time, &cfg.event})
             if (!c->empty()) excluded.push_back(*c);
         cols = feature_columns(table, excluded);
+        std::string skipped;
+        for (std::size_t c = 0; c < table.header.size(); ++c)
+            if (std::find(cols.begin(), cols.end(), c) == cols.end() &&
+                std::find(excluded.begin(), excluded.end(), table.header[c]) == excluded.end())
+                skipped += (skipped.empty() ? "" : ", ") + table.header[c];
+        if (!skipped.empty()) log << "radhpc validate: text columns, not features: " << skipped << "\n";
     }
     if (cols.empty()) throw Error(ErrorKind::invalid_input, cfg.table.string() + ": no feature columns");
     const Eigen::MatrixXd x = feature_matrix(table, cols);

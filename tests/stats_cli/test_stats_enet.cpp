@@ -133,3 +133,17 @@ TEST_CASE("stats enet reads BOM, CRLF and quoted cells; quotes names on output",
     expected.replace(expected.find("\nb,"), 3, "\n\"say \"\"hi\"\"\",");
     CHECK(rf.out == expected);
 }
+
+TEST_CASE("stats enet: a feature column with missing values is an error, a text column is skipped", "[stats_cli][enet][csv]") {
+    std::ostringstream csv;
+    csv << "y,a,b,site\n";
+    for (int i = 0; i < 20; ++i) csv << i % 2 << "," << i * 0.37 << "," << (i == 7 ? std::string("NA") : std::to_string(i % 5)) << ",S" << i % 3 << "\n";
+    const auto p = rtest::temp_dir() / "enet_missing.csv";
+    std::ofstream(p) << csv.str();
+    const auto r = clitest::run_radhpc("stats enet --csv " + p.string() + " --outcome y --alpha 1 --lambda 0.01", "enet_missing");
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("'b' has 1 missing values (first in data row 8)") != std::string::npos);
+    const auto ok = clitest::run_radhpc("stats enet --csv " + p.string() + " --outcome y --alpha 1 --lambda 0.01 --exclude b", "enet_missing_ok");
+    REQUIRE(ok.exit_code == 0);
+    CHECK(clitest::csv_rows(ok.out).size() == 3);  // header, (Intercept), a: site is text
+}

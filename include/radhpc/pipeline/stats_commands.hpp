@@ -29,7 +29,8 @@ CsvTable read_csv_table(const std::string& path);
 // 0/1 outcome column (anything else is an error naming the row).
 std::vector<int> binary_outcome(const CsvTable& table, const std::string& column);
 
-// Numeric columns other than `excluded`, in table order.
+// Numeric columns other than `excluded`, in table order. Columns holding any text are skipped;
+// a column of numbers with missing cells (empty, NA, NaN) is an error naming it.
 std::vector<std::size_t> feature_columns(const CsvTable& table, const std::vector<std::string>& excluded);
 
 // --- stats roc ------------------------------------------------------------------------------------
