@@ -1,5 +1,6 @@
 // `radhpc validate JOB.yaml` against R on the same feature table:
-//  - CV: with radhpc's exported fold ids (repeats: 1), cv.glmnet's curve per alpha (cvm, cvsd to 1e-8
+//  - CV: with radhpc's exported fold ids, cv.glmnet's curve per alpha (repeats > 1: the fold values
+//    of every repeat pooled in R by the formula of tests/stats/r/cv_repeated.R) (cvm, cvsd to 1e-8
 //    relative, as tests/stats/test_cv.cpp: fold fits agree to ~1e-13 at thresh 1e-12 in both; lambdas
 //    to 1e-12 relative), the (alpha, lambda) choice, and coef(cv, s) to 1e-5 absolute (issue 6's glmnet bound).
 //  - Bootstrap (fixed alpha, lambda): the exported samples replayed with glmnet + pROC; AUC-based
@@ -72,23 +73,23 @@ std::map<std::string, double> read_coefficients(const std::filesystem::path& p, 
 }
 
 void check_cv_job(const std::string& name, const std::string& alphas, const std::string& measure, const std::string& rule,
-                  std::uint64_t seed) {
+                  std::uint64_t seed, int repeats = 1) {
     const auto dir = job_dir(name);
     const auto table = make_table(dir, 70, seed);
     const std::string yaml = "validate:\n  table: features.csv\n  outcome: outcome\n  patient: patient_id\n  exclude: [lesion_id]\n"
-                             "  features: [" + join(kFeatures) + "]\n  output: out\n  alphas: [" + alphas + "]\n  folds: 5\n  repeats: 1\n"
+                             "  features: [" + join(kFeatures) + "]\n  output: out\n  alphas: [" + alphas + "]\n  folds: 5\n  repeats: " + std::to_string(repeats) + "\n"
                              "  seed: 7\n  measure: " + measure + "\n  lambda_rule: " + rule + "\n  thresh: 1.0e-12\n  bootstrap: {replicates: 0}\n";
     const auto run = run_validate(dir, yaml, name);
     INFO(name << "\n" << run.err);
     REQUIRE(run.exit_code == 0);
-    const auto r = clitest::run_oracle("validate_cv.R", table, name,
+    const auto r = clitest::run_oracle(repeats == 1 ? "validate_cv.R" : "validate_cv_repeated.R", table, name,
                                        {"outcome", join(kFeatures), (dir / "out" / "folds.csv").string(), alphas, measure, rule});
-    // folds.csv: patients never split across folds
+    // folds.csv: within a repeat, a patient never spans two folds
     {
         const auto rows = clitest::csv_rows(clitest::slurp(dir / "out" / "folds.csv"));
         std::map<std::string, std::string> fold_of;
         for (std::size_t i = 1; i < rows.size(); ++i) {
-            const auto [it, inserted] = fold_of.emplace(rows[i][1], rows[i][3]);
+            const auto [it, inserted] = fold_of.emplace(rows[i][2] + "/" + rows[i][1], rows[i][3]);  // repeat/patient
             CHECK(it->second == rows[i][3]);
         }
     }
@@ -130,6 +131,11 @@ TEST_CASE("validate: CV curves, (alpha, lambda) and coefficients equal cv.glmnet
           "[stats_cli][validate]") {
     check_cv_job("cv_deviance_min", "0.5,1", "deviance", "min", 41);
     check_cv_job("cv_auc_1se", "0.2,0.8", "auc", "1se", 42);
+}
+
+TEST_CASE("validate: repeated CV (3 x 5-fold) equals cv.glmnet per repeat pooled in R", "[stats_cli][validate]") {
+    check_cv_job("cv_repeated_deviance", "0.3,0.7,1", "deviance", "min", 47, 3);
+    check_cv_job("cv_repeated_auc", "0.5,1", "auc", "1se", 48, 3);
 }
 
 TEST_CASE("validate: bootstrap of a fixed (alpha, lambda) equals its replay in R", "[stats_cli][validate][bootstrap]") {
