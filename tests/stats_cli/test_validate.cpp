@@ -65,6 +65,9 @@ clitest::RunResult run_validate(const std::filesystem::path& dir, const std::str
 // Flat lookup of `"key": number` anywhere in the JSON text (keys are unique in metrics.json).
 double json_any(const std::string& json, const std::string& key) { return clitest::json_value(json, key); }
 
+// The JSON text from `"key"` on (for keys repeated in nested objects).
+std::string section2(const std::string& json, const std::string& key) { return json.substr(json.find("\"" + key + "\"")); }
+
 std::map<std::string, double> read_coefficients(const std::filesystem::path& p, int column = 1) {
     std::map<std::string, double> m;
     const auto rows = clitest::csv_rows(clitest::slurp(p));
@@ -182,7 +185,7 @@ TEST_CASE("validate: apparent metrics equal pROC, binom.test, wilcox.test and su
     INFO(run.err);
     REQUIRE(run.exit_code == 0);
     const auto pred = dir / "out" / "predictions.csv";
-    const auto r = clitest::run_oracle("validate_metrics.R", table, "metrics", {pred.string(), "followup_months", "progression"});
+    const auto r = clitest::run_oracle("validate_metrics.R", table, "metrics", {pred.string(), "followup_months", "progression", "0.6"});
     const std::string m = clitest::slurp(dir / "out" / "metrics.json");
     const auto section = [&](const std::string& key) { return m.substr(m.find("\"" + key + "\"")); };
     CHECK(std::abs(json_any(m, "auc") - rtest::get(r, "auc")) <= 1e-9);
@@ -200,6 +203,23 @@ TEST_CASE("validate: apparent metrics equal pROC, binom.test, wilcox.test and su
     CHECK(std::abs(json_any(m, "cox_coef") - rtest::get(r, "cox_coef")) <= 1e-6);
     CHECK(std::abs(json_any(m, "cox_se") - rtest::get(r, "cox_se")) <= 1e-6);
     CHECK(std::abs(json_any(section("patient_level"), "auc") - rtest::get(r, "patient_auc")) <= 1e-9);
+    // Hosmer-Lemeshow and calibration: tests/stats' bounds (1e-9 relative; glm-based 1e-8)
+    const auto rel = [](double a, double b, double tol) { return std::abs(a - b) <= tol * std::max(1.0, std::abs(b)); };
+    CHECK(rel(json_any(m, "hosmer_lemeshow_chisq"), rtest::get(r, "hl_chisq"), 1e-9));
+    CHECK(json_any(m, "hosmer_lemeshow_df") == rtest::get(r, "hl_df"));
+    CHECK(rel(json_any(m, "hosmer_lemeshow_p"), rtest::get(r, "hl_p"), 1e-9));
+    CHECK(rel(json_any(m, "slope_intercept"), rtest::get(r, "cal_slope", 0), 1e-8));
+    CHECK(rel(json_any(m, "slope"), rtest::get(r, "cal_slope", 1), 1e-8));
+    CHECK(rel(json_any(m, "intercept_in_the_large"), rtest::get(r, "cal_intercept"), 1e-8));
+    // the seeds' operating point: maximum sensitivity with specificity >= 0.6 (same model, other output)
+    const std::string first_predictions = clitest::slurp(pred);
+    const auto run2 = run_validate(dir, yaml + "  threshold: {rule: max_sensitivity, min_specificity: 0.6}\n", "metrics_msens");
+    REQUIRE(run2.exit_code == 0);
+    CHECK(clitest::slurp(pred) == first_predictions);
+    const auto t = section2(clitest::slurp(dir / "out" / "metrics.json"), "threshold");
+    CHECK(std::abs(json_any(t, "probability") - rtest::get(r, "msens_threshold")) <= 1e-9);
+    CHECK(std::abs(json_any(t.substr(t.find("\"sensitivity\"")), "estimate") - rtest::get(r, "msens_sens")) <= 1e-9);
+    CHECK(std::abs(json_any(t.substr(t.find("\"specificity\"")), "estimate") - rtest::get(r, "msens_spec")) <= 1e-9);
 }
 
 TEST_CASE("validate: the demo job runs; outputs do not depend on the thread count", "[stats_cli][validate]") {

@@ -1,7 +1,9 @@
 # Oracle of the apparent metrics of `radhpc validate`, from the predictions.csv it wrote joined with
 # the input table (same row order): pROC ci.auc (DeLong) and coords "best" on the probability,
 # binom.test intervals, wilcox.test, survival::concordance and coxph of the linear predictor, and
-# the patient-level AUC of per-patient maximum probabilities. Extra args: predictions CSV, time, event.
+# the patient-level AUC of per-patient maximum probabilities, Hosmer-Lemeshow (textbook, hoslem.test
+# grouping), calibration slope/intercept (glm), the max-sensitivity operating point at specificity
+# >= s on pROC's coordinates. Extra args: predictions CSV, time, event, s.
 self <- sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))
 source(file.path(dirname(self), "common.R"))
 suppressMessages(library(pROC)); suppressMessages(library(survival))
@@ -24,4 +26,19 @@ cx <- coxph(Surv(time, event) ~ lp, ties = "efron")
 emit("cox_coef", coef(cx)); emit("cox_se", sqrt(diag(vcov(cx))))
 pm <- tapply(p, pr$patient, max); py <- tapply(y, pr$patient, max)
 emit("patient_auc", as.numeric(auc(py, pm, levels = c(0, 1), direction = "<", quiet = TRUE)))
+g <- 10
+br <- unique(quantile(p, probs = seq(0, 1, 1 / g)))
+grp <- cut(p, breaks = br, include.lowest = TRUE)
+obs1 <- tapply(y, grp, sum); obs0 <- tapply(1 - y, grp, sum)
+ex1 <- tapply(p, grp, sum); ex0 <- tapply(1 - p, grp, sum)
+hl <- sum((obs1 - ex1)^2 / ex1 + (obs0 - ex0)^2 / ex0)
+emit("hl_chisq", hl); emit("hl_df", length(br) - 3); emit("hl_p", pchisq(hl, length(br) - 3, lower.tail = FALSE))
+ctl <- glm.control(epsilon = 1e-14, maxit = 100)
+emit("cal_slope", coef(glm(y ~ lp, family = binomial, control = ctl)))
+emit("cal_intercept", coef(glm(y ~ offset(lp), family = binomial, control = ctl)))
+all <- coords(rp, "all", ret = c("threshold", "sensitivity", "specificity"), transpose = FALSE)
+ok <- all[all$specificity >= as.numeric(extra[4]), ]
+ok <- ok[ok$sensitivity == max(ok$sensitivity), ]
+ok <- ok[ok$specificity == max(ok$specificity), ]
+emit("msens_threshold", ok$threshold[1]); emit("msens_sens", ok$sensitivity[1]); emit("msens_spec", ok$specificity[1])
 finish()
