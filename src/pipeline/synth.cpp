@@ -98,8 +98,17 @@ SynthStudy render(Rng& rng, const Geometry& g, std::vector<Blob> blobs, const st
                 st.image.data[i] = std::int16_t(std::clamp(std::lround(hu), -1024l, 3071l));
                 st.labels.data[i] = std::uint8_t(label);
             }
-    for (std::size_t b = 0; b < blobs.size(); ++b)
-        if (counts[b] > 0) st.lesions.push_back({int(b) + 1, counts[b]});
+    // A blob mostly hidden behind an earlier one leaves a fragment of a few voxels, which is no
+    // lesion anyone would delineate: drop fragments from the mask and the lesion list.
+    constexpr std::size_t kMinLesionVoxels = 64;
+    for (std::size_t b = 0; b < blobs.size(); ++b) {
+        if (counts[b] >= kMinLesionVoxels) {
+            st.lesions.push_back({int(b) + 1, counts[b]});
+        } else if (counts[b] > 0) {
+            for (auto& l : st.labels.data)
+                if (l == b + 1) l = 0;
+        }
+    }
     return st;
 }
 
