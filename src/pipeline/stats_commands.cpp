@@ -217,8 +217,14 @@ std::vector<std::size_t> feature_columns(const CsvTable& table, const std::vecto
 }
 
 void stats_roc(const RocCommand& cmd, std::ostream& stdout_stream) {
-    const auto table = read_csv_table(cmd.csv);
-    const auto scores = table.numeric(table.column(cmd.score));
+    auto table = read_csv_table(cmd.csv);
+    // Rows with a missing score or outcome are left out, as pROC's roc(na.rm = TRUE) does; counted in the output.
+    const std::size_t score_col = table.column(cmd.score), outcome_col = table.column(cmd.outcome);
+    const std::size_t n_read = table.rows.size();
+    std::erase_if(table.rows, [&](const auto& r) { return is_missing(trim(r[score_col])) || is_missing(trim(r[outcome_col])); });
+    if (table.rows.empty()) throw Error(ErrorKind::invalid_input, cmd.csv + ": no row with both a score and an outcome");
+    const std::size_t n_missing = n_read - table.rows.size();
+    const auto scores = table.numeric(score_col);
     const auto y = binary_outcome(table, cmd.outcome);
     stats::Direction direction = stats::Direction::controls_lower;
     if (cmd.direction == ">") direction = stats::Direction::controls_higher;
@@ -243,7 +249,8 @@ void stats_roc(const RocCommand& cmd, std::ostream& stdout_stream) {
           << "  \"mann_whitney_p\": " << json_number(mw.p_value) << ",\n"
           << "  \"mann_whitney_exact\": " << (mw.exact ? "true" : "false") << ",\n"
           << "  \"n_cases\": " << cases.size() << ",\n"
-          << "  \"n_controls\": " << controls.size() << "\n"
+          << "  \"n_controls\": " << controls.size() << ",\n"
+          << "  \"n_missing\": " << n_missing << "\n"
           << "}\n";
     });
 }

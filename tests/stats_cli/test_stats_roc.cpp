@@ -12,6 +12,7 @@ struct RocCase {
     double shift;      // mean score difference cases - controls
     double rounding;   // > 0: scores rounded to this step (ties)
     std::string direction;
+    int missing_every = 0;  // > 0: every k-th score and every (k+1)-th outcome written as NA
 };
 
 void check_roc_case(const RocCase& c, std::uint64_t seed) {
@@ -23,6 +24,8 @@ void check_roc_case(const RocCase& c, std::uint64_t seed) {
         if (c.rounding > 0) s = std::round(s / c.rounding) * c.rounding;
         score[std::size_t(i)] = s;
         other[std::size_t(i)] = g.normal();
+        if (c.missing_every > 0 && i % c.missing_every == 0) score[std::size_t(i)] = std::nan("");
+        if (c.missing_every > 0 && i % (c.missing_every + 1) == 1) y[std::size_t(i)] = std::nan("");
     }
     rtest::Table t;
     t.add("other", other);
@@ -30,6 +33,11 @@ void check_roc_case(const RocCase& c, std::uint64_t seed) {
     t.add("outcome", y);
     const auto csv = rtest::temp_dir() / ("roc_" + c.name + ".csv");
     rtest::write_csv(csv, t);
+    if (c.missing_every > 0) {  // R's missing-value token instead of printf's nan
+        std::string text = clitest::slurp(csv);
+        for (std::size_t at; (at = text.find("nan")) != std::string::npos;) text.replace(at, 3, "NA");
+        std::ofstream(csv) << text;
+    }
     const auto r = clitest::run_oracle("roc.R", csv, "roc_" + c.name, {"score", "outcome", c.direction});
     const auto run = clitest::run_radhpc("stats roc --csv " + csv.string() + " --score score --outcome outcome --direction '" +
                                              c.direction + "'",
@@ -42,6 +50,8 @@ void check_roc_case(const RocCase& c, std::uint64_t seed) {
     CHECK(std::abs(clitest::json_value(run.out, "mann_whitney_w") - rtest::get(r, "w")) <= kTol);
     const double p = clitest::json_value(run.out, "mann_whitney_p"), p_r = rtest::get(r, "p");
     CHECK(std::abs(p - p_r) <= kTol * std::max(1.0, std::abs(p_r)));
+    CHECK(clitest::json_value(run.out, "n_cases") + clitest::json_value(run.out, "n_controls") == rtest::get(r, "n"));
+    CHECK((clitest::json_value(run.out, "n_missing") > 0) == (c.missing_every > 0));
     const bool r_lower = rtest::get(r, "direction") == 0;
     CHECK((run.out.find("\"direction\": \"<\"") != std::string::npos) == r_lower);
 }
@@ -56,6 +66,7 @@ TEST_CASE("stats roc equals pROC DeLong CI and wilcox.test", "[stats_cli][roc]")
         {"auto_direction", 120, -0.7, 0.1, "auto"},  // pROC's median rule picks ">"
         {"weak_signal_lower", 200, -0.2, 0.0, "<"},  // AUC below 0.5 kept as is with a fixed direction
         {"large", 2000, 0.5, 0.0, "<"},
+        {"missing_values", 150, 0.8, 0.0, "<", 9},  // rows without score or outcome left out (pROC na.rm)
     };
     std::uint64_t seed = 101;
     for (const auto& c : cases) check_roc_case(c, seed++);

@@ -41,7 +41,8 @@ struct RocCommand {
     std::string out;              // empty or "-": stdout
 };
 // JSON object: auc, auc_ci_lower, auc_ci_upper (DeLong), auc_variance, mann_whitney_w,
-// mann_whitney_p (wilcox.test(cases, controls), two-sided), direction, n_cases, n_controls, level.
+// mann_whitney_p (wilcox.test(cases, controls), two-sided), direction, n_cases, n_controls, level,
+// n_missing (rows without score or outcome, left out as pROC does).
 void stats_roc(const RocCommand& command, std::ostream& stdout_stream);
 
 // --- stats enet -----------------------------------------------------------------------------------
