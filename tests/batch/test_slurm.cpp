@@ -66,7 +66,7 @@ struct LocalSlurm {
 
 }  // namespace
 
-TEST_CASE("sbatch template (a) with 2 tasks on a local slurmctld: export equals the mpirun run", "[batch][slurm]") {
+TEST_CASE("sbatch templates on a local slurmctld: (a) 2-task MPI run, (c) shard array + merge, (b) nightly requeue after the time-limit signal; exports equal mpirun's", "[batch][slurm]") {
     REQUIRE(sh("command -v slurmctld && command -v slurmd && command -v sbatch", fs::temp_directory_path() / "radhpc-which-slurm.log") == 0);
     const std::string archive = tiny_archive(200);
     const auto dir = scratch("slurm");
@@ -102,6 +102,43 @@ TEST_CASE("sbatch template (a) with 2 tasks on a local slurmctld: export equals 
     }
     CHECK(slurp(dir / "squeue.log").empty());
     CHECK(export_csv(dir / "shards" / "merged", dir / "merged.csv") == expected);
+    // Template (b): nightly run interrupted by its time-limit signal (USR1 to every task, sent by
+    // hand here): rank 0 stores what it has and exits 99, the script requeues the job, and the
+    // requeued job resumes (SLURM delays a requeued job's start; the test releases it at once).
+    const std::string slow_job = (dir / "slow.yaml").string();
+    {
+        std::string t = slurp(job);
+        t.replace(t.find("preprocess:\n") + 12, 0, "  resample: {spacing: [0.4, 0.4, 0.4], interpolation: linear}\n");
+        std::ofstream(slow_job) << t;
+    }
+    REQUIRE(sh(mpirun(2) + kRadhpc + " run " + slow_job + " --manifest " + manifest + " --store " + (dir / "slow-ref").string(),
+               dir / "slow-ref.log") == 0);
+    const std::string slow_expected = export_csv(dir / "slow-ref", dir / "slow-ref.csv");
+    const std::string nightly = std::string(RADHPC_SOURCE_DIR) + "/slurm/nightly.sbatch";
+    REQUIRE(sh(slurm.env + "RADHPC='" + kRadhpc + "' sbatch --parsable --ntasks=2 -o '" + (dir / "nightly.out").string() + "' '" +
+                   nightly + "' '" + slow_job + "' '" + manifest + "' '" + (dir / "nightly").string() + "'",
+               dir / "nightly-submit.log") == 0);
+    const std::string jid = slurp(dir / "nightly-submit.log").substr(0, slurp(dir / "nightly-submit.log").find_first_of(";\n"));
+    for (int i = 0; i < 600 && slurp(dir / "nightly.out").find("to compute") == std::string::npos; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    for (int i = 0; i < 600 && !fs::exists(dir / "nightly" / "parts"); ++i)  // some results written
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    REQUIRE(sh(slurm.env + "scancel --signal=USR1 " + jid, dir / "scancel.log") == 0);
+    for (int i = 0; i < 600 && slurp(dir / "nightly.out").find("requeueing") == std::string::npos; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    sh(slurm.env + "scontrol update JobId=" + jid + " StartTime=now", dir / "release.log");
+    for (int i = 0; i < 1200; ++i) {
+        sh(slurm.env + "squeue -h -j " + jid, dir / "squeue2.log");
+        if (slurp(dir / "squeue2.log").empty()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    const std::string out = slurp(dir / "nightly.out");
+    INFO(out);
+    CHECK(out.find("rerun the same command to resume") != std::string::npos);
+    CHECK(out.find("status 99; requeueing") != std::string::npos);
+    CHECK(out.find("already done") != std::string::npos);
+    CHECK(out.find(" 0 already done") == out.rfind(" 0 already done"));  // the second run skipped what the first stored
+    CHECK(export_csv(dir / "nightly", dir / "nightly.csv") == slow_expected);
     slurm.stop();
     fs::remove_all(dir);
 }
