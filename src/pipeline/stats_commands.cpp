@@ -4,6 +4,7 @@
 #include <Eigen/Dense>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -18,6 +19,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 
 #include "radhpc/core/error.hpp"
 #include "radhpc/io/settings_io.hpp"
@@ -577,8 +579,17 @@ std::string validate_job(const std::string& job_path, std::ostream& log) {
     std::optional<stats::BootstrapResult> boot;
     if (cfg.replicates > 0) {
         std::vector<stats::BootstrapReplicate> reps(static_cast<std::size_t>(cfg.replicates));
+        // Progress on the log about every 5% (a CV-tuned replicate takes seconds; B = 1000 takes a while).
+        std::atomic<int> done{0};
+        std::mutex log_mutex;
+        const int step = std::max(1, cfg.replicates / 20);
         tbb::parallel_for(0, cfg.replicates, [&](int b) {
             reps[std::size_t(b)] = stats::run_bootstrap_replicate(x, y, patient, procedure, cfg.bootstrap_seed, std::uint64_t(b));
+            const int k = ++done;
+            if (k % step == 0 || k == cfg.replicates) {
+                std::lock_guard lock(log_mutex);
+                log << "radhpc validate: bootstrap " << k << "/" << cfg.replicates << "\n" << std::flush;
+            }
         });
         boot = stats::summarise_bootstrap(x, y, apparent, std::move(reps), cfg.bootstrap_level);
         auto br = open_output(cfg.output / "bootstrap_replicates.csv");
