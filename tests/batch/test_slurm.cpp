@@ -66,7 +66,7 @@ struct LocalSlurm {
 
 }  // namespace
 
-TEST_CASE("sbatch templates on a local slurmctld: (a) 2-task MPI run, (c) shard array + merge, (b) nightly requeue after the time-limit signal; exports equal mpirun's", "[batch][slurm]") {
+TEST_CASE("sbatch templates on a local slurmctld: (a) 2-task MPI run, (c) shard array + merge, (b) nightly requeue after the time-limit signal, exports equal mpirun's", "[batch][slurm]") {
     REQUIRE(sh("command -v slurmctld && command -v slurmd && command -v sbatch", fs::temp_directory_path() / "radhpc-which-slurm.log") == 0);
     const std::string archive = tiny_archive(200);
     const auto dir = scratch("slurm");
