@@ -104,7 +104,7 @@ TEST_CASE("stats enet --out and errors", "[stats_cli][enet]") {
     CHECK(e.exit_code == 2);
 }
 
-TEST_CASE("stats enet reads BOM, CRLF and quoted cells; quotes names on output", "[stats_cli][enet][csv]") {
+TEST_CASE("stats enet reads BOM, CRLF and quoted cells and quotes names on output", "[stats_cli][enet][csv]") {
     rtest::Gen g(22);
     std::ostringstream plain, fancy;
     plain << "id,y,a,b\n";

@@ -222,7 +222,7 @@ TEST_CASE("validate: apparent metrics equal pROC, binom.test, wilcox.test and su
     CHECK(std::abs(json_any(t.substr(t.find("\"specificity\"")), "estimate") - rtest::get(r, "msens_spec")) <= 1e-9);
 }
 
-TEST_CASE("validate: the demo job runs; outputs do not depend on the thread count", "[stats_cli][validate]") {
+TEST_CASE("validate: the demo job runs, with outputs independent of the thread count", "[stats_cli][validate]") {
     const auto dir = job_dir("demo");
     make_table(dir, 60, 45);
     std::string demo = clitest::slurp(std::filesystem::path(RADHPC_SOURCE_DIR) / "jobs" / "validate-demo.yaml");
