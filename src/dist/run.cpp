@@ -2,6 +2,7 @@
 // self-scheduling (largest first, a small queue per worker), computes on a thread of its own,
 // and is the single writer of the store. Other ranks only compute.
 #include "radhpc/dist/run.hpp"
+#include "radhpc/io/image_io.hpp"
 
 #ifndef OMPI_SKIP_MPICXX
 #define OMPI_SKIP_MPICXX 1  // C API only (parallel HDF5 and Open MPI headers pull in the C++ bindings otherwise)
@@ -407,7 +408,8 @@ std::string libraries_text() {
     MPI_Get_library_version(mpi, &len);
     std::string m(mpi, std::size_t(len));
     if (auto nl = m.find_first_of(",\n"); nl != std::string::npos) m.resize(nl);
-    return store::hdf5_version() + "; " + m + "; oneTBB " + TBB_VERSION_STRING + "; zlib " + zlibVersion();
+    return store::hdf5_version() + "; " + m + "; oneTBB " + TBB_VERSION_STRING + "; zlib " + zlibVersion() + "; " +
+           io::library_versions();
 }
 
 // Memory a rank may use when the job sets no budget: the node's memory (or the cgroup limit a

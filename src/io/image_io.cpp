@@ -271,3 +271,13 @@ void write_image(const Volume<std::int16_t>& image, const std::string& path) { w
 void write_labels(const Volume<std::uint8_t>& labels, const std::string& path) { write_as<std::uint8_t>(labels, path); }
 
 }  // namespace radhpc::io
+
+#include <dcmtk/config/osconfig.h>
+#include <itkConfigure.h>
+
+namespace radhpc::io {
+std::string library_versions() {
+    return "ITK " + std::to_string(ITK_VERSION_MAJOR) + "." + std::to_string(ITK_VERSION_MINOR) + "." +
+           std::to_string(ITK_VERSION_PATCH) + "; DCMTK " + PACKAGE_VERSION;
+}
+}  // namespace radhpc::io

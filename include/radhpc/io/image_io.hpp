@@ -24,3 +24,8 @@ void write_image(const Volume<std::int16_t>& image, const std::string& path);
 void write_labels(const Volume<std::uint8_t>& labels, const std::string& path);
 
 }  // namespace radhpc::io
+
+namespace radhpc::io {
+// Versions of the image libraries this build reads with ("ITK 5.2.1; DCMTK 3.6.7; yaml-cpp"), for provenance.
+std::string library_versions();
+}  // namespace radhpc::io
