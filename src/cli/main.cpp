@@ -189,6 +189,10 @@ int main(int argc, char** argv) {
     st_icc->add_option("--level", icc_cmd.level, "confidence level (default 0.95)")->check(CLI::Range(0.0, 1.0));
     st_icc->add_option("--out", icc_cmd.out, "output CSV (default: stdout)");
     st_icc->callback([run_stats] { run_stats([] { pipeline::stats_icc(icc_cmd, std::cout); }); });
+    static std::string validate_job_path;
+    auto* va = app.add_subcommand("validate", "model building + validation of a feature table (the job's validate object) -> output folder");
+    va->add_option("job", validate_job_path, "job file (YAML) with a 'validate' object")->required();
+    va->callback([run_stats] { run_stats([] { pipeline::validate_job(validate_job_path, std::cerr); }); });
 
     // run / merge / inspect / export: the batch engine (src/dist, store layout in schemas/store_layout.md)
     dist::RunOptions run_opt;
