@@ -164,11 +164,7 @@ TEST_CASE("kernel allow-list and kVp range checks", "[dicom][qc]") {
 
 // The batch path: `radhpc run` over a manifest whose rows point to DICOM folders + RTSTRUCT#ROI, then
 // the HDF5 store, `radhpc export` and the run's log are searched for the PHI values.
-// KNOWN FAILURE (tagged !mayfail) until the batch worker (src/dist/study.cpp, not the DICOM
-// helper's file) loads its inputs through io::read_image_input / io::read_mask_input and the plan
-// hashes a DICOM folder instead of requiring a file: today the row fails with
-// "<folder>: file not found" before extraction. The PHI assertions run on whatever the run wrote.
-TEST_CASE("batch run over DICOM rows: features computed, no PHI in store, export or log", "[dicom][phi][batch][!mayfail]") {
+TEST_CASE("batch run over DICOM rows: features computed, no PHI in store, export or log", "[dicom][phi][batch]") {
     PhiStudy s;
     const std::string bin = RADHPC_BINARY;
     const fs::path work = s.dir.path / "batch";
