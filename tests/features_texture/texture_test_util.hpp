@@ -11,54 +11,15 @@
 #include <string>
 #include <vector>
 
+#include "common/reference_data.hpp"
+
 namespace texture_test {
 
-inline std::string shared(const std::string& rel) { return std::string(RADHPC_SHARED_DATA) + "/" + rel; }
-
-// RFC-4180-ish line split (quoted fields may contain commas and doubled quotes).
-inline std::vector<std::string> split_csv_line(const std::string& line) {
-    std::vector<std::string> out;
-    std::string cur;
-    bool quoted = false;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (quoted) {
-            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') { cur += '"'; ++i; }
-            else if (c == '"') quoted = false;
-            else cur += c;
-        } else if (c == '"') quoted = true;
-        else if (c == ',') { out.push_back(cur); cur.clear(); }
-        else if (c != '\r') cur += c;
-    }
-    out.push_back(cur);
-    return out;
-}
-
-inline std::vector<std::vector<std::string>> read_csv(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw std::runtime_error("cannot open " + path);
-    std::vector<std::vector<std::string>> rows;
-    std::string line;
-    bool first = true;
-    while (std::getline(in, line)) {
-        if (first && line.size() >= 3 && (unsigned char)line[0] == 0xEF) line = line.substr(3);  // UTF-8 BOM
-        first = false;
-        if (line.empty()) continue;
-        rows.push_back(split_csv_line(line));
-    }
-    return rows;
-}
-
-// IBSI match rule (shared/data/README.md): round to 3 significant digits, then |value - ref| <= tol.
-inline double round_3_significant(double v) {
-    if (v == 0 || !std::isfinite(v)) return v;
-    const double mag = std::floor(std::log10(std::fabs(v)));
-    const double factor = std::pow(10.0, 2 - mag);
-    return std::round(v * factor) / factor;
-}
-inline bool ibsi_match(double value, double ref, double tol) {
-    return std::isfinite(value) && std::fabs(round_3_significant(value) - ref) <= tol + 1e-12 * std::fabs(ref);
-}
+inline std::string shared(const std::string& rel) { return refdata::shared_data(rel); }
+using refdata::ibsi_match;
+using refdata::read_csv;
+using refdata::split_csv_line;
+inline double round_3_significant(double v) { return refdata::round_sig3(v); }
 
 struct Npy {
     std::vector<std::size_t> shape;

@@ -1,74 +1,30 @@
-// Helpers for the reference tests: CSV reading (IBSI tables with a UTF-8 BOM, PyRadiomics
-// baselines with quoted Python literals) and IBSI's match rule.
+// Helpers for the reference tests on top of common/reference_data.hpp: IBSI rows with a reference,
+// PyRadiomics baselines and their settings dicts.
 #pragma once
-#include <cmath>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "common/reference_data.hpp"
+
 namespace ref {
 
-inline std::vector<std::string> split_csv_line(const std::string& line) {
-    std::vector<std::string> out;
-    std::string cur;
-    bool quoted = false;
-    for (char c : line) {
-        if (c == '"') quoted = !quoted;
-        else if (c == ',' && !quoted) {
-            out.push_back(cur);
-            cur.clear();
-        } else if (c != '\r') cur += c;
-    }
-    out.push_back(cur);
-    return out;
-}
-
-inline std::vector<std::vector<std::string>> read_csv(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw std::runtime_error("cannot open reference file " + path);
-    std::vector<std::vector<std::string>> rows;
-    std::string line;
-    bool first = true;
-    while (std::getline(in, line)) {
-        if (first && line.rfind("\xEF\xBB\xBF", 0) == 0) line = line.substr(3);  // UTF-8 BOM
-        first = false;
-        if (!line.empty()) rows.push_back(split_csv_line(line));
-    }
-    return rows;
-}
+using refdata::ibsi_match;
+using refdata::read_csv;
+using refdata::round_sig3;
+using refdata::split_csv_line;
 
 struct IbsiRow {
     std::string tag, family, feature;
     double value, tolerance;
 };
 
-// Rows of an IBSI submission table (columns: dataset,family,feature,consensus,reference value,tolerance,...,tag).
+// Rows of an IBSI submission table that carry a reference value.
 inline std::vector<IbsiRow> read_ibsi_table(const std::string& path) {
-    auto rows = read_csv(path);
     std::vector<IbsiRow> out;
-    for (std::size_t i = 1; i < rows.size(); ++i) {
-        const auto& r = rows[i];
-        if (r.size() < 10 || r[9].empty() || r[4].empty()) continue;
-        out.push_back({r[9], r[1], r[2], std::stod(r[4]), std::stod(r[5])});
-    }
+    for (const auto& r : refdata::read_ibsi_table(path))
+        if (r.reference && r.tolerance) out.push_back({r.tag, r.family, r.feature, *r.reference, *r.tolerance});
     return out;
-}
-
-// IBSI's rule (shared/data/README.md): round to 3 significant digits, then |value - ref| <= tol.
-inline double round_sig3(double v) {
-    if (v == 0 || !std::isfinite(v)) return v;
-    const double e = std::floor(std::log10(std::abs(v)));
-    const double scale = std::pow(10.0, 2 - e);
-    return std::round(v * scale) / scale;
-}
-// References with more than 3 significant digits (image sizes, voxel counts: 125256 with tolerance
-// 0) are compared unrounded; rounding only ever helps a value that is right to 3 digits.
-inline bool ibsi_match(double value, double reference, double tolerance) {
-    // the 1e-9 relative slack only absorbs the binary representation of the decimal reference
-    const double slack = tolerance + 1e-9 * std::max(1.0, std::abs(reference));
-    return std::abs(round_sig3(value) - reference) <= slack || std::abs(value - reference) <= slack;
 }
 
 // A PyRadiomics baseline CSV: feature name -> value per column.
