@@ -2,7 +2,7 @@
 # numeric column except the outcome and the excluded ones. Extra args: outcome, alpha, lambda,
 # excluded columns (comma-separated, "-" for none). Emits one value per term, named by the term.
 self <- sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))
-source(file.path(dirname(self), "common.R"))
+source(file.path(dirname(self), "..", "..", "stats", "r", "common.R"))  # the stats suite's helpers
 suppressMessages(library(glmnet))
 outcome <- extra[1]
 excluded <- if (extra[4] == "-") character(0) else strsplit(extra[4], ",")[[1]]

@@ -2,7 +2,7 @@
 # column except subject and rater. Extra args: subject column, rater column. Emits
 # "<feature>_<type>" with three values: ICC, lower bound, upper bound.
 self <- sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))
-source(file.path(dirname(self), "common.R"))
+source(file.path(dirname(self), "..", "..", "stats", "r", "common.R"))  # the stats suite's helpers
 suppressMessages(library(psych))
 subject <- extra[1]; rater <- extra[2]
 features <- setdiff(names(dat)[vapply(dat, is.numeric, logical(1))], c(subject, rater))

@@ -1,7 +1,7 @@
 # Oracle of `radhpc stats roc`: pROC ci.auc(method = "delong") and wilcox.test(cases, controls).
 # Extra args: score column, outcome column, direction ("<", ">" or "auto").
 self <- sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))
-source(file.path(dirname(self), "common.R"))
+source(file.path(dirname(self), "..", "..", "stats", "r", "common.R"))  # the stats suite's helpers
 suppressMessages(library(pROC))
 s <- dat[[extra[1]]]; y <- dat[[extra[2]]]
 r <- roc(y, s, levels = c(0, 1), direction = extra[3], quiet = TRUE)

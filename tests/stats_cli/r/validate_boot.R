@@ -3,7 +3,7 @@
 # computes Harrell's optimism correction, .632, .632+ and percentile CIs by the textbook formulas.
 # Extra args: outcome, features (comma-separated), samples CSV, alpha, lambda, level.
 self <- sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))
-source(file.path(dirname(self), "common.R"))
+source(file.path(dirname(self), "..", "..", "stats", "r", "common.R"))  # the stats suite's helpers
 suppressMessages(library(glmnet)); suppressMessages(library(pROC))
 y <- dat[[extra[1]]]
 x <- as.matrix(dat[, strsplit(extra[2], ",")[[1]]])

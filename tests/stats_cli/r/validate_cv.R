@@ -3,7 +3,7 @@
 # Extra args: outcome, features (comma-separated), folds.csv, alphas (comma-separated), measure,
 # lambda rule (min | 1se). Emits <name>_<alpha index> per alpha, then best_*, coef_<term>.
 self <- sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))
-source(file.path(dirname(self), "common.R"))
+source(file.path(dirname(self), "..", "..", "stats", "r", "common.R"))  # the stats suite's helpers
 suppressMessages(library(glmnet))
 y <- dat[[extra[1]]]
 features <- strsplit(extra[2], ",")[[1]]

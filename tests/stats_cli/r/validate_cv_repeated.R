@@ -5,7 +5,7 @@
 # path at the chosen lambda. Extra args: outcome, features (comma-separated), folds.csv, alphas
 # (comma-separated), measure, lambda rule (min | 1se).
 self <- sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))
-source(file.path(dirname(self), "common.R"))
+source(file.path(dirname(self), "..", "..", "stats", "r", "common.R"))  # the stats suite's helpers
 suppressMessages(library(glmnet))
 y <- dat[[extra[1]]]
 x <- as.matrix(dat[, strsplit(extra[2], ",")[[1]]])

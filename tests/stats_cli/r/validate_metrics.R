@@ -5,7 +5,7 @@
 # grouping), calibration slope/intercept (glm), the max-sensitivity operating point at specificity
 # >= s on pROC's coordinates. Extra args: predictions CSV, time, event, s.
 self <- sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))
-source(file.path(dirname(self), "common.R"))
+source(file.path(dirname(self), "..", "..", "stats", "r", "common.R"))  # the stats suite's helpers
 suppressMessages(library(pROC)); suppressMessages(library(survival))
 pr <- read.csv(extra[1], stringsAsFactors = FALSE)
 y <- pr$outcome; lp <- pr$linear_predictor; p <- pr$probability
