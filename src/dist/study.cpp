@@ -130,10 +130,6 @@ void collect_qc(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& o
     }
 }
 
-// Header sanity that ITK does not enforce: NIfTI readers replace a zero pixdim by 1 mm, which
-// would silently compute features on a wrong geometry.
-void check_image_header(const std::string& path);
-
 void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out) {
     if (opt.noop_features > 0) {
         LesionRow row;
@@ -155,7 +151,6 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
         }
     }
     const auto t_read = Clock::now();
-    check_image_header(task.image);
     collect_qc(task, opt, out);
     io::enforce_qc(task.image, opt.settings);  // DICOM inputs with `qc: exclude`: a failed check refuses the study
     pipeline::LesionInput base;
@@ -314,20 +309,6 @@ std::string head_bytes(const std::string& path, std::size_t n) {
 
 }  // namespace
 
-namespace {
-void check_image_header(const std::string& path) {
-    const std::string head = head_bytes(path, 348);
-    if (head.size() < 348 || (head.compare(344, 3, "n+1") != 0 && head.compare(344, 3, "ni1") != 0)) return;
-    std::int16_t dim[8];
-    float pixdim[8];
-    std::memcpy(dim, head.data() + 40, sizeof dim);
-    std::memcpy(pixdim, head.data() + 76, sizeof pixdim);
-    for (int a = 1; a <= 3 && a <= dim[0]; ++a)
-        if (!(std::isfinite(pixdim[a]) && pixdim[a] != 0.0f))
-            throw Error(ErrorKind::invalid_input, path + ": voxel spacing pixdim[" + std::to_string(a) + "] is " +
-                                                      std::to_string(pixdim[a]) + " (zero or not finite) in the NIfTI header");
-}
-}  // namespace
 
 double estimate_memory_bytes(const std::string& path, const Settings& settings) {
     double voxels = 0;

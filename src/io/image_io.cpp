@@ -45,7 +45,7 @@ itk::ImageIOBase::Pointer probe(const std::string& path) {
     return io;
 }
 
-// ITK reads a truncated NIfTI-1 file without complaint (znzlib returns short reads, for .nii and
+// Checks of NIfTI-1 headers that ITK does not make. ITK reads a truncated NIfTI-1 file without complaint (znzlib returns short reads, for .nii and
 // .nii.gz alike); check the size the header promises. NRRD truncation already fails inside ITK.
 // For .nii.gz the gzip trailer's ISIZE (uncompressed size mod 2^32) is compared first; only when it
 // disagrees (a truncated file, or a multi-member gzip stream) is the stream decompressed to count.
@@ -68,10 +68,18 @@ void check_nifti_size(const std::string& path) {
         return;
     }
     std::int16_t dim[8], bitpix;
-    float vox_offset;
+    float vox_offset, pixdim[8];
     std::memcpy(dim, h + 40, sizeof dim);
     std::memcpy(&bitpix, h + 72, 2);
+    std::memcpy(pixdim, h + 76, sizeof pixdim);
     std::memcpy(&vox_offset, h + 108, 4);
+    // ITK replaces a zero pixdim by 1 mm, which would compute features on a wrong geometry.
+    for (int a = 1; a <= 3 && a <= dim[0]; ++a)
+        if (!(std::isfinite(pixdim[a]) && pixdim[a] != 0.0f)) {
+            gzclose(f);
+            throw Error(ErrorKind::invalid_input, path + ": voxel spacing pixdim[" + std::to_string(a) + "] is " +
+                                                      std::to_string(pixdim[a]) + " (zero or not finite) in the NIfTI header");
+        }
     std::uintmax_t voxels = 1;
     for (int d = 1; d <= dim[0] && d < 8; ++d) voxels *= std::uintmax_t(std::max<std::int16_t>(dim[d], 1));
     const std::uintmax_t need = std::uintmax_t(vox_offset) + voxels * std::uintmax_t(bitpix) / 8;

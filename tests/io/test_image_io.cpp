@@ -114,3 +114,17 @@ TEST_CASE("NaN intensities survive a float32 round trip (so the pipeline can rep
     }
     fs::remove_all(dir);
 }
+
+TEST_CASE("a zero voxel spacing in a NIfTI header is an error (ITK would read it as 1 mm)", "[io]") {
+    const auto dir = temp_dir();
+    const auto path = (dir / "zero.nii").string();
+    io::write_image(ramp(), path);
+    {
+        std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+        const float zero = 0.0f;
+        f.seekp(76 + 4 * 2);  // pixdim[2], the y spacing
+        f.write(reinterpret_cast<const char*>(&zero), 4);
+    }
+    CHECK_THROWS_WITH(io::read_image(path), Catch::Contains("zero.nii") && Catch::Contains("pixdim[2]"));
+    fs::remove_all(dir);
+}
