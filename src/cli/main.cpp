@@ -12,6 +12,7 @@
 #include "radhpc/io/ibsi_table.hpp"
 #include "radhpc/io/qc.hpp"
 #include "radhpc/io/settings_io.hpp"
+#include "radhpc/pipeline/combat_command.hpp"
 #include "radhpc/pipeline/extract.hpp"
 #include "radhpc/pipeline/stats_commands.hpp"
 #include "radhpc/pipeline/synth.hpp"
@@ -189,6 +190,17 @@ int main(int argc, char** argv) {
     st_icc->add_option("--level", icc_cmd.level, "confidence level (default 0.95)")->check(CLI::Range(0.0, 1.0));
     st_icc->add_option("--out", icc_cmd.out, "output CSV (default: stdout)");
     st_icc->callback([run_stats] { run_stats([] { pipeline::stats_icc(icc_cmd, std::cout); }); });
+    static pipeline::CombatCommand combat_cmd;
+    auto* st_combat = st->add_subcommand("combat", "ComBat harmonisation (sva::ComBat) of every other numeric column -> CSV");
+    st_combat->add_option("--csv", combat_cmd.csv, "table: one row per sample")->required();
+    st_combat->add_option("--batch", combat_cmd.batch, "batch column (e.g. scanner, kernel)")->required();
+    st_combat->add_option("--covariates", combat_cmd.covariates, "columns whose effects are preserved (C1,C2)")->delimiter(',');
+    st_combat->add_option("--exclude", combat_cmd.exclude, "numeric columns that are not features (C1,C2), copied as they are")->delimiter(',');
+    st_combat->add_option("--ref-batch", combat_cmd.ref_batch, "reference batch (left unchanged)");
+    st_combat->add_flag("--mean-only", combat_cmd.mean_only, "adjust the location only");
+    st_combat->add_flag("--nonparametric", combat_cmd.nonparametric, "non-parametric empirical Bayes priors");
+    st_combat->add_option("--out", combat_cmd.out, "output CSV (default: stdout)");
+    st_combat->callback([run_stats] { run_stats([] { pipeline::stats_combat(combat_cmd, std::cout); }); });
     static std::string validate_job_path;
     auto* va = app.add_subcommand("validate", "model building + validation of a feature table (the job's validate object) -> output folder");
     va->add_option("job", validate_job_path, "job file (YAML) with a 'validate' object")->required();

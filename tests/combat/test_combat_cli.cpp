@@ -1,0 +1,52 @@
+// `radhpc stats combat` against sva::ComBat on the same CSV (text batch labels, a reference batch,
+// covariates). Tolerance kTol = 1e-9 absolute, as for the library tests (measured agreement is
+// ~1e-13: the same it.sol iterations; the CSV carries 17 significant digits both ways).
+#include "combat_test_util.hpp"
+
+namespace {
+
+constexpr double kTol = 1e-9;
+
+void check_cli(const combattest::BatchTable& t, const std::string& tag, const std::string& options, bool parametric, bool mean_only,
+               const std::string& ref, const std::string& covariates) {
+    INFO(tag << ": " << options);
+    const auto csv = combattest::write_table(t, tag, /*text_batch=*/true);
+    const auto r = combattest::run_oracle("combat.R", csv, tag, {parametric ? "1" : "0", mean_only ? "1" : "0", ref, covariates});
+    const auto out = rtest::temp_dir() / (tag + "_out.csv");
+    const auto run = clitest::run_radhpc("stats combat --csv " + csv.string() + " --batch batch " + options + " --out " + out.string(), tag);
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    const auto rows = clitest::csv_rows(clitest::slurp(out));
+    const auto input = clitest::csv_rows(clitest::slurp(csv));
+    REQUIRE(rows.size() == input.size());
+    REQUIRE(rows[0] == input[0]);
+    double max_diff = 0;
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+        REQUIRE(rows[i].size() == input[i].size());
+        for (std::size_t c = 0; c < 3; ++c) CHECK(rows[i][c] == input[i][c]);  // batch, age, sex copied
+        for (std::size_t f = 0; f < t.names.size(); ++f)
+            max_diff = std::max(max_diff, std::abs(std::stod(rows[i][3 + f]) - rtest::get(r, t.names[f], i - 1)));
+    }
+    INFO("max |radhpc - sva| = " << max_diff);
+    CHECK(max_diff <= kTol);
+}
+
+}  // namespace
+
+TEST_CASE("stats combat equals sva::ComBat", "[combat][cli]") {
+    const auto t = combattest::make_batches({22, 15, 19}, 12, 711);
+    check_cli(t, "cli_par", "--exclude age,sex", true, false, "none", "none");
+    check_cli(t, "cli_nonpar_cov", "--covariates age,sex --nonparametric", false, false, "none", "age,sex");
+    check_cli(t, "cli_ref_cov", "--covariates age,sex --ref-batch B2", true, false, "B2", "age,sex");
+    check_cli(t, "cli_mean_only", "--exclude age,sex --mean-only", true, true, "none", "none");
+}
+
+TEST_CASE("stats combat errors", "[combat][cli][errors]") {
+    const auto t = combattest::make_batches({8, 9}, 4, 712);
+    const auto csv = combattest::write_table(t, "cli_errors", true);
+    auto run = clitest::run_radhpc("stats combat --csv " + csv.string() + " --batch batch --ref-batch B7", "cli_err_ref");
+    CHECK(run.exit_code == 2);
+    CHECK(run.err.find("reference batch 'B7'") != std::string::npos);
+    run = clitest::run_radhpc("stats combat --csv " + csv.string() + " --batch nosuch", "cli_err_col");
+    CHECK(run.exit_code == 2);
+}
