@@ -14,6 +14,7 @@
 #include "radhpc/io/settings_io.hpp"
 #include "radhpc/pipeline/combat_command.hpp"
 #include "radhpc/pipeline/extract.hpp"
+#include "radhpc/pipeline/redundancy_command.hpp"
 #include "radhpc/pipeline/stats_commands.hpp"
 #include "radhpc/pipeline/synth.hpp"
 
@@ -201,6 +202,14 @@ int main(int argc, char** argv) {
     st_combat->add_flag("--nonparametric", combat_cmd.nonparametric, "non-parametric empirical Bayes priors");
     st_combat->add_option("--out", combat_cmd.out, "output CSV (default: stdout)");
     st_combat->callback([run_stats] { run_stats([] { pipeline::stats_combat(combat_cmd, std::cout); }); });
+    static pipeline::RedundancyCommand redundancy_cmd;
+    auto* st_redundancy = st->add_subcommand("redundancy", "|Spearman| clusters (average linkage) with one archetype each -> CSV feature,cluster,archetype");
+    st_redundancy->add_option("--csv", redundancy_cmd.csv, "table: one row per sample")->required();
+    st_redundancy->add_option("--threshold", redundancy_cmd.threshold, "|rho| at which features are redundant (cut at 1 - threshold)")
+        ->required()->check(CLI::Range(0.0, 1.0));
+    st_redundancy->add_option("--exclude", redundancy_cmd.exclude, "numeric columns that are not features (C1,C2)")->delimiter(',');
+    st_redundancy->add_option("--out", redundancy_cmd.out, "output CSV (default: stdout)");
+    st_redundancy->callback([run_stats] { run_stats([] { pipeline::stats_redundancy(redundancy_cmd, std::cout); }); });
     static std::string validate_job_path;
     auto* va = app.add_subcommand("validate", "model building + validation of a feature table (the job's validate object) -> output folder");
     va->add_option("job", validate_job_path, "job file (YAML) with a 'validate' object")->required();
