@@ -7,10 +7,25 @@ namespace {
 
 constexpr double kTol = 1e-9;
 
+// Appends a text column "site" (3 levels, independent of batch) to a written table.
+void add_site_column(const std::filesystem::path& csv, std::uint64_t seed) {
+    rtest::Gen g(seed);
+    std::istringstream in(clitest::slurp(csv));
+    std::ostringstream out;
+    std::string line;
+    bool header = true;
+    while (std::getline(in, line)) {
+        out << line << "," << (header ? std::string("site") : "site_" + std::string(1, char('a' + g.below(3)))) << "\n";
+        header = false;
+    }
+    std::ofstream(csv) << out.str();
+}
+
 void check_cli(const combattest::BatchTable& t, const std::string& tag, const std::string& options, bool parametric, bool mean_only,
-               const std::string& ref, const std::string& covariates) {
+               const std::string& ref, const std::string& covariates, bool with_site = false) {
     INFO(tag << ": " << options);
     const auto csv = combattest::write_table(t, tag, /*text_batch=*/true);
+    if (with_site) add_site_column(csv, 713);
     const auto r = combattest::run_oracle("combat.R", csv, tag, {parametric ? "1" : "0", mean_only ? "1" : "0", ref, covariates});
     const auto out = rtest::temp_dir() / (tag + "_out.csv");
     const auto run = clitest::run_radhpc("stats combat --csv " + csv.string() + " --batch batch " + options + " --out " + out.string(), tag);
@@ -23,7 +38,8 @@ void check_cli(const combattest::BatchTable& t, const std::string& tag, const st
     double max_diff = 0;
     for (std::size_t i = 1; i < rows.size(); ++i) {
         REQUIRE(rows[i].size() == input[i].size());
-        for (std::size_t c = 0; c < 3; ++c) CHECK(rows[i][c] == input[i][c]);  // batch, age, sex copied
+        for (std::size_t c = 0; c < rows[i].size(); ++c)
+            if (c < 3 || c >= 3 + t.names.size()) CHECK(rows[i][c] == input[i][c]);  // batch, age, sex, site copied
         for (std::size_t f = 0; f < t.names.size(); ++f)
             max_diff = std::max(max_diff, std::abs(std::stod(rows[i][3 + f]) - rtest::get(r, t.names[f], i - 1)));
     }
@@ -39,6 +55,9 @@ TEST_CASE("stats combat equals sva::ComBat", "[combat][cli]") {
     check_cli(t, "cli_nonpar_cov", "--covariates age,sex --nonparametric", false, false, "none", "age,sex");
     check_cli(t, "cli_ref_cov", "--covariates age,sex --ref-batch B2", true, false, "B2", "age,sex");
     check_cli(t, "cli_mean_only", "--exclude age,sex --mean-only", true, true, "none", "none");
+    // a text covariate is a factor (model.matrix dummy columns)
+    check_cli(t, "cli_factor_cov", "--covariates age,site --exclude sex", true, false, "none", "age,site", true);
+    check_cli(t, "cli_factor_cov_nonpar_ref", "--covariates site --exclude age,sex --nonparametric --ref-batch B3", false, false, "B3", "site", true);
 }
 
 TEST_CASE("stats combat errors", "[combat][cli][errors]") {

@@ -9,8 +9,8 @@ par.prior <- args[3] == "1"
 mean.only <- args[4] == "1"
 ref <- if (args[5] == "none") NULL else args[5]
 covs <- if (args[6] == "none") character(0) else strsplit(args[6], ",")[[1]]
-# the generated tables hold batch, age, sex, then the features
-features <- setdiff(names(d), c("batch", "age", "sex"))
+# the generated tables hold batch, age, sex, the features, and maybe a text column "site"
+features <- setdiff(names(d), c("batch", "age", "sex", "site"))
 mod <- if (length(covs)) model.matrix(as.formula(paste("~", paste(covs, collapse = "+"))), data = d) else NULL
 x <- t(as.matrix(d[, features]))
 # sva prints progress on stdout; the test sends it to a log
