@@ -201,6 +201,8 @@ int main(int argc, char** argv) {
     st_combat->add_flag("--mean-only", combat_cmd.mean_only, "adjust the location only");
     st_combat->add_flag("--nonparametric", combat_cmd.nonparametric, "non-parametric empirical Bayes priors");
     st_combat->add_option("--out", combat_cmd.out, "output CSV (default: stdout)");
+    st_combat->add_option("--apply-csv", combat_cmd.apply_csv, "also harmonise this table with the estimates fitted on --csv");
+    st_combat->add_option("--apply-out", combat_cmd.apply_out, "output CSV of --apply-csv (default: stdout)");
     st_combat->callback([run_stats] { run_stats([] { pipeline::stats_combat(combat_cmd, std::cout); }); });
     static pipeline::RedundancyCommand redundancy_cmd;
     auto* st_redundancy = st->add_subcommand("redundancy", "|Spearman| clusters (average linkage) with one archetype each -> CSV feature,cluster,archetype");

@@ -3,6 +3,8 @@
 // ~1e-13: the same it.sol iterations; the CSV carries 17 significant digits both ways).
 #include "combat_test_util.hpp"
 
+#include "radhpc/stats/combat.hpp"
+
 namespace {
 
 constexpr double kTol = 1e-9;
@@ -68,4 +70,55 @@ TEST_CASE("stats combat errors", "[combat][cli][errors]") {
     CHECK(run.err.find("reference batch 'B7'") != std::string::npos);
     run = clitest::run_radhpc("stats combat --csv " + csv.string() + " --batch nosuch", "cli_err_col");
     CHECK(run.exit_code == 2);
+}
+
+// --apply-csv: the library's combat_apply (checked against sva's per-batch maps in
+// test_combat.cpp) through the command line. Applying to the fitted table itself reproduces
+// --out exactly; applying to new samples equals stats::combat_apply on the same numbers.
+TEST_CASE("stats combat --apply-csv harmonises another table with the fitted estimates", "[combat][cli][apply]") {
+    const auto a = combattest::make_batches({21, 16, 18}, 9, 714);
+    const auto b = combattest::make_batches({4, 6, 5}, 9, 715);
+    const auto csv_a = combattest::write_table(a, "apply_cli_a", true), csv_b = combattest::write_table(b, "apply_cli_b", true);
+    add_site_column(csv_a, 716);
+    add_site_column(csv_b, 717);
+    const auto dir = rtest::temp_dir();
+    const std::string common = "stats combat --batch batch --covariates age,site --exclude sex --ref-batch B1 --csv " + csv_a.string() +
+                               " --out " + (dir / "apply_cli_out_a.csv").string();
+    auto run = clitest::run_radhpc(common + " --apply-csv " + csv_a.string() + " --apply-out " + (dir / "apply_cli_self.csv").string(),
+                                   "apply_cli_self");
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    CHECK(clitest::slurp(dir / "apply_cli_self.csv") == clitest::slurp(dir / "apply_cli_out_a.csv"));
+
+    run = clitest::run_radhpc(common + " --apply-csv " + csv_b.string() + " --apply-out " + (dir / "apply_cli_b_out.csv").string(),
+                              "apply_cli_b");
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    // the same computation in the library: covariates age + site dummies (levels of A, sorted)
+    auto covariates_of = [](const std::filesystem::path& csv, const combattest::BatchTable& t) {
+        const auto rows = clitest::csv_rows(clitest::slurp(csv));
+        Eigen::MatrixXd m(t.data.rows(), 3);
+        for (Eigen::Index i = 0; i < t.data.rows(); ++i) {
+            const auto& site = rows[std::size_t(i + 1)].back();
+            m(i, 0) = t.covariates(i, 0);
+            m(i, 1) = site == "site_b";
+            m(i, 2) = site == "site_c";
+        }
+        return m;
+    };
+    radhpc::stats::CombatOptions o;
+    o.reference_batch = 0;
+    const auto fit = radhpc::stats::combat(a.data, a.batch, covariates_of(csv_a, a), o).fit;
+    const Eigen::MatrixXd expected = radhpc::stats::combat_apply(fit, b.data, b.batch, covariates_of(csv_b, b));
+    const auto rows = clitest::csv_rows(clitest::slurp(dir / "apply_cli_b_out.csv"));
+    REQUIRE(rows.size() == std::size_t(b.data.rows() + 1));
+    double max_diff = 0;
+    for (Eigen::Index i = 0; i < b.data.rows(); ++i)
+        for (Eigen::Index f = 0; f < b.data.cols(); ++f)
+            max_diff = std::max(max_diff, std::abs(std::stod(rows[std::size_t(i + 1)][std::size_t(3 + f)]) - expected(i, f)));
+    CHECK(max_diff == 0.0);  // 17 significant digits round-trip exactly
+    // reference-batch rows come back as they were
+    const auto input = clitest::csv_rows(clitest::slurp(csv_b));
+    for (std::size_t i = 1; i < rows.size(); ++i)
+        if (rows[i][0] == "B1") CHECK(rows[i] == input[i]);
 }
