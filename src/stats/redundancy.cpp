@@ -40,15 +40,20 @@ Eigen::MatrixXd spearman_correlation(const Eigen::MatrixXd& data) {
     Eigen::MatrixXd centred(n, p);
     for (Index j = 0; j < p; ++j) {
         const Eigen::VectorXd r = average_ranks(data.col(j));
-        centred.col(j) = r.array() - r.mean();
-        const double norm = centred.col(j).norm();
-        if (norm == 0) throw Error(ErrorKind::invalid_input, "spearman: feature " + std::to_string(j + 1) + " is constant");
-        centred.col(j) /= norm;
+        centred.col(j) = r.array() - r.mean();  // ranks are multiples of 1/2: exact
     }
-    // rho = sum (r_a - mean)(r_b - mean) / sqrt(sum (r_a - mean)^2 sum (r_b - mean)^2)
-    Eigen::MatrixXd rho = centred.transpose() * centred;
-    for (Index j = 0; j < p; ++j) rho(j, j) = 1.0;
-    return rho.cwiseMax(-1.0).cwiseMin(1.0);
+    // R's cor: covariance sums / (n - 1), then divided by the product of the standard deviations,
+    // clamped to [-1, 1]. Kept in this order so that exact duplicates and mirror images get
+    // |rho| = 1 exactly, as in R (normalising the columns first can leave 1 - 1e-16).
+    const Eigen::MatrixXd cov = (centred.transpose() * centred) / double(n - 1);
+    const Eigen::VectorXd sd = cov.diagonal().cwiseSqrt();
+    Eigen::MatrixXd rho(p, p);
+    for (Index j = 0; j < p; ++j) {
+        if (sd(j) == 0) throw Error(ErrorKind::invalid_input, "spearman: feature " + std::to_string(j + 1) + " is constant");
+        for (Index i = 0; i < p; ++i) rho(i, j) = std::clamp(cov(i, j) / (sd(i) * sd(j)), -1.0, 1.0);
+        rho(j, j) = 1.0;
+    }
+    return rho;
 }
 
 Dendrogram average_linkage(const Eigen::MatrixXd& distance) {
@@ -127,18 +132,16 @@ RedundancyResult redundancy(const Eigen::MatrixXd& data, double threshold) {
     const int clusters = p == 0 ? 0 : *std::max_element(r.cluster.begin(), r.cluster.end());
     r.archetype.assign(std::size_t(clusters), -1);
     std::vector<double> best(std::size_t(clusters), -1.0);
+    // Medoid score: sum of |rho| over all members, self included, in column order. It ranks
+    // members as the mean |rho| to the other members does, and exact duplicates (identical
+    // |rho| rows) get bitwise-equal scores, so their tie goes to the earlier column.
     for (Index f = 0; f < p; ++f) {
         const int c = r.cluster[std::size_t(f)];
-        double sum = 0;
-        int others = 0;
+        double score = 0;
         for (Index g = 0; g < p; ++g)
-            if (g != f && r.cluster[std::size_t(g)] == c) {
-                sum += r.abs_correlation(f, g);
-                ++others;
-            }
-        const double mean = others ? sum / others : 1.0;
-        if (mean > best[std::size_t(c - 1)]) {  // strict: ties keep the earlier column
-            best[std::size_t(c - 1)] = mean;
+            if (r.cluster[std::size_t(g)] == c) score += r.abs_correlation(f, g);
+        if (score > best[std::size_t(c - 1)]) {  // strict: ties keep the earlier column
+            best[std::size_t(c - 1)] = score;
             r.archetype[std::size_t(c - 1)] = int(f);
         }
     }

@@ -20,7 +20,7 @@ struct Generated {
 // Features from 5 latent factors with different noise (tight and loose groups), some rounded to
 // create tied ranks, one monotone transform of another (|rho| = 1), plus an id (text) column and
 // a numeric column to exclude.
-Generated make_table(const std::string& name, int n, std::uint64_t seed) {
+Generated make_table(const std::string& name, int n, std::uint64_t seed, bool many_duplicates = false) {
     rtest::Gen g(seed);
     Generated t;
     const int factors = 5, per_factor = 6;
@@ -42,6 +42,19 @@ Generated make_table(const std::string& name, int n, std::uint64_t seed) {
         std::vector<double> c = cols[0];
         for (auto& v : c) v = std::exp(v);  // monotone copy of f1_1
         t.features.push_back("f1_1_exp");
+        cols.push_back(c);
+    }
+    if (many_duplicates) {
+        // exact ties in the distances: copies (|rho| = 1) of several features, and a negated one
+        for (int k : {2, 2, 7, 13, 13, 13}) {
+            std::vector<double> c = cols[std::size_t(k)];
+            for (auto& v : c) v = 3 * v + 1;
+            t.features.push_back("copy_" + std::to_string(k) + "_" + std::to_string(cols.size()));
+            cols.push_back(c);
+        }
+        std::vector<double> c = cols[20];
+        for (auto& v : c) v = -v;
+        t.features.push_back("neg_20");
         cols.push_back(c);
     }
     t.data.resize(n, Eigen::Index(cols.size()));
@@ -67,16 +80,16 @@ void check_archetypes(const std::vector<int>& cluster, const std::vector<int>& a
     const int clusters = *std::max_element(cluster.begin(), cluster.end());
     REQUIRE(archetype.size() == std::size_t(clusters));
     for (int c = 1; c <= clusters; ++c) {
+        // highest mean |rho| to the other members = highest sum over all members (self
+        // included, summed in column order so exact duplicates tie exactly); ties: earlier column
         int best = -1;
-        double best_mean = -1;
+        double best_score = -1;
         for (std::size_t f = 0; f < cluster.size(); ++f) {
             if (cluster[f] != c) continue;
-            double sum = 0;
-            int others = 0;
+            double score = 0;
             for (std::size_t h = 0; h < cluster.size(); ++h)
-                if (h != f && cluster[h] == c) sum += abs_rho(Eigen::Index(f), Eigen::Index(h)), ++others;
-            const double mean = others ? sum / others : 1.0;
-            if (mean > best_mean + 1e-12) best_mean = mean, best = int(f);
+                if (cluster[h] == c) score += abs_rho(Eigen::Index(f), Eigen::Index(h));
+            if (score > best_score) best_score = score, best = int(f);
         }
         CHECK(archetype[std::size_t(c - 1)] == best);
     }
@@ -133,4 +146,23 @@ TEST_CASE("stats redundancy writes R's clusters with their archetypes", "[redund
         archetype[std::size_t(cluster[std::size_t(j)] - 1)] = int(it - t.features.begin());
     }
     check_archetypes(cluster, archetype, r_abs);
+}
+
+TEST_CASE("redundancy with exact duplicates (tied distances) equals R", "[redundancy]") {
+    const auto t = make_table("ties", 50, 723, true);
+    const auto p = Eigen::Index(t.features.size());
+    for (const double threshold : {1.0, 0.9, 0.7}) {
+        INFO("threshold " << threshold);
+        const auto r = combattest::run_oracle("redundancy.R", t.csv, "redundancy_ties", {std::to_string(threshold), "scan_index"});
+        const auto got = radhpc::stats::redundancy(t.data, threshold);
+        for (std::size_t s = 0; s < got.tree.height.size(); ++s) CHECK(std::abs(got.tree.height[s] - rtest::get(r, "height", s)) <= kTol);
+        std::vector<int> r_cluster;
+        for (Eigen::Index j = 0; j < p; ++j) r_cluster.push_back(int(rtest::get(r, "cluster", std::size_t(j))));
+        CHECK(got.cluster == r_cluster);
+        Eigen::MatrixXd r_abs(p, p);
+        for (Eigen::Index j = 0; j < p; ++j)
+            for (Eigen::Index i = 0; i < p; ++i) r_abs(i, j) = std::abs(rtest::get(r, "rho", std::size_t(j * p + i)));
+        CHECK((got.abs_correlation - r_abs).cwiseAbs().maxCoeff() <= kTol);
+        check_archetypes(got.cluster, got.archetype, r_abs);  // duplicates: the earlier column
+    }
 }
