@@ -14,22 +14,14 @@
 
 #include <oneapi/tbb/global_control.h>
 
+#include "radhpc/core/random.hpp"
 #include "radhpc/features/intensity.hpp"
 
 using namespace radhpc;
 
 namespace {
 
-struct SplitMix {
-    std::uint64_t state;
-    std::uint64_t next() {
-        std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-    double uniform() { return double(next() >> 11) * 0x1.0p-53; }
-};
+using SplitMix = SplitMix64;
 
 double best_seconds(int repeats, const std::function<void()>& run) {
     double best = 1e300;

@@ -7,23 +7,18 @@
 #include <numbers>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/core/random.hpp"
 #include "radhpc/io/image_io.hpp"
 
 namespace radhpc::pipeline {
 namespace {
 
-// splitmix64: tiny, fast, and the same sequence everywhere.
+// SplitMix64 (core/random.hpp) plus the few draws the generator needs.
 struct Rng {
-    std::uint64_t state;
-    std::uint64_t next() {
-        std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-    double uniform() { return double(next() >> 11) * 0x1.0p-53; }
+    SplitMix64 gen;
+    double uniform() { return gen.uniform(); }
     double uniform(double a, double b) { return a + (b - a) * uniform(); }
-    int integer(int a, int b) { return a + int(next() % std::uint64_t(b - a + 1)); }
+    int integer(int a, int b) { return gen.integer(a, b); }
     // Box-Muller (one deviate per call keeps the sequence simple to reason about)
     double normal() {
         const double u1 = std::max(uniform(), 1e-300), u2 = uniform();
@@ -130,7 +125,7 @@ Blob random_blob(Rng& rng, const Vec3& centre, double radius) {
 }  // namespace
 
 SynthStudy make_study(std::uint64_t seed, int index) {
-    Rng rng{seed * 1000003ull + std::uint64_t(index) * 7919ull + 17};
+    Rng rng{{seed * 1000003ull + std::uint64_t(index) * 7919ull + 17}};
     Geometry g;
     g.size = {std::size_t(rng.integer(96, 144)), std::size_t(rng.integer(96, 128)), std::size_t(rng.integer(24, 48))};
     const double inplane = rng.uniform(0.6, 0.95);
@@ -159,7 +154,7 @@ SynthStudy make_study(std::uint64_t seed, int index) {
 }
 
 SynthStudy make_lesion_phantom(std::uint64_t seed, std::size_t target_voxels) {
-    Rng rng{seed};
+    Rng rng{{seed}};
     const double radius = std::cbrt(3.0 * double(target_voxels) / (4.0 * std::numbers::pi));
     const std::size_t n = std::size_t(2 * radius + 24);
     Geometry g;

@@ -17,17 +17,14 @@
 #include "radhpc/core/volume.hpp"
 #include "radhpc/io/image_io.hpp"
 
+#include "radhpc/core/random.hpp"
+
 namespace batch_test {
 namespace fs = std::filesystem;
 
 inline const std::string kRadhpc = RADHPC_BINARY;
 
-inline std::uint64_t splitmix(std::uint64_t& s) {
-    std::uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
+inline std::uint64_t splitmix(std::uint64_t& s) { return radhpc::splitmix64(s); }
 inline double uniform(std::uint64_t& s) { return double(splitmix(s) >> 11) * 0x1.0p-53; }
 
 // A small CT-like study: 24 x 24 x 12 voxels (1 x 1 x 1.5 mm), 1-3 noisy blob lesions with

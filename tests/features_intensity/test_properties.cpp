@@ -16,24 +16,14 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/core/random.hpp"
 #include "radhpc/features/intensity.hpp"
 
 using namespace radhpc;
 
 namespace {
 
-// Small deterministic generator (SplitMix64): the same numbers on every platform and library.
-struct SplitMix {
-    std::uint64_t state;
-    std::uint64_t next() {
-        std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-    double uniform() { return double(next() >> 11) * 0x1.0p-53; }  // [0, 1)
-    int integer(int lo, int hi) { return lo + int(next() % std::uint64_t(hi - lo + 1)); }
-};
+using SplitMix = SplitMix64;  // core/random.hpp: the same numbers on every platform
 
 // CT-like integer intensities: a soft-tissue bulk plus a long low tail.
 std::vector<double> ct_like(std::size_t n, std::uint64_t seed) {

@@ -6,15 +6,12 @@
 #include <utility>
 #include <vector>
 
+#include "radhpc/core/random.hpp"
+
 namespace radhpc::stats {
 
-// SplitMix64: used to expand a seed (and to derive independent per-task seeds).
-inline std::uint64_t splitmix64(std::uint64_t& state) {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
+// SplitMix64 (core/random.hpp) expands a seed and derives independent per-task seeds.
+using radhpc::splitmix64;
 
 // Seed of task `index` of a procedure seeded with `seed` (e.g. bootstrap replicate b): a pure
 // function of (seed, index), so replicates can run in any order, on any thread or MPI rank.
