@@ -1,5 +1,7 @@
 #include "radhpc/pipeline/combat_command.hpp"
 
+#include "table_util.hpp"
+
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cstdio>
@@ -13,26 +15,9 @@
 
 namespace radhpc::pipeline {
 
+using namespace table;
+
 namespace {
-
-std::string trimmed(const std::string& s) {
-    const auto b = s.find_first_not_of(" \t");
-    if (b == std::string::npos) return {};
-    return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
-
-std::string format17(double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
-}
-
-std::string csv_cell(const std::string& v) {
-    if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
-    std::string q = "\"";
-    for (char c : v) q += (c == '"') ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
 
 // Distinct values of a label column in R's factor order (numbers numerically, text by bytes) and
 // each row's level index.
@@ -43,7 +28,7 @@ struct Levels {
 Levels levels_of(const CsvTable& t, std::size_t column) {
     Levels l;
     for (const auto& row : t.rows) {
-        const auto v = trimmed(row[column]);
+        const auto v = trim(row[column]);
         if (v.empty() || v == "NA") throw Error(ErrorKind::invalid_input, t.origin + ": column '" + t.header[column] + "' has an empty cell");
         if (std::find(l.names.begin(), l.names.end(), v) == l.names.end()) l.names.push_back(v);
     }
@@ -52,7 +37,7 @@ Levels levels_of(const CsvTable& t, std::size_t column) {
     else
         std::sort(l.names.begin(), l.names.end());
     for (const auto& row : t.rows)
-        l.index.push_back(int(std::find(l.names.begin(), l.names.end(), trimmed(row[column])) - l.names.begin()));
+        l.index.push_back(int(std::find(l.names.begin(), l.names.end(), trim(row[column])) - l.names.begin()));
     return l;
 }
 
@@ -81,27 +66,17 @@ Eigen::MatrixXd covariate_matrix(const CsvTable& table, const std::vector<std::s
         const auto& levels = factor_levels[k];
         for (std::size_t level = 1; level < levels.size(); ++level) {
             Eigen::VectorXd d(n);
-            for (Eigen::Index i = 0; i < n; ++i) d(i) = trimmed(table.rows[std::size_t(i)][c]) == levels[level] ? 1.0 : 0.0;
+            for (Eigen::Index i = 0; i < n; ++i) d(i) = trim(table.rows[std::size_t(i)][c]) == levels[level] ? 1.0 : 0.0;
             columns.push_back(d);
         }
         for (const auto& row : table.rows)
-            if (std::find(levels.begin(), levels.end(), trimmed(row[c])) == levels.end())
-                throw Error(ErrorKind::invalid_input, table.origin + ": covariate '" + names[k] + "' value '" + trimmed(row[c]) +
+            if (std::find(levels.begin(), levels.end(), trim(row[c])) == levels.end())
+                throw Error(ErrorKind::invalid_input, table.origin + ": covariate '" + names[k] + "' value '" + trim(row[c]) +
                                                           "' does not occur in the fitted table");
     }
     Eigen::MatrixXd m(n, Eigen::Index(columns.size()));
     for (std::size_t c = 0; c < columns.size(); ++c) m.col(Eigen::Index(c)) = columns[c];
     return m;
-}
-
-Eigen::MatrixXd numeric_block(const CsvTable& table, const std::vector<std::size_t>& columns) {
-    const auto n = static_cast<Eigen::Index>(table.rows.size());
-    Eigen::MatrixXd data(n, Eigen::Index(columns.size()));
-    for (std::size_t j = 0; j < columns.size(); ++j) {
-        const auto v = table.numeric(columns[j]);
-        data.col(Eigen::Index(j)) = Eigen::Map<const Eigen::VectorXd>(v.data(), n);
-    }
-    return data;
 }
 
 // The table with the given columns replaced by `values` (17 significant digits), the rest copied.
@@ -123,14 +98,7 @@ void write_replaced(const CsvTable& table, const std::vector<std::size_t>& colum
             o << "\n";
         }
     };
-    if (path.empty() || path == "-") {
-        write(fallback);
-        return;
-    }
-    std::ofstream out(path);
-    if (!out) throw Error(ErrorKind::io, path + ": cannot write");
-    write(out);
-    if (!out) throw Error(ErrorKind::io, path + ": write failed");
+    write_output(path, fallback, write);
 }
 
 }  // namespace
@@ -144,7 +112,7 @@ void stats_combat(const CombatCommand& cmd, std::ostream& stdout_stream) {
     options.parametric = !cmd.nonparametric;
     options.mean_only = cmd.mean_only;
     if (!cmd.ref_batch.empty()) {
-        const auto want = trimmed(cmd.ref_batch);
+        const auto want = trim(cmd.ref_batch);
         auto it = std::find(batches.names.begin(), batches.names.end(), want);
         if (it == batches.names.end() && table.is_numeric(batch_col))  // "2" matches "2.0"
             it = std::find_if(batches.names.begin(), batches.names.end(), [&](const std::string& b) {
@@ -164,7 +132,7 @@ void stats_combat(const CombatCommand& cmd, std::ostream& stdout_stream) {
     for (const auto& c : cmd.covariates) excluded.push_back(c);
     const auto features = feature_columns(table, excluded);
     if (features.size() < 2) throw Error(ErrorKind::invalid_input, cmd.csv + ": ComBat needs at least 2 numeric feature columns");
-    const auto result = stats::combat(numeric_block(table, features), batches.index, covariates, options);
+    const auto result = stats::combat(feature_matrix(table, features), batches.index, covariates, options);
     write_replaced(table, features, result.data, cmd.out, stdout_stream);
 
     if (cmd.apply_csv.empty()) return;
@@ -174,7 +142,7 @@ void stats_combat(const CombatCommand& cmd, std::ostream& stdout_stream) {
     const std::size_t other_batch_col = other.column(cmd.batch);
     std::vector<int> other_batch;
     for (const auto& row : other.rows) {
-        const auto v = trimmed(row[other_batch_col]);
+        const auto v = trim(row[other_batch_col]);
         const auto it = std::find(batches.names.begin(), batches.names.end(), v);
         if (it == batches.names.end())
             throw Error(ErrorKind::invalid_input, cmd.apply_csv + ": batch '" + v + "' does not occur in " + cmd.csv);
@@ -183,7 +151,7 @@ void stats_combat(const CombatCommand& cmd, std::ostream& stdout_stream) {
     const Eigen::MatrixXd other_covariates = covariate_matrix(other, cmd.covariates, other_batch_col, factor_levels);
     std::vector<std::size_t> other_features;
     for (const auto f : features) other_features.push_back(other.column(table.header[f]));
-    const auto applied = stats::combat_apply(result.fit, numeric_block(other, other_features), other_batch, other_covariates);
+    const auto applied = stats::combat_apply(result.fit, feature_matrix(other, other_features), other_batch, other_covariates);
     write_replaced(other, other_features, applied, cmd.apply_out, stdout_stream);
 }
 

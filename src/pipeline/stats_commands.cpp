@@ -32,16 +32,63 @@
 #include "radhpc/stats/roc.hpp"
 #include "radhpc/stats/screening.hpp"
 #include "radhpc/stats/survival.hpp"
+#include "table_util.hpp"
 
 namespace radhpc::pipeline {
 
-namespace {
+namespace table {
 
 std::string format17(double v) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.17g", v);
     return buf;
 }
+
+std::string trim(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t");
+    if (b == std::string::npos) return {};
+    const auto e = s.find_last_not_of(" \t");
+    return s.substr(b, e - b + 1);
+}
+
+std::optional<double> parse_double(const std::string& raw) {
+    const std::string s = trim(raw);
+    if (s.empty()) return std::nullopt;
+    char* end = nullptr;
+    const double v = std::strtod(s.c_str(), &end);
+    if (end != s.c_str() + s.size()) return std::nullopt;
+    if (std::isnan(v)) return std::nullopt;  // "nan" is missing, not a value
+    return v;
+}
+
+// CSV cell: quoted when it holds a comma, quote or line break.
+std::string csv_cell(const std::string& v) {
+    if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
+    std::string q = "\"";
+    for (char c : v) q += (c == '"') ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
+// Missing cells as R's read.csv and the feature exports write them.
+bool is_missing(const std::string& cell) {
+    return cell.empty() || cell == "NA" || cell == "NaN" || cell == "nan" || cell == "NULL" || cell == "null";
+}
+
+
+Eigen::MatrixXd feature_matrix(const CsvTable& t, const std::vector<std::size_t>& columns) {
+    Eigen::MatrixXd x(static_cast<Eigen::Index>(t.rows.size()), static_cast<Eigen::Index>(columns.size()));
+    for (std::size_t j = 0; j < columns.size(); ++j) {
+        const auto v = t.numeric(columns[j]);
+        for (std::size_t i = 0; i < v.size(); ++i) x(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = v[i];
+    }
+    return x;
+}
+
+}  // namespace table
+
+using namespace table;
+
+namespace {
 
 // Splits one CSV record starting at `pos` (quotes may span lines); returns false at end of input.
 bool next_record(const std::string& text, std::size_t& pos, std::vector<std::string>& cells) {
@@ -75,58 +122,6 @@ bool next_record(const std::string& text, std::size_t& pos, std::vector<std::str
     }
     cells.push_back(std::move(cell));
     return true;
-}
-
-std::string trim(const std::string& s) {
-    const auto b = s.find_first_not_of(" \t");
-    if (b == std::string::npos) return {};
-    const auto e = s.find_last_not_of(" \t");
-    return s.substr(b, e - b + 1);
-}
-
-std::optional<double> parse_double(const std::string& raw) {
-    const std::string s = trim(raw);
-    if (s.empty()) return std::nullopt;
-    char* end = nullptr;
-    const double v = std::strtod(s.c_str(), &end);
-    if (end != s.c_str() + s.size()) return std::nullopt;
-    if (std::isnan(v)) return std::nullopt;  // "nan" is missing, not a value
-    return v;
-}
-
-// CSV cell: quoted when it holds a comma, quote or line break.
-std::string csv_cell(const std::string& v) {
-    if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
-    std::string q = "\"";
-    for (char c : v) q += (c == '"') ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
-
-// Missing cells as R's read.csv and the feature exports write them.
-bool is_missing(const std::string& cell) {
-    return cell.empty() || cell == "NA" || cell == "NaN" || cell == "nan" || cell == "NULL" || cell == "null";
-}
-
-// Writes to the file, or to `fallback` when path is empty or "-".
-template <class F>
-void write_output(const std::string& path, std::ostream& fallback, F&& write) {
-    if (path.empty() || path == "-") {
-        write(fallback);
-        return;
-    }
-    std::ofstream out(path);
-    if (!out) throw Error(ErrorKind::io, path + ": cannot write");
-    write(out);
-    if (!out) throw Error(ErrorKind::io, path + ": write failed");
-}
-
-Eigen::MatrixXd feature_matrix(const CsvTable& t, const std::vector<std::size_t>& columns) {
-    Eigen::MatrixXd x(static_cast<Eigen::Index>(t.rows.size()), static_cast<Eigen::Index>(columns.size()));
-    for (std::size_t j = 0; j < columns.size(); ++j) {
-        const auto v = t.numeric(columns[j]);
-        for (std::size_t i = 0; i < v.size(); ++i) x(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = v[i];
-    }
-    return x;
 }
 
 }  // namespace
