@@ -109,8 +109,10 @@ void check_finite(const Image& image, const Mask& mask, const std::string& what)
 
 }  // namespace
 
-LesionResult extract(const LesionInput& input, const Settings& s, bool diagnostics) {
+LesionResult extract(const LesionInput& input, const Settings& s, bool diagnostics, const Perturbation& perturbation) {
     const auto t0 = Clock::now();
+    if (!perturbation.none())  // placeholder until preprocess/perturb lands (issue 7)
+        throw Error(ErrorKind::invalid_input, "perturbation " + perturbation.id + ": perturbations are not implemented yet");
     LesionResult result;
     const bool pyrad = s.profile == Profile::pyradiomics;
     const std::string who = input.image_path + " / " + input.mask_path;

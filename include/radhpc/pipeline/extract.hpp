@@ -4,6 +4,7 @@
 #include <string>
 
 #include "radhpc/core/feature_values.hpp"
+#include "radhpc/core/perturbation.hpp"
 #include "radhpc/core/settings.hpp"
 #include "radhpc/core/volume.hpp"
 
@@ -31,8 +32,10 @@ LesionInput load(const std::string& image_path, const std::string& mask_path, co
 
 // Runs preprocessing and every enabled feature family. Throws radhpc::Error with the reason for
 // bad input (geometry mismatch, empty ROI after re-segmentation, one-voxel ROI, NaN intensities,
-// a feature that is not finite); never returns a NaN feature.
-LesionResult extract(const LesionInput& input, const Settings& settings, bool diagnostics = false);
+// a feature that is not finite); never returns a NaN feature. `perturbation` (robustness sweeps)
+// is applied to the lesion before resampling; the default (none) is the unperturbed lesion.
+LesionResult extract(const LesionInput& input, const Settings& settings, bool diagnostics = false,
+                     const Perturbation& perturbation = {});
 
 // load + extract, with read time in the timings.
 LesionResult extract_files(const std::string& image_path, const std::string& mask_path, const Settings& settings,
