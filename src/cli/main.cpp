@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/dist/diff.hpp"
 #include "radhpc/dist/run.hpp"
 #include "radhpc/features/registry.hpp"
 #include "radhpc/io/ibsi_table.hpp"
@@ -241,6 +242,16 @@ int main(int argc, char** argv) {
     xp->add_option("--out", export_out, "output file (default: stdout)");
     bool export_metadata = false;
     xp->add_flag("--metadata", export_metadata, "add each study's metadata columns (outcome, clinical, DICOM acquisition)");
+    std::string diff_a, diff_b, diff_csv;
+    dist::DiffOptions diff_opt;
+    auto* df = app.add_subcommand("diff", "what changed between two stores: studies added/removed/recomputed, values beyond a tolerance"
+                                          " (exit 0: none, 1: differences)");
+    df->add_option("store_a", diff_a, "older store")->required();
+    df->add_option("store_b", diff_b, "newer store")->required();
+    df->add_option("--rtol", diff_opt.rel_tolerance, "relative tolerance (default 1e-9)");
+    df->add_option("--atol", diff_opt.abs_tolerance, "absolute tolerance (default 0)");
+    df->add_option("--max-values", diff_opt.max_values, "value lines printed per study (default 20)");
+    df->add_option("--csv", diff_csv, "also write every change as CSV (kind,study_id,lesion,perturbation,feature,a,b,detail)");
 
     CLI11_PARSE(app, argc, argv);
     try {
@@ -273,6 +284,16 @@ int main(int argc, char** argv) {
         if (*in) {
             dist::inspect(store_path, std::cout);
             return 0;
+        }
+        if (*df) {
+            const auto d = dist::diff_stores(diff_a, diff_b, diff_opt);
+            dist::write_diff(d, diff_opt, std::cout);
+            if (!diff_csv.empty()) {
+                std::ofstream f(diff_csv);
+                if (!f) throw Error(ErrorKind::io, diff_csv + ": cannot write");
+                dist::write_diff_csv(d, f);
+            }
+            return d.empty() ? 0 : 1;
         }
         if (*xp) {
             if (export_out.empty() || export_out == "-") {

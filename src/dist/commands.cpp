@@ -9,10 +9,10 @@
 #include "radhpc/core/error.hpp"
 #include "radhpc/dist/run.hpp"
 #include "radhpc/store/store.hpp"
+#include "store_access.hpp"
 
 namespace radhpc::dist {
 namespace fs = std::filesystem;
-namespace {
 
 store::Contents load_existing(const std::string& path) {
     if (!fs::exists(path)) throw Error(ErrorKind::io, path + ": no such store");
@@ -20,6 +20,8 @@ store::Contents load_existing(const std::string& path) {
         throw Error(ErrorKind::io, path + ": not a radhpc store (no store.h5, no parts/)");
     return store::load(path);
 }
+
+namespace {
 
 std::string iso_time(double unix_seconds) {
     if (unix_seconds <= 0) return "-";

@@ -139,6 +139,24 @@ inline std::string mpirun(int ranks) {
     return "mpirun --allow-run-as-root --oversubscribe --bind-to none -np " + std::to_string(ranks) + " ";
 }
 
+// A private copy of `n` tiny studies (so the test may change and delete inputs).
+inline fs::path private_archive(const std::string& name, int n) {
+    const auto dir = scratch(name);
+    fs::create_directories(dir / "img");
+    std::ofstream m(dir / "manifest.csv");
+    m << "study_id,patient_id,image,mask,labels,outcome\n";
+    for (int i = 0; i < n; ++i) {
+        const auto st = make_tiny_study(3, i);
+        const std::string id = study_id(i);
+        radhpc::io::write_image(st.image, (dir / "img" / (id + ".nii.gz")).string());
+        radhpc::io::write_labels(st.labels, (dir / "img" / (id + "_m.nii.gz")).string());
+        std::string labels;
+        for (int l = 1; l <= st.lesions; ++l) labels += (l > 1 ? ";" : "") + std::to_string(l);
+        m << id << ",P" << i / 2 << ",img/" << id << ".nii.gz,img/" << id << "_m.nii.gz," << labels << "," << i % 2 << "\n";
+    }
+    return dir;
+}
+
 inline std::string export_csv(const fs::path& store, const fs::path& out, const std::string& names = "ibsi") {
     const int rc = sh(kRadhpc + " export '" + store.string() + "' --format csv --names " + names + " --out '" + out.string() + "'",
                       out.string() + ".log");

@@ -14,24 +14,6 @@ namespace store = radhpc::store;
 
 namespace {
 
-// A private copy of `n` tiny studies (so the test may change and delete inputs).
-fs::path private_archive(const std::string& name, int n) {
-    const auto dir = scratch(name);
-    fs::create_directories(dir / "img");
-    std::ofstream m(dir / "manifest.csv");
-    m << "study_id,patient_id,image,mask,labels,outcome\n";
-    for (int i = 0; i < n; ++i) {
-        const auto st = make_tiny_study(3, i);
-        const std::string id = study_id(i);
-        radhpc::io::write_image(st.image, (dir / "img" / (id + ".nii.gz")).string());
-        radhpc::io::write_labels(st.labels, (dir / "img" / (id + "_m.nii.gz")).string());
-        std::string labels;
-        for (int l = 1; l <= st.lesions; ++l) labels += (l > 1 ? ";" : "") + std::to_string(l);
-        m << id << ",P" << i / 2 << ",img/" << id << ".nii.gz,img/" << id << "_m.nii.gz," << labels << "," << i % 2 << "\n";
-    }
-    return dir;
-}
-
 std::map<std::string, store::StudyRecord> studies_of(const fs::path& s) {
     std::map<std::string, store::StudyRecord> out;
     for (auto& r : store::load(s.string()).studies) out[r.study_id] = r;
