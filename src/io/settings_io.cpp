@@ -10,6 +10,8 @@
 #include <sstream>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/io/signature_io.hpp"
+#include "radhpc/io/perturbation_io.hpp"
 
 namespace radhpc::io {
 namespace {
@@ -301,6 +303,8 @@ JobSettings parse_job_text(const std::string& text, const std::string& origin) {
         }
     }
     // ---- end of DICOM / QC keys ----
+    if (auto sg = r["signature"]) job.signature = parse_signature(sg, origin);
+    if (auto pt = r["perturbations"]) job.perturbations = parse_perturbations(pt, "perturbations");
     if (auto o = r["output"]) {
         if (o["names"]) job.output.pyradiomics_names = o["names"].as<std::string>() == "pyradiomics";
         if (o["diagnostics"]) job.output.diagnostics = o["diagnostics"].as<bool>();

@@ -1,9 +1,12 @@
 // Reading job files (YAML, validated against schemas/job.schema.json) and PyRadiomics parameter files.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "radhpc/core/perturbation.hpp"
 #include "radhpc/core/settings.hpp"
+#include "radhpc/stats/signature.hpp"
 
 namespace radhpc::io {
 
@@ -16,6 +19,10 @@ struct JobSettings {
     Settings settings;
     OutputOptions output;
     std::string text;  // the job file as read (provenance)
+    // `signature` section (io/signature_io.hpp): scored after `radhpc run` and by `radhpc score`.
+    std::optional<stats::SignatureSpec> signature;
+    // `perturbations` section expanded (io/perturbation_io.hpp); empty = no sweep, the original only.
+    std::vector<Perturbation> perturbations;
 };
 
 // Validation errors of a YAML job text against the job schema; each message names the key path
