@@ -141,6 +141,16 @@ TEST_CASE("sbatch templates on a local slurmctld: (a) 2-task MPI run, (c) shard 
     CHECK(out.find("already done") != std::string::npos);
     CHECK(out.find(" 0 already done") == out.rfind(" 0 already done"));  // the second run skipped what the first stored
     CHECK(export_csv(dir / "nightly", dir / "nightly.csv") == slow_expected);
+    // The next night over the unchanged archive: the script snapshots the store first and
+    // `radhpc diff` reports what changed since (nothing).
+    REQUIRE(sh(slurm.env + "RADHPC='" + kRadhpc + "' sbatch --parsable --wait --ntasks=2 -o '" + (dir / "night2.out").string() + "' '" +
+                   nightly + "' '" + slow_job + "' '" + manifest + "' '" + (dir / "nightly").string() + "'",
+               dir / "night2-submit.log") == 0);
+    const std::string night2 = slurp(dir / "night2.out");
+    INFO(night2);
+    CHECK(fs::is_directory(dir / "nightly.last-night"));
+    CHECK(night2.find("studies compared: ") != std::string::npos);
+    CHECK(night2.find("no differences") != std::string::npos);
     slurm.stop();
     fs::remove_all(dir);
 }
