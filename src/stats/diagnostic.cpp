@@ -94,7 +94,20 @@ DiagnosticMetrics diagnostic_metrics(std::span<const double> scores, std::span<c
         else if (outcome[i] == 0) (positive ? m.false_positive : m.true_negative)++;
         else throw Error(ErrorKind::invalid_input, "diagnostic_metrics: outcome must be 0 or 1");
     }
-    const auto tp = m.true_positive, fp = m.false_positive, tn = m.true_negative, fn = m.false_negative;
+    const double threshold_used = m.threshold;
+    m = diagnostic_metrics_from_counts(m.true_positive, m.false_positive, m.true_negative, m.false_negative, level);
+    m.threshold = threshold_used;
+    return m;
+}
+
+DiagnosticMetrics diagnostic_metrics_from_counts(std::int64_t tp, std::int64_t fp, std::int64_t tn, std::int64_t fn, double level) {
+    if (tp < 0 || fp < 0 || tn < 0 || fn < 0) throw Error(ErrorKind::invalid_input, "diagnostic metrics: negative count");
+    DiagnosticMetrics m;
+    m.threshold = std::numeric_limits<double>::quiet_NaN();
+    m.true_positive = tp;
+    m.false_positive = fp;
+    m.true_negative = tn;
+    m.false_negative = fn;
     const double nan = std::numeric_limits<double>::quiet_NaN();
     auto proportion = [&](std::int64_t k, std::int64_t n) {
         return n > 0 ? clopper_pearson(k, n, level) : Estimate{nan, nan, nan};

@@ -43,6 +43,14 @@ struct DiagnosticMetrics {
     Estimate lr_positive, lr_negative;            // log method: var ln LR+ = 1/TP - 1/(TP+FN) + 1/FP - 1/(FP+TN)
 };
 
+// The metrics from the confusion counts alone (a run's classes, or a paper's 2x2 table):
+// sensitivity TP/(TP+FN), specificity TN/(TN+FP), PPV TP/(TP+FP), NPV TN/(TN+FN) with
+// Clopper-Pearson intervals (NaN when the denominator is 0); LR+ = se/(1-sp), LR- = (1-se)/sp
+// with log-method intervals (infinite or NaN when a cell is 0: the method has no zero-cell rule).
+DiagnosticMetrics diagnostic_metrics_from_counts(std::int64_t true_positive, std::int64_t false_positive,
+                                                 std::int64_t true_negative, std::int64_t false_negative,
+                                                 double level = 0.95);
+
 // Positive test: score >= threshold for controls_lower ("<"), score <= threshold otherwise.
 DiagnosticMetrics diagnostic_metrics(std::span<const double> scores, std::span<const int> outcome, double threshold,
                                      Direction direction = Direction::controls_lower, double level = 0.95);
