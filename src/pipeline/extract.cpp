@@ -13,6 +13,7 @@
 #include "radhpc/features/morphology.hpp"
 #include "radhpc/features/shape_pyradiomics.hpp"
 #include "radhpc/features/texture.hpp"
+#include "radhpc/preprocess/perturb.hpp"
 #include "radhpc/preprocess/preprocess.hpp"
 
 namespace radhpc::pipeline {
@@ -107,12 +108,130 @@ void check_finite(const Image& image, const Mask& mask, const std::string& what)
         throw Error(ErrorKind::invalid_input, what + ": " + std::to_string(bad) + " ROI voxel(s) have NaN or infinite intensity");
 }
 
+
+// ---- perturbations (issue 7): noise on the input, one interpolation onto a rotated/shifted grid --
+Vec3 working_spacing(const Settings& s, const Geometry& in) {
+    Vec3 w = in.spacing;
+    if (s.resample.enabled)
+        for (int a = 0; a < 3; ++a)
+            if (s.resample.spacing[a] > 0) w[a] = s.resample.spacing[a];
+    return w;
+}
+
+// Extra voxels around the ROI the mask steps of `p` need on the working grid (volume growth, contour).
+Index3 mask_margin(const Perturbation& p, const Settings& s, const Geometry& in, const BoundingBox& box) {
+    const Vec3 w = working_spacing(s, in);
+    Index3 extent;
+    for (int a = 0; a < 3; ++a) extent[a] = std::int64_t(std::ceil(double(box.extent(a)) * in.spacing[a] / w[a]));
+    return preprocess::mask_step_margin(p, w, extent);
+}
+
+// Bounding box, in the continuous index space of `grid`, of where the ROI box of the input lands
+// on the perturbed grid (the inverse transform of the box corners, `grow` voxels grown).
+void roi_range_on(const Geometry& in, const BoundingBox& box, double grow, const Geometry& grid, const preprocess::GridTransform& t,
+                  Vec3& lo, Vec3& hi) {
+    lo = {INFINITY, INFINITY, INFINITY};
+    hi = {-INFINITY, -INFINITY, -INFINITY};
+    for (int c = 0; c < 8; ++c) {
+        Vec3 ci;
+        for (int a = 0; a < 3; ++a) ci[a] = (c >> a) & 1 ? double(box.hi[a]) + grow : double(box.lo[a]) - grow;
+        const Vec3 g = grid.point_to_index(t.apply_inverse(in.index_to_point(ci)));
+        for (int a = 0; a < 3; ++a) {
+            lo[a] = std::min(lo[a], g[a]);
+            hi[a] = std::max(hi[a], g[a]);
+        }
+    }
+}
+
+// The perturbed counterpart of the resampling block of extract(): image and mask interpolated once
+// onto the working grid moved by the perturbation's rotation/translation, after noise was added to
+// the input. Only the part of the input the samples reach is copied (and noised): noise draws are
+// indexed by the input voxel, so this equals noising the whole image.
+void perturbed_resample(const Image& image, const Mask& mask, const BoundingBox& box0, const Settings& s,
+                        const PixelType& pixel, const Perturbation& p, bool diagnostics, const Index3& loc_pad,
+                        const Index3& margin, Image& work, Mask& morph) {
+    const bool pyrad = s.profile == Profile::pyradiomics;
+    Geometry working = image.geometry;
+    working.spacing = working_spacing(s, image.geometry);
+    const auto t = preprocess::grid_transform(p, working, preprocess::roi_centre(mask));
+
+    // the grid to sample and the voxel range of it
+    Geometry full;
+    Index3 lo{0, 0, 0}, hi{0, 0, 0};
+    if (pyrad && s.resample.enabled) {
+        // PyRadiomics' grid around where the perturbed ROI lies (in input index space), padDistance grown
+        Vec3 flo, fhi;
+        roi_range_on(image.geometry, box0, 0.0, image.geometry, t, flo, fhi);
+        Index3 blo, bhi;
+        for (int a = 0; a < 3; ++a) {
+            blo[a] = std::int64_t(std::floor(flo[a]));
+            bhi[a] = std::int64_t(std::ceil(fhi[a]));
+        }
+        const int pad = s.resample.pad_distance + int(std::max({margin[0], margin[1], margin[2]}));
+        full = preprocess::pyradiomics_resampled_geometry(image.geometry, s.resample.spacing, blo, bhi, pad);
+        hi = {std::int64_t(full.size[0]) - 1, std::int64_t(full.size[1]) - 1, std::int64_t(full.size[2]) - 1};
+    } else {
+        full = s.resample.enabled ? preprocess::ibsi_resampled_geometry(image.geometry, s.resample.spacing) : image.geometry;
+        hi = {std::int64_t(full.size[0]) - 1, std::int64_t(full.size[1]) - 1, std::int64_t(full.size[2]) - 1};
+        if (!diagnostics) {
+            Vec3 flo, fhi;
+            roi_range_on(image.geometry, box0, 1.0, full, t, flo, fhi);
+            for (int a = 0; a < 3; ++a) {
+                lo[a] = std::max<std::int64_t>(0, std::int64_t(std::floor(flo[a])) - loc_pad[a] - margin[a]);
+                hi[a] = std::min<std::int64_t>(hi[a], std::int64_t(std::ceil(fhi[a])) + loc_pad[a] + margin[a]);
+            }
+        }
+    }
+    const Size3 size{std::size_t(hi[0] - lo[0] + 1), std::size_t(hi[1] - lo[1] + 1), std::size_t(hi[2] - lo[2] + 1)};
+
+    // the input voxels the samples reach (+2 for the cubic spline's support, +8 more so its
+    // prefilter does not feel the cut), as a crop of the input
+    BoundingBox reach;
+    {
+        Vec3 rlo{INFINITY, INFINITY, INFINITY}, rhi{-INFINITY, -INFINITY, -INFINITY};
+        for (int c = 0; c < 8; ++c) {
+            Vec3 j;
+            for (int a = 0; a < 3; ++a) j[a] = double((c >> a) & 1 ? hi[a] : lo[a]);
+            const Vec3 x = image.geometry.point_to_index(t.apply(full.index_to_point(j)));
+            for (int a = 0; a < 3; ++a) {
+                rlo[a] = std::min(rlo[a], x[a]);
+                rhi[a] = std::max(rhi[a], x[a]);
+            }
+        }
+        const std::int64_t support = s.resample.image_interpolation == Interpolation::bspline ? 10 : 2;
+        for (int a = 0; a < 3; ++a) {
+            const std::int64_t n = std::int64_t(image.geometry.size[a]);
+            reach.lo[a] = std::clamp<std::int64_t>(std::int64_t(std::floor(rlo[a])) - support, 0, n - 1);
+            reach.hi[a] = std::clamp<std::int64_t>(std::int64_t(std::ceil(rhi[a])) + support, 0, n - 1);
+            if (reach.hi[a] < reach.lo[a]) reach.hi[a] = reach.lo[a];
+        }
+    }
+    Image region = crop(image, reach, 0, true);
+    const Mask region_mask = crop(mask, reach, 0, true);
+
+    if (preprocess::has_noise_steps(p)) {
+        const double sd = preprocess::estimate_noise_sd(image);
+        for (std::size_t k = 0; k < p.steps.size(); ++k)
+            if (p.steps[k].kind == PerturbationStep::Kind::noise && !preprocess::is_zero_step(p.steps[k]))
+                preprocess::add_gaussian_noise(region, p.steps[k].noise_scale * sd, preprocess::derive_seed(p.seed, std::uint64_t(k)),
+                                               reach.lo, image.geometry.size);
+    }
+
+    if (pyrad) {
+        const Geometry target = preprocess::sub_grid(full, lo, hi);
+        work = preprocess::resample_transformed_pyradiomics(region, target, t, s.resample.image_interpolation, pixel);
+        morph = preprocess::resample_mask_transformed_pyradiomics(region_mask, target, t);
+    } else {
+        work = preprocess::resample_transformed(region, full, lo, size, t, s.resample.image_interpolation);
+        morph = preprocess::resample_mask_transformed(region_mask, full, lo, size, t, s.resample.mask_interpolation,
+                                                      s.resample.mask_partial_volume_threshold);
+    }
+    if (s.resample.round_intensities) preprocess::round_intensities(work);
+}
 }  // namespace
 
 LesionResult extract(const LesionInput& input, const Settings& s, bool diagnostics, const Perturbation& perturbation) {
     const auto t0 = Clock::now();
-    if (!perturbation.none())  // placeholder until preprocess/perturb lands (issue 7)
-        throw Error(ErrorKind::invalid_input, "perturbation " + perturbation.id + ": perturbations are not implemented yet");
     LesionResult result;
     const bool pyrad = s.profile == Profile::pyradiomics;
     const std::string who = input.image_path + " / " + input.mask_path;
@@ -142,12 +261,25 @@ LesionResult extract(const LesionInput& input, const Settings& s, bool diagnosti
     Image work;
     Mask morph;
     const Index3 loc_pad = pyrad ? Index3{0, 0, 0} : sphere_margin(s.resample.enabled ? s.resample.spacing : image.geometry.spacing);
-    if (s.resample.enabled) {
+    // Perturbations (preprocess/perturb.hpp): zero steps are no-ops, so an all-zero perturbation
+    // runs exactly the ordinary path below. Image steps (noise, rotation, translation) replace the
+    // resampling block by one interpolation onto the moved grid; mask steps act on the result.
+    const bool perturb_image = preprocess::has_geometric_steps(perturbation) || preprocess::has_noise_steps(perturbation);
+    const bool perturb_mask = preprocess::has_mask_steps(perturbation);
+    const Index3 margin = perturb_mask ? mask_margin(perturbation, s, image.geometry, *box0) : Index3{0, 0, 0};
+    const std::int64_t margin_max = std::max({margin[0], margin[1], margin[2]});
+    if (perturb_image) {
+        perturbed_resample(image, mask, *box0, s, pixel, perturbation, diagnostics, loc_pad, margin, work, morph);
+        if (diagnostics) {
+            image_diagnostics(work, "interp", result.diagnostics);
+            roi_diagnostics(work, morph, morph, "interp", result.diagnostics);
+        }
+    } else if (s.resample.enabled) {
         if (pyrad) {
             // SimpleITK semantics: positions come from physical points on the whole input image
             // (ITK iterates over the output, so only B-spline pays for the whole image: its prefilter).
             const Geometry target = preprocess::pyradiomics_resampled_geometry(image.geometry, s.resample.spacing, box0->lo,
-                                                                               box0->hi, s.resample.pad_distance);
+                                                                               box0->hi, s.resample.pad_distance + int(margin_max));
             work = preprocess::resample_image(image, target, s.resample.image_interpolation, s.profile, pixel);
             morph = preprocess::resample_mask(mask, target, Interpolation::nearest, 0.5, s.profile);
         } else {
@@ -155,7 +287,11 @@ LesionResult extract(const LesionInput& input, const Settings& s, bool diagnosti
             // the ROI (bit-identical to interpolating everything), or everything for diagnostics.
             const Geometry full = preprocess::ibsi_resampled_geometry(image.geometry, s.resample.spacing);
             Index3 lo{0, 0, 0}, hi{std::int64_t(full.size[0]) - 1, std::int64_t(full.size[1]) - 1, std::int64_t(full.size[2]) - 1};
-            if (!diagnostics) target_range(image.geometry, *box0, full, sphere_margin(full.spacing), lo, hi);
+            if (!diagnostics) {
+                Index3 pad = sphere_margin(full.spacing);
+                for (int a = 0; a < 3; ++a) pad[a] += margin[a];
+                target_range(image.geometry, *box0, full, pad, lo, hi);
+            }
             const Size3 size{std::size_t(hi[0] - lo[0] + 1), std::size_t(hi[1] - lo[1] + 1), std::size_t(hi[2] - lo[2] + 1)};
             work = preprocess::resample_ibsi(image, full, lo, size, s.resample.image_interpolation);
             morph = preprocess::resample_mask_ibsi(mask, full, lo, size, s.resample.mask_interpolation,
@@ -174,9 +310,10 @@ LesionResult extract(const LesionInput& input, const Settings& s, bool diagnosti
             roi_diagnostics(image, mask, mask, "interp", result.diagnostics);
         }
     } else {
-        work = crop(image, *box0, std::max({loc_pad[0], loc_pad[1], loc_pad[2]}), true);
-        morph = crop(mask, *box0, std::max({loc_pad[0], loc_pad[1], loc_pad[2]}), true);
+        work = crop(image, *box0, std::max({loc_pad[0], loc_pad[1], loc_pad[2]}) + margin_max, true);
+        morph = crop(mask, *box0, std::max({loc_pad[0], loc_pad[1], loc_pad[2]}) + margin_max, true);
     }
+    if (perturb_mask) preprocess::apply_mask_steps(perturbation, work, morph, s.resegment);
 
     // ---- re-segmentation --------------------------------------------------------------------
     Mask intensity_mask = morph;
