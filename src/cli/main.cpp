@@ -8,6 +8,7 @@
 
 #include "radhpc/core/error.hpp"
 #include "radhpc/dist/diff.hpp"
+#include "radhpc/dist/robust.hpp"
 #include "radhpc/dist/run.hpp"
 #include "radhpc/features/registry.hpp"
 #include "radhpc/io/ibsi_table.hpp"
@@ -228,6 +229,14 @@ int main(int argc, char** argv) {
     rn->add_option("--threads", run_opt.threads, "threads per rank (default: job run.threads, else cores / ranks per node)");
     rn->add_option("--bench-noop-features", run_opt.bench_noop_features, "benchmark: workers return N fake values")->group("");
     rn->add_flag("--bench-master-only", run_opt.bench_master_only, "benchmark: rank 0 does not compute")->group("");
+    // robust: sweep (run) -> ICC -> robust non-redundant features -> optional ComBat, into the store (src/dist/robust.cpp)
+    dist::RunOptions robust_opt;
+    auto* rb = app.add_subcommand("robust", "robustness sweep or test-retest/observer ICC -> robust non-redundant features (+ ComBat) into the store");
+    rb->add_option("job", robust_opt.job_path, "job file (YAML) with `perturbations` and/or a `robust` section")->required();
+    rb->add_option("--manifest", robust_opt.manifest, "manifest CSV (overrides the job's `manifest`)");
+    rb->add_option("--store", robust_opt.store, "store directory (overrides the job's `store`)");
+    rb->add_option("--threads", robust_opt.threads, "threads per rank (default: job run.threads, else cores / ranks per node)");
+    std::string export_table = "features";
     std::vector<std::string> merge_in;
     std::string merge_out, store_path, export_format = "csv", export_names = "ibsi", export_out;
     auto* mg = app.add_subcommand("merge", "combine stores (e.g. --shard outputs) into one store");
@@ -240,6 +249,8 @@ int main(int argc, char** argv) {
     xp->add_option("--format", export_format, "output format")->check(CLI::IsMember({"csv"}));
     xp->add_option("--names", export_names, "feature naming")->check(CLI::IsMember({"ibsi", "pyradiomics"}));
     xp->add_option("--out", export_out, "output file (default: stdout)");
+    xp->add_option("--table", export_table, "features (default); after `radhpc robust`: icc, robust, clusters, selected (validate input)")
+        ->check(CLI::IsMember({"features", "icc", "robust", "clusters", "selected"}));
     bool export_metadata = false;
     xp->add_flag("--metadata", export_metadata, "add each study's metadata columns (outcome, clinical, DICOM acquisition)");
     std::string diff_a, diff_b, diff_csv;
@@ -275,6 +286,21 @@ int main(int argc, char** argv) {
             run_opt.version = RADHPC_VERSION;
             run_opt.git_hash = RADHPC_GIT_HASH;
             return dist::run(run_opt, argc, argv);
+        }
+        if (*rb) {
+            for (int i = 0; i < argc; ++i) robust_opt.command_line += (i ? " " : "") + std::string(argv[i]);
+            robust_opt.version = RADHPC_VERSION;
+            robust_opt.git_hash = RADHPC_GIT_HASH;
+            return dist::robust(robust_opt, argc, argv);
+        }
+        if (*xp && export_table != "features") {
+            std::ofstream f;
+            if (!export_out.empty() && export_out != "-") {
+                f.open(export_out);
+                if (!f) throw Error(ErrorKind::io, export_out + ": cannot write");
+            }
+            dist::export_robustness(store_path, export_table, f.is_open() ? static_cast<std::ostream&>(f) : std::cout, export_metadata);
+            return 0;
         }
         if (*mg) {
             dist::merge(merge_in, merge_out);

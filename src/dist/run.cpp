@@ -42,6 +42,7 @@
 #include "radhpc/io/settings_io.hpp"
 #include "radhpc/store/hash.hpp"
 #include "radhpc/store/store.hpp"
+#include "sweep.hpp"
 
 namespace radhpc::dist {
 namespace fs = std::filesystem;
@@ -99,7 +100,9 @@ RunConfig parse_run_config(const std::string& job_text, const std::string& versi
     c.lesion_mode = lesion_key == "components" ? LesionMode::components : LesionMode::labels;
     // Settings identity: the job without names, paths and engine options (comments and key
     // spelling of the YAML do not matter, values do), plus what changes rows and the version.
-    for (const char* k : {"name", "description", "manifest", "store", "run"}) root.remove(k);
+    // A sweep's perturbations enter each unit's hash one by one (Master::plan), and the robust
+    // stage's options change no feature: neither is part of the identity.
+    for (const char* k : {"name", "description", "manifest", "store", "run", "perturbations", "robust", "signature"}) root.remove(k);
     YAML::Emitter e;
     e << root;
     const std::string identity = std::string(e.c_str()) + "\nlesions=" + lesion_key +
@@ -156,6 +159,7 @@ std::vector<char> encode(const StudyTask& t) {
     for (const auto& m : t.masks) w.str(m);
     w.u64(t.labels.size());
     for (int l : t.labels) w.u64(std::uint64_t(l));
+    w.u64(std::uint64_t(std::int64_t(t.perturbation)));
     return std::move(w.buf);
 }
 StudyTask decode_task(const std::vector<char>& b) {
@@ -166,6 +170,7 @@ StudyTask decode_task(const std::vector<char>& b) {
     t.image = r.str();
     for (auto n = r.u64(); n > 0; --n) t.masks.push_back(r.str());
     for (auto n = r.u64(); n > 0; --n) t.labels.push_back(int(r.u64()));
+    t.perturbation = int(std::int64_t(r.u64()));
     return t;
 }
 // Feature names are sent only when they differ from the previous row this worker sent (every
@@ -477,10 +482,21 @@ private:
     std::string manifest_path_, store_path_;
     Manifest manifest_;
     store::Contents existing_;
-    std::unordered_map<std::string, const store::StudyRecord*> existing_by_id_;
+    // Stored records by unit key (study id, perturbation id) and, for checksum reuse, by study.
+    std::unordered_map<std::string, const store::StudyRecord*> existing_by_id_, existing_by_study_;
     std::unordered_multimap<std::string, std::size_t> existing_rows_, existing_qc_;  // built on first use
     std::vector<PlannedStudy> planned_;
-    std::vector<std::size_t> tasks_;  // indices into planned_, in dispatch order
+    // Units of work: (study, perturbation index; -1 without a sweep). tasks_ index units_.
+    struct Unit {
+        std::size_t study = 0;
+        int perturbation = -1;
+        std::string content_hash;
+    };
+    std::vector<Unit> units_;
+    std::vector<std::size_t> tasks_;  // indices into units_, in dispatch order
+    std::vector<store::PerturbationRecord> perturbation_records_;
+    std::string perturbation_id(int k) const { return k < 0 ? std::string("none") : wopt_.perturbations[std::size_t(k)].id; }
+    static std::string unit_key(const std::string& study, const std::string& perturbation) { return study + '\x1f' + perturbation; }
     store::Contents batch_;
     store::RunRecord run_;
     std::set<std::string> known_columns_;
@@ -521,6 +537,7 @@ void Master::carry_forward(store::StudyRecord record) {
     const auto& t = existing_.features;
     for (auto [it, end] = existing_rows_.equal_range(record.study_id); it != end; ++it) {
         const std::size_t r = it->second;
+        if (t.keys[r].perturbation != record.perturbation) continue;
         const std::vector<double> vals(t.values.begin() + r * t.columns.size(), t.values.begin() + (r + 1) * t.columns.size());
         register_columns(t.columns);
         batch_.features.add_row(t.keys[r], t.columns, vals);
@@ -537,7 +554,11 @@ void Master::plan() {
     std::optional<std::pair<int, int>> shard;
     if (!opt_.shard.empty()) shard = parse_shard(opt_.shard);
     existing_ = store::load(store_path_);
-    for (const auto& s : existing_.studies) existing_by_id_[s.study_id] = &s;
+    for (const auto& s : existing_.studies) {
+        existing_by_id_[unit_key(s.study_id, s.perturbation)] = &s;
+        existing_by_study_.emplace(s.study_id, &s);
+    }
+    perturbation_records_ = perturbation_records(wopt_.perturbations);
     // Duplicate / keyless rows: only a manifest issue (no study record can be keyed on them).
     for (const auto& is : manifest_.issues) {
         const bool row_kept = std::any_of(manifest_.rows.begin(), manifest_.rows.end(), [&](const ManifestRow& r) {
@@ -562,7 +583,7 @@ void Master::plan() {
         p.row = rows[i];
         if (!p.row->error.empty()) return;
         const store::StudyRecord* prior = nullptr;
-        if (auto it = existing_by_id_.find(p.row->study_id); it != existing_by_id_.end()) prior = it->second;
+        if (auto it = existing_by_study_.find(p.row->study_id); it != existing_by_study_.end()) prior = it->second;
         std::vector<std::pair<std::string, std::string>> files{{"image", p.row->image}};
         for (const auto& m : p.row->masks) files.emplace_back("mask", m);
         for (auto [role, path] : files) {
@@ -596,21 +617,35 @@ void Master::plan() {
         p.content_hash = store::to_hex(store::xxh64(id.data(), id.size()));
     });
     const double now = unix_now();
-    for (std::size_t i = 0; i < planned_.size(); ++i) {
-        PlannedStudy& p = planned_[i];
-        const ManifestRow& row = *p.row;
+    // Without a sweep one unit per study (the original lesion); a sweep has one per perturbation,
+    // each with its own content hash (study hash + the perturbation's steps and seed).
+    const int sweep_size = int(wopt_.perturbations.size());
+    for (std::size_t i = 0; i < planned_.size(); ++i)
+        for (int k = sweep_size > 0 ? 0 : -1; k < std::max(sweep_size, 0); ++k) {
+    PlannedStudy& p = planned_[i];
+    const ManifestRow& row = *p.row;
+    Unit u{i, k, p.content_hash};
+    if (k >= 0) {
+        const auto& pr = perturbation_records_[std::size_t(k)];
+        const std::string id = p.content_hash + "|perturbation:" + pr.id + "|" + pr.spec + "|seed:" + std::to_string(pr.seed);
+        u.content_hash = store::to_hex(store::xxh64(id.data(), id.size()));
+    }
+    units_.push_back(u);
+    const std::size_t unit_index = units_.size() - 1;
+    {
         store::StudyRecord rec;
         rec.study_id = row.study_id;
         rec.patient_id = row.patient_id;
+        rec.perturbation = perturbation_id(k);
         rec.manifest_line = row.line;
         rec.metadata = row.metadata;
         rec.inputs = p.inputs;
-        rec.content_hash = p.content_hash;
+        rec.content_hash = u.content_hash;
         rec.host = host_name();
         rec.rank = 0;
         rec.started_at = rec.finished_at = now;
         const store::StudyRecord* prior = nullptr;
-        if (auto it = existing_by_id_.find(row.study_id); it != existing_by_id_.end()) prior = it->second;
+        if (auto it = existing_by_id_.find(unit_key(row.study_id, rec.perturbation)); it != existing_by_id_.end()) prior = it->second;
         if (!row.error.empty()) {
             ++failed_;
             // A row broken in today's manifest does not destroy what an earlier run stored: the
@@ -652,7 +687,7 @@ void Master::plan() {
             add_record(std::move(rec));
             continue;
         }
-        if (prior && prior->content_hash == p.content_hash &&
+        if (prior && prior->content_hash == u.content_hash &&
             (prior->status == "ok" || (prior->status == "error" && !cfg_.retry_errors))) {
             ++skipped_;
             // Unchanged inputs and settings, but the manifest's other columns (outcome, clinical
@@ -669,24 +704,28 @@ void Master::plan() {
             }
             continue;
         }
-        tasks_.push_back(i);
+        tasks_.push_back(unit_index);
     }
+        }
     // Largest studies first (image file size), manifest order among equals: the long ones do not
-    // end up alone at the tail of the run.
-    std::stable_sort(tasks_.begin(), tasks_.end(),
-                     [&](std::size_t a, std::size_t b) { return planned_[a].image_size > planned_[b].image_size; });
+    // end up alone at the tail of the run. A study's units stay consecutive (image reuse).
+    std::stable_sort(tasks_.begin(), tasks_.end(), [&](std::size_t a, std::size_t b) {
+        return planned_[units_[a].study].image_size > planned_[units_[b].study].image_size;
+    });
 }
 
 void Master::handle(const StudyOutcome& o) {
-    const PlannedStudy& p = planned_.at(std::size_t(o.index));
+    const Unit& u = units_.at(std::size_t(o.index));
+    const PlannedStudy& p = planned_.at(u.study);
     store::StudyRecord rec;
     rec.study_id = p.row->study_id;
     rec.patient_id = p.row->patient_id;
+    rec.perturbation = perturbation_id(u.perturbation);
     rec.manifest_line = p.row->line;
     rec.metadata = p.row->metadata;
     rec.metadata.insert(rec.metadata.end(), o.acquisition.begin(), o.acquisition.end());
     rec.inputs = p.inputs;
-    rec.content_hash = p.content_hash;
+    rec.content_hash = u.content_hash;
     rec.status = o.status;
     rec.error_kind = o.error_kind;
     rec.message = o.message;
@@ -703,7 +742,7 @@ void Master::handle(const StudyOutcome& o) {
     rec.lesions = int(o.lesions.size());
     for (const auto& l : o.lesions) {
         if (l.names != batch_.features.columns) register_columns(l.names);
-        batch_.features.add_row({rec.study_id, rec.patient_id, l.lesion, "none"}, l.names, l.values);
+        batch_.features.add_row({rec.study_id, rec.patient_id, l.lesion, rec.perturbation}, l.names, l.values);
     }
     for (auto q : o.qc) {
         q.study_id = rec.study_id;
@@ -726,6 +765,7 @@ void Master::flush(const std::string& state) {
     if (batch_.studies.empty() && batch_.manifest_issues.empty() && state == "running") return;
     batch_.runs = {run_};
     batch_.registry = registry_;
+    batch_.perturbations = perturbation_records_;
     store::write_part(store_path_, batch_, cfg_.fsync);
     const std::string vol = batch_.volume_column, surf = batch_.surface_column;
     batch_ = store::Contents{};
@@ -781,8 +821,9 @@ int Master::run(const std::string& job_text) {
     auto top_up = [&](int w) {
         if (w == 0 && !local) return;
         while (outstanding[std::size_t(w)] < cfg_.queue_depth && next < tasks_.size()) {
-            const PlannedStudy& p = planned_[tasks_[next]];
-            StudyTask t{tasks_[next], p.row->study_id, p.row->image, p.row->masks, p.row->labels};
+            const Unit& u = units_[tasks_[next]];
+            const PlannedStudy& p = planned_[u.study];
+            StudyTask t{tasks_[next], p.row->study_id, p.row->image, p.row->masks, p.row->labels, u.perturbation};
             ++next;
             ++outstanding[std::size_t(w)];
             if (w == 0) {
@@ -928,6 +969,7 @@ int run(const RunOptions& options, int& argc, char**& argv) {
         w.time_limit_s = cfg.time_limit_s;
         w.memory_budget_mb = cfg.memory_budget_mb > 0 ? cfg.memory_budget_mb : default_memory_budget_mb(node_size);
         w.noop_features = options.bench_noop_features;
+        w.perturbations = job_perturbations(job);
         int threads = options.threads > 0 ? options.threads : cfg.threads;
         if (threads <= 0) threads = std::max(1, int(std::thread::hardware_concurrency()) / std::max(1, node_size));
         tbb::global_control limit(tbb::global_control::max_allowed_parallelism, std::size_t(threads));
@@ -940,6 +982,7 @@ int run(const RunOptions& options, int& argc, char**& argv) {
                 for (int r = 1; r < size; ++r) MPI_Send(nullptr, 0, MPI_BYTE, r, kTagStop, MPI_COMM_WORLD);
                 throw;
             }
+            if (options.after_run) options.after_run(!options.store.empty() ? options.store : cfg.store, text);
         } else {
             remote_worker(w, rank);
         }

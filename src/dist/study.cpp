@@ -21,6 +21,7 @@
 #include "radhpc/io/image_io.hpp"
 #include "radhpc/io/qc.hpp"
 #include "radhpc/pipeline/extract.hpp"
+#include "sweep.hpp"
 
 namespace radhpc::dist {
 namespace {
@@ -76,10 +77,17 @@ void add_timings(StudyOutcome& out, const pipeline::Timings& t) {
     out.features_s += t.features_s;
 }
 
-void extract_into(StudyOutcome& out, int lesion, const pipeline::LesionInput& input, const WorkerOptions& opt) {
+void extract_into(StudyOutcome& out, int lesion, const pipeline::LesionInput& input, const WorkerOptions& opt,
+                  const StudyTask& task) {
     pipeline::LesionResult r;
     try {
-        r = pipeline::extract(input, opt.settings, opt.diagnostics);
+        if (task.perturbation < 0) {
+            r = pipeline::extract(input, opt.settings, opt.diagnostics);
+        } else {
+            Perturbation p = opt.perturbations.at(std::size_t(task.perturbation));
+            p.seed = task_seed(p.seed, task.study_id, lesion);
+            r = pipeline::extract(input, opt.settings, opt.diagnostics, p);
+        }
     } catch (const Error& e) {
         throw Error(e.kind(), "lesion " + std::to_string(lesion) + ": " + e.what());
     }
@@ -156,8 +164,32 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
     pipeline::LesionInput base;
     base.image_path = task.image;
     std::string frame_of_reference;
-    // NIfTI/NRRD through ITK, a DICOM series folder (or one of its files) through DCMTK.
-    base.image = io::read_image_input(task.image, opt.settings.dicom, &base.pixel_type, &frame_of_reference);
+    // NIfTI/NRRD through ITK, a DICOM series folder (or one of its files) through DCMTK. A sweep
+    // reuses the image of the previous unit when it is the same study (same path in this run).
+    thread_local struct {
+        std::string path;
+        Image image;
+        PixelType pixel_type{};
+        std::string frame_of_reference;
+        std::string label_path;
+        Volume<std::int32_t> labels;
+    } cache;
+    const bool sweep = task.perturbation >= 0;
+    if (sweep && cache.path == task.image) {
+        base.image = cache.image;
+        base.pixel_type = cache.pixel_type;
+        frame_of_reference = cache.frame_of_reference;
+    } else {
+        cache.path.clear();
+        cache.label_path.clear();
+        base.image = io::read_image_input(task.image, opt.settings.dicom, &base.pixel_type, &frame_of_reference);
+        if (sweep) {
+            cache.image = base.image;
+            cache.pixel_type = base.pixel_type;
+            cache.frame_of_reference = frame_of_reference;
+            cache.path = task.image;
+        }
+    }
     if (task.masks.size() > 1 || io::is_dicom_mask_input(task.masks.at(0))) {
         // One mask per lesion (files, or RTSTRUCT ROIs / SEG segments "rs.dcm#GTV-1"): lesion = ordinal.
         for (std::size_t i = 0; i < task.masks.size(); ++i) {
@@ -167,12 +199,16 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
                                                          opt.settings.dicom, frame_of_reference),
                                      base.pixel_type, task.image, task.masks[i]};
             out.read_s += seconds_since(i == 0 ? t_read : t_mask);
-            extract_into(out, int(i) + 1, in, opt);
+            extract_into(out, int(i) + 1, in, opt, task);
         }
         return;
     }
     const std::string& mask_path = task.masks.at(0);
-    const auto labels = io::read_label_image(mask_path);
+    if (!sweep || cache.label_path != mask_path) {
+        cache.labels = io::read_label_image(mask_path);
+        if (sweep) cache.label_path = mask_path;
+    }
+    const Volume<std::int32_t> labels = sweep ? cache.labels : std::move(cache.labels);
     out.read_s = seconds_since(t_read);
     auto lesion_input = [&](Mask mask) {
         pipeline::LesionInput in;
@@ -191,7 +227,7 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
         if (comps.empty())
             throw Error(ErrorKind::empty_roi, mask_path + ": no connected component of at least " + std::to_string(min_voxels) +
                                                   " voxels (run.min_lesion_voxels / run.min_lesion_volume_mm3)");
-        for (std::size_t i = 0; i < comps.size(); ++i) extract_into(out, int(i) + 1, lesion_input(std::move(comps[i])), opt);
+        for (std::size_t i = 0; i < comps.size(); ++i) extract_into(out, int(i) + 1, lesion_input(std::move(comps[i])), opt, task);
         return;
     }
     const std::vector<int> wanted = task.labels.empty() ? std::vector<int>{opt.settings.label} : task.labels;
@@ -204,7 +240,7 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
                 ++count;
             }
         if (count == 0) throw Error(ErrorKind::empty_roi, mask_path + ": label " + std::to_string(label) + " is absent (empty mask)");
-        extract_into(out, label, lesion_input(std::move(mask)), opt);
+        extract_into(out, label, lesion_input(std::move(mask)), opt, task);
     }
 }
 

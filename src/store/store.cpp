@@ -15,10 +15,12 @@
 #include <ostream>
 #include <random>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include "h5.hpp"
 #include "radhpc/core/error.hpp"
+#include "robustness_h5.hpp"
 
 namespace radhpc::store {
 namespace fs = std::filesystem;
@@ -92,6 +94,7 @@ void write_contents(hid_t file, const Contents& c, bool compress) {
         const auto& s = c.studies;
         h5::write_strings(g, "study_id", strings_of(s, [](const StudyRecord& r) { return r.study_id; }));
         h5::write_strings(g, "patient_id", strings_of(s, [](const StudyRecord& r) { return r.patient_id; }));
+        h5::write_strings(g, "perturbation", strings_of(s, [](const StudyRecord& r) { return r.perturbation; }));
         h5::write_strings(g, "status", strings_of(s, [](const StudyRecord& r) { return r.status; }));
         h5::write_strings(g, "error_kind", strings_of(s, [](const StudyRecord& r) { return r.error_kind; }));
         h5::write_strings(g, "message", strings_of(s, [](const StudyRecord& r) { return r.message; }));
@@ -113,7 +116,9 @@ void write_contents(hid_t file, const Contents& c, bool compress) {
         std::vector<std::string> sid, role, path, sum;
         std::vector<std::int64_t> size, mtime;
         std::vector<std::string> msid, key, value;
+        std::set<std::string> listed;  // a sweep has one record per (study, perturbation): inputs once per study
         for (const auto& r : c.studies) {
+            if (!listed.insert(r.study_id).second) continue;
             for (const auto& f : r.inputs) {
                 sid.push_back(r.study_id);
                 role.push_back(f.role);
@@ -184,6 +189,7 @@ void write_contents(hid_t file, const Contents& c, bool compress) {
         h5::write_strings(g, "observed", strings_of(q, [](const QcRow& x) { return x.observed; }));
         h5::write_strings(g, "expected", strings_of(q, [](const QcRow& x) { return x.expected; }));
     }
+    write_sweep_groups(file, c.perturbations, c.robustness, compress);
 }
 
 template <class T>
@@ -224,9 +230,10 @@ Contents read_contents(hid_t file, const std::string& path) {
             c.registry.push_back({col[i], at_or(tag, i, empty), at_or(code, i, empty), at_or(pyr, i, empty),
                                   at_or(fam, i, empty), at_or(unit, i, empty)});
     }
-    std::unordered_map<std::string, std::size_t> study_index;
+    std::unordered_map<std::string, std::vector<std::size_t>> study_index;  // records of a study id (one per sweep unit)
     if (h5::Id g = h5::open_group_if_exists(file, "studies"); g >= 0) {
         const auto sid = h5::read_strings(g, "study_id");
+        const auto per = h5::read_strings(g, "perturbation");
         const auto pid = h5::read_strings(g, "patient_id"), status = h5::read_strings(g, "status"),
                    kind = h5::read_strings(g, "error_kind"), msg = h5::read_strings(g, "message"),
                    hash = h5::read_strings(g, "content_hash"), host = h5::read_strings(g, "host"),
@@ -239,6 +246,7 @@ Contents read_contents(hid_t file, const std::string& path) {
             StudyRecord r;
             r.study_id = sid[i];
             r.patient_id = at_or(pid, i, empty);
+            r.perturbation = at_or(per, i, std::string("none"));
             r.status = at_or(status, i, empty);
             r.error_kind = at_or(kind, i, empty);
             r.message = at_or(msg, i, empty);
@@ -255,7 +263,7 @@ Contents read_contents(hid_t file, const std::string& path) {
             r.total_s = at_or(tot, i, 0.0);
             r.started_at = at_or(st, i, 0.0);
             r.finished_at = at_or(fin, i, 0.0);
-            study_index[r.study_id] = c.studies.size();
+            study_index[r.study_id].push_back(c.studies.size());
             c.studies.push_back(std::move(r));
         }
     }
@@ -266,16 +274,18 @@ Contents read_contents(hid_t file, const std::string& path) {
         for (std::size_t i = 0; i < sid.size(); ++i) {
             auto it = study_index.find(sid[i]);
             if (it == study_index.end()) continue;
-            c.studies[it->second].inputs.push_back({at_or(role, i, empty), at_or(path_, i, empty),
-                                                    std::uint64_t(at_or<std::int64_t>(size, i, 0)),
-                                                    at_or<std::int64_t>(mtime, i, 0), at_or(sum, i, empty)});
+            for (auto k : it->second)
+                c.studies[k].inputs.push_back({at_or(role, i, empty), at_or(path_, i, empty),
+                                               std::uint64_t(at_or<std::int64_t>(size, i, 0)), at_or<std::int64_t>(mtime, i, 0),
+                                               at_or(sum, i, empty)});
         }
     }
     if (h5::Id g = h5::open_group_if_exists(file, "metadata"); g >= 0) {
         const auto sid = h5::read_strings(g, "study_id"), key = h5::read_strings(g, "key"), value = h5::read_strings(g, "value");
         for (std::size_t i = 0; i < sid.size(); ++i) {
             auto it = study_index.find(sid[i]);
-            if (it != study_index.end()) c.studies[it->second].metadata.emplace_back(at_or(key, i, empty), at_or(value, i, empty));
+            if (it != study_index.end())
+                for (auto k : it->second) c.studies[k].metadata.emplace_back(at_or(key, i, empty), at_or(value, i, empty));
         }
     }
     if (h5::Id g = h5::open_group_if_exists(file, "provenance"); g >= 0) {
@@ -329,6 +339,7 @@ Contents read_contents(hid_t file, const std::string& path) {
         std::size_t rows = 0, cols = 0;
         c.patients.values = h5::read_matrix(g, "values", rows, cols);
     }
+    read_sweep_groups(file, c.perturbations, c.robustness);
     return c;
 }
 
@@ -470,6 +481,9 @@ Contents reconcile(std::vector<Contents> parts) {
     struct Pick {
         std::size_t part, index;
     };
+    // Unit of work: (study, perturbation); "\x1f" sorts before every printable character, so a
+    // study's units stay together and in perturbation order.
+    auto unit = [](const std::string& study, const std::string& perturbation) { return study + '\x1f' + perturbation; };
     std::map<std::string, Pick> winner;
     auto better = [&](const StudyRecord& a, const StudyRecord& b) {
         if (a.finished_at != b.finished_at) return a.finished_at > b.finished_at;
@@ -480,10 +494,17 @@ Contents reconcile(std::vector<Contents> parts) {
     for (std::size_t p = 0; p < parts.size(); ++p)
         for (std::size_t i = 0; i < parts[p].studies.size(); ++i) {
             const auto& s = parts[p].studies[i];
-            auto it = winner.find(s.study_id);
-            if (it == winner.end() || better(s, parts[it->second.part].studies[it->second.index]))
-                winner[s.study_id] = {p, i};
+            const std::string key = unit(s.study_id, s.perturbation);
+            auto it = winner.find(key);
+            if (it == winner.end() || better(s, parts[it->second.part].studies[it->second.index])) winner[key] = {p, i};
         }
+    // The latest winning record of each study (QC rows travel with it; see below).
+    std::map<std::string, Pick> study_winner;
+    for (const auto& [key, pick] : winner) {
+        const auto& s = parts[pick.part].studies[pick.index];
+        auto it = study_winner.find(s.study_id);
+        if (it == study_winner.end() || better(s, parts[it->second.part].studies[it->second.index])) study_winner[s.study_id] = pick;
+    }
     Contents out;
     for (const auto& [id, pick] : winner) out.studies.push_back(std::move(parts[pick.part].studies[pick.index]));
 
@@ -491,7 +512,8 @@ Contents reconcile(std::vector<Contents> parts) {
     std::vector<std::pair<std::size_t, std::size_t>> rows;  // (part, row)
     for (std::size_t p = 0; p < parts.size(); ++p)
         for (std::size_t r = 0; r < parts[p].features.keys.size(); ++r) {
-            auto it = winner.find(parts[p].features.keys[r].study_id);
+            const auto& k = parts[p].features.keys[r];
+            auto it = winner.find(unit(k.study_id, k.perturbation));
             if (it != winner.end() && it->second.part == p) rows.emplace_back(p, r);
         }
     std::stable_sort(rows.begin(), rows.end(), [&](const auto& a, const auto& b) {
@@ -516,11 +538,15 @@ Contents reconcile(std::vector<Contents> parts) {
         out.features.add_row(t.keys[r], names, vals);
     }
 
-    // QC rows too (in their stored order within the study).
+    // QC rows too (in their stored order within the study), from the part of the study's latest
+    // winning record (a sweep sends them with each unit: duplicates within that part are dropped).
+    std::set<std::tuple<std::string, std::string, std::string, std::string, std::string, std::string>> qc_seen;
     for (std::size_t p = 0; p < parts.size(); ++p)
         for (auto& q : parts[p].qc) {
-            auto it = winner.find(q.study_id);
-            if (it != winner.end() && it->second.part == p) out.qc.push_back(std::move(q));
+            auto it = study_winner.find(q.study_id);
+            if (it == study_winner.end() || it->second.part != p) continue;
+            if (!qc_seen.emplace(q.study_id, q.series_id, q.check, q.status, q.observed, q.expected).second) continue;
+            out.qc.push_back(std::move(q));
         }
     std::stable_sort(out.qc.begin(), out.qc.end(), [](const QcRow& a, const QcRow& b) { return a.study_id < b.study_id; });
 
@@ -536,6 +562,7 @@ Contents reconcile(std::vector<Contents> parts) {
                 runs[r.run_id] = r;
         }
         for (auto& m : part.manifest_issues) issues.emplace(std::make_tuple(m.line, m.column, m.study_id, m.message), m);
+        if (part.robustness.computed_at > out.robustness.computed_at) out.robustness = std::move(part.robustness);
         if (out.volume_column.empty()) out.volume_column = part.volume_column;
         if (out.surface_column.empty()) out.surface_column = part.surface_column;
     }
@@ -548,6 +575,11 @@ Contents reconcile(std::vector<Contents> parts) {
         return a.started_at != b.started_at ? a.started_at < b.started_at : a.run_id < b.run_id;
     });
     for (auto& [k, m] : issues) out.manifest_issues.push_back(m);
+    // Perturbation list: by id, a later part's definition wins (parts are in writing order).
+    std::map<std::string, PerturbationRecord> perturbations;
+    for (auto& part : parts)
+        for (auto& pr : part.perturbations) perturbations[pr.id] = pr;
+    for (auto& [id, pr] : perturbations) out.perturbations.push_back(std::move(pr));
     return out;
 }
 
@@ -562,7 +594,8 @@ PatientTable patient_table(const Contents& c) {
     };
     const auto vol = column_index(c.volume_column), surf = column_index(c.surface_column);
     std::map<std::string, std::vector<std::size_t>> by_patient;  // rows in table order (sorted)
-    for (std::size_t r = 0; r < t.rows(); ++r) by_patient[t.keys[r].patient_id].push_back(r);
+    for (std::size_t r = 0; r < t.rows(); ++r)
+        if (t.keys[r].perturbation == "none") by_patient[t.keys[r].patient_id].push_back(r);  // sweeps: the original lesions
     pt.columns = {"lesion_count", "total_volume", "total_surface"};
     for (const auto& col : t.columns)
         for (const char* s : {"_mean", "_median", "_min", "_max"}) pt.columns.push_back(col + s);

@@ -2,6 +2,7 @@
 // Layer `dist`: MPI (master/worker), pipeline (per study) and store (HDF5).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -17,6 +18,9 @@ struct RunOptions {
     std::string command_line, version, git_hash;  // provenance (compile definitions of the executable)
     std::size_t bench_noop_features = 0;  // benchmark: workers return this many fake values, read nothing
     bool bench_master_only = false;       // benchmark: rank 0 does not compute
+    // Called on rank 0 after the run finished (store consolidated; other ranks wait in
+    // MPI_Finalize): `radhpc robust` runs its stage here. Arguments: store path, job text.
+    std::function<void(const std::string&, const std::string&)> after_run;
 };
 
 // Runs the job (initialises and finalises MPI; works with mpirun, srun or no launcher).

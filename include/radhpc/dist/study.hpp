@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "radhpc/core/perturbation.hpp"
 #include "radhpc/core/settings.hpp"
 #include "radhpc/store/store.hpp"
 
@@ -15,6 +16,7 @@ struct StudyTask {
     std::string study_id, image;
     std::vector<std::string> masks;
     std::vector<int> labels;
+    int perturbation = -1;  // sweeps: index into WorkerOptions::perturbations; -1 = no sweep (original lesion)
 };
 
 struct LesionRow {
@@ -47,6 +49,10 @@ struct WorkerOptions {
     double time_limit_s = 0;             // 0 = none
     double memory_budget_mb = 0;         // 0 = none
     std::size_t noop_features = 0;       // benchmark: >0 returns this many synthetic values, reads nothing
+    // Robustness sweep: the job's perturbations. Each lesion of a task gets its perturbation with
+    // the seed task_seed(seed, study_id, lesion) (src/dist/sweep.hpp). Within a sweep a worker
+    // keeps the last study's image and label image, so consecutive units of a study read once.
+    std::vector<Perturbation> perturbations;
 };
 
 // Computes every lesion of the study. Bad input becomes status "error" with the kind and a

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "radhpc/store/robustness.hpp"
+
 namespace radhpc::store {
 
 inline constexpr int kFormatVersion = 1;
@@ -25,6 +27,7 @@ struct InputFile {
 // was stored; its rows are kept).
 struct StudyRecord {
     std::string study_id, patient_id;
+    std::string perturbation = "none";  // sweeps: one record per (study, perturbation) unit of work
     std::string status;
     std::string error_kind, message;
     std::string content_hash;  // inputs + settings; equal hash => the study is not recomputed
@@ -43,7 +46,7 @@ struct StudyRecord {
 struct RowKey {
     std::string study_id, patient_id;
     int lesion = 0;                     // label value, mask file ordinal or component ordinal (1-based)
-    std::string perturbation = "none";  // reserved for perturbation sweeps
+    std::string perturbation = "none";  // perturbation id of a sweep (store::PerturbationRecord)
 };
 
 // Feature table: rows x columns, row-major, NaN where a row lacks a column.
@@ -94,6 +97,10 @@ struct Contents {
     PatientTable patients;  // derived on write (see consolidate)
     // Columns that hold lesion volume and surface (for the patient table); empty = absent.
     std::string volume_column, surface_column;
+    // Robustness sweeps (robustness.hpp): perturbation list (merged by id, later wins) and the
+    // robust stage's result (the latest computed_at wins).
+    std::vector<PerturbationRecord> perturbations;
+    Robustness robustness;
 };
 
 // --- files -----------------------------------------------------------------------------------
@@ -116,8 +123,8 @@ void consolidate(const std::string& store_path, Contents contents, bool sync = t
                  const std::vector<std::string>* parts_included = nullptr);
 std::string main_file(const std::string& store_path);
 
-// Union of several contents: per study id the record with the highest (finished_at, sequence)
-// wins, its feature rows with it; runs and manifest issues are concatenated without duplicates.
+// Union of several contents: per study id (per (study id, perturbation) in a sweep) the record with
+// the highest (finished_at, sequence) wins, its feature rows with it; runs and manifest issues are concatenated without duplicates.
 // Rows sorted by (study id, lesion, perturbation), studies by id: the result does not depend on
 // the order of the inputs or of the work.
 Contents reconcile(std::vector<Contents> parts);

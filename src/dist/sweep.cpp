@@ -1,0 +1,48 @@
+#include "sweep.hpp"
+
+#include <cstdio>
+
+#include "radhpc/io/perturbation_io.hpp"
+
+namespace radhpc::dist {
+namespace {
+
+std::string num(double v) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
+}
+
+}  // namespace
+
+std::string perturbation_spec(const Perturbation& p) {
+    if (p.steps.empty()) return "none";
+    std::string s;
+    for (const auto& st : p.steps) {
+        if (!s.empty()) s += ";";
+        switch (st.kind) {
+            case PerturbationStep::Kind::rotation: s += "rotation(angle_deg=" + num(st.angle_deg) + ")"; break;
+            case PerturbationStep::Kind::translation:
+                s += "translation(shift=" + num(st.shift[0]) + "," + num(st.shift[1]) + "," + num(st.shift[2]) + ")";
+                break;
+            case PerturbationStep::Kind::noise: s += "noise(scale=" + num(st.noise_scale) + ")"; break;
+            case PerturbationStep::Kind::volume:
+                s += "volume(grow_mm=" + num(st.grow_mm) + ",fraction=" + num(st.volume_fraction) + ")";
+                break;
+            case PerturbationStep::Kind::contour: s += "contour()"; break;
+        }
+    }
+    return s;
+}
+
+std::uint64_t task_seed(std::uint64_t perturbation_seed, const std::string& study_id, int lesion) {
+    return io::derive_seed(perturbation_seed, study_id + "/" + std::to_string(lesion));
+}
+
+std::vector<store::PerturbationRecord> perturbation_records(const std::vector<Perturbation>& list) {
+    std::vector<store::PerturbationRecord> out;
+    for (const auto& p : list) out.push_back({p.id, perturbation_spec(p), p.seed});
+    return out;
+}
+
+}  // namespace radhpc::dist

@@ -1,0 +1,68 @@
+// Helpers of the robustness tests: sweep jobs over the batch suite's tiny archives, a test-retest
+// archive, reading the store, and the R oracle (psych::ICC through tests/stats_cli/r/icc.R).
+#pragma once
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <set>
+
+#include "batch/batch_fixture.hpp"
+#include "radhpc/store/store.hpp"
+
+namespace robust_test {
+using namespace batch_test;
+namespace store = radhpc::store;
+
+// The batch suite's tiny job (families morph, stat, ih, szm) plus `extra` top-level sections.
+inline std::string sweep_job(const fs::path& dir, const std::string& extra, const std::string& name = "job.yaml") {
+    const std::string base = slurp(tiny_job(dir));
+    const fs::path p = dir / name;
+    std::ofstream(p) << base << extra;
+    return p.string();
+}
+
+// 20 perturbations + the original: 5 rotations x 4 in-plane translations (IBSI scheme, smaller).
+inline const char* kSweep20 =
+    "perturbations:\n  seed: 11\n  rotation: {angles: [-10, -5, 0, 5, 10]}\n  translation: {fractions: [0, 0.5], axes: xy}\n";
+
+// CSV rows as cells (the tests' tables have no quoted commas).
+inline std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
+    std::vector<std::vector<std::string>> rows;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.empty()) continue;
+        std::vector<std::string> cells;
+        std::string cell;
+        std::istringstream ls(line);
+        while (std::getline(ls, cell, ',')) cells.push_back(cell);
+        if (!line.empty() && line.back() == ',') cells.emplace_back();
+        rows.push_back(cells);
+    }
+    return rows;
+}
+
+inline std::string export_table(const fs::path& store, const std::string& table, const fs::path& out, const std::string& extra = "") {
+    const int rc = sh(kRadhpc + " export '" + store.string() + "' --table " + table + extra + " --out '" + out.string() + "'",
+                      out.string() + ".log");
+    if (rc != 0) return "export failed: " + slurp(out.string() + ".log");
+    return slurp(out);
+}
+
+// psych::ICC(x, lmer = FALSE) per feature of a long CSV (subject, rater, features): name
+// "<feature>_<ICC type>" -> {icc, lower, upper}.
+inline std::map<std::string, std::vector<double>> psych_icc(const fs::path& csv, const fs::path& dir) {
+    if (std::system("Rscript --version > /dev/null 2>&1") != 0) FAIL("Rscript not found (R with psych is needed)");
+    const fs::path out = dir / "psych_icc.csv", log = dir / "psych_icc.log";
+    const std::string cmd = "Rscript --vanilla " + std::string(RADHPC_SOURCE_DIR) + "/tests/stats_cli/r/icc.R '" + csv.string() + "' '" +
+                            out.string() + "' subject rater > '" + log.string() + "' 2>&1";
+    if (std::system(cmd.c_str()) != 0) FAIL("R oracle failed: " << cmd << "\n" << slurp(log));
+    std::map<std::string, std::vector<double>> r;
+    for (const auto& row : csv_rows(slurp(out))) {
+        if (row.size() != 2 || row[0] == "name") continue;
+        r[row[0]].push_back(std::stod(row[1]));
+    }
+    return r;
+}
+
+}  // namespace robust_test
