@@ -10,7 +10,8 @@ PKGS=(
 )
 if [ "${RADHPC_WITH_TEST_DEPS:-1}" = 1 ]; then
   PKGS+=(r-base-core r-cran-glmnet r-cran-proc r-cran-survival r-cran-rms r-cran-psych r-bioc-sva
-         slurmctld slurmd slurm-client)
+         slurmctld slurmd slurm-client
+         chromium)  # headless browser of the report tests (tests/report)
 fi
 missing=()
 for p in "${PKGS[@]}"; do

@@ -8,6 +8,7 @@
 
 #include "radhpc/core/error.hpp"
 #include "radhpc/dist/diff.hpp"
+#include "radhpc/dist/report.hpp"
 #include "radhpc/dist/robust.hpp"
 #include "radhpc/dist/run.hpp"
 #include "radhpc/features/registry.hpp"
@@ -218,6 +219,30 @@ int main(int argc, char** argv) {
     auto* va = app.add_subcommand("validate", "model building + validation of a feature table (the job's validate object) -> output folder");
     va->add_option("job", validate_job_path, "job file (YAML) with a 'validate' object")->required();
     va->callback([run_stats] { run_stats([] { pipeline::validate_job(validate_job_path, std::cerr); }); });
+    // report STORE --out F.html: one self-contained HTML page of plots and tables (dist/report.cpp)
+    static dist::ReportOptions report_opt;
+    auto* rp = app.add_subcommand("report", "self-contained HTML report of a store (ROC, calibration, Kaplan-Meier, ICC, correlation, QC, failures, provenance)");
+    rp->add_option("store", report_opt.store, "store directory")->required();
+    rp->add_option("--out", report_opt.out, "output HTML file (default report.html)");
+    rp->add_option("--outcome", report_opt.outcome, "binary outcome metadata column (default outcome)");
+    rp->add_option("--time", report_opt.time, "survival time metadata column (default time)");
+    rp->add_option("--event", report_opt.event, "survival event (0/1) metadata column (default event)");
+    rp->add_option("--score", report_opt.score, "score: metadata, patient-table or feature column (default: the store's signature scores)");
+    rp->add_option("--direction", report_opt.direction, "<: cases score higher (default); >; auto")->check(CLI::IsMember({"<", ">", "auto"}));
+    rp->add_option("--threshold", report_opt.threshold, "risk-group split of the score (default: the signature's threshold, else the median)");
+    rp->add_option("--bootstrap", report_opt.bootstrap, "replicates of the ROC sensitivity band (default 2000)")->check(CLI::PositiveNumber);
+    rp->add_option("--seed", report_opt.seed, "seed of the band's replicates (default 20260101)");
+    rp->add_option("--level", report_opt.level, "confidence level (default 0.95)")->check(CLI::Range(0.0, 1.0));
+    rp->add_option("--redundancy-threshold", report_opt.redundancy_threshold, "|rho| of the heatmap's clusters (default: the robust stage's, else 0.9)")
+        ->check(CLI::Range(0.0, 1.0));
+    rp->add_option("--heatmap-max-features", report_opt.heatmap_max_features, "heatmap: at most N feature columns (default 250)")->check(CLI::PositiveNumber);
+    rp->callback([run_stats] {
+        run_stats([] {
+            report_opt.generator = std::string("radhpc ") + RADHPC_VERSION + " (" + RADHPC_GIT_HASH + ")";
+            for (const auto& note : dist::write_report(report_opt)) std::cerr << "radhpc report: " << note << "\n";
+            std::cout << "wrote " << report_opt.out << "\n";
+        });
+    });
 
     // run / merge / inspect / export: the batch engine (src/dist, store layout in schemas/store_layout.md)
     dist::RunOptions run_opt;
