@@ -14,14 +14,16 @@
 namespace radhpc::io {
 namespace {
 
-// Shortest decimal that reads back as the same double (ids must be unique and readable).
+// Shortest fixed-point decimal that reads back as the same double (ids must be unique and
+// readable: 10 -> "10", 0.25 -> "0.25", never "1e+01").
 std::string number(double v) {
     if (v == 0) v = 0;  // no "-0"
-    char buf[32];
-    for (int precision = 1; precision <= 17; ++precision) {
-        std::snprintf(buf, sizeof buf, "%.*g", precision, v);
-        if (std::strtod(buf, nullptr) == v) break;
+    char buf[64];
+    for (int decimals = 0; decimals <= 20; ++decimals) {
+        std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+        if (std::strtod(buf, nullptr) == v) return buf;
     }
+    std::snprintf(buf, sizeof buf, "%.17g", v);
     return buf;
 }
 std::string fixed2(double v) {  // translations: 0.25, 0.50 (at least two decimals)

@@ -43,6 +43,7 @@ TEST_CASE("IBSI tolerance scheme expands to 336 perturbations with unique readab
     CHECK(seeds.size() == 336);
     CHECK(ids.count("rot-15_tx0.25_ty0.50_vol-2mm") == 1);
     CHECK(ids.count("rot0_tx0.00_ty0.00_vol0mm") == 1);
+    CHECK(ids.count("rot10_tx0.75_ty0.50_vol2mm") == 1);
     CHECK(j.perturbations.front().id == "rot-15_tx0.00_ty0.00_vol-2mm");
     // the same expansion as the built-in plan
     auto plan = io::ibsi_tolerance_plan();
