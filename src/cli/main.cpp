@@ -8,14 +8,17 @@
 
 #include "radhpc/core/error.hpp"
 #include "radhpc/dist/diff.hpp"
+#include "radhpc/dist/log.hpp"
 #include "radhpc/dist/report.hpp"
 #include "radhpc/dist/robust.hpp"
 #include "radhpc/dist/run.hpp"
+#include "radhpc/dist/signature.hpp"
 #include "radhpc/features/registry.hpp"
 #include "radhpc/io/ibsi_table.hpp"
 #include "radhpc/io/qc.hpp"
 #include "radhpc/io/settings_io.hpp"
 #include "radhpc/pipeline/combat_command.hpp"
+#include "radhpc/pipeline/diagnostic_command.hpp"
 #include "radhpc/pipeline/extract.hpp"
 #include "radhpc/pipeline/redundancy_command.hpp"
 #include "radhpc/pipeline/stats_commands.hpp"
@@ -108,6 +111,10 @@ int main(int argc, char** argv) {
     CLI::App app{"radhpc: high-throughput CT radiomics (IBSI 1 and PyRadiomics-compatible features)"};
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string(RADHPC_VERSION) + " (" + RADHPC_GIT_HASH + ")");
+    bool quiet = false, verbose = false;
+    app.add_flag("-q,--quiet", quiet, "only warnings and errors on stderr (no progress)");
+    app.add_flag("-v,--verbose", verbose, "also debug lines (one per study)");
+    app.fallthrough();  // --quiet / --verbose may follow the subcommand
 
     std::string image, mask, settings, pyrad, names, out;
     std::optional<int> label;
@@ -244,6 +251,27 @@ int main(int argc, char** argv) {
         });
     });
 
+    // stats diagnostic (2x2 table -> metrics) and score (a job's signature on a store): src/dist/signature.cpp
+    static pipeline::DiagnosticCommand diagnostic_cmd;
+    auto* st_diag = st->add_subcommand("diagnostic", "sensitivity, specificity, PPV, NPV (Clopper-Pearson) and LR+/LR- (log method) of a 2x2 table -> JSON");
+    st_diag->add_option("--tp", diagnostic_cmd.tp, "true positives")->required()->check(CLI::NonNegativeNumber);
+    st_diag->add_option("--fp", diagnostic_cmd.fp, "false positives")->required()->check(CLI::NonNegativeNumber);
+    st_diag->add_option("--tn", diagnostic_cmd.tn, "true negatives")->required()->check(CLI::NonNegativeNumber);
+    st_diag->add_option("--fn", diagnostic_cmd.fn, "false negatives")->required()->check(CLI::NonNegativeNumber);
+    st_diag->add_option("--level", diagnostic_cmd.level, "confidence level (default 0.95)")->check(CLI::Range(0.0, 1.0));
+    st_diag->add_option("--out", diagnostic_cmd.out, "output JSON (default: stdout)");
+    st_diag->callback([run_stats] { run_stats([] { pipeline::stats_diagnostic(diagnostic_cmd, std::cout); }); });
+    static dist::ScoreOptions score_opt;
+    auto* sc = app.add_subcommand("score", "score the job's signature on a store (per lesion, per patient, metrics) into its /signatures group");
+    sc->add_option("store", score_opt.store, "store directory")->required();
+    sc->add_option("--job", score_opt.job, "job file (YAML) with a 'signature' section")->required();
+    sc->add_option("--csv-dir", score_opt.csv_dir, "also write lesions.csv, patients.csv, metrics.csv here");
+    sc->callback([run_stats] {
+        int status = 0;
+        run_stats([&status] { status = dist::score_store(score_opt, std::cout, std::cerr); });
+        if (status != 0) throw CLI::RuntimeError(status);
+    });
+
     // run / merge / inspect / export: the batch engine (src/dist, store layout in schemas/store_layout.md)
     dist::RunOptions run_opt;
     auto* rn = app.add_subcommand("run", "process a study manifest into an HDF5 store (mpirun/srun/no launcher; resumes)");
@@ -290,6 +318,7 @@ int main(int argc, char** argv) {
     df->add_option("--csv", diff_csv, "also write every change as CSV (kind,study_id,lesion,perturbation,feature,a,b,detail)");
 
     CLI11_PARSE(app, argc, argv);
+    dist::log::configure(quiet ? dist::log::Level::warn : verbose ? dist::log::Level::debug : dist::log::Level::info);
     try {
         if (*ex) {
             if (settings.empty() && pyrad.empty()) throw Error(ErrorKind::settings, "extract needs --settings or --pyradiomics-params");

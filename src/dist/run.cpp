@@ -36,6 +36,7 @@
 
 #include "radhpc/core/error.hpp"
 #include "radhpc/dist/manifest.hpp"
+#include "radhpc/dist/signature.hpp"
 #include "radhpc/dist/study.hpp"
 #include "radhpc/features/registry.hpp"
 #include "radhpc/io/dicom_input.hpp"
@@ -898,15 +899,20 @@ int Master::run(const std::string& job_text) {
         if (r.run_id == run_.run_id) r = run_;
     if (std::none_of(all.runs.begin(), all.runs.end(), [&](const store::RunRecord& r) { return r.run_id == run_.run_id; }))
         all.runs.push_back(run_);
+    signature_stage(all, job_text, opt_.job_path, !opt_.shard.empty(), std::cerr);  // the job's `signature`, if any
     store::consolidate(store_path_, std::move(all), cfg_.fsync, &parts_read);
     consolidate_s_ = seconds_since(t_cons);
 
     const std::size_t failed_total = failed_ + manifest_failed_;
     std::fprintf(stderr, "radhpc: timing: plan %.3f s, compute %.3f s, consolidate %.3f s; master busy %.1f us per result\n",
                  plan_s_, loop_s_, consolidate_s_, done_ > 0 ? 1e6 * busy_s_ / double(done_) : 0.0);
-    std::printf("radhpc run: %zu studies: %zu computed (%zu ok), %zu skipped (unchanged), %zu vanished, %zu failed; store %s\n",
-                planned_.size() + manifest_failed_, done_, done_ - computed_failed_, skipped_, vanished_, failed_total,
-                store_path_.c_str());
+    // A sweep counts (study, perturbation) units.
+    const std::string sweep_units = wopt_.perturbations.empty() ? std::string()
+                                    : " x " + std::to_string(wopt_.perturbations.size()) + " perturbations = " +
+                                          std::to_string(units_.size()) + " units";
+    std::printf("radhpc run: %zu studies%s: %zu computed (%zu ok), %zu skipped (unchanged), %zu vanished, %zu failed; store %s\n",
+                planned_.size() + manifest_failed_, sweep_units.c_str(), done_, done_ - computed_failed_, skipped_, vanished_,
+                failed_total, store_path_.c_str());
     std::fflush(stdout);
     return failed_total > 0 ? 1 : 0;
 }

@@ -21,6 +21,7 @@
 #include "h5.hpp"
 #include "radhpc/core/error.hpp"
 #include "robustness_h5.hpp"
+#include "signature_h5.hpp"
 
 namespace radhpc::store {
 namespace fs = std::filesystem;
@@ -190,6 +191,7 @@ void write_contents(hid_t file, const Contents& c, bool compress) {
         h5::write_strings(g, "expected", strings_of(q, [](const QcRow& x) { return x.expected; }));
     }
     write_sweep_groups(file, c.perturbations, c.robustness, compress);
+    write_signature_group(file, c.signatures);
 }
 
 template <class T>
@@ -340,6 +342,7 @@ Contents read_contents(hid_t file, const std::string& path) {
         c.patients.values = h5::read_matrix(g, "values", rows, cols);
     }
     read_sweep_groups(file, c.perturbations, c.robustness);
+    c.signatures = read_signature_group(file);
     return c;
 }
 
@@ -563,6 +566,7 @@ Contents reconcile(std::vector<Contents> parts) {
         }
         for (auto& m : part.manifest_issues) issues.emplace(std::make_tuple(m.line, m.column, m.study_id, m.message), m);
         if (part.robustness.computed_at > out.robustness.computed_at) out.robustness = std::move(part.robustness);
+        merge_signatures(out.signatures, std::move(part.signatures));
         if (out.volume_column.empty()) out.volume_column = part.volume_column;
         if (out.surface_column.empty()) out.surface_column = part.surface_column;
     }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "radhpc/store/robustness.hpp"
+#include "radhpc/store/signature.hpp"
 
 namespace radhpc::store {
 
@@ -101,6 +102,8 @@ struct Contents {
     // robust stage's result (the latest computed_at wins).
     std::vector<PerturbationRecord> perturbations;
     Robustness robustness;
+    // Signature scores (signature.hpp, /signatures): per signature name the latest computed_at wins.
+    std::vector<SignatureResult> signatures;
 };
 
 // --- files -----------------------------------------------------------------------------------

@@ -1,0 +1,40 @@
+// Signature scoring of a store (the job's `signature` section): per lesion and per patient scores
+// and classes, metrics against the outcome, written to the store's /signatures group
+// (schemas/store_layout.md "Signatures"). Runs as the last stage of `radhpc run` (rank 0, on the
+// consolidated contents) and as `radhpc score STORE --job JOB.yaml`.
+#pragma once
+#include <iosfwd>
+#include <string>
+
+#include "radhpc/stats/signature.hpp"
+#include "radhpc/store/store.hpp"
+
+namespace radhpc::dist {
+
+// Scores the unperturbed feature rows of `contents`. Never throws for missing inputs: a spec that
+// lacks numbers gives status "refused" (message = stats::refusal_message), features absent from
+// the store give status "unavailable"; both without rows. computed_at = now.
+store::SignatureResult score_signature(const store::Contents& contents, const stats::SignatureSpec& spec, const std::string& job_path);
+
+// The spec as used (coefficients resolved from their CSVs), as YAML: provenance in the store.
+std::string spec_yaml(const stats::SignatureSpec& spec);
+
+// `radhpc run` stage: if the job text has a `signature` section, scores `all` and puts the
+// result into all.signatures (replacing the one of the same name). Shard runs only log that the
+// merged store must be scored. One summary line (or the refusal) goes to `log`; never throws.
+void signature_stage(store::Contents& all, const std::string& job_text, const std::string& job_path, bool shard_run,
+                     std::ostream& log);
+
+struct ScoreOptions {
+    std::string store, job;
+    std::string csv_dir;  // optional: lesions.csv, patients.csv, metrics.csv of the signature written here
+};
+// `radhpc score`: loads the store, scores the job's signature, consolidates the store with the
+// result (atomic, as a run's consolidation). Returns 0 when scored, 2 when refused or unavailable
+// (the message on `log`). Throws Error(settings) when the job has no `signature` section.
+int score_store(const ScoreOptions& options, std::ostream& out, std::ostream& log);
+
+// The tables of one stored result as CSV (values %.17g; NaN written as empty cells).
+void write_signature_csvs(const store::SignatureResult& result, const std::string& dir);
+
+}  // namespace radhpc::dist
