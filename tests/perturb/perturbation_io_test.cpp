@@ -92,3 +92,10 @@ TEST_CASE("perturbation errors name the key path", "[perturb][io]") {
     CHECK_THAT(error_of(job("  translation: {fractions: [0.5], axes: yz}\n")), Catch::Contains("perturbations.translation.axes"));
     CHECK(error_of(job("  seed: 3\n")).empty());
 }
+
+TEST_CASE("jobs/ibsi/config-C-tolerance.yaml: the original plus IBSI's 336", "[perturb][io]") {
+    const auto j = io::read_job_file(std::string(RADHPC_SOURCE_DIR) + "/jobs/ibsi/config-C-tolerance.yaml");
+    REQUIRE(j.perturbations.size() == 337);
+    CHECK(j.perturbations.front().id == "none");
+    CHECK(j.settings.resample.enabled);
+}

@@ -158,6 +158,7 @@ TEST_CASE("robust over retest scans (manifest rater column): ICC equals psych::I
     REQUIRE(sel_rows.size() == 1 + scan1_rows);
     CHECK(std::find(sel_rows[0].begin(), sel_rows[0].end(), "scanner") != sel_rows[0].end());
     CHECK(sel_rows[0].back() == r.selected.back());
+    fs::remove_all(dir);
 }
 
 TEST_CASE("robust without raters is an error naming the column", "[robust][rater][errors]") {
@@ -167,4 +168,5 @@ TEST_CASE("robust without raters is an error naming the column", "[robust][rater
     const std::string cmd = kRadhpc + " robust " + job + " --manifest " + archive + "/manifest.csv --store " + (dir / "store").string();
     CHECK(sh(cmd, dir / "log") == 2);
     CHECK(slurp(dir / "log").find("`rater` column") != std::string::npos);
+    fs::remove_all(dir);
 }
