@@ -10,6 +10,7 @@
 #include "radhpc/core/random.hpp"
 #include "radhpc/core/roi.hpp"
 #include "radhpc/preprocess/perturb.hpp"
+#include "radhpc/preprocess/preprocess.hpp"
 
 using namespace radhpc;
 using preprocess::GridTransform;
@@ -321,4 +322,32 @@ TEST_CASE("contour randomisation keeps a plausible, seeded ROI", "[perturb][cont
     const double n0 = double(count_voxels(m)), n = double(count_voxels(a));
     CHECK(n > 0.5 * n0);
     CHECK(n < 1.5 * n0);
+}
+
+TEST_CASE("the perturbed samplers with an identity transform equal the ordinary resampling", "[perturb][geometry]") {
+    // Same grid conventions as preprocess::resample_ibsi / resample_image: only rounding in the
+    // sample positions (1e-13 voxel) may differ, so values agree to 1e-9 of the intensity range.
+    const Geometry in = grid(23, 19, 9, {0.977, 0.977, 3.0}, {-120.3, 44.1, 7.5});
+    const Image im = random_image(in, 77);
+    const Geometry full = preprocess::ibsi_resampled_geometry(in, {2, 2, 2});
+    const Index3 lo{1, 2, 3};
+    const Size3 size{full.size[0] - 2, full.size[1] - 3, full.size[2] - 4};
+    const GridTransform identity;
+    for (auto method : {Interpolation::nearest, Interpolation::linear, Interpolation::bspline}) {
+        const Image a = preprocess::resample_ibsi(im, full, lo, size, method);
+        const Image b = preprocess::resample_transformed(im, full, lo, size, identity, method);
+        REQUIRE(a.data.size() == b.data.size());
+        double worst = 0;
+        for (std::size_t i = 0; i < a.data.size(); ++i) worst = std::max(worst, std::abs(a.data[i] - b.data[i]));
+        CHECK(worst <= 2000 * 1e-9);
+        for (int k = 0; k < 3; ++k) CHECK(b.geometry.origin[std::size_t(k)] == Approx(a.geometry.origin[std::size_t(k)]));
+    }
+    const Geometry target = preprocess::pyradiomics_resampled_geometry(in, {2, 2, 2}, {3, 3, 2}, {15, 12, 6}, 2);
+    for (auto method : {Interpolation::linear, Interpolation::bspline}) {
+        const Image a = preprocess::resample_image(im, target, method, Profile::pyradiomics);
+        const Image b = preprocess::resample_transformed_pyradiomics(im, target, identity, method, {});
+        double worst = 0;
+        for (std::size_t i = 0; i < a.data.size(); ++i) worst = std::max(worst, std::abs(a.data[i] - b.data[i]));
+        CHECK(worst <= 2000 * 1e-9);
+    }
 }
