@@ -57,6 +57,7 @@ std::string td(const std::string& text, const char* cls = nullptr) {
 struct StackedBar {
     std::string label;
     std::vector<double> parts;  // one per category
+    int colour = -1;            // class catN of a one-category bar (-1: by category)
 };
 std::string bar_chart(const std::string& id, const std::string& title, const std::vector<StackedBar>& bars,
                       const std::vector<std::string>& categories, const std::string& x_label) {
@@ -84,7 +85,8 @@ std::string bar_chart(const std::string& id, const std::string& title, const std
         for (std::size_t k = 0; k < bars[i].parts.size(); ++k) {
             const double v = bars[i].parts[k];
             if (v <= 0) continue;
-            fig.rect(plot.px(x), top + 3, plot.px(x + v) - plot.px(x), row - 6, "class=\"cat" + std::to_string(k) + "\"",
+            const int colour = bars[i].colour >= 0 ? bars[i].colour : int(k);
+            fig.rect(plot.px(x), top + 3, plot.px(x + v) - plot.px(x), row - 6, "class=\"cat" + std::to_string(colour) + "\"",
                      bars[i].label + (categories.size() > 1 ? " " + categories[k] : std::string()) + ": " + svg::fixed(v, 0));
             x += v;
         }
@@ -120,7 +122,8 @@ PatientEndpoints collect_endpoints(const store::Contents& c, const ReportOptions
     std::map<std::string, std::map<std::string, std::vector<double>>> meta_numbers;  // for a metadata score
     std::set<std::string> disagreements;
     std::vector<const store::StudyRecord*> studies;
-    for (const auto& s : c.studies) studies.push_back(&s);
+    for (const auto& s : c.studies)
+        if (s.perturbation == "none") studies.push_back(&s);  // sweeps: one record per perturbation, same metadata
     std::stable_sort(studies.begin(), studies.end(), [](auto* a, auto* b) { return a->study_id < b->study_id; });
     std::set<std::string> keys;
     for (const auto* s : studies) {
@@ -218,19 +221,31 @@ Section qc_section(const store::Contents& c) {
     sec.id = "qc";
     sec.title = "Quality control";
     sec.state = "plot";
-    std::map<std::string, double> by_status;
-    for (const auto& s : c.studies) by_status[s.status] += 1;
+    // studies = the unperturbed records; a sweep's other (study, perturbation) units counted apart
+    std::map<std::string, double> by_status, perturbed_by_status;
+    std::size_t studies = 0, lesions = 0;
+    for (const auto& s : c.studies) {
+        if (s.perturbation != "none") {
+            perturbed_by_status[s.status] += 1;
+            continue;
+        }
+        by_status[s.status] += 1;
+        ++studies;
+        lesions += std::size_t(std::max(0, s.lesions));
+    }
     std::vector<StackedBar> status_bars;
-    for (const auto& [k, n] : by_status) status_bars.push_back({k, {n}});
+    for (const auto& [k, n] : by_status) status_bars.push_back({k, {n}, k == "ok" ? 0 : k == "error" ? 1 : 2});
     if (status_bars.empty()) return missing_section("qc", sec.title, "no studies in this store");
-    std::size_t lesions = 0;
-    for (const auto& s : c.studies) lesions += std::size_t(std::max(0, s.lesions));
     double total_s = 0;
     for (const auto& s : c.studies) total_s += s.total_s;
-    sec.body = "<p>" + std::to_string(c.studies.size()) + " studies, " + std::to_string(c.features.rows()) + " feature rows (" +
+    std::string sweep_text;
+    for (const auto& [k, n] : perturbed_by_status) sweep_text += (sweep_text.empty() ? "" : ", ") + k + " " + svg::fixed(n, 0);
+    if (!sweep_text.empty())
+        sweep_text = " Robustness sweep: " + std::to_string(c.perturbations.size()) + " perturbations (with none); perturbed units: " + sweep_text + ".";
+    sec.body = "<p>" + std::to_string(studies) + " studies, " + std::to_string(c.features.rows()) + " feature rows (" +
                std::to_string(lesions) + " lesions in ok studies), " + std::to_string(c.features.columns.size()) + " features, " +
                std::to_string(c.patients.patient_ids.size()) + " patients; compute time " + svg::fixed(total_s, 1) +
-               " s over all stored studies.</p>\n" + bar_chart("qc-status", "studies by status", status_bars, {"studies"}, "studies");
+               " s over all stored records." + escape(sweep_text) + "</p>\n" + bar_chart("qc-status", "studies by status", status_bars, {"studies"}, "studies");
     std::size_t failed_checks = 0;
     if (c.qc.empty()) {
         sec.body += "<p class=\"missing\">no image-quality checks in this store (checks run on DICOM studies)</p>\n";
@@ -253,9 +268,9 @@ Section qc_section(const store::Contents& c) {
             sec.body += "</table>\n";
         }
     }
-    sec.attrs = " data-studies=\"" + std::to_string(c.studies.size()) + "\" data-qc-checks=\"" + std::to_string(c.qc.size()) +
+    sec.attrs = " data-studies=\"" + std::to_string(studies) + "\" data-qc-checks=\"" + std::to_string(c.qc.size()) +
                 "\" data-qc-failed=\"" + std::to_string(failed_checks) + "\"";
-    sec.note = "qc: " + std::to_string(c.studies.size()) + " studies, " + std::to_string(c.qc.size()) + " image-quality checks (" +
+    sec.note = "qc: " + std::to_string(studies) + " studies, " + std::to_string(c.qc.size()) + " image-quality checks (" +
                std::to_string(failed_checks) + " failed)";
     return sec;
 }
@@ -274,11 +289,14 @@ Section failures_section(const store::Contents& c) {
         std::map<std::string, double> by_kind;
         for (const auto* s : failed) by_kind[s->error_kind.empty() ? s->status : s->error_kind] += 1;
         std::vector<StackedBar> bars;
-        for (const auto& [k, n] : by_kind) bars.push_back({k, {n}});
+        for (const auto& [k, n] : by_kind) bars.push_back({k, {n}, 1});
         sec.body += bar_chart("failures-plot", "failed studies by reason", bars, {"studies"}, "studies");
-        sec.body += "<table><tr><th>study</th><th>patient</th><th>status</th><th>kind</th><th>message</th></tr>\n";
+        const bool sweep = std::any_of(c.studies.begin(), c.studies.end(), [](const auto& s) { return s.perturbation != "none"; });
+        sec.body += std::string("<table><tr><th>study</th><th>patient</th>") + (sweep ? "<th>perturbation</th>" : "") +
+                    "<th>status</th><th>kind</th><th>message</th></tr>\n";
         for (const auto* s : failed)
-            sec.body += "<tr>" + td(s->study_id) + td(s->patient_id) + td(s->status) + td(s->error_kind) + td(s->message, "msg") + "</tr>\n";
+            sec.body += "<tr>" + td(s->study_id) + td(s->patient_id) + (sweep ? td(s->perturbation) : std::string()) + td(s->status) +
+                        td(s->error_kind) + td(s->message, "msg") + "</tr>\n";
         sec.body += "</table>\n";
     }
     if (!c.manifest_issues.empty()) {
@@ -319,6 +337,17 @@ Section provenance_section(const store::Contents& c) {
         sec.body += std::string("<details") + (seen.empty() ? " open" : "") + "><summary>job file of run " + escape(r.run_id) +
                     "</summary><pre>" + escape(r.job_text) + "</pre></details>\n";
         seen.push_back(r.job_text);
+    }
+    if (!c.robustness.empty()) {
+        const auto& rb = c.robustness;
+        sec.body += "<p>Robust stage (radhpc robust): computed " + escape(iso_time(rb.computed_at)) + " on the table of run " + escape(rb.run_id) +
+                    ", source " + escape(rb.source) + ", reference rows " + escape(rb.reference) + (rb.harmonised ? ", ComBat-harmonised" : "") +
+                    ".</p>\n<details><summary>robust settings</summary><pre>" + escape(rb.settings) + "</pre></details>\n";
+        if (!rb.notes.empty()) {
+            sec.body += "<details><summary>robust stage notes (" + std::to_string(rb.notes.size()) + ")</summary><ul class=\"issues\">\n";
+            for (const auto& n : rb.notes) sec.body += "<li>" + escape(n) + "</li>\n";
+            sec.body += "</ul></details>\n";
+        }
     }
     sec.attrs = " data-runs=\"" + std::to_string(c.runs.size()) + "\"";
     sec.note = "provenance: " + std::to_string(c.runs.size()) + " runs";
@@ -379,12 +408,22 @@ const char* kSelfCheck = R"(<script>
 </script>
 )";
 
-IccChart icc_chart(const store::Contents&, std::string& reason) {
-    reason = "no robustness ICC table in this store (the robust stage has not run)";
-    return {};
+IccChart icc_chart(const store::Contents& c, std::string& reason) {
+    const store::Robustness& rb = c.robustness;
+    if (rb.empty()) {
+        reason = "no robustness ICC table in this store (radhpc robust has not run)";
+        return {};
+    }
+    IccChart chart;
+    chart.form = rb.icc_type.empty() ? "ICC1" : rb.icc_type;
+    chart.criterion = rb.criterion.empty() ? "icc" : rb.criterion;
+    chart.threshold = rb.threshold;
+    const std::set<std::string> robust(rb.robust.begin(), rb.robust.end());
+    for (const auto& row : rb.icc)
+        if (row.type == chart.form) chart.bars.push_back({row.feature, row.icc, row.ci_lower, row.ci_upper, robust.count(row.feature) > 0});
+    if (chart.bars.empty()) reason = "the robustness table has no " + chart.form + " rows";
+    return chart;
 }
-
-std::vector<std::string> selected_features(const store::Contents&) { return {}; }
 
 }  // namespace
 }  // namespace report_detail
@@ -394,13 +433,15 @@ std::string render_report(const store::Contents& c, const ReportOptions& o, std:
     const PatientEndpoints data = collect_endpoints(c, o);
     std::string icc_reason;
     const IccChart chart = icc_chart(c, icc_reason);
-    const double red_threshold = std::isfinite(o.redundancy_threshold) ? o.redundancy_threshold : 0.9;
+    const double red_threshold = std::isfinite(o.redundancy_threshold) ? o.redundancy_threshold
+                                 : !c.robustness.empty()               ? c.robustness.redundancy_threshold
+                                                                       : 0.9;
     std::vector<Section> sections;
     sections.push_back(roc_section(data, o));
     sections.push_back(calibration_section(data, o));
     sections.push_back(km_section(data, o));
     sections.push_back(icc_section(chart, icc_reason));
-    sections.push_back(heatmap_section(c, o, selected_features(c), red_threshold));
+    sections.push_back(heatmap_section(c, o, red_threshold));
     sections.push_back(qc_section(c));
     sections.push_back(failures_section(c));
     sections.push_back(provenance_section(c));
@@ -409,7 +450,8 @@ std::string render_report(const store::Contents& c, const ReportOptions& o, std:
     const std::string title = "radhpc report: " + (o.store.empty() ? std::string("store") : fs::path(o.store).filename().string());
     html << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" << escape(title)
          << "</title>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<style>" << kStyle << "</style>\n</head>\n<body>\n";
-    html << "<h1>" << escape(title) << "</h1>\n<p class=\"small\">store " << escape(o.store) << "; " << c.studies.size() << " studies, "
+    const auto studies = std::count_if(c.studies.begin(), c.studies.end(), [](const auto& s) { return s.perturbation == "none"; });
+    html << "<h1>" << escape(title) << "</h1>\n<p class=\"small\">store " << escape(o.store) << "; " << studies << " studies, "
          << c.features.rows() << " feature rows, " << c.features.columns.size() << " features. Written by " << escape(o.generator)
          << ". Self-contained: no scripts or styles from elsewhere; the page's only script checks that every block drew.</p>\n";
     html << "<p>Score: " << (data.score_name.empty() ? std::string("none") : escape(data.score_source)) << ". Endpoints from the metadata columns "

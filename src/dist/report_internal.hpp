@@ -54,7 +54,8 @@ struct IccChart {
     double threshold = 0;
 };
 Section icc_section(const IccChart& chart, const std::string& missing_reason);
-Section heatmap_section(const store::Contents& contents, const ReportOptions& options,
-                        const std::vector<std::string>& highlighted, double threshold);
+// |Spearman| heatmap: the robust stage's clustered features over its reference rows when the store
+// has a robust stage, else every complete, non-constant feature over the unperturbed lesions.
+Section heatmap_section(const store::Contents& contents, const ReportOptions& options, double threshold);
 
 }  // namespace radhpc::dist::report_detail

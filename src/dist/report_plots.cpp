@@ -345,19 +345,30 @@ std::string heat_colour(double v) {
 
 }  // namespace
 
-Section heatmap_section(const store::Contents& c, const ReportOptions& o, const std::vector<std::string>& highlighted, double threshold) {
+Section heatmap_section(const store::Contents& c, const ReportOptions& o, double threshold) {
     const std::string title = "Feature correlation (|Spearman|) by cluster";
     const auto& t = c.features;
+    const std::size_t nc = t.columns.size();
+    const store::Robustness& rb = c.robustness;
+    const bool robust_stage = !rb.empty() && !rb.clusters.empty();
+    // the robust stage's clustered features (table order) and analysis rows, else everything
+    std::vector<std::size_t> candidates;
+    std::set<std::string> clustered;
+    for (const auto& row : rb.clusters) clustered.insert(row.feature);
+    for (std::size_t j = 0; j < nc; ++j)
+        if (!robust_stage || clustered.count(t.columns[j])) candidates.push_back(j);
+    const std::string reference = robust_stage && !rb.reference.empty() ? rb.reference : "none";
     std::vector<std::size_t> rows;
     for (std::size_t r = 0; r < t.rows(); ++r)
-        if (t.keys[r].perturbation == "none") rows.push_back(r);
-    if (rows.size() < 3 || t.columns.empty())
+        if (t.keys[r].perturbation == reference) rows.push_back(r);
+    if (robust_stage)  // as the robust stage: rows complete over its features
+        std::erase_if(rows, [&](std::size_t r) { return std::any_of(candidates.begin(), candidates.end(), [&](std::size_t j) { return std::isnan(t.values[r * nc + j]); }); });
+    if (rows.size() < 3 || candidates.empty())
         return missing_section("heatmap", title,
                                "too few feature rows for correlations (" + std::to_string(rows.size()) + " lesions; at least 3 needed)");
-    const std::size_t nc = t.columns.size();
     std::vector<std::size_t> cols;
     std::size_t incomplete = 0, constant = 0;
-    for (std::size_t j = 0; j < nc; ++j) {
+    for (std::size_t j : candidates) {
         bool complete = true, varies = false;
         const double first = t.values[rows[0] * nc + j];
         for (auto r : rows) {
@@ -384,7 +395,7 @@ Section heatmap_section(const store::Contents& c, const ReportOptions& o, const 
     std::vector<int> order;
     leaf_order(red.tree, int(red.tree.merge.size()), order);
 
-    const std::set<std::string> marked(highlighted.begin(), highlighted.end());
+    const std::set<std::string> marked(rb.selected.begin(), rb.selected.end());
     const double cell = std::clamp(720.0 / double(n), 3.0, 14.0);
     const bool labels = cell >= 5;
     std::size_t longest = 0;
@@ -428,6 +439,13 @@ Section heatmap_section(const store::Contents& c, const ReportOptions& o, const 
 
     int n_clusters = 0;
     for (int k : red.cluster) n_clusters = std::max(n_clusters, k);
+    // the robust stage clustered the same rows and columns with the same function: same clusters
+    bool agrees = robust_stage && threshold == rb.redundancy_threshold && cols.size() == rb.clusters.size();
+    if (agrees) {
+        std::map<std::string, int> theirs;
+        for (const auto& row : rb.clusters) theirs[row.feature] = row.cluster;
+        for (std::size_t q = 0; q < cols.size(); ++q) agrees = agrees && theirs[t.columns[cols[q]]] == red.cluster[q];
+    }
     std::string order_text;
     for (std::size_t a = 0; a < n; ++a) order_text += (a ? ", " : "") + t.columns[cols[std::size_t(order[a])]];
     Section sec;
@@ -435,7 +453,8 @@ Section heatmap_section(const store::Contents& c, const ReportOptions& o, const 
     sec.title = title;
     sec.state = "plot";
     sec.body = fig.str("heatmap-plot", "|Spearman| correlation of " + std::to_string(n) + " features") +
-               caption(std::to_string(n) + " features over " + std::to_string(rows.size()) + " lesions (perturbation none)" +
+               caption(std::to_string(n) + (robust_stage ? " robust features (radhpc robust's clustered set)" : std::string(" features")) +
+                       " over " + std::to_string(rows.size()) + " lesions (perturbation " + escape(reference) + ")" +
                        (usable > n ? ", the first " + std::to_string(n) + " of " + std::to_string(usable) + " usable columns" : std::string()) +
                        (incomplete ? "; " + std::to_string(incomplete) + " columns with missing values left out" : std::string()) +
                        (constant ? "; " + std::to_string(constant) + " constant columns left out" : std::string()) +
@@ -445,6 +464,7 @@ Section heatmap_section(const store::Contents& c, const ReportOptions& o, const 
                        ".") +
                (labels ? "" : "<details><summary>feature order</summary><p class=\"small\">" + escape(order_text) + "</p></details>\n");
     sec.attrs = attr("features", double(n)) + attr("clusters", double(n_clusters)) + attr("threshold", threshold);
+    if (robust_stage) sec.attrs += attr("clusters-agree", std::string(agrees ? "yes" : "no"));
     sec.note = "heatmap: " + std::to_string(n) + " features in " + std::to_string(n_clusters) + " clusters";
     return sec;
 }

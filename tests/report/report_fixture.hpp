@@ -70,20 +70,21 @@ inline std::vector<std::string> cells(const std::string& line) {
 // The suite's store: radhpc synth (40 studies, 20 patients, outcome per study) whose manifest
 // gets per-patient `time`/`event` (exponential times, hazard higher for outcome 1, ~30% censored,
 // times rounded to 0.5 so there are ties) and a per-study probability `risk` (logistic in the
-// outcome plus noise), plus a study whose image is missing (an `io` failure with metadata).
+// outcome plus noise), plus a study whose image is missing (an `io` failure with metadata);
+// processed by `radhpc robust` with a one-rotation sweep, so the store has a robust stage too.
 // Built once per binary (atomic rename of a finished folder).
 struct Fixture {
     fs::path dir, manifest, store;
 };
 inline Fixture report_fixture() {
-    const fs::path base = fs::temp_directory_path() / ("radhpc-report-store-v1-" + binary_key());
+    const fs::path base = fs::temp_directory_path() / ("radhpc-report-store-v2-" + binary_key());
     Fixture f{base, base / "archive" / "manifest_report.csv", base / "store"};
     if (fs::exists(base / "done")) return f;
     // stores of earlier builds (about 25 MB each)
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(fs::temp_directory_path(), ec)) {
         const std::string name = e.path().filename().string();
-        if (name.rfind("radhpc-report-store-v1-", 0) == 0 && name.find(".tmp") == std::string::npos && e.path() != base)
+        if (name.rfind("radhpc-report-store-", 0) == 0 && name.find(".tmp") == std::string::npos && e.path() != base)
             fs::remove_all(e.path(), ec);
     }
     const fs::path tmp = base.string() + ".tmp" + std::to_string(::getpid());
@@ -125,10 +126,13 @@ inline Fixture report_fixture() {
     job << "version: 1\nname: report-test\nprofile: ibsi\n"
            "preprocess:\n  resegment: {min: -1000, max: 400}\n  discretisation: {method: fixed_bin_size, bin_width: 25}\n"
            "features:\n  families: [morph, stat, ih, szm]\n  aggregation: [3D_avg]\n"
-           "run: {progress_interval_s: 5, flush_interval_s: 0.5, fsync: false}\n";
+           "run: {progress_interval_s: 5, flush_interval_s: 0.5, fsync: false}\n"
+           "perturbations:\n  seed: 11\n  rotation: {angles: [5]}\n"
+           "robust: {icc_type: ICC1, threshold: 0.75, redundancy_threshold: 0.9}\n";
     job.close();
-    // exit 1: the missing-image study failed (expected)
-    const int rc = sh(kRadhpc + " run '" + (tmp / "job.yaml").string() + "' --manifest '" + (tmp / "archive" / "manifest_report.csv").string() +
+    // radhpc robust: the sweep (none + one rotation) through the batch engine, then the robust
+    // stage (ICC table, clusters, selected set); exit 1: the missing-image study failed (expected)
+    const int rc = sh(kRadhpc + " robust '" + (tmp / "job.yaml").string() + "' --manifest '" + (tmp / "archive" / "manifest_report.csv").string() +
                           "' --store '" + (tmp / "store").string() + "'",
                       tmp / "run.log");
     INFO(slurp(tmp / "run.log"));

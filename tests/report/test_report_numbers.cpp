@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include "radhpc/dist/svg.hpp"
+#include "radhpc/store/store.hpp"
 #include "report_fixture.hpp"
 
 using namespace report_test;
@@ -86,5 +87,40 @@ TEST_CASE("report: a score column the store does not have is an error naming it"
     CHECK(slurp(dir / "x.log").find("no_such_column") != std::string::npos);
     CHECK(sh(kRadhpc + " report '" + (dir / "nostore").string() + "' --out '" + (dir / "y.html").string() + "'", dir / "y.log") == 2);
     CHECK(slurp(dir / "y.log").find("no such store") != std::string::npos);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("report: ICC bars are the robust stage's table; the heatmap's clusters equal the stage's clusters", "[report]") {
+    const auto fx = report_fixture();
+    const auto dir = scratch("robust");
+    const fs::path page = dir / "report.html";
+    REQUIRE(sh(kRadhpc + " report '" + fx.store.string() + "' --out '" + page.string() + "'", dir / "report.log") == 0);
+    const std::string html = slurp(page);
+    const radhpc::store::Contents c = radhpc::store::load(fx.store.string());
+    REQUIRE(!c.robustness.empty());
+    std::size_t rows = 0;
+    for (const auto& r : c.robustness.icc) rows += r.type == c.robustness.icc_type;
+    REQUIRE(rows > 0);
+    CHECK(data_attr(html, "icc", "state") == "plot");
+    CHECK(data_attr(html, "icc", "form") == c.robustness.icc_type);
+    CHECK(data_number(html, "icc", "features") == double(rows));
+    CHECK(data_number(html, "icc", "robust") == double(c.robustness.robust.size()));
+    // one bar per feature, dark when robust
+    std::size_t bars = 0, robust_bars = 0;
+    for (auto k = html.find("class=\"bar"); k != std::string::npos; k = html.find("class=\"bar", k + 1)) {
+        ++bars;
+        robust_bars += html.compare(k, 17, "class=\"bar robust") == 0;
+    }
+    CHECK(bars == rows);
+    CHECK(robust_bars == c.robustness.robust.size());
+    // the heatmap clusters the stage's features over its reference rows at its threshold
+    CHECK(data_number(html, "heatmap", "features") == double(c.robustness.clusters.size()));
+    CHECK(data_attr(html, "heatmap", "clusters-agree") == "yes");
+    int clusters = 0;
+    for (const auto& r : c.robustness.clusters) clusters = std::max(clusters, r.cluster);
+    CHECK(data_number(html, "heatmap", "clusters") == double(clusters));
+    // without signature scores and --score the model plots say so
+    CHECK(data_attr(html, "roc", "state") == "missing");
+    CHECK(data_attr(html, "km", "state") == "missing");
     fs::remove_all(dir);
 }
