@@ -117,8 +117,10 @@ std::string summary_line(const store::SignatureResult& r) {
     for (const auto& l : r.lesions) scored += l.cls >= 0;
     std::size_t patients = 0;
     for (const auto& p : r.patients) patients += p.cls >= 0;
-    std::string s = "radhpc: signature '" + r.name + "': " + std::to_string(scored) + " of " + std::to_string(r.lesions.size()) +
-                    " lesions and " + std::to_string(patients) + " of " + std::to_string(r.patients.size()) + " patients scored";
+    std::string s = "radhpc: signature '" + r.name + "': " +
+                    (r.lesions.empty() ? std::string()
+                                       : std::to_string(scored) + " of " + std::to_string(r.lesions.size()) + " lesions and ") +
+                    std::to_string(patients) + " of " + std::to_string(r.patients.size()) + " patients scored";
     for (const auto& m : r.metrics)
         if (m.metric == "auc" && m.level == "patient") {
             char buf[96];
@@ -172,6 +174,22 @@ std::string spec_yaml(const stats::SignatureSpec& spec) {
     if (!spec.time_column.empty()) e << YAML::Key << "time" << YAML::Value << spec.time_column;
     if (!spec.event_column.empty()) e << YAML::Key << "event" << YAML::Value << spec.event_column;
     e << YAML::Key << "level" << YAML::Value << fmt17(spec.level);
+    if (const auto& pm = spec.patient_model) {
+        e << YAML::Key << "patient_model" << YAML::Value << YAML::BeginMap;
+        e << YAML::Key << "name" << YAML::Value << pm->name;
+        if (pm->intercept) e << YAML::Key << "intercept" << YAML::Value << fmt17(*pm->intercept);
+        e << YAML::Key << "terms" << YAML::Value << YAML::BeginSeq;
+        for (const auto& t : pm->terms) {
+            e << YAML::Flow << YAML::BeginMap << YAML::Key << "term" << YAML::Value << t.term;
+            if (t.coefficient) e << YAML::Key << "value" << YAML::Value << fmt17(*t.coefficient);
+            e << YAML::EndMap;
+        }
+        e << YAML::EndSeq;
+        e << YAML::Key << "link" << YAML::Value << stats::to_string(pm->link);
+        e << YAML::Key << "threshold" << YAML::Value << fmt17(pm->threshold);
+        e << YAML::Key << "positive_if" << YAML::Value << stats::to_string(pm->rule);
+        e << YAML::EndMap;
+    }
     e << YAML::EndMap;
     return e.c_str();
 }
@@ -383,6 +401,114 @@ store::SignatureResult score_signature(const store::Contents& c, const stats::Si
     return r;
 }
 
+store::SignatureResult score_patient_model(const store::Contents& c, const stats::SignatureSpec& spec, const store::SignatureResult& main,
+                                          const std::string& job_path) {
+    const auto& pm = *spec.patient_model;
+    store::SignatureResult r;
+    r.name = spec.name + "/" + pm.name;
+    r.source = spec.source;
+    r.spec = main.spec;
+    r.job = job_path;
+    r.computed_at = main.computed_at;
+    r.table_hash = main.table_hash;
+    r.link = stats::to_string(pm.link);
+    r.aggregation = "patient model";
+    r.rule = stats::to_string(pm.rule);
+    r.outcome_column = spec.outcome_column;
+    r.positive_label = pm.positive_label;
+    r.negative_label = pm.negative_label;
+    r.threshold = pm.threshold;
+    r.level = spec.level;
+    if (main.status != "scored") {
+        r.status = "refused";
+        r.message = "the signature '" + spec.name + "' is not scored: " + main.message;
+        return r;
+    }
+    if (const auto refusal = stats::patient_model_refusal_message(spec); !refusal.empty()) {
+        r.status = "refused";
+        r.message = refusal;
+        return r;
+    }
+    // manifest columns of a patient: the value shared by the patient's studies
+    std::unordered_map<std::string, const store::StudyRecord*> study_of;
+    for (const auto& s : c.studies) study_of.emplace(s.study_id, &s);
+    std::map<std::string, std::set<std::string>> studies_of_patient;
+    for (const auto& l : main.lesions) studies_of_patient[l.patient_id].insert(l.study_id);
+    auto shared_number = [&](const std::string& pid, const std::string& column, std::string& problem) {
+        std::set<std::string> values;
+        for (const auto& sid : studies_of_patient[pid]) {
+            auto it = study_of.find(sid);
+            if (it == study_of.end()) continue;
+            for (const auto& [k, v] : it->second->metadata)
+                if (k == column && !v.empty()) values.insert(v);
+        }
+        if (values.size() != 1) {
+            problem = values.empty() ? "no '" + column + "' value" : "'" + column + "' differs between the patient's studies";
+            return kNaN;
+        }
+        try {
+            std::size_t used = 0;
+            const double v = std::stod(*values.begin(), &used);
+            if (used == values.begin()->size()) return v;
+        } catch (const std::exception&) {
+        }
+        problem = "'" + column + "' = '" + *values.begin() + "' is not a number";
+        return kNaN;
+    };
+    std::vector<double> scores;
+    std::vector<int> classes, outcome;
+    for (const auto& mp : main.patients) {
+        store::SignaturePatientRow p;
+        p.patient_id = mp.patient_id;
+        p.lesions = mp.lesions;
+        p.lesions_failed = mp.lesions_failed;
+        p.mean = p.median = p.min = p.max = kNaN;
+        p.outcome = mp.outcome;
+        p.time = mp.time;
+        p.event = mp.event;
+        // lp = b0 + sum b_k x_k, in term order
+        double lp = *pm.intercept;
+        std::string problem;
+        for (const auto& t : pm.terms) {
+            double x = kNaN;
+            if (t.term == stats::kSignatureScoreTerm) {
+                if (mp.cls >= 0) x = mp.score;
+                else problem = "the patient has no signature score";
+            } else {
+                x = shared_number(mp.patient_id, t.term, problem);
+            }
+            if (!problem.empty()) break;
+            lp += *t.coefficient * x;
+        }
+        if (problem.empty()) {
+            p.score = stats::apply_link(pm.link, lp);
+            p.cls = stats::classify(pm.rule, pm.threshold, p.score);
+            p.label = p.cls ? pm.positive_label : pm.negative_label;
+            if (p.outcome >= 0) {
+                scores.push_back(p.score);
+                classes.push_back(int(p.cls));
+                outcome.push_back(int(p.outcome));
+            }
+        } else {
+            p.score = kNaN;
+            p.message = problem;
+        }
+        r.patients.push_back(std::move(p));
+    }
+    r.status = "scored";
+    if (!spec.outcome_column.empty() && !scores.empty())
+        add_metrics(r, "patient", stats::signature_metrics(pm.rule, pm.threshold, spec.level, scores, classes, outcome));
+    return r;
+}
+
+std::vector<store::SignatureResult> score_signatures(const store::Contents& contents, const stats::SignatureSpec& spec,
+                                                     const std::string& job_path) {
+    std::vector<store::SignatureResult> out;
+    out.push_back(score_signature(contents, spec, job_path));
+    if (spec.patient_model) out.push_back(score_patient_model(contents, spec, out.front(), job_path));
+    return out;
+}
+
 void signature_stage(store::Contents& all, const std::string& job_text, const std::string& job_path, bool shard_run, std::ostream& log) {
     try {
         const auto spec = io::signature_of_job_text(job_text, job_path);
@@ -392,11 +518,9 @@ void signature_stage(store::Contents& all, const std::string& job_text, const st
                 << job_path << "\n";
             return;
         }
-        auto result = score_signature(all, *spec, job_path);
-        log << summary_line(result) << "\n";
-        std::vector<store::SignatureResult> one;
-        one.push_back(std::move(result));
-        store::merge_signatures(all.signatures, std::move(one));
+        auto results = score_signatures(all, *spec, job_path);
+        for (const auto& r : results) log << summary_line(r) << "\n";
+        store::merge_signatures(all.signatures, std::move(results));
     } catch (const std::exception& e) {
         log << "radhpc: signature stage failed (features are stored; rerun `radhpc score`): " << e.what() << "\n";
     }
@@ -409,13 +533,15 @@ int score_store(const ScoreOptions& o, std::ostream& out, std::ostream& log) {
         throw Error(ErrorKind::io, o.store + ": no store here");
     std::vector<std::string> parts_read;
     store::Contents all = store::load(o.store, &parts_read);
-    auto result = score_signature(all, *job.signature, o.job);
-    const bool scored = result.status == "scored";
-    (scored ? out : log) << summary_line(result) << "\n";
-    if (!o.csv_dir.empty()) write_signature_csvs(result, o.csv_dir);
-    std::vector<store::SignatureResult> one;
-    one.push_back(std::move(result));
-    store::merge_signatures(all.signatures, std::move(one));
+    auto results = score_signatures(all, *job.signature, o.job);
+    // the exit status is the signature's; a patient model that cannot score is reported only
+    const bool scored = results.front().status == "scored";
+    for (const auto& r : results) (r.status == "scored" ? out : log) << summary_line(r) << "\n";
+    if (!o.csv_dir.empty()) {
+        write_signature_csvs(results.front(), o.csv_dir);
+        if (results.size() > 1) write_signature_csvs(results[1], (fs::path(o.csv_dir) / "patient_model").string());
+    }
+    store::merge_signatures(all.signatures, std::move(results));
     store::consolidate(o.store, std::move(all), true, &parts_read);
     return scored ? 0 : 2;
 }

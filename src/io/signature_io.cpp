@@ -226,6 +226,29 @@ stats::SignatureSpec parse_signature(const YAML::Node& n, const std::string& ori
         }
     }
 
+    // --- patient-level model on the signature score and clinical columns
+    if (auto pm = n["patient_model"]) {
+        stats::PatientModel model;
+        model.name = pm["name"] ? pm["name"].as<std::string>() : "patient_model";
+        if (pm["intercept"]) model.intercept = pm["intercept"].as<double>();
+        for (const auto& item : pm["terms"]) {
+            stats::PatientModelTerm t;
+            t.term = item["term"].as<std::string>();
+            if (item["value"]) t.coefficient = item["value"].as<double>();
+            if (std::any_of(model.terms.begin(), model.terms.end(), [&](const auto& x) { return x.term == t.term; }))
+                throw Error(ErrorKind::settings, where + ".patient_model.terms: '" + t.term + "' listed twice");
+            model.terms.push_back(t);
+        }
+        if (pm["link"]) model.link = pm["link"].as<std::string>() == "linear" ? stats::SignatureLink::linear : stats::SignatureLink::logistic;
+        if (pm["threshold"]) model.threshold = pm["threshold"].as<double>();
+        if (pm["positive_if"]) model.rule = rule_of(pm["positive_if"].as<std::string>());
+        if (auto l = pm["labels"]) {
+            if (l["positive"]) model.positive_label = l["positive"].as<std::string>();
+            if (l["negative"]) model.negative_label = l["negative"].as<std::string>();
+        }
+        spec.patient_model = std::move(model);
+    }
+
     // --- standardisation z = (t(x) - mean) / sd
     if (auto s = n["standardisation"]) {
         spec.standardisation_required = s["required"] ? s["required"].as<bool>() : true;

@@ -48,6 +48,25 @@ std::string refusal_message(const SignatureSpec& spec) {
     return msg;
 }
 
+std::vector<std::string> missing_patient_model_inputs(const SignatureSpec& spec) {
+    std::vector<std::string> missing;
+    if (!spec.patient_model) return missing;
+    std::vector<std::string> no_coefficient;
+    for (const auto& t : spec.patient_model->terms)
+        if (!t.coefficient) no_coefficient.push_back(t.term);
+    if (!no_coefficient.empty()) missing.push_back("signature.patient_model.terms[].value (no coefficient for " + join(no_coefficient) + ")");
+    if (!spec.patient_model->intercept) missing.push_back("signature.patient_model.intercept");
+    return missing;
+}
+
+std::string patient_model_refusal_message(const SignatureSpec& spec) {
+    const auto missing = missing_patient_model_inputs(spec);
+    if (missing.empty()) return {};
+    std::string msg = "patient model '" + spec.name + "/" + spec.patient_model->name + "' cannot score: not published or not given; supply ";
+    for (std::size_t i = 0; i < missing.size(); ++i) msg += (i ? "; " : "") + missing[i];
+    return msg;
+}
+
 double apply_link(SignatureLink link, double lp) {
     // logistic: 1 / (1 + exp(-lp)), the expression of R's plogis (so scores equal R's)
     if (link == SignatureLink::linear) return lp;
@@ -135,18 +154,25 @@ AggregateScores aggregate_scores(std::span<const double> values) {
     return a;
 }
 
-int classify(const SignatureSpec& spec, double score) {
-    switch (spec.rule) {
-        case ClassRule::greater: return score > spec.threshold;
-        case ClassRule::greater_equal: return score >= spec.threshold;
-        case ClassRule::less: return score < spec.threshold;
-        case ClassRule::less_equal: return score <= spec.threshold;
+int classify(ClassRule rule, double threshold, double score) {
+    switch (rule) {
+        case ClassRule::greater: return score > threshold;
+        case ClassRule::greater_equal: return score >= threshold;
+        case ClassRule::less: return score < threshold;
+        case ClassRule::less_equal: return score <= threshold;
     }
     return 0;
 }
 
+int classify(const SignatureSpec& spec, double score) { return classify(spec.rule, spec.threshold, score); }
+
 SignatureMetrics signature_metrics(const SignatureSpec& spec, std::span<const double> scores, std::span<const int> classes,
                                    std::span<const int> outcome) {
+    return signature_metrics(spec.rule, spec.threshold, spec.level, scores, classes, outcome);
+}
+
+SignatureMetrics signature_metrics(ClassRule rule, double threshold, double level, std::span<const double> scores,
+                                   std::span<const int> classes, std::span<const int> outcome) {
     if (scores.size() != classes.size() || scores.size() != outcome.size())
         throw Error(ErrorKind::internal, "signature_metrics: lengths differ");
     SignatureMetrics m;
@@ -160,13 +186,13 @@ SignatureMetrics signature_metrics(const SignatureSpec& spec, std::span<const do
     m.cases = tp + fn;
     m.controls = tn + fp;
     // positive class = high scores for > / >=: pROC direction "<" (controls lower)
-    const bool high_positive = spec.rule == ClassRule::greater || spec.rule == ClassRule::greater_equal;
+    const bool high_positive = rule == ClassRule::greater || rule == ClassRule::greater_equal;
     if (m.cases > 0 && m.controls > 0) {
-        m.auc = delong_ci(scores, outcome, spec.level, high_positive ? Direction::controls_lower : Direction::controls_higher);
+        m.auc = delong_ci(scores, outcome, level, high_positive ? Direction::controls_lower : Direction::controls_higher);
         m.auc_defined = true;
     }
-    m.at_threshold = diagnostic_metrics_from_counts(tp, fp, tn, fn, spec.level);
-    m.at_threshold.threshold = spec.threshold;
+    m.at_threshold = diagnostic_metrics_from_counts(tp, fp, tn, fn, level);
+    m.at_threshold.threshold = threshold;
     return m;
 }
 

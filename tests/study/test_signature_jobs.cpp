@@ -205,6 +205,13 @@ TEST_CASE("jobs/ligero2021.yaml: refused while intercept and standardisation are
     const auto dir = studytest::scratch("ligero");
     // the fourth level, lung, has no coefficient in Table 2: those lesions get no score
     const auto manifest = make_archive(dir, 4, 21, "clinical_benefit", {"node", "liver", "other", "lung"});
+    // clinical values of the radiomics-clinical model (test inputs, one per patient)
+    studytest::add_manifest_column(manifest, "lymphocytes", [](const auto& row, const studytest::Csv& c) {
+        return studytest::fmt17(0.6 + 0.35 * std::stoi(row[c.col("patient_id")].substr(1)));
+    });
+    studytest::add_manifest_column(manifest, "albumin", [](const auto& row, const studytest::Csv& c) {
+        return studytest::fmt17(4.1 - 0.3 * std::stoi(row[c.col("patient_id")].substr(1)));
+    });
     const auto store = dir / "store";
     const std::string job = studytest::repo_path("jobs/ligero2021.yaml");
     const std::string table2 = std::string(RADHPC_SHARED_DATA) + "/signatures/ligero2021_table2.csv";
@@ -227,6 +234,10 @@ TEST_CASE("jobs/ligero2021.yaml: refused while intercept and standardisation are
         // the spec as used holds Table 2's coefficients, read from the shared CSV
         CHECK(sig->spec.find("original_firstorder_Entropy") != std::string::npos);
         CHECK(sig->spec.find("liver") != std::string::npos);
+        const auto* clinical = find_signature(c, "ligero2021/radiomics-clinical");
+        REQUIRE(clinical != nullptr);
+        CHECK(clinical->status == "refused");
+        CHECK(clinical->message.find("is not scored") != std::string::npos);
     }
 
     // user-supplied standardisation (mean and SD of log(feature) over this cohort) and intercept
@@ -255,6 +266,15 @@ TEST_CASE("jobs/ligero2021.yaml: refused while intercept and standardisation are
 
     run = clitest::run_radhpc("score " + store.string() + " --job " + variant_path.string(), "lig_score");
     INFO(run.out << run.err);
+    REQUIRE(run.exit_code == 0);  // the signature scores; its patient model still lacks an intercept
+    CHECK(run.err.find("signature.patient_model.intercept") != std::string::npos);
+    CHECK(find_signature(radhpc::store::load(store.string()), "ligero2021/radiomics-clinical")->status == "refused");
+
+    // and with the radiomics-clinical intercept supplied too
+    const double clinical_intercept = -2.5;
+    variant["signature"]["patient_model"]["intercept"] = studytest::fmt17(clinical_intercept);
+    std::ofstream(variant_path) << YAML::Dump(variant) << "\n";
+    run = clitest::run_radhpc("score " + store.string() + " --job " + variant_path.string(), "lig_score2");
     REQUIRE(run.exit_code == 0);
     const auto c = radhpc::store::load(store.string());
     const auto* sig = find_signature(c, "ligero2021");
@@ -269,8 +289,24 @@ TEST_CASE("jobs/ligero2021.yaml: refused while intercept and standardisation are
             CHECK(l.message.find("location 'lung' has no coefficient") != std::string::npos);
         }
     CHECK(lung > 0);
-    const auto r = studytest::run_oracle("signature.R", dir / "features.csv", "ligero",
-                                         {table2, (dir / "standardisation.csv").string(), studytest::fmt17(intercept), "0.29", ">=", "mean",
-                                          "location", "location", "node", "-"});
+    // the patient model's coefficients as the job gives them (read back, not typed here)
+    const auto pm = variant["signature"]["patient_model"];
+    std::vector<std::string> args{table2, (dir / "standardisation.csv").string(), studytest::fmt17(intercept), "0.29", ">=", "mean",
+                                  "location", "location", "node", "-", studytest::fmt17(clinical_intercept),
+                                  pm["threshold"].as<std::string>(), pm["positive_if"].as<std::string>()};
+    for (const auto& t : pm["terms"]) args.push_back(t["term"].as<std::string>() + "=" + t["value"].as<std::string>());
+    const auto r = studytest::run_oracle("signature.R", dir / "features.csv", "ligero", args);
     check_against_r(*sig, r, false);
+
+    const auto* clinical = find_signature(c, "ligero2021/radiomics-clinical");
+    REQUIRE(clinical != nullptr);
+    REQUIRE(clinical->status == "scored");
+    CHECK(clinical->threshold == pm["threshold"].as<double>());
+    const auto pm_score = studytest::values(r, "pm_score"), pm_class = studytest::values(r, "pm_class");
+    REQUIRE(clinical->patients.size() == pm_score.size());
+    for (std::size_t i = 0; i < pm_score.size(); ++i) {
+        INFO(clinical->patients[i].patient_id);
+        CHECK(close(clinical->patients[i].score, pm_score[i]));
+        CHECK(double(clinical->patients[i].cls) == pm_class[i]);
+    }
 }

@@ -5,6 +5,7 @@
 #pragma once
 #include <iosfwd>
 #include <string>
+#include <vector>
 
 #include "radhpc/stats/signature.hpp"
 #include "radhpc/store/store.hpp"
@@ -15,6 +16,11 @@ namespace radhpc::dist {
 // lacks numbers gives status "refused" (message = stats::refusal_message), features absent from
 // the store give status "unavailable"; both without rows. computed_at = now.
 store::SignatureResult score_signature(const store::Contents& contents, const stats::SignatureSpec& spec, const std::string& job_path);
+
+// The signature and, when the spec has one, its patient model (named "<name>/<model name>":
+// patient rows and patient metrics only; refused while its own numbers are missing).
+std::vector<store::SignatureResult> score_signatures(const store::Contents& contents, const stats::SignatureSpec& spec,
+                                                     const std::string& job_path);
 
 // The spec as used (coefficients resolved from their CSVs), as YAML: provenance in the store.
 std::string spec_yaml(const stats::SignatureSpec& spec);

@@ -38,6 +38,23 @@ struct CategoricalTerm {
     std::vector<std::pair<std::string, std::string>> map;  // alias -> level (e.g. lung -> other)
 };
 
+// A patient-level model on top of the signature (Ligero 2021's radiomics-clinical model):
+// lp = intercept + b_s * (patient signature score) + sum b_k * (patient's manifest column k).
+struct PatientModelTerm {
+    std::string term;  // "signature_score" or a manifest column (numeric, shared by the patient's studies)
+    std::optional<double> coefficient;
+};
+struct PatientModel {
+    std::string name;  // stored as "<signature name>/<name>"
+    std::vector<PatientModelTerm> terms;
+    std::optional<double> intercept;
+    SignatureLink link = SignatureLink::logistic;
+    double threshold = 0.5;
+    ClassRule rule = ClassRule::greater_equal;
+    std::string positive_label = "positive", negative_label = "negative";
+};
+inline constexpr const char* kSignatureScoreTerm = "signature_score";
+
 struct SignatureSpec {
     std::string name, source;  // source: paper, table, and what was not published
     std::vector<SignatureTerm> terms;
@@ -52,6 +69,7 @@ struct SignatureSpec {
     std::string outcome_column;             // metadata column with 0/1 outcome; empty: no metrics
     std::string time_column, event_column;  // optional follow-up (copied per patient, for survival plots)
     double level = 0.95;
+    std::optional<PatientModel> patient_model;
     std::string fit_hint;  // how to obtain missing numbers (printed with the refusal)
     std::string origin;    // the job file, for messages
 };
@@ -61,6 +79,10 @@ struct SignatureSpec {
 std::vector<std::string> missing_inputs(const SignatureSpec& spec);
 // One message naming every missing key and the hint; empty when complete.
 std::string refusal_message(const SignatureSpec& spec);
+
+// The same for the patient model (keys "signature.patient_model.intercept", ...).
+std::vector<std::string> missing_patient_model_inputs(const SignatureSpec& spec);
+std::string patient_model_refusal_message(const SignatureSpec& spec);
 
 struct LesionScore {
     double linear_predictor = 0, score = 0;
@@ -83,6 +105,7 @@ AggregateScores aggregate_scores(std::span<const double> values);
 
 // 1 positive, 0 negative by the spec's rule and threshold.
 int classify(const SignatureSpec& spec, double score);
+int classify(ClassRule rule, double threshold, double score);
 
 // Metrics of classes against outcomes: AUC with DeLong CI of the scores (direction from the
 // class rule: higher scores positive for > and >=), and at the threshold the confusion counts
@@ -95,6 +118,8 @@ struct SignatureMetrics {
 };
 SignatureMetrics signature_metrics(const SignatureSpec& spec, std::span<const double> scores, std::span<const int> classes,
                                    std::span<const int> outcome);
+SignatureMetrics signature_metrics(ClassRule rule, double threshold, double level, std::span<const double> scores,
+                                   std::span<const int> classes, std::span<const int> outcome);
 
 const char* to_string(ScoreAggregation a);
 const char* to_string(SignatureLink l);

@@ -3,7 +3,8 @@
 # patient mean/median/min/max, and AUC (pROC DeLong) + diagnostic metrics per lesion and patient.
 # Args after <table> <out>: coefficients CSV (term,beta), standardisation CSV (term,mean,sd,transform)
 # or "-", intercept, threshold, rule (> >= < <=), aggregation, category column or "-", category
-# prefix, reference level, outcome column or "-" (no metrics).
+# prefix, reference level, outcome column or "-" (no metrics); optionally a patient model:
+# intercept, threshold, rule, then "term=value" pairs (term signature_score or a manifest column).
 self <- sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))
 source(file.path(dirname(self), "..", "..", "stats", "r", "common.R"))
 source(file.path(dirname(self), "metrics.R"))
@@ -68,6 +69,20 @@ level_metrics <- function(prefix, s, yv) {
   ci <- ci.auc(r, method = "delong")
   emit(paste0(prefix, "auc"), c(ci[2], ci[1], ci[3]))
   emit_counts_metrics(prefix, sum(cl == 1 & yv == 1), sum(cl == 1 & yv == 0), sum(cl == 0 & yv == 0), sum(cl == 0 & yv == 1))
+}
+if (length(extra) >= 11) {
+  pm_b0 <- as.numeric(extra[11]); pm_thr <- as.numeric(extra[12]); pm_rule <- extra[13]
+  pm_lp <- rep(pm_b0, length(pids))
+  for (pair in extra[-(1:13)]) {
+    kv <- strsplit(pair, "=", fixed = TRUE)[[1]]; b <- as.numeric(kv[2])
+    x <- if (kv[1] == "signature_score") p_score else
+      sapply(pids, function(p) { v <- unique(dat[[kv[1]]][dat$patient_id == p]); if (length(v) == 1) v else NA })
+    pm_lp <- pm_lp + b * x
+  }
+  pm_score <- plogis(pm_lp)
+  emit("pm_score", pm_score)
+  emit("pm_class", as.integer(switch(pm_rule, ">" = pm_score > pm_thr, ">=" = pm_score >= pm_thr,
+                                     "<" = pm_score < pm_thr, "<=" = pm_score <= pm_thr)))
 }
 if (ycol != "-") {
   level_metrics("lesion_", score, y)
