@@ -310,3 +310,51 @@ TEST_CASE("jobs/ligero2021.yaml: refused while intercept and standardisation are
         CHECK(double(clinical->patients[i].cls) == pm_class[i]);
     }
 }
+
+TEST_CASE("jobs/ct-time2025.yaml fit hint: coefficients fitted by radhpc validate score through coefficients_csv", "[study][ct-time]") {
+    const auto dir = studytest::scratch("ct_time_fit");
+    const auto manifest = make_archive(dir, 8, 31, "inflamed", {});
+    const auto store = dir / "store";
+    const std::string job = studytest::repo_path("jobs/ct-time2025.yaml");
+    REQUIRE(clitest::run_radhpc("run " + job + " --manifest " + manifest.string() + " --store " + store.string(), "fit_run").exit_code == 0);
+    REQUIRE(clitest::run_radhpc("export " + store.string() + " --names pyradiomics --metadata --out " + (dir / "features.csv").string(),
+                                "fit_export")
+                .exit_code == 0);
+    // the validate job the comments of jobs/ct-time2025.yaml describe: the four features, unpenalised
+    YAML::Node variant = YAML::LoadFile(job);
+    {
+        YAML::Node v;
+        v["table"] = (dir / "features.csv").string();
+        v["outcome"] = "inflamed";
+        v["patient"] = "patient_id";
+        v["features"] = variant["signature"]["features"];
+        v["fixed"]["alpha"] = 1;
+        v["fixed"]["lambda"] = 0;
+        v["bootstrap"]["replicates"] = 0;
+        v["output"] = (dir / "fit").string();
+        YAML::Node root;
+        root["validate"] = v;
+        std::ofstream(dir / "fit.yaml") << YAML::Dump(root) << "\n";
+    }
+    const auto fit = clitest::run_radhpc("validate " + (dir / "fit.yaml").string(), "fit_validate");
+    INFO(fit.err);
+    REQUIRE(fit.exit_code == 0);
+    variant["signature"]["coefficients_csv"] = (dir / "fit" / "coefficients.csv").string();
+    const auto variant_path = dir / "ct-time-fitted.yaml";
+    std::ofstream(variant_path) << YAML::Dump(variant) << "\n";
+    const auto run = clitest::run_radhpc("score " + store.string() + " --job " + variant_path.string(), "fit_score");
+    INFO(run.out << run.err);
+    REQUIRE(run.exit_code == 0);
+    const auto c = radhpc::store::load(store.string());
+    const auto* sig = find_signature(c, "ct-time2025");
+    REQUIRE(sig != nullptr);
+    REQUIRE(sig->status == "scored");
+    // validate's predictions.csv holds its linear predictor per table row (the export's row order)
+    const auto predictions = studytest::read_csv(dir / "fit" / "predictions.csv");
+    REQUIRE(predictions.rows.size() == sig->lesions.size());
+    for (std::size_t i = 0; i < predictions.rows.size(); ++i) {
+        INFO("row " << i);
+        CHECK(close(sig->lesions[i].linear_predictor, std::stod(predictions.rows[i][predictions.col("linear_predictor")])));
+        CHECK(close(sig->lesions[i].score, std::stod(predictions.rows[i][predictions.col("probability")])));
+    }
+}
