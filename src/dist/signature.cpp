@@ -133,6 +133,13 @@ std::string summary_line(const store::SignatureResult& r) {
 
 }  // namespace
 
+std::string signature_table_hash(const store::Contents& c) {
+    // the study records (their content hash changes with inputs and settings) in store order
+    std::string key;
+    for (const auto& s : c.studies) key += s.study_id + '\x1f' + s.content_hash + '\x1f' + s.status + '\x1e';
+    return store::to_hex(store::xxh64(key.data(), key.size()));
+}
+
 std::string spec_yaml(const stats::SignatureSpec& spec) {
     YAML::Emitter e;
     e << YAML::BeginMap;
@@ -209,13 +216,7 @@ store::SignatureResult score_signature(const store::Contents& c, const stats::Si
     r.negative_label = spec.negative_label;
     r.threshold = spec.threshold;
     r.level = spec.level;
-    {
-        // fingerprint of what was scored: the study records (their content hash changes with inputs
-        // and settings) in id order
-        std::string key;
-        for (const auto& s : c.studies) key += s.study_id + '\x1f' + s.content_hash + '\x1f' + s.status + '\x1e';
-        r.table_hash = store::to_hex(store::xxh64(key.data(), key.size()));
-    }
+    r.table_hash = signature_table_hash(c);
     if (const std::string refusal = stats::refusal_message(spec); !refusal.empty()) {
         r.status = "refused";
         r.message = refusal;

@@ -152,8 +152,10 @@ stats::SignatureSpec parse_signature(const YAML::Node& n, const std::string& ori
         coefficient_source = path + " (column " + csv.header[std::size_t(value)] + ")";
     }
     if (auto c = n["coefficients"]) {
+        std::set<std::string> inline_terms;
         for (const auto& item : c) {
             const auto t = item["term"].as<std::string>();
+            if (!inline_terms.insert(t).second) throw Error(ErrorKind::settings, where + ".coefficients: '" + t + "' given twice");
             std::erase_if(coefficients, [&](const auto& p) { return p.first == t; });
             coefficients.emplace_back(t, item["value"].as<double>());
         }

@@ -22,6 +22,11 @@ store::SignatureResult score_signature(const store::Contents& contents, const st
 std::vector<store::SignatureResult> score_signatures(const store::Contents& contents, const stats::SignatureSpec& spec,
                                                      const std::string& job_path);
 
+// Fingerprint of the scored store: XXH64 (hex) over every study record's study_id, content_hash
+// and status (each field followed by 0x1f, each record by 0x1e, records in store order). A stored
+// result whose table_hash differs from this value for the current contents is stale.
+std::string signature_table_hash(const store::Contents& contents);
+
 // The spec as used (coefficients resolved from their CSVs), as YAML: provenance in the store.
 std::string spec_yaml(const stats::SignatureSpec& spec);
 
