@@ -140,6 +140,21 @@ positive_if: "<"
     CHECK(unavailable.message.find("original_glcm_Idm") != std::string::npos);
 }
 
+TEST_CASE("score_signature: follow-up time and event per patient from the manifest (for survival plots)", "[study][units]") {
+    auto c = contents();
+    c.studies[0].metadata.push_back({"os_months", "14.5"});
+    c.studies[0].metadata.push_back({"death", "1"});
+    c.studies[1].metadata.push_back({"os_months", "14.5"});  // P1's two studies agree
+    c.studies[2].metadata.push_back({"os_months", "7"});
+    const auto spec = spec_from("features: [shape_F]\ncoefficients: [{term: shape_F, value: 1}]\nintercept: 0\ntime: os_months\nevent: death\n");
+    const auto r = dist::score_signature(c, spec, "<test>");
+    REQUIRE(r.patients.size() == 2);
+    CHECK(r.patients[0].time == 14.5);
+    CHECK(r.patients[0].event == 1);
+    CHECK(r.patients[1].time == 7);
+    CHECK(r.patients[1].event == -1);  // no event value
+}
+
 TEST_CASE("signature section: contradictory inputs are errors naming the key", "[study][units]") {
     CHECK_THROWS_WITH(spec_from("features: [a]\ncoefficients: [{term: b, value: 1}]\n"), Catch::Contains("'b'"));
     CHECK_THROWS_WITH(spec_from("features: [a]\nstandardisation: {terms: [{term: a, mean: 0, sd: 0}]}\n"), Catch::Contains("sd of 'a' must be > 0"));
