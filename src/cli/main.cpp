@@ -235,8 +235,10 @@ int main(int argc, char** argv) {
     rp->add_option("--time", report_opt.time, "survival time metadata column (default time)");
     rp->add_option("--event", report_opt.event, "survival event (0/1) metadata column (default event)");
     rp->add_option("--score", report_opt.score, "score: metadata, patient-table or feature column (default: the store's signature scores)");
-    rp->add_option("--direction", report_opt.direction, "<: cases score higher (default); >; auto")->check(CLI::IsMember({"<", ">", "auto"}));
-    rp->add_option("--threshold", report_opt.threshold, "risk-group split of the score (default: the signature's threshold, else the median)");
+    rp->add_option("--signature", report_opt.signature, "stored signature to plot (default: the first scored one)");
+    rp->add_option("--direction", report_opt.direction, "<: cases score higher (default, or from the signature's rule); >; auto")
+        ->check(CLI::IsMember({"<", ">", "auto"}));
+    rp->add_option("--threshold", report_opt.threshold, "risk-group split of the score (default: the signature's classes, else the median)");
     rp->add_option("--bootstrap", report_opt.bootstrap, "replicates of the ROC sensitivity band (default 2000)")->check(CLI::PositiveNumber);
     rp->add_option("--seed", report_opt.seed, "seed of the band's replicates (default 20260101)");
     rp->add_option("--level", report_opt.level, "confidence level (default 0.95)")->check(CLI::Range(0.0, 1.0));

@@ -142,8 +142,38 @@ PatientEndpoints collect_endpoints(const store::Contents& c, const ReportOptions
     }
     d.issues.assign(disagreements.begin(), disagreements.end());
 
-    // score per patient
+    // score per patient: --score, else the store's signature
     std::map<std::string, double> score;
+    std::map<std::string, const store::SignaturePatientRow*> signature_rows;
+    d.no_score_reason = "no signature scores in this store (radhpc report --score COL plots a metadata, patient-table or feature column)";
+    if (o.score.empty() && !c.signatures.empty()) {
+        const store::SignatureResult* chosen = nullptr;
+        if (!o.signature.empty()) {
+            for (const auto& sig : c.signatures)
+                if (sig.name == o.signature) chosen = &sig;
+        } else {
+            // the first scored signature by name; a signature before a patient model ("<sig>/<model>")
+            for (const auto& sig : c.signatures)
+                if (!chosen && sig.status == "scored" && sig.name.find('/') == std::string::npos) chosen = &sig;
+            for (const auto& sig : c.signatures)
+                if (!chosen && sig.status == "scored") chosen = &sig;
+        }
+        if (!o.signature.empty() && !chosen) throw Error(ErrorKind::settings, "report --signature " + o.signature + ": no signature of that name in the store");
+        if (!chosen) {
+            const auto& first = c.signatures.front();
+            d.no_score_reason = "signature '" + first.name + "' has no scores (" + first.status + (first.message.empty() ? "" : ": " + first.message) + ")";
+        } else if (chosen->status != "scored") {
+            d.no_score_reason = "signature '" + chosen->name + "' has no scores (" + chosen->status + (chosen->message.empty() ? "" : ": " + chosen->message) + ")";
+        } else {
+            d.signature = chosen;
+            d.score_name = chosen->name;
+            d.score_source = "signature '" + chosen->name + "' patient scores (" + chosen->aggregation + " of the lesion scores, link " + chosen->link + ")";
+            for (const auto& row : chosen->patients) {
+                score[row.patient_id] = row.score;
+                signature_rows[row.patient_id] = &row;
+            }
+        }
+    }
     if (!o.score.empty()) {
         d.score_name = o.score;
         if (keys.count(o.score)) {
@@ -171,7 +201,8 @@ PatientEndpoints collect_endpoints(const store::Contents& c, const ReportOptions
     }
 
     std::set<std::string> patients;
-    for (const auto& [pid, m] : meta) patients.insert(pid);
+    if (!d.signature)  // a signature's patients are its rows
+        for (const auto& [pid, m] : meta) patients.insert(pid);
     for (const auto& [pid, v] : score) patients.insert(pid);
     std::vector<std::string> bad_values;
     for (const auto& pid : patients) {
@@ -196,6 +227,18 @@ PatientEndpoints collect_endpoints(const store::Contents& c, const ReportOptions
             time = std::nan("");
         }
         d.time.push_back(time);
+        // the signature's own endpoints (its outcome, time and event columns) take precedence
+        const auto sr = signature_rows.find(pid);
+        if (sr != signature_rows.end()) {
+            const auto& row = *sr->second;
+            // the signature's outcome (-1: unknown or conflicting across the patient's lesions, left
+            // out as in its own patient metrics)
+            d.outcome.back() = row.outcome == 0 || row.outcome == 1 ? int(row.outcome) : -1;
+            if (std::isfinite(row.time) && (row.event == 0 || row.event == 1)) {
+                d.time.back() = row.time;
+                d.event.back() = int(row.event);
+            }
+        }
     }
     d.issues.insert(d.issues.end(), bad_values.begin(), bad_values.end());
 
@@ -203,12 +246,25 @@ PatientEndpoints collect_endpoints(const store::Contents& c, const ReportOptions
     for (double v : d.score)
         if (std::isfinite(v)) finite.push_back(v);
     d.score_is_probability = !finite.empty() && std::all_of(finite.begin(), finite.end(), [](double v) { return v > 0 && v < 1; });
-    if (std::isfinite(o.threshold)) {
-        d.threshold = o.threshold;
-        d.threshold_source = "--threshold";
+    // direction: the option, else the signature's rule (">"/">=": higher scores positive)
+    const bool rule_lower = d.signature && (d.signature->rule == "<" || d.signature->rule == "<=");
+    d.direction = !o.direction.empty() ? o.direction : rule_lower ? ">" : "<";
+    if (d.signature && d.signature->link == "linear") d.score_is_probability = false;
+    // risk groups: the signature's classes at its threshold, else score vs --threshold / median
+    const bool higher_is_risk = d.direction != ">";
+    if (d.signature && !std::isfinite(o.threshold)) {
+        d.threshold = d.signature->threshold;
+        d.group_rule = "high = the signature's positive class (score " + d.signature->rule + " " + svg::sig(d.threshold, 6) + ")";
+        for (const auto& pid : d.patient_id) {
+            const auto sr = signature_rows.find(pid);
+            d.group.push_back(sr == signature_rows.end() || sr->second->cls < 0 ? -1 : int(sr->second->cls));
+        }
     } else {
-        d.threshold = stats::quantile_type7(finite, 0.5);
-        d.threshold_source = "median score";
+        d.threshold = std::isfinite(o.threshold) ? o.threshold : stats::quantile_type7(finite, 0.5);
+        d.group_rule = "high = score " + std::string(higher_is_risk ? ">= " : "<= ") + svg::sig(d.threshold, 6) +
+                       (std::isfinite(o.threshold) ? " (--threshold)" : " (the median score)");
+        for (double v : d.score)
+            d.group.push_back(!std::isfinite(v) ? -1 : higher_is_risk ? (v >= d.threshold ? 1 : 0) : (v <= d.threshold ? 1 : 0));
     }
     return d;
 }
@@ -349,6 +405,12 @@ Section provenance_section(const store::Contents& c) {
             sec.body += "</ul></details>\n";
         }
     }
+    for (const auto& sig : c.signatures) {
+        sec.body += "<p>Signature '" + escape(sig.name) + "': " + escape(sig.status) + (sig.computed_at > 0 ? ", scored " + escape(iso_time(sig.computed_at)) : std::string()) +
+                    (sig.message.empty() ? std::string() : " (" + escape(sig.message) + ")") + ". " + escape(sig.source) + "</p>\n";
+        if (!sig.spec.empty())
+            sec.body += "<details><summary>signature '" + escape(sig.name) + "' as used</summary><pre>" + escape(sig.spec) + "</pre></details>\n";
+    }
     sec.attrs = " data-runs=\"" + std::to_string(c.runs.size()) + "\"";
     sec.note = "provenance: " + std::to_string(c.runs.size()) + " runs";
     return sec;
@@ -454,9 +516,14 @@ std::string render_report(const store::Contents& c, const ReportOptions& o, std:
     html << "<h1>" << escape(title) << "</h1>\n<p class=\"small\">store " << escape(o.store) << "; " << studies << " studies, "
          << c.features.rows() << " feature rows, " << c.features.columns.size() << " features. Written by " << escape(o.generator)
          << ". Self-contained: no scripts or styles from elsewhere; the page's only script checks that every block drew.</p>\n";
-    html << "<p>Score: " << (data.score_name.empty() ? std::string("none") : escape(data.score_source)) << ". Endpoints from the metadata columns "
-         << "outcome '" << escape(o.outcome) << "', time '" << escape(o.time) << "', event '" << escape(o.event)
-         << "'; one row per patient (the first study with a value, in study-id order).</p>\n";
+    html << "<p>Score: " << (data.score_name.empty() ? std::string("none") : escape(data.score_source)) << ". ";
+    if (data.signature)
+        html << "Endpoints: the signature's outcome ('" << escape(data.signature->outcome_column)
+             << "'; patients whose lesions disagree are left out, as in its own metrics), time and event (else the metadata columns '"
+             << escape(o.time) << "', '" << escape(o.event) << "'); one row per patient.</p>\n";
+    else
+        html << "Endpoints from the metadata columns outcome '" << escape(o.outcome) << "', time '" << escape(o.time) << "', event '"
+             << escape(o.event) << "'; one row per patient (the first study with a value, in study-id order).</p>\n";
     if (!data.issues.empty()) {
         html << "<ul class=\"issues\">\n";
         for (std::size_t i = 0; i < data.issues.size() && i < 50; ++i) html << "<li>" << escape(data.issues[i]) << "</li>\n";

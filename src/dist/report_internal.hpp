@@ -28,11 +28,15 @@ struct PatientEndpoints {
     std::vector<int> outcome;     // 0/1, -1: none
     std::vector<double> time;     // NaN: none
     std::vector<int> event;       // 0/1, -1: none
+    std::vector<int> group;       // risk group: 1 high, 0 low, -1 unknown
     std::string score_name;       // column or signature name; empty: no score
+    std::string no_score_reason;  // why there is no score (shown by the model plots)
     std::string score_source;     // where the score comes from, one phrase
     bool score_is_probability = false;  // every score in (0, 1)
+    std::string direction = "<";  // resolved: <, > or auto
     double threshold = 0;         // risk-group split
-    std::string threshold_source;
+    std::string group_rule;       // how the groups were formed (HTML-escaped text)
+    const store::SignatureResult* signature = nullptr;  // the signature used, if any
     std::vector<std::string> issues;
 };
 PatientEndpoints collect_endpoints(const store::Contents& contents, const ReportOptions& options);

@@ -42,8 +42,7 @@ std::string caption(const std::string& text) { return "<figcaption>" + text + "<
 Section roc_section(const PatientEndpoints& d, const ReportOptions& o) {
     const std::string title = "ROC curve";
     if (d.score_name.empty())
-        return missing_section("roc", title,
-                               "no signature scores in this store (radhpc report --score COL plots a metadata, patient-table or feature column)");
+        return missing_section("roc", title, d.no_score_reason);
     std::vector<double> s;
     std::vector<int> y;
     for (std::size_t i = 0; i < d.patient_id.size(); ++i)
@@ -59,7 +58,7 @@ Section roc_section(const PatientEndpoints& d, const ReportOptions& o) {
                                "the outcome has one class only among the " + std::to_string(s.size()) + " scored patients (" +
                                    std::to_string(cases) + " cases, " + std::to_string(controls) + " controls)");
 
-    const stats::RocCurve curve = stats::roc_curve(s, y, parse_direction(o.direction));
+    const stats::RocCurve curve = stats::roc_curve(s, y, parse_direction(d.direction));
     const stats::AucWithCi ci = stats::delong_ci(s, y, o.level, curve.direction);
     // pROC's default ci.se grid is seq(0, 1, .1); a finer grid draws a smoother band
     std::vector<double> grid;
@@ -109,6 +108,13 @@ Section roc_section(const PatientEndpoints& d, const ReportOptions& o) {
                 attr("cases", double(cases)) + attr("controls", double(controls)) +
                 attr("direction", std::string(lower_controls ? "<" : ">")) + attr("band-replicates", double(o.bootstrap)) +
                 attr("band-seed", std::to_string(o.seed)) + attr("band", band_text);
+    if (d.signature)
+        for (const auto& m : d.signature->metrics)
+            if (m.level == "patient" && m.metric == "auc") {
+                sec.attrs += attr("signature-auc", m.estimate);
+                sec.body += "<p class=\"small\">Stored with the signature (radhpc score): patient-level AUC " + svg::fixed(m.estimate, 3) + " (" +
+                            svg::fixed(m.lower, 3) + "\u2013" + svg::fixed(m.upper, 3) + ", " + escape(m.method) + ").</p>\n";
+            }
     sec.note = "roc: " + auc_text + ", " + std::to_string(s.size()) + " patients";
     return sec;
 }
@@ -116,7 +122,7 @@ Section roc_section(const PatientEndpoints& d, const ReportOptions& o) {
 // ---------------------------------------------------------------------------------------------
 Section calibration_section(const PatientEndpoints& d, const ReportOptions& o) {
     const std::string title = "Calibration";
-    if (d.score_name.empty()) return missing_section("calibration", title, "no signature scores in this store (no predicted probabilities)");
+    if (d.score_name.empty()) return missing_section("calibration", title, d.no_score_reason);
     if (!d.score_is_probability)
         return missing_section("calibration", title,
                                "the score " + d.score_name + " is not a probability (values outside (0, 1)): calibration needs predicted probabilities");
@@ -137,7 +143,8 @@ Section calibration_section(const PatientEndpoints& d, const ReportOptions& o) {
 
     // Groups as ResourceSelection::hoslem.test: cut(p, unique(quantile(p, 0:g/g)), include.lowest = TRUE)
     std::vector<double> breaks;
-    const int g = std::max(1, o.calibration_bins);
+    // at most calibration_bins groups, at least about 5 patients per group
+    const int g = std::max(1, std::min(o.calibration_bins, std::max(2, int(p.size()) / 5)));
     for (int k = 0; k <= g; ++k) breaks.push_back(stats::quantile_type7(p, double(k) / g));
     breaks.erase(std::unique(breaks.begin(), breaks.end()), breaks.end());
     const std::size_t bins = std::max<std::size_t>(1, breaks.size() - 1);
@@ -187,7 +194,7 @@ Section calibration_section(const PatientEndpoints& d, const ReportOptions& o) {
     sec.body = fig.str("calibration-plot", "Calibration of " + d.score_name) +
                caption("Predicted probability: " + escape(d.score_source) + ". " + std::to_string(p.size()) + " patients, " +
                        svg::fixed(events, 0) + " events, " + std::to_string(bins) +
-                       " quantile groups (hoslem.test's grouping); points: mean predicted vs observed fraction with Wilson " +
+                       " quantile groups (hoslem.test's grouping, at least about 5 patients per group); points: mean predicted vs observed fraction with Wilson " +
                        level_text(o.level) + " intervals. <b>Calibration intercept (in the large, glm(y ~ offset(lp))) " +
                        svg::fixed(cal.intercept, 3) + ", slope (glm(y ~ lp)) " + svg::fixed(cal.slope, 3) + "</b>.");
     sec.attrs = attr("calibration-intercept", cal.intercept) + attr("calibration-slope", cal.slope) +
@@ -199,26 +206,23 @@ Section calibration_section(const PatientEndpoints& d, const ReportOptions& o) {
 // ---------------------------------------------------------------------------------------------
 Section km_section(const PatientEndpoints& d, const ReportOptions& o) {
     const std::string title = "Kaplan-Meier by risk group";
-    if (d.score_name.empty()) return missing_section("km", title, "no signature scores in this store (no risk groups)");
-    std::vector<double> t, s;
-    std::vector<int> e;
+    if (d.score_name.empty()) return missing_section("km", title, d.no_score_reason);
+    std::vector<double> t;
+    std::vector<int> e, group;
     for (std::size_t i = 0; i < d.patient_id.size(); ++i)
-        if (std::isfinite(d.score[i]) && std::isfinite(d.time[i]) && d.event[i] >= 0) {
+        if (d.group[i] >= 0 && std::isfinite(d.time[i]) && d.event[i] >= 0) {
             t.push_back(d.time[i]);
             e.push_back(d.event[i]);
-            s.push_back(d.score[i]);
+            group.push_back(d.group[i]);
         }
     if (t.empty())
         return missing_section("km", title,
                                "no survival data (metadata columns '" + o.time + "' and '" + o.event + "') for the patients with a score");
-    const bool higher_is_risk = o.direction != ">";
-    std::vector<int> group;
-    for (double v : s) group.push_back(higher_is_risk ? (v >= d.threshold ? 1 : 0) : (v <= d.threshold ? 1 : 0));
     const auto high = std::count(group.begin(), group.end(), 1);
     if (high == 0 || high == std::ptrdiff_t(group.size()))
         return missing_section("km", title,
-                               "the threshold " + svg::sig(d.threshold, 6) + " puts all " + std::to_string(group.size()) +
-                                   " patients with survival data in one risk group");
+                               "one risk group only (" + d.group_rule + ") among the " + std::to_string(group.size()) +
+                                   " patients with survival data");
     const stats::LogRankResult lr = stats::log_rank(t, e, group);
     const double t_max = *std::max_element(t.begin(), t.end());
     svg::Figure fig(640, 440);
@@ -266,8 +270,7 @@ Section km_section(const PatientEndpoints& d, const ReportOptions& o) {
     sec.title = title;
     sec.state = "plot";
     sec.body = fig.str("km-plot", "Kaplan-Meier curves by risk group of " + d.score_name) +
-               caption("Risk groups: high = score " + std::string(higher_is_risk ? "&ge; " : "&le; ") + escape(svg::sig(d.threshold, 6)) +
-                       " (" + escape(d.threshold_source) + "); score: " + escape(d.score_source) + ". " + std::to_string(t.size()) +
+               caption("Risk groups: " + escape(d.group_rule) + "; score: " + escape(d.score_source) + ". " + std::to_string(t.size()) +
                        " patients with '" + escape(o.time) + "' and '" + escape(o.event) +
                        "'. Steps: Kaplan-Meier estimates (survfit), bands: " + level_text(o.level) +
                        " log-scale intervals, ticks: censored times. <b>" + escape(lr_text) + "</b> (survdiff).");

@@ -71,13 +71,20 @@ inline std::vector<std::string> cells(const std::string& line) {
 // gets per-patient `time`/`event` (exponential times, hazard higher for outcome 1, ~30% censored,
 // times rounded to 0.5 so there are ties) and a per-study probability `risk` (logistic in the
 // outcome plus noise), plus a study whose image is missing (an `io` failure with metadata);
-// processed by `radhpc robust` with a one-rotation sweep, so the store has a robust stage too.
+// processed by `radhpc robust` with a one-rotation sweep, so the store has a robust stage too, and
+// scored with a one-feature logistic signature (radhpc score). Synth draws the outcome per study;
+// the fixture gives every study of a patient the patient's first one (a patient-level endpoint).
 // Built once per binary (atomic rename of a finished folder).
+// The fixture's signature: patient score = mean over lesions of plogis(a + b stat_mean), positive if > t.
+inline constexpr const char* kSignatureIntercept = "-3.04";
+inline constexpr const char* kSignatureSlope = "0.08";
+inline constexpr const char* kSignatureThreshold = "0.5";
+
 struct Fixture {
     fs::path dir, manifest, store;
 };
 inline Fixture report_fixture() {
-    const fs::path base = fs::temp_directory_path() / ("radhpc-report-store-v2-" + binary_key());
+    const fs::path base = fs::temp_directory_path() / ("radhpc-report-store-v3-" + binary_key());
     Fixture f{base, base / "archive" / "manifest_report.csv", base / "store"};
     if (fs::exists(base / "done")) return f;
     // stores of earlier builds (about 25 MB each)
@@ -104,10 +111,14 @@ inline Fixture report_fixture() {
     REQUIRE(header[col_outcome] == "outcome");
     out << line << ",time,event,risk\n";
     std::map<std::string, std::pair<double, int>> survival;  // patient -> (time, event)
+    std::map<std::string, std::string> patient_outcome;      // synth draws per study: the first study's for all
     std::uint64_t s = 2026;
     while (std::getline(in, line)) {
         if (line.empty()) continue;
-        const auto c = cells(line);
+        auto c = cells(line);
+        c[col_outcome] = patient_outcome.emplace(c[col_patient], c[col_outcome]).first->second;
+        line.clear();
+        for (std::size_t j = 0; j < c.size(); ++j) line += (j ? "," : "") + c[j];
         const int y = std::stoi(c[col_outcome]);
         auto it = survival.find(c[col_patient]);
         if (it == survival.end()) {
@@ -128,7 +139,12 @@ inline Fixture report_fixture() {
            "features:\n  families: [morph, stat, ih, szm]\n  aggregation: [3D_avg]\n"
            "run: {progress_interval_s: 5, flush_interval_s: 0.5, fsync: false}\n"
            "perturbations:\n  seed: 11\n  rotation: {angles: [5]}\n"
-           "robust: {icc_type: ICC1, threshold: 0.75, redundancy_threshold: 0.9}\n";
+           "robust: {icc_type: ICC1, threshold: 0.75, redundancy_threshold: 0.9}\n"
+           "signature:\n  name: report-test\n  source: synthetic test signature (logistic in stat_mean)\n  features: [stat_mean]\n"
+           "  intercept: "
+        << kSignatureIntercept << "\n  coefficients:\n    - {term: stat_mean, value: " << kSignatureSlope
+        << "}\n  link: logistic\n  threshold: " << kSignatureThreshold
+        << "\n  positive_if: \">\"\n  aggregation: mean\n  outcome: outcome\n  time: time\n  event: event\n";
     job.close();
     // radhpc robust: the sweep (none + one rotation) through the batch engine, then the robust
     // stage (ICC table, clusters, selected set); exit 1: the missing-image study failed (expected)
@@ -137,6 +153,8 @@ inline Fixture report_fixture() {
                       tmp / "run.log");
     INFO(slurp(tmp / "run.log"));
     REQUIRE(rc == 1);
+    // the signature's scores (radhpc score; the run's signature stage may have written them already)
+    REQUIRE(sh(kRadhpc + " score '" + (tmp / "store").string() + "' --job '" + (tmp / "job.yaml").string() + "'", tmp / "score.log") == 0);
     std::ofstream(tmp / "done") << "ok\n";
     ec.clear();
     fs::rename(tmp, base, ec);

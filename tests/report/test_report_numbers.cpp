@@ -119,8 +119,33 @@ TEST_CASE("report: ICC bars are the robust stage's table; the heatmap's clusters
     int clusters = 0;
     for (const auto& r : c.robustness.clusters) clusters = std::max(clusters, r.cluster);
     CHECK(data_number(html, "heatmap", "clusters") == double(clusters));
-    // without signature scores and --score the model plots say so
-    CHECK(data_attr(html, "roc", "state") == "missing");
-    CHECK(data_attr(html, "km", "state") == "missing");
+    fs::remove_all(dir);
+}
+
+TEST_CASE("report: without --score the plots use the stored signature; AUC, log-rank by its classes and calibration equal R", "[report][numbers]") {
+    const auto fx = report_fixture();
+    const auto dir = scratch("signature");
+    const fs::path page = dir / "report.html", table = dir / "features.csv";
+    REQUIRE(sh(kRadhpc + " report '" + fx.store.string() + "' --out '" + page.string() + "' --bootstrap 200", dir / "report.log") == 0);
+    REQUIRE(sh(kRadhpc + " export '" + fx.store.string() + "' --format csv --out '" + table.string() + "'", dir / "export.log") == 0);
+    const std::string html = slurp(page);
+    // R computes the signature itself from the exported feature: mean over lesions of plogis(a + b x)
+    const auto r = run_r("report_oracle.R",
+                         {"signature", table.string(), "stat_mean", fx.manifest.string(), kSignatureIntercept, kSignatureSlope, kSignatureThreshold},
+                         dir);
+    CHECK(data_attr(html, "roc", "state") == "plot");
+    CHECK(html.find("signature &#39;report-test&#39; patient scores") != std::string::npos);
+    const double auc = data_number(html, "roc", "auc");
+    CHECK(close(auc, r_get(r, "auc"), 1e-9));
+    CHECK(close(data_number(html, "roc", "auc-lower"), r_get(r, "auc_lower"), 1e-9));
+    CHECK(close(data_number(html, "roc", "auc-upper"), r_get(r, "auc_upper"), 1e-9));
+    // the AUC radhpc score stored with the signature (same patients, same scores)
+    CHECK(close(data_number(html, "roc", "signature-auc"), auc, 1e-12));
+    // risk groups = the signature's classes at its threshold
+    CHECK(data_number(html, "km", "threshold") == std::stod(kSignatureThreshold));
+    CHECK(close(data_number(html, "km", "logrank-chisq"), r_get(r, "logrank_chisq"), 1e-8));
+    CHECK(close(data_number(html, "km", "logrank-p"), r_get(r, "logrank_p"), 1e-8));
+    CHECK(close(data_number(html, "calibration", "calibration-slope"), r_get(r, "cal_slope"), 1e-8));
+    CHECK(close(data_number(html, "calibration", "calibration-intercept"), r_get(r, "cal_intercept"), 1e-8));
     fs::remove_all(dir);
 }

@@ -22,8 +22,12 @@ struct ReportOptions {
     // patient's studies), a patient-table column (lesion_count, total_volume, <feature>_max, ...)
     // or a feature column (mean over the patient's lesions). Empty: the store's signature scores.
     std::string score;
-    std::string direction = "<";  // "<": cases score higher; ">"; "auto": pROC's median rule
-    double threshold = std::nan("");  // risk-group split (score >= threshold: high); NaN: signature threshold, else median
+    std::string signature;       // which stored signature (default: the first scored one by name)
+    std::string direction;       // "<": cases score higher; ">"; "auto": pROC's median rule;
+                                 // empty: from the signature's rule (">"/">=" -> "<"), else "<"
+    // risk-group split (high: score >= threshold, or <= with direction ">"); NaN: the signature's
+    // classes at its threshold, else the median score
+    double threshold = std::nan("");
     int bootstrap = 2000;             // replicates of the ROC sensitivity band
     std::uint64_t seed = 20260101;    // of the band's replicates
     double level = 0.95;

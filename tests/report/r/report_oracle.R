@@ -2,7 +2,9 @@
 # outcome/time/event and the score (mean of a metadata column over the patient's studies, or
 # mean of a feature over the patient's lesions from `radhpc export --metadata`); then pROC
 # ci.auc(method = "delong"), survdiff by score >= median score, and the calibration glms.
-# Args: OUT MODE(metadata|feature) CSV SCORE_COLUMN [MANIFEST (feature mode: endpoints)]
+# signature mode: the score is the mean over the patient's lesions of plogis(INTERCEPT + SLOPE * x)
+# and the risk groups are score > THRESHOLD (the signature's class).
+# Args: OUT MODE(metadata|feature|signature) CSV SCORE_COLUMN [MANIFEST (endpoints) [INTERCEPT SLOPE THRESHOLD]]
 args <- commandArgs(trailingOnly = TRUE)
 out_path <- args[1]; mode <- args[2]; csv <- args[3]; score_col <- args[4]
 suppressMessages({ library(pROC); library(survival) })
@@ -25,6 +27,7 @@ if (mode == "metadata") {
 } else {
   x <- read.csv(csv, stringsAsFactors = FALSE)
   x <- x[x$perturbation == "none", ]
+  if (mode == "signature") x[[score_col]] <- plogis(as.numeric(args[6]) + as.numeric(args[7]) * x[[score_col]])
   d <- endpoints_of(read.csv(args[5], stringsAsFactors = FALSE))
   d$score <- sapply(d$patient_id, function(p) { v <- x[[score_col]][x$patient_id == p]; if (length(v)) mean(v) else NA })
 }
@@ -35,10 +38,11 @@ emit("auc", ci[2]); emit("auc_lower", ci[1]); emit("auc_upper", ci[3])
 emit("cases", length(r$cases)); emit("controls", length(r$controls))
 thr <- median(scored$score)
 s <- scored[!is.na(scored$time) & !is.na(scored$event), ]
-sd <- survdiff(Surv(time, event) ~ I(score >= thr), data = s)
+sd <- if (mode == "signature") survdiff(Surv(time, event) ~ I(score > as.numeric(args[8])), data = s) else
+        survdiff(Surv(time, event) ~ I(score >= thr), data = s)
 emit("threshold", thr); emit("logrank_chisq", sd$chisq)
 emit("logrank_p", pchisq(sd$chisq, length(sd$n) - 1, lower.tail = FALSE))
-if (mode == "metadata") {
+if (mode != "feature") {
   c <- scored[!is.na(scored$outcome), ]
   lp <- qlogis(c$score)
   ctl <- glm.control(epsilon = 1e-14, maxit = 100)
