@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on demo data: installs dependencies, builds, writes a synthetic CT archive
 # (radhpc synth), processes it with 2 MPI ranks into an HDF5 store (radhpc run jobs/demo.yaml),
-# and shows what was produced (radhpc inspect, radhpc export).
+# and shows what was produced (radhpc inspect, radhpc export, radhpc report).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RADHPC_WITH_TEST_DEPS=0 bash scripts/setup.sh
@@ -24,4 +24,8 @@ awk -F, 'NR==1 { for (i = 1; i <= NF; i++) col[$i] = i; printf "%-7s %-7s %-6s %
          NR <= 11 { printf "%-7s %-7s %-6s %12.1f %10.2f %10.3f %12.4f\n", $col["study_id"], $col["patient_id"], $col["lesion"], $col["morph_volume"], $col["stat_mean"], $col["morph_sphericity"], $col["cm_joint_entr_3D_avg"] }' "$OUT/features.csv"
 rows=$(($(wc -l < "$OUT/features.csv") - 1)); cols=$(head -1 "$OUT/features.csv" | awk -F, '{print NF - 4}')
 echo "demo: $rows lesions x $cols features in $OUT/store (HDF5; h5dump/h5py readable) and $OUT/features.csv"
+# One self-contained HTML page (< 1 s): the demo job has no signature, so the lesion volume
+# (mean per patient) stands in as the score of the ROC plot against the manifest's outcome.
+"$RADHPC" report "$OUT/store" --out "$OUT/report.html" --score morph_volume 2> "$OUT/report.log" > /dev/null
+echo "report: $OUT/report.html (open in a browser; no network needed)"
 exit $status
