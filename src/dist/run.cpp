@@ -899,7 +899,7 @@ int Master::run(const std::string& job_text) {
         if (r.run_id == run_.run_id) r = run_;
     if (std::none_of(all.runs.begin(), all.runs.end(), [&](const store::RunRecord& r) { return r.run_id == run_.run_id; }))
         all.runs.push_back(run_);
-    signature_stage(all, job_text, opt_.job_path, !opt_.shard.empty(), std::cerr);  // the job's `signature`, if any
+    signature_stage(all, job_text, opt_.job_path, !opt_.shard.empty());  // the job's `signature`, if any
     store::consolidate(store_path_, std::move(all), cfg_.fsync, &parts_read);
     consolidate_s_ = seconds_since(t_cons);
 

@@ -17,6 +17,7 @@
 #include <unordered_map>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/dist/log.hpp"
 #include "radhpc/io/settings_io.hpp"
 #include "radhpc/io/signature_io.hpp"
 #include "radhpc/store/hash.hpp"
@@ -111,13 +112,14 @@ void add_metrics(store::SignatureResult& r, const std::string& level, const stat
     row("lr_negative", d.lr_negative.estimate, d.lr_negative.lower, d.lr_negative.upper, "log method (Simel 1991)");
 }
 
+// "signature 'X': ..." (callers add the "radhpc: " prefix or the log's).
 std::string summary_line(const store::SignatureResult& r) {
-    if (r.status != "scored") return "radhpc: signature '" + r.name + "': not scored: " + r.message;
+    if (r.status != "scored") return "signature '" + r.name + "': not scored: " + r.message;
     std::size_t scored = 0;
     for (const auto& l : r.lesions) scored += l.cls >= 0;
     std::size_t patients = 0;
     for (const auto& p : r.patients) patients += p.cls >= 0;
-    std::string s = "radhpc: signature '" + r.name + "': " +
+    std::string s = "signature '" + r.name + "': " +
                     (r.lesions.empty() ? std::string()
                                        : std::to_string(scored) + " of " + std::to_string(r.lesions.size()) + " lesions and ") +
                     std::to_string(patients) + " of " + std::to_string(r.patients.size()) + " patients scored";
@@ -510,20 +512,19 @@ std::vector<store::SignatureResult> score_signatures(const store::Contents& cont
     return out;
 }
 
-void signature_stage(store::Contents& all, const std::string& job_text, const std::string& job_path, bool shard_run, std::ostream& log) {
+void signature_stage(store::Contents& all, const std::string& job_text, const std::string& job_path, bool shard_run) {
     try {
         const auto spec = io::signature_of_job_text(job_text, job_path);
         if (!spec) return;
         if (shard_run) {
-            log << "radhpc: signature '" << spec->name << "': not scored in a shard run; merge the shards, then: radhpc score MERGED --job "
-                << job_path << "\n";
+            log::info("signature '" + spec->name + "': not scored in a shard run; merge the shards, then: radhpc score MERGED --job " + job_path);
             return;
         }
         auto results = score_signatures(all, *spec, job_path);
-        for (const auto& r : results) log << summary_line(r) << "\n";
+        for (const auto& r : results) (r.status == "scored" ? log::info : log::warn)(summary_line(r));
         store::merge_signatures(all.signatures, std::move(results));
     } catch (const std::exception& e) {
-        log << "radhpc: signature stage failed (features are stored; rerun `radhpc score`): " << e.what() << "\n";
+        log::error(std::string("signature stage failed (features are stored; rerun `radhpc score`): ") + e.what());
     }
 }
 
@@ -537,7 +538,7 @@ int score_store(const ScoreOptions& o, std::ostream& out, std::ostream& log) {
     auto results = score_signatures(all, *job.signature, o.job);
     // the exit status is the signature's; a patient model that cannot score is reported only
     const bool scored = results.front().status == "scored";
-    for (const auto& r : results) (r.status == "scored" ? out : log) << summary_line(r) << "\n";
+    for (const auto& r : results) (r.status == "scored" ? out : log) << "radhpc: " << summary_line(r) << "\n";
     if (!o.csv_dir.empty()) {
         write_signature_csvs(results.front(), o.csv_dir);
         if (results.size() > 1) write_signature_csvs(results[1], (fs::path(o.csv_dir) / "patient_model").string());

@@ -32,9 +32,9 @@ std::string spec_yaml(const stats::SignatureSpec& spec);
 
 // `radhpc run` stage: if the job text has a `signature` section, scores `all` and puts the
 // result into all.signatures (replacing the one of the same name). Shard runs only log that the
-// merged store must be scored. One summary line (or the refusal) goes to `log`; never throws.
-void signature_stage(store::Contents& all, const std::string& job_text, const std::string& job_path, bool shard_run,
-                     std::ostream& log);
+// merged store must be scored. One summary line per result through dist::log (info; a refusal
+// is a warning, so --quiet still shows it); never throws.
+void signature_stage(store::Contents& all, const std::string& job_text, const std::string& job_path, bool shard_run);
 
 struct ScoreOptions {
     std::string store, job;
