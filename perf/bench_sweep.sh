@@ -1,0 +1,104 @@
+#!/bin/bash
+# Robustness-sweep benchmark (issue 7): perturbation tasks per second on 1 and 2 ranks.
+#  (a) one study, the IBSI tolerance scheme (7 rotations x 16 translations x 3 volumes = 336
+#      perturbations + none): a single study spread over the ranks;
+#  (b) N tiny studies x 20 perturbations + none (5 rotations x 4 translations), and the same with
+#      noise in every chain (noise estimate + full-image noise per unit);
+# then the robust stage (ICC, clusters) on (b). Prints units/s (unit = one study under one
+# perturbation, all its lesions), lesion extractions/s and the 2-rank parallel efficiency.
+#   perf/bench_sweep.sh [BUILD_DIR] [STUDIES]      (default build, 50 studies)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-$ROOT/build}
+N=${2:-50}
+RADHPC=$BUILD/src/cli/radhpc
+W=$(mktemp -d /tmp/radhpc-bench-sweep.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+MPI="mpirun --allow-run-as-root --oversubscribe --bind-to none"
+export HDF5_USE_FILE_LOCKING=FALSE
+
+# --- archive: N tiny CT-like studies (24x24x12 int16 NIfTI, 1-3 noisy ball lesions), as bench_batch.sh
+python3 - "$W/archive" "$N" <<'PY'
+import gzip, os, random, struct, sys
+out, n = sys.argv[1], int(sys.argv[2])
+os.makedirs(out + "/img", exist_ok=True)
+def nifti(path, data, fmt, datatype, bitpix):
+    h = bytearray(352)
+    struct.pack_into("<i", h, 0, 348)
+    struct.pack_into("<8h", h, 40, 3, 24, 24, 12, 1, 1, 1, 1)
+    struct.pack_into("<hh", h, 70, datatype, bitpix)
+    struct.pack_into("<8f", h, 76, 1, 1.0, 1.0, 1.5, 1, 1, 1, 1)
+    struct.pack_into("<ff", h, 108, 352.0, 1.0)
+    h[344:348] = b"n+1\0"
+    with gzip.open(path, "wb", compresslevel=1) as f:
+        f.write(bytes(h) + struct.pack("<%d%s" % (len(data), fmt), *data))
+with open(out + "/manifest.csv", "w") as m:
+    m.write("study_id,patient_id,image,mask,labels,outcome\n")
+    for i in range(n):
+        r = random.Random(i)
+        k = r.randint(1, 3)
+        balls = [(4.5 + 7.5 * l + r.random(), 9 + 6 * r.random(), 5 + 2 * r.random(), 2.6 + 1.2 * r.random(), 20 + 60 * r.random()) for l in range(k)]
+        img, lab = [], []
+        for z in range(12):
+            for y in range(24):
+                for x in range(24):
+                    hu, label = -50 + 100 * r.random(), 0
+                    for j, (cx, cy, cz, rad, mu) in enumerate(balls):
+                        if (x - cx) ** 2 + (y - cy) ** 2 + ((z - cz) * 1.5) ** 2 <= rad * rad:
+                            hu, label = mu + 120 * (r.random() - 0.5), j + 1
+                    img.append(int(round(hu))); lab.append(label)
+        sid = "B%05d" % i
+        nifti("%s/img/%s.nii.gz" % (out, sid), img, "h", 4, 16)
+        nifti("%s/img/%s_m.nii.gz" % (out, sid), lab, "B", 2, 8)
+        m.write("%s,P%d,img/%s.nii.gz,img/%s_m.nii.gz,%s,%d\n" % (sid, i // 2, sid, sid, ";".join(str(j + 1) for j in range(k)), i % 2))
+PY
+head -2 "$W/archive/manifest.csv" > "$W/one.csv"
+sed -i 's#img/#archive/img/#g' "$W/one.csv"
+BASE='version: 1
+name: bench-sweep
+profile: ibsi
+preprocess:
+  resegment: {min: -1000, max: 400}
+  discretisation: {method: fixed_bin_size, bin_width: 25}
+features:
+  families: [morph, stat, ih, szm]
+  aggregation: [3D_avg]
+run: {progress_interval_s: 600, fsync: true}'
+printf '%s\nperturbations:\n  rotation: {angles: [-15, -10, -5, 0, 5, 10, 15]}\n  translation: {fractions: [0, 0.25, 0.5, 0.75], axes: xy}\n  volume: {grow_mm: [-1, 0, 1]}\n' "$BASE" > "$W/ibsi.yaml"
+printf '%s\nperturbations:\n  seed: 7\n  rotation: {angles: [-10, -5, 0, 5, 10]}\n  translation: {fractions: [0, 0.5], axes: xy}\n' "$BASE" > "$W/sweep20.yaml"
+printf '%s\nperturbations:\n  seed: 7\n  rotation: {angles: [-10, -5, 0, 5, 10]}\n  translation: {fractions: [0, 0.5], axes: xy}\n  noise: {repetitions: 1}\n' "$BASE" > "$W/noise20.yaml"
+
+# label, ranks, job, manifest, store: units/s of the compute phase (from the run's timing line)
+bench() {
+  local label=$1 ranks=$2 job=$3 manifest=$4 store=$5
+  local t0=$(date +%s.%N)
+  $MPI -np "$ranks" "$RADHPC" run "$job" --manifest "$manifest" --store "$store" --threads 1 > "$W/out.log" 2> "$W/err.log" \
+    || { cat "$W/out.log" "$W/err.log"; exit 1; }
+  local t1=$(date +%s.%N)
+  local units=$(grep -o '= [0-9]* units' "$W/out.log" | cut -d' ' -f2)
+  local compute=$(grep -o 'compute [0-9.]*' "$W/err.log" | cut -d' ' -f2)
+  local rows=$(( $("$RADHPC" export "$store" | wc -l) - 1 ))
+  LAST_RATE=$(echo "$units / $compute" | bc -l)
+  printf "%-58s %8.1f units/s %8.1f lesions/s  (%d units, %d rows; compute %.2f s, wall %.2f s)\n" "$label" "$LAST_RATE" \
+    "$(echo "$rows / $compute" | bc -l)" "$units" "$rows" "$compute" "$(echo "$t1 - $t0" | bc -l)"
+}
+pair() {  # label, job, manifest
+  bench "$1, 1 rank x 1 thread" 1 "$2" "$3" "$W/a1"; local r1=$LAST_RATE
+  bench "$1, 2 ranks x 1 thread" 2 "$2" "$3" "$W/a2"; local r2=$LAST_RATE
+  printf "%-58s %7.0f%%\n" "  -> 2-rank parallel efficiency" "$(echo "100 * $r2 / (2 * $r1)" | bc -l)"
+  cmp -s <("$RADHPC" export "$W/a1") <("$RADHPC" export "$W/a2") && echo "  -> exports of 1 and 2 ranks byte-identical" || echo "  -> EXPORTS DIFFER"
+  rm -rf "$W/a1" "$W/a2"
+}
+
+echo "== perturbation sweeps ($(nproc) cores; families morph, stat, ih, szm; tiny 24x24x12 studies)"
+pair "(a) 1 study x (336 IBSI + none)" "$W/ibsi.yaml" "$W/one.csv"
+pair "(b) $N studies x (20 + none)" "$W/sweep20.yaml" "$W/archive/manifest.csv"
+pair "(b') $N studies x (20 noise chains + none)" "$W/noise20.yaml" "$W/archive/manifest.csv"
+
+echo "== robust stage on (b): resume (nothing to compute) + ICC + clusters"
+$MPI -np 2 "$RADHPC" run "$W/sweep20.yaml" --manifest "$W/archive/manifest.csv" --store "$W/r" --threads 1 > /dev/null 2>&1
+t0=$(date +%s.%N)
+"$RADHPC" robust "$W/sweep20.yaml" --manifest "$W/archive/manifest.csv" --store "$W/r" > "$W/out.log" 2> "$W/err.log"
+t1=$(date +%s.%N)
+grep -h "radhpc robust:" "$W/err.log" | grep -v note | sed 's/^radhpc robust: //'
+printf "robust command (plan + skip every unit + stage + rewrite store): %.2f s\n" "$(echo "$t1 - $t0" | bc -l)"
