@@ -422,12 +422,13 @@ store::SignatureResult score_patient_model(const store::Contents& c, const stats
     r.negative_label = pm.negative_label;
     r.threshold = pm.threshold;
     r.level = spec.level;
+    const auto refusal = stats::patient_model_refusal_message(spec);
     if (main.status != "scored") {
         r.status = "refused";
-        r.message = "the signature '" + spec.name + "' is not scored: " + main.message;
+        r.message = "needs the signature '" + spec.name + "' scored first" + (refusal.empty() ? "" : "; also: " + refusal);
         return r;
     }
-    if (const auto refusal = stats::patient_model_refusal_message(spec); !refusal.empty()) {
+    if (!refusal.empty()) {
         r.status = "refused";
         r.message = refusal;
         return r;
@@ -510,6 +511,11 @@ std::vector<store::SignatureResult> score_signatures(const store::Contents& cont
     out.push_back(score_signature(contents, spec, job_path));
     if (spec.patient_model) out.push_back(score_patient_model(contents, spec, out.front(), job_path));
     return out;
+}
+
+void signature_preflight(const stats::SignatureSpec& spec) {
+    if (const auto refusal = stats::refusal_message(spec); !refusal.empty())
+        log::warn("features will be extracted, but the signature will not be scored: " + refusal);
 }
 
 void signature_stage(store::Contents& all, const std::string& job_text, const std::string& job_path, bool shard_run) {

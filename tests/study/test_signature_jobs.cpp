@@ -237,7 +237,8 @@ TEST_CASE("jobs/ligero2021.yaml: refused while intercept and standardisation are
         const auto* clinical = find_signature(c, "ligero2021/radiomics-clinical");
         REQUIRE(clinical != nullptr);
         CHECK(clinical->status == "refused");
-        CHECK(clinical->message.find("is not scored") != std::string::npos);
+        CHECK(clinical->message.find("needs the signature 'ligero2021' scored first") != std::string::npos);
+        CHECK(clinical->message.find("signature.patient_model.intercept") != std::string::npos);
     }
 
     // user-supplied standardisation (mean and SD of log(feature) over this cohort) and intercept

@@ -36,6 +36,10 @@ std::string spec_yaml(const stats::SignatureSpec& spec);
 // is a warning, so --quiet still shows it); never throws.
 void signature_stage(store::Contents& all, const std::string& job_text, const std::string& job_path, bool shard_run);
 
+// Before a run computes anything (rank 0): warns when the job's signature will not be able to
+// score (numbers missing), so a long run does not end with that surprise.
+void signature_preflight(const stats::SignatureSpec& spec);
+
 struct ScoreOptions {
     std::string store, job;
     std::string csv_dir;  // optional: lesions.csv, patients.csv, metrics.csv of the signature written here
