@@ -35,6 +35,7 @@
 #include <unordered_map>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/dist/log.hpp"
 #include "radhpc/dist/manifest.hpp"
 #include "radhpc/dist/signature.hpp"
 #include "radhpc/dist/study.hpp"
@@ -48,6 +49,21 @@
 namespace radhpc::dist {
 namespace fs = std::filesystem;
 namespace {
+
+// printf-style text for the log lines.
+template <class... Args>
+std::string format(const char* fmt, Args... args) {
+    const int n = std::snprintf(nullptr, 0, fmt, args...);
+    std::string out(std::size_t(n > 0 ? n : 0), '\0');
+    std::snprintf(out.data(), out.size() + 1, fmt, args...);
+    return out;
+}
+
+// A study that fails while planning (input missing or unreadable) is a warning like a failed computation.
+void log_failure_before_start(const store::StudyRecord& r) {
+    log::warn(r.study_id + (r.perturbation == "none" ? "" : " " + r.perturbation) + " failed before start: " + r.error_kind + ": " + r.message);
+}
+
 
 constexpr int kTagTask = 1, kTagStop = 2, kTagResult = 3;
 
@@ -504,6 +520,7 @@ private:
     std::vector<store::RegistryEntry> registry_;
     std::uint64_t sequence_ = 0;
     std::size_t done_ = 0, computed_failed_ = 0, failed_ = 0, skipped_ = 0, vanished_ = 0, manifest_failed_ = 0;
+    bool progress_on_terminal_ = log::stderr_is_terminal();
     Clock::time_point t_start_, t_last_flush_, t_last_progress_, t_compute_start_;
     double plan_s_ = 0, loop_s_ = 0, consolidate_s_ = 0, busy_s_ = 0;  // busy: receive + record + dispatch + write
 };
@@ -551,7 +568,7 @@ void Master::carry_forward(store::StudyRecord record) {
 
 void Master::plan() {
     manifest_ = read_manifest(manifest_path_);
-    for (const auto& is : manifest_.issues) std::cerr << "radhpc: manifest: " << is.text() << "\n";
+    for (const auto& is : manifest_.issues) log::warn("manifest: " + is.text());
     std::optional<std::pair<int, int>> shard;
     if (!opt_.shard.empty()) shard = parse_shard(opt_.shard);
     existing_ = store::load(store_path_);
@@ -668,6 +685,7 @@ void Master::plan() {
                 store::StudyRecord v = *prior;
                 v.status = "vanished";
                 v.message = "input vanished: " + p.missing + " (rows kept from run " + prior->run_id + ")";
+                log::warn(v.study_id + ": " + v.message);
                 v.finished_at = now;
                 ++vanished_;
                 carry_forward(std::move(v));
@@ -677,6 +695,7 @@ void Master::plan() {
             rec.error_kind = "io";
             rec.message = p.missing + ": file not found";
             ++failed_;
+            log_failure_before_start(rec);
             add_record(std::move(rec));
             continue;
         }
@@ -685,6 +704,7 @@ void Master::plan() {
             rec.error_kind = "io";
             rec.message = p.io_error;
             ++failed_;
+            log_failure_before_start(rec);
             add_record(std::move(rec));
             continue;
         }
@@ -728,6 +748,13 @@ void Master::handle(const StudyOutcome& o) {
     rec.inputs = p.inputs;
     rec.content_hash = u.content_hash;
     rec.status = o.status;
+    if (o.status != "ok")  // a failure is a warning: it reaches SLURM logs, also under --quiet
+        log::warn(format("%s%s%s failed on %s rank %d: %s: %s", rec.study_id.c_str(), rec.perturbation == "none" ? "" : " ",
+                         rec.perturbation == "none" ? "" : rec.perturbation.c_str(), o.host.c_str(), o.rank, o.error_kind.c_str(),
+                         o.message.c_str()));
+    else if (log::enabled(log::Level::debug))
+        log::debug(format("%s%s%s: ok on %s rank %d, %.3f s", rec.study_id.c_str(), rec.perturbation == "none" ? "" : " ",
+                          rec.perturbation == "none" ? "" : rec.perturbation.c_str(), o.host.c_str(), o.rank, o.total_s));
     rec.error_kind = o.error_kind;
     rec.message = o.message;
     rec.host = o.host;
@@ -776,13 +803,14 @@ void Master::flush(const std::string& state) {
 }
 
 void Master::progress(bool final) {
-    const double elapsed = seconds_since(t_compute_start_);
-    const double rate = elapsed > 0 ? double(done_) / elapsed : 0;
-    const std::size_t total = tasks_.size();
-    std::fprintf(stderr, "radhpc: %s%zu/%zu studies computed, %zu failed, %.1f studies/s", final ? "done: " : "", done_,
-                 total, failed_, rate);
-    if (!final && rate > 0) std::fprintf(stderr, ", ETA %.0f s", double(total - done_) / rate);
-    std::fprintf(stderr, "\n");
+    log::ProgressState p;
+    p.done = done_;
+    p.failed = failed_;
+    p.total = tasks_.size();
+    p.elapsed_s = seconds_since(t_compute_start_);
+    p.unit = wopt_.perturbations.empty() ? "studies" : "tasks";  // a sweep counts (study, perturbation) units
+    p.final = final;
+    log::progress(p);
     t_last_progress_ = Clock::now();
 }
 
@@ -807,8 +835,8 @@ int Master::run(const std::string& job_text) {
     run_.started_at = unix_now();
     plan();
     plan_s_ = seconds_since(t_start_);
-    std::fprintf(stderr, "radhpc: %zu studies in %s (%zu manifest issues): %zu to compute, %zu already done, %zu failed before start, %zu vanished; %d rank(s)\n",
-                 planned_.size(), manifest_path_.c_str(), manifest_.issues.size(), tasks_.size(), skipped_, failed_, vanished_, size_);
+    log::info(format("%zu studies in %s (%zu manifest issues): %zu to compute, %zu already done, %zu failed before start, %zu vanished; %d rank(s)",
+                     planned_.size(), manifest_path_.c_str(), manifest_.issues.size(), tasks_.size(), skipped_, failed_, vanished_, size_));
     flush("running");
 
     // Dispatch: each worker keeps up to queue_depth studies so it never waits for the master.
@@ -880,7 +908,9 @@ int Master::run(const std::string& job_text) {
             (!batch_.studies.empty() && seconds_since(t_last_flush_) >= cfg_.flush_interval_s))
             flush("running");
         if (progressed) busy_s_ += seconds_since(t_busy);
-        if (seconds_since(t_last_progress_) >= cfg_.progress_interval_s) progress(false);
+        // On a terminal the line is redrawn every second; in logs a line per progress interval.
+        if (seconds_since(t_last_progress_) >= (progress_on_terminal_ ? std::min(1.0, cfg_.progress_interval_s) : cfg_.progress_interval_s))
+            progress(false);
         if (progressed) backoff.busy();
         else backoff.idle();
     }
@@ -904,8 +934,8 @@ int Master::run(const std::string& job_text) {
     consolidate_s_ = seconds_since(t_cons);
 
     const std::size_t failed_total = failed_ + manifest_failed_;
-    std::fprintf(stderr, "radhpc: timing: plan %.3f s, compute %.3f s, consolidate %.3f s; master busy %.1f us per result\n",
-                 plan_s_, loop_s_, consolidate_s_, done_ > 0 ? 1e6 * busy_s_ / double(done_) : 0.0);
+    log::info(format("timing: plan %.3f s, compute %.3f s, consolidate %.3f s; master busy %.1f us per result", plan_s_, loop_s_,
+                     consolidate_s_, done_ > 0 ? 1e6 * busy_s_ / double(done_) : 0.0));
     // A sweep counts (study, perturbation) units.
     const std::string sweep_units = wopt_.perturbations.empty() ? std::string()
                                     : " x " + std::to_string(wopt_.perturbations.size()) + " perturbations = " +
@@ -924,6 +954,7 @@ int run(const RunOptions& options, int& argc, char**& argv) {
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
     int rank = 0, size = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    log::configure(log::level(), rank);  // lines of ranks > 0 name their rank
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     MPI_Comm node;
     MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node);
