@@ -136,6 +136,15 @@ TEST_CASE("sweep of 20 perturbations over >= 50 lesions on 2 ranks: ICC (= psych
     for (const auto& e : r.icc)
         if (e.type == "ICC1") icc1[e.feature] = e.icc;
     for (const auto& cl : r.clusters) CHECK(icc1.at(cl.feature) <= icc1.at(cl.archetype));
+
+    // Ready for `radhpc validate`: the selected table with the manifest's outcome is its input.
+    REQUIRE(export_table(dir / "two", "selected", dir / "selected.csv", " --metadata").rfind("study_id,patient_id,lesion,outcome", 0) == 0);
+    std::ofstream(dir / "validate.yaml") << "validate:\n  table: selected.csv\n  outcome: outcome\n  patient: patient_id\n"
+                                            "  exclude: [lesion]\n  output: validate-out\n  fixed: {alpha: 0.5, lambda: 0.05}\n"
+                                            "  bootstrap: {replicates: 20, seed: 1}\n";
+    CHECK(sh(kRadhpc + " validate " + (dir / "validate.yaml").string(), dir / "validate.log") == 0);
+    INFO(slurp(dir / "validate.log"));
+    CHECK(fs::exists(dir / "validate-out"));
     fs::remove_all(dir);
 }
 
