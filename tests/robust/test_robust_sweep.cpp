@@ -40,7 +40,7 @@ std::map<std::string, std::pair<std::string, double>> stored_units(const fs::pat
 
 }  // namespace
 
-TEST_CASE("sweep of 20 perturbations over >= 50 lesions on 2 ranks: ICC (= psych), clusters, selected set; 1 rank identical",
+TEST_CASE("sweep of 20 perturbations over >= 50 lesions on 2 ranks: ICC (= psych), clusters, selected set, 1 rank identical",
           "[robust][sweep][mpi]") {
     const std::string archive = tiny_archive(30, 17);
     const fs::path dir = scratch("sweep");
@@ -200,7 +200,7 @@ TEST_CASE("a SIGKILLed sweep resumes without recomputing stored units and ends i
     fs::remove_all(dir);
 }
 
-TEST_CASE("a failing (study, perturbation) is an error record with the reason; nothing else is lost", "[robust][sweep][errors]") {
+TEST_CASE("a failing (study, perturbation) is an error record with the reason, nothing else is lost", "[robust][sweep][errors]") {
     const std::string archive = tiny_archive(6, 7);
     const fs::path dir = scratch("sweep-fail");
     // Eroding by 6 mm empties every tiny lesion (radii 2.6-3.8 mm): those units fail.
