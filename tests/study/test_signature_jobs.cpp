@@ -198,6 +198,29 @@ TEST_CASE("jobs/ct-time2025.yaml: refused without coefficients, then per-lesion 
     REQUIRE(patients.rows.size() == sig->patients.size());
     for (std::size_t i = 0; i < patients.rows.size(); ++i)
         CHECK(std::stod(patients.rows[i][patients.col("score")]) == sig->patients[i].score);
+
+    // 5. under mpirun (2 ranks) the stage runs once, on rank 0, with the same result
+    const auto mpi_store = dir / "store-mpi";
+    const std::string mpirun = "mpirun --allow-run-as-root --oversubscribe --bind-to none -np 2 " + std::string(RADHPC_BINARY) + " run " +
+                               variant_path.string() + " --manifest " + manifest.string() + " --store " + mpi_store.string() + " > " +
+                               (dir / "mpi.log").string() + " 2>&1";
+    REQUIRE(std::system(mpirun.c_str()) == 0);
+    const auto mpi_log = clitest::slurp(dir / "mpi.log");
+    INFO(mpi_log);
+    std::size_t stage_lines = 0;
+    for (std::size_t at = mpi_log.find("signature 'ct-time2025'"); at != std::string::npos; at = mpi_log.find("signature 'ct-time2025'", at + 1))
+        ++stage_lines;
+    CHECK(stage_lines == 1);
+    const auto mc = radhpc::store::load(mpi_store.string());
+    const auto* msig = find_signature(mc, "ct-time2025");
+    REQUIRE(msig != nullptr);
+    REQUIRE(msig->lesions.size() == sig->lesions.size());
+    for (std::size_t i = 0; i < sig->lesions.size(); ++i) {
+        CHECK(msig->lesions[i].score == sig->lesions[i].score);
+        CHECK(msig->lesions[i].cls == sig->lesions[i].cls);
+    }
+    REQUIRE(msig->metrics.size() == sig->metrics.size());
+    for (std::size_t i = 0; i < sig->metrics.size(); ++i) CHECK(studytest::close(msig->metrics[i].estimate, sig->metrics[i].estimate, 0));
 }
 
 TEST_CASE("jobs/ligero2021.yaml: refused while intercept and standardisation are missing; with user values it scores as R computes from Table 2",
