@@ -53,6 +53,15 @@ std::string td(const std::string& text, const char* cls = nullptr) {
     return std::string("<td") + (cls ? std::string(" class=\"") + cls + "\"" : "") + ">" + escape(text) + "</td>";
 }
 
+// Tables list at most this many rows (the page stays small for a store with many failures);
+// `radhpc inspect` lists them all.
+constexpr std::size_t kMaxTableRows = 1000;
+std::string rows_left_out(std::size_t rows) {
+    return rows > kMaxTableRows ? "<p class=\"small\">the first " + std::to_string(kMaxTableRows) + " of " + std::to_string(rows) +
+                                      " rows; radhpc inspect lists them all</p>\n"
+                                : std::string();
+}
+
 // Horizontal bar chart of labelled counts (optionally stacked by category).
 struct StackedBar {
     std::string label;
@@ -318,10 +327,11 @@ Section qc_section(const store::Contents& c) {
         sec.body += bar_chart("qc-checks", "image-quality checks by outcome", bars, {"pass", "fail", "info"}, "series checked");
         if (failed_checks > 0) {
             sec.body += "<table><tr><th>study</th><th>series</th><th>check</th><th>observed</th><th>expected</th></tr>\n";
+            std::size_t shown = 0;
             for (const auto& q : c.qc)
-                if (q.status == "fail")
+                if (q.status == "fail" && shown++ < kMaxTableRows)
                     sec.body += "<tr>" + td(q.study_id) + td(q.series_id) + td(q.check) + td(q.observed) + td(q.expected) + "</tr>\n";
-            sec.body += "</table>\n";
+            sec.body += "</table>\n" + rows_left_out(failed_checks);
         }
     }
     sec.attrs = " data-studies=\"" + std::to_string(studies) + "\" data-qc-checks=\"" + std::to_string(c.qc.size()) +
@@ -350,17 +360,21 @@ Section failures_section(const store::Contents& c) {
         const bool sweep = std::any_of(c.studies.begin(), c.studies.end(), [](const auto& s) { return s.perturbation != "none"; });
         sec.body += std::string("<table><tr><th>study</th><th>patient</th>") + (sweep ? "<th>perturbation</th>" : "") +
                     "<th>status</th><th>kind</th><th>message</th></tr>\n";
-        for (const auto* s : failed)
+        for (std::size_t i = 0; i < failed.size() && i < kMaxTableRows; ++i) {
+            const auto* s = failed[i];
             sec.body += "<tr>" + td(s->study_id) + td(s->patient_id) + (sweep ? td(s->perturbation) : std::string()) + td(s->status) +
                         td(s->error_kind) + td(s->message, "msg") + "</tr>\n";
-        sec.body += "</table>\n";
+        }
+        sec.body += "</table>\n" + rows_left_out(failed.size());
     }
     if (!c.manifest_issues.empty()) {
         sec.body += "<h3>manifest issues</h3>\n<table><tr><th>run</th><th>line</th><th>column</th><th>study</th><th>message</th></tr>\n";
-        for (const auto& m : c.manifest_issues)
+        for (std::size_t i = 0; i < c.manifest_issues.size() && i < kMaxTableRows; ++i) {
+            const auto& m = c.manifest_issues[i];
             sec.body += "<tr>" + td(m.run_id) + td(std::to_string(m.line)) + td(std::to_string(m.column)) + td(m.study_id) +
                         td(m.message, "msg") + "</tr>\n";
-        sec.body += "</table>\n";
+        }
+        sec.body += "</table>\n" + rows_left_out(c.manifest_issues.size());
     }
     sec.attrs = " data-failed=\"" + std::to_string(failed.size()) + "\" data-manifest-issues=\"" + std::to_string(c.manifest_issues.size()) + "\"";
     sec.note = "failures: " + std::to_string(failed.size()) + " studies, " + std::to_string(c.manifest_issues.size()) + " manifest issues";

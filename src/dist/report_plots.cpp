@@ -407,19 +407,34 @@ Section heatmap_section(const store::Contents& c, const ReportOptions& o, double
     const double left = labels ? std::min(300.0, 0.58 * font * double(longest) + 12) : 12, top = 12;
     const double side = cell * double(n);
     svg::Figure fig(left + side + 90, top + side + 24);
+    // Up to 60 features: one rect per cell with a tooltip. Above: the cells of each of 65 colour
+    // levels (|rho| rounded to 1/64) as one path, a third of the bytes of rects.
+    const bool cell_tooltips = n <= 60;
+    constexpr int kLevels = 64;
+    std::vector<std::string> level_paths(cell_tooltips ? 0 : kLevels + 1);
+    const std::string side_text = svg::fixed(cell, 2);
     for (std::size_t a = 0; a < n; ++a) {
         const std::size_t ia = std::size_t(order[a]);
         for (std::size_t b = 0; b < n; ++b) {
             const std::size_t ib = std::size_t(order[b]);
             const double v = red.abs_correlation(Eigen::Index(ia), Eigen::Index(ib));
-            fig.rect(left + cell * double(b), top + cell * double(a), cell, cell, "fill=\"" + heat_colour(v) + "\"",
-                     n <= 60 ? t.columns[cols[ia]] + " / " + t.columns[cols[ib]] + ": |rho| " + svg::fixed(v, 3) : std::string());
+            if (cell_tooltips) {
+                fig.rect(left + cell * double(b), top + cell * double(a), cell, cell, "shape-rendering=\"crispEdges\" fill=\"" + heat_colour(v) + "\"",
+                         t.columns[cols[ia]] + " / " + t.columns[cols[ib]] + ": |rho| " + svg::fixed(v, 3));
+            } else {
+                auto& d = level_paths[std::size_t(std::lround(std::clamp(v, 0.0, 1.0) * kLevels))];
+                d += "M" + svg::fixed(left + cell * double(b), 2) + " " + svg::fixed(top + cell * double(a), 2) + "h" + side_text + "v" +
+                     side_text + "h-" + side_text + "z";
+            }
         }
         if (labels)
             fig.text(left - 4, top + cell * (double(a) + 0.5) + font * 0.35, t.columns[cols[ia]], "end",
                      std::string(marked.count(t.columns[cols[ia]]) ? "class=\"rowlabel selected\"" : "class=\"rowlabel\"") +
                          " style=\"font-size:" + svg::fixed(font, 1) + "px\"");
     }
+    for (std::size_t k = 0; k < level_paths.size(); ++k)
+        if (!level_paths[k].empty())
+            fig.raw("<path shape-rendering=\"crispEdges\" fill=\"" + heat_colour(double(k) / kLevels) + "\" d=\"" + level_paths[k] + "\"/>\n");
     // clusters: contiguous in leaf order (a cut of the dendrogram is a set of subtrees)
     std::size_t clusters_drawn = 0;
     for (std::size_t a = 0; a < n;) {

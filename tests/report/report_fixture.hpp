@@ -3,6 +3,8 @@
 // the suite's processes; running radhpc, R and headless Chromium; reading the page's numbers.
 #pragma once
 #include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -87,11 +89,24 @@ inline Fixture report_fixture() {
     const fs::path base = fs::temp_directory_path() / ("radhpc-report-store-v3-" + binary_key());
     Fixture f{base, base / "archive" / "manifest_report.csv", base / "store"};
     if (fs::exists(base / "done")) return f;
+    // one builder at a time (ctest -j runs the suite's cases as parallel processes); the lock is
+    // released when this process exits or the guard goes out of scope
+    struct Lock {
+        int fd;
+        explicit Lock(const std::string& path) : fd(::open(path.c_str(), O_CREAT | O_RDWR, 0644)) {
+            if (fd >= 0) ::flock(fd, LOCK_EX);
+        }
+        ~Lock() {
+            if (fd >= 0) ::close(fd);
+        }
+    } lock(base.string() + ".lock");
+    if (fs::exists(base / "done")) return f;
     // stores of earlier builds (about 25 MB each)
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(fs::temp_directory_path(), ec)) {
         const std::string name = e.path().filename().string();
-        if (name.rfind("radhpc-report-store-", 0) == 0 && name.find(".tmp") == std::string::npos && e.path() != base)
+        if (name.rfind("radhpc-report-store-", 0) == 0 && name.find(".tmp") == std::string::npos && e.path() != base &&
+            e.path().string() != base.string() + ".lock")
             fs::remove_all(e.path(), ec);
     }
     const fs::path tmp = base.string() + ".tmp" + std::to_string(::getpid());

@@ -90,7 +90,7 @@ TEST_CASE("report: a score column the store does not have is an error naming it"
     fs::remove_all(dir);
 }
 
-TEST_CASE("report: ICC bars are the robust stage's table; the heatmap's clusters equal the stage's clusters", "[report]") {
+TEST_CASE("report: ICC bars are the robust stage's table, the heatmap's clusters equal the stage's clusters", "[report]") {
     const auto fx = report_fixture();
     const auto dir = scratch("robust");
     const fs::path page = dir / "report.html";
@@ -122,7 +122,7 @@ TEST_CASE("report: ICC bars are the robust stage's table; the heatmap's clusters
     fs::remove_all(dir);
 }
 
-TEST_CASE("report: without --score the plots use the stored signature; AUC, log-rank by its classes and calibration equal R", "[report][numbers]") {
+TEST_CASE("report: without --score the plots use the stored signature: AUC, log-rank by its classes and calibration equal R", "[report][numbers]") {
     const auto fx = report_fixture();
     const auto dir = scratch("signature");
     const fs::path page = dir / "report.html", table = dir / "features.csv";
