@@ -336,7 +336,7 @@ store::SignatureResult score_signature(const store::Contents& c, const stats::Si
                 continue;
             }
             scores.push_back(l->score);
-            outcomes.insert(l->outcome);
+            if (l->outcome >= 0) outcomes.insert(l->outcome);  // unknown (e.g. a follow-up study without the column) does not conflict
         }
         p.lesions = std::int64_t(scores.size());
         const auto a = stats::aggregate_scores(scores);

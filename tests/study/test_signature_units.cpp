@@ -155,6 +155,19 @@ TEST_CASE("score_signature: follow-up time and event per patient from the manife
     CHECK(r.patients[1].event == -1);  // no event value
 }
 
+TEST_CASE("score_signature: a patient's outcome is the one its lesions with a known outcome share", "[study][units]") {
+    auto c = contents();
+    c.studies[1].metadata = {};                      // S2 (P1's second study) has no outcome cell
+    c.features.values[3 * c.features.columns.size()] = 2.0;  // and its lesion scores this time
+    const auto spec = spec_from("features: [shape_F]\ncoefficients: [{term: shape_F, value: 1}]\nintercept: 0\noutcome: y\n");
+    const auto r = dist::score_signature(c, spec, "<test>");
+    REQUIRE(r.lesions[3].cls >= 0);
+    CHECK(r.lesions[3].outcome == -1);
+    CHECK(r.patients[0].lesions == 4);
+    CHECK(r.patients[0].outcome == 1);  // S1's lesions say 1, S2's lesion says nothing
+    CHECK(r.patients[0].message.empty());
+}
+
 TEST_CASE("signature section: contradictory inputs are errors naming the key", "[study][units]") {
     CHECK_THROWS_WITH(spec_from("features: [a]\ncoefficients: [{term: b, value: 1}]\n"), Catch::Contains("'b'"));
     CHECK_THROWS_WITH(spec_from("features: [a]\nstandardisation: {terms: [{term: a, mean: 0, sd: 0}]}\n"), Catch::Contains("sd of 'a' must be > 0"));
