@@ -5,6 +5,8 @@
 #include <cmath>
 #include <numeric>
 
+#include <tbb/parallel_for.h>
+
 #include "radhpc/core/error.hpp"
 #include "radhpc/stats/random.hpp"
 
@@ -86,19 +88,20 @@ SensitivityBand sensitivity_band(std::span<const double> scores, std::span<const
     SensitivityBand band;
     band.specificities.assign(specificities.begin(), specificities.end());
     band.replicates = replicates;
-    // per specificity, the replicates' sensitivities (replicate order; quantiles do not depend on it)
+    // per specificity, the replicates' sensitivities, stored by replicate index: replicates run in
+    // parallel (each draws from its own seed) and the result does not depend on the thread count
     std::vector<std::vector<double>> at(specificities.size(), std::vector<double>(std::size_t(replicates)));
-    std::vector<double> s(scores.size());
-    std::vector<int> y(scores.size());
-    for (int b = 0; b < replicates; ++b) {
+    tbb::parallel_for(0, replicates, [&](int b) {
         const auto drawn = stratified_resample(outcome, seed, std::uint64_t(b));
+        std::vector<double> s(drawn.size());
+        std::vector<int> y(drawn.size());
         for (std::size_t k = 0; k < drawn.size(); ++k) {
             s[k] = scores[drawn[k]];
             y[k] = outcome[drawn[k]];
         }
         const auto se = sensitivity_at_specificities(roc_curve(s, y, fixed), specificities);
         for (std::size_t j = 0; j < specificities.size(); ++j) at[j][std::size_t(b)] = se[j];
-    }
+    });
     const double p_lower = 0 + (1 - level) / 2, p_upper = 1 - (1 - level) / 2;
     for (auto& v : at) {
         band.lower.push_back(r_quantile7(v, p_lower));
