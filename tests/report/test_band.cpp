@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <fstream>
 
+#include <tbb/global_control.h>
+
 #include "radhpc/core/random.hpp"
 #include "radhpc/stats/roc_band.hpp"
 #include "report_fixture.hpp"
@@ -94,4 +96,19 @@ TEST_CASE("ROC band: stratified replicates keep the group sizes and depend only 
     // controls first (22), then cases (15), each drawn from its own group
     REQUIRE(std::count(d.outcome.begin(), d.outcome.end(), 0) == 22);
     for (std::size_t k = 0; k < a.size(); ++k) CHECK(d.outcome[a[k]] == (k < 22 ? 0 : 1));
+}
+
+TEST_CASE("ROC band: the same band with one thread and with all threads", "[report][band]") {
+    const BandData d = band_data();
+    std::vector<double> sp;
+    for (int k = 0; k <= 50; ++k) sp.push_back(k / 50.0);
+    const auto all = stats::sensitivity_band(d.score, d.outcome, sp, 400, 5);
+    stats::SensitivityBand one;
+    {
+        tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 1);
+        one = stats::sensitivity_band(d.score, d.outcome, sp, 400, 5);
+    }
+    CHECK(all.lower == one.lower);
+    CHECK(all.median == one.median);
+    CHECK(all.upper == one.upper);
 }
