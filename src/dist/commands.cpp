@@ -4,6 +4,7 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <ostream>
 
 #include "radhpc/core/error.hpp"
@@ -57,7 +58,12 @@ void inspect(const std::string& path, std::ostream& out) {
     for (const auto& s : c.studies) ++by_status[s.status];
     out << "store: " << path << " (format " << store::kFormatVersion << "; " << (fs::exists(store::main_file(path)) ? "store.h5" : "no store.h5")
         << ", " << parts << " unconsolidated part(s))\n";
-    out << "studies: " << c.studies.size();
+    std::set<std::string> study_ids;
+    for (const auto& s : c.studies) study_ids.insert(s.study_id);
+    out << "studies: " << study_ids.size();
+    if (study_ids.size() != c.studies.size() || !c.perturbations.empty())  // a sweep: one record per (study, perturbation)
+        out << " (" << c.studies.size() << " records = (study, perturbation) units; sweep of " << c.perturbations.size()
+            << " perturbations)";
     for (const auto& [k, n] : by_status) out << ", " << k << " " << n;
     out << "\nfeature rows (study x lesion x perturbation): " << c.features.rows() << ", features: " << c.features.columns.size()
         << ", patients: " << c.patients.patient_ids.size() << "\n";
@@ -71,8 +77,15 @@ void inspect(const std::string& path, std::ostream& out) {
         out << "failures and marks (" << failures << "):\n";
         for (const auto& s : c.studies)
             if (s.status != "ok")
-                out << "  " << s.study_id << "  " << s.status << (s.error_kind.empty() ? "" : " [" + s.error_kind + "]") << "  "
-                    << s.message << "\n";
+                out << "  " << s.study_id << (s.perturbation == "none" ? "" : " / " + s.perturbation) << "  " << s.status
+                    << (s.error_kind.empty() ? "" : " [" + s.error_kind + "]") << "  " << s.message << "\n";
+    }
+    if (!c.robustness.empty()) {
+        const auto& r = c.robustness;
+        out << "robustness (" << iso_time(r.computed_at) << ", " << r.source << "): " << r.icc.size() / 6 << " features, " << r.robust.size()
+            << " robust (" << r.icc_type << " " << r.criterion << " >= " << r.threshold << "), " << r.clusters.size() << " clustered, "
+            << r.selected.size() << " selected (|rho| " << r.redundancy_threshold << ")" << (r.harmonised ? ", ComBat-harmonised" : "")
+            << "; export --table icc|robust|clusters|selected\n";
     }
     if (!c.qc.empty()) {
         std::size_t failed_checks = 0;

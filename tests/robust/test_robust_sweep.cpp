@@ -227,6 +227,11 @@ TEST_CASE("a failing (study, perturbation) is an error record with the reason, n
     std::size_t rows = 0;
     for (const auto& k : c.features.keys) rows += k.perturbation != vol;
     CHECK(rows == c.features.rows());
+    // inspect names the failed units with their perturbation and reason.
+    REQUIRE(sh(kRadhpc + " inspect " + (dir / "store").string(), dir / "inspect.log") == 0);
+    const std::string inspect = slurp(dir / "inspect.log");
+    CHECK(inspect.find("studies: 6 (18 records = (study, perturbation) units; sweep of 3 perturbations)") != std::string::npos);
+    CHECK(inspect.find("T0000 / " + vol + "  error") != std::string::npos);
     // Rerun: the failed units are not retried (run.retry_errors false), nothing recomputed.
     sh(kRadhpc + " run " + job + " --manifest " + archive + "/manifest.csv --store " + (dir / "store").string(), dir / "rerun.log");
     CHECK(slurp(dir / "rerun.log").find("0 computed (0 ok), 18 skipped") != std::string::npos);
