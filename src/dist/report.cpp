@@ -356,7 +356,9 @@ Section failures_section(const store::Contents& c) {
         for (const auto* s : failed) by_kind[s->error_kind.empty() ? s->status : s->error_kind] += 1;
         std::vector<StackedBar> bars;
         for (const auto& [k, n] : by_kind) bars.push_back({k, {n}, 1});
-        sec.body += bar_chart("failures-plot", "failed studies by reason", bars, {"studies"}, "studies");
+        const bool sweep_records = std::any_of(failed.begin(), failed.end(), [](const auto* s) { return s->perturbation != "none"; });
+        sec.body += bar_chart("failures-plot", "failed studies by reason", bars, {"studies"},
+                              sweep_records ? "records (study x perturbation)" : "studies");
         const bool sweep = std::any_of(c.studies.begin(), c.studies.end(), [](const auto& s) { return s.perturbation != "none"; });
         sec.body += std::string("<table><tr><th>study</th><th>patient</th>") + (sweep ? "<th>perturbation</th>" : "") +
                     "<th>status</th><th>kind</th><th>message</th></tr>\n";
@@ -448,7 +450,8 @@ svg .censor{stroke-width:1.5} svg .nokey{stroke:none}
 svg .band0{fill:#1f5fa8;fill-opacity:.18;stroke:none} svg .band1{fill:#c0392b;fill-opacity:.15;stroke:none}
 svg .bandkey0{stroke:#1f5fa8;stroke-opacity:.3;stroke-width:9}
 svg .diag{stroke:#999;stroke-dasharray:4 3;fill:none} svg .whisker{stroke:#333;stroke-width:1.2}
-svg .pt0{fill:#1f5fa8;stroke:#fff} svg .threshold{stroke:#c0392b;stroke-dasharray:5 3}
+svg .pt0{fill:#1f5fa8;stroke:#fff} svg .oppoint{fill:#e67e22;stroke:#fff;stroke-width:1.5}
+svg .oppointkey{stroke:#e67e22;stroke-width:6;stroke-linecap:round;stroke-dasharray:0.1 20} svg .threshold{stroke:#c0392b;stroke-dasharray:5 3}
 svg .bar{fill:#b9c7d8} svg .bar.robust{fill:#1f5fa8} svg .cluster{fill:none;stroke:#e67e22;stroke-width:1.5}
 svg .cat0{fill:#2e8b57} svg .cat1{fill:#c0392b} svg .cat2{fill:#9aa5b1}
 )";

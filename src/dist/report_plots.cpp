@@ -82,9 +82,25 @@ Section roc_section(const PatientEndpoints& d, const ReportOptions& o) {
     plot.line(xs, ys, "class=\"curve s0\"");
     const std::string auc_text = "AUC " + svg::fixed(ci.auc, 3) + " (" + level_text(o.level) + " CI " + svg::fixed(ci.lower, 3) +
                                  "\u2013" + svg::fixed(ci.upper, 3) + ", DeLong)";
-    plot.legend({{"class=\"curve s0\"", auc_text},
-                 {"class=\"bandkey0\"", level_text(o.level) + " band, " + std::to_string(o.bootstrap) + " bootstrap replicates"}},
-                "br");
+    std::vector<std::pair<std::string, std::string>> legend{
+        {"class=\"curve s0\"", auc_text},
+        {"class=\"bandkey0\"", level_text(o.level) + " band, " + std::to_string(o.bootstrap) + " bootstrap replicates"}};
+    // the signature's operating point: its patient-level sensitivity and specificity at its threshold
+    if (d.signature) {
+        double sens = std::nan(""), spec = std::nan("");
+        for (const auto& m : d.signature->metrics)
+            if (m.level == "patient") {
+                if (m.metric == "sensitivity") sens = m.estimate;
+                if (m.metric == "specificity") spec = m.estimate;
+            }
+        if (std::isfinite(sens) && std::isfinite(spec)) {
+            plot.point(1 - spec, sens, 5, "class=\"oppoint\"",
+                       "threshold " + svg::sig(d.signature->threshold, 6) + ": sensitivity " + svg::fixed(sens, 3) + ", specificity " + svg::fixed(spec, 3));
+            legend.push_back({"class=\"oppointkey\"", "threshold " + svg::sig(d.signature->threshold, 6) + " (sens " + svg::fixed(sens, 2) +
+                                                          ", spec " + svg::fixed(spec, 2) + ")"});
+        }
+    }
+    plot.legend(legend, "br");
 
     const bool lower_controls = curve.direction == stats::Direction::controls_lower;
     Section sec;
@@ -108,13 +124,22 @@ Section roc_section(const PatientEndpoints& d, const ReportOptions& o) {
                 attr("cases", double(cases)) + attr("controls", double(controls)) +
                 attr("direction", std::string(lower_controls ? "<" : ">")) + attr("band-replicates", double(o.bootstrap)) +
                 attr("band-seed", std::to_string(o.seed)) + attr("band", band_text);
-    if (d.signature)
-        for (const auto& m : d.signature->metrics)
-            if (m.level == "patient" && m.metric == "auc") {
-                sec.attrs += attr("signature-auc", m.estimate);
-                sec.body += "<p class=\"small\">Stored with the signature (radhpc score): patient-level AUC " + svg::fixed(m.estimate, 3) + " (" +
-                            svg::fixed(m.lower, 3) + "\u2013" + svg::fixed(m.upper, 3) + ", " + escape(m.method) + ").</p>\n";
-            }
+    if (d.signature) {
+        // the metrics radhpc score stored with the signature, per level
+        std::string rows;
+        for (const auto& m : d.signature->metrics) {
+            if (m.level == "patient" && m.metric == "auc") sec.attrs += attr("signature-auc", m.estimate);
+            const bool count = m.method == "count";
+            rows += "<tr><td>" + escape(m.level) + "</td><td>" + escape(m.metric) + "</td><td>" +
+                    (count ? svg::fixed(m.estimate, 0) : svg::fixed(m.estimate, 3)) + "</td><td>" +
+                    (std::isnan(m.lower) ? std::string() : svg::fixed(m.lower, 3) + "\u2013" + svg::fixed(m.upper, 3)) + "</td><td>" +
+                    escape(m.method) + "</td></tr>\n";
+        }
+        if (!rows.empty())
+            sec.body += "<details><summary>metrics stored with the signature (radhpc score, threshold " + svg::sig(d.signature->threshold, 6) +
+                        ")</summary><table><tr><th>level</th><th>metric</th><th>estimate</th><th>" + level_text(d.signature->level) +
+                        " CI</th><th>method</th></tr>\n" + rows + "</table></details>\n";
+    }
     sec.note = "roc: " + auc_text + ", " + std::to_string(s.size()) + " patients";
     return sec;
 }
