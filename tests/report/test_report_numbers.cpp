@@ -141,6 +141,9 @@ TEST_CASE("report: without --score the plots use the stored signature: AUC, log-
     CHECK(close(data_number(html, "roc", "auc-upper"), r_get(r, "auc_upper"), 1e-9));
     // the AUC radhpc score stored with the signature (same patients, same scores)
     CHECK(close(data_number(html, "roc", "signature-auc"), auc, 1e-12));
+    // its operating point and stored metrics are shown with the curve
+    CHECK(html.find("class=\"oppoint\"") != std::string::npos);
+    CHECK(html.find("metrics stored with the signature") != std::string::npos);
     // risk groups = the signature's classes at its threshold
     CHECK(data_number(html, "km", "threshold") == std::stod(kSignatureThreshold));
     CHECK(close(data_number(html, "km", "logrank-chisq"), r_get(r, "logrank_chisq"), 1e-8));
