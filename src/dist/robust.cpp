@@ -202,6 +202,9 @@ store::Robustness compute_robustness(const store::Contents& c, const RobustSetti
                                                       t.keys[cell.row].study_id + "); give each its own `subject` or `rater`");
     }
     const std::vector<std::string> raters(rater_set.begin(), rater_set.end());
+    for (const auto& id : perturbation_ids)
+        if (st.source == "perturbation" && !rater_set.count(id))
+            out.notes.push_back("perturbation " + id + " has no feature rows (every unit failed or was not run): not a rater");
     if (raters.size() < 2)
         throw Error(ErrorKind::invalid_input,
                     st.source == "perturbation"
