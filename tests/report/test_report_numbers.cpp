@@ -80,13 +80,15 @@ TEST_CASE("report: the page is a function of the store and the options (byte-ide
     fs::remove_all(dir);
 }
 
-TEST_CASE("report: a score column the store does not have is an error naming it", "[report]") {
+TEST_CASE("report: a score column or signature the store does not have is an error naming it", "[report]") {
     const auto fx = report_fixture();
     const auto dir = scratch("badscore");
     CHECK(sh(kRadhpc + " report '" + fx.store.string() + "' --score no_such_column --out '" + (dir / "x.html").string() + "'", dir / "x.log") == 2);
     CHECK(slurp(dir / "x.log").find("no_such_column") != std::string::npos);
     CHECK(sh(kRadhpc + " report '" + (dir / "nostore").string() + "' --out '" + (dir / "y.html").string() + "'", dir / "y.log") == 2);
     CHECK(slurp(dir / "y.log").find("no such store") != std::string::npos);
+    CHECK(sh(kRadhpc + " report '" + fx.store.string() + "' --signature nope --out '" + (dir / "z.html").string() + "'", dir / "z.log") == 2);
+    CHECK(slurp(dir / "z.log").find("--signature nope") != std::string::npos);
     fs::remove_all(dir);
 }
 
