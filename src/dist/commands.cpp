@@ -8,6 +8,7 @@
 #include <ostream>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/dist/robust.hpp"
 #include "radhpc/dist/run.hpp"
 #include "radhpc/store/store.hpp"
 #include "store_access.hpp"
@@ -85,7 +86,9 @@ void inspect(const std::string& path, std::ostream& out) {
         out << "robustness (" << iso_time(r.computed_at) << ", " << r.source << "): " << r.icc.size() / 6 << " features, " << r.robust.size()
             << " robust (" << r.icc_type << " " << r.criterion << " >= " << r.threshold << "), " << r.clusters.size() << " clustered, "
             << r.selected.size() << " selected (|rho| " << r.redundancy_threshold << ")" << (r.harmonised ? ", ComBat-harmonised" : "")
-            << "; export --table icc|robust|clusters|selected\n";
+            << "; export --table icc|robust|clusters|selected"
+            << (r.table_hash != feature_table_hash(c.features) ? "\n  STALE: the feature table changed since; rerun `radhpc robust`" : "")
+            << "\n";
     }
     if (!c.qc.empty()) {
         std::size_t failed_checks = 0;

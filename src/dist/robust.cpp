@@ -75,9 +75,9 @@ std::string settings_yaml(const RobustSettings& s) {
     return e.c_str();
 }
 
-// XXH64 over the table's keys, columns and values: tells a reader whether /robustness still
-// describes the feature table next to it.
-std::string table_hash(const store::FeatureTable& t) {
+}  // namespace
+
+std::string feature_table_hash(const store::FeatureTable& t) {
     store::Xxh64 h;
     for (const auto& c : t.columns) h.update(c.data(), c.size() + 1);
     for (const auto& k : t.keys) {
@@ -87,6 +87,8 @@ std::string table_hash(const store::FeatureTable& t) {
     h.update(t.values.data(), t.values.size() * sizeof(double));
     return store::to_hex(h.digest());
 }
+
+namespace {
 
 store::Contents open_store(const std::string& path) {
     if (!fs::exists(store::main_file(path)) && !fs::is_directory(fs::path(path) / "parts"))
@@ -154,7 +156,7 @@ store::Robustness compute_robustness(const store::Contents& c, const RobustSetti
     out.criterion = st.criterion;
     out.threshold = st.threshold;
     out.redundancy_threshold = st.redundancy_threshold;
-    out.table_hash = table_hash(c.features);
+    out.table_hash = feature_table_hash(c.features);
     if (!c.runs.empty()) out.run_id = c.runs.back().run_id;
 
     const auto& t = c.features;

@@ -137,6 +137,10 @@ TEST_CASE("sweep of 20 perturbations over >= 50 lesions on 2 ranks: ICC (= psych
         if (e.type == "ICC1") icc1[e.feature] = e.icc;
     for (const auto& cl : r.clusters) CHECK(icc1.at(cl.feature) <= icc1.at(cl.archetype));
 
+    REQUIRE(sh(kRadhpc + " inspect " + (dir / "two").string(), dir / "inspect.log") == 0);
+    CHECK(slurp(dir / "inspect.log").find("robustness (") != std::string::npos);
+    CHECK(slurp(dir / "inspect.log").find("STALE") == std::string::npos);  // table_hash matches the stored table
+
     // Ready for `radhpc validate`: the selected table with the manifest's outcome is its input.
     REQUIRE(export_table(dir / "two", "selected", dir / "selected.csv", " --metadata").rfind("study_id,patient_id,lesion,outcome", 0) == 0);
     std::ofstream(dir / "validate.yaml") << "validate:\n  table: selected.csv\n  outcome: outcome\n  patient: patient_id\n"

@@ -40,6 +40,10 @@ RobustSettings parse_robust_settings(const std::string& job_text);
 store::Robustness compute_robustness(const store::Contents& contents, const RobustSettings& settings,
                                      const std::vector<std::string>& perturbation_ids);
 
+// XXH64 over a feature table's columns, row keys and values (store::Robustness::table_hash):
+// differs from the stored hash when the table changed after the robust stage ran.
+std::string feature_table_hash(const store::FeatureTable& table);
+
 // Loads the store, computes, writes the result into store.h5 (consolidation). Prints a summary.
 void robust_stage(const std::string& store_path, const std::string& job_text, std::ostream& log);
 
