@@ -4,6 +4,7 @@
 #include "radhpc/dist/robust.hpp"
 
 #include <Eigen/Dense>
+#include <oneapi/tbb/parallel_for.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -234,25 +235,31 @@ store::Robustness compute_robustness(const store::Contents& c, const RobustSetti
     for (std::size_t j = 0; j < nc; ++j)
         if (t.columns[j].rfind("diag_", 0) != 0) features.push_back(j);
     std::vector<double> decisive(nc, kNaN), chosen_icc(nc, kNaN);
-    for (std::size_t j : features) {
+    // Features are independent: computed in parallel into fixed slots (same result for any thread count).
+    std::vector<stats::IccResult> results(features.size());
+    std::vector<std::size_t> used(features.size(), 0);
+    tbb::parallel_for(std::size_t(0), features.size(), [&](std::size_t q) {
+        const std::size_t j = features[q];
         std::vector<const std::vector<std::size_t>*> usable;
         for (const auto& rows : complete)
             if (std::none_of(rows.begin(), rows.end(), [&](std::size_t r) { return std::isnan(t.values[r * nc + j]); }))
                 usable.push_back(&rows);
-        stats::IccResult res;
-        const bool enough = usable.size() >= 2;
-        if (enough) {
-            Eigen::MatrixXd m(Eigen::Index(usable.size()), Eigen::Index(raters.size()));
-            for (std::size_t i = 0; i < usable.size(); ++i)
-                for (std::size_t k = 0; k < raters.size(); ++k) m(Eigen::Index(i), Eigen::Index(k)) = t.values[(*usable[i])[k] * nc + j];
-            res = stats::icc(m, 1.0 - st.confidence);
-        }
+        used[q] = usable.size();
+        if (usable.size() < 2) return;
+        Eigen::MatrixXd m(Eigen::Index(usable.size()), Eigen::Index(raters.size()));
+        for (std::size_t i = 0; i < usable.size(); ++i)
+            for (std::size_t k = 0; k < raters.size(); ++k) m(Eigen::Index(i), Eigen::Index(k)) = t.values[(*usable[i])[k] * nc + j];
+        results[q] = stats::icc(m, 1.0 - st.confidence);
+    });
+    for (std::size_t q = 0; q < features.size(); ++q) {
+        const std::size_t j = features[q];
+        const bool enough = used[q] >= 2;
         for (int f = 0; f < 6; ++f) {
-            const auto& e = res.forms[std::size_t(f)];
+            const auto& e = results[q].forms[std::size_t(f)];
             out.icc.push_back({t.columns[j], kIccTypes[f], enough ? e.icc : kNaN, enough ? e.lower : kNaN, enough ? e.upper : kNaN,
-                               std::int64_t(usable.size()), std::int64_t(raters.size())});
+                               std::int64_t(used[q]), std::int64_t(raters.size())});
         }
-        const auto& e = res.forms[std::size_t(chosen)];
+        const auto& e = results[q].forms[std::size_t(chosen)];
         if (enough) {
             chosen_icc[j] = e.icc;
             decisive[j] = st.criterion == "icc" ? e.icc : e.lower;
