@@ -645,7 +645,10 @@ void Master::plan() {
     Unit u{i, k, p.content_hash};
     if (k >= 0) {
         const auto& pr = perturbation_records_[std::size_t(k)];
-        const std::string id = p.content_hash + "|perturbation:" + pr.id + "|" + pr.spec + "|seed:" + std::to_string(pr.seed);
+        // The seed only matters to chains that draw (noise, contour): a rotation keeps its hash when
+        // perturbations are added to the job and its index (hence its seed) shifts.
+        const std::string id = p.content_hash + "|perturbation:" + pr.id + "|" + pr.spec +
+                               (draws_random(wopt_.perturbations[std::size_t(k)]) ? "|seed:" + std::to_string(pr.seed) : "");
         u.content_hash = store::to_hex(store::xxh64(id.data(), id.size()));
     }
     units_.push_back(u);

@@ -39,6 +39,12 @@ std::uint64_t task_seed(std::uint64_t perturbation_seed, const std::string& stud
     return io::derive_seed(perturbation_seed, study_id + "/" + std::to_string(lesion));
 }
 
+bool draws_random(const Perturbation& p) {
+    for (const auto& st : p.steps)
+        if (st.kind == PerturbationStep::Kind::noise || st.kind == PerturbationStep::Kind::contour) return true;
+    return false;
+}
+
 std::vector<store::PerturbationRecord> perturbation_records(const std::vector<Perturbation>& list) {
     std::vector<store::PerturbationRecord> out;
     for (const auto& p : list) out.push_back({p.id, perturbation_spec(p), p.seed});

@@ -27,6 +27,9 @@ std::string perturbation_spec(const Perturbation& p);
 // different lesions and studies draw different noise / contours from one perturbation.
 std::uint64_t task_seed(std::uint64_t perturbation_seed, const std::string& study_id, int lesion);
 
+// True when a step draws from the seed (noise, contour randomisation).
+bool draws_random(const Perturbation& p);
+
 std::vector<store::PerturbationRecord> perturbation_records(const std::vector<Perturbation>& list);
 
 }  // namespace radhpc::dist

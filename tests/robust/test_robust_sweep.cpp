@@ -241,3 +241,23 @@ TEST_CASE("a failing (study, perturbation) is an error record with the reason, n
     CHECK(slurp(dir / "rerun.log").find("0 computed (0 ok), 18 skipped") != std::string::npos);
     fs::remove_all(dir);
 }
+
+TEST_CASE("adding perturbations to a job computes only the new units", "[robust][sweep][resume]") {
+    const std::string archive = tiny_archive(6, 7);
+    const fs::path dir = scratch("sweep-grow");
+    const std::string small = sweep_job(dir, "perturbations:\n  seed: 3\n  rotation: {angles: [5, 10]}\n", "small.yaml");
+    const std::string grown = sweep_job(dir, "perturbations:\n  seed: 3\n  rotation: {angles: [-5, 5, 10]}\n", "grown.yaml");
+    const std::string tail = " --manifest " + archive + "/manifest.csv --store " + (dir / "store").string();
+    REQUIRE(sh(kRadhpc + " run " + small + tail, dir / "small.log") == 0);
+    const auto before = stored_units(dir / "store");
+    REQUIRE(before.size() == 6 * 3);
+    // -5 deg inserted first: the other rotations move to later indices (other seeds), which a
+    // chain without random steps does not depend on: 6 new units, 18 skipped.
+    REQUIRE(sh(kRadhpc + " run " + grown + tail, dir / "grown.log") == 0);
+    INFO(slurp(dir / "grown.log"));
+    CHECK(slurp(dir / "grown.log").find("6 computed (6 ok), 18 skipped") != std::string::npos);
+    const auto after = stored_units(dir / "store");
+    CHECK(after.size() == 6 * 4);
+    for (const auto& [unit, stamp] : before) CHECK(after.at(unit) == stamp);
+    fs::remove_all(dir);
+}
