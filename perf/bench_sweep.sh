@@ -4,6 +4,7 @@
 #      perturbations + none): a single study spread over the ranks;
 #  (b) N tiny studies x 20 perturbations + none (5 rotations x 4 translations), and the same with
 #      noise in every chain (noise estimate + full-image noise per unit);
+#  (c) 2 `radhpc synth` studies (CT-like bodies, several lesions) x 8 grid perturbations + none;
 # then the robust stage (ICC, clusters) on (b). Prints units/s (unit = one study under one
 # perturbation, all its lesions), lesion extractions/s and the 2-rank parallel efficiency.
 #   perf/bench_sweep.sh [BUILD_DIR] [STUDIES]      (default build, 50 studies)
@@ -94,6 +95,11 @@ echo "== perturbation sweeps ($(nproc) cores; families morph, stat, ih, szm; tin
 pair "(a) 1 study x (336 IBSI + none)" "$W/ibsi.yaml" "$W/one.csv"
 pair "(b) $N studies x (20 + none)" "$W/sweep20.yaml" "$W/archive/manifest.csv"
 pair "(b') $N studies x (20 noise chains + none)" "$W/noise20.yaml" "$W/archive/manifest.csv"
+
+echo "== realistic studies: radhpc synth (CT-like bodies, 1-5 lesions), rotations + translations"
+"$RADHPC" synth --studies 2 --seed 1 --out "$W/synth" > /dev/null
+printf '%s\nperturbations:\n  rotation: {angles: [-10, 10]}\n  translation: {fractions: [0, 0.5], axes: xy}\n' "$BASE" > "$W/synth.yaml"
+pair "(c) 2 synth studies x (8 + none)" "$W/synth.yaml" "$W/synth/manifest.csv"
 
 echo "== robust stage on (b): resume (nothing to compute) + ICC + clusters"
 $MPI -np 2 "$RADHPC" run "$W/sweep20.yaml" --manifest "$W/archive/manifest.csv" --store "$W/r" --threads 1 > /dev/null 2>&1
