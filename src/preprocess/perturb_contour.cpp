@@ -1,7 +1,10 @@
 // Contour randomisation (Zwanenburg et al., Sci Rep 2019; MIRP's MaskImage.randomise_mask):
 // supervoxels from a small deterministic SLIC (Achanta et al., TPAMI 2012; parameters as MIRP
 // passes them to skimage.segmentation.slic), each kept with probability = its overlap with the ROI.
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -120,31 +123,38 @@ Mask randomise_contour(const Image& image, const Mask& mask, std::uint64_t seed,
     std::vector<double> best(count);
     for (int iter = 0; iter < kIterations; ++iter) {
         std::fill(best.begin(), best.end(), std::numeric_limits<double>::infinity());
+        // Each voxel takes the nearest centre whose window holds it, the lowest index on a tie:
+        // the result does not depend on the order voxels are visited, so slices run in parallel.
+        std::vector<std::array<std::int64_t, 6>> window(centres.size());
         for (std::size_t c = 0; c < centres.size(); ++c) {
-            const Centre& ce = centres[c];
-            const double pc[3] = {ce.x, ce.y, ce.z};
-            std::int64_t wlo[3], whi[3];
+            const double pc[3] = {centres[c].x, centres[c].y, centres[c].z};
             for (int a = 0; a < 3; ++a) {
-                wlo[a] = std::max<std::int64_t>(0, std::int64_t(std::floor(pc[a] - 2.0 * double(step[a]))));
-                whi[a] = std::min<std::int64_t>(std::int64_t(n[a]) - 1, std::int64_t(std::ceil(pc[a] + 2.0 * double(step[a]))));
+                window[c][std::size_t(a)] = std::max<std::int64_t>(0, std::int64_t(std::floor(pc[a] - 2.0 * double(step[a]))));
+                window[c][std::size_t(a) + 3] =
+                    std::min<std::int64_t>(std::int64_t(n[a]) - 1, std::int64_t(std::ceil(pc[a] + 2.0 * double(step[a]))));
             }
-            for (std::int64_t z = wlo[2]; z <= whi[2]; ++z) {
+        }
+        tbb::parallel_for(std::int64_t(0), std::int64_t(n[2]), [&](std::int64_t z) {
+            for (std::size_t c = 0; c < centres.size(); ++c) {
+                const auto& w = window[c];
+                if (z < w[2] || z > w[5]) continue;
+                const Centre& ce = centres[c];
                 const double dz = (double(z) - ce.z) * sp[2];
-                for (std::int64_t y = wlo[1]; y <= whi[1]; ++y) {
+                for (std::int64_t y = w[1]; y <= w[4]; ++y) {
                     const double dy = (double(y) - ce.y) * sp[1];
-                    for (std::int64_t x = wlo[0]; x <= whi[0]; ++x) {
+                    for (std::int64_t x = w[0]; x <= w[3]; ++x) {
                         const double dx = (double(x) - ce.x) * sp[0];
                         const std::size_t i = region_index(std::size_t(x), std::size_t(y), std::size_t(z));
                         const double dc = v[i] - ce.value;
                         const double d = dc * dc * inv_m2 + (dx * dx + dy * dy + dz * dz) * inv_s2;
-                        if (d < best[i]) {  // strict: the earlier centre keeps a tie
+                        if (d < best[i]) {  // strict: the lower centre index keeps a tie
                             best[i] = d;
                             label[i] = std::int32_t(c);
                         }
                     }
                 }
             }
-        }
+        });
         // new centres: means over the assigned voxels, summed in voxel order
         std::vector<double> sum(centres.size() * 4, 0.0);
         std::vector<std::size_t> cnt(centres.size(), 0);
