@@ -8,6 +8,7 @@
 
 #include "radhpc/io/settings_io.hpp"
 #include "radhpc/pipeline/extract.hpp"
+#include "radhpc/preprocess/perturb.hpp"
 
 using namespace radhpc;
 
@@ -206,4 +207,36 @@ TEST_CASE("perturbations run in the pyradiomics profile and without resampling",
     const auto base = pipeline::extract(ct_phantom(), a).features;
     const auto r = pipeline::extract(ct_phantom(), a, false, p).features;
     CHECK(count_different(base, r) > 0);
+}
+
+TEST_CASE("a noise step adds noise at the image's own noise level", "[perturb][pipeline][noise]") {
+    // Flat image with N(0, 10^2) noise: a noise step of scale 1 adds an independent N(0, sigma_hat^2)
+    // with sigma_hat ~ 10, so the ROI variance doubles. Standard errors: sigma_hat 1.1664 sigma /
+    // sqrt(n_HH) = 1.4% (n_HH = 29 x 29 x 8), each ROI variance sqrt(2 / 4096) = 2.2%; the ratio is
+    // checked to 10% (about 3 combined standard errors).
+    Geometry g;
+    g.size = {64, 64, 8};
+    pipeline::LesionInput in;
+    in.image = Image(g, 100.0);
+    preprocess::add_gaussian_noise(in.image, 10.0, 2024, {0, 0, 0}, g.size);
+    in.mask = Mask(g);
+    for (std::size_t z = 2; z < 6; ++z)
+        for (std::size_t y = 16; y < 48; ++y)
+            for (std::size_t x = 16; x < 48; ++x) in.mask.at(x, y, z) = 1;
+    Settings s;
+    s.features.families = {"stat"};
+    auto noise = step(PerturbationStep::Kind::noise);
+    noise.noise_scale = 1.0;
+    Perturbation p;
+    p.steps = {noise};
+    p.seed = 5;
+    auto var_of = [](const FeatureValues& f) {
+        for (const auto& v : f)
+            if (v.name == "stat_var") return v.value;
+        return double(NAN);
+    };
+    const double base = var_of(pipeline::extract(in, s).features);
+    const double noisy = var_of(pipeline::extract(in, s, false, p).features);
+    CHECK(base == Approx(100).epsilon(0.1));
+    CHECK(noisy / base == Approx(2.0).epsilon(0.1));
 }
