@@ -69,9 +69,13 @@ StoreDiff diff_stores(const std::string& store_a, const std::string& store_b, co
     const store::Contents A = load_existing(store_a), B = load_existing(store_b);
     StoreDiff d;
 
+    // A record is a study, or in a sweep a (study, perturbation) unit: "T0003" or "T0003 rot5".
+    auto unit = [](const std::string& study, const std::string& perturbation) {
+        return perturbation == "none" ? study : study + " " + perturbation;
+    };
     std::map<std::string, const store::StudyRecord*> sa, sb;
-    for (const auto& s : A.studies) sa[s.study_id] = &s;
-    for (const auto& s : B.studies) sb[s.study_id] = &s;
+    for (const auto& s : A.studies) sa[unit(s.study_id, s.perturbation)] = &s;
+    for (const auto& s : B.studies) sb[unit(s.study_id, s.perturbation)] = &s;
     std::set<std::string> common;
     for (const auto& [id, a] : sa) {
         const auto it = sb.find(id);
@@ -114,7 +118,7 @@ StoreDiff diff_stores(const std::string& store_a, const std::string& store_b, co
     auto row_index = [&](const store::FeatureTable& t) {
         std::map<RowId, std::size_t> m;
         for (std::size_t i = 0; i < t.rows(); ++i)
-            if (common.count(t.keys[i].study_id)) m[{t.keys[i].study_id, t.keys[i].lesion, t.keys[i].perturbation}] = i;
+            if (common.count(unit(t.keys[i].study_id, t.keys[i].perturbation))) m[{t.keys[i].study_id, t.keys[i].lesion, t.keys[i].perturbation}] = i;
         return m;
     };
     const auto ra = row_index(A.features), rb = row_index(B.features);

@@ -108,3 +108,31 @@ TEST_CASE("diff: a path that is not a store is an error", "[batch][diff]") {
     CHECK(sh(kRadhpc + " diff " + (dir / "nope").string() + " " + (dir / "nope2").string(), dir / "bad.log") == 2);
     CHECK(slurp(dir / "bad.log").find("no such store") != std::string::npos);
 }
+
+TEST_CASE("diff: sweep stores are compared per (study, perturbation) unit", "[batch][diff]") {
+    const auto dir = private_archive("diff-sweep", 4);
+    std::string job_text = slurp(tiny_job(dir));
+    job_text += "perturbations: {seed: 5, include_original: true, combine: separate, rotation: {angles: [10]}, translation: {fractions: [0.5], axes: xy}}\n";
+    std::ofstream(dir / "sweep.yaml") << job_text;
+    const std::string job = (dir / "sweep.yaml").string();
+    REQUIRE(run_into(dir, job, dir / "manifest.csv", dir / "night1", "n1.log").empty());
+    fs::copy(dir / "night1", dir / "night2", fs::copy_options::recursive);
+    auto st = make_tiny_study(3, 1);
+    for (auto& v : st.image.data) v = std::int16_t(v + 5);
+    radhpc::io::write_image(st.image, (dir / "img" / "T0001.nii.gz").string());
+    REQUIRE(run_into(dir, job, dir / "manifest.csv", dir / "night2", "n2.log").empty());
+
+    const int rc = sh(kRadhpc + " diff " + (dir / "night1").string() + " " + (dir / "night2").string() + " --csv " +
+                          (dir / "diff.csv").string(),
+                      dir / "diff.log");
+    const std::string out = slurp(dir / "diff.log");
+    INFO(out);
+    CHECK(rc == 1);
+    // Every unit of T0001 (unperturbed, rotated, translated) and nothing else.
+    const auto recomputed = lines_starting(out, "recomputed ");
+    CHECK(recomputed.size() == 3);
+    for (const auto& l : recomputed) CHECK(l.rfind("recomputed T0001", 0) == 0);
+    CHECK(lines_starting(out, "added ").empty());
+    CHECK(lines_starting(out, "removed ").empty());
+    for (const auto& v : lines_starting(slurp(dir / "diff.csv"), "value,")) CHECK(v.rfind("value,T0001,", 0) == 0);
+}

@@ -16,7 +16,7 @@ struct DiffOptions {
 };
 
 struct StudyChange {
-    std::string study_id;
+    std::string study_id;  // in a sweep store: "<study_id> <perturbation id>" for perturbed units
     std::string kind;    // added | removed | recomputed | status
     std::string detail;  // why (inputs changed, settings changed, status ok -> error, ...)
 };
