@@ -6,7 +6,9 @@
 // definition; R quantile type 7 as IBSI's analysis script) next to the tolerance published for it.
 // Figures only, no assertions.
 //
-//   perf_bench_perturb [--threads N] [--job config-C.yaml] [--all]   (--all: print every feature)
+//   perf_bench_perturb [--threads N] [--job config-C.yaml] [--all] [--repeat ID N]
+//   (--all: print every feature; --repeat: only extract perturbation ID ("none" or an id of the
+//   scheme) N times, for a profiler)
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
@@ -59,12 +61,18 @@ double median_time(int repeats, const std::function<void()>& f) {
 int main(int argc, char** argv) {
     int threads = 0;
     bool all = false;
+    std::string repeat_id;
+    int repeat_n = 0;
     std::string job = (std::filesystem::path(__FILE__).parent_path().parent_path() / "jobs/ibsi/config-C.yaml").string();
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--threads" && i + 1 < argc) threads = std::stoi(argv[++i]);
         else if (a == "--job" && i + 1 < argc) job = argv[++i];
         else if (a == "--all") all = true;
+        else if (a == "--repeat" && i + 2 < argc) {
+            repeat_id = argv[++i];
+            repeat_n = std::stoi(argv[++i]);
+        }
     }
     std::unique_ptr<tbb::global_control> control;
     if (threads > 0) control = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, threads);
@@ -77,6 +85,16 @@ int main(int argc, char** argv) {
     const auto perturbations = io::expand_perturbations(plan);
     std::printf("IBSI CT phantom, %s, %zu perturbations (IBSI tolerance scheme), threads %d\n", job.c_str(),
                 perturbations.size(), threads > 0 ? threads : tbb::this_task_arena::max_concurrency());
+
+    if (!repeat_id.empty()) {
+        Perturbation chosen;
+        for (const auto& p : perturbations)
+            if (p.id == repeat_id) chosen = p;
+        const auto t0 = Clock::now();
+        for (int i = 0; i < repeat_n; ++i) pipeline::extract(input, s, false, chosen);
+        std::printf("%s x %d: %.4f s each\n", chosen.id.c_str(), repeat_n, seconds(t0) / repeat_n);
+        return 0;
+    }
 
     // ---- one task vs one unperturbed extraction ----
     const auto base = pipeline::extract(input, s);

@@ -52,7 +52,8 @@ struct IndexMap {
         for (int a = 0; a < 3; ++a) {
             double v = base[a] + column[0][a] * double(x) + column[1][a] * double(y) + column[2][a] * double(z);
             // snap rounding noise onto grid lines (exact answers stay exact); then clamp (IBSI padding)
-            const double nearest = std::round(v);
+            // nearest integer by truncation (cheaper than std::round; positions are far below 2^62)
+            const double nearest = double(std::int64_t(v >= 0 ? v + 0.5 : v - 0.5));
             if (std::abs(v - nearest) < 1e-9) v = nearest;
             r[a] = std::clamp(v, 0.0, double(n[a] - 1));
         }
