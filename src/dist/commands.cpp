@@ -1,6 +1,7 @@
 // merge / inspect / export: read-side commands over stores (no MPI).
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <map>
@@ -89,6 +90,21 @@ void inspect(const std::string& path, std::ostream& out) {
             << "; export --table icc|robust|clusters|selected"
             << (r.table_hash != feature_table_hash(c.features) ? "\n  STALE: the feature table changed since; rerun `radhpc robust`" : "")
             << "\n";
+    }
+    for (const auto& sig : c.signatures) {
+        std::size_t lesions = 0, patients = 0;
+        for (const auto& l : sig.lesions) lesions += l.cls >= 0;
+        for (const auto& p : sig.patients) patients += p.cls >= 0;
+        out << "signature " << sig.name << ": " << sig.status;
+        if (sig.status == "scored") out << ", " << lesions << " lesions and " << patients << " patients scored";
+        for (const auto& m : sig.metrics)
+            if (m.metric == "auc") {
+                char b[96];
+                std::snprintf(b, sizeof b, ", %s AUC %.3f [%.3f, %.3f]", m.level.c_str(), m.estimate, m.lower, m.upper);
+                out << b;
+            }
+        if (!sig.message.empty()) out << "\n  " << sig.message;
+        out << "\n";
     }
     if (!c.qc.empty()) {
         std::size_t failed_checks = 0;

@@ -199,6 +199,19 @@ TEST_CASE("jobs/ct-time2025.yaml: refused without coefficients, then per-lesion 
     for (std::size_t i = 0; i < patients.rows.size(); ++i)
         CHECK(std::stod(patients.rows[i][patients.col("score")]) == sig->patients[i].score);
 
+    // radhpc inspect summarises the stored signature (counts and the AUC the store holds)
+    run = clitest::run_radhpc("inspect " + store.string(), "ct_inspect");
+    REQUIRE(run.exit_code == 0);
+    INFO(run.out);
+    CHECK(run.out.find("signature ct-time2025: scored, " + std::to_string(sig->lesions.size()) + " lesions and 4 patients scored") !=
+          std::string::npos);
+    for (const auto& m : sig->metrics)
+        if (m.metric == "auc") {
+            char b[96];
+            std::snprintf(b, sizeof b, "%s AUC %.3f [%.3f, %.3f]", m.level.c_str(), m.estimate, m.lower, m.upper);
+            CHECK(run.out.find(b) != std::string::npos);
+        }
+
     // 5. under mpirun (2 ranks) the stage runs once, on rank 0, with the same result
     const auto mpi_store = dir / "store-mpi";
     const std::string mpirun = "mpirun --allow-run-as-root --oversubscribe --bind-to none -np 2 " + std::string(RADHPC_BINARY) + " run " +
