@@ -314,6 +314,8 @@ LesionResult extract(const LesionInput& input, const Settings& s, bool diagnosti
         morph = crop(mask, *box0, std::max({loc_pad[0], loc_pad[1], loc_pad[2]}) + margin_max, true);
     }
     if (perturb_mask) preprocess::apply_mask_steps(perturbation, work, morph, s.resegment);
+    if ((perturb_image || perturb_mask) && !bounding_box(morph))
+        throw Error(ErrorKind::empty_roi, who + ": perturbation " + perturbation.id + " leaves the ROI empty");
 
     // ---- re-segmentation --------------------------------------------------------------------
     Mask intensity_mask = morph;

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "radhpc/core/error.hpp"
 #include "radhpc/io/settings_io.hpp"
 #include "radhpc/pipeline/extract.hpp"
 #include "radhpc/preprocess/perturb.hpp"
@@ -239,4 +240,20 @@ TEST_CASE("a noise step adds noise at the image's own noise level", "[perturb][p
     const double noisy = var_of(pipeline::extract(in, s, false, p).features);
     CHECK(base == Approx(100).epsilon(0.1));
     CHECK(noisy / base == Approx(2.0).epsilon(0.1));
+}
+
+TEST_CASE("a perturbation that erodes the whole ROI is an error naming it", "[perturb][pipeline]") {
+    auto erode = step(PerturbationStep::Kind::volume);
+    erode.grow_mm = -50;
+    Perturbation p;
+    p.id = "vol-50mm";
+    p.steps = {erode};
+    const Settings s = ibsi_config("config-C.yaml", false);
+    try {
+        pipeline::extract(ct_phantom(), s, false, p);
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::empty_roi);
+        CHECK_THAT(std::string(e.what()), Catch::Contains("vol-50mm"));
+    }
 }
