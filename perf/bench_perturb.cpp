@@ -86,10 +86,22 @@ int main(int argc, char** argv) {
     std::printf("IBSI CT phantom, %s, %zu perturbations (IBSI tolerance scheme), threads %d\n", job.c_str(),
                 perturbations.size(), threads > 0 ? threads : tbb::this_task_arena::max_concurrency());
 
+    // each kind alone
+    io::PerturbationPlan kinds;
+    kinds.include_original = false;
+    kinds.product = false;
+    kinds.rotation_angles = {10};
+    kinds.translation_fractions = {0.5};
+    kinds.noise_repetitions = 1;
+    kinds.volume_grow_mm = {-2, 2};
+    kinds.contour_repetitions = 1;
+    const auto each_kind = io::expand_perturbations(kinds);
+
     if (!repeat_id.empty()) {
         Perturbation chosen;
-        for (const auto& p : perturbations)
-            if (p.id == repeat_id) chosen = p;
+        for (const auto* list : {&perturbations, &each_kind})
+            for (const auto& p : *list)
+                if (p.id == repeat_id) chosen = p;
         const auto t0 = Clock::now();
         for (int i = 0; i < repeat_n; ++i) pipeline::extract(input, s, false, chosen);
         std::printf("%s x %d: %.4f s each\n", chosen.id.c_str(), repeat_n, seconds(t0) / repeat_n);
@@ -104,16 +116,7 @@ int main(int argc, char** argv) {
     std::printf("unperturbed extraction: %.3f s; one perturbation task (%s): %.3f s (x%.2f)\n", t_none, sample.id.c_str(), t_one,
                 t_one / t_none);
     {
-        // each kind alone
-        io::PerturbationPlan kinds;
-        kinds.include_original = false;
-        kinds.product = false;
-        kinds.rotation_angles = {10};
-        kinds.translation_fractions = {0.5};
-        kinds.noise_repetitions = 1;
-        kinds.volume_grow_mm = {-2, 2};
-        kinds.contour_repetitions = 1;
-        for (const auto& p : io::expand_perturbations(kinds)) {
+        for (const auto& p : each_kind) {
             const double t = median_time(3, [&] { pipeline::extract(input, s, false, p); });
             std::printf("  %-22s %.3f s (x%.2f)\n", p.id.c_str(), t, t / t_none);
         }
