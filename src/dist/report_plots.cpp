@@ -52,7 +52,10 @@ Section roc_section(const PatientEndpoints& d, const ReportOptions& o) {
         }
     const auto cases = std::count(y.begin(), y.end(), 1), controls = std::count(y.begin(), y.end(), 0);
     if (s.empty())
-        return missing_section("roc", title, "no binary outcome (metadata column '" + o.outcome + "') for the patients with a score");
+        return missing_section("roc", title,
+                               d.signature ? "no 0/1 outcome in the signature's patient rows (outcome column '" + d.signature->outcome_column +
+                                                 "'; patients whose lesions disagree are left out)"
+                                           : "no binary outcome (metadata column '" + o.outcome + "') for the patients with a score");
     if (cases == 0 || controls == 0)
         return missing_section("roc", title,
                                "the outcome has one class only among the " + std::to_string(s.size()) + " scored patients (" +
