@@ -1,47 +1,17 @@
-// Interpolation onto a rotated / shifted grid (image perturbations). Like resample.cpp, this
-// translation unit uses ITK's B-spline interpolator and ResampleImageFilter, so the ibsi profile's
-// cubic spline and the pyradiomics profile's SimpleITK semantics match the unperturbed path.
-#include <itkAffineTransform.h>
-#include <itkBSplineInterpolateImageFunction.h>
-#include <itkImage.h>
-#include <itkLinearInterpolateImageFunction.h>
-#include <itkNearestNeighborInterpolateImageFunction.h>
-#include <itkResampleImageFilter.h>
-
+// Interpolation onto a rotated / shifted grid (image perturbations). The ibsi profile's cubic
+// spline and the pyradiomics profile's SimpleITK semantics are resample.cpp's own ITK pieces
+// (resample_internal.hpp), so they match the unperturbed path.
 #include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <cmath>
 
 #include "radhpc/preprocess/perturb.hpp"
 #include "radhpc/preprocess/preprocess.hpp"
+#include "resample_internal.hpp"
 
 namespace radhpc::preprocess {
 namespace {
-
-using ItkImage = itk::Image<double, 3>;
-
-ItkImage::Pointer to_itk(const Image& v) {
-    auto img = ItkImage::New();
-    ItkImage::RegionType region;
-    ItkImage::SpacingType sp;
-    ItkImage::PointType org;
-    ItkImage::DirectionType dir;
-    for (int a = 0; a < 3; ++a) {
-        region.SetSize(a, v.geometry.size[a]);
-        sp[a] = v.geometry.spacing[a];
-        org[a] = v.geometry.origin[a];
-        for (int b = 0; b < 3; ++b) dir[a][b] = v.geometry.direction[3 * a + b];
-    }
-    img->SetRegions(region);
-    img->SetSpacing(sp);
-    img->SetOrigin(org);
-    img->SetDirection(dir);
-    img->Allocate();
-    std::copy(v.data.begin(), v.data.end(), img->GetBufferPointer());
-    return img;
-}
 
 // Continuous input index of full-grid voxel j: x(j) = base + A (j - lo), affine in j.
 struct IndexMap {
@@ -102,17 +72,10 @@ Image resample_transformed(const Image& image, const Geometry& full, const Index
     const Size3& n = image.geometry.size;
     Image out(target);
     if (method == Interpolation::bspline) {
-        auto b = itk::BSplineInterpolateImageFunction<ItkImage, double, double>::New();
-        b->SetSplineOrder(3);
-        b->SetInputImage(to_itk(image));
+        const detail::BSplineSampler spline(image);
         for (std::size_t z = 0; z < size[2]; ++z)
             for (std::size_t y = 0; y < size[1]; ++y)
-                for (std::size_t x = 0; x < size[0]; ++x) {
-                    const Vec3 p = m.at(x, y, z, n);
-                    itk::ContinuousIndex<double, 3> ci;
-                    for (int a = 0; a < 3; ++a) ci[a] = p[a];
-                    out.at(x, y, z) = b->EvaluateAtContinuousIndex(ci);
-                }
+                for (std::size_t x = 0; x < size[0]; ++x) out.at(x, y, z) = spline.at(m.at(x, y, z, n));
     } else {
         tbb::parallel_for(std::size_t(0), size[2], [&](std::size_t z) {
             for (std::size_t y = 0; y < size[1]; ++y)
@@ -149,86 +112,22 @@ Image resample_transformed(const Image& image, const Geometry& full, const Index
 
 Mask resample_mask_transformed(const Mask& mask, const Geometry& full, const Index3& lo, const Size3& size,
                                const GridTransform& t, Interpolation method, double threshold) {
-    Image m(mask.geometry);
-    for (std::size_t i = 0; i < mask.data.size(); ++i) m.data[i] = mask.data[i] ? 1.0 : 0.0;
-    const Image r = resample_transformed(m, full, lo, size, t, method);
-    // as resample.cpp: values that are 0.5 in exact arithmetic may come out as 0.4999...
-    const double cut = threshold - 1e-9;
-    Mask out(r.geometry);
-    for (std::size_t i = 0; i < r.data.size(); ++i) out.data[i] = r.data[i] >= cut;
-    return out;
+    // as resample_mask_ibsi: values that are 0.5 in exact arithmetic may come out as 0.4999...
+    return detail::threshold_mask(resample_transformed(detail::mask_as_image(mask), full, lo, size, t, method), threshold);
 }
-
-namespace {
-Image itk_resample_transformed(const Image& in, const Geometry& target, const GridTransform& t, Interpolation method) {
-    using Filter = itk::ResampleImageFilter<ItkImage, ItkImage, double, double>;
-    auto f = Filter::New();
-    f->SetInput(to_itk(in));
-    // ITK maps output points to input points: T(x) = M (x - center) + center + translation
-    auto tr = itk::AffineTransform<double, 3>::New();
-    itk::AffineTransform<double, 3>::MatrixType M;
-    itk::AffineTransform<double, 3>::CenterType c;
-    itk::AffineTransform<double, 3>::OutputVectorType s;
-    for (int i = 0; i < 3; ++i) {
-        for (int j = 0; j < 3; ++j) M[i][j] = t.rotation[3 * i + j];
-        c[i] = t.centre[i];
-        s[i] = t.shift[i];
-    }
-    tr->SetCenter(c);
-    tr->SetMatrix(M);
-    tr->SetTranslation(s);
-    f->SetTransform(tr);
-    switch (method) {
-        case Interpolation::nearest: f->SetInterpolator(itk::NearestNeighborInterpolateImageFunction<ItkImage, double>::New()); break;
-        case Interpolation::linear: f->SetInterpolator(itk::LinearInterpolateImageFunction<ItkImage, double>::New()); break;
-        case Interpolation::bspline: {
-            auto b = itk::BSplineInterpolateImageFunction<ItkImage, double, double>::New();
-            b->SetSplineOrder(3);
-            f->SetInterpolator(b);
-            break;
-        }
-    }
-    ItkImage::SizeType size;
-    ItkImage::SpacingType sp;
-    ItkImage::PointType org;
-    ItkImage::DirectionType dir;
-    for (int a = 0; a < 3; ++a) {
-        size[a] = target.size[a];
-        sp[a] = target.spacing[a];
-        org[a] = target.origin[a];
-        for (int b = 0; b < 3; ++b) dir[a][b] = target.direction[3 * a + b];
-    }
-    f->SetSize(size);
-    f->SetOutputSpacing(sp);
-    f->SetOutputOrigin(org);
-    f->SetOutputDirection(dir);
-    f->SetDefaultPixelValue(0);
-    // every output voxel is computed independently, so ITK's threads do not change the result
-    f->SetNumberOfWorkUnits(std::max(1, tbb::this_task_arena::max_concurrency()));
-    f->Update();
-    Image out(target);
-    const double* buf = f->GetOutput()->GetBufferPointer();
-    std::copy(buf, buf + out.data.size(), out.data.begin());
-    out.geometry = moved(target, t);
-    return out;
-}
-}  // namespace
 
 Image resample_transformed_pyradiomics(const Image& image, const Geometry& target, const GridTransform& t,
                                        Interpolation method, const PixelType& pixel_type) {
-    Image out = itk_resample_transformed(image, target, t, method);
-    if (pixel_type.integer)
-        for (double& v : out.data) v = std::trunc(std::clamp(v, pixel_type.min, pixel_type.max));
+    Image out = detail::itk_resample(image, target, method, &t);
+    out.geometry = moved(target, t);
+    detail::cast_to_pixel_type(out, pixel_type);
     return out;
 }
 
 Mask resample_mask_transformed_pyradiomics(const Mask& mask, const Geometry& target, const GridTransform& t) {
-    Image m(mask.geometry);
-    for (std::size_t i = 0; i < mask.data.size(); ++i) m.data[i] = mask.data[i] ? 1.0 : 0.0;
-    const Image r = itk_resample_transformed(m, target, t, Interpolation::nearest);
-    Mask out(r.geometry);
-    for (std::size_t i = 0; i < r.data.size(); ++i) out.data[i] = r.data[i] > 0.5;
-    return out;
+    Image r = detail::itk_resample(detail::mask_as_image(mask), target, Interpolation::nearest, &t);
+    r.geometry = moved(target, t);
+    return detail::nearest_mask(r);
 }
 
 }  // namespace radhpc::preprocess

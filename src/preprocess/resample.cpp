@@ -1,6 +1,8 @@
 // Resampling (IBSI 1 section 2.4; PyRadiomics imageoperations.resampleImage).
 // The only preprocess translation unit that includes ITK: its B-spline interpolator and
-// ResampleImageFilter are what make the pyradiomics profile equal SimpleITK's numbers.
+// ResampleImageFilter are what make the pyradiomics profile equal SimpleITK's numbers. The
+// perturbations' transformed grids use them through resample_internal.hpp.
+#include <itkAffineTransform.h>
 #include <itkBSplineInterpolateImageFunction.h>
 #include <itkIdentityTransform.h>
 #include <itkImage.h>
@@ -16,6 +18,7 @@
 
 #include "radhpc/core/error.hpp"
 #include "radhpc/preprocess/preprocess.hpp"
+#include "resample_internal.hpp"
 
 namespace radhpc::preprocess {
 namespace {
@@ -43,13 +46,34 @@ ItkImage::Pointer to_itk(const Image& v) {
     return img;
 }
 
-// SimpleITK ResampleImageFilter with an identity transform and default value 0.
-Image itk_resample(const Image& in, const Geometry& target, Interpolation method) {
+}  // namespace
+
+namespace detail {
+
+// SimpleITK ResampleImageFilter with default value 0 (identity transform unless one is given).
+Image itk_resample(const Image& in, const Geometry& target, Interpolation method, const GridTransform* transform) {
     auto src = to_itk(in);
     using Filter = itk::ResampleImageFilter<ItkImage, ItkImage, double, double>;
     auto f = Filter::New();
     f->SetInput(src);
-    f->SetTransform(itk::IdentityTransform<double, 3>::New());
+    if (transform == nullptr) {
+        f->SetTransform(itk::IdentityTransform<double, 3>::New());
+    } else {
+        // ITK maps output points to input points: T(x) = M (x - center) + center + translation
+        auto tr = itk::AffineTransform<double, 3>::New();
+        itk::AffineTransform<double, 3>::MatrixType M;
+        itk::AffineTransform<double, 3>::CenterType c;
+        itk::AffineTransform<double, 3>::OutputVectorType s;
+        for (int i = 0; i < 3; ++i) {
+            for (int j = 0; j < 3; ++j) M[i][j] = transform->rotation[3 * i + j];
+            c[i] = transform->centre[i];
+            s[i] = transform->shift[i];
+        }
+        tr->SetCenter(c);
+        tr->SetMatrix(M);
+        tr->SetTranslation(s);
+        f->SetTransform(tr);
+    }
     switch (method) {
         case Interpolation::nearest:
             f->SetInterpolator(itk::NearestNeighborInterpolateImageFunction<ItkImage, double>::New());
@@ -87,6 +111,54 @@ Image itk_resample(const Image& in, const Geometry& target, Interpolation method
     std::copy(buf, buf + out.data.size(), out.data.begin());
     return out;
 }
+
+struct BSplineSampler::Impl {
+    itk::BSplineInterpolateImageFunction<ItkImage, double, double>::Pointer spline;
+};
+
+BSplineSampler::BSplineSampler(const Image& in) : impl_(std::make_unique<Impl>()) {
+    impl_->spline = itk::BSplineInterpolateImageFunction<ItkImage, double, double>::New();
+    impl_->spline->SetSplineOrder(3);
+    impl_->spline->SetInputImage(to_itk(in));
+}
+
+BSplineSampler::~BSplineSampler() = default;
+
+double BSplineSampler::at(const Vec3& continuous_index) const {
+    itk::ContinuousIndex<double, 3> ci;
+    for (int a = 0; a < 3; ++a) ci[a] = continuous_index[a];
+    return impl_->spline->EvaluateAtContinuousIndex(ci);
+}
+
+Image mask_as_image(const Mask& mask) {
+    Image m(mask.geometry);
+    for (std::size_t i = 0; i < mask.data.size(); ++i) m.data[i] = mask.data[i] ? 1.0 : 0.0;
+    return m;
+}
+
+Mask threshold_mask(const Image& r, double threshold) {
+    // Grid positions that fall exactly on a half-voxel boundary interpolate to exactly 0.5 in exact
+    // arithmetic but to 0.4999... in floating point (IBSI 1 notes this pitfall); the slack keeps them.
+    const double cut = threshold - 1e-9;
+    Mask out(r.geometry);
+    for (std::size_t i = 0; i < r.data.size(); ++i) out.data[i] = r.data[i] >= cut;
+    return out;
+}
+
+Mask nearest_mask(const Image& r) {
+    Mask out(r.geometry);
+    for (std::size_t i = 0; i < r.data.size(); ++i) out.data[i] = r.data[i] > 0.5;
+    return out;
+}
+
+void cast_to_pixel_type(Image& image, const PixelType& pixel_type) {
+    if (pixel_type.integer)
+        for (double& v : image.data) v = std::trunc(std::clamp(v, pixel_type.min, pixel_type.max));
+}
+
+}  // namespace detail
+
+namespace {
 
 // Position of voxel k of the full interpolation grid along each axis in the input's continuous
 // index space: x = offset + k * step. A sub-grid starting at full-grid index lo uses lo + k, so
@@ -168,19 +240,16 @@ Image ibsi_nearest(const Image& in, const Geometry& full, const Index3& lo, cons
 // which realises IBSI's nearest-boundary padding for positions outside it.
 Image ibsi_bspline(const Image& in, const Geometry& full, const Index3& lo, const Geometry& target) {
     const auto m = axis_maps(in.geometry, full);
-    auto src = to_itk(in);
-    auto b = itk::BSplineInterpolateImageFunction<ItkImage, double, double>::New();
-    b->SetSplineOrder(3);
-    b->SetInputImage(src);
+    const detail::BSplineSampler spline(in);
     Image out(target);
     for (std::size_t z = 0; z < target.size[2]; ++z)
         for (std::size_t y = 0; y < target.size[1]; ++y)
             for (std::size_t x = 0; x < target.size[0]; ++x) {
-                itk::ContinuousIndex<double, 3> ci;
+                Vec3 ci;
                 const std::size_t k[3] = {x, y, z};
                 for (int a = 0; a < 3; ++a)
                     ci[a] = std::clamp(m[a].offset + double(lo[a] + std::int64_t(k[a])) * m[a].step, 0.0, double(in.geometry.size[a] - 1));
-                out.at(x, y, z) = b->EvaluateAtContinuousIndex(ci);
+                out.at(x, y, z) = spline.at(ci);
             }
     return out;
 }
@@ -236,9 +305,8 @@ Geometry sub_grid(const Geometry& full, const Index3& lo, const Index3& hi) {
 Image resample_image(const Image& image, const Geometry& target, Interpolation method, Profile profile,
                      const PixelType& pixel_type) {
     if (profile == Profile::pyradiomics) {
-        Image out = itk_resample(image, target, method);
-        if (pixel_type.integer)
-            for (double& v : out.data) v = std::trunc(std::clamp(v, pixel_type.min, pixel_type.max));
+        Image out = detail::itk_resample(image, target, method);
+        detail::cast_to_pixel_type(out, pixel_type);
         return out;
     }
     return resample_ibsi(image, target, {0, 0, 0}, target.size, method);
@@ -257,36 +325,17 @@ Image resample_ibsi(const Image& image, const Geometry& full, const Index3& lo, 
     return {};
 }
 
-namespace {
-Image mask_as_image(const Mask& mask) {
-    Image m(mask.geometry);
-    for (std::size_t i = 0; i < mask.data.size(); ++i) m.data[i] = mask.data[i] ? 1.0 : 0.0;
-    return m;
-}
-Mask threshold_mask(const Image& r, double threshold) {
-    // Grid positions that fall exactly on a half-voxel boundary interpolate to exactly 0.5 in exact
-    // arithmetic but to 0.4999... in floating point (IBSI 1 notes this pitfall); the slack keeps them.
-    const double cut = threshold - 1e-9;
-    Mask out(r.geometry);
-    for (std::size_t i = 0; i < r.data.size(); ++i) out.data[i] = r.data[i] >= cut;
-    return out;
-}
-}  // namespace
-
 Mask resample_mask(const Mask& mask, const Geometry& target, Interpolation method, double threshold,
                    Profile profile) {
     if (profile == Profile::pyradiomics) {
-        Image r = itk_resample(mask_as_image(mask), target, Interpolation::nearest);
-        Mask out(target);
-        for (std::size_t i = 0; i < r.data.size(); ++i) out.data[i] = r.data[i] > 0.5;
-        return out;
+        return detail::nearest_mask(detail::itk_resample(detail::mask_as_image(mask), target, Interpolation::nearest));
     }
     return resample_mask_ibsi(mask, target, {0, 0, 0}, target.size, method, threshold);
 }
 
 Mask resample_mask_ibsi(const Mask& mask, const Geometry& full, const Index3& lo, const Size3& size, Interpolation method,
                         double threshold) {
-    return threshold_mask(resample_ibsi(mask_as_image(mask), full, lo, size, method), threshold);
+    return detail::threshold_mask(resample_ibsi(detail::mask_as_image(mask), full, lo, size, method), threshold);
 }
 
 void round_intensities(Image& image) {
