@@ -24,8 +24,6 @@ store::Contents load_existing(const std::string& path) {
     return store::load(path);
 }
 
-namespace {
-
 std::string iso_time(double unix_seconds) {
     if (unix_seconds <= 0) return "-";
     const std::time_t t = std::time_t(unix_seconds);
@@ -35,8 +33,6 @@ std::string iso_time(double unix_seconds) {
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buf;
 }
-
-}  // namespace
 
 void merge(const std::vector<std::string>& stores, const std::string& out) {
     if (stores.empty()) throw Error(ErrorKind::settings, "merge: no input stores");

@@ -15,6 +15,7 @@
 #include "radhpc/stats/bootstrap.hpp"
 #include "radhpc/stats/roc_band.hpp"
 #include "report_internal.hpp"
+#include "store_access.hpp"
 
 namespace radhpc::dist {
 namespace fs = std::filesystem;
@@ -37,16 +38,6 @@ double parse_number(const std::string& text) {
     const double v = std::strtod(s.c_str(), &end);
     if (end != s.c_str() + s.size() || !std::isfinite(v)) return std::nan("");
     return v;
-}
-
-std::string iso_time(double unix_seconds) {
-    if (unix_seconds <= 0) return "-";
-    const std::time_t t = std::time_t(unix_seconds);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
 }
 
 std::string td(const std::string& text, const char* cls = nullptr) {
@@ -557,10 +548,7 @@ std::string render_report(const store::Contents& c, const ReportOptions& o, std:
 }
 
 std::vector<std::string> write_report(const ReportOptions& o) {
-    if (!fs::exists(o.store)) throw Error(ErrorKind::io, o.store + ": no such store");
-    if (fs::is_directory(o.store) && !fs::exists(store::main_file(o.store)) && !fs::is_directory(fs::path(o.store) / "parts"))
-        throw Error(ErrorKind::io, o.store + ": not a radhpc store (no store.h5, no parts/)");
-    const store::Contents c = store::load(o.store);
+    const store::Contents c = load_existing(o.store);
     std::vector<std::string> notes;
     const std::string html = render_report(c, o, &notes);
     // temporary name + rename: a reader never sees half a page
