@@ -1,0 +1,70 @@
+// Cubic B-spline interpolation that reproduces ITK 5.2 bit for bit (bspline.cpp).
+// ITK's itk::BSplineInterpolateImageFunction (order 3) first runs itk::BSplineDecompositionImageFilter
+// over the WHOLE image, then sums 4x4x4 weighted coefficients per sample. This implementation does the
+// same arithmetic in the same order, but
+//  - decomposes only what the samples need: the causal pass of the recursive filter still runs over
+//    every full line (its last values seed the anticausal pass, so any crop would change the bits),
+//    but the anticausal pass stops at the box, and the later axes only filter lines through the box;
+//  - computes weights and mirrored indices once per output index along each axis when the sample
+//    positions are separable (axis-aligned grids), and evaluates slices in parallel (each voxel
+//    is independent, so results do not depend on the thread count).
+// Known divergence: an axis of exactly 2 voxels sampled at positions >= 1 makes ITK read outside its
+// coefficient buffer (mirror of index 3 is -1); here such indices are clamped into the image.
+#pragma once
+#include <array>
+#include <vector>
+
+#include "radhpc/core/volume.hpp"
+
+namespace radhpc::preprocess {
+
+// Coefficients of ITK's whole-image cubic B-spline decomposition of `image`, computed (exactly as
+// ITK's values) only inside the inclusive index box [lo, hi] (clipped to the image).
+class CubicBSplineCoefficients {
+public:
+    CubicBSplineCoefficients(const Image& image, const Index3& lo, const Index3& hi);
+    explicit CubicBSplineCoefficients(const Image& image);  // the whole image
+
+    // itk::BSplineInterpolateImageFunction<.., double, double>::EvaluateAtContinuousIndex, order 3
+    // (no inside-buffer test). The mirrored 4x4x4 support must lie inside the box.
+    double at(const Vec3& continuous_index) const;
+
+    const Index3& lo() const { return lo_; }
+    const Index3& hi() const { return hi_; }
+    const Size3& image_size() const { return n_; }
+    // the box's coefficients, x fastest
+    const double* data() const { return c_.data(); }
+    // coefficient at input index (x, y, z) inside the box
+    double coefficient(std::int64_t x, std::int64_t y, std::int64_t z) const {
+        return c_[std::size_t(((z - lo_[2]) * (hi_[1] - lo_[1] + 1) + (y - lo_[1])) * (hi_[0] - lo_[0] + 1) + (x - lo_[0]))];
+    }
+
+private:
+    Size3 n_{};
+    Index3 lo_{}, hi_{};
+    std::vector<double> c_;  // x fastest inside the box
+};
+
+// The inclusive input-index box of coefficients that cubic B-spline samples at `positions[a]` (continuous
+// indices along axis a) touch after ITK's mirror boundary. Positions outside [-0.5, n - 0.5) are
+// ignored when `only_inside_buffer` (they are not evaluated under ITK's resampler semantics).
+// Returns false when no position is used.
+bool bspline_support_box(const Size3& image_size, const std::array<std::vector<double>, 3>& positions,
+                         bool only_inside_buffer, Index3& lo, Index3& hi);
+
+// Samples on a separable grid: out(x, y, z) = spline at (positions[0][x], positions[1][y],
+// positions[2][z]), out carrying `out_geometry` (its size must equal the position counts). With
+// `zero_outside_buffer`, samples with any position outside [-0.5, n - 0.5) are 0 (ITK
+// ResampleImageFilter, default value 0); otherwise every sample is evaluated (the IBSI path clamps
+// its positions into the image first). Bit-identical to ITK's EvaluateAtContinuousIndex per sample.
+Image bspline_sample_separable(const Image& image, const std::array<std::vector<double>, 3>& positions,
+                               const Geometry& out_geometry, bool zero_outside_buffer);
+
+// Drop-in for ITK's ResampleImageFilter (identity transform, BSplineInterpolateImageFunction order 3,
+// default value 0), i.e. detail::itk_resample(image, target, Interpolation::bspline): sample positions
+// are computed exactly as ITK's linear fast path does (per scanline start/end through ITK's own
+// index/point matrices, then start + x / nx * (end - start)). Axis-aligned grids take the separable
+// path; any other direction combination is evaluated per voxel (same values, slower).
+Image bspline_resample_itk(const Image& image, const Geometry& target);
+
+}  // namespace radhpc::preprocess

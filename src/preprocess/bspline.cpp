@@ -1,0 +1,436 @@
+// Cubic B-spline resampling bit-identical to ITK 5.2 (see include/radhpc/preprocess/bspline.hpp).
+// The arithmetic below follows, operation for operation and in the same order,
+//   itkBSplineDecompositionImageFilter.hxx (DataToCoefficients1D, SetInitialCausalCoefficient,
+//     SetInitialAntiCausalCoefficient: pole sqrt(3) - 2, tolerance 1e-10, mirror boundaries),
+//   itkBSplineInterpolateImageFunction.hxx (DetermineRegionOfSupport, SetInterpolationWeights,
+//     ApplyMirrorBoundaryConditions, EvaluateAtContinuousIndexInternal),
+//   itkResampleImageFilter.hxx (LinearThreadedGenerateData: scanline start/end, IsInsideBuffer).
+// Floating-point operations are never reordered (no -ffast-math; the project builds for baseline
+// x86-64, so no FMA contraction either: ITK's templates are instantiated with the same flags).
+// ITK is used here only for its index <-> point matrices (the inverse is vnl's SVD-based one, which
+// must be the very same to get the same positions); the interpolation itself does not touch ITK.
+#include "radhpc/preprocess/bspline.hpp"
+
+#include <itkImage.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include "radhpc/core/error.hpp"
+
+namespace radhpc::preprocess {
+namespace {
+
+// ---- ITK's 1-D decomposition (order 3: a single pole) ---------------------------------------
+
+// The per-line constants of DataToCoefficients1D for a line of n samples.
+struct LineFilter {
+    std::size_t n = 0;
+    double pole = std::sqrt(3.0) - 2.0;
+    double gain = 0;                      // c0 = (1 - z)(1 - 1/z) (lambda = 6 up to rounding)
+    bool accelerated = false;             // horizon < n: truncated sum for the causal initial value
+    std::size_t horizon = 0;              // samples in that truncated sum
+    std::vector<double> init_weights;     // weight of sample k in the causal initial value
+    double full_last_weight = 0;          // full loop: weight of sample n-1 (added first)
+    double full_denominator = 1;          // full loop: sum / (1 - z^(2n-2))
+    double anticausal_factor = 0;         // z / (z^2 - 1)
+
+    explicit LineFilter(std::size_t length) : n(length) {
+        const double z = pole;
+        gain = 1.0;
+        gain = gain * (1.0 - z) * (1.0 - 1.0 / z);
+        anticausal_factor = z / (z * z - 1.0);
+        // horizon = ceil(log(tolerance) / log|z|) with ITK's default tolerance 1e-10
+        horizon = std::size_t(std::ceil(std::log(1e-10) / std::log(std::fabs(z))));
+        init_weights.assign(n, 0.0);
+        if (horizon < n) {
+            accelerated = true;
+            double zn = z;  // sum = s0 + z s1 + z^2 s2 + ... (z^k by repeated products, as ITK)
+            for (std::size_t k = 1; k < horizon; ++k) {
+                init_weights[k] = zn;
+                zn *= z;
+            }
+        } else if (n >= 2) {
+            // mirror-symmetric exact sum: (s0 + z^(n-1) s_{n-1} + sum (z^k + z^(2n-2-k)) s_k) / (1 - z^(2n-2))
+            const double iz = 1.0 / z;
+            double zn = z;
+            double z2n = std::pow(z, double(n - 1));
+            full_last_weight = z2n;
+            z2n *= z2n * iz;
+            for (std::size_t k = 1; k + 2 <= n; ++k) {
+                init_weights[k] = zn + z2n;
+                zn *= z;
+                z2n *= iz;
+            }
+            full_denominator = 1.0 - zn * zn;
+        }
+    }
+};
+
+// ITK's DataToCoefficients1D on `lanes` lines at once: sample k of lane l is d[k * stride + l].
+// Every lane sees exactly ITK's operation sequence (the lane loop is innermost and element-wise).
+// Only samples k >= keep_from are used afterwards, so the anticausal recursion stops there.
+void decompose_lines(double* d, std::size_t stride, std::size_t lanes, std::size_t keep_from, const LineFilter& f) {
+    const std::size_t n = f.n;
+    if (n == 1) return;  // ITK: a single sample stays as it is (no gain either)
+    const double z = f.pole;
+    auto row = [&](std::size_t k) { return d + k * stride; };
+    for (std::size_t k = 0; k < n; ++k) {
+        double* r = row(k);
+        for (std::size_t l = 0; l < lanes; ++l) r[l] *= f.gain;
+    }
+    double* r0 = row(0);
+    if (f.accelerated) {
+        for (std::size_t k = 1; k < f.horizon; ++k) {
+            const double* rk = row(k);
+            const double wk = f.init_weights[k];
+            for (std::size_t l = 0; l < lanes; ++l) r0[l] += wk * rk[l];
+        }
+    } else {
+        const double* rl = row(n - 1);
+        for (std::size_t l = 0; l < lanes; ++l) r0[l] = r0[l] + f.full_last_weight * rl[l];
+        for (std::size_t k = 1; k + 2 <= n; ++k) {
+            const double* rk = row(k);
+            const double wk = f.init_weights[k];
+            for (std::size_t l = 0; l < lanes; ++l) r0[l] += wk * rk[l];
+        }
+        for (std::size_t l = 0; l < lanes; ++l) r0[l] = r0[l] / f.full_denominator;
+    }
+    // causal recursion c+[k] = s[k] + z c+[k-1]
+    for (std::size_t k = 1; k < n; ++k) {
+        double* r = row(k);
+        const double* p = row(k - 1);
+        for (std::size_t l = 0; l < lanes; ++l) r[l] += z * p[l];
+    }
+    // anticausal: c[n-1] = z / (z^2 - 1) (z c+[n-2] + c+[n-1]); c[k] = z (c[k+1] - c+[k])
+    {
+        double* r = row(n - 1);
+        const double* p = row(n - 2);
+        for (std::size_t l = 0; l < lanes; ++l) r[l] = f.anticausal_factor * (z * p[l] + r[l]);
+    }
+    for (std::size_t k = n - 1; k-- > keep_from;) {
+        double* r = row(k);
+        const double* q = row(k + 1);
+        for (std::size_t l = 0; l < lanes; ++l) r[l] = z * (q[l] - r[l]);
+    }
+}
+
+// ---- ITK's region of support and weights (order 3) -------------------------------------------
+
+struct Support {
+    std::int64_t index[4];  // mirrored input indices
+    double weight[4];
+};
+
+inline Support support_at(double p, std::int64_t n) {
+    Support s;
+    // DetermineRegionOfSupport floors the position in single precision.
+    const std::int64_t first = std::int64_t(std::floor(float(p) + 0.0f)) - 1;
+    const double t = p - double(first + 1);
+    s.weight[3] = (1.0 / 6.0) * t * t * t;
+    s.weight[0] = (1.0 / 6.0) + 0.5 * t * (t - 1.0) - s.weight[3];
+    s.weight[2] = t + s.weight[0] - 2.0 * s.weight[3];
+    s.weight[1] = 1.0 - s.weight[0] - s.weight[2] - s.weight[3];
+    for (int k = 0; k < 4; ++k) {
+        std::int64_t i = first + k;
+        if (n == 1) {
+            i = 0;
+        } else {
+            const std::int64_t end = n - 1;
+            if (i < 0) i = -i;
+            if (i >= end) i = end - (i - end);
+            // only reachable for n == 2 (ITK reads outside its buffer there): keep inside
+            i = std::clamp<std::int64_t>(i, 0, end);
+        }
+        s.index[k] = i;
+    }
+    return s;
+}
+
+// ITK ImageFunction::IsInsideBuffer for one axis: [-0.5, n - 0.5), false for NaN
+inline bool inside_buffer(double p, std::int64_t n) { return p >= -0.5 && p < double(n - 1) + 0.5; }
+
+// Per-axis supports of separable sample positions, indices made relative to the coefficient box.
+struct AxisSupports {
+    std::vector<Support> s;
+    std::vector<std::uint8_t> inside;
+};
+
+AxisSupports axis_supports(const std::vector<double>& positions, std::int64_t n, std::int64_t box_lo) {
+    AxisSupports a;
+    a.s.resize(positions.size());
+    a.inside.resize(positions.size());
+    for (std::size_t k = 0; k < positions.size(); ++k) {
+        a.s[k] = support_at(positions[k], n);
+        for (auto& i : a.s[k].index) i -= box_lo;
+        a.inside[k] = inside_buffer(positions[k], n);
+    }
+    return a;
+}
+
+void widen_box(const Support& s, std::int64_t& lo, std::int64_t& hi) {
+    for (auto i : s.index) {
+        lo = std::min(lo, i);
+        hi = std::max(hi, i);
+    }
+}
+
+}  // namespace
+
+// ---- coefficients -----------------------------------------------------------------------------
+
+CubicBSplineCoefficients::CubicBSplineCoefficients(const Image& image)
+    : CubicBSplineCoefficients(image, {0, 0, 0},
+                               {std::int64_t(image.geometry.size[0]) - 1, std::int64_t(image.geometry.size[1]) - 1,
+                                std::int64_t(image.geometry.size[2]) - 1}) {}
+
+CubicBSplineCoefficients::CubicBSplineCoefficients(const Image& image, const Index3& lo, const Index3& hi) {
+    n_ = image.geometry.size;
+    if (n_[0] == 0 || n_[1] == 0 || n_[2] == 0) throw Error(ErrorKind::internal, "bspline: empty image");
+    for (int a = 0; a < 3; ++a) {
+        const std::int64_t last = std::int64_t(n_[a]) - 1;
+        lo_[a] = std::clamp<std::int64_t>(lo[a], 0, last);
+        hi_[a] = std::clamp<std::int64_t>(hi[a], lo_[a], last);
+    }
+    const std::size_t N0 = n_[0], N1 = n_[1], N2 = n_[2];
+    const std::size_t bx = std::size_t(hi_[0] - lo_[0] + 1), by = std::size_t(hi_[1] - lo_[1] + 1);
+    const std::size_t bz = std::size_t(hi_[2] - lo_[2] + 1);
+    const LineFilter fx(N0), fy(N1), fz(N2);
+    const std::size_t plane = bx * by;
+    // ITK filters x over the whole image, then y, then z. Every x line is needed in full (the y lines
+    // through the box run over all y and z), the y lines only through the box's x columns, the z lines
+    // only through the box's (x, y) columns.
+    std::vector<double> columns(plane * N2);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, N2), [&](const tbb::blocked_range<std::size_t>& r) {
+        std::vector<double> t(N0 * N1), a(bx * N1);
+        for (std::size_t z = r.begin(); z != r.end(); ++z) {
+            const double* src = image.data.data() + z * N0 * N1;
+            // transposed slice so the x recursion runs over contiguous lanes (one per y line)
+            for (std::size_t y = 0; y < N1; ++y)
+                for (std::size_t x = 0; x < N0; ++x) t[x * N1 + y] = src[y * N0 + x];
+            decompose_lines(t.data(), N1, N1, std::size_t(lo_[0]), fx);
+            for (std::size_t y = 0; y < N1; ++y)
+                for (std::size_t x = 0; x < bx; ++x) a[y * bx + x] = t[(x + std::size_t(lo_[0])) * N1 + y];
+            decompose_lines(a.data(), bx, bx, std::size_t(lo_[1]), fy);
+            std::copy(a.begin() + std::ptrdiff_t(std::size_t(lo_[1]) * bx), a.begin() + std::ptrdiff_t((std::size_t(hi_[1]) + 1) * bx),
+                      columns.begin() + std::ptrdiff_t(z * plane));
+        }
+    });
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, plane, 1024), [&](const tbb::blocked_range<std::size_t>& r) {
+        decompose_lines(columns.data() + r.begin(), plane, r.size(), std::size_t(lo_[2]), fz);
+    });
+    c_.assign(columns.begin() + std::ptrdiff_t(std::size_t(lo_[2]) * plane),
+              columns.begin() + std::ptrdiff_t((std::size_t(lo_[2]) + bz) * plane));
+}
+
+double CubicBSplineCoefficients::at(const Vec3& ci) const {
+    Support s[3];
+    for (int a = 0; a < 3; ++a) s[a] = support_at(ci[a], std::int64_t(n_[a]));
+    for (int a = 0; a < 3; ++a)
+        for (auto i : s[a].index)
+            if (i < lo_[a] || i > hi_[a]) throw Error(ErrorKind::internal, "bspline: sample support outside the coefficient box");
+    // 64 terms in ITK's order (x fastest), weight ((wx wy) wz)
+    double sum = 0.0;
+    for (int j2 = 0; j2 < 4; ++j2)
+        for (int j1 = 0; j1 < 4; ++j1)
+            for (int j0 = 0; j0 < 4; ++j0) {
+                double w = s[0].weight[j0] * s[1].weight[j1];
+                w *= s[2].weight[j2];
+                sum += w * coefficient(s[0].index[j0], s[1].index[j1], s[2].index[j2]);
+            }
+    return sum;
+}
+
+bool bspline_support_box(const Size3& image_size, const std::array<std::vector<double>, 3>& positions,
+                         bool only_inside_buffer, Index3& lo, Index3& hi) {
+    for (int a = 0; a < 3; ++a) {
+        const auto n = std::int64_t(image_size[a]);
+        lo[a] = n;
+        hi[a] = -1;
+        for (double p : positions[a]) {
+            if (only_inside_buffer && !inside_buffer(p, n)) continue;
+            widen_box(support_at(p, n), lo[a], hi[a]);
+        }
+        if (hi[a] < lo[a]) return false;
+    }
+    return true;
+}
+
+// ---- separable sampling -------------------------------------------------------------------------
+
+Image bspline_sample_separable(const Image& image, const std::array<std::vector<double>, 3>& positions,
+                               const Geometry& out_geometry, bool zero_outside_buffer) {
+    for (int a = 0; a < 3; ++a)
+        if (positions[a].size() != out_geometry.size[a])
+            throw Error(ErrorKind::internal, "bspline: position count differs from the output size");
+    Image out(out_geometry, 0.0);
+    Index3 lo, hi;
+    if (out.data.empty() || !bspline_support_box(image.geometry.size, positions, zero_outside_buffer, lo, hi)) return out;
+    const CubicBSplineCoefficients coef(image, lo, hi);
+    AxisSupports ax[3];
+    for (int a = 0; a < 3; ++a) ax[a] = axis_supports(positions[a], std::int64_t(image.geometry.size[a]), lo[a]);
+    const std::size_t bx = std::size_t(hi[0] - lo[0] + 1), by = std::size_t(hi[1] - lo[1] + 1);
+    const double* c = coef.data();
+    const std::size_t nx = out_geometry.size[0], ny = out_geometry.size[1];
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, out_geometry.size[2]), [&](const tbb::blocked_range<std::size_t>& r) {
+        for (std::size_t z = r.begin(); z != r.end(); ++z) {
+            if (zero_outside_buffer && !ax[2].inside[z]) continue;
+            const Support& sz = ax[2].s[z];
+            for (std::size_t y = 0; y < ny; ++y) {
+                if (zero_outside_buffer && !ax[1].inside[y]) continue;
+                const Support& sy = ax[1].s[y];
+                const double* rows[16];  // coefficient rows of the 4x4 (y, z) support, ITK's order
+                for (int j2 = 0; j2 < 4; ++j2)
+                    for (int j1 = 0; j1 < 4; ++j1)
+                        rows[4 * j2 + j1] = c + (std::size_t(sz.index[j2]) * by + std::size_t(sy.index[j1])) * bx;
+                double* dst = out.data.data() + (z * ny + y) * nx;
+                for (std::size_t x = 0; x < nx; ++x) {
+                    if (zero_outside_buffer && !ax[0].inside[x]) continue;
+                    const Support& sx = ax[0].s[x];
+                    double sum = 0.0;
+                    for (int j2 = 0; j2 < 4; ++j2)
+                        for (int j1 = 0; j1 < 4; ++j1) {
+                            const double* row = rows[4 * j2 + j1];
+                            for (int j0 = 0; j0 < 4; ++j0) {
+                                double w = sx.weight[j0] * sy.weight[j1];
+                                w *= sz.weight[j2];
+                                sum += w * row[sx.index[j0]];
+                            }
+                        }
+                    dst[x] = sum;
+                }
+            }
+        }
+    });
+    return out;
+}
+
+// ---- ITK ResampleImageFilter semantics ------------------------------------------------------------
+
+namespace {
+
+using GeometryImage = itk::Image<double, 3>;
+
+// An unallocated ITK image carrying `g`'s geometry, set up as resample.cpp's to_itk does.
+GeometryImage::Pointer itk_geometry(const Geometry& g) {
+    auto img = GeometryImage::New();
+    GeometryImage::RegionType region;
+    GeometryImage::SpacingType sp;
+    GeometryImage::PointType org;
+    GeometryImage::DirectionType dir;
+    for (int a = 0; a < 3; ++a) {
+        region.SetSize(a, g.size[a]);
+        sp[a] = g.spacing[a];
+        org[a] = g.origin[a];
+        for (int b = 0; b < 3; ++b) dir[a][b] = g.direction[3 * a + b];
+    }
+    img->SetRegions(region);
+    img->SetSpacing(sp);
+    img->SetOrigin(org);
+    img->SetDirection(dir);
+    return img;
+}
+
+}  // namespace
+
+Image bspline_resample_itk(const Image& image, const Geometry& target) {
+    const std::size_t nx = target.size[0], ny = target.size[1], nz = target.size[2];
+    if (target.voxel_count() == 0) return Image(target);
+    const auto in_geo = itk_geometry(image.geometry);
+    const auto out_geo = itk_geometry(target);
+    // LinearThreadedGenerateData: continuous input index of output index (0, y, z) and (nx, y, z);
+    // the identity transform leaves the physical point as it is.
+    std::vector<Vec3> start(ny * nz), end(ny * nz);
+    for (std::size_t z = 0; z < nz; ++z)
+        for (std::size_t y = 0; y < ny; ++y) {
+            GeometryImage::IndexType idx;
+            idx[0] = 0;
+            idx[1] = itk::IndexValueType(y);
+            idx[2] = itk::IndexValueType(z);
+            itk::Point<double, 3> p;
+            itk::ContinuousIndex<double, 3> ci;
+            out_geo->TransformIndexToPhysicalPoint(idx, p);
+            in_geo->TransformPhysicalPointToContinuousIndex(p, ci);
+            for (int a = 0; a < 3; ++a) start[z * ny + y][a] = ci[a];
+            idx[0] = itk::IndexValueType(nx);
+            out_geo->TransformIndexToPhysicalPoint(idx, p);
+            in_geo->TransformPhysicalPointToContinuousIndex(p, ci);
+            for (int a = 0; a < 3; ++a) end[z * ny + y][a] = ci[a];
+        }
+    // position along the line: start + alpha (end - start), alpha = x / nx
+    auto position = [&](const Vec3& s, const Vec3& e, std::size_t x, int a) {
+        const double alpha = double(std::int64_t(x)) / double(nx);
+        return s[a] + alpha * (e[a] - s[a]);
+    };
+    // Separable when x positions are the same on every line and y (z) positions are constant
+    // along each line and depend on y (z) only: then each axis needs its positions once.
+    bool separable = true;
+    for (std::size_t z = 0; z < nz && separable; ++z)
+        for (std::size_t y = 0; y < ny && separable; ++y) {
+            const Vec3& s = start[z * ny + y];
+            const Vec3& e = end[z * ny + y];
+            separable = s[0] == start[0][0] && e[0] == end[0][0] && s[1] == e[1] && s[2] == e[2] && s[1] == start[y][1] &&
+                        s[2] == start[z * ny][2];
+        }
+    if (separable) {
+        std::array<std::vector<double>, 3> pos;
+        for (std::size_t x = 0; x < nx; ++x) pos[0].push_back(position(start[0], end[0], x, 0));
+        for (std::size_t y = 0; y < ny; ++y) pos[1].push_back(position(start[y], end[y], 0, 1));
+        for (std::size_t z = 0; z < nz; ++z) pos[2].push_back(position(start[z * ny], end[z * ny], 0, 2));
+        return bspline_sample_separable(image, pos, target, true);
+    }
+    // General direction: per-voxel positions. The coefficient box covers every line's [start, end]
+    // range (positions on a line lie between its ends: rounding is monotone).
+    Index3 lo, hi;
+    std::array<std::vector<double>, 3> ends;
+    for (std::size_t l = 0; l < ny * nz; ++l)
+        for (int a = 0; a < 3; ++a) {
+            const auto n = double(image.geometry.size[a]);
+            const double p0 = std::max(std::min(start[l][a], end[l][a]), -0.5);
+            const double p1 = std::min(std::max(start[l][a], end[l][a]), n - 0.5);
+            if (p0 <= p1) {
+                ends[a].push_back(p0);
+                ends[a].push_back(p1);
+            }
+        }
+    Image out(target, 0.0);
+    if (!bspline_support_box(image.geometry.size, ends, false, lo, hi)) return out;
+    // the supports of positions between p0 and p1 span floor(float(p0)) - 1 .. floor(float(p1)) + 2
+    for (int a = 0; a < 3; ++a) {
+        const auto n = std::int64_t(image.geometry.size[a]);
+        double pmin = 1e300, pmax = -1e300;
+        for (double p : ends[a]) {
+            pmin = std::min(pmin, p);
+            pmax = std::max(pmax, p);
+        }
+        const std::int64_t f0 = std::int64_t(std::floor(float(pmin))) - 1, f1 = std::int64_t(std::floor(float(pmax))) + 2;
+        for (std::int64_t i = f0; i <= f1; ++i) {
+            const Support s = support_at(double(i) + 1.0, n);  // index[0] is i after mirroring
+            lo[a] = std::min(lo[a], s.index[0]);
+            hi[a] = std::max(hi[a], s.index[0]);
+        }
+    }
+    const CubicBSplineCoefficients coef(image, lo, hi);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nz), [&](const tbb::blocked_range<std::size_t>& r) {
+        for (std::size_t z = r.begin(); z != r.end(); ++z)
+            for (std::size_t y = 0; y < ny; ++y) {
+                const Vec3& s = start[z * ny + y];
+                const Vec3& e = end[z * ny + y];
+                for (std::size_t x = 0; x < nx; ++x) {
+                    Vec3 ci;
+                    bool inside = true;
+                    for (int a = 0; a < 3; ++a) {
+                        ci[a] = position(s, e, x, a);
+                        inside = inside && inside_buffer(ci[a], std::int64_t(image.geometry.size[a]));
+                    }
+                    if (inside) out.at(x, y, z) = coef.at(ci);
+                }
+            }
+    });
+    return out;
+}
+
+}  // namespace radhpc::preprocess
