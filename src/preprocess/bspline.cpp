@@ -197,13 +197,14 @@ CubicBSplineCoefficients::CubicBSplineCoefficients(const Image& image, const Ind
     }
     const std::size_t N0 = n_[0], N1 = n_[1], N2 = n_[2];
     const std::size_t bx = std::size_t(hi_[0] - lo_[0] + 1), by = std::size_t(hi_[1] - lo_[1] + 1);
-    const std::size_t bz = std::size_t(hi_[2] - lo_[2] + 1);
     const LineFilter fx(N0), fy(N1), fz(N2);
     const std::size_t plane = bx * by;
     // ITK filters x over the whole image, then y, then z. Every x line is needed in full (the y lines
     // through the box run over all y and z), the y lines only through the box's x columns, the z lines
     // only through the box's (x, y) columns.
-    std::vector<double> columns(plane * N2);
+    // not zero-filled: every element is written by the x/y stage below
+    buffer_.reset(new double[plane * N2]);
+    double* columns = buffer_.get();
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, N2), [&](const tbb::blocked_range<std::size_t>& r) {
         std::vector<double> t(N0 * N1), a(bx * N1);
         for (std::size_t z = r.begin(); z != r.end(); ++z) {
@@ -216,14 +217,13 @@ CubicBSplineCoefficients::CubicBSplineCoefficients(const Image& image, const Ind
                 for (std::size_t x = 0; x < bx; ++x) a[y * bx + x] = t[(x + std::size_t(lo_[0])) * N1 + y];
             decompose_lines(a.data(), bx, bx, std::size_t(lo_[1]), fy);
             std::copy(a.begin() + std::ptrdiff_t(std::size_t(lo_[1]) * bx), a.begin() + std::ptrdiff_t((std::size_t(hi_[1]) + 1) * bx),
-                      columns.begin() + std::ptrdiff_t(z * plane));
+                      columns + z * plane);
         }
     });
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, plane, 1024), [&](const tbb::blocked_range<std::size_t>& r) {
-        decompose_lines(columns.data() + r.begin(), plane, r.size(), std::size_t(lo_[2]), fz);
+        decompose_lines(columns + r.begin(), plane, r.size(), std::size_t(lo_[2]), fz);
     });
-    c_.assign(columns.begin() + std::ptrdiff_t(std::size_t(lo_[2]) * plane),
-              columns.begin() + std::ptrdiff_t((std::size_t(lo_[2]) + bz) * plane));
+    c_ = columns + std::size_t(lo_[2]) * plane;  // the z lines below the box were only needed for the recursion
 }
 
 double CubicBSplineCoefficients::at(const Vec3& ci) const {
@@ -261,6 +261,12 @@ bool bspline_support_box(const Size3& image_size, const std::array<std::vector<d
 
 // ---- separable sampling -------------------------------------------------------------------------
 
+namespace {
+// Two doubles in one SSE2 register (GCC/Clang vector extension): element-wise IEEE operations, so
+// each lane computes exactly what the scalar code would.
+using V2 = double __attribute__((vector_size(16)));
+}  // namespace
+
 Image bspline_sample_separable(const Image& image, const std::array<std::vector<double>, 3>& positions,
                                const Geometry& out_geometry, bool zero_outside_buffer) {
     for (int a = 0; a < 3; ++a)
@@ -287,20 +293,54 @@ Image bspline_sample_separable(const Image& image, const std::array<std::vector<
                     for (int j1 = 0; j1 < 4; ++j1)
                         rows[4 * j2 + j1] = c + (std::size_t(sz.index[j2]) * by + std::size_t(sy.index[j1])) * bx;
                 double* dst = out.data.data() + (z * ny + y) * nx;
-                for (std::size_t x = 0; x < nx; ++x) {
-                    if (zero_outside_buffer && !ax[0].inside[x]) continue;
-                    const Support& sx = ax[0].s[x];
-                    double sum = 0.0;
-                    for (int j2 = 0; j2 < 4; ++j2)
-                        for (int j1 = 0; j1 < 4; ++j1) {
-                            const double* row = rows[4 * j2 + j1];
+                auto used = [&](std::size_t x) { return !zero_outside_buffer || ax[0].inside[x]; };
+                std::size_t x = 0;
+                while (x < nx) {
+                    if (x + 4 <= nx && used(x) && used(x + 1) && used(x + 2) && used(x + 3)) {
+                        // four voxels in two SIMD lanes pairs: lane-wise the same operations in the same order
+                        const Support* sx[4] = {&ax[0].s[x], &ax[0].s[x + 1], &ax[0].s[x + 2], &ax[0].s[x + 3]};
+                        V2 wxy_a[16], wxy_b[16];  // wx * wy per (j1, j0)
+                        for (int j1 = 0; j1 < 4; ++j1)
                             for (int j0 = 0; j0 < 4; ++j0) {
-                                double w = sx.weight[j0] * sy.weight[j1];
-                                w *= sz.weight[j2];
-                                sum += w * row[sx.index[j0]];
+                                wxy_a[4 * j1 + j0] = V2{sx[0]->weight[j0], sx[1]->weight[j0]} * sy.weight[j1];
+                                wxy_b[4 * j1 + j0] = V2{sx[2]->weight[j0], sx[3]->weight[j0]} * sy.weight[j1];
+                            }
+                        V2 sum_a = {0.0, 0.0}, sum_b = {0.0, 0.0};
+                        for (int j2 = 0; j2 < 4; ++j2) {
+                            const double wz = sz.weight[j2];
+                            for (int j1 = 0; j1 < 4; ++j1) {
+                                const double* row = rows[4 * j2 + j1];
+                                for (int j0 = 0; j0 < 4; ++j0) {
+                                    const V2 wa = wxy_a[4 * j1 + j0] * wz, wb = wxy_b[4 * j1 + j0] * wz;
+                                    const V2 ca = {row[sx[0]->index[j0]], row[sx[1]->index[j0]]};
+                                    const V2 cb = {row[sx[2]->index[j0]], row[sx[3]->index[j0]]};
+                                    sum_a += wa * ca;
+                                    sum_b += wb * cb;
+                                }
                             }
                         }
-                    dst[x] = sum;
+                        dst[x] = sum_a[0];
+                        dst[x + 1] = sum_a[1];
+                        dst[x + 2] = sum_b[0];
+                        dst[x + 3] = sum_b[1];
+                        x += 4;
+                        continue;
+                    }
+                    if (used(x)) {
+                        const Support& sx = ax[0].s[x];
+                        double sum = 0.0;
+                        for (int j2 = 0; j2 < 4; ++j2)
+                            for (int j1 = 0; j1 < 4; ++j1) {
+                                const double* row = rows[4 * j2 + j1];
+                                for (int j0 = 0; j0 < 4; ++j0) {
+                                    double w = sx.weight[j0] * sy.weight[j1];
+                                    w *= sz.weight[j2];
+                                    sum += w * row[sx.index[j0]];
+                                }
+                            }
+                        dst[x] = sum;
+                    }
+                    ++x;
                 }
             }
         }

@@ -12,6 +12,7 @@
 // coefficient buffer (mirror of index 3 is -1); here such indices are clamped into the image.
 #pragma once
 #include <array>
+#include <memory>
 #include <vector>
 
 #include "radhpc/core/volume.hpp"
@@ -33,7 +34,7 @@ public:
     const Index3& hi() const { return hi_; }
     const Size3& image_size() const { return n_; }
     // the box's coefficients, x fastest
-    const double* data() const { return c_.data(); }
+    const double* data() const { return c_; }
     // coefficient at input index (x, y, z) inside the box
     double coefficient(std::int64_t x, std::int64_t y, std::int64_t z) const {
         return c_[std::size_t(((z - lo_[2]) * (hi_[1] - lo_[1] + 1) + (y - lo_[1])) * (hi_[0] - lo_[0] + 1) + (x - lo_[0]))];
@@ -42,7 +43,8 @@ public:
 private:
     Size3 n_{};
     Index3 lo_{}, hi_{};
-    std::vector<double> c_;  // x fastest inside the box
+    std::unique_ptr<double[]> buffer_;  // the box's (x, y) columns over every z
+    const double* c_ = nullptr;         // the box inside buffer_, x fastest
 };
 
 // The inclusive input-index box of coefficients that cubic B-spline samples at `positions[a]` (continuous
