@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/core/text.hpp"
 #include "radhpc/dist/diff.hpp"
 #include "radhpc/dist/log.hpp"
 #include "radhpc/dist/report.hpp"
@@ -28,11 +29,7 @@ using namespace radhpc;
 
 namespace {
 
-std::string format17(double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
-}
+using text::format17;
 
 void write_features(std::ostream& out, const FeatureValues& values, features::Naming naming) {
     out << "feature,value\n";

@@ -12,6 +12,7 @@
 #include <set>
 #include <tuple>
 
+#include "radhpc/core/text.hpp"
 #include "radhpc/store/store.hpp"
 #include "store_access.hpp"
 
@@ -20,19 +21,9 @@ namespace {
 
 using RowId = std::tuple<std::string, int, std::string>;  // study, lesion, perturbation
 
-std::string fmt(double v) {
-    if (std::isnan(v)) return "NA";
-    char b[40];
-    std::snprintf(b, sizeof b, "%.17g", v);
-    return b;
-}
+using text::csv_cell;
 
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-    std::string q = "\"";
-    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
+std::string fmt(double v) { return std::isnan(v) ? "NA" : text::format17(v); }
 
 // Why a study present in both stores was computed again (or changed status).
 std::string recompute_reason(const store::StudyRecord& a, const store::StudyRecord& b) {
@@ -180,11 +171,11 @@ void write_diff(const StoreDiff& d, const DiffOptions& o, std::ostream& out) {
 
 void write_diff_csv(const StoreDiff& d, std::ostream& out) {
     out << "kind,study_id,lesion,perturbation,feature,a,b,detail\n";
-    for (const auto& s : d.studies) out << s.kind << "," << csv_field(s.study_id) << ",,,,,," << csv_field(s.detail) << "\n";
-    for (const auto& c : d.columns_added) out << "column_added,,,," << csv_field(c) << ",,,\n";
-    for (const auto& c : d.columns_removed) out << "column_removed,,,," << csv_field(c) << ",,,\n";
+    for (const auto& s : d.studies) out << s.kind << "," << csv_cell(s.study_id) << ",,,,,," << csv_cell(s.detail) << "\n";
+    for (const auto& c : d.columns_added) out << "column_added,,,," << csv_cell(c) << ",,,\n";
+    for (const auto& c : d.columns_removed) out << "column_removed,,,," << csv_cell(c) << ",,,\n";
     for (const auto& v : d.values)
-        out << "value," << csv_field(v.study_id) << "," << v.lesion << "," << csv_field(v.perturbation) << "," << csv_field(v.feature) << ","
+        out << "value," << csv_cell(v.study_id) << "," << v.lesion << "," << csv_cell(v.perturbation) << "," << csv_cell(v.feature) << ","
             << fmt(v.a) << "," << fmt(v.b) << ",\n";
 }
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/core/text.hpp"
 
 namespace radhpc::dist {
 namespace fs = std::filesystem;
@@ -89,12 +90,7 @@ std::vector<Record> split_csv(const std::string& text, const std::string& path) 
     return out;
 }
 
-std::string trim(const std::string& s) {
-    const auto a = s.find_first_not_of(" \t");
-    if (a == std::string::npos) return "";
-    const auto b = s.find_last_not_of(" \t");
-    return s.substr(a, b - a + 1);
-}
+using text::trim;
 
 std::vector<std::string> split_list(const std::string& s) {
     std::vector<std::string> out;

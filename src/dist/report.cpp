@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/core/text.hpp"
 #include "radhpc/dist/svg.hpp"
 #include "radhpc/stats/bootstrap.hpp"
 #include "radhpc/stats/roc_band.hpp"
@@ -24,11 +25,7 @@ using svg::escape;
 namespace report_detail {
 namespace {
 
-std::string trim(const std::string& s) {
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos) return "";
-    return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
+std::string trim(const std::string& s) { return text::trim(s, " \t\r\n"); }
 
 // A whole-string finite number, or NaN.
 double parse_number(const std::string& text) {

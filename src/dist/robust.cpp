@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/core/text.hpp"
 #include "radhpc/io/settings_io.hpp"
 #include "radhpc/stats/combat.hpp"
 #include "radhpc/stats/icc.hpp"
@@ -46,18 +47,8 @@ std::string metadata_value(const store::StudyRecord* s, const std::string& key) 
     return {};
 }
 
-std::string format17(double v) {
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
-}
-
-std::string csv_cell(const std::string& v) {
-    if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
-    std::string q = "\"";
-    for (char c : v) q += (c == '"') ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
+using text::csv_cell;
+using text::format17;
 
 std::string settings_yaml(const RobustSettings& s) {
     YAML::Emitter e;

@@ -17,6 +17,7 @@
 #include <unordered_map>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/core/text.hpp"
 #include "radhpc/dist/log.hpp"
 #include "radhpc/io/settings_io.hpp"
 #include "radhpc/io/signature_io.hpp"
@@ -32,19 +33,10 @@ double now_unix() {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::string fmt17(double v) {
-    if (std::isnan(v)) return "";
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
-}
+using text::csv_cell;
 
-std::string csv_cell(const std::string& s) {
-    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
-}
+// missing numbers are empty cells
+std::string fmt17(double v) { return std::isnan(v) ? std::string() : text::format17(v); }
 
 // A manifest cell that may hold one value for the whole study, one value per lesion separated by
 // ';' (in ascending lesion number), or explicit "lesion:value" pairs. Returns the value of

@@ -1,19 +1,9 @@
 #include "sweep.hpp"
 
-#include <cstdio>
-
+#include "radhpc/core/text.hpp"
 #include "radhpc/io/perturbation_io.hpp"
 
 namespace radhpc::dist {
-namespace {
-
-std::string num(double v) {
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
-}
-
-}  // namespace
 
 std::string perturbation_spec(const Perturbation& p) {
     if (p.steps.empty()) return "none";
@@ -21,13 +11,13 @@ std::string perturbation_spec(const Perturbation& p) {
     for (const auto& st : p.steps) {
         if (!s.empty()) s += ";";
         switch (st.kind) {
-            case PerturbationStep::Kind::rotation: s += "rotation(angle_deg=" + num(st.angle_deg) + ")"; break;
+            case PerturbationStep::Kind::rotation: s += "rotation(angle_deg=" + text::format17(st.angle_deg) + ")"; break;
             case PerturbationStep::Kind::translation:
-                s += "translation(shift=" + num(st.shift[0]) + "," + num(st.shift[1]) + "," + num(st.shift[2]) + ")";
+                s += "translation(shift=" + text::format17(st.shift[0]) + "," + text::format17(st.shift[1]) + "," + text::format17(st.shift[2]) + ")";
                 break;
-            case PerturbationStep::Kind::noise: s += "noise(scale=" + num(st.noise_scale) + ")"; break;
+            case PerturbationStep::Kind::noise: s += "noise(scale=" + text::format17(st.noise_scale) + ")"; break;
             case PerturbationStep::Kind::volume:
-                s += "volume(grow_mm=" + num(st.grow_mm) + ",fraction=" + num(st.volume_fraction) + ")";
+                s += "volume(grow_mm=" + text::format17(st.grow_mm) + ",fraction=" + text::format17(st.volume_fraction) + ")";
                 break;
             case PerturbationStep::Kind::contour: s += "contour()"; break;
         }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/core/text.hpp"
 
 namespace radhpc::io {
 namespace {
@@ -40,11 +41,7 @@ double round_sig3(double v) {
     return std::round(v * scale) / scale;
 }
 
-std::string fmt(double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
-}
+using text::format17;
 
 }  // namespace
 
@@ -91,13 +88,13 @@ IbsiTableSummary fill_ibsi_table(const std::string& table_csv, const FeatureValu
         auto it = by_tag.find(cells[col_tag]);
         if (it != by_tag.end()) {
             ++sum.filled;
-            cells[col_result] = fmt(it->second);
+            cells[col_result] = format17(it->second);
             if (!cells[col_ref].empty() && !cells[col_tol].empty()) {
                 ++sum.with_reference;
                 const double ref = std::stod(cells[col_ref]), tol = std::stod(cells[col_tol]);
                 const double slack = tol + 1e-9 * std::max(1.0, std::abs(ref));
                 const bool pass = std::abs(round_sig3(it->second) - ref) <= slack || std::abs(it->second - ref) <= slack;
-                cells[col_diff] = fmt(round_sig3(it->second) - ref);
+                cells[col_diff] = format17(round_sig3(it->second) - ref);
                 cells[col_check] = pass ? "pass" : "fail";
                 sum.passed += pass;
             }

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/core/text.hpp"
 #include "radhpc/io/dicom_input.hpp"
 
 namespace fs = std::filesystem;
@@ -113,12 +114,7 @@ void run_checks(StudyQc& q, const Settings& settings) {
     }
 }
 
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char ch : s) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-    return out + "\"";
-}
+using text::csv_cell;
 
 std::vector<std::string> split_csv_line(const std::string& line) {
     std::vector<std::string> out;
@@ -284,7 +280,7 @@ std::vector<StudyQc> qc_manifest(const std::string& manifest_csv, const Settings
     if (!in) throw Error(ErrorKind::io, manifest_csv + ": cannot open");
     std::string line;
     if (!std::getline(in, line)) throw Error(ErrorKind::invalid_input, manifest_csv + ": empty manifest");
-    if (line.rfind("\xEF\xBB\xBF", 0) == 0) line = line.substr(3);
+    text::strip_bom(line);
     const auto header = split_csv_line(line);
     auto column = [&](std::initializer_list<const char*> names) -> int {
         for (const char* n : names)
@@ -401,18 +397,18 @@ std::vector<MetadataRow> metadata_rows(const std::vector<StudyQc>& studies) {
 void write_qc_csv(std::ostream& out, const std::vector<StudyQc>& studies) {
     out << "study_id,series_id,check,status,observed,expected\n";
     for (const auto& r : qc_rows(studies))
-        out << csv_field(r.study_id) << "," << csv_field(r.series_id) << "," << csv_field(r.check) << "," << csv_field(r.status) << ","
-            << csv_field(r.observed) << "," << csv_field(r.expected) << "\n";
+        out << csv_cell(r.study_id) << "," << csv_cell(r.series_id) << "," << csv_cell(r.check) << "," << csv_cell(r.status) << ","
+            << csv_cell(r.observed) << "," << csv_cell(r.expected) << "\n";
 }
 
 void write_metadata_csv(std::ostream& out, const std::vector<StudyQc>& studies) {
     out << "study_id,series_id,modality,manufacturer,model,convolution_kernel,kvp,tube_current_ma,exposure_mas,slice_thickness_mm,"
            "pixel_spacing_mm,slice_spacing_mm,slices,acquisition_date,contrast_agent,transfer_syntax\n";
     for (const auto& r : metadata_rows(studies))
-        out << csv_field(r.study_id) << "," << csv_field(r.series_id) << "," << csv_field(r.modality) << "," << csv_field(r.manufacturer)
-            << "," << csv_field(r.model) << "," << csv_field(r.convolution_kernel) << "," << r.kvp << "," << r.tube_current_ma << ","
+        out << csv_cell(r.study_id) << "," << csv_cell(r.series_id) << "," << csv_cell(r.modality) << "," << csv_cell(r.manufacturer)
+            << "," << csv_cell(r.model) << "," << csv_cell(r.convolution_kernel) << "," << r.kvp << "," << r.tube_current_ma << ","
             << r.exposure_mas << "," << r.slice_thickness_mm << "," << r.pixel_spacing_mm << "," << r.slice_spacing_mm << "," << r.slices
-            << "," << csv_field(r.acquisition_date) << "," << csv_field(r.contrast_agent) << "," << csv_field(r.transfer_syntax) << "\n";
+            << "," << csv_cell(r.acquisition_date) << "," << csv_cell(r.contrast_agent) << "," << csv_cell(r.transfer_syntax) << "\n";
 }
 
 }  // namespace radhpc::io

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/core/text.hpp"
 
 namespace radhpc::io {
 namespace fs = std::filesystem;
@@ -36,7 +37,7 @@ Csv read_csv(const std::string& path) {
     std::stringstream ss;
     ss << in.rdbuf();
     std::string text = ss.str();
-    if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
+    radhpc::text::strip_bom(text);
     Csv csv;
     csv.path = path;
     std::vector<std::string> row;

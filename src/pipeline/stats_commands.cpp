@@ -38,19 +38,6 @@ namespace radhpc::pipeline {
 
 namespace table {
 
-std::string format17(double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
-}
-
-std::string trim(const std::string& s) {
-    const auto b = s.find_first_not_of(" \t");
-    if (b == std::string::npos) return {};
-    const auto e = s.find_last_not_of(" \t");
-    return s.substr(b, e - b + 1);
-}
-
 std::optional<double> parse_double(const std::string& raw) {
     const std::string s = trim(raw);
     if (s.empty()) return std::nullopt;
@@ -61,19 +48,10 @@ std::optional<double> parse_double(const std::string& raw) {
     return v;
 }
 
-// CSV cell: quoted when it holds a comma, quote or line break.
-std::string csv_cell(const std::string& v) {
-    if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
-    std::string q = "\"";
-    for (char c : v) q += (c == '"') ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
-
 // Missing cells as R's read.csv and the feature exports write them.
 bool is_missing(const std::string& cell) {
     return cell.empty() || cell == "NA" || cell == "NaN" || cell == "nan" || cell == "NULL" || cell == "null";
 }
-
 
 Eigen::MatrixXd feature_matrix(const CsvTable& t, const std::vector<std::size_t>& columns) {
     Eigen::MatrixXd x(static_cast<Eigen::Index>(t.rows.size()), static_cast<Eigen::Index>(columns.size()));
@@ -157,7 +135,7 @@ CsvTable read_csv_table(const std::string& path) {
     std::stringstream ss;
     ss << in.rdbuf();
     std::string text = ss.str();
-    if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);
+    radhpc::text::strip_bom(text);
     CsvTable t;
     t.origin = path;
     std::size_t pos = 0;

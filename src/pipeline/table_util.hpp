@@ -9,13 +9,14 @@
 #include <vector>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/core/text.hpp"
 #include "radhpc/pipeline/stats_commands.hpp"
 
 namespace radhpc::pipeline::table {
 
-std::string trim(const std::string& s);           // without surrounding blanks and tabs
-std::string format17(double v);                   // %.17g: round-trip exact
-std::string csv_cell(const std::string& v);       // quoted when it holds a comma, quote or line break
+using text::csv_cell;   // quoted when it holds a comma, quote or line break
+using text::format17;   // %.17g: round-trip exact
+using text::trim;       // without surrounding blanks and tabs
 std::optional<double> parse_double(const std::string& raw);  // empty / "nan" / text: nullopt
 bool is_missing(const std::string& cell);         // missing cells as R's read.csv and our exports write them
 // rows x columns matrix of the given numeric columns

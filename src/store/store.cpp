@@ -20,6 +20,7 @@
 
 #include "h5.hpp"
 #include "radhpc/core/error.hpp"
+#include "radhpc/core/text.hpp"
 #include "robustness_h5.hpp"
 #include "signature_h5.hpp"
 
@@ -352,15 +353,7 @@ bool row_less(const RowKey& a, const RowKey& b) {
     return a.perturbation < b.perturbation;
 }
 
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char ch : s) {
-        if (ch == '"') out += '"';
-        out += ch;
-    }
-    return out + "\"";
-}
+using text::csv_cell;
 
 }  // namespace
 
@@ -653,17 +646,17 @@ void write_csv(const Contents& c, std::ostream& out, bool pyradiomics_names, boo
         }
     }
     out << "study_id,patient_id,lesion,perturbation";
-    for (const auto& k : meta_keys) out << ',' << csv_field(k);
+    for (const auto& k : meta_keys) out << ',' << csv_cell(k);
     for (const auto& col : c.features.columns) {
         auto it = pyradiomics_names ? pyr.find(col) : pyr.end();
-        out << ',' << csv_field(it != pyr.end() ? it->second : col);
+        out << ',' << csv_cell(it != pyr.end() ? it->second : col);
     }
     out << '\n';
     const std::size_t nc = c.features.columns.size();
     char buf[40];
     for (std::size_t r = 0; r < c.features.rows(); ++r) {
         const auto& k = c.features.keys[r];
-        out << csv_field(k.study_id) << ',' << csv_field(k.patient_id) << ',' << k.lesion << ',' << csv_field(k.perturbation);
+        out << csv_cell(k.study_id) << ',' << csv_cell(k.patient_id) << ',' << k.lesion << ',' << csv_cell(k.perturbation);
         if (!meta_keys.empty()) {
             auto it = study_of.find(k.study_id);
             for (const auto& key : meta_keys) {
@@ -671,7 +664,7 @@ void write_csv(const Contents& c, std::ostream& out, bool pyradiomics_names, boo
                 if (it == study_of.end()) continue;
                 for (const auto& [mk, mv] : it->second->metadata)
                     if (mk == key) {
-                        out << csv_field(mv);
+                        out << csv_cell(mv);
                         break;
                     }
             }
