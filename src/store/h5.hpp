@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace radhpc::store::h5 {
@@ -50,5 +51,21 @@ std::vector<std::int64_t> read_i64(hid_t group, const std::string& name);
 std::vector<double> read_matrix(hid_t group, const std::string& name, std::size_t& rows, std::size_t& cols);
 std::string read_attr_string(hid_t object, const std::string& name);
 std::int64_t read_attr_i64(hid_t object, const std::string& name, std::int64_t fallback);
+
+// Tables are stored by column: get(item) of every item, as Out (by default what get returns).
+template <class Out = void, class T, class F>
+auto column_of(const std::vector<T>& items, F get) {
+    using V = std::conditional_t<std::is_void_v<Out>, std::decay_t<std::invoke_result_t<F&, const T&>>, Out>;
+    std::vector<V> out;
+    out.reserve(items.size());
+    for (const auto& it : items) out.push_back(static_cast<V>(get(it)));
+    return out;
+}
+
+// Row i of a column read back, or `fallback` when the column is shorter or absent (older layouts).
+template <class T>
+T at_or(const std::vector<T>& v, std::size_t i, T fallback) {
+    return i < v.size() ? v[i] : fallback;
+}
 
 }  // namespace radhpc::store::h5

@@ -4,18 +4,8 @@
 namespace radhpc::store {
 namespace {
 
-template <class T, class F>
-auto column_of(const std::vector<T>& items, F get) {
-    std::vector<decltype(get(items.front()))> out;
-    out.reserve(items.size());
-    for (const auto& it : items) out.push_back(get(it));
-    return out;
-}
-
-template <class T>
-T at_or(const std::vector<T>& v, std::size_t i, T fallback) {
-    return i < v.size() ? v[i] : fallback;
-}
+using h5::at_or;
+using h5::column_of;
 
 double scalar_f64(hid_t g, const std::string& name) { return at_or(h5::read_f64(g, name), 0, 0.0); }
 std::string scalar_str(hid_t g, const std::string& name) { return at_or(h5::read_strings(g, name), 0, std::string()); }

@@ -9,18 +9,8 @@
 namespace radhpc::store {
 namespace {
 
-template <class T, class F>
-auto column_of(const std::vector<T>& items, F get) {
-    std::vector<std::decay_t<decltype(get(std::declval<const T&>()))>> out;
-    out.reserve(items.size());
-    for (const auto& it : items) out.push_back(get(it));
-    return out;
-}
-
-template <class T>
-T at_or(const std::vector<T>& v, std::size_t i, T fallback) {
-    return i < v.size() ? v[i] : fallback;
-}
+using h5::at_or;
+using h5::column_of;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 

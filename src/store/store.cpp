@@ -30,27 +30,8 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-template <class T, class F>
-std::vector<std::string> strings_of(const std::vector<T>& items, F get) {
-    std::vector<std::string> out;
-    out.reserve(items.size());
-    for (const auto& it : items) out.push_back(get(it));
-    return out;
-}
-template <class T, class F>
-std::vector<double> doubles_of(const std::vector<T>& items, F get) {
-    std::vector<double> out;
-    out.reserve(items.size());
-    for (const auto& it : items) out.push_back(get(it));
-    return out;
-}
-template <class T, class F>
-std::vector<std::int64_t> ints_of(const std::vector<T>& items, F get) {
-    std::vector<std::int64_t> out;
-    out.reserve(items.size());
-    for (const auto& it : items) out.push_back(static_cast<std::int64_t>(get(it)));
-    return out;
-}
+using h5::at_or;
+using h5::column_of;
 
 void fsync_path(const fs::path& p, bool directory) {
     const int fd = ::open(p.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
@@ -75,44 +56,44 @@ void write_contents(hid_t file, const Contents& c, bool compress) {
         h5::Id g = h5::create_group(file, "features");
         const auto& t = c.features;
         h5::write_strings(g, "columns", t.columns);
-        h5::write_strings(g, "study_id", strings_of(t.keys, [](const RowKey& k) { return k.study_id; }));
-        h5::write_strings(g, "patient_id", strings_of(t.keys, [](const RowKey& k) { return k.patient_id; }));
-        h5::write_i64(g, "lesion", ints_of(t.keys, [](const RowKey& k) { return k.lesion; }));
-        h5::write_strings(g, "perturbation", strings_of(t.keys, [](const RowKey& k) { return k.perturbation; }));
+        h5::write_strings(g, "study_id", column_of<std::string>(t.keys, [](const RowKey& k) { return k.study_id; }));
+        h5::write_strings(g, "patient_id", column_of<std::string>(t.keys, [](const RowKey& k) { return k.patient_id; }));
+        h5::write_i64(g, "lesion", column_of<std::int64_t>(t.keys, [](const RowKey& k) { return k.lesion; }));
+        h5::write_strings(g, "perturbation", column_of<std::string>(t.keys, [](const RowKey& k) { return k.perturbation; }));
         h5::write_matrix(g, "values", t.values, t.rows(), t.columns.size(), compress);
     }
     {
         h5::Id g = h5::create_group(file, "registry");
         const auto& r = c.registry;
-        h5::write_strings(g, "column", strings_of(r, [](const RegistryEntry& e) { return e.column; }));
-        h5::write_strings(g, "tag", strings_of(r, [](const RegistryEntry& e) { return e.tag; }));
-        h5::write_strings(g, "ibsi_code", strings_of(r, [](const RegistryEntry& e) { return e.ibsi_code; }));
-        h5::write_strings(g, "pyradiomics_name", strings_of(r, [](const RegistryEntry& e) { return e.pyradiomics_name; }));
-        h5::write_strings(g, "family", strings_of(r, [](const RegistryEntry& e) { return e.family; }));
-        h5::write_strings(g, "unit", strings_of(r, [](const RegistryEntry& e) { return e.unit; }));
+        h5::write_strings(g, "column", column_of<std::string>(r, [](const RegistryEntry& e) { return e.column; }));
+        h5::write_strings(g, "tag", column_of<std::string>(r, [](const RegistryEntry& e) { return e.tag; }));
+        h5::write_strings(g, "ibsi_code", column_of<std::string>(r, [](const RegistryEntry& e) { return e.ibsi_code; }));
+        h5::write_strings(g, "pyradiomics_name", column_of<std::string>(r, [](const RegistryEntry& e) { return e.pyradiomics_name; }));
+        h5::write_strings(g, "family", column_of<std::string>(r, [](const RegistryEntry& e) { return e.family; }));
+        h5::write_strings(g, "unit", column_of<std::string>(r, [](const RegistryEntry& e) { return e.unit; }));
     }
     {
         h5::Id g = h5::create_group(file, "studies");
         const auto& s = c.studies;
-        h5::write_strings(g, "study_id", strings_of(s, [](const StudyRecord& r) { return r.study_id; }));
-        h5::write_strings(g, "patient_id", strings_of(s, [](const StudyRecord& r) { return r.patient_id; }));
-        h5::write_strings(g, "perturbation", strings_of(s, [](const StudyRecord& r) { return r.perturbation; }));
-        h5::write_strings(g, "status", strings_of(s, [](const StudyRecord& r) { return r.status; }));
-        h5::write_strings(g, "error_kind", strings_of(s, [](const StudyRecord& r) { return r.error_kind; }));
-        h5::write_strings(g, "message", strings_of(s, [](const StudyRecord& r) { return r.message; }));
-        h5::write_strings(g, "content_hash", strings_of(s, [](const StudyRecord& r) { return r.content_hash; }));
-        h5::write_strings(g, "host", strings_of(s, [](const StudyRecord& r) { return r.host; }));
-        h5::write_strings(g, "run_id", strings_of(s, [](const StudyRecord& r) { return r.run_id; }));
-        h5::write_i64(g, "rank", ints_of(s, [](const StudyRecord& r) { return r.rank; }));
-        h5::write_i64(g, "lesions", ints_of(s, [](const StudyRecord& r) { return r.lesions; }));
-        h5::write_i64(g, "manifest_line", ints_of(s, [](const StudyRecord& r) { return r.manifest_line; }));
-        h5::write_i64(g, "sequence", ints_of(s, [](const StudyRecord& r) { return r.sequence; }));
-        h5::write_f64(g, "read_s", doubles_of(s, [](const StudyRecord& r) { return r.read_s; }));
-        h5::write_f64(g, "preprocess_s", doubles_of(s, [](const StudyRecord& r) { return r.preprocess_s; }));
-        h5::write_f64(g, "features_s", doubles_of(s, [](const StudyRecord& r) { return r.features_s; }));
-        h5::write_f64(g, "total_s", doubles_of(s, [](const StudyRecord& r) { return r.total_s; }));
-        h5::write_f64(g, "started_at", doubles_of(s, [](const StudyRecord& r) { return r.started_at; }));
-        h5::write_f64(g, "finished_at", doubles_of(s, [](const StudyRecord& r) { return r.finished_at; }));
+        h5::write_strings(g, "study_id", column_of<std::string>(s, [](const StudyRecord& r) { return r.study_id; }));
+        h5::write_strings(g, "patient_id", column_of<std::string>(s, [](const StudyRecord& r) { return r.patient_id; }));
+        h5::write_strings(g, "perturbation", column_of<std::string>(s, [](const StudyRecord& r) { return r.perturbation; }));
+        h5::write_strings(g, "status", column_of<std::string>(s, [](const StudyRecord& r) { return r.status; }));
+        h5::write_strings(g, "error_kind", column_of<std::string>(s, [](const StudyRecord& r) { return r.error_kind; }));
+        h5::write_strings(g, "message", column_of<std::string>(s, [](const StudyRecord& r) { return r.message; }));
+        h5::write_strings(g, "content_hash", column_of<std::string>(s, [](const StudyRecord& r) { return r.content_hash; }));
+        h5::write_strings(g, "host", column_of<std::string>(s, [](const StudyRecord& r) { return r.host; }));
+        h5::write_strings(g, "run_id", column_of<std::string>(s, [](const StudyRecord& r) { return r.run_id; }));
+        h5::write_i64(g, "rank", column_of<std::int64_t>(s, [](const StudyRecord& r) { return r.rank; }));
+        h5::write_i64(g, "lesions", column_of<std::int64_t>(s, [](const StudyRecord& r) { return r.lesions; }));
+        h5::write_i64(g, "manifest_line", column_of<std::int64_t>(s, [](const StudyRecord& r) { return r.manifest_line; }));
+        h5::write_i64(g, "sequence", column_of<std::int64_t>(s, [](const StudyRecord& r) { return r.sequence; }));
+        h5::write_f64(g, "read_s", column_of<double>(s, [](const StudyRecord& r) { return r.read_s; }));
+        h5::write_f64(g, "preprocess_s", column_of<double>(s, [](const StudyRecord& r) { return r.preprocess_s; }));
+        h5::write_f64(g, "features_s", column_of<double>(s, [](const StudyRecord& r) { return r.features_s; }));
+        h5::write_f64(g, "total_s", column_of<double>(s, [](const StudyRecord& r) { return r.total_s; }));
+        h5::write_f64(g, "started_at", column_of<double>(s, [](const StudyRecord& r) { return r.started_at; }));
+        h5::write_f64(g, "finished_at", column_of<double>(s, [](const StudyRecord& r) { return r.finished_at; }));
     }
     {
         std::vector<std::string> sid, role, path, sum;
@@ -150,30 +131,30 @@ void write_contents(hid_t file, const Contents& c, bool compress) {
     {
         h5::Id g = h5::create_group(file, "provenance");
         const auto& r = c.runs;
-        h5::write_strings(g, "run_id", strings_of(r, [](const RunRecord& x) { return x.run_id; }));
-        h5::write_strings(g, "state", strings_of(r, [](const RunRecord& x) { return x.state; }));
-        h5::write_strings(g, "command", strings_of(r, [](const RunRecord& x) { return x.command; }));
-        h5::write_strings(g, "job_text", strings_of(r, [](const RunRecord& x) { return x.job_text; }));
-        h5::write_strings(g, "radhpc_version", strings_of(r, [](const RunRecord& x) { return x.radhpc_version; }));
-        h5::write_strings(g, "git_hash", strings_of(r, [](const RunRecord& x) { return x.git_hash; }));
-        h5::write_strings(g, "libraries", strings_of(r, [](const RunRecord& x) { return x.libraries; }));
-        h5::write_strings(g, "host", strings_of(r, [](const RunRecord& x) { return x.host; }));
-        h5::write_strings(g, "shard", strings_of(r, [](const RunRecord& x) { return x.shard; }));
-        h5::write_f64(g, "started_at", doubles_of(r, [](const RunRecord& x) { return x.started_at; }));
-        h5::write_f64(g, "finished_at", doubles_of(r, [](const RunRecord& x) { return x.finished_at; }));
-        h5::write_i64(g, "ranks", ints_of(r, [](const RunRecord& x) { return x.ranks; }));
-        h5::write_i64(g, "ok", ints_of(r, [](const RunRecord& x) { return x.ok; }));
-        h5::write_i64(g, "failed", ints_of(r, [](const RunRecord& x) { return x.failed; }));
-        h5::write_i64(g, "skipped", ints_of(r, [](const RunRecord& x) { return x.skipped; }));
+        h5::write_strings(g, "run_id", column_of<std::string>(r, [](const RunRecord& x) { return x.run_id; }));
+        h5::write_strings(g, "state", column_of<std::string>(r, [](const RunRecord& x) { return x.state; }));
+        h5::write_strings(g, "command", column_of<std::string>(r, [](const RunRecord& x) { return x.command; }));
+        h5::write_strings(g, "job_text", column_of<std::string>(r, [](const RunRecord& x) { return x.job_text; }));
+        h5::write_strings(g, "radhpc_version", column_of<std::string>(r, [](const RunRecord& x) { return x.radhpc_version; }));
+        h5::write_strings(g, "git_hash", column_of<std::string>(r, [](const RunRecord& x) { return x.git_hash; }));
+        h5::write_strings(g, "libraries", column_of<std::string>(r, [](const RunRecord& x) { return x.libraries; }));
+        h5::write_strings(g, "host", column_of<std::string>(r, [](const RunRecord& x) { return x.host; }));
+        h5::write_strings(g, "shard", column_of<std::string>(r, [](const RunRecord& x) { return x.shard; }));
+        h5::write_f64(g, "started_at", column_of<double>(r, [](const RunRecord& x) { return x.started_at; }));
+        h5::write_f64(g, "finished_at", column_of<double>(r, [](const RunRecord& x) { return x.finished_at; }));
+        h5::write_i64(g, "ranks", column_of<std::int64_t>(r, [](const RunRecord& x) { return x.ranks; }));
+        h5::write_i64(g, "ok", column_of<std::int64_t>(r, [](const RunRecord& x) { return x.ok; }));
+        h5::write_i64(g, "failed", column_of<std::int64_t>(r, [](const RunRecord& x) { return x.failed; }));
+        h5::write_i64(g, "skipped", column_of<std::int64_t>(r, [](const RunRecord& x) { return x.skipped; }));
     }
     {
         h5::Id g = h5::create_group(file, "manifest_issues");
         const auto& m = c.manifest_issues;
-        h5::write_strings(g, "run_id", strings_of(m, [](const ManifestIssue& x) { return x.run_id; }));
-        h5::write_i64(g, "line", ints_of(m, [](const ManifestIssue& x) { return x.line; }));
-        h5::write_i64(g, "column", ints_of(m, [](const ManifestIssue& x) { return x.column; }));
-        h5::write_strings(g, "study_id", strings_of(m, [](const ManifestIssue& x) { return x.study_id; }));
-        h5::write_strings(g, "message", strings_of(m, [](const ManifestIssue& x) { return x.message; }));
+        h5::write_strings(g, "run_id", column_of<std::string>(m, [](const ManifestIssue& x) { return x.run_id; }));
+        h5::write_i64(g, "line", column_of<std::int64_t>(m, [](const ManifestIssue& x) { return x.line; }));
+        h5::write_i64(g, "column", column_of<std::int64_t>(m, [](const ManifestIssue& x) { return x.column; }));
+        h5::write_strings(g, "study_id", column_of<std::string>(m, [](const ManifestIssue& x) { return x.study_id; }));
+        h5::write_strings(g, "message", column_of<std::string>(m, [](const ManifestIssue& x) { return x.message; }));
     }
     {
         h5::Id g = h5::create_group(file, "patients");
@@ -184,20 +165,15 @@ void write_contents(hid_t file, const Contents& c, bool compress) {
     {
         h5::Id g = h5::create_group(file, "qc");
         const auto& q = c.qc;
-        h5::write_strings(g, "study_id", strings_of(q, [](const QcRow& x) { return x.study_id; }));
-        h5::write_strings(g, "series_id", strings_of(q, [](const QcRow& x) { return x.series_id; }));
-        h5::write_strings(g, "check", strings_of(q, [](const QcRow& x) { return x.check; }));
-        h5::write_strings(g, "status", strings_of(q, [](const QcRow& x) { return x.status; }));
-        h5::write_strings(g, "observed", strings_of(q, [](const QcRow& x) { return x.observed; }));
-        h5::write_strings(g, "expected", strings_of(q, [](const QcRow& x) { return x.expected; }));
+        h5::write_strings(g, "study_id", column_of<std::string>(q, [](const QcRow& x) { return x.study_id; }));
+        h5::write_strings(g, "series_id", column_of<std::string>(q, [](const QcRow& x) { return x.series_id; }));
+        h5::write_strings(g, "check", column_of<std::string>(q, [](const QcRow& x) { return x.check; }));
+        h5::write_strings(g, "status", column_of<std::string>(q, [](const QcRow& x) { return x.status; }));
+        h5::write_strings(g, "observed", column_of<std::string>(q, [](const QcRow& x) { return x.observed; }));
+        h5::write_strings(g, "expected", column_of<std::string>(q, [](const QcRow& x) { return x.expected; }));
     }
     write_sweep_groups(file, c.perturbations, c.robustness, compress);
     write_signature_group(file, c.signatures);
-}
-
-template <class T>
-const T& at_or(const std::vector<T>& v, std::size_t i, const T& fallback) {
-    return i < v.size() ? v[i] : fallback;
 }
 
 Contents read_contents(hid_t file, const std::string& path) {
