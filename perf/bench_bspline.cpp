@@ -3,7 +3,7 @@
 // the own resampler (preprocess::bspline_resample_itk + the same cast), on the CT-TIME lesion: the IBSI
 // CT phantom, GTV box + PyRadiomics padDistance 5, 1 x 1 x 1 mm. Best of R runs per thread count;
 // the outputs are compared voxel by voxel (they must be bit-identical).
-//   perf_bench_bspline [--repeats R]
+//   perf_bench_bspline [--repeats R] [--own-only]   (--own-only: skip ITK, for profiling)
 #include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
@@ -44,8 +44,11 @@ double best_of(int repeats, F&& f) {
 
 int main(int argc, char** argv) {
     int repeats = 5;
-    for (int i = 1; i < argc; ++i)
+    bool own_only = false;
+    for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--repeats") && i + 1 < argc) repeats = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--own-only")) own_only = true;
+    }
     const std::string d = std::string(RADHPC_SHARED_DATA) + "/ibsi1/ct_phantom/nifti/";
     PixelType pixel;
     const Image image = io::read_image(d + "image/phantom.nii.gz", &pixel);
@@ -66,7 +69,7 @@ int main(int argc, char** argv) {
     for (int threads : {1, 2}) {
         tbb::global_control gc(tbb::global_control::max_allowed_parallelism, threads);
         Image ref, own;
-        const double t_itk = best_of(repeats, [&] {
+        const double t_itk = best_of(own_only ? 0 : repeats, [&] {
             ref = preprocess::resample_image(image, target, Interpolation::bspline, Profile::pyradiomics, pixel);
         });
         const double t_own = best_of(repeats, [&] {
@@ -83,9 +86,16 @@ int main(int argc, char** argv) {
         const double t_coef = best_of(repeats, [&] { preprocess::CubicBSplineCoefficients c(image, blo, bhi); });
         std::printf("#   own decomposition alone (box %lldx%lldx%lld): %.1f ms\n", (long long)(bhi[0] - blo[0] + 1),
                     (long long)(bhi[1] - blo[1] + 1), (long long)(bhi[2] - blo[2] + 1), 1e3 * t_coef);
+        preprocess::detail::bspline_allow_avx2(false);
+        Image own_sse2;
+        const double t_sse2 = best_of(repeats, [&] { own_sse2 = preprocess::bspline_resample_itk(image, target); });
+        preprocess::detail::bspline_allow_avx2(true);
+        std::printf("#   own without AVX2 (baseline SSE2 kernel, before the cast): %.1f ms; AVX2 kernel in use: %s\n", 1e3 * t_sse2,
+                    preprocess::detail::bspline_avx2_active() ? "yes" : "no");
         std::size_t same = 0;
-        for (std::size_t i = 0; i < ref.data.size(); ++i) same += ref.data[i] == own.data[i];
-        std::printf("%-8d %12.1f %12.1f %10.1f %12zu/%zu\n", threads, 1e3 * t_itk, 1e3 * t_own, t_itk / t_own, same, ref.data.size());
+        for (std::size_t i = 0; i < std::min(ref.data.size(), own.data.size()); ++i) same += ref.data[i] == own.data[i];
+        if (own_only) std::printf("%-8d %12s %12.1f\n", threads, "-", 1e3 * t_own);
+        else std::printf("%-8d %12.1f %12.1f %10.1f %12zu/%zu\n", threads, 1e3 * t_itk, 1e3 * t_own, t_itk / t_own, same, ref.data.size());
     }
     return 0;
 }

@@ -12,12 +12,15 @@
 #include "radhpc/preprocess/bspline.hpp"
 
 #include <itkImage.h>
+#include <immintrin.h>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #include "radhpc/core/error.hpp"
 
@@ -262,10 +265,175 @@ bool bspline_support_box(const Size3& image_size, const std::array<std::vector<d
 // ---- separable sampling -------------------------------------------------------------------------
 
 namespace {
-// Two doubles in one SSE2 register (GCC/Clang vector extension): element-wise IEEE operations, so
-// each lane computes exactly what the scalar code would.
+// Two / four doubles in one SIMD register (GCC/Clang vector extension): element-wise IEEE
+// operations, so each lane computes exactly what the scalar code would.
 using V2 = double __attribute__((vector_size(16)));
+using V4 = double __attribute__((vector_size(32)));
+
+bool cpu_has_avx2() {
+#if defined(__x86_64__) && defined(__GNUC__)
+    return __builtin_cpu_supports("avx2");
+#else
+    return false;
+#endif
+}
+std::atomic<bool> avx2_allowed{true};
+bool simd_avx2_enabled() {
+    static const bool has = cpu_has_avx2();
+    return has && avx2_allowed.load(std::memory_order_relaxed);
+}
+
+// One output row (fixed y, z) of the separable sampler.
+struct RowKernel {
+    const Support* sx;           // per output x
+    const std::uint8_t* inside;  // per output x, or nullptr when every sample is evaluated
+    std::size_t nx;
+    const Support* sy;
+    const Support* sz;
+    const double* const* rows;   // 16 coefficient rows of the (y, z) support, ITK's order (j2 major)
+    double* dst;
+    bool used(std::size_t x) const { return inside == nullptr || inside[x]; }
+};
+
+// ITK's sum for one sample: 64 terms, x fastest, weight ((wx wy) wz)
+inline double evaluate_one(const RowKernel& k, std::size_t x) {
+    const Support& sx = k.sx[x];
+    double sum = 0.0;
+    for (int j2 = 0; j2 < 4; ++j2)
+        for (int j1 = 0; j1 < 4; ++j1) {
+            const double* row = k.rows[4 * j2 + j1];
+            for (int j0 = 0; j0 < 4; ++j0) {
+                double w = sx.weight[j0] * k.sy->weight[j1];
+                w *= k.sz->weight[j2];
+                sum += w * row[sx.index[j0]];
+            }
+        }
+    return sum;
+}
+
+// A sample whose 4 x coefficients are adjacent in memory (no mirroring on x), and is evaluated.
+inline bool plain(const RowKernel& k, std::size_t x) {
+    const Support& s = k.sx[x];
+    return k.used(x) && s.index[1] == s.index[0] + 1 && s.index[2] == s.index[0] + 2 && s.index[3] == s.index[0] + 3;
+}
+
+// Per-thread scratch of the row kernels (allocated once per task, not per voxel).
+struct RowScratch {
+    std::vector<std::size_t> blocks;  // first x of each vector block
+    // plain doubles, read and written as vectors with unaligned moves (no alignment assumption)
+    std::vector<double> wxy, acc;
+};
+
+// The row is evaluated in blocks of L adjacent samples, one SIMD lane each; the running sums of
+// all blocks stay in `acc` while the 16 coefficient rows are walked in ITK's order, so every lane
+// adds its 64 terms in exactly ITK's sequence (x fastest, weight ((wx wy) wz)), and the many
+// independent blocks hide the latency of that sequential sum. Samples at the mirrored edges or
+// outside the buffer go through evaluate_one.
+template <int L>
+void collect_blocks(const RowKernel& k, RowScratch& s) {
+    s.blocks.clear();
+    std::size_t x = 0;
+    while (x < k.nx) {
+        bool block = x + L <= k.nx;
+        for (std::size_t v = 0; block && v < std::size_t(L); ++v) block = plain(k, x + v);
+        if (block) {
+            s.blocks.push_back(x);
+            x += L;
+        } else {
+            if (k.used(x)) k.dst[x] = evaluate_one(k, x);
+            ++x;
+        }
+    }
+}
+
+// Baseline x86-64 (SSE2): blocks of 2; c[j0] = {row[p + j0], row[q + j0]} from two 2x2 transposes.
+void evaluate_row_sse2(const RowKernel& k, RowScratch& s) {
+    collect_blocks<2>(k, s);
+    const std::size_t nb = s.blocks.size();
+    if (nb == 0) return;
+    s.wxy.resize(16 * 2 * nb);
+    s.acc.assign(2 * nb, 0.0);
+    for (std::size_t b = 0; b < nb; ++b) {
+        const Support* sx = k.sx + s.blocks[b];
+        for (int j1 = 0; j1 < 4; ++j1)
+            for (int j0 = 0; j0 < 4; ++j0) _mm_storeu_pd(&s.wxy[2 * (16 * b + std::size_t(4 * j1 + j0))], __m128d(V2{sx[0].weight[j0], sx[1].weight[j0]} * k.sy->weight[j1]));
+    }
+    for (int j2 = 0; j2 < 4; ++j2) {
+        const double wz = k.sz->weight[j2];
+        for (int j1 = 0; j1 < 4; ++j1) {
+            const double* row = k.rows[4 * j2 + j1];
+            for (std::size_t b = 0; b < nb; ++b) {
+                const Support* sx = k.sx + s.blocks[b];
+                const double* p = row + sx[0].index[0];
+                const double* q = row + sx[1].index[0];
+                const __m128d p01 = _mm_loadu_pd(p), p23 = _mm_loadu_pd(p + 2);
+                const __m128d q01 = _mm_loadu_pd(q), q23 = _mm_loadu_pd(q + 2);
+                const V2 c[4] = {V2(_mm_unpacklo_pd(p01, q01)), V2(_mm_unpackhi_pd(p01, q01)), V2(_mm_unpacklo_pd(p23, q23)),
+                                 V2(_mm_unpackhi_pd(p23, q23))};
+                const double* w = &s.wxy[2 * (16 * b + std::size_t(4 * j1))];
+                V2 a = V2(_mm_loadu_pd(&s.acc[2 * b]));
+                #pragma GCC unroll 4
+                for (int j0 = 0; j0 < 4; ++j0) a += (V2(_mm_loadu_pd(w + 2 * j0)) * wz) * c[j0];
+                _mm_storeu_pd(&s.acc[2 * b], __m128d(a));
+            }
+        }
+    }
+    for (std::size_t b = 0; b < nb; ++b)
+        for (int v = 0; v < 2; ++v) k.dst[s.blocks[b] + std::size_t(v)] = s.acc[2 * b + std::size_t(v)];
+}
+
+// c[j0] = {row[base[0] + j0], .., row[base[3] + j0]}: four unaligned loads and a 4x4 transpose
+__attribute__((target("avx2"))) inline void transpose4(const double* row, const Support* sx, V4* c) {
+    const __m256d r0 = _mm256_loadu_pd(row + sx[0].index[0]), r1 = _mm256_loadu_pd(row + sx[1].index[0]);
+    const __m256d r2 = _mm256_loadu_pd(row + sx[2].index[0]), r3 = _mm256_loadu_pd(row + sx[3].index[0]);
+    const __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
+    const __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+    c[0] = V4(_mm256_permute2f128_pd(t0, t2, 0x20));
+    c[1] = V4(_mm256_permute2f128_pd(t1, t3, 0x20));
+    c[2] = V4(_mm256_permute2f128_pd(t0, t2, 0x31));
+    c[3] = V4(_mm256_permute2f128_pd(t1, t3, 0x31));
+}
+
+// AVX2 (chosen at run time): blocks of 4. The target has no FMA, and contraction is switched off
+// anyway: every product is rounded before it is added, as in ITK.
+__attribute__((target("avx2"), optimize("fp-contract=off"))) void evaluate_row_avx2(const RowKernel& k, RowScratch& s) {
+    collect_blocks<4>(k, s);
+    const std::size_t nb = s.blocks.size();
+    if (nb == 0) return;
+    s.wxy.resize(16 * 4 * nb);
+    s.acc.assign(4 * nb, 0.0);
+    for (std::size_t b = 0; b < nb; ++b) {
+        const Support* sx = k.sx + s.blocks[b];
+        for (int j1 = 0; j1 < 4; ++j1)
+            for (int j0 = 0; j0 < 4; ++j0)
+                _mm256_storeu_pd(&s.wxy[4 * (16 * b + std::size_t(4 * j1 + j0))],
+                                 __m256d(V4{sx[0].weight[j0], sx[1].weight[j0], sx[2].weight[j0], sx[3].weight[j0]} * k.sy->weight[j1]));
+    }
+    for (int j2 = 0; j2 < 4; ++j2) {
+        const double wz = k.sz->weight[j2];
+        for (int j1 = 0; j1 < 4; ++j1) {
+            const double* row = k.rows[4 * j2 + j1];
+            for (std::size_t b = 0; b < nb; ++b) {
+                V4 c[4];
+                transpose4(row, k.sx + s.blocks[b], c);
+                const double* w = &s.wxy[4 * (16 * b + std::size_t(4 * j1))];
+                V4 a = V4(_mm256_loadu_pd(&s.acc[4 * b]));
+                #pragma GCC unroll 4
+                for (int j0 = 0; j0 < 4; ++j0) a += (V4(_mm256_loadu_pd(w + 4 * j0)) * wz) * c[j0];
+                _mm256_storeu_pd(&s.acc[4 * b], __m256d(a));
+            }
+        }
+    }
+    for (std::size_t b = 0; b < nb; ++b)
+        for (int v = 0; v < 4; ++v) k.dst[s.blocks[b] + std::size_t(v)] = s.acc[4 * b + std::size_t(v)];
+}
+
 }  // namespace
+
+namespace detail {
+void bspline_allow_avx2(bool allowed) { avx2_allowed.store(allowed, std::memory_order_relaxed); }
+bool bspline_avx2_active() { return simd_avx2_enabled(); }
+}  // namespace detail
 
 Image bspline_sample_separable(const Image& image, const std::array<std::vector<double>, 3>& positions,
                                const Geometry& out_geometry, bool zero_outside_buffer) {
@@ -281,7 +449,9 @@ Image bspline_sample_separable(const Image& image, const std::array<std::vector<
     const std::size_t bx = std::size_t(hi[0] - lo[0] + 1), by = std::size_t(hi[1] - lo[1] + 1);
     const double* c = coef.data();
     const std::size_t nx = out_geometry.size[0], ny = out_geometry.size[1];
+    const bool use_avx2 = simd_avx2_enabled();
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, out_geometry.size[2]), [&](const tbb::blocked_range<std::size_t>& r) {
+        RowScratch scratch;
         for (std::size_t z = r.begin(); z != r.end(); ++z) {
             if (zero_outside_buffer && !ax[2].inside[z]) continue;
             const Support& sz = ax[2].s[z];
@@ -292,56 +462,10 @@ Image bspline_sample_separable(const Image& image, const std::array<std::vector<
                 for (int j2 = 0; j2 < 4; ++j2)
                     for (int j1 = 0; j1 < 4; ++j1)
                         rows[4 * j2 + j1] = c + (std::size_t(sz.index[j2]) * by + std::size_t(sy.index[j1])) * bx;
-                double* dst = out.data.data() + (z * ny + y) * nx;
-                auto used = [&](std::size_t x) { return !zero_outside_buffer || ax[0].inside[x]; };
-                std::size_t x = 0;
-                while (x < nx) {
-                    if (x + 4 <= nx && used(x) && used(x + 1) && used(x + 2) && used(x + 3)) {
-                        // four voxels in two SIMD lanes pairs: lane-wise the same operations in the same order
-                        const Support* sx[4] = {&ax[0].s[x], &ax[0].s[x + 1], &ax[0].s[x + 2], &ax[0].s[x + 3]};
-                        V2 wxy_a[16], wxy_b[16];  // wx * wy per (j1, j0)
-                        for (int j1 = 0; j1 < 4; ++j1)
-                            for (int j0 = 0; j0 < 4; ++j0) {
-                                wxy_a[4 * j1 + j0] = V2{sx[0]->weight[j0], sx[1]->weight[j0]} * sy.weight[j1];
-                                wxy_b[4 * j1 + j0] = V2{sx[2]->weight[j0], sx[3]->weight[j0]} * sy.weight[j1];
-                            }
-                        V2 sum_a = {0.0, 0.0}, sum_b = {0.0, 0.0};
-                        for (int j2 = 0; j2 < 4; ++j2) {
-                            const double wz = sz.weight[j2];
-                            for (int j1 = 0; j1 < 4; ++j1) {
-                                const double* row = rows[4 * j2 + j1];
-                                for (int j0 = 0; j0 < 4; ++j0) {
-                                    const V2 wa = wxy_a[4 * j1 + j0] * wz, wb = wxy_b[4 * j1 + j0] * wz;
-                                    const V2 ca = {row[sx[0]->index[j0]], row[sx[1]->index[j0]]};
-                                    const V2 cb = {row[sx[2]->index[j0]], row[sx[3]->index[j0]]};
-                                    sum_a += wa * ca;
-                                    sum_b += wb * cb;
-                                }
-                            }
-                        }
-                        dst[x] = sum_a[0];
-                        dst[x + 1] = sum_a[1];
-                        dst[x + 2] = sum_b[0];
-                        dst[x + 3] = sum_b[1];
-                        x += 4;
-                        continue;
-                    }
-                    if (used(x)) {
-                        const Support& sx = ax[0].s[x];
-                        double sum = 0.0;
-                        for (int j2 = 0; j2 < 4; ++j2)
-                            for (int j1 = 0; j1 < 4; ++j1) {
-                                const double* row = rows[4 * j2 + j1];
-                                for (int j0 = 0; j0 < 4; ++j0) {
-                                    double w = sx.weight[j0] * sy.weight[j1];
-                                    w *= sz.weight[j2];
-                                    sum += w * row[sx.index[j0]];
-                                }
-                            }
-                        dst[x] = sum;
-                    }
-                    ++x;
-                }
+                const RowKernel row{ax[0].s.data(), zero_outside_buffer ? ax[0].inside.data() : nullptr, nx, &sy, &sz, rows,
+                                    out.data.data() + (z * ny + y) * nx};
+                if (use_avx2) evaluate_row_avx2(row, scratch);
+                else evaluate_row_sse2(row, scratch);
             }
         }
     });

@@ -62,8 +62,20 @@ std::array<std::vector<double>, 3> ibsi_positions(const Geometry& in, const Geom
     return p;
 }
 
-void check_pyradiomics(const Image& image, const Geometry& target, const PixelType& pixel, const char* label) {
+// Both evaluation kernels: AVX2 (used when the CPU has it) and the baseline SSE2 one.
+struct KernelChoice {
+    bool avx2;
+    explicit KernelChoice(bool a) : avx2(a) { preprocess::detail::bspline_allow_avx2(a); }
+    ~KernelChoice() { preprocess::detail::bspline_allow_avx2(true); }
+    const char* name() const { return preprocess::detail::bspline_avx2_active() ? "avx2" : "sse2"; }
+};
+
+void check_pyradiomics(const Image& image, const Geometry& target, const PixelType& pixel, const std::string& label_in) {
     const Image ref = preprocess::resample_image(image, target, Interpolation::bspline, Profile::pyradiomics, PixelType{});
+    for (bool avx2 : {true, false}) {
+    const KernelChoice kernel(avx2);
+    const std::string label_s = label_in + " [" + kernel.name() + "]";
+    const char* label = label_s.c_str();
     const Image own = preprocess::bspline_resample_itk(image, target);
     const Agreement before = compare(ref, own);
     Image ref_cast = ref, own_cast = own;
@@ -77,6 +89,7 @@ void check_pyradiomics(const Image& image, const Geometry& target, const PixelTy
     CHECK(before.nonzero > 0);  // not a comparison of two empty grids
     CHECK(before.identical == before.voxels);
     CHECK(after.identical == after.voxels);
+    }
 }
 
 std::optional<std::pair<Index3, Index3>> mask_box(const Mask& m) {
@@ -115,10 +128,14 @@ void check_real_case(const std::string& image_path, const std::string& mask_path
         size[a] = std::size_t(hi - lo[a] + 1);
     }
     const Image ref = preprocess::resample_ibsi(image, full, lo, size, Interpolation::bspline);
-    const Image own = preprocess::bspline_sample_separable(image, ibsi_positions(image.geometry, full, lo, size), ref.geometry, false);
-    const Agreement a = compare(ref, own);
-    std::printf("[bspline] %s ibsi grid: %zu voxels, identical %zu, max |diff| %.3g\n", label, a.voxels, a.identical, a.max_abs_diff);
-    CHECK(a.identical == a.voxels);
+    for (bool avx2 : {true, false}) {
+        const KernelChoice kernel(avx2);
+        const Image own = preprocess::bspline_sample_separable(image, ibsi_positions(image.geometry, full, lo, size), ref.geometry, false);
+        const Agreement a = compare(ref, own);
+        std::printf("[bspline] %s ibsi grid [%s]: %zu voxels, identical %zu, max |diff| %.3g\n", label, kernel.name(), a.voxels, a.identical,
+                    a.max_abs_diff);
+        CHECK(a.identical == a.voxels);
+    }
 }
 
 }  // namespace
@@ -172,16 +189,20 @@ TEST_CASE("bspline: random volumes, non-unit and anisotropic spacing, grids leav
             target.origin[r] = image.geometry.origin[r] + off;
         }
         const std::string label = "random case " + std::to_string(i);
-        check_pyradiomics(image, target, PixelType{true, -32768, 32767}, label.c_str());
+        check_pyradiomics(image, target, PixelType{true, -32768, 32767}, label);
         // ibsi semantics: the resampled grid of the whole image, a sub-block of it
         const Geometry full = preprocess::ibsi_resampled_geometry(image.geometry, k.out_spacing);
         const Index3 lo{std::int64_t(full.size[0] / 4), 0, std::int64_t(full.size[2] / 3)};
         const Size3 size{full.size[0] - std::size_t(lo[0]), full.size[1], full.size[2] - std::size_t(lo[2])};
         const Image ref = preprocess::resample_ibsi(image, full, lo, size, Interpolation::bspline);
-        const Image own = preprocess::bspline_sample_separable(image, ibsi_positions(image.geometry, full, lo, size), ref.geometry, false);
-        const Agreement a = compare(ref, own);
-        std::printf("[bspline] %s ibsi: %zu voxels, identical %zu, max |diff| %.3g\n", label.c_str(), a.voxels, a.identical, a.max_abs_diff);
-        CHECK(a.identical == a.voxels);
+        for (bool avx2 : {true, false}) {
+            const KernelChoice kernel(avx2);
+            const Image own = preprocess::bspline_sample_separable(image, ibsi_positions(image.geometry, full, lo, size), ref.geometry, false);
+            const Agreement a = compare(ref, own);
+            std::printf("[bspline] %s ibsi [%s]: %zu voxels, identical %zu, max |diff| %.3g\n", label.c_str(), kernel.name(), a.voxels,
+                        a.identical, a.max_abs_diff);
+            CHECK(a.identical == a.voxels);
+        }
     }
 }
 

@@ -69,4 +69,11 @@ Image bspline_sample_separable(const Image& image, const std::array<std::vector<
 // path; any other direction combination is evaluated per voxel (same values, slower).
 Image bspline_resample_itk(const Image& image, const Geometry& target);
 
+namespace detail {
+// The separable sampler uses AVX2 when the CPU has it (same values: lane-wise IEEE operations, no
+// FMA). Tests switch it off to check the baseline SSE2 kernel too.
+void bspline_allow_avx2(bool allowed);
+bool bspline_avx2_active();
+}  // namespace detail
+
 }  // namespace radhpc::preprocess
