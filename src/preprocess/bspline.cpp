@@ -162,14 +162,15 @@ struct AxisSupports {
     std::vector<std::uint8_t> inside;
 };
 
-AxisSupports axis_supports(const std::vector<double>& positions, std::int64_t n, std::int64_t box_lo) {
+AxisSupports axis_supports(const std::vector<double>& positions, std::int64_t n, std::int64_t box_lo, bool only_inside_buffer) {
     AxisSupports a;
-    a.s.resize(positions.size());
+    a.s.resize(positions.size(), Support{{0, 0, 0, 0}, {0, 0, 0, 0}});
     a.inside.resize(positions.size());
     for (std::size_t k = 0; k < positions.size(); ++k) {
+        a.inside[k] = inside_buffer(positions[k], n);
+        if (only_inside_buffer && !a.inside[k]) continue;  // never evaluated (and may be too far out for an index)
         a.s[k] = support_at(positions[k], n);
         for (auto& i : a.s[k].index) i -= box_lo;
-        a.inside[k] = inside_buffer(positions[k], n);
     }
     return a;
 }
@@ -445,7 +446,7 @@ Image bspline_sample_separable(const Image& image, const std::array<std::vector<
     if (out.data.empty() || !bspline_support_box(image.geometry.size, positions, zero_outside_buffer, lo, hi)) return out;
     const CubicBSplineCoefficients coef(image, lo, hi);
     AxisSupports ax[3];
-    for (int a = 0; a < 3; ++a) ax[a] = axis_supports(positions[a], std::int64_t(image.geometry.size[a]), lo[a]);
+    for (int a = 0; a < 3; ++a) ax[a] = axis_supports(positions[a], std::int64_t(image.geometry.size[a]), lo[a], zero_outside_buffer);
     const std::size_t bx = std::size_t(hi[0] - lo[0] + 1), by = std::size_t(hi[1] - lo[1] + 1);
     const double* c = coef.data();
     const std::size_t nx = out_geometry.size[0], ny = out_geometry.size[1];
