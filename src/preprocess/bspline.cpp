@@ -284,20 +284,24 @@ bool simd_avx2_enabled() {
     return has && avx2_allowed.load(std::memory_order_relaxed);
 }
 
-// One output row (fixed y, z) of the separable sampler.
+// Up to kGroup output rows (fixed y; consecutive z whose z supports use the same coefficient
+// indices, e.g. 3 mm slices sampled at 1 mm) evaluated together: their 16 coefficient rows are the
+// same, so the coefficients are fetched once for all of them; only the z weights differ.
+constexpr int kGroup = 4;
 struct RowKernel {
     const Support* sx;           // per output x
     const std::uint8_t* inside;  // per output x, or nullptr when every sample is evaluated
     std::size_t nx;
     const Support* sy;
-    const Support* sz;
-    const double* const* rows;   // 16 coefficient rows of the (y, z) support, ITK's order (j2 major)
-    double* dst;
+    int group;                      // rows in the group
+    const Support* sz[kGroup];      // per row
+    double* dst[kGroup];            // per row
+    const double* const* rows;      // 16 coefficient rows of the (y, z) support, ITK's order (j2 major)
     bool used(std::size_t x) const { return inside == nullptr || inside[x]; }
 };
 
 // ITK's sum for one sample: 64 terms, x fastest, weight ((wx wy) wz)
-inline double evaluate_one(const RowKernel& k, std::size_t x) {
+inline double evaluate_one(const RowKernel& k, std::size_t x, int g) {
     const Support& sx = k.sx[x];
     double sum = 0.0;
     for (int j2 = 0; j2 < 4; ++j2)
@@ -305,7 +309,7 @@ inline double evaluate_one(const RowKernel& k, std::size_t x) {
             const double* row = k.rows[4 * j2 + j1];
             for (int j0 = 0; j0 < 4; ++j0) {
                 double w = sx.weight[j0] * k.sy->weight[j1];
-                w *= k.sz->weight[j2];
+                w *= k.sz[g]->weight[j2];
                 sum += w * row[sx.index[j0]];
             }
         }
@@ -325,7 +329,7 @@ struct RowScratch {
     std::vector<double> wxy, acc;
 };
 
-// The row is evaluated in blocks of L adjacent samples, one SIMD lane each; the running sums of
+// The rows are evaluated in blocks of L adjacent samples, one SIMD lane each; the running sums of
 // all blocks stay in `acc` while the 16 coefficient rows are walked in ITK's order, so every lane
 // adds its 64 terms in exactly ITK's sequence (x fastest, weight ((wx wy) wz)), and the many
 // independent blocks hide the latency of that sequential sum. Samples at the mirrored edges or
@@ -341,26 +345,31 @@ void collect_blocks(const RowKernel& k, RowScratch& s) {
             s.blocks.push_back(x);
             x += L;
         } else {
-            if (k.used(x)) k.dst[x] = evaluate_one(k, x);
+            if (k.used(x))
+                for (int g = 0; g < k.group; ++g) k.dst[g][x] = evaluate_one(k, x, g);
             ++x;
         }
     }
 }
 
 // Baseline x86-64 (SSE2): blocks of 2; c[j0] = {row[p + j0], row[q + j0]} from two 2x2 transposes.
-void evaluate_row_sse2(const RowKernel& k, RowScratch& s) {
+void evaluate_rows_sse2(const RowKernel& k, RowScratch& s) {
     collect_blocks<2>(k, s);
     const std::size_t nb = s.blocks.size();
     if (nb == 0) return;
+    const auto G = std::size_t(k.group);
     s.wxy.resize(16 * 2 * nb);
-    s.acc.assign(2 * nb, 0.0);
+    s.acc.assign(2 * nb * G, 0.0);
     for (std::size_t b = 0; b < nb; ++b) {
         const Support* sx = k.sx + s.blocks[b];
         for (int j1 = 0; j1 < 4; ++j1)
-            for (int j0 = 0; j0 < 4; ++j0) _mm_storeu_pd(&s.wxy[2 * (16 * b + std::size_t(4 * j1 + j0))], __m128d(V2{sx[0].weight[j0], sx[1].weight[j0]} * k.sy->weight[j1]));
+            for (int j0 = 0; j0 < 4; ++j0)
+                _mm_storeu_pd(&s.wxy[2 * (16 * b + std::size_t(4 * j1 + j0))],
+                              __m128d(V2{sx[0].weight[j0], sx[1].weight[j0]} * k.sy->weight[j1]));
     }
     for (int j2 = 0; j2 < 4; ++j2) {
-        const double wz = k.sz->weight[j2];
+        double wz[kGroup];
+        for (std::size_t g = 0; g < G; ++g) wz[g] = k.sz[g]->weight[j2];
         for (int j1 = 0; j1 < 4; ++j1) {
             const double* row = k.rows[4 * j2 + j1];
             for (std::size_t b = 0; b < nb; ++b) {
@@ -372,15 +381,19 @@ void evaluate_row_sse2(const RowKernel& k, RowScratch& s) {
                 const V2 c[4] = {V2(_mm_unpacklo_pd(p01, q01)), V2(_mm_unpackhi_pd(p01, q01)), V2(_mm_unpacklo_pd(p23, q23)),
                                  V2(_mm_unpackhi_pd(p23, q23))};
                 const double* w = &s.wxy[2 * (16 * b + std::size_t(4 * j1))];
-                V2 a = V2(_mm_loadu_pd(&s.acc[2 * b]));
-                #pragma GCC unroll 4
-                for (int j0 = 0; j0 < 4; ++j0) a += (V2(_mm_loadu_pd(w + 2 * j0)) * wz) * c[j0];
-                _mm_storeu_pd(&s.acc[2 * b], __m128d(a));
+                for (std::size_t g = 0; g < G; ++g) {
+                    double* accp = &s.acc[2 * (g * nb + b)];
+                    V2 a = V2(_mm_loadu_pd(accp));
+#pragma GCC unroll 4
+                    for (int j0 = 0; j0 < 4; ++j0) a += (V2(_mm_loadu_pd(w + 2 * j0)) * wz[g]) * c[j0];
+                    _mm_storeu_pd(accp, __m128d(a));
+                }
             }
         }
     }
-    for (std::size_t b = 0; b < nb; ++b)
-        for (int v = 0; v < 2; ++v) k.dst[s.blocks[b] + std::size_t(v)] = s.acc[2 * b + std::size_t(v)];
+    for (std::size_t g = 0; g < G; ++g)
+        for (std::size_t b = 0; b < nb; ++b)
+            for (std::size_t v = 0; v < 2; ++v) k.dst[g][s.blocks[b] + v] = s.acc[2 * (g * nb + b) + v];
 }
 
 // c[j0] = {row[base[0] + j0], .., row[base[3] + j0]}: four unaligned loads and a 4x4 transpose
@@ -397,12 +410,13 @@ __attribute__((target("avx2"))) inline void transpose4(const double* row, const 
 
 // AVX2 (chosen at run time): blocks of 4. The target has no FMA, and contraction is switched off
 // anyway: every product is rounded before it is added, as in ITK.
-__attribute__((target("avx2"), optimize("fp-contract=off"))) void evaluate_row_avx2(const RowKernel& k, RowScratch& s) {
+__attribute__((target("avx2"), optimize("fp-contract=off"))) void evaluate_rows_avx2(const RowKernel& k, RowScratch& s) {
     collect_blocks<4>(k, s);
     const std::size_t nb = s.blocks.size();
     if (nb == 0) return;
+    const auto G = std::size_t(k.group);
     s.wxy.resize(16 * 4 * nb);
-    s.acc.assign(4 * nb, 0.0);
+    s.acc.assign(4 * nb * G, 0.0);
     for (std::size_t b = 0; b < nb; ++b) {
         const Support* sx = k.sx + s.blocks[b];
         for (int j1 = 0; j1 < 4; ++j1)
@@ -411,22 +425,27 @@ __attribute__((target("avx2"), optimize("fp-contract=off"))) void evaluate_row_a
                                  __m256d(V4{sx[0].weight[j0], sx[1].weight[j0], sx[2].weight[j0], sx[3].weight[j0]} * k.sy->weight[j1]));
     }
     for (int j2 = 0; j2 < 4; ++j2) {
-        const double wz = k.sz->weight[j2];
+        double wz[kGroup];
+        for (std::size_t g = 0; g < G; ++g) wz[g] = k.sz[g]->weight[j2];
         for (int j1 = 0; j1 < 4; ++j1) {
             const double* row = k.rows[4 * j2 + j1];
             for (std::size_t b = 0; b < nb; ++b) {
                 V4 c[4];
                 transpose4(row, k.sx + s.blocks[b], c);
                 const double* w = &s.wxy[4 * (16 * b + std::size_t(4 * j1))];
-                V4 a = V4(_mm256_loadu_pd(&s.acc[4 * b]));
-                #pragma GCC unroll 4
-                for (int j0 = 0; j0 < 4; ++j0) a += (V4(_mm256_loadu_pd(w + 4 * j0)) * wz) * c[j0];
-                _mm256_storeu_pd(&s.acc[4 * b], __m256d(a));
+                for (std::size_t g = 0; g < G; ++g) {
+                    double* accp = &s.acc[4 * (g * nb + b)];
+                    V4 a = V4(_mm256_loadu_pd(accp));
+#pragma GCC unroll 4
+                    for (int j0 = 0; j0 < 4; ++j0) a += (V4(_mm256_loadu_pd(w + 4 * j0)) * wz[g]) * c[j0];
+                    _mm256_storeu_pd(accp, __m256d(a));
+                }
             }
         }
     }
-    for (std::size_t b = 0; b < nb; ++b)
-        for (int v = 0; v < 4; ++v) k.dst[s.blocks[b] + std::size_t(v)] = s.acc[4 * b + std::size_t(v)];
+    for (std::size_t g = 0; g < G; ++g)
+        for (std::size_t b = 0; b < nb; ++b)
+            for (std::size_t v = 0; v < 4; ++v) k.dst[g][s.blocks[b] + v] = s.acc[4 * (g * nb + b) + v];
 }
 
 }  // namespace
@@ -451,11 +470,22 @@ Image bspline_sample_separable(const Image& image, const std::array<std::vector<
     const double* c = coef.data();
     const std::size_t nx = out_geometry.size[0], ny = out_geometry.size[1];
     const bool use_avx2 = simd_avx2_enabled();
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, out_geometry.size[2]), [&](const tbb::blocked_range<std::size_t>& r) {
+    // groups of consecutive evaluated z rows with the same z coefficient indices (at most kGroup)
+    std::vector<std::pair<std::size_t, int>> groups;
+    for (std::size_t z = 0; z < out_geometry.size[2]; ++z) {
+        if (zero_outside_buffer && !ax[2].inside[z]) continue;
+        auto& last = groups.empty() ? groups.emplace_back(z, 0) : groups.back();
+        const bool joins = last.second > 0 && last.second < kGroup && last.first + std::size_t(last.second) == z &&
+                           std::equal(std::begin(ax[2].s[z].index), std::end(ax[2].s[z].index), std::begin(ax[2].s[last.first].index));
+        if (joins) ++last.second;
+        else if (last.second == 0) last.second = 1;
+        else groups.emplace_back(z, 1);
+    }
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, groups.size()), [&](const tbb::blocked_range<std::size_t>& r) {
         RowScratch scratch;
-        for (std::size_t z = r.begin(); z != r.end(); ++z) {
-            if (zero_outside_buffer && !ax[2].inside[z]) continue;
-            const Support& sz = ax[2].s[z];
+        for (std::size_t gi = r.begin(); gi != r.end(); ++gi) {
+            const auto [z0, count] = groups[gi];
+            const Support& sz = ax[2].s[z0];
             for (std::size_t y = 0; y < ny; ++y) {
                 if (zero_outside_buffer && !ax[1].inside[y]) continue;
                 const Support& sy = ax[1].s[y];
@@ -463,10 +493,13 @@ Image bspline_sample_separable(const Image& image, const std::array<std::vector<
                 for (int j2 = 0; j2 < 4; ++j2)
                     for (int j1 = 0; j1 < 4; ++j1)
                         rows[4 * j2 + j1] = c + (std::size_t(sz.index[j2]) * by + std::size_t(sy.index[j1])) * bx;
-                const RowKernel row{ax[0].s.data(), zero_outside_buffer ? ax[0].inside.data() : nullptr, nx, &sy, &sz, rows,
-                                    out.data.data() + (z * ny + y) * nx};
-                if (use_avx2) evaluate_row_avx2(row, scratch);
-                else evaluate_row_sse2(row, scratch);
+                RowKernel row{ax[0].s.data(), zero_outside_buffer ? ax[0].inside.data() : nullptr, nx, &sy, count, {}, {}, rows};
+                for (int g = 0; g < count; ++g) {
+                    row.sz[g] = &ax[2].s[z0 + std::size_t(g)];
+                    row.dst[g] = out.data.data() + ((z0 + std::size_t(g)) * ny + y) * nx;
+                }
+                if (use_avx2) evaluate_rows_avx2(row, scratch);
+                else evaluate_rows_sse2(row, scratch);
             }
         }
     });
