@@ -21,6 +21,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "radhpc/core/error.hpp"
 
@@ -28,6 +29,9 @@ namespace radhpc::preprocess {
 namespace {
 
 // ---- ITK's 1-D decomposition (order 3: a single pole) ---------------------------------------
+
+// Two doubles in one SSE2 register (GCC/Clang vector extension): element-wise IEEE operations.
+using V2 = double __attribute__((vector_size(16)));
 
 // The per-line constants of DataToCoefficients1D for a line of n samples.
 struct LineFilter {
@@ -40,6 +44,9 @@ struct LineFilter {
     double full_last_weight = 0;          // full loop: weight of sample n-1 (added first)
     double full_denominator = 1;          // full loop: sum / (1 - z^(2n-2))
     double anticausal_factor = 0;         // z / (z^2 - 1)
+
+    // ITK's first step, s[k] *= c0 (skipped for a single sample: mirror boundaries need two)
+    double scaled(double v) const { return n == 1 ? v : v * gain; }
 
     explicit LineFilter(std::size_t length) : n(length) {
         const double z = pole;
@@ -76,48 +83,68 @@ struct LineFilter {
 // ITK's DataToCoefficients1D on `lanes` lines at once: sample k of lane l is d[k * stride + l].
 // Every lane sees exactly ITK's operation sequence (the lane loop is innermost and element-wise).
 // Only samples k >= keep_from are used afterwards, so the anticausal recursion stops there.
+// The caller has already multiplied the samples by the gain (LineFilter::scaled) while copying them.
+// Lane loops two lanes at a time in SSE2 registers (GCC's -O2 cost model leaves them scalar):
+// `op` is one generic expression instantiated for double and for V2, element-wise either way.
+template <class T>
+inline T load_lanes(const double* p) {
+    if constexpr (std::is_same_v<T, double>) return *p;
+    else return T(_mm_loadu_pd(p));
+}
+template <class T>
+inline void store_lanes(double* p, T v) {
+    if constexpr (std::is_same_v<T, double>) *p = v;
+    else _mm_storeu_pd(p, __m128d(v));
+}
+template <class Op>
+inline void for_lanes(std::size_t lanes, Op&& op) {
+    std::size_t l = 0;
+    for (; l + 2 <= lanes; l += 2) op.template operator()<V2>(l);
+    for (; l < lanes; ++l) op.template operator()<double>(l);
+}
+
 void decompose_lines(double* d, std::size_t stride, std::size_t lanes, std::size_t keep_from, const LineFilter& f) {
     const std::size_t n = f.n;
     if (n == 1) return;  // ITK: a single sample stays as it is (no gain either)
     const double z = f.pole;
     auto row = [&](std::size_t k) { return d + k * stride; };
-    for (std::size_t k = 0; k < n; ++k) {
-        double* r = row(k);
-        for (std::size_t l = 0; l < lanes; ++l) r[l] *= f.gain;
-    }
     double* r0 = row(0);
     if (f.accelerated) {
         for (std::size_t k = 1; k < f.horizon; ++k) {
             const double* rk = row(k);
             const double wk = f.init_weights[k];
-            for (std::size_t l = 0; l < lanes; ++l) r0[l] += wk * rk[l];
+            // sum += z^k s[k]
+            for_lanes(lanes, [&]<class T>(std::size_t l) { store_lanes(r0 + l, load_lanes<T>(r0 + l) + wk * load_lanes<T>(rk + l)); });
         }
     } else {
         const double* rl = row(n - 1);
-        for (std::size_t l = 0; l < lanes; ++l) r0[l] = r0[l] + f.full_last_weight * rl[l];
+        const double wl = f.full_last_weight;
+        for_lanes(lanes, [&]<class T>(std::size_t l) { store_lanes(r0 + l, load_lanes<T>(r0 + l) + wl * load_lanes<T>(rl + l)); });
         for (std::size_t k = 1; k + 2 <= n; ++k) {
             const double* rk = row(k);
             const double wk = f.init_weights[k];
-            for (std::size_t l = 0; l < lanes; ++l) r0[l] += wk * rk[l];
+            for_lanes(lanes, [&]<class T>(std::size_t l) { store_lanes(r0 + l, load_lanes<T>(r0 + l) + wk * load_lanes<T>(rk + l)); });
         }
-        for (std::size_t l = 0; l < lanes; ++l) r0[l] = r0[l] / f.full_denominator;
+        const double den = f.full_denominator;
+        for_lanes(lanes, [&]<class T>(std::size_t l) { store_lanes(r0 + l, load_lanes<T>(r0 + l) / den); });
     }
     // causal recursion c+[k] = s[k] + z c+[k-1]
     for (std::size_t k = 1; k < n; ++k) {
         double* r = row(k);
         const double* p = row(k - 1);
-        for (std::size_t l = 0; l < lanes; ++l) r[l] += z * p[l];
+        for_lanes(lanes, [&]<class T>(std::size_t l) { store_lanes(r + l, load_lanes<T>(r + l) + z * load_lanes<T>(p + l)); });
     }
     // anticausal: c[n-1] = z / (z^2 - 1) (z c+[n-2] + c+[n-1]); c[k] = z (c[k+1] - c+[k])
     {
         double* r = row(n - 1);
         const double* p = row(n - 2);
-        for (std::size_t l = 0; l < lanes; ++l) r[l] = f.anticausal_factor * (z * p[l] + r[l]);
+        const double af = f.anticausal_factor;
+        for_lanes(lanes, [&]<class T>(std::size_t l) { store_lanes(r + l, af * (z * load_lanes<T>(p + l) + load_lanes<T>(r + l))); });
     }
     for (std::size_t k = n - 1; k-- > keep_from;) {
         double* r = row(k);
         const double* q = row(k + 1);
-        for (std::size_t l = 0; l < lanes; ++l) r[l] = z * (q[l] - r[l]);
+        for_lanes(lanes, [&]<class T>(std::size_t l) { store_lanes(r + l, z * (load_lanes<T>(q + l) - load_lanes<T>(r + l))); });
     }
 }
 
@@ -213,15 +240,19 @@ CubicBSplineCoefficients::CubicBSplineCoefficients(const Image& image, const Ind
         std::vector<double> t(N0 * N1), a(bx * N1);
         for (std::size_t z = r.begin(); z != r.end(); ++z) {
             const double* src = image.data.data() + z * N0 * N1;
-            // transposed slice so the x recursion runs over contiguous lanes (one per y line)
-            for (std::size_t y = 0; y < N1; ++y)
-                for (std::size_t x = 0; x < N0; ++x) t[x * N1 + y] = src[y * N0 + x];
+            // transposed slice so the x recursion runs over contiguous lanes (one per y line),
+            // in bands of 8 y lines (one cache line of t per x); the gain is applied on the way
+            for (std::size_t y0 = 0; y0 < N1; y0 += 8) {
+                const std::size_t y1 = std::min(N1, y0 + 8);
+                for (std::size_t x = 0; x < N0; ++x)
+                    for (std::size_t y = y0; y < y1; ++y) t[x * N1 + y] = fx.scaled(src[y * N0 + x]);
+            }
             decompose_lines(t.data(), N1, N1, std::size_t(lo_[0]), fx);
             for (std::size_t y = 0; y < N1; ++y)
-                for (std::size_t x = 0; x < bx; ++x) a[y * bx + x] = t[(x + std::size_t(lo_[0])) * N1 + y];
+                for (std::size_t x = 0; x < bx; ++x) a[y * bx + x] = fy.scaled(t[(x + std::size_t(lo_[0])) * N1 + y]);
             decompose_lines(a.data(), bx, bx, std::size_t(lo_[1]), fy);
-            std::copy(a.begin() + std::ptrdiff_t(std::size_t(lo_[1]) * bx), a.begin() + std::ptrdiff_t((std::size_t(hi_[1]) + 1) * bx),
-                      columns + z * plane);
+            double* dst = columns + z * plane;
+            for (std::size_t i = std::size_t(lo_[1]) * bx; i < (std::size_t(hi_[1]) + 1) * bx; ++i) *dst++ = fz.scaled(a[i]);
         }
     });
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, plane, 1024), [&](const tbb::blocked_range<std::size_t>& r) {
@@ -268,7 +299,6 @@ bool bspline_support_box(const Size3& image_size, const std::array<std::vector<d
 namespace {
 // Two / four doubles in one SIMD register (GCC/Clang vector extension): element-wise IEEE
 // operations, so each lane computes exactly what the scalar code would.
-using V2 = double __attribute__((vector_size(16)));
 using V4 = double __attribute__((vector_size(32)));
 
 bool cpu_has_avx2() {
