@@ -220,3 +220,26 @@ TEST_CASE("bspline: coefficients of a sub-box equal the whole-image decompositio
     const Vec3 ci{8.37, 9.91, 14.5};
     CHECK(whole.at(ci) == box.at(ci));
 }
+
+TEST_CASE("bspline: positions at the buffer edges and just below integers (single-precision floor) equal ITK", "[bspline]") {
+    std::mt19937_64 rng(11);
+    const Image image = random_image(rng, {9, 8, 7}, {1.0, 1.0, 1.0}, {0, 0, 0}, {1, 0, 0, 0, 1, 0, 0, 0, 1});
+    // continuous indices where ITK's float floor, mirror boundary or inside-buffer test are on an edge
+    const std::vector<double> tricky = {-0.5, -0.5 + 1e-12, -0.25, -1e-12, 0.0, 1e-12, 1.0 - 1e-9, 1.0 - 1e-12, 1.0,
+                                        2.5 - 1e-9, 3.5, 5.0 - 4e-8, 5.0 + 1e-12, 6.0 - 1e-10, 6.0, 6.5 - 1e-12, 6.5, 7.5};
+    std::size_t compared = 0, identical = 0;
+    for (std::size_t i = 0; i < tricky.size(); ++i) {
+        // one output voxel per axis combination: origin at continuous index (p, q, r) of the input
+        const double p = tricky[i], q = tricky[(i * 7 + 3) % tricky.size()], r = tricky[(i * 5 + 1) % tricky.size()];
+        Geometry target = image.geometry;
+        target.size = {1, 1, 1};
+        target.origin = image.geometry.index_to_point({p, q, r});
+        const Image ref = preprocess::resample_image(image, target, Interpolation::bspline, Profile::pyradiomics, PixelType{});
+        const Image own = preprocess::bspline_resample_itk(image, target);
+        ++compared;
+        identical += ref.data[0] == own.data[0];
+        INFO("continuous index " << p << ", " << q << ", " << r << ": ITK " << ref.data[0] << ", own " << own.data[0]);
+        CHECK(ref.data[0] == own.data[0]);
+    }
+    std::printf("[bspline] edge positions: %zu of %zu identical\n", identical, compared);
+}
