@@ -2,14 +2,20 @@
 // ITK's itk::BSplineInterpolateImageFunction (order 3) first runs itk::BSplineDecompositionImageFilter
 // over the WHOLE image, then sums 4x4x4 weighted coefficients per sample. This implementation does the
 // same arithmetic in the same order, but
-//  - decomposes only what the samples need: the causal pass of the recursive filter still runs over
-//    every full line (its last values seed the anticausal pass, so any crop would change the bits),
-//    but the anticausal pass stops at the box, and the later axes only filter lines through the box;
+//  - decomposes only what the samples need. A crop of a line would change the bits (the causal
+//    recursion starts at sample 0 and its last values seed the anticausal one), so every x line of
+//    the image is still filtered in full (the y lines through the box need all y and z); the y pass
+//    then runs only over the box's x columns, the z pass only over its (x, y) columns, and every
+//    anticausal pass stops at the box's lower edge;
 //  - computes weights and mirrored indices once per output index along each axis when the sample
-//    positions are separable (axis-aligned grids), and evaluates slices in parallel (each voxel
-//    is independent, so results do not depend on the thread count).
-// Known divergence: an axis of exactly 2 voxels sampled at positions >= 1 makes ITK read outside its
-// coefficient buffer (mirror of index 3 is -1); here such indices are clamped into the image.
+//    positions are separable (axis-aligned grids), fetches the coefficients once for consecutive z
+//    rows with the same z support, and evaluates SIMD lanes over x (SSE2, or AVX2 when the CPU has
+//    it) and TBB tasks over z. Each sample still adds its 64 terms in ITK's sequence with weight
+//    ((wx wy) wz): a separable (x, then y, then z) sum would be cheaper but rounds differently.
+//    Lane-wise IEEE operations and no FMA keep every lane equal to the scalar result, and samples
+//    are independent, so results do not depend on the thread count or the kernel.
+// Known divergence: on an axis of exactly 2 voxels, positions in about [1, 1.5) make ITK mirror
+// index 3 to -1 and read outside its coefficient buffer (undefined); here it is clamped to 0.
 #pragma once
 #include <array>
 #include <memory>
