@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "common/test_util.hpp"
 #include "radhpc/core/volume.hpp"
 #include "radhpc/io/image_io.hpp"
 
@@ -115,25 +116,10 @@ inline std::string tiny_job(const fs::path& dir, const std::string& run_extra = 
     return p.string();
 }
 
-inline fs::path scratch(const std::string& name) {
-    const fs::path p = fs::temp_directory_path() / ("radhpc-batch-" + name + "-" + std::to_string(::getpid()));
-    fs::remove_all(p);
-    fs::create_directories(p);
-    return p;
-}
+inline fs::path scratch(const std::string& name) { return testutil::scratch_dir("radhpc-batch-", name); }
 
-inline std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-// Runs a shell command; stdout+stderr go to `log`. Returns the exit status.
-inline int sh(const std::string& cmd, const fs::path& log) {
-    const int rc = std::system(("( " + cmd + " ) > '" + log.string() + "' 2>&1").c_str());
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc);
-}
+using testutil::sh;
+using testutil::slurp;
 
 inline std::string mpirun(int ranks) {
     return "mpirun --allow-run-as-root --oversubscribe --bind-to none -np " + std::to_string(ranks) + " ";

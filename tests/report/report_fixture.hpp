@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "common/test_util.hpp"
 #include "radhpc/core/random.hpp"
 
 namespace report_test {
@@ -26,25 +27,10 @@ namespace fs = std::filesystem;
 
 inline const std::string kRadhpc = RADHPC_BINARY;
 
-inline std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using testutil::sh;
+using testutil::slurp;
 
-// Runs a shell command; stdout+stderr go to `log`. Returns the exit status.
-inline int sh(const std::string& cmd, const fs::path& log) {
-    const int rc = std::system(("( " + cmd + " ) > '" + log.string() + "' 2>&1").c_str());
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc);
-}
-
-inline fs::path scratch(const std::string& name) {
-    const fs::path p = fs::temp_directory_path() / ("radhpc-report-" + name + "-" + std::to_string(::getpid()));
-    fs::remove_all(p);
-    fs::create_directories(p);
-    return p;
-}
+inline fs::path scratch(const std::string& name) { return testutil::scratch_dir("radhpc-report-", name); }
 
 // Key of the radhpc build: a store made by an older binary is rebuilt.
 inline std::string binary_key() {

@@ -26,21 +26,7 @@ inline const char* kSweep20 =
     "perturbations:\n  seed: 11\n  rotation: {angles: [-10, -5, 0, 5, 10]}\n  translation: {fractions: [0, 0.5], axes: xy}\n";
 
 // CSV rows as cells (the tests' tables have no quoted commas).
-inline std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
-    std::vector<std::vector<std::string>> rows;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.empty()) continue;
-        std::vector<std::string> cells;
-        std::string cell;
-        std::istringstream ls(line);
-        while (std::getline(ls, cell, ',')) cells.push_back(cell);
-        if (!line.empty() && line.back() == ',') cells.emplace_back();
-        rows.push_back(cells);
-    }
-    return rows;
-}
+using testutil::csv_rows;
 
 inline std::string export_table(const fs::path& store, const std::string& table, const fs::path& out, const std::string& extra = "") {
     const int rc = sh(kRadhpc + " export '" + store.string() + "' --table " + table + extra + " --out '" + out.string() + "'",

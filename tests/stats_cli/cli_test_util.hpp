@@ -9,16 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "common/test_util.hpp"
 #include "stats/r_oracle.hpp"
 
 namespace clitest {
 
-inline std::string slurp(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using testutil::slurp;
 
 struct RunResult {
     int exit_code = -1;
@@ -61,20 +57,8 @@ inline double json_value(const std::string& json, const std::string& key) {
     return std::stod(v);
 }
 
-// Rows of a CSV as cells (no quoting needed for the tables these tests write and read).
-inline std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
-    std::vector<std::vector<std::string>> rows;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.empty()) continue;
-        std::vector<std::string> cells;
-        std::string cell;
-        std::istringstream ls(line);
-        while (std::getline(ls, cell, ',')) cells.push_back(cell);
-        rows.push_back(cells);
-    }
-    return rows;
-}
+// Rows of a CSV as cells (no quoting needed for the tables these tests write and read; a
+// trailing ',' does not add an empty cell).
+inline std::vector<std::vector<std::string>> csv_rows(const std::string& text) { return testutil::csv_rows(text, false); }
 
 }  // namespace clitest
