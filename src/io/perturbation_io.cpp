@@ -35,6 +35,8 @@ std::string fixed2(double v) {  // translations: 0.25, 0.50 (at least two decima
 }
 std::string signed_number(double v) { return (v > 0 ? "+" : "") + number(v); }
 
+using Kind = PerturbationStep::Kind;
+
 struct Option {
     std::string id;
     std::vector<PerturbationStep> steps;
@@ -42,12 +44,7 @@ struct Option {
 
 std::vector<Option> rotation_options(const PerturbationPlan& p) {
     std::vector<Option> out;
-    for (double a : p.rotation_angles) {
-        PerturbationStep s;
-        s.kind = PerturbationStep::Kind::rotation;
-        s.angle_deg = a;
-        out.push_back({"rot" + number(a), {s}});
-    }
+    for (double a : p.rotation_angles) out.push_back({"rot" + number(a), {PerturbationStep{.kind = Kind::rotation, .angle_deg = a}}});
     return out;
 }
 
@@ -60,8 +57,7 @@ std::vector<Option> translation_options(const PerturbationPlan& p) {
     std::vector<std::size_t> digit(axes.size(), 0);
     const std::size_t nf = p.translation_fractions.size();
     while (true) {
-        PerturbationStep s;
-        s.kind = PerturbationStep::Kind::translation;
+        PerturbationStep s{.kind = Kind::translation};
         std::string id;
         for (std::size_t k = 0; k < axes.size(); ++k) {
             const double f = p.translation_fractions[digit[k]];
@@ -78,39 +74,23 @@ std::vector<Option> translation_options(const PerturbationPlan& p) {
 
 std::vector<Option> noise_options(const PerturbationPlan& p) {
     std::vector<Option> out;
-    for (int r = 0; r < p.noise_repetitions; ++r) {
-        PerturbationStep s;
-        s.kind = PerturbationStep::Kind::noise;
-        s.noise_scale = p.noise_scale;
-        out.push_back({"noise" + number(p.noise_scale) + "x_r" + std::to_string(r), {s}});
-    }
+    for (int r = 0; r < p.noise_repetitions; ++r)
+        out.push_back({"noise" + number(p.noise_scale) + "x_r" + std::to_string(r),
+                       {PerturbationStep{.kind = Kind::noise, .noise_scale = p.noise_scale}}});
     return out;
 }
 
 std::vector<Option> volume_options(const PerturbationPlan& p) {
     std::vector<Option> out;
-    for (double g : p.volume_grow_mm) {
-        PerturbationStep s;
-        s.kind = PerturbationStep::Kind::volume;
-        s.grow_mm = g;
-        out.push_back({"vol" + number(g) + "mm", {s}});
-    }
-    for (double f : p.volume_fractions) {
-        PerturbationStep s;
-        s.kind = PerturbationStep::Kind::volume;
-        s.volume_fraction = f;
-        out.push_back({"volfrac" + signed_number(f), {s}});
-    }
+    for (double g : p.volume_grow_mm) out.push_back({"vol" + number(g) + "mm", {PerturbationStep{.kind = Kind::volume, .grow_mm = g}}});
+    for (double f : p.volume_fractions)
+        out.push_back({"volfrac" + signed_number(f), {PerturbationStep{.kind = Kind::volume, .volume_fraction = f}}});
     return out;
 }
 
 std::vector<Option> contour_options(const PerturbationPlan& p) {
     std::vector<Option> out;
-    for (int r = 0; r < p.contour_repetitions; ++r) {
-        PerturbationStep s;
-        s.kind = PerturbationStep::Kind::contour;
-        out.push_back({"contour_r" + std::to_string(r), {s}});
-    }
+    for (int r = 0; r < p.contour_repetitions; ++r) out.push_back({"contour_r" + std::to_string(r), {PerturbationStep{.kind = Kind::contour}}});
     return out;
 }
 
