@@ -10,18 +10,7 @@ bench_init radhpc-bench-batch
 
 # --- archive: N tiny CT-like studies (24x24x12 int16 NIfTI, 1-3 noisy ball lesions) ---------------
 tiny_archive "$W/archive" "$N"
-cat > "$W/job.yaml" <<'YAML'
-version: 1
-name: bench
-profile: ibsi
-preprocess:
-  resegment: {min: -1000, max: 400}
-  discretisation: {method: fixed_bin_size, bin_width: 25}
-features:
-  families: [morph, stat, ih, szm]
-  aggregation: [3D_avg]
-run: {progress_interval_s: 60, fsync: true}
-YAML
+tiny_job bench 60 > "$W/job.yaml"
 
 rate() {  # label, command...; prints studies/s from the wall time of the whole command
   local label=$1; shift

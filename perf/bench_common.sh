@@ -1,6 +1,7 @@
 # Shared by the shell benchmarks (bench_batch.sh, bench_sweep.sh); sourced, not run.
 # ROOT: the source tree. bench_init NAME: RADHPC from $BUILD, a work dir W (removed on exit), the
 # mpirun command line MPI. tiny_archive DIR N: N tiny CT-like studies and DIR/manifest.csv.
+# tiny_job NAME PROGRESS_S: the job both benchmarks extract with (on stdout).
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 bench_init() {  # NAME (of the work dir); uses BUILD
@@ -9,6 +10,19 @@ bench_init() {  # NAME (of the work dir); uses BUILD
   trap 'rm -rf "$W"' EXIT
   MPI="mpirun --allow-run-as-root --oversubscribe --bind-to none"
   export HDF5_USE_FILE_LOCKING=FALSE
+}
+
+tiny_job() {  # NAME PROGRESS_INTERVAL_S
+  printf '%s\n' "version: 1
+name: $1
+profile: ibsi
+preprocess:
+  resegment: {min: -1000, max: 400}
+  discretisation: {method: fixed_bin_size, bin_width: 25}
+features:
+  families: [morph, stat, ih, szm]
+  aggregation: [3D_avg]
+run: {progress_interval_s: $2, fsync: true}"
 }
 
 # 24x24x12 int16 NIfTI images with 1-3 noisy ball lesions (labels 1..k), seeded by study number.

@@ -18,16 +18,7 @@ bench_init radhpc-bench-sweep
 tiny_archive "$W/archive" "$N"
 head -2 "$W/archive/manifest.csv" > "$W/one.csv"
 sed -i 's#img/#archive/img/#g' "$W/one.csv"
-BASE='version: 1
-name: bench-sweep
-profile: ibsi
-preprocess:
-  resegment: {min: -1000, max: 400}
-  discretisation: {method: fixed_bin_size, bin_width: 25}
-features:
-  families: [morph, stat, ih, szm]
-  aggregation: [3D_avg]
-run: {progress_interval_s: 600, fsync: true}'
+BASE=$(tiny_job bench-sweep 600)
 printf '%s\nperturbations:\n  rotation: {angles: [-15, -10, -5, 0, 5, 10, 15]}\n  translation: {fractions: [0, 0.25, 0.5, 0.75], axes: xy}\n  volume: {grow_mm: [-1, 0, 1]}\n' "$BASE" > "$W/ibsi.yaml"
 printf '%s\nperturbations:\n  seed: 7\n  rotation: {angles: [-10, -5, 0, 5, 10]}\n  translation: {fractions: [0, 0.5], axes: xy}\n' "$BASE" > "$W/sweep20.yaml"
 printf '%s\nperturbations:\n  seed: 7\n  rotation: {angles: [-10, -5, 0, 5, 10]}\n  translation: {fractions: [0, 0.5], axes: xy}\n  noise: {repetitions: 1}\n' "$BASE" > "$W/noise20.yaml"
