@@ -23,6 +23,25 @@ std::vector<std::string> lines_starting(const std::string& text, const std::stri
     return out;
 }
 
+// The archive's study `index` gets a new image: its tiny study with every voxel + `hu` (a re-export).
+void change_image(const fs::path& dir, int index, int hu) {
+    auto st = make_tiny_study(3, index);
+    for (auto& v : st.image.data) v = std::int16_t(v + hu);
+    radhpc::io::write_image(st.image, (dir / "img" / (study_id(index) + ".nii.gz")).string());
+}
+
+struct DiffRun {
+    int rc;
+    std::string out;
+};
+// radhpc diff night1 night2 --csv diff.csv
+DiffRun diff_nights(const fs::path& dir) {
+    const int rc = sh(kRadhpc + " diff " + (dir / "night1").string() + " " + (dir / "night2").string() + " --csv " +
+                          (dir / "diff.csv").string(),
+                      dir / "diff.log");
+    return {rc, slurp(dir / "diff.log")};
+}
+
 }  // namespace
 
 TEST_CASE("diff: a changed study is the only one listed, with its changed values", "[batch][diff]") {
@@ -36,15 +55,10 @@ TEST_CASE("diff: a changed study is the only one listed, with its changed values
     CHECK(slurp(dir / "same.log").find("no differences") != std::string::npos);
 
     // Tonight one image has new content (a re-export of the scan): the nightly run recomputes it.
-    auto st = make_tiny_study(3, 5);
-    for (auto& v : st.image.data) v = std::int16_t(v + 11);
-    radhpc::io::write_image(st.image, (dir / "img" / "T0005.nii.gz").string());
+    change_image(dir, 5, 11);
     REQUIRE(run_into(dir, job, dir / "manifest.csv", dir / "night2", "n2.log").empty());
 
-    const int rc = sh(kRadhpc + " diff " + (dir / "night1").string() + " " + (dir / "night2").string() + " --csv " +
-                          (dir / "diff.csv").string(),
-                      dir / "diff.log");
-    const std::string out = slurp(dir / "diff.log");
+    const auto [rc, out] = diff_nights(dir);
     INFO(out);
     CHECK(rc == 1);
     const auto recomputed = lines_starting(out, "recomputed ");
@@ -117,15 +131,10 @@ TEST_CASE("diff: sweep stores are compared per (study, perturbation) unit", "[ba
     const std::string job = (dir / "sweep.yaml").string();
     REQUIRE(run_into(dir, job, dir / "manifest.csv", dir / "night1", "n1.log").empty());
     fs::copy(dir / "night1", dir / "night2", fs::copy_options::recursive);
-    auto st = make_tiny_study(3, 1);
-    for (auto& v : st.image.data) v = std::int16_t(v + 5);
-    radhpc::io::write_image(st.image, (dir / "img" / "T0001.nii.gz").string());
+    change_image(dir, 1, 5);
     REQUIRE(run_into(dir, job, dir / "manifest.csv", dir / "night2", "n2.log").empty());
 
-    const int rc = sh(kRadhpc + " diff " + (dir / "night1").string() + " " + (dir / "night2").string() + " --csv " +
-                          (dir / "diff.csv").string(),
-                      dir / "diff.log");
-    const std::string out = slurp(dir / "diff.log");
+    const auto [rc, out] = diff_nights(dir);
     INFO(out);
     CHECK(rc == 1);
     // Every unit of T0001 (unperturbed, rotated, translated) and nothing else.
