@@ -3,6 +3,7 @@
 #pragma once
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -49,6 +50,39 @@ inline std::map<std::string, std::vector<double>> psych_icc(const fs::path& csv,
         r[row[0]].push_back(std::stod(row[1]));
     }
     return r;
+}
+
+// The store's ICC table against psych's (psych_icc) for the columns `usable` of `header`, all six
+// forms: point estimates always, bounds except for the features in `no_within_variance` (psych's
+// F-based bounds are 0/0 artefacts there); every row has `raters` raters (and `subjects` subjects
+// unless 0). Returns the features whose psych ICC(1,1) reaches 0.7.
+inline std::set<std::string> check_icc_against_psych(const store::Robustness& r, const std::map<std::string, std::vector<double>>& psych,
+                                                     const std::vector<std::string>& header, const std::vector<std::size_t>& usable,
+                                                     const std::set<std::string>& no_within_variance, std::int64_t raters,
+                                                     std::size_t subjects, double tol) {
+    std::map<std::string, const store::IccRow*> stored;
+    for (const auto& e : r.icc) stored[e.feature + "_" + e.type] = &e;
+    std::size_t compared = 0;
+    std::set<std::string> robust_by_r;
+    for (auto j : usable)
+        for (const char* type : {"ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"}) {
+            const std::string key = header[j] + "_" + type;
+            INFO(key);
+            REQUIRE(stored.count(key) == 1);
+            const auto& want = psych.at(key);
+            const auto* got = stored.at(key);
+            CHECK(got->raters == raters);
+            if (subjects) CHECK(std::size_t(got->subjects) == subjects);
+            CHECK(std::abs(got->icc - want[0]) <= tol);
+            if (!no_within_variance.count(header[j])) {
+                CHECK(std::abs(got->ci_lower - want[1]) <= tol);
+                CHECK(std::abs(got->ci_upper - want[2]) <= tol);
+            }
+            if (std::string(type) == "ICC1" && want[0] >= 0.7) robust_by_r.insert(header[j]);
+            ++compared;
+        }
+    CHECK(compared == usable.size() * 6);
+    return robust_by_r;
 }
 
 }  // namespace robust_test

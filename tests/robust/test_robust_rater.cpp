@@ -108,27 +108,7 @@ TEST_CASE("robust over retest scans (manifest rater column): ICC equals psych::I
     }
     INFO("features without within-subject variance (bounds not compared): " << no_within_variance.size());
     CHECK(no_within_variance.size() < usable.size() / 2);
-    std::map<std::string, const store::IccRow*> stored;
-    for (const auto& e : r.icc) stored[e.feature + "_" + e.type] = &e;
-    std::size_t compared = 0;
-    std::set<std::string> robust_by_r;
-    for (auto j : usable)
-        for (const char* type : {"ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"}) {
-            const std::string key = header[j] + "_" + type;
-            INFO(key);
-            REQUIRE(stored.count(key) == 1);
-            const auto& want = psych.at(key);
-            const auto* got = stored.at(key);
-            CHECK(got->raters == 3);
-            CHECK(std::abs(got->icc - want[0]) <= kTol);
-            if (!no_within_variance.count(header[j])) {
-                CHECK(std::abs(got->ci_lower - want[1]) <= kTol);
-                CHECK(std::abs(got->ci_upper - want[2]) <= kTol);
-            }
-            if (std::string(type) == "ICC1" && want[0] >= 0.7) robust_by_r.insert(header[j]);
-            ++compared;
-        }
-    CHECK(compared == usable.size() * 6);
+    const auto robust_by_r = check_icc_against_psych(r, psych, header, usable, no_within_variance, 3, 0, kTol);
     // The robust list is the features whose psych ICC(1,1) reaches 0.7 (constant ones are never robust).
     CHECK(std::set<std::string>(r.robust.begin(), r.robust.end()) == robust_by_r);
 

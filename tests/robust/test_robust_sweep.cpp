@@ -108,28 +108,7 @@ TEST_CASE("sweep of 20 perturbations over >= 50 lesions on 2 ranks: ICC (= psych
         }
     }
     const auto psych = psych_icc(dir / "long.csv", dir);
-    std::map<std::string, const store::IccRow*> stored;
-    for (const auto& e : r.icc) stored[e.feature + "_" + e.type] = &e;
-    std::size_t compared = 0;
-    std::set<std::string> robust_by_r;
-    for (auto j : usable)
-        for (const char* type : {"ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"}) {
-            const std::string key = header[j] + "_" + type;
-            INFO(key);
-            REQUIRE(stored.count(key) == 1);
-            const auto& want = psych.at(key);
-            const auto* got = stored.at(key);
-            CHECK(got->raters == 21);
-            CHECK(std::size_t(got->subjects) == lesions);
-            CHECK(std::abs(got->icc - want[0]) <= kTol);
-            if (!no_within_variance.count(header[j])) {
-                CHECK(std::abs(got->ci_lower - want[1]) <= kTol);
-                CHECK(std::abs(got->ci_upper - want[2]) <= kTol);
-            }
-            if (std::string(type) == "ICC1" && want[0] >= 0.7) robust_by_r.insert(header[j]);
-            ++compared;
-        }
-    CHECK(compared == usable.size() * 6);
+    const auto robust_by_r = check_icc_against_psych(r, psych, header, usable, no_within_variance, 21, lesions, kTol);
     CHECK(std::set<std::string>(r.robust.begin(), r.robust.end()) == robust_by_r);
     // Archetype = the most robust member (highest ICC1) of each cluster.
     std::map<std::string, double> icc1;
