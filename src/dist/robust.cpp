@@ -417,12 +417,8 @@ void export_robustness(const std::string& store_path, const std::string& table, 
         std::vector<std::string> meta_keys;
         std::map<std::string, const store::StudyRecord*> study_of;
         if (with_metadata) {
-            std::set<std::string> seen;
-            for (const auto& s : c.studies) {
-                study_of.emplace(s.study_id, &s);
-                for (const auto& [k, v] : s.metadata)
-                    if (seen.insert(k).second) meta_keys.push_back(k);
-            }
+            meta_keys = store::metadata_keys(c);
+            for (const auto& s : c.studies) study_of.emplace(s.study_id, &s);
         }
         out << "study_id,patient_id,lesion";
         for (const auto& k : meta_keys) out << "," << csv_cell(k);

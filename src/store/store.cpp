@@ -606,6 +606,15 @@ PatientTable patient_table(const Contents& c) {
     return pt;
 }
 
+std::vector<std::string> metadata_keys(const Contents& c) {
+    std::vector<std::string> keys;
+    std::set<std::string> seen;
+    for (const auto& st : c.studies)
+        for (const auto& [k, v] : st.metadata)
+            if (seen.insert(k).second) keys.push_back(k);
+    return keys;
+}
+
 void write_csv(const Contents& c, std::ostream& out, bool pyradiomics_names, bool with_metadata) {
     std::unordered_map<std::string, std::string> pyr;
     for (const auto& e : c.registry)
@@ -614,12 +623,8 @@ void write_csv(const Contents& c, std::ostream& out, bool pyradiomics_names, boo
     std::vector<std::string> meta_keys;
     std::unordered_map<std::string, const StudyRecord*> study_of;
     if (with_metadata) {
-        std::set<std::string> seen;
-        for (const auto& st : c.studies) {
-            study_of.emplace(st.study_id, &st);
-            for (const auto& [k, v] : st.metadata)
-                if (seen.insert(k).second) meta_keys.push_back(k);
-        }
+        meta_keys = metadata_keys(c);
+        for (const auto& st : c.studies) study_of.emplace(st.study_id, &st);
     }
     out << "study_id,patient_id,lesion,perturbation";
     for (const auto& k : meta_keys) out << ',' << csv_cell(k);

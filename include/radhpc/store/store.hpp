@@ -141,6 +141,8 @@ PatientTable patient_table(const Contents& contents);
 // `with_metadata` adds each study's metadata (manifest columns such as outcome, DICOM acquisition
 // values) after the key columns, for modelling tools that read one table.
 void write_csv(const Contents& contents, std::ostream& out, bool pyradiomics_names, bool with_metadata = false);
+// The studies' metadata keys in order of first appearance over the studies (the exports' columns).
+std::vector<std::string> metadata_keys(const Contents& contents);
 
 // Library versions for provenance ("hdf5 1.10.8").
 std::string hdf5_version();
