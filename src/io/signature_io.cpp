@@ -40,32 +40,13 @@ Csv read_csv(const std::string& path) {
     radhpc::text::strip_bom(text);
     Csv csv;
     csv.path = path;
+    std::size_t pos = 0;
     std::vector<std::string> row;
-    std::string cell;
-    bool quoted = false, any = false;
-    auto end_row = [&] {
-        row.push_back(cell);
-        cell.clear();
-        if (!(row.size() == 1 && row[0].empty())) {
-            if (csv.header.empty()) csv.header = row;
-            else csv.rows.push_back(row);
-        }
-        row.clear();
-        any = false;
-    };
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (quoted) {
-            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') cell += '"', ++i;
-            else if (c == '"') quoted = false;
-            else cell += c;
-        } else if (c == '"') quoted = true, any = true;
-        else if (c == ',') row.push_back(cell), cell.clear(), any = true;
-        else if (c == '\r') continue;
-        else if (c == '\n') end_row();
-        else cell += c, any = true;
+    while (radhpc::text::next_csv_record(text, pos, row)) {
+        if (row.size() == 1 && row[0].empty()) continue;  // blank line
+        if (csv.header.empty()) csv.header = row;
+        else csv.rows.push_back(row);
     }
-    if (any || !cell.empty() || !row.empty()) end_row();
     for (std::size_t r = 0; r < csv.rows.size(); ++r)
         if (csv.rows[r].size() != csv.header.size())
             throw Error(ErrorKind::settings, path + ":" + std::to_string(r + 2) + ": expected " + std::to_string(csv.header.size()) +

@@ -66,44 +66,6 @@ Eigen::MatrixXd feature_matrix(const CsvTable& t, const std::vector<std::size_t>
 
 using namespace table;
 
-namespace {
-
-// Splits one CSV record starting at `pos` (quotes may span lines); returns false at end of input.
-bool next_record(const std::string& text, std::size_t& pos, std::vector<std::string>& cells) {
-    cells.clear();
-    if (pos >= text.size()) return false;
-    std::string cell;
-    bool quoted = false;
-    while (pos < text.size()) {
-        const char c = text[pos++];
-        if (quoted) {
-            if (c == '"') {
-                if (pos < text.size() && text[pos] == '"') {
-                    cell += '"';
-                    ++pos;
-                } else {
-                    quoted = false;
-                }
-            } else {
-                cell += c;
-            }
-        } else if (c == '"') {
-            quoted = true;
-        } else if (c == ',') {
-            cells.push_back(std::move(cell));
-            cell.clear();
-        } else if (c == '\n') {
-            break;
-        } else if (c != '\r') {
-            cell += c;
-        }
-    }
-    cells.push_back(std::move(cell));
-    return true;
-}
-
-}  // namespace
-
 std::string json_number(double value) { return std::isfinite(value) ? format17(value) : "null"; }
 
 std::size_t CsvTable::column(const std::string& name) const {
@@ -140,9 +102,9 @@ CsvTable read_csv_table(const std::string& path) {
     t.origin = path;
     std::size_t pos = 0;
     std::vector<std::string> cells;
-    if (!next_record(text, pos, cells)) throw Error(ErrorKind::invalid_input, path + ": empty CSV");
+    if (!radhpc::text::next_csv_record(text, pos, cells)) throw Error(ErrorKind::invalid_input, path + ": empty CSV");
     for (auto& c : cells) t.header.push_back(trim(c));
-    while (next_record(text, pos, cells)) {
+    while (radhpc::text::next_csv_record(text, pos, cells)) {
         if (cells.size() == 1 && trim(cells[0]).empty()) continue;  // blank line
         if (cells.size() != t.header.size())
             throw Error(ErrorKind::invalid_input, path + ": data row " + std::to_string(t.rows.size() + 1) + " has " +
