@@ -135,16 +135,11 @@ TEST_CASE("perturbations are deterministic: same seed identical, other seed diff
         p.seed = seed;
         return p;
     };
-    auto noise = step(K::noise);
-    noise.noise_scale = 1.0;
-    auto rot = step(K::rotation);
-    rot.angle_deg = 10;
-    auto shift = step(K::translation);
-    shift.shift = {0.25, 0.5, 0};
-    auto grow = step(K::volume);
-    grow.grow_mm = 2;
-    auto frac = step(K::volume);
-    frac.volume_fraction = -0.1;
+    const PerturbationStep noise{.kind = K::noise, .noise_scale = 1.0};
+    const PerturbationStep rot{.kind = K::rotation, .angle_deg = 10};
+    const PerturbationStep shift{.kind = K::translation, .shift = {0.25, 0.5, 0}};
+    const PerturbationStep grow{.kind = K::volume, .grow_mm = 2};
+    const PerturbationStep frac{.kind = K::volume, .volume_fraction = -0.1};
     const auto contour = step(K::contour);
 
     const std::vector<std::pair<std::string, Perturbation>> random_ones{
@@ -181,14 +176,10 @@ TEST_CASE("perturbations are deterministic: same seed identical, other seed diff
 
 TEST_CASE("perturbations run in the pyradiomics profile and without resampling", "[perturb][pipeline]") {
     using K = PerturbationStep::Kind;
-    auto rot = step(K::rotation);
-    rot.angle_deg = -15;
-    auto shift = step(K::translation);
-    shift.shift = {0.5, 0.25, 0};
-    auto noise = step(K::noise);
-    noise.noise_scale = 1;
-    auto shrink = step(K::volume);
-    shrink.grow_mm = -1;
+    const PerturbationStep rot{.kind = K::rotation, .angle_deg = -15};
+    const PerturbationStep shift{.kind = K::translation, .shift = {0.5, 0.25, 0}};
+    const PerturbationStep noise{.kind = K::noise, .noise_scale = 1};
+    const PerturbationStep shrink{.kind = K::volume, .grow_mm = -1};
     Perturbation p;
     p.id = "chain";
     p.steps = {rot, shift, noise, shrink};
