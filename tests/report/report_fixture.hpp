@@ -163,6 +163,14 @@ inline Fixture report_fixture() {
     return f;
 }
 
+// radhpc report STORE --out DIR/report.html OPTIONS, which must succeed (log: DIR/report.log);
+// returns the page.
+inline std::string report_page(const fs::path& store, const fs::path& dir, const std::string& options = "") {
+    const fs::path page = dir / "report.html";
+    REQUIRE(sh(kRadhpc + " report '" + store.string() + "' --out '" + page.string() + "'" + options, dir / "report.log") == 0);
+    return slurp(page);
+}
+
 // Value of data-NAME on the element with id="ID" (the report's figure blocks).
 inline std::string data_attr(const std::string& html, const std::string& id, const std::string& name) {
     const auto at = html.find("id=\"" + id + "\"");

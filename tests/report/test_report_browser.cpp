@@ -70,8 +70,7 @@ TEST_CASE("report: the full page renders in headless Chromium with every plot an
     const auto fx = report_fixture();
     const auto dir = scratch("browser");
     const fs::path page = dir / "report.html";
-    REQUIRE(sh(kRadhpc + " report '" + fx.store.string() + "' --out '" + page.string() + "' --score risk --bootstrap 500", dir / "report.log") == 0);
-    const std::string html = slurp(page);
+    const std::string html = report_page(fx.store, dir, " --score risk --bootstrap 500");
     // self-contained: nothing fetched from elsewhere
     for (const char* external : {"src=\"http", "href=\"http", "<link", "@import", "url("}) {
         INFO(external);
@@ -95,8 +94,7 @@ TEST_CASE("report: a store without scores, survival, QC or runs still renders, e
     // an empty store: store::load of a directory with an empty parts/ folder
     fs::create_directories(dir / "store" / "parts");
     const fs::path page = dir / "report.html";
-    REQUIRE(sh(kRadhpc + " report '" + (dir / "store").string() + "' --out '" + page.string() + "'", dir / "report.log") == 0);
-    const std::string html = slurp(page);
+    const std::string html = report_page(dir / "store", dir);
     for (const char* id : kBlocks) {
         INFO(id);
         CHECK(data_attr(html, id, "state") == "missing");
@@ -192,8 +190,7 @@ TEST_CASE("report: CT-TIME job end to end (run with a sweep, user coefficients, 
     CHECK(patient_classes == std::set<std::int64_t>{0, 1});  // two risk groups for the Kaplan-Meier plot
 
     const fs::path page = dir / "report.html";
-    REQUIRE(sh(kRadhpc + " report '" + store + "' --out '" + page.string() + "' --bootstrap 200", dir / "report.log") == 0);
-    const std::string html = slurp(page);
+    const std::string html = report_page(store, dir, " --bootstrap 200");
     INFO(slurp(dir / "report.log"));
     for (const char* id : {"roc", "calibration", "km", "icc", "heatmap", "qc"}) {
         INFO(id);

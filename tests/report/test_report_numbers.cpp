@@ -17,9 +17,7 @@ namespace svg = radhpc::dist::svg;
 TEST_CASE("report: AUC/CI, log-rank and calibration of a metadata probability equal R", "[report][numbers]") {
     const auto fx = report_fixture();
     const auto dir = scratch("numbers-meta");
-    const fs::path page = dir / "report.html";
-    REQUIRE(sh(kRadhpc + " report '" + fx.store.string() + "' --out '" + page.string() + "' --score risk --bootstrap 200", dir / "report.log") == 0);
-    const std::string html = slurp(page);
+    const std::string html = report_page(fx.store, dir, " --score risk --bootstrap 200");
     const auto r = run_r("report_oracle.R", {"metadata", fx.manifest.string(), "risk"}, dir);
 
     const double auc = data_number(html, "roc", "auc"), lower = data_number(html, "roc", "auc-lower"), upper = data_number(html, "roc", "auc-upper");
@@ -47,10 +45,9 @@ TEST_CASE("report: AUC/CI, log-rank and calibration of a metadata probability eq
 TEST_CASE("report: a feature score (mean over the patient's lesions) gives R's AUC and log-rank", "[report][numbers]") {
     const auto fx = report_fixture();
     const auto dir = scratch("numbers-feature");
-    const fs::path page = dir / "report.html", table = dir / "features.csv";
+    const fs::path table = dir / "features.csv";
     REQUIRE(sh(kRadhpc + " export '" + fx.store.string() + "' --format csv --metadata --out '" + table.string() + "'", dir / "export.log") == 0);
-    REQUIRE(sh(kRadhpc + " report '" + fx.store.string() + "' --out '" + page.string() + "' --score stat_mean --bootstrap 100", dir / "report.log") == 0);
-    const std::string html = slurp(page);
+    const std::string html = report_page(fx.store, dir, " --score stat_mean --bootstrap 100");
     const auto r = run_r("report_oracle.R", {"feature", table.string(), "stat_mean", fx.manifest.string()}, dir);
     CHECK(close(data_number(html, "roc", "auc"), r_get(r, "auc"), 1e-9));
     CHECK(close(data_number(html, "roc", "auc-lower"), r_get(r, "auc_lower"), 1e-9));
@@ -95,9 +92,7 @@ TEST_CASE("report: a score column or signature the store does not have is an err
 TEST_CASE("report: ICC bars are the robust stage's table, the heatmap's clusters equal the stage's clusters", "[report]") {
     const auto fx = report_fixture();
     const auto dir = scratch("robust");
-    const fs::path page = dir / "report.html";
-    REQUIRE(sh(kRadhpc + " report '" + fx.store.string() + "' --out '" + page.string() + "'", dir / "report.log") == 0);
-    const std::string html = slurp(page);
+    const std::string html = report_page(fx.store, dir);
     const radhpc::store::Contents c = radhpc::store::load(fx.store.string());
     REQUIRE(!c.robustness.empty());
     std::size_t rows = 0;
@@ -127,10 +122,9 @@ TEST_CASE("report: ICC bars are the robust stage's table, the heatmap's clusters
 TEST_CASE("report: without --score the plots use the stored signature: AUC, log-rank by its classes and calibration equal R", "[report][numbers]") {
     const auto fx = report_fixture();
     const auto dir = scratch("signature");
-    const fs::path page = dir / "report.html", table = dir / "features.csv";
-    REQUIRE(sh(kRadhpc + " report '" + fx.store.string() + "' --out '" + page.string() + "' --bootstrap 200", dir / "report.log") == 0);
+    const fs::path table = dir / "features.csv";
+    const std::string html = report_page(fx.store, dir, " --bootstrap 200");
     REQUIRE(sh(kRadhpc + " export '" + fx.store.string() + "' --format csv --out '" + table.string() + "'", dir / "export.log") == 0);
-    const std::string html = slurp(page);
     // R computes the signature itself from the exported feature: mean over lesions of plogis(a + b x)
     const auto r = run_r("report_oracle.R",
                          {"signature", table.string(), "stat_mean", fx.manifest.string(), kSignatureIntercept, kSignatureSlope, kSignatureThreshold},
