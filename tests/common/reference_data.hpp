@@ -8,36 +8,18 @@
 #include <string>
 #include <vector>
 
+#include "radhpc/core/text.hpp"
+
 namespace refdata {
 
 inline std::string shared_data(const std::string& relative) { return std::string(RADHPC_SHARED_DATA) + "/" + relative; }
 
-// One CSV record split into fields ("a, b" and "" escapes).
+// One CSV record split into fields ("a, b" and "" escapes; CR dropped outside quotes); an empty
+// line is one empty field.
 inline std::vector<std::string> split_csv_line(const std::string& line) {
     std::vector<std::string> fields;
-    std::string field;
-    bool quoted = false;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (quoted) {
-            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-                field += '"';
-                ++i;
-            } else if (c == '"') {
-                quoted = false;
-            } else {
-                field += c;
-            }
-        } else if (c == '"') {
-            quoted = true;
-        } else if (c == ',') {
-            fields.push_back(field);
-            field.clear();
-        } else if (c != '\r') {
-            field += c;
-        }
-    }
-    fields.push_back(field);
+    std::size_t pos = 0;
+    if (!radhpc::text::next_csv_record(line, pos, fields)) fields.emplace_back();
     return fields;
 }
 
@@ -49,7 +31,7 @@ inline std::vector<std::vector<std::string>> read_csv(const std::string& path) {
     std::string line;
     bool first = true;
     while (std::getline(in, line)) {
-        if (first && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+        if (first) radhpc::text::strip_bom(line);
         first = false;
         if (!line.empty() && line != "\r") rows.push_back(split_csv_line(line));
     }
