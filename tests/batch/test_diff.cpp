@@ -34,8 +34,11 @@ struct DiffRun {
     int rc;
     std::string out;
 };
-// radhpc diff night1 night2 --csv diff.csv
-DiffRun diff_nights(const fs::path& dir) {
+// Tonight's run after change_image(dir, index, hu) into night2 (a copy of night1), then
+// radhpc diff night1 night2 --csv diff.csv.
+DiffRun change_rerun_diff(const fs::path& dir, const std::string& job, int index, int hu) {
+    change_image(dir, index, hu);
+    REQUIRE(run_into(dir, job, dir / "manifest.csv", dir / "night2", "n2.log").empty());
     const int rc = sh(kRadhpc + " diff " + (dir / "night1").string() + " " + (dir / "night2").string() + " --csv " +
                           (dir / "diff.csv").string(),
                       dir / "diff.log");
@@ -55,10 +58,7 @@ TEST_CASE("diff: a changed study is the only one listed, with its changed values
     CHECK(slurp(dir / "same.log").find("no differences") != std::string::npos);
 
     // Tonight one image has new content (a re-export of the scan): the nightly run recomputes it.
-    change_image(dir, 5, 11);
-    REQUIRE(run_into(dir, job, dir / "manifest.csv", dir / "night2", "n2.log").empty());
-
-    const auto [rc, out] = diff_nights(dir);
+    const auto [rc, out] = change_rerun_diff(dir, job, 5, 11);
     INFO(out);
     CHECK(rc == 1);
     const auto recomputed = lines_starting(out, "recomputed ");
@@ -131,10 +131,7 @@ TEST_CASE("diff: sweep stores are compared per (study, perturbation) unit", "[ba
     const std::string job = (dir / "sweep.yaml").string();
     REQUIRE(run_into(dir, job, dir / "manifest.csv", dir / "night1", "n1.log").empty());
     fs::copy(dir / "night1", dir / "night2", fs::copy_options::recursive);
-    change_image(dir, 1, 5);
-    REQUIRE(run_into(dir, job, dir / "manifest.csv", dir / "night2", "n2.log").empty());
-
-    const auto [rc, out] = diff_nights(dir);
+    const auto [rc, out] = change_rerun_diff(dir, job, 1, 5);
     INFO(out);
     CHECK(rc == 1);
     // Every unit of T0001 (unperturbed, rotated, translated) and nothing else.
