@@ -70,7 +70,8 @@ int main(int argc, char** argv) {
         tbb::global_control gc(tbb::global_control::max_allowed_parallelism, threads);
         Image ref, own;
         const double t_itk = best_of(own_only ? 0 : repeats, [&] {
-            ref = preprocess::resample_image(image, target, Interpolation::bspline, Profile::pyradiomics, pixel);
+            ref = preprocess::itk_reference::resample(image, target);
+            cast(ref, pixel);
         });
         const double t_own = best_of(repeats, [&] {
             own = preprocess::bspline_resample_itk(image, target);
@@ -117,7 +118,7 @@ int main(int argc, char** argv) {
         for (int threads : {1, 2}) {
             tbb::global_control gc(tbb::global_control::max_allowed_parallelism, threads);
             Image ref, own;
-            const double t_itk = best_of(own_only ? 0 : repeats, [&] { ref = preprocess::resample_ibsi(image, full, flo, size, Interpolation::bspline); });
+            const double t_itk = best_of(own_only ? 0 : repeats, [&] { ref = preprocess::itk_reference::sample(image, pos, preprocess::sub_grid(full, flo, {flo[0] + std::int64_t(size[0]) - 1, flo[1] + std::int64_t(size[1]) - 1, flo[2] + std::int64_t(size[2]) - 1})); });
             const double t_own = best_of(repeats, [&] {
                 own = preprocess::bspline_sample_separable(image, pos, preprocess::sub_grid(full, flo, {flo[0] + std::int64_t(size[0]) - 1,
                                                                                                        flo[1] + std::int64_t(size[1]) - 1,

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "radhpc/preprocess/bspline.hpp"
 #include "radhpc/preprocess/perturb.hpp"
 #include "radhpc/preprocess/preprocess.hpp"
 #include "resample_internal.hpp"
@@ -72,10 +73,11 @@ Image resample_transformed(const Image& image, const Geometry& full, const Index
     const Size3& n = image.geometry.size;
     Image out(target);
     if (method == Interpolation::bspline) {
-        const detail::BSplineSampler spline(image);
-        for (std::size_t z = 0; z < size[2]; ++z)
+        const CubicBSplineCoefficients spline(image);  // ITK's coefficients (bspline.cpp); samples independent
+        tbb::parallel_for(std::size_t(0), size[2], [&](std::size_t z) {
             for (std::size_t y = 0; y < size[1]; ++y)
                 for (std::size_t x = 0; x < size[0]; ++x) out.at(x, y, z) = spline.at(m.at(x, y, z, n));
+        });
     } else {
         tbb::parallel_for(std::size_t(0), size[2], [&](std::size_t z) {
             for (std::size_t y = 0; y < size[1]; ++y)

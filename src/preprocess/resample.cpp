@@ -17,6 +17,7 @@
 #include <cmath>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/preprocess/bspline.hpp"
 #include "radhpc/preprocess/preprocess.hpp"
 #include "resample_internal.hpp"
 
@@ -130,6 +131,26 @@ double BSplineSampler::at(const Vec3& continuous_index) const {
     return impl_->spline->EvaluateAtContinuousIndex(ci);
 }
 
+}  // namespace detail
+
+namespace itk_reference {
+
+Image resample(const Image& image, const Geometry& target) { return detail::itk_resample(image, target, Interpolation::bspline); }
+
+Image sample(const Image& image, const std::array<std::vector<double>, 3>& positions, const Geometry& out_geometry) {
+    const detail::BSplineSampler spline(image);
+    Image out(out_geometry);
+    for (std::size_t z = 0; z < out_geometry.size[2]; ++z)
+        for (std::size_t y = 0; y < out_geometry.size[1]; ++y)
+            for (std::size_t x = 0; x < out_geometry.size[0]; ++x)
+                out.at(x, y, z) = spline.at({positions[0][x], positions[1][y], positions[2][z]});
+    return out;
+}
+
+}  // namespace itk_reference
+
+namespace detail {
+
 Image mask_as_image(const Mask& mask) {
     Image m(mask.geometry);
     for (std::size_t i = 0; i < mask.data.size(); ++i) m.data[i] = mask.data[i] ? 1.0 : 0.0;
@@ -237,21 +258,16 @@ Image ibsi_nearest(const Image& in, const Geometry& full, const Index3& lo, cons
 }
 
 // IBSI cubic spline: ITK's B-spline (mirror boundary) sampled at positions clamped into the grid,
-// which realises IBSI's nearest-boundary padding for positions outside it.
+// which realises IBSI's nearest-boundary padding for positions outside it. The grids share their
+// direction, so the positions are separable per axis (bspline.cpp: ITK's values, far fewer operations).
 Image ibsi_bspline(const Image& in, const Geometry& full, const Index3& lo, const Geometry& target) {
     const auto m = axis_maps(in.geometry, full);
-    const detail::BSplineSampler spline(in);
-    Image out(target);
-    for (std::size_t z = 0; z < target.size[2]; ++z)
-        for (std::size_t y = 0; y < target.size[1]; ++y)
-            for (std::size_t x = 0; x < target.size[0]; ++x) {
-                Vec3 ci;
-                const std::size_t k[3] = {x, y, z};
-                for (int a = 0; a < 3; ++a)
-                    ci[a] = std::clamp(m[a].offset + double(lo[a] + std::int64_t(k[a])) * m[a].step, 0.0, double(in.geometry.size[a] - 1));
-                out.at(x, y, z) = spline.at(ci);
-            }
-    return out;
+    std::array<std::vector<double>, 3> positions;
+    for (int a = 0; a < 3; ++a)
+        for (std::size_t k = 0; k < target.size[a]; ++k)
+            positions[a].push_back(
+                std::clamp(m[a].offset + double(lo[a] + std::int64_t(k)) * m[a].step, 0.0, double(in.geometry.size[a] - 1)));
+    return bspline_sample_separable(in, positions, target, false);
 }
 
 }  // namespace
@@ -305,7 +321,8 @@ Geometry sub_grid(const Geometry& full, const Index3& lo, const Index3& hi) {
 Image resample_image(const Image& image, const Geometry& target, Interpolation method, Profile profile,
                      const PixelType& pixel_type) {
     if (profile == Profile::pyradiomics) {
-        Image out = detail::itk_resample(image, target, method);
+        // B-spline: our own ITK-exact implementation (bspline.cpp, ~14x faster than ITK's whole-image prefilter)
+        Image out = method == Interpolation::bspline ? bspline_resample_itk(image, target) : detail::itk_resample(image, target, method);
         detail::cast_to_pixel_type(out, pixel_type);
         return out;
     }

@@ -75,6 +75,17 @@ Image bspline_sample_separable(const Image& image, const std::array<std::vector<
 // path; any other direction combination is evaluated per voxel (same values, slower).
 Image bspline_resample_itk(const Image& image, const Geometry& target);
 
+// ITK's own cubic B-spline paths: the reference the tests and perf/bench_bspline hold this
+// implementation to (slow: whole-image prefilter, then ITK's interpolator per sample). Not used by
+// the pipeline.
+namespace itk_reference {
+// itk::ResampleImageFilter, identity transform, BSplineInterpolateImageFunction order 3, default 0.
+Image resample(const Image& image, const Geometry& target);
+// itk::BSplineInterpolateImageFunction::EvaluateAtContinuousIndex at every (positions[0][x],
+// positions[1][y], positions[2][z]) combination (the positions must lie inside the image).
+Image sample(const Image& image, const std::array<std::vector<double>, 3>& positions, const Geometry& out_geometry);
+}  // namespace itk_reference
+
 namespace detail {
 // The separable sampler uses AVX2 when the CPU has it (same values: lane-wise IEEE operations, no
 // FMA). Tests switch it off to check the baseline SSE2 kernel too.
