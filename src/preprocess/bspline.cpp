@@ -7,11 +7,10 @@
 //   itkResampleImageFilter.hxx (LinearThreadedGenerateData: scanline start/end, IsInsideBuffer).
 // Floating-point operations are never reordered (no -ffast-math; the project builds for baseline
 // x86-64, so no FMA contraction either: ITK's templates are instantiated with the same flags).
-// ITK is used here only for its index <-> point matrices (the inverse is vnl's SVD-based one, which
-// must be the very same to get the same positions); the interpolation itself does not touch ITK.
+// The sample positions come from itk_scanlines.cpp (ITK's own index <-> point matrices); the
+// interpolation itself does not touch ITK.
 #include "radhpc/preprocess/bspline.hpp"
 
-#include <itkImage.h>
 #include <immintrin.h>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
@@ -23,6 +22,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "itk_scanlines.hpp"
 #include "radhpc/core/error.hpp"
 
 namespace radhpc::preprocess {
@@ -538,78 +538,14 @@ Image bspline_sample_separable(const Image& image, const std::array<std::vector<
 
 // ---- ITK ResampleImageFilter semantics ------------------------------------------------------------
 
-namespace {
-
-using GeometryImage = itk::Image<double, 3>;
-
-// An unallocated ITK image carrying `g`'s geometry, set up as resample.cpp's to_itk does.
-GeometryImage::Pointer itk_geometry(const Geometry& g) {
-    auto img = GeometryImage::New();
-    GeometryImage::RegionType region;
-    GeometryImage::SpacingType sp;
-    GeometryImage::PointType org;
-    GeometryImage::DirectionType dir;
-    for (int a = 0; a < 3; ++a) {
-        region.SetSize(a, g.size[a]);
-        sp[a] = g.spacing[a];
-        org[a] = g.origin[a];
-        for (int b = 0; b < 3; ++b) dir[a][b] = g.direction[3 * a + b];
-    }
-    img->SetRegions(region);
-    img->SetSpacing(sp);
-    img->SetOrigin(org);
-    img->SetDirection(dir);
-    return img;
-}
-
-}  // namespace
-
 Image bspline_resample_itk(const Image& image, const Geometry& target) {
     const std::size_t nx = target.size[0], ny = target.size[1], nz = target.size[2];
     if (target.voxel_count() == 0) return Image(target);
-    const auto in_geo = itk_geometry(image.geometry);
-    const auto out_geo = itk_geometry(target);
-    // LinearThreadedGenerateData: continuous input index of output index (0, y, z) and (nx, y, z);
-    // the identity transform leaves the physical point as it is.
-    std::vector<Vec3> start(ny * nz), end(ny * nz);
-    for (std::size_t z = 0; z < nz; ++z)
-        for (std::size_t y = 0; y < ny; ++y) {
-            GeometryImage::IndexType idx;
-            idx[0] = 0;
-            idx[1] = itk::IndexValueType(y);
-            idx[2] = itk::IndexValueType(z);
-            itk::Point<double, 3> p;
-            itk::ContinuousIndex<double, 3> ci;
-            out_geo->TransformIndexToPhysicalPoint(idx, p);
-            in_geo->TransformPhysicalPointToContinuousIndex(p, ci);
-            for (int a = 0; a < 3; ++a) start[z * ny + y][a] = ci[a];
-            idx[0] = itk::IndexValueType(nx);
-            out_geo->TransformIndexToPhysicalPoint(idx, p);
-            in_geo->TransformPhysicalPointToContinuousIndex(p, ci);
-            for (int a = 0; a < 3; ++a) end[z * ny + y][a] = ci[a];
-        }
-    // position along the line: start + alpha (end - start), alpha = x / nx
-    auto position = [&](const Vec3& s, const Vec3& e, std::size_t x, int a) {
-        const double alpha = double(std::int64_t(x)) / double(nx);
-        return s[a] + alpha * (e[a] - s[a]);
-    };
-    // Separable when x positions are the same on every line and y (z) positions are constant
-    // along each line and depend on y (z) only: then each axis needs its positions once.
-    bool separable = true;
-    for (std::size_t z = 0; z < nz && separable; ++z)
-        for (std::size_t y = 0; y < ny && separable; ++y) {
-            const Vec3& s = start[z * ny + y];
-            const Vec3& e = end[z * ny + y];
-            separable = s[0] == start[0][0] && e[0] == end[0][0] && s[1] == e[1] && s[2] == e[2] && s[1] == start[y][1] &&
-                        s[2] == start[z * ny][2];
-        }
-    if (separable) {
-        std::array<std::vector<double>, 3> pos;
-        for (std::size_t x = 0; x < nx; ++x) pos[0].push_back(position(start[0], end[0], x, 0));
-        for (std::size_t y = 0; y < ny; ++y) pos[1].push_back(position(start[y], end[y], 0, 1));
-        for (std::size_t z = 0; z < nz; ++z) pos[2].push_back(position(start[z * ny], end[z * ny], 0, 2));
-        return bspline_sample_separable(image, pos, target, true);
-    }
+    // LinearThreadedGenerateData's positions (itk_scanlines.hpp)
+    const detail::ItkScanlines lines = detail::itk_scanlines(image.geometry, target);
+    const auto& start = lines.start;
+    const auto& end = lines.end;
+    if (lines.separable) return bspline_sample_separable(image, lines.axis_positions, target, true);
     // General direction: per-voxel positions. The coefficient box covers every line's [start, end]
     // range (positions on a line lie between its ends: rounding is monotone).
     Index3 lo, hi;
@@ -645,13 +581,11 @@ Image bspline_resample_itk(const Image& image, const Geometry& target) {
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nz), [&](const tbb::blocked_range<std::size_t>& r) {
         for (std::size_t z = r.begin(); z != r.end(); ++z)
             for (std::size_t y = 0; y < ny; ++y) {
-                const Vec3& s = start[z * ny + y];
-                const Vec3& e = end[z * ny + y];
                 for (std::size_t x = 0; x < nx; ++x) {
                     Vec3 ci;
                     bool inside = true;
                     for (int a = 0; a < 3; ++a) {
-                        ci[a] = position(s, e, x, a);
+                        ci[a] = lines.position(z * ny + y, x, a);
                         inside = inside && inside_buffer(ci[a], std::int64_t(image.geometry.size[a]));
                     }
                     if (inside) out.at(x, y, z) = coef.at(ci);

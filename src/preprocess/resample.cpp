@@ -345,7 +345,8 @@ Image resample_ibsi(const Image& image, const Geometry& full, const Index3& lo, 
 Mask resample_mask(const Mask& mask, const Geometry& target, Interpolation method, double threshold,
                    Profile profile) {
     if (profile == Profile::pyradiomics) {
-        return detail::nearest_mask(detail::itk_resample(detail::mask_as_image(mask), target, Interpolation::nearest));
+        // own ITK-exact nearest neighbour (nearest_itk.cpp): no whole-grid double copies
+        return nearest_mask_resample_itk(mask, target);
     }
     return resample_mask_ibsi(mask, target, {0, 0, 0}, target.size, method, threshold);
 }

@@ -41,6 +41,14 @@ Mask resample_mask_ibsi(const Mask& mask, const Geometry& full, const Index3& lo
 // pyradiomics: nearest neighbour (threshold unused).
 Mask resample_mask(const Mask& mask, const Geometry& target, Interpolation method, double threshold,
                    Profile profile);
+// The pyradiomics profile's mask resampling (nearest_itk.cpp): SimpleITK's nearest-neighbour
+// ResampleImageFilter (identity transform, default 0) of the mask as 0.0 / 1.0, kept where > 0.5,
+// computed from ITK's own sample positions and rounding without ITK's images (bit-identical).
+Mask nearest_mask_resample_itk(const Mask& mask, const Geometry& target);
+namespace itk_reference {
+// The same through ITK's ResampleImageFilter itself (the reference tests hold it to; slow).
+Mask resample_mask_nearest(const Mask& mask, const Geometry& target);
+}  // namespace itk_reference
 // Round to the nearest integer, halves away from zero (IBSI: CT intensities to integer HU).
 void round_intensities(Image& image);
 
