@@ -9,17 +9,23 @@ std::optional<BoundingBox> bounding_box(const Mask& mask) {
     box.lo = {INT64_MAX, INT64_MAX, INT64_MAX};
     box.hi = {-1, -1, -1};
     bool any = false;
+    const std::size_t nx = mask.nx();
+    // Row by row: only the first and last set voxel of a row can move the x bounds.
     for (std::size_t z = 0; z < mask.nz(); ++z)
-        for (std::size_t y = 0; y < mask.ny(); ++y)
-            for (std::size_t x = 0; x < mask.nx(); ++x) {
-                if (!mask.at(x, y, z)) continue;
-                any = true;
-                const std::int64_t p[3] = {std::int64_t(x), std::int64_t(y), std::int64_t(z)};
-                for (int a = 0; a < 3; ++a) {
-                    box.lo[a] = std::min(box.lo[a], p[a]);
-                    box.hi[a] = std::max(box.hi[a], p[a]);
-                }
+        for (std::size_t y = 0; y < mask.ny(); ++y) {
+            const std::uint8_t* row = &mask.data[mask.index(0, y, z)];
+            const std::uint8_t* first = std::find_if(row, row + nx, [](std::uint8_t v) { return v != 0; });
+            if (first == row + nx) continue;
+            std::size_t last = nx - 1;
+            while (row[last] == 0) --last;
+            any = true;
+            const std::int64_t lo[3] = {std::int64_t(first - row), std::int64_t(y), std::int64_t(z)};
+            const std::int64_t hi[3] = {std::int64_t(last), std::int64_t(y), std::int64_t(z)};
+            for (int a = 0; a < 3; ++a) {
+                box.lo[a] = std::min(box.lo[a], lo[a]);
+                box.hi[a] = std::max(box.hi[a], hi[a]);
             }
+        }
     if (!any) return std::nullopt;
     return box;
 }
@@ -43,11 +49,16 @@ Volume<T> crop(const Volume<T>& volume, const BoundingBox& box, std::int64_t pad
     for (int a = 0; a < 3; ++a) g.size[a] = std::size_t(hi[a] - lo[a] + 1);
     g.origin = volume.geometry.index_to_point({double(lo[0]), double(lo[1]), double(lo[2])});
     Volume<T> out(g, fill);
+    // the part of each row inside the volume is one contiguous copy
+    const std::int64_t x0 = std::max<std::int64_t>(lo[0], 0);
+    const std::int64_t x1 = std::min<std::int64_t>(hi[0], std::int64_t(volume.geometry.size[0]) - 1);
+    if (x0 > x1) return out;
     for (std::int64_t z = lo[2]; z <= hi[2]; ++z)
-        for (std::int64_t y = lo[1]; y <= hi[1]; ++y)
-            for (std::int64_t x = lo[0]; x <= hi[0]; ++x)
-                if (volume.contains(x, y, z))
-                    out.at(x - lo[0], y - lo[1], z - lo[2]) = volume.at(x, y, z);
+        for (std::int64_t y = lo[1]; y <= hi[1]; ++y) {
+            if (!volume.contains(x0, y, z)) continue;
+            const T* src = &volume.data[volume.index(std::size_t(x0), std::size_t(y), std::size_t(z))];
+            std::copy(src, src + (x1 - x0 + 1), &out.data[out.index(std::size_t(x0 - lo[0]), std::size_t(y - lo[1]), std::size_t(z - lo[2]))]);
+        }
     return out;
 }
 

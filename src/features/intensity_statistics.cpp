@@ -22,16 +22,39 @@ OrderSummary order_summary(std::span<const double> values) {
     std::sort(ranks.begin(), ranks.end());
     ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
 
-    // Successive selections: after nth_element at rank r everything right of r is >= work[r], so the
-    // next (larger) rank is selected within the right part only.
-    std::vector<double> work(values.begin(), values.end());
     std::vector<double> at_rank(ranks.size());
-    auto from = work.begin();
-    for (std::size_t k = 0; k < ranks.size(); ++k) {
-        const auto nth = work.begin() + std::ptrdiff_t(ranks[k]);
-        std::nth_element(from, nth, work.end());
-        at_rank[k] = *nth;
-        from = nth + 1;
+    // Integer values over a modest range (CT in HU, also after PyRadiomics' cast back to the integer
+    // pixel type): the ranks by counting, O(N + range). The value of a rank is lo + bin, the very
+    // double of the input. A -0.0 would come back as +0.0, so it takes the selection path.
+    double lo = values[0], hi = values[0];
+    bool integral = true;
+    for (double v : values) {
+        if (!(v == std::trunc(v)) || (v == 0 && std::signbit(v))) {  // also false for NaN
+            integral = false;
+            break;
+        }
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+    }
+    if (integral && std::isfinite(lo) && std::isfinite(hi) && hi - lo <= double(std::max<std::size_t>(n, 1u << 16))) {
+        std::vector<std::size_t> count(std::size_t(hi - lo) + 1, 0);
+        for (double v : values) ++count[std::size_t(v - lo)];
+        std::size_t bin = 0, below = 0;  // below: values in bins < bin
+        for (std::size_t k = 0; k < ranks.size(); ++k) {
+            while (below + count[bin] <= ranks[k]) below += count[bin++];
+            at_rank[k] = lo + double(bin);
+        }
+    } else {
+        // Successive selections: after nth_element at rank r everything right of r is >= work[r], so
+        // the next (larger) rank is selected within the right part only.
+        std::vector<double> work(values.begin(), values.end());
+        auto from = work.begin();
+        for (std::size_t k = 0; k < ranks.size(); ++k) {
+            const auto nth = work.begin() + std::ptrdiff_t(ranks[k]);
+            std::nth_element(from, nth, work.end());
+            at_rank[k] = *nth;
+            from = nth + 1;
+        }
     }
     auto order_statistic = [&](std::size_t r) {
         return at_rank[std::size_t(std::lower_bound(ranks.begin(), ranks.end(), r) - ranks.begin())];

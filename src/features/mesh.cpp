@@ -179,6 +179,18 @@ constexpr auto kEdgePairFace = [] {
     return t;
 }();
 
+// Cube index bits of a column code (see marching_cubes_measures): the x column feeds corners
+// 0, 3, 4, 7, the x + 1 column corners 1, 2, 5, 6 (kCorner, (z, y, x) offsets).
+constexpr auto column_bits(int corner_y0z0, int corner_y1z0, int corner_y0z1, int corner_y1z1) {
+    std::array<std::uint8_t, 16> t{};
+    for (unsigned q = 0; q < 16; ++q)
+        t[q] = std::uint8_t(((q & 1u) << corner_y0z0) | (((q >> 1) & 1u) << corner_y1z0) | (((q >> 2) & 1u) << corner_y0z1) |
+                            (((q >> 3) & 1u) << corner_y1z1));
+    return t;
+}
+constexpr auto kLowColumnBits = column_bits(0, 3, 4, 7);
+constexpr auto kHighColumnBits = column_bits(1, 2, 5, 6);
+
 inline double det3(const double* a, const double* b, const double* c) {
     return a[0] * (b[1] * c[2] - b[2] * c[1]) + a[1] * (b[2] * c[0] - b[0] * c[2]) + a[2] * (b[0] * c[1] - b[1] * c[0]);
 }
@@ -217,11 +229,21 @@ SurfaceMeasures marching_cubes_measures(const PaddedMask& m, MeshClosure closure
     tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, slabs), [&](const tbb::blocked_range<std::int64_t>& r) {
         for (std::int64_t iz = r.begin(); iz != r.end(); ++iz) {
             double area = 0.0, volume6 = 0.0;
-            for (std::int64_t iy = 0; iy < ny - 1; ++iy)
+            for (std::int64_t iy = 0; iy < ny - 1; ++iy) {
+                // Corner bits from 4-bit column codes q(x) = m(x,y,z) | m(x,y+1,z) << 1 | m(x,y,z+1) << 2 |
+                // m(x,y+1,z+1) << 3 of the cube's two x columns (kCorner order): each voxel is read once
+                // per row instead of eight times per cube. Empty and full cubes add nothing and are skipped.
+                const std::uint8_t* r00 = &m.voxels[std::size_t(nx * (iy + ny * iz))];
+                const std::uint8_t* r10 = r00 + nx;
+                const std::uint8_t* r01 = r00 + nx * ny;
+                const std::uint8_t* r11 = r01 + nx;
+                auto column = [&](std::int64_t x) { return unsigned(r00[x] | r10[x] << 1 | r01[x] << 2 | r11[x] << 3); };
+                unsigned q_next = column(0);
                 for (std::int64_t ix = 0; ix < nx - 1; ++ix) {
-                    unsigned cube = 0;
-                    for (int c = 0; c < 8; ++c)
-                        if (m.at(ix + kCorner[c][2], iy + kCorner[c][1], iz + kCorner[c][0])) cube |= 1u << c;
+                    const unsigned q = q_next;
+                    q_next = column(ix + 1);
+                    unsigned cube = kLowColumnBits[q] | kHighColumnBits[q_next];
+                    if (cube == 0 || cube == 0xffu) continue;
                     // Faces cut ambiguously: ROI corners on one diagonal only (checkerboard).
                     unsigned ambiguous_faces = 0;
                     if (closure == MeshClosure::closed)
@@ -276,6 +298,7 @@ SurfaceMeasures marching_cubes_measures(const PaddedMask& m, MeshClosure closure
                         area += 0.5 * std::sqrt(n0 * n0 + n1 * n1 + n2 * n2);
                     }
                 }
+            }
             slab_area[std::size_t(iz)] = area;
             slab_volume[std::size_t(iz)] = volume6;
         }

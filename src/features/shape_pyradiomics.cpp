@@ -16,7 +16,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 #include <numbers>
 
 #include "radhpc/core/error.hpp"
@@ -44,12 +43,39 @@ double max_diameter_2d(std::vector<LatticePoint2> pts, double s0, double s1) {
 
 // Largest 2D diameter over the planes perpendicular to `axis` (x=0, y=1, z=2): vertices sharing
 // that coordinate exactly (PyRadiomics cshape.c: a[d] == b[d]).
+// Every vertex of a plane's convex hull is the leftmost or rightmost point of its row (a point
+// strictly between two points of its row lies on their segment), so each plane keeps only the
+// min and max v per row u: the same hull vertices, hence the same distances, from far fewer points
+// (no map of all vertices per plane, short sorts).
 double max_plane_diameter(const std::vector<LatticePoint>& vertices, int axis, const Vec3& spacing) {
+    if (vertices.empty()) return 0.0;
     const int u = axis == 0 ? 1 : 0, v = axis == 2 ? 1 : 2;
-    std::map<std::int32_t, std::vector<LatticePoint2>> planes;
-    for (const auto& p : vertices) planes[p[axis]].push_back({p[u], p[v]});
+    // lattice coordinates are doubled voxel indices >= 0 of the padded grid
+    std::int32_t n_planes = 0, n_rows = 0;
+    for (const auto& p : vertices) {
+        n_planes = std::max(n_planes, p[axis] + 1);
+        n_rows = std::max(n_rows, p[u] + 1);
+    }
+    constexpr std::int32_t kNone = -1;
+    // row_min/row_max[plane * n_rows + row]: smallest / largest v of the plane's row (kNone: empty)
+    std::vector<std::int32_t> row_min(std::size_t(n_planes) * std::size_t(n_rows), kNone), row_max(row_min.size(), kNone);
+    for (const auto& p : vertices) {
+        const std::size_t k = std::size_t(p[axis]) * std::size_t(n_rows) + std::size_t(p[u]);
+        if (row_min[k] == kNone || p[v] < row_min[k]) row_min[k] = p[v];
+        if (row_max[k] == kNone || p[v] > row_max[k]) row_max[k] = p[v];
+    }
     double best = 0.0;
-    for (auto& [c, pts] : planes) best = std::max(best, max_diameter_2d(std::move(pts), spacing[u], spacing[v]));
+    std::vector<LatticePoint2> pts;
+    for (std::int32_t c = 0; c < n_planes; ++c) {
+        pts.clear();
+        for (std::int32_t r = 0; r < n_rows; ++r) {
+            const std::size_t k = std::size_t(c) * std::size_t(n_rows) + std::size_t(r);
+            if (row_min[k] == kNone) continue;
+            pts.push_back({r, row_min[k]});
+            if (row_max[k] != row_min[k]) pts.push_back({r, row_max[k]});
+        }
+        if (!pts.empty()) best = std::max(best, max_diameter_2d(pts, spacing[u], spacing[v]));
+    }
     return best;
 }
 
@@ -69,22 +95,44 @@ FeatureValues pyradiomics_shape(const Mask& mask, bool include_deprecated) {
     const double diameter3d = mesh::max_pairwise_distance(hull_points);
 
     // PCA of voxel-centre positions (mm), population covariance (PyRadiomics divides by Np).
+    // Sums in raster order with one rounding per product and per addition, component by component:
+    // the same arithmetic as Eigen's mean += p and cov += d d^T (d_i d_j = d_j d_i exactly), without
+    // per-voxel vector temporaries.
     const auto Np = double(padded.count);
-    Eigen::Vector3d mean = Eigen::Vector3d::Zero();
-    for (std::int64_t z = 0; z < padded.size[2]; ++z)
-        for (std::int64_t y = 0; y < padded.size[1]; ++y)
-            for (std::int64_t x = 0; x < padded.size[0]; ++x)
-                if (padded.at(x, y, z)) mean += Eigen::Vector3d(double(z) * sp[2], double(y) * sp[1], double(x) * sp[0]);
-    mean /= Np;
-    Eigen::Matrix3d cov = Eigen::Matrix3d::Zero();
-    for (std::int64_t z = 0; z < padded.size[2]; ++z)
-        for (std::int64_t y = 0; y < padded.size[1]; ++y)
-            for (std::int64_t x = 0; x < padded.size[0]; ++x)
-                if (padded.at(x, y, z)) {
-                    const Eigen::Vector3d d =
-                        Eigen::Vector3d(double(z) * sp[2], double(y) * sp[1], double(x) * sp[0]) - mean;
-                    cov += d * d.transpose();
+    const std::int64_t nx = padded.size[0], ny = padded.size[1], nz = padded.size[2];
+    double mean_z = 0, mean_y = 0, mean_x = 0;  // PyRadiomics' (z, y, x) component order
+    for (std::int64_t z = 0; z < nz; ++z)
+        for (std::int64_t y = 0; y < ny; ++y) {
+            const std::uint8_t* row = &padded.voxels[std::size_t(nx * (y + ny * z))];
+            const double pz = double(z) * sp[2], py = double(y) * sp[1];
+            for (std::int64_t x = 0; x < nx; ++x)
+                if (row[x]) {
+                    mean_z += pz;
+                    mean_y += py;
+                    mean_x += double(x) * sp[0];
                 }
+        }
+    Eigen::Vector3d mean(mean_z, mean_y, mean_x);
+    mean /= Np;
+    double c_zz = 0, c_zy = 0, c_zx = 0, c_yy = 0, c_yx = 0, c_xx = 0;
+    for (std::int64_t z = 0; z < nz; ++z)
+        for (std::int64_t y = 0; y < ny; ++y) {
+            const std::uint8_t* row = &padded.voxels[std::size_t(nx * (y + ny * z))];
+            const double dz = double(z) * sp[2] - mean[0], dy = double(y) * sp[1] - mean[1];
+            const double zz = dz * dz, zy = dz * dy, yy = dy * dy;
+            for (std::int64_t x = 0; x < nx; ++x)
+                if (row[x]) {
+                    const double dx = double(x) * sp[0] - mean[2];
+                    c_zz += zz;
+                    c_zy += zy;
+                    c_zx += dz * dx;
+                    c_yy += yy;
+                    c_yx += dy * dx;
+                    c_xx += dx * dx;
+                }
+        }
+    Eigen::Matrix3d cov;
+    cov << c_zz, c_zy, c_zx, c_zy, c_yy, c_yx, c_zx, c_yx, c_xx;
     cov /= Np;
     Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d> eig(cov, Eigen::EigenvaluesOnly);
     Eigen::Vector3d lambda = eig.eigenvalues();  // ascending

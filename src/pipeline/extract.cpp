@@ -100,10 +100,15 @@ Index3 sphere_margin(const Vec3& spacing) {
     return m;
 }
 
-void check_finite(const Image& image, const Mask& mask, const std::string& what) {
+// `box` bounds the mask's voxels (nothing outside it can count).
+void check_finite(const Image& image, const Mask& mask, const BoundingBox& box, const std::string& what) {
     std::size_t bad = 0;
-    for (std::size_t i = 0; i < mask.data.size(); ++i)
-        if (mask.data[i] && !std::isfinite(image.data[i])) ++bad;
+    for (std::int64_t z = box.lo[2]; z <= box.hi[2]; ++z)
+        for (std::int64_t y = box.lo[1]; y <= box.hi[1]; ++y)
+            for (std::size_t i = mask.index(std::size_t(box.lo[0]), std::size_t(y), std::size_t(z)),
+                             end = i + std::size_t(box.extent(0));
+                 i < end; ++i)
+                if (mask.data[i] && !std::isfinite(image.data[i])) ++bad;
     if (bad)
         throw Error(ErrorKind::invalid_input, what + ": " + std::to_string(bad) + " ROI voxel(s) have NaN or infinite intensity");
 }
@@ -237,24 +242,35 @@ LesionResult extract(const LesionInput& input, const Settings& s, bool diagnosti
     const std::string who = input.image_path + " / " + input.mask_path;
 
     // ---- geometry check (PyRadiomics checkMask / correctMask) -------------------------------
-    Image image = input.image;
-    Mask mask = input.mask;
-    if (!same_grid(image.geometry, mask.geometry, s.geometry_tolerance)) {
+    // The input volumes are copied only when a step changes them (mask correction, rounding,
+    // normalisation): a copy of a whole CT volume costs as much as a feature family.
+    Image image_changed;
+    Mask mask_changed;
+    const Image* image_used = &input.image;
+    const Mask* mask_used = &input.mask;
+    if (!same_grid(input.image.geometry, input.mask.geometry, s.geometry_tolerance)) {
         if (!s.correct_mask)
             throw Error(ErrorKind::geometry_mismatch,
-                        who + ": mask grid does not match the image grid (image " + describe(image.geometry) + "; mask " +
-                            describe(mask.geometry) + "); set input.correct_mask (PyRadiomics correctMask) to resample the mask");
-        mask = preprocess::resample_mask(mask, image.geometry, Interpolation::nearest, 0.5, Profile::pyradiomics);
+                        who + ": mask grid does not match the image grid (image " + describe(input.image.geometry) + "; mask " +
+                            describe(input.mask.geometry) + "); set input.correct_mask (PyRadiomics correctMask) to resample the mask");
+        mask_changed = preprocess::resample_mask(input.mask, input.image.geometry, Interpolation::nearest, 0.5, Profile::pyradiomics);
+        mask_used = &mask_changed;
     }
-    if (s.round_input_intensities) preprocess::round_intensities(image);
+    if (s.round_input_intensities || s.normalize.enabled) {
+        image_changed = input.image;
+        image_used = &image_changed;
+    }
+    const Image& image = *image_used;
+    const Mask& mask = *mask_used;
+    if (s.round_input_intensities) preprocess::round_intensities(image_changed);
     const auto box0 = bounding_box(mask);
     if (!box0) throw Error(ErrorKind::empty_roi, who + ": the mask is empty");
-    check_finite(image, mask, who);
+    check_finite(image, mask, *box0, who);
     if (diagnostics) {
         image_diagnostics(image, "init", result.diagnostics);
         roi_diagnostics(image, mask, mask, "init", result.diagnostics);
     }
-    if (s.normalize.enabled) preprocess::normalise(image, s.normalize);  // PyRadiomics: whole image, before resampling
+    if (s.normalize.enabled) preprocess::normalise(image_changed, s.normalize);  // PyRadiomics: whole image, before resampling
     PixelType pixel = s.normalize.enabled ? PixelType{} : input.pixel_type;
 
     // ---- resampling onto the working grid ---------------------------------------------------
@@ -338,7 +354,7 @@ LesionResult extract(const LesionInput& input, const Settings& s, bool diagnosti
             throw Error(ErrorKind::roi_too_small, who + ": the ROI spans " + std::to_string(dims) + " dimension(s), fewer than minimum_roi_dimensions " +
                                                       std::to_string(s.minimum_roi_dimensions));
     }
-    check_finite(work, intensity_mask, who + " (after preprocessing)");
+    check_finite(work, intensity_mask, *box, who + " (after preprocessing)");
 
     // ---- crop to the ROI (plus one empty voxel around it) -----------------------------------
     BoundingBox roi_box = *mbox;
