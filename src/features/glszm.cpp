@@ -37,12 +37,15 @@ std::vector<Zone> label_zones(const TextureRoi& roi, const std::vector<Offset3>&
     // rank of each box voxel in roi.voxels (-1 outside the ROI)
     std::vector<std::int32_t> rank(roi.index.size(), -1);
     for (std::size_t k = 0; k < n; ++k) rank[std::size_t(roi.voxels[k])] = std::int32_t(k);
-    std::vector<std::int32_t> parent(n);
+    std::vector<std::int32_t> parent_storage(n);
+    // raw pointers: through the vectors the compiler reloads their data pointers after every store
+    std::int32_t* const parent = parent_storage.data();
+    const std::int32_t* const rank_of = rank.data();
     const std::int32_t* idx = roi.index.data();
-    auto find = [&](std::int32_t a) {
-        while (parent[std::size_t(a)] != a) {
-            parent[std::size_t(a)] = parent[std::size_t(parent[std::size_t(a)])];  // path halving
-            a = parent[std::size_t(a)];
+    auto find = [parent](std::int32_t a) {
+        while (parent[a] != a) {
+            parent[a] = parent[parent[a]];  // path halving
+            a = parent[a];
         }
         return a;
     };
@@ -51,7 +54,7 @@ std::vector<Zone> label_zones(const TextureRoi& roi, const std::vector<Offset3>&
         b = find(b);
         if (a == b) return;
         if (a < b) std::swap(a, b);
-        parent[std::size_t(a)] = b;  // larger root under the smaller one
+        parent[a] = b;  // larger root under the smaller one
     };
     // Slabs of slices; a voxel's earlier neighbour in a previous slab is joined in the second pass.
     constexpr std::int64_t slab = 8;
@@ -74,15 +77,15 @@ std::vector<Zone> label_zones(const TextureRoi& roi, const std::vector<Offset3>&
             for (std::int64_t st : follows_x ? ahead_x : earlier) {
                 const std::int64_t w = v + st;
                 if (idx[w] != g) continue;
-                const std::int32_t r0 = rank[std::size_t(w)];
+                const std::int32_t r0 = rank_of[w];
                 if (std::size_t(r0) < begin) continue;  // other slab: joined in the second pass
                 const std::int32_t r = find(r0);
                 if (r == cur) continue;
                 if (r < cur) {
-                    parent[std::size_t(cur)] = r;
+                    parent[cur] = r;
                     cur = r;
                 } else {
-                    parent[std::size_t(r)] = cur;
+                    parent[r] = cur;
                 }
             }
         }
@@ -96,7 +99,7 @@ std::vector<Zone> label_zones(const TextureRoi& roi, const std::vector<Offset3>&
             for (std::int64_t st : earlier) {
                 const std::int64_t w = v + st;
                 if (idx[w] != g) continue;
-                const std::int32_t r = rank[std::size_t(w)];
+                const std::int32_t r = rank_of[w];
                 if (std::size_t(r) < begin) unite(std::int32_t(k), r);
             }
         }

@@ -12,6 +12,61 @@
 namespace radhpc::features {
 namespace detail {
 
+namespace {
+
+// Order statistics at the ascending `ranks` by bucket selection: values are counted into buckets
+// by (v - lo) * scale, a monotone map, so bucket order is value order; each wanted rank is then
+// selected among the values of its bucket only. Returns false (nothing done) when that does not
+// apply: few values, a constant or non-finite range, NaN, or a -0.0 (equal to +0.0 for the
+// selection, so which of the two a rank returns would depend on the algorithm).
+bool bucket_select(std::span<const double> values, const std::vector<std::size_t>& ranks, std::vector<double>& at_rank) {
+    const std::size_t n = values.size();
+    constexpr std::size_t kMinValues = 4096;
+    if (n < kMinValues) return false;
+    double lo = values[0], hi = values[0];
+    for (double v : values) {
+        if (!(v == v) || (v == 0 && std::signbit(v))) return false;
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+    }
+    if (!(lo < hi) || !std::isfinite(hi - lo)) return false;
+    const std::size_t buckets = std::max<std::size_t>(16, n / 8);
+    const double scale = double(buckets) / (hi - lo);
+    auto bucket_of = [&](double v) { return std::min(buckets - 1, std::size_t((v - lo) * scale)); };
+    std::vector<std::uint32_t> count(buckets, 0);
+    for (double v : values) ++count[bucket_of(v)];
+    // bucket of each wanted rank and the rank within it
+    std::vector<std::size_t> bucket_of_rank(ranks.size()), rank_in_bucket(ranks.size());
+    std::vector<std::int32_t> slot(buckets, -1);  // wanted bucket -> index into `members`
+    std::vector<std::vector<double>> members;
+    {
+        std::size_t b = 0, below = 0;
+        for (std::size_t k = 0; k < ranks.size(); ++k) {
+            while (below + count[b] <= ranks[k]) below += count[b++];
+            bucket_of_rank[k] = b;
+            rank_in_bucket[k] = ranks[k] - below;
+            if (slot[b] < 0) {
+                slot[b] = std::int32_t(members.size());
+                members.emplace_back();
+                members.back().reserve(count[b]);
+            }
+        }
+    }
+    for (double v : values) {
+        const std::int32_t s = slot[bucket_of(v)];
+        if (s >= 0) members[std::size_t(s)].push_back(v);
+    }
+    for (std::size_t k = 0; k < ranks.size(); ++k) {
+        auto& m = members[std::size_t(slot[bucket_of_rank[k]])];
+        const auto nth = m.begin() + std::ptrdiff_t(rank_in_bucket[k]);
+        std::nth_element(m.begin(), nth, m.end());
+        at_rank[k] = *nth;
+    }
+    return true;
+}
+
+}  // namespace
+
 OrderSummary order_summary(std::span<const double> values) {
     const std::size_t n = values.size();
     if (n == 0) throw Error(ErrorKind::empty_roi, "order statistics of an empty set");
@@ -44,7 +99,7 @@ OrderSummary order_summary(std::span<const double> values) {
             while (below + count[bin] <= ranks[k]) below += count[bin++];
             at_rank[k] = lo + double(bin);
         }
-    } else {
+    } else if (!bucket_select(values, ranks, at_rank)) {
         // Successive selections: after nth_element at rank r everything right of r is >= work[r], so
         // the next (larger) rank is selected within the right part only.
         std::vector<double> work(values.begin(), values.end());

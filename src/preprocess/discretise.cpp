@@ -60,7 +60,23 @@ std::vector<std::int32_t> discretise_values(std::span<const double> values, cons
         w = 1;
     } else if (profile == Profile::pyradiomics) {
         const auto edges = pyradiomics_edges(mn, mx, s);
-        for (std::size_t i = 0; i < values.size(); ++i) out[i] = digitize(values[i], edges);
+        // The edges are increasing and (nearly) equally spaced, so the bin is guessed arithmetically and
+        // then moved until edges[i-1] <= x < edges[i] holds: exactly numpy.digitize's answer without a
+        // branchy binary search per voxel.
+        const double e0 = edges.front(), step = edges.size() > 1 ? edges[1] - edges[0] : 1.0;
+        const auto n_edges = std::int64_t(edges.size());
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            const double x = values[i];
+            if (!(x == x) || !(step > 0)) {  // NaN, or a degenerate step: the plain search
+                out[i] = digitize(x, edges);
+                continue;
+            }
+            const double guess = std::floor((x - e0) / step) + 1.0;
+            std::int64_t b = guess < 0 ? 0 : guess > double(n_edges) ? n_edges : std::int64_t(guess);
+            while (b < n_edges && edges[std::size_t(b)] <= x) ++b;
+            while (b > 0 && edges[std::size_t(b - 1)] > x) --b;
+            out[i] = std::int32_t(b);
+        }
         ng = *std::max_element(out.begin(), out.end());
         lo = edges.front();
         w = edges.size() > 1 ? edges[1] - edges[0] : 1;
