@@ -114,6 +114,18 @@ void check_finite(const Image& image, const Mask& mask, const BoundingBox& box, 
 }
 
 
+// Families that read intensities (or grey levels) only of ROI voxels: the morphological mask, its
+// intensity (re-segmented) part, or their crops. Local intensity looks around the ROI, and IBSI
+// morphology is left out to stay on the safe side.
+bool roi_intensities_suffice(const std::set<std::string>& families) {
+    static const std::set<std::string> roi_only{"firstorder", "shape", "shape2D", "stat", "ih", "ivh",
+                                                "glcm", "glrlm", "glszm", "gldm", "ngtdm",
+                                                "cm", "rlm", "szm", "dzm", "ngt", "ngl"};
+    for (const auto& f : families)
+        if (!roi_only.count(f)) return false;
+    return true;
+}
+
 // ---- perturbations (issue 7): noise on the input, one interpolation onto a rotated/shifted grid --
 Vec3 working_spacing(const Settings& s, const Geometry& in) {
     Vec3 w = in.spacing;
@@ -296,8 +308,11 @@ LesionResult extract(const LesionInput& input, const Settings& s, bool diagnosti
             // (ITK iterates over the output, so only B-spline pays for the whole image: its prefilter).
             const Geometry target = preprocess::pyradiomics_resampled_geometry(image.geometry, s.resample.spacing, box0->lo,
                                                                                box0->hi, s.resample.pad_distance + int(margin_max));
-            work = preprocess::resample_image(image, target, s.resample.image_interpolation, s.profile, pixel);
             morph = preprocess::resample_mask(mask, target, Interpolation::nearest, 0.5, s.profile);
+            // When every later step reads intensities only inside the ROI (no diagnostics, no mask
+            // perturbation growing it, no family looking around it), only the ROI voxels are interpolated.
+            const bool roi_only = !diagnostics && !perturb_mask && roi_intensities_suffice(s.features.families);
+            work = preprocess::resample_image(image, target, s.resample.image_interpolation, s.profile, pixel, roi_only ? &morph : nullptr);
         } else {
             // IBSI: the full grid is defined by the whole image; interpolate only the part around
             // the ROI (bit-identical to interpolating everything), or everything for diagnostics.

@@ -322,6 +322,7 @@ struct RowKernel {
     const Support* sx;           // per output x
     const std::uint8_t* inside;  // per output x, or nullptr when every sample is evaluated
     std::size_t nx;
+    std::size_t x_begin, x_end;  // the samples evaluated are x_begin <= x < x_end (the rest stay 0)
     const Support* sy;
     int group;                      // rows in the group
     const Support* sz[kGroup];      // per row
@@ -367,9 +368,9 @@ struct RowScratch {
 template <int L>
 void collect_blocks(const RowKernel& k, RowScratch& s) {
     s.blocks.clear();
-    std::size_t x = 0;
-    while (x < k.nx) {
-        bool block = x + L <= k.nx;
+    std::size_t x = k.x_begin;
+    while (x < k.x_end) {
+        bool block = x + L <= k.x_end;
         for (std::size_t v = 0; block && v < std::size_t(L); ++v) block = plain(k, x + v);
         if (block) {
             s.blocks.push_back(x);
@@ -486,10 +487,12 @@ bool bspline_avx2_active() { return simd_avx2_enabled(); }
 }  // namespace detail
 
 Image bspline_sample_separable(const Image& image, const std::array<std::vector<double>, 3>& positions,
-                               const Geometry& out_geometry, bool zero_outside_buffer) {
+                               const Geometry& out_geometry, bool zero_outside_buffer, const Mask* needed) {
     for (int a = 0; a < 3; ++a)
         if (positions[a].size() != out_geometry.size[a])
             throw Error(ErrorKind::internal, "bspline: position count differs from the output size");
+    if (needed && needed->geometry.size != out_geometry.size)
+        throw Error(ErrorKind::internal, "bspline: the needed-voxel mask differs in size from the output");
     Image out(out_geometry, 0.0);
     Index3 lo, hi;
     if (out.data.empty() || !bspline_support_box(image.geometry.size, positions, zero_outside_buffer, lo, hi)) return out;
@@ -523,7 +526,24 @@ Image bspline_sample_separable(const Image& image, const std::array<std::vector<
                 for (int j2 = 0; j2 < 4; ++j2)
                     for (int j1 = 0; j1 < 4; ++j1)
                         rows[4 * j2 + j1] = c + (std::size_t(sz.index[j2]) * by + std::size_t(sy.index[j1])) * bx;
-                RowKernel row{ax[0].s.data(), zero_outside_buffer ? ax[0].inside.data() : nullptr, nx, &sy, count, {}, {}, rows};
+                // x range to evaluate: every sample, or the span of the needed voxels of the group's rows
+                std::size_t x_begin = 0, x_end = nx;
+                if (needed) {
+                    x_begin = nx;
+                    x_end = 0;
+                    for (int g = 0; g < count; ++g) {
+                        const std::uint8_t* m = &needed->data[((z0 + std::size_t(g)) * ny + y) * nx];
+                        std::size_t first = 0;
+                        while (first < nx && !m[first]) ++first;
+                        if (first == nx) continue;
+                        std::size_t last = nx - 1;
+                        while (!m[last]) --last;
+                        x_begin = std::min(x_begin, first);
+                        x_end = std::max(x_end, last + 1);
+                    }
+                    if (x_begin >= x_end) continue;
+                }
+                RowKernel row{ax[0].s.data(), zero_outside_buffer ? ax[0].inside.data() : nullptr, nx, x_begin, x_end, &sy, count, {}, {}, rows};
                 for (int g = 0; g < count; ++g) {
                     row.sz[g] = &ax[2].s[z0 + std::size_t(g)];
                     row.dst[g] = out.data.data() + ((z0 + std::size_t(g)) * ny + y) * nx;
@@ -538,14 +558,16 @@ Image bspline_sample_separable(const Image& image, const std::array<std::vector<
 
 // ---- ITK ResampleImageFilter semantics ------------------------------------------------------------
 
-Image bspline_resample_itk(const Image& image, const Geometry& target) {
+Image bspline_resample_itk(const Image& image, const Geometry& target, const Mask* needed) {
     const std::size_t nx = target.size[0], ny = target.size[1], nz = target.size[2];
     if (target.voxel_count() == 0) return Image(target);
     // LinearThreadedGenerateData's positions (itk_scanlines.hpp)
     const detail::ItkScanlines lines = detail::itk_scanlines(image.geometry, target);
     const auto& start = lines.start;
     const auto& end = lines.end;
-    if (lines.separable) return bspline_sample_separable(image, lines.axis_positions, target, true);
+    if (needed && needed->geometry.size != target.size)
+        throw Error(ErrorKind::internal, "bspline: the needed-voxel mask differs in size from the output");
+    if (lines.separable) return bspline_sample_separable(image, lines.axis_positions, target, true, needed);
     // General direction: per-voxel positions. The coefficient box covers every line's [start, end]
     // range (positions on a line lie between its ends: rounding is monotone).
     Index3 lo, hi;
@@ -582,6 +604,7 @@ Image bspline_resample_itk(const Image& image, const Geometry& target) {
         for (std::size_t z = r.begin(); z != r.end(); ++z)
             for (std::size_t y = 0; y < ny; ++y) {
                 for (std::size_t x = 0; x < nx; ++x) {
+                    if (needed && !needed->at(x, y, z)) continue;
                     Vec3 ci;
                     bool inside = true;
                     for (int a = 0; a < 3; ++a) {

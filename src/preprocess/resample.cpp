@@ -319,10 +319,10 @@ Geometry sub_grid(const Geometry& full, const Index3& lo, const Index3& hi) {
 }
 
 Image resample_image(const Image& image, const Geometry& target, Interpolation method, Profile profile,
-                     const PixelType& pixel_type) {
+                     const PixelType& pixel_type, const Mask* needed) {
     if (profile == Profile::pyradiomics) {
         // B-spline: our own ITK-exact implementation (bspline.cpp, ~14x faster than ITK's whole-image prefilter)
-        Image out = method == Interpolation::bspline ? bspline_resample_itk(image, target) : detail::itk_resample(image, target, method);
+        Image out = method == Interpolation::bspline ? bspline_resample_itk(image, target, needed) : detail::itk_resample(image, target, method);
         detail::cast_to_pixel_type(out, pixel_type);
         return out;
     }

@@ -65,15 +65,19 @@ bool bspline_support_box(const Size3& image_size, const std::array<std::vector<d
 // `zero_outside_buffer`, samples with any position outside [-0.5, n - 0.5) are 0 (ITK
 // ResampleImageFilter, default value 0); otherwise every sample is evaluated (the IBSI path clamps
 // its positions into the image first). Bit-identical to ITK's EvaluateAtContinuousIndex per sample.
+// With `needed` (a mask of the output's size), only the samples where it is set are guaranteed: each
+// output row is evaluated over the x span of its needed voxels (samples are independent, so those
+// values are the same bits as without `needed`); samples outside the spans stay 0.
 Image bspline_sample_separable(const Image& image, const std::array<std::vector<double>, 3>& positions,
-                               const Geometry& out_geometry, bool zero_outside_buffer);
+                               const Geometry& out_geometry, bool zero_outside_buffer, const Mask* needed = nullptr);
 
 // Drop-in for ITK's ResampleImageFilter (identity transform, BSplineInterpolateImageFunction order 3,
 // default value 0), i.e. detail::itk_resample(image, target, Interpolation::bspline): sample positions
 // are computed exactly as ITK's linear fast path does (per scanline start/end through ITK's own
 // index/point matrices, then start + x / nx * (end - start)). Axis-aligned grids take the separable
 // path; any other direction combination is evaluated per voxel (same values, slower).
-Image bspline_resample_itk(const Image& image, const Geometry& target);
+// `needed`: as for bspline_sample_separable.
+Image bspline_resample_itk(const Image& image, const Geometry& target, const Mask* needed = nullptr);
 
 // ITK's own cubic B-spline paths: the reference the tests and perf/bench_bspline hold this
 // implementation to (slow: whole-image prefilter, then ITK's interpolator per sample). Not used by

@@ -30,8 +30,10 @@ Geometry sub_grid(const Geometry& full, const Index3& lo, const Index3& hi);
 //  pyradiomics: SimpleITK ResampleImageFilter semantics (ITK interpolators; positions outside the
 //        input's buffer get 0), then the cast to the input pixel type (`integer_pixels`: clamp to
 //        [pixel_min, pixel_max] and truncate toward zero, as ITK's CastPixelWithBoundsChecking).
+// `needed` (optional, a mask of the target's size): the caller reads only these voxels, so the
+// pyradiomics B-spline may skip the others (bspline_sample_separable); they are then 0.
 Image resample_image(const Image& image, const Geometry& target, Interpolation method, Profile profile,
-                     const PixelType& pixel_type = {});
+                     const PixelType& pixel_type = {}, const Mask* needed = nullptr);
 // IBSI resampling of the sub-grid lo .. lo+size-1 of the full interpolation grid `full`:
 // bit-identical to resampling the whole grid and cropping (used to interpolate only around the ROI).
 Image resample_ibsi(const Image& image, const Geometry& full, const Index3& lo, const Size3& size, Interpolation method);
