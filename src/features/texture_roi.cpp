@@ -14,6 +14,7 @@ TextureRoi::TextureRoi(const GreyLevels& levels, const Mask& intensity_mask, int
     const std::int64_t sx = std::int64_t(levels.nx()), sy = std::int64_t(levels.ny()), sz = std::int64_t(levels.nz());
     Index3 lo{sx, sy, sz}, hi{-1, -1, -1};
     std::vector<std::uint8_t> present(1, 0);  // present[g]: level g occurs in the ROI
+    std::size_t n_roi = 0;
     for (std::int64_t z = 0; z < sz; ++z)
         for (std::int64_t y = 0; y < sy; ++y) {
             const std::size_t row = levels.index(0, std::size_t(y), std::size_t(z));
@@ -24,6 +25,7 @@ TextureRoi::TextureRoi(const GreyLevels& levels, const Mask& intensity_mask, int
                 if (g < 1) throw Error(ErrorKind::invalid_input, "texture: grey level < 1 inside the ROI");
                 if (std::size_t(g) >= present.size()) present.resize(std::size_t(g) + 1, 0);
                 present[std::size_t(g)] = 1;
+                ++n_roi;
                 lo[0] = std::min(lo[0], x);
                 hi[0] = std::max(hi[0], x);
                 any = true;
@@ -48,6 +50,7 @@ TextureRoi::TextureRoi(const GreyLevels& levels, const Mask& intensity_mask, int
         }
 
     index.assign(std::size_t(nx * ny * nz), -1);
+    voxels.reserve(n_roi);
     slice_begin.assign(std::size_t(nz) + 1, 0);
     for (std::int64_t z = lo[2]; z <= hi[2]; ++z) {
         const std::int64_t bz = z - lo[2] + pad;

@@ -2,8 +2,12 @@
 // featureextractor order for the pyradiomics profile).
 #include "radhpc/pipeline/extract.hpp"
 
+#include <tbb/task_group.h>
+
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <exception>
 #include <cmath>
 #include <sstream>
 
@@ -391,29 +395,62 @@ LesionResult extract(const LesionInput& input, const Settings& s, bool diagnosti
     // ---- features ---------------------------------------------------------------------------
     const auto& fam = s.features.families;
     auto has = [&](const char* f) { return fam.count(f) > 0; };
-    auto append = [&](FeatureValues v) {
-        for (auto& f : v) result.features.push_back(std::move(f));
+    // The family groups are independent, so they run as concurrent tasks (each may parallelise
+    // inside); their values are appended afterwards in the fixed order below, and an error is
+    // rethrown from the first failing group in that order, as a sequential run would report it.
+    enum Group { g_morph, g_loc, g_intensity, g_shape, g_texture, n_groups };
+    std::array<FeatureValues, n_groups> group_values;
+    std::array<std::exception_ptr, n_groups> group_error;
+    auto run_group = [&](Group g, auto&& compute) {
+        try {
+            compute(group_values[g]);
+        } catch (...) {
+            group_error[g] = std::current_exception();
+        }
     };
-    if (has("morph")) append(features::morphology(morph_c, int_c, img_c, s.features));
-    if (has("loc")) append(features::local_intensity(work, intensity_mask));
-    if (has("stat")) append(features::intensity_statistics(values));
-    if (has("ih")) append(features::intensity_histogram(level_values, disc.n_levels));
-    if (has("ivh")) append(features::intensity_volume_histogram(values, s.ivh, s.resegment));
-    if (has("firstorder"))
-        append(features::pyradiomics_firstorder(values, level_values, img_c.geometry.voxel_volume(), s.features.voxel_array_shift));
+    auto append_to = [](FeatureValues& out, FeatureValues v) {
+        for (auto& f : v) out.push_back(std::move(f));
+    };
     const Mask& shape_mask = s.resegment.resegment_shape ? int_c : morph_c;
-    if (has("shape")) append(features::pyradiomics_shape(shape_mask));
-    if (has("shape2D")) append(features::pyradiomics_shape2d(shape_mask, s.force2d_dimension));
     std::set<std::string> texture;
     for (const auto& f : fam)
         if (kTextureFamilies.count(f)) texture.insert(f);
-    if (!texture.empty()) {
-        features::TextureExtras extras;
-        extras.force2d = s.force2d;
-        extras.force2d_dimension = s.force2d_dimension;
-        extras.merge_angles_unweighted = s.texture.merge_angles_unweighted;
-        append(features::texture_features(disc.levels, int_c, morph_c, disc.n_levels, s.texture, s.profile, texture, extras));
-    }
+    tbb::task_group tasks;
+    if (has("morph"))
+        tasks.run([&] { run_group(g_morph, [&](FeatureValues& out) { append_to(out, features::morphology(morph_c, int_c, img_c, s.features)); }); });
+    if (has("loc"))
+        tasks.run([&] { run_group(g_loc, [&](FeatureValues& out) { append_to(out, features::local_intensity(work, intensity_mask)); }); });
+    tasks.run([&] {
+        run_group(g_intensity, [&](FeatureValues& out) {
+            if (has("stat")) append_to(out, features::intensity_statistics(values));
+            if (has("ih")) append_to(out, features::intensity_histogram(level_values, disc.n_levels));
+            if (has("ivh")) append_to(out, features::intensity_volume_histogram(values, s.ivh, s.resegment));
+            if (has("firstorder"))
+                append_to(out, features::pyradiomics_firstorder(values, level_values, img_c.geometry.voxel_volume(),
+                                                                s.features.voxel_array_shift));
+        });
+    });
+    if (has("shape") || has("shape2D"))
+        tasks.run([&] {
+            run_group(g_shape, [&](FeatureValues& out) {
+                if (has("shape")) append_to(out, features::pyradiomics_shape(shape_mask));
+                if (has("shape2D")) append_to(out, features::pyradiomics_shape2d(shape_mask, s.force2d_dimension));
+            });
+        });
+    if (!texture.empty())
+        tasks.run([&] {
+            run_group(g_texture, [&](FeatureValues& out) {
+                features::TextureExtras extras;
+                extras.force2d = s.force2d;
+                extras.force2d_dimension = s.force2d_dimension;
+                extras.merge_angles_unweighted = s.texture.merge_angles_unweighted;
+                append_to(out, features::texture_features(disc.levels, int_c, morph_c, disc.n_levels, s.texture, s.profile, texture, extras));
+            });
+        });
+    tasks.wait();
+    for (int g = 0; g < n_groups; ++g)
+        if (group_error[std::size_t(g)]) std::rethrow_exception(group_error[std::size_t(g)]);
+    for (auto& v : group_values) append_to(result.features, std::move(v));
     // PyRadiomics featureClass lists: only the listed features of a class that has a list.
     if (!s.features.pyradiomics_feature_filter.empty()) {
         std::set<std::string> filtered_classes;

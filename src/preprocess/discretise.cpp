@@ -109,6 +109,9 @@ Discretised discretise(const Image& image, const Mask& roi, const Discretisation
                        const ResegmentSettings& reseg) {
     std::vector<double> values;
     std::vector<std::size_t> where;
+    const auto n_roi = std::size_t(std::count_if(roi.data.begin(), roi.data.end(), [](std::uint8_t v) { return v != 0; }));
+    values.reserve(n_roi);  // no regrowth copies (and fresh pages) of volume-sized vectors
+    where.reserve(n_roi);
     for (std::size_t i = 0; i < roi.data.size(); ++i)
         if (roi.data[i]) {
             values.push_back(image.data[i]);
