@@ -2,7 +2,11 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdlib>
+#include <memory>
+
+#include "radhpc/core/error.hpp"
 
 #include "radhpc/features/texture.hpp"
 
@@ -34,13 +38,12 @@ std::vector<Zone> label_zones(const TextureRoi& roi, const std::vector<Offset3>&
     for (const auto& o : connectivity)
         unit_connectivity = unit_connectivity && std::abs(o[0]) <= 1 && std::abs(o[1]) <= 1 && std::abs(o[2]) <= 1;
     has_x_predecessor = has_x_predecessor && unit_connectivity;
-    // rank of each box voxel in roi.voxels (-1 outside the ROI)
-    std::vector<std::int32_t> rank(roi.index.size(), -1);
-    for (std::size_t k = 0; k < n; ++k) rank[std::size_t(roi.voxels[k])] = std::int32_t(k);
-    std::vector<std::int32_t> parent_storage(n);
-    // raw pointers: through the vectors the compiler reloads their data pointers after every store
-    std::int32_t* const parent = parent_storage.data();
-    const std::int32_t* const rank_of = rank.data();
+    // Union-find over box indices: roi.voxels is in raster order, so "smaller box index" is "earlier
+    // voxel" and the root (the smallest index) is the zone's first voxel, as with ranks, without a
+    // box-sized rank table and its lookup per neighbour. Entries of non-ROI box voxels are never read.
+    if (roi.index.size() > std::size_t(INT32_MAX)) throw Error(ErrorKind::internal, "label_zones: texture box too large");
+    const std::unique_ptr<std::int32_t[]> parent_storage(new std::int32_t[roi.index.size()]);
+    std::int32_t* const parent = parent_storage.get();
     const std::int32_t* idx = roi.index.data();
     auto find = [parent](std::int32_t a) {
         while (parent[a] != a) {
@@ -62,24 +65,25 @@ std::vector<Zone> label_zones(const TextureRoi& roi, const std::vector<Offset3>&
     auto slab_first_rank = [&](std::int64_t s) { return roi.slice_begin[std::size_t(std::min(roi.nz, s * slab))]; };
     tbb::parallel_for(std::int64_t(0), n_slabs, [&](std::int64_t s) {
         const std::size_t begin = slab_first_rank(s), end = slab_first_rank(s + 1);
+        if (begin == end) return;
+        const std::int64_t slab_first = roi.voxels[begin];  // earlier box indices lie in earlier slabs
         for (std::size_t k = begin; k < end; ++k) {
-            // k starts as its own root `cur`; each same-level earlier neighbour's root joins it (the smaller
-            // index becomes the root), without re-finding k every time.
-            std::int32_t cur = std::int32_t(k);
-            parent[k] = cur;
+            // v starts as its own root `cur`; each same-level earlier neighbour's root joins it (the smaller
+            // index becomes the root), without re-finding v every time.
             const std::int64_t v = roi.voxels[k];
+            auto cur = std::int32_t(v);
+            parent[v] = cur;
             const std::int32_t g = idx[v];
-            const bool follows_x = has_x_predecessor && idx[v - 1] == g;  // v - 1 is then voxel k - 1
+            const bool follows_x = has_x_predecessor && idx[v - 1] == g;  // v - 1 is then the previous voxel
             if (follows_x) {
-                cur = find(std::int32_t(k) - 1);
-                parent[k] = cur;
+                cur = find(std::int32_t(v - 1));
+                parent[v] = cur;
             }
             for (std::int64_t st : follows_x ? ahead_x : earlier) {
                 const std::int64_t w = v + st;
                 if (idx[w] != g) continue;
-                const std::int32_t r0 = rank_of[w];
-                if (std::size_t(r0) < begin) continue;  // other slab: joined in the second pass
-                const std::int32_t r = find(r0);
+                if (w < slab_first) continue;  // other slab: joined in the second pass
+                const std::int32_t r = find(std::int32_t(w));
                 if (r == cur) continue;
                 if (r < cur) {
                     parent[cur] = r;
@@ -93,36 +97,40 @@ std::vector<Zone> label_zones(const TextureRoi& roi, const std::vector<Offset3>&
     for (std::int64_t s = 1; s < n_slabs; ++s) {
         const std::size_t begin = slab_first_rank(s);
         const std::size_t end = roi.slice_begin[std::size_t(std::min(roi.nz, s * slab + reach))];
+        if (begin >= end) continue;
+        const std::int64_t slab_first = roi.voxels[begin];
         for (std::size_t k = begin; k < end; ++k) {
             const std::int64_t v = roi.voxels[k];
             const std::int32_t g = idx[v];
             for (std::int64_t st : earlier) {
                 const std::int64_t w = v + st;
                 if (idx[w] != g) continue;
-                const std::int32_t r = rank_of[w];
-                if (std::size_t(r) < begin) unite(std::int32_t(k), r);
+                if (w < slab_first) unite(std::int32_t(v), std::int32_t(w));
             }
         }
     }
-    // parent[k] < k for every non-root, so one ascending pass resolves the roots.
-    std::vector<std::int32_t> zone_of(n);
+    // parent[v] < v for every non-root, so one ascending pass resolves the roots; each resolved entry
+    // is overwritten with -(zone + 1), which later voxels pointing at it read.
     std::vector<Zone> zones;
     const bool with_distance = !distance_map.empty();
     for (std::size_t k = 0; k < n; ++k) {
-        const std::int32_t p = parent[k];
-        if (p == std::int32_t(k)) {
-            zone_of[k] = std::int32_t(zones.size());
+        const std::int64_t v = roi.voxels[k];
+        const std::int32_t p = parent[v];
+        std::int32_t zone;
+        if (p == std::int32_t(v)) {
+            zone = std::int32_t(zones.size());
             Zone z;
-            z.level = idx[roi.voxels[k]];
-            z.slice = int(roi.voxels[k] / (roi.nx * roi.ny));
-            z.distance = with_distance ? distance_map[std::size_t(roi.voxels[k])] : 0;
+            z.level = idx[v];
+            z.slice = int(v / (roi.nx * roi.ny));
+            z.distance = with_distance ? distance_map[std::size_t(v)] : 0;
             zones.push_back(z);
         } else {
-            zone_of[k] = zone_of[std::size_t(p)];
+            zone = -parent[p] - 1;
         }
-        Zone& z = zones[std::size_t(zone_of[k])];
+        parent[v] = -zone - 1;
+        Zone& z = zones[std::size_t(zone)];
         ++z.size;
-        if (with_distance) z.distance = std::min(z.distance, distance_map[std::size_t(roi.voxels[k])]);
+        if (with_distance) z.distance = std::min(z.distance, distance_map[std::size_t(v)]);
     }
     return zones;
 }
