@@ -11,6 +11,7 @@
 #include "radhpc/core/error.hpp"
 #include "radhpc/dist/robust.hpp"
 #include "radhpc/dist/run.hpp"
+#include "radhpc/dist/signature.hpp"
 #include "radhpc/store/store.hpp"
 #include "store_access.hpp"
 
@@ -100,6 +101,9 @@ void inspect(const std::string& path, std::ostream& out) {
                 out << b;
             }
         if (!sig.message.empty()) out << "\n  " << sig.message;
+        // scored on other study records than the store now holds (inputs or settings changed since)
+        if (sig.status == "scored" && sig.table_hash != signature_table_hash(c))
+            out << "\n  STALE: studies were recomputed, added or removed since it was scored; rerun `radhpc score`";
         out << "\n";
     }
     if (!c.qc.empty()) {

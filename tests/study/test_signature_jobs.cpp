@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "radhpc/io/image_io.hpp"
 #include "radhpc/store/store.hpp"
 #include "study_util.hpp"
 
@@ -211,6 +212,7 @@ TEST_CASE("jobs/ct-time2025.yaml: refused without coefficients, then per-lesion 
             std::snprintf(b, sizeof b, "%s AUC %.3f [%.3f, %.3f]", m.level.c_str(), m.estimate, m.lower, m.upper);
             CHECK(run.out.find(b) != std::string::npos);
         }
+    CHECK(run.out.find("STALE") == std::string::npos);
 
     // 5. under mpirun (2 ranks) the stage runs once, on rank 0, with the same result
     const auto mpi_store = dir / "store-mpi";
@@ -234,6 +236,24 @@ TEST_CASE("jobs/ct-time2025.yaml: refused without coefficients, then per-lesion 
     }
     REQUIRE(msig->metrics.size() == sig->metrics.size());
     for (std::size_t i = 0; i < sig->metrics.size(); ++i) CHECK(studytest::close(msig->metrics[i].estimate, sig->metrics[i].estimate, 0));
+
+    // 6. tonight one image is re-exported (another pixel type, so other bytes) and a run without the
+    //    signature section recomputes that study: inspect flags the stored scores as stale
+    {
+        YAML::Node plain = YAML::LoadFile(variant_path.string());
+        plain.remove("signature");
+        std::ofstream(dir / "no-signature.yaml") << YAML::Dump(plain) << "\n";
+        const auto image = dir / "archive" / "images" / "S0001.nii.gz";
+        radhpc::io::write_image(radhpc::io::read_image(image.string()), image.string(), /*as_float32=*/true);
+    }
+    run = clitest::run_radhpc("run " + (dir / "no-signature.yaml").string() + " --manifest " + manifest.string() + " --store " +
+                                  store.string(),
+                              "ct_run3");
+    REQUIRE(run.exit_code == 0);
+    CHECK(run.out.find(" 1 computed") != std::string::npos);
+    run = clitest::run_radhpc("inspect " + store.string(), "ct_inspect2");
+    INFO(run.out);
+    CHECK(run.out.find("STALE: studies were recomputed") != std::string::npos);
 }
 
 TEST_CASE("jobs/ligero2021.yaml: refused while intercept and standardisation are missing; with user values it scores as R computes from Table 2",
