@@ -88,6 +88,38 @@ TEST_CASE("sbatch templates on a local slurmctld: (a) 2-task MPI run, (c) shard 
     REQUIRE(rc == 0);
     CHECK(slurp(dir / "job.out").find("2 rank(s)") != std::string::npos);  // one MPI job of 2 tasks
     CHECK(export_csv(dir / "slurm-store", dir / "slurm.csv") == expected);
+    // The same template runs a robustness sweep (RADHPC_COMMAND=robust): 20 studies x (none + one
+    // rotation) over the 2 tasks, then the robust stage; equal to the sweep under mpirun.
+    {
+        std::string sweep = slurp(job) + "perturbations: {seed: 3, include_original: true, rotation: {angles: [7]}}\n"
+                                         "robust: {icc_type: ICC1, threshold: 0.7, redundancy_threshold: 0.9}\n";
+        std::ofstream(dir / "sweep.yaml") << sweep;
+        const std::string all = slurp(manifest);
+        std::size_t cut = 0;
+        for (int line = 0; line < 21; ++line) cut = all.find('\n', cut) + 1;
+        std::string head = all.substr(0, cut);  // paths made absolute: the manifest lives elsewhere
+        for (const std::string folder : {",images/", ",masks/"})
+            for (auto at = head.find(folder); at != std::string::npos; at = head.find(folder, at + 1)) head.insert(at + 1, archive + "/");
+        std::ofstream(dir / "sweep-manifest.csv") << head;
+        const std::string args = " '" + (dir / "sweep.yaml").string() + "' --manifest '" + (dir / "sweep-manifest.csv").string() + "' --store ";
+        REQUIRE(sh(mpirun(2) + kRadhpc + " robust" + args + "'" + (dir / "sweep-mpi").string() + "'", dir / "sweep-mpi.log") == 0);
+        const int rc_sweep = sh(slurm.env + "RADHPC_COMMAND=robust RADHPC='" + kRadhpc + "' sbatch --wait --ntasks=2 -o '" +
+                                    (dir / "sweep.out").string() + "' '" + tmpl + "' '" + (dir / "sweep.yaml").string() + "' '" +
+                                    (dir / "sweep-manifest.csv").string() + "' '" + (dir / "sweep-slurm").string() + "'",
+                                dir / "sweep-sbatch.log");
+        INFO(slurp(dir / "sweep-sbatch.log") << slurp(dir / "sweep.out"));
+        REQUIRE(rc_sweep == 0);
+        CHECK(slurp(dir / "sweep.out").find("20 studies x 2 perturbations = 40 units: 40 computed") != std::string::npos);
+        CHECK(slurp(dir / "sweep.out").find("radhpc robust: ") != std::string::npos);
+        for (const char* table : {"icc", "selected"}) {
+            const auto a = dir / (std::string("sweep-mpi-") + table + ".csv"), b = dir / (std::string("sweep-slurm-") + table + ".csv");
+            REQUIRE(sh(kRadhpc + " export '" + (dir / "sweep-mpi").string() + "' --table " + table + " --out '" + a.string() + "'", a.string() + ".log") == 0);
+            REQUIRE(sh(kRadhpc + " export '" + (dir / "sweep-slurm").string() + "' --table " + table + " --out '" + b.string() + "'", b.string() + ".log") == 0);
+            INFO(table);
+            CHECK(!slurp(a).empty());
+            CHECK(slurp(a) == slurp(b));
+        }
+    }
 
     // Template (c): a job array over 3 shards and the dependent merge.
     const std::string submit = std::string(RADHPC_SOURCE_DIR) + "/slurm/submit_shards.sh";
