@@ -137,24 +137,25 @@ Mask randomise_contour(const Image& image, const Mask& mask, std::uint64_t seed,
             const auto& w = window[c];
             return x >= w[0] && x <= w[3] && y >= w[1] && y <= w[4] && z >= w[2] && z <= w[5];
         };
-        // Local copies: the stores into best/label below could otherwise alias them.
-        const double m2 = inv_m2, s2 = inv_s2, sx = sp[0], sy = sp[1], sz = sp[2];
         tbb::parallel_for(std::int64_t(0), std::int64_t(n[2]), [&](std::int64_t z) {
             // Why this is faster but gives the same labels:
             // 1. Each voxel first takes its previous centre (when its window still holds the voxel),
             //    with D^2 from the same expression as below. The winner is the arg min of D^2 with
             //    the lowest index on a tie whatever the visiting order, given the comparison
             //    "smaller, or equal with a lower index" - so the seed only makes `best` small early.
-            // 2. A row of a centre's window cannot win anywhere when its smallest possible D^2,
-            //    (dy^2 + dz^2) / S^2, already exceeds every `best` of that row: D^2 rounds to at least
-            //    that (rounding is monotone, dx^2 and dc^2 / m^2 are >= 0). `best` only decreases,
-            //    so a row maximum taken after seeding stays an upper bound all iteration.
+            // 2. Rows are cut into segments of kSegment voxels. A segment cannot win anywhere when
+            //    the smallest spatial term its voxels can have, ((min dx^2 + dy^2) + dz^2) / S^2,
+            //    already exceeds the largest `best` in it: D^2 rounds to at least that (rounding is
+            //    monotone, dc^2 / m^2 >= 0). `best` only decreases, so a segment maximum taken after
+            //    seeding stays an upper bound all iteration.
             // 3. The squared x offsets of a centre's window are the same on every row it covers;
             //    the sum keeps the order (dx^2 + dy^2) + dz^2, so every D^2 is bit-identical.
-            std::vector<double> dx2(n[0]);
-            std::vector<double> row_max(n[1]);
-            for (std::size_t y = 0; y < n[1]; ++y) {
-                double mx = 0;
+            // Local copies: the stores into best/label could otherwise alias captured references.
+            const double m2 = inv_m2, s2 = inv_s2, sx = sp[0], sy = sp[1], sz = sp[2];
+            constexpr std::size_t kSegment = 8;
+            const std::size_t segments_per_row = (n[0] + kSegment - 1) / kSegment;
+            std::vector<double> dx2(n[0]), seg_min_dx2(segments_per_row), seg_max(n[1] * segments_per_row);
+            for (std::size_t y = 0; y < n[1]; ++y)
                 for (std::size_t x = 0; x < n[0]; ++x) {
                     const std::size_t i = region_index(x, y, std::size_t(z));
                     double d = std::numeric_limits<double>::infinity();
@@ -166,35 +167,41 @@ Mask randomise_contour(const Image& image, const Mask& mask, std::uint64_t seed,
                         d = dc * dc * m2 + ((dx * dx + dy * dy) + dz * dz) * s2;
                     }  // else: unseeded (infinity), any covering centre wins; none keeps the old label
                     best[i] = d;
-                    mx = std::max(mx, d);
+                    double& mx = seg_max[y * segments_per_row + x / kSegment];
+                    mx = x % kSegment == 0 ? d : std::max(mx, d);
                 }
-                row_max[y] = mx;
-            }
             for (std::size_t c = 0; c < centres.size(); ++c) {
                 const auto& w = window[c];
                 if (z < w[2] || z > w[5]) continue;
                 const Centre ce = centres[c];
                 const double dz = (double(z) - ce.z) * sz;
                 const double dz2 = dz * dz;
-                for (std::int64_t x = w[0]; x <= w[3]; ++x) {
+                const std::size_t x0 = std::size_t(w[0]), x1 = std::size_t(w[3]);
+                const std::size_t s0 = x0 / kSegment, s1 = x1 / kSegment;
+                for (std::size_t x = x0; x <= x1; ++x) {
                     const double dx = (double(x) - ce.x) * sx;
-                    dx2[std::size_t(x)] = dx * dx;
+                    dx2[x] = dx * dx;
+                    seg_min_dx2[x / kSegment] = x == x0 || x % kSegment == 0 ? dx2[x] : std::min(seg_min_dx2[x / kSegment], dx2[x]);
                 }
                 const auto label_c = std::int32_t(c);
                 for (std::int64_t y = w[1]; y <= w[4]; ++y) {
                     const double dy = (double(y) - ce.y) * sy;
                     const double dy2 = dy * dy;
-                    if ((dy2 + dz2) * s2 > row_max[std::size_t(y)]) continue;
                     const std::size_t row = region_index(0, std::size_t(y), std::size_t(z));
                     const double* vr = &v[row];
                     double* best_r = &best[row];
                     std::int32_t* label_r = &label[row];
-                    for (std::int64_t x = w[0]; x <= w[3]; ++x) {
-                        const double dc = vr[x] - ce.value;
-                        const double d = dc * dc * m2 + ((dx2[std::size_t(x)] + dy2) + dz2) * s2;
-                        if (d < best_r[x] || (d == best_r[x] && label_c < label_r[x])) {
-                            best_r[x] = d;
-                            label_r[x] = label_c;
+                    const double* seg_max_r = &seg_max[std::size_t(y) * segments_per_row];
+                    for (std::size_t sg = s0; sg <= s1; ++sg) {
+                        if (((seg_min_dx2[sg] + dy2) + dz2) * s2 > seg_max_r[sg]) continue;
+                        const std::size_t xa = std::max(x0, sg * kSegment), xb = std::min(x1, sg * kSegment + kSegment - 1);
+                        for (std::size_t x = xa; x <= xb; ++x) {
+                            const double dc = vr[x] - ce.value;
+                            const double d = dc * dc * m2 + ((dx2[x] + dy2) + dz2) * s2;
+                            if (d < best_r[x] || (d == best_r[x] && label_c < label_r[x])) {
+                                best_r[x] = d;
+                                label_r[x] = label_c;
+                            }
                         }
                     }
                 }
