@@ -151,17 +151,25 @@ Mask adapt_volume_fraction(const Mask& mask, double fraction, std::uint64_t seed
     const bool grow = target > std::int64_t(n0);
     const std::vector<double> d = grow ? detail::squared_distance(mask, mask.geometry.spacing) : detail::squared_distance_to_outside(mask);
     // candidates: outside voxels (growth) or ROI voxels (shrinkage), nearest the surface first
-    std::vector<std::size_t> cand;
+    // Order: distance, then a random key per voxel (ties broken at random), then the index - a
+    // total order, so the set of the `change` first candidates is unique and a partition
+    // (nth_element) finds the same set as a full sort. Keys are hashed once per candidate, not
+    // twice per comparison.
+    struct Candidate {
+        double distance;
+        std::uint64_t key;
+        std::size_t index;
+    };
+    std::vector<Candidate> cand;
     for (std::size_t i = 0; i < mask.data.size(); ++i)
-        if (bool(mask.data[i]) != grow && std::isfinite(d[i])) cand.push_back(i);
-    std::sort(cand.begin(), cand.end(), [&](std::size_t a, std::size_t b) {
-        if (d[a] != d[b]) return d[a] < d[b];
-        const std::uint64_t ka = derive_seed(seed, std::uint64_t(a)), kb = derive_seed(seed, std::uint64_t(b));
-        return ka != kb ? ka < kb : a < b;
-    });
+        if (bool(mask.data[i]) != grow && std::isfinite(d[i])) cand.push_back({d[i], derive_seed(seed, std::uint64_t(i)), i});
     const std::size_t change = std::min<std::size_t>(cand.size(), std::size_t(std::llabs(target - std::int64_t(n0))));
+    std::nth_element(cand.begin(), cand.begin() + std::ptrdiff_t(change), cand.end(), [](const Candidate& a, const Candidate& b) {
+        if (a.distance != b.distance) return a.distance < b.distance;
+        return a.key != b.key ? a.key < b.key : a.index < b.index;
+    });
     Mask out = mask;
-    for (std::size_t k = 0; k < change; ++k) out.data[cand[k]] = grow ? 1 : 0;
+    for (std::size_t k = 0; k < change; ++k) out.data[cand[k].index] = grow ? 1 : 0;
     return out;
 }
 
