@@ -148,8 +148,9 @@ TEST_CASE("patient table: lesion count, total volume, per-feature mean/median/mi
 
 TEST_CASE("time limit and memory budget turn a heavy study into an error record", "[batch][limits]") {
     const auto dir = private_archive("limits", 6);
-    // One heavy study: a ~150,000-voxel lesion at 1 mm.
-    const auto big = radhpc::pipeline::make_lesion_phantom(5, 150000);
+    // One heavy study: a ~1,500,000-voxel lesion at 1 mm (several seconds of work, so that the
+    // 0.25 s limit holds on fast machines too; the abandoned thread ends with the process).
+    const auto big = radhpc::pipeline::make_lesion_phantom(5, 1500000);
     radhpc::io::write_image(big.image, (dir / "img" / "BIG.nii.gz").string());
     radhpc::io::write_labels(big.labels, (dir / "img" / "BIG_m.nii.gz").string());
     std::ofstream(dir / "manifest.csv", std::ios::app) << "BIG,PBIG,img/BIG.nii.gz,img/BIG_m.nii.gz,1,0\n";
