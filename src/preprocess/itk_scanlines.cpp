@@ -1,20 +1,16 @@
 // ITK ResampleImageFilter's scanline positions (see itk_scanlines.hpp).
 #include "itk_scanlines.hpp"
 
-#include <itkImage.h>
+#include "itk_image.hpp"
 
 namespace radhpc::preprocess::detail {
-namespace {
 
-using GeometryImage = itk::Image<double, 3>;
-
-// An unallocated ITK image carrying `g`'s geometry, set up as resample.cpp's to_itk does.
-GeometryImage::Pointer itk_geometry(const Geometry& g) {
-    auto img = GeometryImage::New();
-    GeometryImage::RegionType region;
-    GeometryImage::SpacingType sp;
-    GeometryImage::PointType org;
-    GeometryImage::DirectionType dir;
+ItkImage::Pointer itk_geometry(const Geometry& g) {
+    auto img = ItkImage::New();
+    ItkImage::RegionType region;
+    ItkImage::SpacingType sp;
+    ItkImage::PointType org;
+    ItkImage::DirectionType dir;
     for (int a = 0; a < 3; ++a) {
         region.SetSize(a, g.size[a]);
         sp[a] = g.spacing[a];
@@ -27,8 +23,6 @@ GeometryImage::Pointer itk_geometry(const Geometry& g) {
     img->SetDirection(dir);
     return img;
 }
-
-}  // namespace
 
 ItkScanlines itk_scanlines(const Geometry& input, const Geometry& target) {
     ItkScanlines s;
@@ -45,7 +39,7 @@ ItkScanlines itk_scanlines(const Geometry& input, const Geometry& target) {
     s.end.resize(ny * nz);
     for (std::size_t z = 0; z < nz; ++z)
         for (std::size_t y = 0; y < ny; ++y) {
-            GeometryImage::IndexType idx;
+            ItkImage::IndexType idx;
             idx[0] = 0;
             idx[1] = itk::IndexValueType(y);
             idx[2] = itk::IndexValueType(z);

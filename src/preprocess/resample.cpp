@@ -19,29 +19,16 @@
 #include "radhpc/core/error.hpp"
 #include "radhpc/preprocess/bspline.hpp"
 #include "radhpc/preprocess/preprocess.hpp"
+#include "itk_image.hpp"
 #include "resample_internal.hpp"
 
 namespace radhpc::preprocess {
 namespace {
 
-using ItkImage = itk::Image<double, 3>;
+using ItkImage = detail::ItkImage;
 
 ItkImage::Pointer to_itk(const Image& v) {
-    auto img = ItkImage::New();
-    ItkImage::RegionType region;
-    ItkImage::SpacingType sp;
-    ItkImage::PointType org;
-    ItkImage::DirectionType dir;
-    for (int a = 0; a < 3; ++a) {
-        region.SetSize(a, v.geometry.size[a]);
-        sp[a] = v.geometry.spacing[a];
-        org[a] = v.geometry.origin[a];
-        for (int b = 0; b < 3; ++b) dir[a][b] = v.geometry.direction[3 * a + b];
-    }
-    img->SetRegions(region);
-    img->SetSpacing(sp);
-    img->SetOrigin(org);
-    img->SetDirection(dir);
+    auto img = detail::itk_geometry(v.geometry);
     img->Allocate();
     std::copy(v.data.begin(), v.data.end(), img->GetBufferPointer());
     return img;
