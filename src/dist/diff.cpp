@@ -61,9 +61,7 @@ StoreDiff diff_stores(const std::string& store_a, const std::string& store_b, co
     StoreDiff d;
 
     // A record is a study, or in a sweep a (study, perturbation) unit: "T0003" or "T0003 rot5".
-    auto unit = [](const std::string& study, const std::string& perturbation) {
-        return perturbation == "none" ? study : study + " " + perturbation;
-    };
+    const auto unit = unit_label;
     std::map<std::string, const store::StudyRecord*> sa, sb;
     for (const auto& s : A.studies) sa[unit(s.study_id, s.perturbation)] = &s;
     for (const auto& s : B.studies) sb[unit(s.study_id, s.perturbation)] = &s;

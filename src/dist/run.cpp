@@ -44,6 +44,7 @@
 #include "radhpc/io/settings_io.hpp"
 #include "radhpc/store/hash.hpp"
 #include "radhpc/store/store.hpp"
+#include "store_access.hpp"
 #include "sweep.hpp"
 
 namespace radhpc::dist {
@@ -61,7 +62,7 @@ std::string format(const char* fmt, Args... args) {
 
 // A study that fails while planning (input missing or unreadable) is a warning like a failed computation.
 void log_failure_before_start(const store::StudyRecord& r) {
-    log::warn(r.study_id + (r.perturbation == "none" ? "" : " " + r.perturbation) + " failed before start: " + r.error_kind + ": " + r.message);
+    log::warn(unit_label(r.study_id, r.perturbation) + " failed before start: " + r.error_kind + ": " + r.message);
 }
 
 
@@ -752,12 +753,11 @@ void Master::handle(const StudyOutcome& o) {
     rec.content_hash = u.content_hash;
     rec.status = o.status;
     if (o.status != "ok")  // a failure is a warning: it reaches SLURM logs, also under --quiet
-        log::warn(format("%s%s%s failed on %s rank %d: %s: %s", rec.study_id.c_str(), rec.perturbation == "none" ? "" : " ",
-                         rec.perturbation == "none" ? "" : rec.perturbation.c_str(), o.host.c_str(), o.rank, o.error_kind.c_str(),
-                         o.message.c_str()));
+        log::warn(format("%s failed on %s rank %d: %s: %s", unit_label(rec.study_id, rec.perturbation).c_str(), o.host.c_str(), o.rank,
+                         o.error_kind.c_str(), o.message.c_str()));
     else if (log::enabled(log::Level::debug))
-        log::debug(format("%s%s%s: ok on %s rank %d, %.3f s", rec.study_id.c_str(), rec.perturbation == "none" ? "" : " ",
-                          rec.perturbation == "none" ? "" : rec.perturbation.c_str(), o.host.c_str(), o.rank, o.total_s));
+        log::debug(format("%s: ok on %s rank %d, %.3f s", unit_label(rec.study_id, rec.perturbation).c_str(), o.host.c_str(), o.rank,
+                          o.total_s));
     rec.error_kind = o.error_kind;
     rec.message = o.message;
     rec.host = o.host;
