@@ -138,6 +138,10 @@ int main(int argc, char** argv) {
     sy->add_option("--studies", studies, "number of studies")->check(CLI::PositiveNumber);
     sy->add_option("--seed", seed, "random seed (the archive is a function of it)");
     sy->add_option("--out", synth_out, "output folder")->required();
+    std::string synth_size = "small", synth_format = "nifti";
+    sy->add_option("--size", synth_size, "small (default: ~126x99x33 studies) or clinical (512x512x100-400, 1-10 lesions + an organ)")
+        ->check(CLI::IsMember({"small", "clinical"}));
+    sy->add_option("--format", synth_format, "nifti (default) or nrrd (gzip)")->check(CLI::IsMember({"nifti", "nrrd"}));
 
     std::string job_path;
     auto* vj = app.add_subcommand("validate-job", "check a job file against schemas/job.schema.json");
@@ -324,7 +328,10 @@ int main(int argc, char** argv) {
             return cmd_extract(image, mask, label, settings, pyrad, names, out, timings, diagnostics);
         }
         if (*sy) {
-            pipeline::write_archive(synth_out, studies, seed);
+            pipeline::SynthOptions so;
+            so.size = synth_size == "clinical" ? pipeline::SynthSize::clinical : pipeline::SynthSize::small;
+            so.format = synth_format == "nrrd" ? pipeline::SynthFormat::nrrd : pipeline::SynthFormat::nifti;
+            pipeline::write_archive(synth_out, studies, seed, so);
             std::cout << "wrote " << studies << " synthetic studies to " << synth_out << " (manifest.csv)\n";
             return 0;
         }

@@ -27,14 +27,19 @@ Vec3 Geometry::point_to_index(const Vec3& point) const {
 
 bool same_grid(const Geometry& a, const Geometry& b, double tolerance) {
     if (a.size != b.size) return false;
+    // written as !(difference <= limit) so that a NaN anywhere never counts as "same"
     for (int i = 0; i < 3; ++i) {
         const double scale = std::max(a.spacing[i], b.spacing[i]);
-        if (std::abs(a.spacing[i] - b.spacing[i]) > tolerance * scale) return false;
-        if (std::abs(a.origin[i] - b.origin[i]) > tolerance * scale) return false;
+        if (!(std::abs(a.spacing[i] - b.spacing[i]) <= tolerance * scale)) return false;
+        if (!(std::abs(a.origin[i] - b.origin[i]) <= tolerance * scale)) return false;
     }
     for (int i = 0; i < 9; ++i)
-        if (std::abs(a.direction[i] - b.direction[i]) > tolerance) return false;
+        if (!(std::abs(a.direction[i] - b.direction[i]) <= tolerance)) return false;
     return true;
+}
+
+bool identical_grid(const Geometry& a, const Geometry& b) {
+    return a.size == b.size && a.spacing == b.spacing && a.origin == b.origin && a.direction == b.direction;
 }
 
 const char* to_string(ErrorKind kind) {

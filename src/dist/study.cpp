@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -168,7 +169,7 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
     // reuses the image of the previous unit when it is the same study (same path in this run).
     thread_local struct {
         std::string path;
-        Image image;
+        std::shared_ptr<const Image> image;
         PixelType pixel_type{};
         std::string frame_of_reference;
         std::string label_path;
@@ -176,15 +177,16 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
     } cache;
     const bool sweep = task.perturbation >= 0;
     if (sweep && cache.path == task.image) {
-        base.image = cache.image;
+        base.shared_image = cache.image;
         base.pixel_type = cache.pixel_type;
         frame_of_reference = cache.frame_of_reference;
     } else {
         cache.path.clear();
         cache.label_path.clear();
-        base.image = io::read_image_input(task.image, opt.settings.dicom, &base.pixel_type, &frame_of_reference);
+        base.shared_image =
+            std::make_shared<const Image>(io::read_image_input(task.image, opt.settings.dicom, &base.pixel_type, &frame_of_reference));
         if (sweep) {
-            cache.image = base.image;
+            cache.image = base.shared_image;
             cache.pixel_type = base.pixel_type;
             cache.frame_of_reference = frame_of_reference;
             cache.path = task.image;
@@ -194,10 +196,14 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
         // One mask per lesion (files, or RTSTRUCT ROIs / SEG segments "rs.dcm#GTV-1"): lesion = ordinal.
         for (std::size_t i = 0; i < task.masks.size(); ++i) {
             const auto t_mask = Clock::now();
-            pipeline::LesionInput in{base.image,
-                                     io::read_mask_input(task.masks[i], base.image.geometry, opt.settings.label,
-                                                         opt.settings.dicom, frame_of_reference),
-                                     base.pixel_type, task.image, task.masks[i]};
+            pipeline::LesionInput in;
+            in.shared_image = base.shared_image;
+            in.mask = io::read_mask_input(task.masks[i], base.shared_image->geometry, opt.settings.label, opt.settings.dicom,
+                                          frame_of_reference);
+            pipeline::snap_mask_grid(in.mask.geometry, base.shared_image->geometry, opt.settings.geometry_tolerance);
+            in.pixel_type = base.pixel_type;
+            in.image_path = task.image;
+            in.mask_path = task.masks[i];
             out.read_s += seconds_since(i == 0 ? t_read : t_mask);
             extract_into(out, int(i) + 1, in, opt, task);
         }
@@ -206,13 +212,14 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
     const std::string& mask_path = task.masks.at(0);
     if (!sweep || cache.label_path != mask_path) {
         cache.labels = io::read_label_image(mask_path);
+        pipeline::snap_mask_grid(cache.labels.geometry, base.shared_image->geometry, opt.settings.geometry_tolerance);
         if (sweep) cache.label_path = mask_path;
     }
     const Volume<std::int32_t> labels = sweep ? cache.labels : std::move(cache.labels);
     out.read_s = seconds_since(t_read);
     auto lesion_input = [&](Mask mask) {
         pipeline::LesionInput in;
-        in.image = base.image;
+        in.shared_image = base.shared_image;
         in.mask = std::move(mask);
         in.pixel_type = base.pixel_type;
         in.image_path = task.image;
@@ -231,15 +238,28 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
         return;
     }
     const std::vector<int> wanted = task.labels.empty() ? std::vector<int>{opt.settings.label} : task.labels;
+    // One pass over the label map finds every wanted label's z range, so each lesion's mask is filled
+    // from its own slices instead of a scan of the whole study per lesion.
+    std::map<int, std::pair<std::size_t, std::size_t>> z_range;  // label -> [first, last] slice
+    for (int label : wanted) z_range.emplace(label, std::pair<std::size_t, std::size_t>{SIZE_MAX, 0});
+    {
+        const std::size_t plane = labels.nx() * labels.ny();
+        const bool zero_wanted = z_range.count(0) > 0;
+        for (std::size_t i = 0; i < labels.data.size(); ++i) {
+            if (labels.data[i] == 0 && !zero_wanted) continue;  // background: most of a study
+            const auto it = z_range.find(labels.data[i]);
+            if (it == z_range.end()) continue;
+            const std::size_t z = i / plane;
+            it->second.first = std::min(it->second.first, z);
+            it->second.second = std::max(it->second.second, z);
+        }
+    }
     for (int label : wanted) {
+        const auto [z0, z1] = z_range.at(label);
+        if (z0 == SIZE_MAX) throw Error(ErrorKind::empty_roi, mask_path + ": label " + std::to_string(label) + " is absent (empty mask)");
         Mask mask(labels.geometry, 0);
-        std::size_t count = 0;
-        for (std::size_t i = 0; i < labels.data.size(); ++i)
-            if (labels.data[i] == label) {
-                mask.data[i] = 1;
-                ++count;
-            }
-        if (count == 0) throw Error(ErrorKind::empty_roi, mask_path + ": label " + std::to_string(label) + " is absent (empty mask)");
+        const std::size_t plane = labels.nx() * labels.ny();
+        for (std::size_t i = z0 * plane; i < (z1 + 1) * plane; ++i) mask.data[i] = labels.data[i] == label;
         extract_into(out, label, lesion_input(std::move(mask)), opt, task);
     }
 }

@@ -295,7 +295,10 @@ void fft3d(std::vector<Complex>& a, const std::array<std::size_t, 3>& N) {
         std::vector<Complex> in, out;
     };
     tbb::enumerable_thread_specific<Work> work;
+    // A DFT of length 1 is the identity; Eigen's kissfft crashes on it (a ROI one voxel thick), so
+    // such axes are skipped.
     // Along x: contiguous lines.
+    if (N[0] > 1)
     tbb::parallel_for(std::size_t(0), N[1] * N[2], [&](std::size_t line) {
         auto& w = work.local();
         w.out.resize(N[0]);
@@ -306,6 +309,7 @@ void fft3d(std::vector<Complex>& a, const std::array<std::size_t, 3>& N) {
     // Along y (stride Nx) and z (stride Nx*Ny): blocks of kLineBlock x-neighbours.
     for (int axis = 1; axis < 3; ++axis) {
         const std::size_t len = N[std::size_t(axis)], stride = axis == 1 ? N[0] : N[0] * N[1];
+        if (len == 1) continue;
         const std::size_t other = axis == 1 ? N[2] : N[1];  // the remaining non-x axis
         const std::size_t other_stride = axis == 1 ? N[0] * N[1] : N[0];
         const std::size_t xblocks = (N[0] + kLineBlock - 1) / kLineBlock;

@@ -227,13 +227,24 @@ Image read_image(const std::string& path, PixelType* pixel_type) {
             case C::INT: *pixel_type = integer_pixel<std::int32_t>(); break;
             case C::ULONG: case C::ULONGLONG: *pixel_type = integer_pixel<std::uint64_t>(); break;
             case C::LONG: case C::LONGLONG: *pixel_type = integer_pixel<std::int64_t>(); break;
+            case C::FLOAT: *pixel_type = PixelType{}; pixel_type->float32 = true; break;
             default: *pixel_type = PixelType{}; break;
         }
     }
     switch (io->GetComponentType()) {
         case C::UCHAR: case C::CHAR: case C::USHORT: case C::SHORT: case C::UINT: case C::INT:
-        case C::ULONG: case C::LONG: case C::ULONGLONG: case C::LONGLONG:
-            return read_as<double, double>(path);
+        case C::ULONG: case C::LONG: case C::ULONGLONG: case C::LONGLONG: {
+            Image img = read_as<double, double>(path);
+            // PixelType::integer promises integer values (the pipeline skips rounding them); a
+            // scaling in the header (NIfTI scl_slope) can break that promise.
+            if (pixel_type && pixel_type->integer)
+                for (const double v : img.data)
+                    if (v != std::trunc(v)) {
+                        *pixel_type = PixelType{};
+                        break;
+                    }
+            return img;
+        }
         case C::FLOAT: case C::DOUBLE: {
             Image img = read_as<double, double>(path);
             restore_nifti_nonfinite(path, img);

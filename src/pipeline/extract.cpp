@@ -256,29 +256,39 @@ LesionResult extract(const LesionInput& input, const Settings& s, bool diagnosti
     LesionResult result;
     const bool pyrad = s.profile == Profile::pyradiomics;
     const std::string who = input.image_path + " / " + input.mask_path;
+    const Image& input_image = input.image_ref();
 
     // ---- geometry check (PyRadiomics checkMask / correctMask) -------------------------------
     // The input volumes are copied only when a step changes them (mask correction, rounding,
     // normalisation): a copy of a whole CT volume costs as much as a feature family.
     Image image_changed;
     Mask mask_changed;
-    const Image* image_used = &input.image;
+    const Image* image_used = &input_image;
     const Mask* mask_used = &input.mask;
-    if (!same_grid(input.image.geometry, input.mask.geometry, s.geometry_tolerance)) {
+    if (!same_grid(input_image.geometry, input.mask.geometry, s.geometry_tolerance)) {
         if (!s.correct_mask)
             throw Error(ErrorKind::geometry_mismatch,
-                        who + ": mask grid does not match the image grid (image " + describe(input.image.geometry) + "; mask " +
+                        who + ": mask grid does not match the image grid (image " + describe(input_image.geometry) + "; mask " +
                             describe(input.mask.geometry) + "); set input.correct_mask (PyRadiomics correctMask) to resample the mask");
-        mask_changed = preprocess::resample_mask(input.mask, input.image.geometry, Interpolation::nearest, 0.5, Profile::pyradiomics);
+        mask_changed = preprocess::resample_mask(input.mask, input_image.geometry, Interpolation::nearest, 0.5, Profile::pyradiomics);
+        mask_used = &mask_changed;
+    } else if (!identical_grid(input_image.geometry, input.mask.geometry)) {
+        // Accepted within the tolerance (e.g. a label file whose origin went through NIfTI's float32
+        // header): from here on the mask lies on the image's grid, so no later exact check disagrees.
+        // load() and the batch worker snap in place; this copy is for callers that did not.
+        mask_changed = input.mask;
+        mask_changed.geometry = input_image.geometry;
         mask_used = &mask_changed;
     }
-    if (s.round_input_intensities || s.normalize.enabled) {
-        image_changed = input.image;
+    // Rounding an integer-typed input is the identity: skip the whole-volume copy (a CT read as int16).
+    const bool round_input = s.round_input_intensities && !input.pixel_type.integer;
+    if (round_input || s.normalize.enabled) {
+        image_changed = input_image;
         image_used = &image_changed;
     }
     const Image& image = *image_used;
     const Mask& mask = *mask_used;
-    if (s.round_input_intensities) preprocess::round_intensities(image_changed);
+    if (round_input) preprocess::round_intensities(image_changed);
     const auto box0 = bounding_box(mask);
     if (!box0) throw Error(ErrorKind::empty_roi, who + ": the mask is empty");
     check_finite(image, mask, *box0, who);

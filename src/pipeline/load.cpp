@@ -19,7 +19,12 @@ LesionInput load(const std::string& image_path, const std::string& mask_path, co
     std::string frame_of_reference;
     in.image = io::read_image_input(image_path, settings.dicom, &in.pixel_type, &frame_of_reference);
     in.mask = io::read_mask_input(mask_path, in.image.geometry, settings.label, settings.dicom, frame_of_reference);
+    snap_mask_grid(in.mask.geometry, in.image.geometry, settings.geometry_tolerance);
     return in;
+}
+
+void snap_mask_grid(Geometry& mask_grid, const Geometry& image_grid, double tolerance) {
+    if (same_grid(mask_grid, image_grid, tolerance)) mask_grid = image_grid;
 }
 
 }  // namespace radhpc::pipeline

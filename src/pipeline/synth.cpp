@@ -1,6 +1,7 @@
 #include "radhpc/pipeline/synth.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -172,6 +173,157 @@ SynthStudy make_lesion_phantom(std::uint64_t seed, std::size_t target_voxels) {
     st.outcome = 0;
     st.scanner = "synthetic";
     return st;
+}
+
+// ---- full-size clinical studies (issue 12) ---------------------------------------------------
+// Rendered in two passes so that the cost is one pass over the image plus the lesions' boxes:
+// lesions and the organ are rasterised into the label map over their bounding boxes only, then every
+// voxel gets its tissue (or lesion) HU and noise.
+namespace {
+
+struct BoxedBlob {
+    Blob blob;
+    Index3 lo, hi;  // index box holding the blob (clipped to the image)
+};
+
+BoxedBlob boxed(const Blob& b, const Geometry& g) {
+    BoxedBlob out{b, {}, {}};
+    double reach[3];
+    for (int a = 0; a < 3; ++a) {
+        reach[a] = b.radii[a];
+        for (const auto& [off, rad] : b.lobes) reach[a] = std::max(reach[a], std::abs(off[a]) + rad);
+    }
+    for (int a = 0; a < 3; ++a) {
+        out.lo[a] = std::clamp<std::int64_t>(std::int64_t(std::floor((b.centre[a] - reach[a]) / g.spacing[a])), 0, std::int64_t(g.size[a]) - 1);
+        out.hi[a] = std::clamp<std::int64_t>(std::int64_t(std::ceil((b.centre[a] + reach[a]) / g.spacing[a])), 0, std::int64_t(g.size[a]) - 1);
+    }
+    return out;
+}
+
+}  // namespace
+
+SynthStudy make_clinical_study(std::uint64_t seed, int index) {
+    Rng rng{{seed * 2000003ull + std::uint64_t(index) * 104729ull + 29}};
+    Geometry g;
+    const double inplane = rng.uniform(0.6, 0.9);
+    const double thickness = std::array<double, 5>{1.0, 1.25, 2.0, 3.0, 5.0}[std::size_t(rng.integer(0, 4))];
+    // 100-400 slices, fewer when they are thick (a chest-abdomen scan is 200-500 mm long)
+    const int max_slices = std::min(400, int(600 / thickness));
+    g.size = {512, 512, std::size_t(rng.integer(100, std::max(100, max_slices)))};
+    g.spacing = {inplane, inplane, thickness};
+    g.origin = {-0.5 * 512 * inplane, -0.5 * 512 * inplane, rng.uniform(-600, -200)};
+    const Vec3 extent{g.size[0] * g.spacing[0], g.size[1] * g.spacing[1], g.size[2] * g.spacing[2]};
+    const double cx = (g.size[0] - 1) * g.spacing[0] / 2, cy = (g.size[1] - 1) * g.spacing[1] / 2;
+    const double body_a = cx * 0.9, body_b = cy * 0.7;
+
+    std::vector<BoxedBlob> blobs;
+    const int n_lesions = rng.integer(1, 10);
+    for (int l = 0; l < n_lesions; ++l) {
+        const double volume_mm3 = 1000.0 * std::exp(rng.uniform(std::log(0.5), std::log(200.0)));  // 0.5-200 cm^3
+        const double radius = std::cbrt(3.0 * volume_mm3 / (4.0 * std::numbers::pi));
+        // inside one lung or the mediastinum, away from the scan's ends
+        const double side = rng.uniform() < 0.5 ? -1.0 : 1.0;
+        const Vec3 c{cx + side * rng.uniform(0.1, 0.55) * body_a, cy + rng.uniform(-0.4, 0.4) * body_b,
+                     std::clamp(rng.uniform(0.2, 0.8) * extent[2], radius, std::max(radius, extent[2] - radius))};
+        blobs.push_back(boxed(random_blob(rng, c, radius), g));
+    }
+    // one organ-sized ROI (liver-like, 1-2 L) in the lower part of the body
+    Blob organ;
+    organ.centre = {cx - 0.3 * body_a, cy + 0.1 * body_b, 0.25 * extent[2]};
+    organ.radii = {rng.uniform(70, 90), rng.uniform(55, 70), std::min(rng.uniform(50, 70), 0.24 * extent[2])};
+    organ.hu = 60;
+    organ.texture = 8;
+    organ.freq = 0.15;
+    organ.necrotic = false;
+    blobs.push_back(boxed(organ, g));
+
+    SynthStudy st;
+    char id[32];
+    std::snprintf(id, sizeof id, "C%04d", index + 1);
+    st.study_id = id;
+    char pid[32];
+    std::snprintf(pid, sizeof pid, "P%04d", index + 1);
+    st.patient_id = pid;
+    st.image = Volume<std::int16_t>(g, -1000);
+    st.labels = Mask(g, 0);
+    std::vector<std::size_t> counts(blobs.size(), 0);
+    for (std::size_t b = 0; b < blobs.size(); ++b) {
+        const auto& bb = blobs[b];
+        for (std::int64_t z = bb.lo[2]; z <= bb.hi[2]; ++z)
+            for (std::int64_t y = bb.lo[1]; y <= bb.hi[1]; ++y)
+                for (std::int64_t x = bb.lo[0]; x <= bb.hi[0]; ++x) {
+                    const Vec3 p{double(x) * g.spacing[0], double(y) * g.spacing[1], double(z) * g.spacing[2]};
+                    auto& l = st.labels.at(std::size_t(x), std::size_t(y), std::size_t(z));
+                    if (l == 0 && inside(bb.blob, p)) {
+                        l = std::uint8_t(b + 1);
+                        ++counts[b];
+                    }
+                }
+    }
+    const double noise_sd = rng.uniform(8, 25);
+    for (std::size_t z = 0; z < g.size[2]; ++z)
+        for (std::size_t y = 0; y < g.size[1]; ++y)
+            for (std::size_t x = 0; x < g.size[0]; ++x) {
+                const std::size_t i = st.image.index(x, y, z);
+                const Vec3 p{double(x) * g.spacing[0], double(y) * g.spacing[1], double(z) * g.spacing[2]};
+                double hu = -1000;
+                if (const int label = st.labels.data[i]) {
+                    const Blob& bl = blobs[std::size_t(label - 1)].blob;
+                    hu = bl.hu + bl.texture * std::sin(bl.freq * p[0]) * std::sin(bl.freq * p[1] + 1) * std::cos(bl.freq * p[2]);
+                    if (bl.necrotic) {
+                        double r = 0;
+                        for (int a = 0; a < 3; ++a) r += (p[a] - bl.centre[a]) * (p[a] - bl.centre[a]) / (bl.radii[a] * bl.radii[a]);
+                        if (r < 0.3) hu = 10;
+                    }
+                } else {
+                    const double dx = (p[0] - cx) / body_a, dy = (p[1] - cy) / body_b;
+                    const double rb = dx * dx + dy * dy;
+                    if (rb <= 1) {
+                        hu = 40 + 10 * std::sin(p[2] * 0.05);  // soft tissue
+                        if (rb > 0.8) hu = -90;                 // subcutaneous fat
+                        const double lx = std::abs(dx) - 0.42, ly = dy / 0.75;
+                        if (lx * lx / 0.09 + ly * ly < 1) hu = -850 + 40 * std::sin(p[0] * 0.3) * std::cos(p[1] * 0.2);  // lungs
+                        const double sy = (dy + 0.75) / 0.12;
+                        if (dx * dx / 0.01 + sy * sy < 1) hu = 700;  // spine
+                    }
+                }
+                hu += noise_sd * rng.normal();
+                st.image.data[i] = std::int16_t(std::clamp(std::lround(hu), -1024l, 3071l));
+            }
+    for (std::size_t b = 0; b < blobs.size(); ++b)
+        if (counts[b] >= 64) st.lesions.push_back({int(b) + 1, counts[b]});
+        else if (counts[b] > 0)
+            for (auto& l : st.labels.data)
+                if (l == b + 1) l = 0;
+    double mean_texture = 0;
+    for (std::size_t b = 0; b + 1 < blobs.size(); ++b) mean_texture += blobs[b].blob.texture / double(blobs.size() - 1);
+    st.outcome = mean_texture + 10 * rng.normal() > 32 ? 1 : 0;
+    st.scanner = rng.uniform() < 0.6 ? "sharp" : "smooth";
+    return st;
+}
+
+void write_archive(const std::string& out_dir, int studies, std::uint64_t seed, const SynthOptions& options) {
+    namespace fs = std::filesystem;
+    if (options.size == SynthSize::small && options.format == SynthFormat::nifti) return write_archive(out_dir, studies, seed);
+    const std::string ext = options.format == SynthFormat::nrrd ? ".nrrd" : ".nii.gz";
+    if (options.format == SynthFormat::dicom)
+        throw Error(ErrorKind::settings, "synth --format dicom is not implemented yet (nifti and nrrd are)");
+    fs::create_directories(fs::path(out_dir) / "images");
+    fs::create_directories(fs::path(out_dir) / "masks");
+    std::ofstream manifest(fs::path(out_dir) / "manifest.csv");
+    if (!manifest) throw Error(ErrorKind::io, out_dir + "/manifest.csv: cannot write");
+    manifest << "study_id,patient_id,image,mask,labels,outcome,scanner\n";
+    for (int i = 0; i < studies; ++i) {
+        const SynthStudy st = options.size == SynthSize::clinical ? make_clinical_study(seed, i) : make_study(seed, i);
+        const std::string img = "images/" + st.study_id + ext;
+        const std::string msk = "masks/" + st.study_id + "_labels" + ext;
+        io::write_image(st.image, (fs::path(out_dir) / img).string());
+        io::write_labels(st.labels, (fs::path(out_dir) / msk).string());
+        std::string labels;
+        for (const auto& l : st.lesions) labels += (labels.empty() ? "" : ";") + std::to_string(l.label);
+        manifest << st.study_id << "," << st.patient_id << "," << img << "," << msk << "," << labels << "," << st.outcome << ","
+                 << st.scanner << "\n";
+    }
 }
 
 void write_archive(const std::string& out_dir, int studies, std::uint64_t seed) {

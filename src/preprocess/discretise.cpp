@@ -13,6 +13,25 @@ std::int32_t digitize(double x, const std::vector<double>& edges) {
     return std::int32_t(std::upper_bound(edges.begin(), edges.end(), x) - edges.begin());
 }
 
+// More bins than this is a settings or input mistake (a bin width far below the intensity range, or
+// a stray voxel of 1e9): refused before the edges or any histogram are allocated.
+constexpr double kMaxBins = 1 << 20;
+
+void check_bin_count(double bins, double mn, double mx, const char* what) {
+    if (!(bins <= kMaxBins))  // also NaN
+        throw Error(ErrorKind::settings, std::string("discretisation: ") + what + " gives " +
+                                             (std::isfinite(bins) ? std::to_string(std::llround(bins)) : std::string("unbounded")) +
+                                             " bins for ROI intensities " + std::to_string(mn) + " .. " + std::to_string(mx) +
+                                             "; the limit is 1048576 (check the bin width/count and the image's intensities)");
+}
+
+void check_settings(const DiscretisationSettings& s) {
+    if (s.method == BinningMethod::fixed_bin_size && !(std::isfinite(s.bin_width) && s.bin_width > 0))
+        throw Error(ErrorKind::settings, "discretisation: bin width " + std::to_string(s.bin_width) + " must be a finite number > 0");
+    if (s.method == BinningMethod::fixed_bin_number && !(s.bin_count >= 1 && s.bin_count <= kMaxBins))
+        throw Error(ErrorKind::settings, "discretisation: bin count " + std::to_string(s.bin_count) + " must be between 1 and 1048576");
+}
+
 // PyRadiomics bin edges, reproducing numpy's arithmetic so edge cases land in the same bin.
 std::vector<double> pyradiomics_edges(double mn, double mx, const DiscretisationSettings& s) {
     std::vector<double> edges;
@@ -33,7 +52,9 @@ std::vector<double> pyradiomics_edges(double mn, double mx, const Discretisation
     const double low = mn - mod;
     const double high = mx + 2 * w;
     // numpy.arange(low, high, w): length ceil((high-low)/w), values low + i*delta, delta=(low+w)-low
-    const auto len = std::size_t(std::ceil((high - low) / w));
+    const double n_edges = std::ceil((high - low) / w);
+    check_bin_count(n_edges, mn, mx, "the bin width");  // also catches an infinite or NaN range (w near 1e308)
+    const auto len = std::size_t(n_edges);
     const double delta = (low + w) - low;
     for (std::size_t i = 0; i < len; ++i) edges.push_back(low + double(i) * delta);
     if (edges.size() == 1) edges = {edges[0] - 0.5, edges[0] + 0.5};
@@ -48,12 +69,21 @@ std::vector<std::int32_t> discretise_values(std::span<const double> values, cons
     if (values.empty()) throw Error(ErrorKind::empty_roi, "discretisation: ROI is empty");
     const auto [mn_it, mx_it] = std::minmax_element(values.begin(), values.end());
     const double mn = *mn_it, mx = *mx_it;
+    if (!std::isfinite(mn) || !std::isfinite(mx))
+        throw Error(ErrorKind::invalid_input, "discretisation: the ROI holds NaN or infinite intensities");
+    if (!std::isfinite(mx - mn) || std::abs(mn) > 1e300 || std::abs(mx) > 1e300)
+        throw Error(ErrorKind::invalid_input, "discretisation: ROI intensities " + std::to_string(mn) + " .. " + std::to_string(mx) +
+                                                  " are out of any image's range");
+    check_settings(s);
     std::vector<std::int32_t> out(values.size());
     int ng = 0;
     double lo = mn, w = 0;
 
     if (s.method == BinningMethod::none) {
         // Intensities are already grey levels (IBSI digital phantom).
+        if (!(mn >= 1 && mx <= kMaxBins))
+            throw Error(ErrorKind::settings, "discretisation none: ROI intensities " + std::to_string(mn) + " .. " + std::to_string(mx) +
+                                                 " are not grey levels 1 .. 1048576");
         for (std::size_t i = 0; i < values.size(); ++i) out[i] = std::int32_t(std::lround(values[i]));
         ng = int(std::lround(mx));
         lo = 0.5;
@@ -93,6 +123,11 @@ std::vector<std::int32_t> discretise_values(std::span<const double> values, cons
         // IBSI FBS: X_d = floor((X - X_min) / w) + 1, X_min = lower re-segmentation bound or ROI min.
         w = s.bin_width;
         lo = s.min_bound ? *s.min_bound : (reseg.range_min ? *reseg.range_min : mn);
+        const double hi = reseg.range_max ? std::max(mx, *reseg.range_max) : mx;
+        check_bin_count((hi - lo) / w + 1, lo, hi, "the bin width");
+        if (mn < lo)
+            throw Error(ErrorKind::settings, "discretisation: ROI intensity " + std::to_string(mn) + " lies below the lowest bin's bound " +
+                                                 std::to_string(lo) + " (discretisation min_bound)");
         for (std::size_t i = 0; i < values.size(); ++i)
             out[i] = std::int32_t(std::floor((values[i] - lo) / w)) + 1;
         // With an upper re-segmentation bound the discretised range is fixed: Ng = bin of that bound.

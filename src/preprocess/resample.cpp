@@ -14,6 +14,7 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <limits>
 #include <cmath>
 
 #include "radhpc/core/error.hpp"
@@ -124,6 +125,56 @@ namespace itk_reference {
 
 Image resample(const Image& image, const Geometry& target) { return detail::itk_resample(image, target, Interpolation::bspline); }
 
+// What SimpleITK runs for a float32 image: ResampleImageFilter<float image, float image>, the
+// interpolators templated on the float image (B-spline coefficients in double), output cast to float.
+Image resample_float32(const Image& image, const Geometry& target, Interpolation method) {
+    using F = itk::Image<float, 3>;
+    auto src = F::New();
+    F::RegionType region;
+    F::SpacingType sp;
+    F::PointType org;
+    F::DirectionType dir;
+    for (int a = 0; a < 3; ++a) {
+        region.SetSize(a, image.geometry.size[a]);
+        sp[a] = image.geometry.spacing[a];
+        org[a] = image.geometry.origin[a];
+        for (int b = 0; b < 3; ++b) dir[a][b] = image.geometry.direction[3 * a + b];
+    }
+    src->SetRegions(region);
+    src->SetSpacing(sp);
+    src->SetOrigin(org);
+    src->SetDirection(dir);
+    src->Allocate();
+    for (std::size_t i = 0; i < image.data.size(); ++i) src->GetBufferPointer()[i] = static_cast<float>(image.data[i]);
+    auto f = itk::ResampleImageFilter<F, F, double, double>::New();
+    f->SetInput(src);
+    f->SetTransform(itk::IdentityTransform<double, 3>::New());
+    if (method == Interpolation::nearest) f->SetInterpolator(itk::NearestNeighborInterpolateImageFunction<F, double>::New());
+    else if (method == Interpolation::linear) f->SetInterpolator(itk::LinearInterpolateImageFunction<F, double>::New());
+    else {
+        auto b = itk::BSplineInterpolateImageFunction<F, double, double>::New();
+        b->SetSplineOrder(3);
+        f->SetInterpolator(b);
+    }
+    F::SizeType size;
+    for (int a = 0; a < 3; ++a) {
+        size[a] = target.size[a];
+        sp[a] = target.spacing[a];
+        org[a] = target.origin[a];
+        for (int b = 0; b < 3; ++b) dir[a][b] = target.direction[3 * a + b];
+    }
+    f->SetSize(size);
+    f->SetOutputSpacing(sp);
+    f->SetOutputOrigin(org);
+    f->SetOutputDirection(dir);
+    f->SetDefaultPixelValue(0);
+    f->Update();
+    Image out(target);
+    const float* buf = f->GetOutput()->GetBufferPointer();
+    for (std::size_t i = 0; i < out.data.size(); ++i) out.data[i] = double(buf[i]);
+    return out;
+}
+
 Image sample(const Image& image, const std::array<std::vector<double>, 3>& positions, const Geometry& out_geometry) {
     const detail::BSplineSampler spline(image);
     Image out(out_geometry);
@@ -159,9 +210,15 @@ Mask nearest_mask(const Image& r) {
     return out;
 }
 
+// itk::ResampleImageFilter writes its output pixel type through CastPixelWithBoundsChecking: clamp
+// to the type's range, then static_cast (truncation for integers, round-to-nearest for float).
 void cast_to_pixel_type(Image& image, const PixelType& pixel_type) {
     if (pixel_type.integer)
         for (double& v : image.data) v = std::trunc(std::clamp(v, pixel_type.min, pixel_type.max));
+    else if (pixel_type.float32) {
+        constexpr double lo = -double(std::numeric_limits<float>::max()), hi = double(std::numeric_limits<float>::max());
+        for (double& v : image.data) v = double(static_cast<float>(std::clamp(v, lo, hi)));
+    }
 }
 
 }  // namespace detail
@@ -188,8 +245,14 @@ bool same_direction(const Geometry& a, const Geometry& b) {
     return true;
 }
 
+// Sample values as double: intensities as they are, mask voxels as 1.0 / 0.0 (what mask_as_image
+// gives, without converting a whole CT-sized mask to doubles for every lesion).
+inline double sample_value(double v) { return v; }
+inline double sample_value(std::uint8_t v) { return v ? 1.0 : 0.0; }
+
 // IBSI linear interpolation with nearest-boundary padding: positions are clamped to [0, n-1].
-Image ibsi_linear(const Image& in, const Geometry& full, const Index3& lo, const Geometry& target) {
+template <class T>
+Image ibsi_linear(const Volume<T>& in, const Geometry& full, const Index3& lo, const Geometry& target) {
     const auto m = axis_maps(in.geometry, full);
     Image out(target);
     // Per-axis precomputed lower index and weight (no per-voxel floor in the inner loop).
@@ -211,7 +274,7 @@ Image ibsi_linear(const Image& in, const Geometry& full, const Index3& lo, const
             for (std::size_t x = 0; x < target.size[0]; ++x) {
                 const double wx = w[0][x], wy = w[1][y], wz = w[2][z];
                 auto v = [&](std::int64_t xi, std::int64_t yi, std::int64_t zi) {
-                    return in.at(std::size_t(xi), std::size_t(yi), std::size_t(zi));
+                    return sample_value(in.at(std::size_t(xi), std::size_t(yi), std::size_t(zi)));
                 };
                 const auto x0 = i0[0][x], x1 = i1[0][x], y0 = i0[1][y], y1 = i1[1][y], z0 = i0[2][z], z1 = i1[2][z];
                 const double c00 = v(x0, y0, z0) * (1 - wx) + v(x1, y0, z0) * wx;
@@ -226,7 +289,8 @@ Image ibsi_linear(const Image& in, const Geometry& full, const Index3& lo, const
     return out;
 }
 
-Image ibsi_nearest(const Image& in, const Geometry& full, const Index3& lo, const Geometry& target) {
+template <class T>
+Image ibsi_nearest(const Volume<T>& in, const Geometry& full, const Index3& lo, const Geometry& target) {
     const auto m = axis_maps(in.geometry, full);
     Image out(target);
     std::array<std::vector<std::size_t>, 3> idx;
@@ -240,7 +304,7 @@ Image ibsi_nearest(const Image& in, const Geometry& full, const Index3& lo, cons
     }
     for (std::size_t z = 0; z < target.size[2]; ++z)
         for (std::size_t y = 0; y < target.size[1]; ++y)
-            for (std::size_t x = 0; x < target.size[0]; ++x) out.at(x, y, z) = in.at(idx[0][x], idx[1][y], idx[2][z]);
+            for (std::size_t x = 0; x < target.size[0]; ++x) out.at(x, y, z) = sample_value(in.at(idx[0][x], idx[1][y], idx[2][z]));
     return out;
 }
 
@@ -340,7 +404,15 @@ Mask resample_mask(const Mask& mask, const Geometry& target, Interpolation metho
 
 Mask resample_mask_ibsi(const Mask& mask, const Geometry& full, const Index3& lo, const Size3& size, Interpolation method,
                         double threshold) {
-    return detail::threshold_mask(resample_ibsi(detail::mask_as_image(mask), full, lo, size, method), threshold);
+    if (method == Interpolation::bspline)
+        return detail::threshold_mask(resample_ibsi(detail::mask_as_image(mask), full, lo, size, method), threshold);
+    // linear / nearest read the mask's bytes directly (same values as through mask_as_image)
+    if (!same_direction(mask.geometry, full))
+        throw Error(ErrorKind::internal, "resample: target grid must share the input's direction");
+    const Geometry target = sub_grid(full, lo, {lo[0] + std::int64_t(size[0]) - 1, lo[1] + std::int64_t(size[1]) - 1,
+                                                lo[2] + std::int64_t(size[2]) - 1});
+    return detail::threshold_mask(method == Interpolation::linear ? ibsi_linear(mask, full, lo, target) : ibsi_nearest(mask, full, lo, target),
+                                  threshold);
 }
 
 void round_intensities(Image& image) {

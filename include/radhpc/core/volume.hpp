@@ -31,6 +31,8 @@ struct Geometry {
 
 // Same size, and origin/spacing/direction equal within `tolerance` (absolute, mm or cosine units).
 bool same_grid(const Geometry& a, const Geometry& b, double tolerance);
+// Every field bit-for-bit equal (what the feature families' internal checks assume).
+bool identical_grid(const Geometry& a, const Geometry& b);
 
 template <class T>
 struct Volume {
@@ -56,8 +58,9 @@ struct Volume {
 
 // The pixel type an image was stored with (PyRadiomics casts resampled values back to it).
 struct PixelType {
-    bool integer = false;
+    bool integer = false;     // stored as integers, and every value is an integer (readers ensure it)
     double min = 0, max = 0;  // representable range when integer
+    bool float32 = false;     // stored as 32-bit float: SimpleITK's resampler rounds its output to float
 };
 
 // Intensities are held as double: PyRadiomics and IBSI arithmetic is done in double precision.

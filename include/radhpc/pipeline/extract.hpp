@@ -1,6 +1,7 @@
 // One lesion, one settings profile: load -> check -> preprocess -> features.
 // Layer `pipeline`: io, preprocess, features. No MPI, no HDF5.
 #pragma once
+#include <memory>
 #include <string>
 
 #include "radhpc/core/feature_values.hpp"
@@ -22,13 +23,21 @@ struct LesionResult {
 
 struct LesionInput {
     Image image;
+    // A study's lesions share one image instead of each holding a copy of the whole volume (the
+    // batch worker sets this; when set, `image` is unused). Read it through image_ref().
+    std::shared_ptr<const Image> shared_image;
     Mask mask;
     PixelType pixel_type;
     std::string image_path = "<image>", mask_path = "<mask>";
+    const Image& image_ref() const { return shared_image ? *shared_image : image; }
 };
 
 // Reads image and mask (label `settings.label`). Errors name the file and the reason.
 LesionInput load(const std::string& image_path, const std::string& mask_path, const Settings& settings);
+
+// A mask grid accepted as the image's within `tolerance` (input.geometry_tolerance) becomes the
+// image's grid exactly (in place, no copy), so every later step sees one grid.
+void snap_mask_grid(Geometry& mask_grid, const Geometry& image_grid, double tolerance);
 
 // Runs preprocessing and every enabled feature family. Throws radhpc::Error with the reason for
 // bad input (geometry mismatch, empty ROI after re-segmentation, one-voxel ROI, NaN intensities,

@@ -34,4 +34,18 @@ SynthStudy make_lesion_phantom(std::uint64_t seed, std::size_t target_voxels);
 // (study_id,patient_id,image,mask,labels,outcome,scanner; paths relative to the manifest).
 void write_archive(const std::string& out_dir, int studies, std::uint64_t seed);
 
+// Full-size clinical geometry (issue 12): 512x512 at 0.6-0.9 mm, 100-400 slices of 1-5 mm, int16 HU
+// with air, lung, fat, soft tissue and bone, 1-10 lesions of 0.5-200 cm^3 (labels 1..n) and one
+// organ-sized ROI (1-2 L, the last label). Deterministic from (seed, index).
+SynthStudy make_clinical_study(std::uint64_t seed, int index);
+
+enum class SynthSize { small, clinical };
+enum class SynthFormat { nifti, nrrd, dicom };
+struct SynthOptions {
+    SynthSize size = SynthSize::small;
+    SynthFormat format = SynthFormat::nifti;
+};
+// As above with a size and a file format; the defaults write the same archive byte for byte.
+void write_archive(const std::string& out_dir, int studies, std::uint64_t seed, const SynthOptions& options);
+
 }  // namespace radhpc::pipeline

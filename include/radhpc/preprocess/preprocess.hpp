@@ -50,6 +50,9 @@ Mask nearest_mask_resample_itk(const Mask& mask, const Geometry& target);
 namespace itk_reference {
 // The same through ITK's ResampleImageFilter itself (the reference tests hold it to; slow).
 Mask resample_mask_nearest(const Mask& mask, const Geometry& target);
+// ITK's ResampleImageFilter on a float32 image with float32 output (what SimpleITK runs for a
+// float32 input; the values of `image` are taken as float).
+Image resample_float32(const Image& image, const Geometry& target, Interpolation method);
 }  // namespace itk_reference
 // Round to the nearest integer, halves away from zero (IBSI: CT intensities to integer HU).
 void round_intensities(Image& image);
