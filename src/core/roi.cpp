@@ -78,6 +78,7 @@ Volume<T> crop(const Volume<T>& volume, const BoundingBox& box, std::int64_t pad
     return out;
 }
 
+template Volume<std::int16_t> crop(const Volume<std::int16_t>&, const BoundingBox&, std::int64_t, bool, std::int16_t);
 template Volume<double> crop(const Volume<double>&, const BoundingBox&, std::int64_t, bool, double);
 template Volume<float> crop(const Volume<float>&, const BoundingBox&, std::int64_t, bool, float);
 template Volume<std::uint8_t> crop(const Volume<std::uint8_t>&, const BoundingBox&, std::int64_t, bool,

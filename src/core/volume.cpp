@@ -56,3 +56,37 @@ const char* to_string(ErrorKind kind) {
 }
 
 }  // namespace radhpc
+
+// ---- source_image.hpp ----------------------------------------------------------------------------
+#include "radhpc/core/source_image.hpp"
+
+namespace radhpc {
+
+SourceImage make_source_image(Image&& image, const PixelType& pixel) {
+    SourceImage s;
+    bool fits = pixel.integer;
+    for (std::size_t i = 0; fits && i < image.data.size(); ++i) {
+        const double v = image.data[i];
+        fits = v >= -32768.0 && v <= 32767.0 && v == double(std::int16_t(v));
+    }
+    if (!fits) {
+        s.f64 = std::make_shared<const Image>(std::move(image));
+        return s;
+    }
+    auto out = std::make_shared<Volume<std::int16_t>>();
+    out->geometry = image.geometry;
+    out->data.resize(image.data.size());
+    for (std::size_t i = 0; i < image.data.size(); ++i) out->data[i] = std::int16_t(image.data[i]);
+    image = Image();  // release the doubles before the caller goes on
+    s.i16 = std::move(out);
+    return s;
+}
+
+Image to_double(const Volume<std::int16_t>& image) {
+    Image out;
+    out.geometry = image.geometry;
+    out.data.assign(image.data.begin(), image.data.end());
+    return out;
+}
+
+}  // namespace radhpc

@@ -169,7 +169,7 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
     // reuses the image of the previous unit when it is the same study (same path in this run).
     thread_local struct {
         std::string path;
-        std::shared_ptr<const Image> image;
+        SourceImage image;
         PixelType pixel_type{};
         std::string frame_of_reference;
         std::string label_path;
@@ -177,16 +177,16 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
     } cache;
     const bool sweep = task.perturbation >= 0;
     if (sweep && cache.path == task.image) {
-        base.shared_image = cache.image;
+        base.source = cache.image;
         base.pixel_type = cache.pixel_type;
         frame_of_reference = cache.frame_of_reference;
     } else {
         cache.path.clear();
         cache.label_path.clear();
-        base.shared_image =
-            std::make_shared<const Image>(io::read_image_input(task.image, opt.settings.dicom, &base.pixel_type, &frame_of_reference));
+        base.source =
+            make_source_image(io::read_image_input(task.image, opt.settings.dicom, &base.pixel_type, &frame_of_reference), base.pixel_type);
         if (sweep) {
-            cache.image = base.shared_image;
+            cache.image = base.source;
             cache.pixel_type = base.pixel_type;
             cache.frame_of_reference = frame_of_reference;
             cache.path = task.image;
@@ -197,10 +197,10 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
         for (std::size_t i = 0; i < task.masks.size(); ++i) {
             const auto t_mask = Clock::now();
             pipeline::LesionInput in;
-            in.shared_image = base.shared_image;
-            in.mask = io::read_mask_input(task.masks[i], base.shared_image->geometry, opt.settings.label, opt.settings.dicom,
+            in.source = base.source;
+            in.mask = io::read_mask_input(task.masks[i], base.source.geometry(), opt.settings.label, opt.settings.dicom,
                                           frame_of_reference);
-            pipeline::snap_mask_grid(in.mask.geometry, base.shared_image->geometry, opt.settings.geometry_tolerance);
+            pipeline::snap_mask_grid(in.mask.geometry, base.source.geometry(), opt.settings.geometry_tolerance);
             in.pixel_type = base.pixel_type;
             in.image_path = task.image;
             in.mask_path = task.masks[i];
@@ -212,14 +212,14 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
     const std::string& mask_path = task.masks.at(0);
     if (!sweep || cache.label_path != mask_path) {
         cache.labels = io::read_label_image(mask_path);
-        pipeline::snap_mask_grid(cache.labels.geometry, base.shared_image->geometry, opt.settings.geometry_tolerance);
+        pipeline::snap_mask_grid(cache.labels.geometry, base.source.geometry(), opt.settings.geometry_tolerance);
         if (sweep) cache.label_path = mask_path;
     }
     const Volume<std::int32_t> labels = sweep ? cache.labels : std::move(cache.labels);
     out.read_s = seconds_since(t_read);
     auto lesion_input = [&](Mask mask) {
         pipeline::LesionInput in;
-        in.shared_image = base.shared_image;
+        in.source = base.source;
         in.mask = std::move(mask);
         in.pixel_type = base.pixel_type;
         in.image_path = task.image;
@@ -240,27 +240,37 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
     const std::vector<int> wanted = task.labels.empty() ? std::vector<int>{opt.settings.label} : task.labels;
     // One pass over the label map finds every wanted label's z range, so each lesion's mask is filled
     // from its own slices instead of a scan of the whole study per lesion.
-    std::map<int, std::pair<std::size_t, std::size_t>> z_range;  // label -> [first, last] slice
-    for (int label : wanted) z_range.emplace(label, std::pair<std::size_t, std::size_t>{SIZE_MAX, 0});
+    std::map<int, BoundingBox> boxes;  // label -> its voxels' index box
+    for (int label : wanted) boxes[label] = BoundingBox{{INT64_MAX, INT64_MAX, INT64_MAX}, {-1, -1, -1}};
     {
-        const std::size_t plane = labels.nx() * labels.ny();
-        const bool zero_wanted = z_range.count(0) > 0;
-        for (std::size_t i = 0; i < labels.data.size(); ++i) {
-            if (labels.data[i] == 0 && !zero_wanted) continue;  // background: most of a study
-            const auto it = z_range.find(labels.data[i]);
-            if (it == z_range.end()) continue;
-            const std::size_t z = i / plane;
-            it->second.first = std::min(it->second.first, z);
-            it->second.second = std::max(it->second.second, z);
-        }
+        const bool zero_wanted = boxes.count(0) > 0;
+        std::size_t i = 0;
+        for (std::int64_t z = 0; z < std::int64_t(labels.nz()); ++z)
+            for (std::int64_t y = 0; y < std::int64_t(labels.ny()); ++y)
+                for (std::int64_t x = 0; x < std::int64_t(labels.nx()); ++x, ++i) {
+                    if (labels.data[i] == 0 && !zero_wanted) continue;  // background: most of a study
+                    const auto it = boxes.find(labels.data[i]);
+                    if (it == boxes.end()) continue;
+                    const std::int64_t p[3] = {x, y, z};
+                    for (int a = 0; a < 3; ++a) {
+                        it->second.lo[a] = std::min(it->second.lo[a], p[a]);
+                        it->second.hi[a] = std::max(it->second.hi[a], p[a]);
+                    }
+                }
     }
     for (int label : wanted) {
-        const auto [z0, z1] = z_range.at(label);
-        if (z0 == SIZE_MAX) throw Error(ErrorKind::empty_roi, mask_path + ": label " + std::to_string(label) + " is absent (empty mask)");
+        const BoundingBox box = boxes.at(label);
+        if (box.hi[0] < 0) throw Error(ErrorKind::empty_roi, mask_path + ": label " + std::to_string(label) + " is absent (empty mask)");
         Mask mask(labels.geometry, 0);
-        const std::size_t plane = labels.nx() * labels.ny();
-        for (std::size_t i = z0 * plane; i < (z1 + 1) * plane; ++i) mask.data[i] = labels.data[i] == label;
-        extract_into(out, label, lesion_input(std::move(mask)), opt, task);
+        for (std::int64_t z = box.lo[2]; z <= box.hi[2]; ++z)
+            for (std::int64_t y = box.lo[1]; y <= box.hi[1]; ++y)
+                for (std::int64_t x = box.lo[0]; x <= box.hi[0]; ++x) {
+                    const std::size_t i = labels.index(std::size_t(x), std::size_t(y), std::size_t(z));
+                    mask.data[i] = labels.data[i] == label;
+                }
+        pipeline::LesionInput in = lesion_input(std::move(mask));
+        in.mask_box = box;
+        extract_into(out, label, in, opt, task);
     }
 }
 

@@ -10,9 +10,11 @@
 #include <exception>
 #include <cmath>
 #include <sstream>
+#include <type_traits>
 
 #include "radhpc/core/error.hpp"
 #include "radhpc/core/roi.hpp"
+#include "radhpc/core/source_image.hpp"
 #include "radhpc/features/intensity.hpp"
 #include "radhpc/features/morphology.hpp"
 #include "radhpc/features/shape_pyradiomics.hpp"
@@ -37,13 +39,20 @@ std::string describe(const Geometry& g) {
     return s.str();
 }
 
+// A crop (or the whole image) as doubles: moved when it already is, converted from a study kept as int16.
+Image as_image(Image&& v) { return std::move(v); }
+Image as_image(Volume<std::int16_t>&& v) { return to_double(v); }
+Image as_image(const Image& v) { return v; }
+Image as_image(const Volume<std::int16_t>& v) { return to_double(v); }
+
 // IBSI diagnostic features of an image: dimensions, voxel size, mean / min / max intensity.
-void image_diagnostics(const Image& img, const std::string& step, FeatureValues& out) {
+template <class T>
+void image_diagnostics(const Volume<T>& img, const std::string& step, FeatureValues& out) {
     const char* ax = "xyz";
     for (int a = 0; a < 3; ++a) out.push_back({std::string("img_dim_") + ax[a] + "_" + step + "_img", double(img.geometry.size[a])});
     for (int a = 0; a < 3; ++a) out.push_back({std::string("vox_dim_") + ax[a] + "_" + step + "_img", img.geometry.spacing[a]});
     double sum = 0, mn = INFINITY, mx = -INFINITY;
-    for (double v : img.data) {
+    for (const double v : img.data) {
         sum += v;
         mn = std::min(mn, v);
         mx = std::max(mx, v);
@@ -54,7 +63,8 @@ void image_diagnostics(const Image& img, const std::string& step, FeatureValues&
 }
 
 // IBSI diagnostic features of the ROI masks after a step.
-void roi_diagnostics(const Image& img, const Mask& int_mask, const Mask& morph_mask, const std::string& step,
+template <class T>
+void roi_diagnostics(const Volume<T>& img, const Mask& int_mask, const Mask& morph_mask, const std::string& step,
                      FeatureValues& out) {
     const char* ax = "xyz";
     for (int a = 0; a < 3; ++a) out.push_back({std::string("int_mask_dim_") + ax[a] + "_" + step + "_roi", double(int_mask.geometry.size[a])});
@@ -67,10 +77,11 @@ void roi_diagnostics(const Image& img, const Mask& int_mask, const Mask& morph_m
     double sum = 0, n = 0, mn = INFINITY, mx = -INFINITY;
     for (std::size_t i = 0; i < int_mask.data.size(); ++i)
         if (int_mask.data[i]) {
-            sum += img.data[i];
+            const double v = double(img.data[i]);
+            sum += v;
             n += 1;
-            mn = std::min(mn, img.data[i]);
-            mx = std::max(mx, img.data[i]);
+            mn = std::min(mn, v);
+            mx = std::max(mx, v);
         }
     out.push_back({"int_mask_mean_int_" + step + "_roi", n > 0 ? sum / n : 0.0});
     out.push_back({"int_mask_min_int_" + step + "_roi", n > 0 ? mn : 0.0});
@@ -105,14 +116,16 @@ Index3 sphere_margin(const Vec3& spacing) {
 }
 
 // `box` bounds the mask's voxels (nothing outside it can count).
-void check_finite(const Image& image, const Mask& mask, const BoundingBox& box, const std::string& what) {
+template <class T>
+void check_finite(const Volume<T>& image, const Mask& mask, const BoundingBox& box, const std::string& what) {
+    if constexpr (std::is_integral_v<T>) return;  // integers are finite
     std::size_t bad = 0;
     for (std::int64_t z = box.lo[2]; z <= box.hi[2]; ++z)
         for (std::int64_t y = box.lo[1]; y <= box.hi[1]; ++y)
             for (std::size_t i = mask.index(std::size_t(box.lo[0]), std::size_t(y), std::size_t(z)),
                              end = i + std::size_t(box.extent(0));
                  i < end; ++i)
-                if (mask.data[i] && !std::isfinite(image.data[i])) ++bad;
+                if (mask.data[i] && !std::isfinite(double(image.data[i]))) ++bad;
     if (bad)
         throw Error(ErrorKind::invalid_input, what + ": " + std::to_string(bad) + " ROI voxel(s) have NaN or infinite intensity");
 }
@@ -168,7 +181,8 @@ void roi_range_on(const Geometry& in, const BoundingBox& box, double grow, const
 // onto the working grid moved by the perturbation's rotation/translation, after noise was added to
 // the input. Only the part of the input the samples reach is copied (and noised): noise draws are
 // indexed by the input voxel, so this equals noising the whole image.
-void perturbed_resample(const Image& image, const Mask& mask, const BoundingBox& box0, const Settings& s,
+template <class T>
+void perturbed_resample(const Volume<T>& image, const Mask& mask, const BoundingBox& box0, const Settings& s,
                         const PixelType& pixel, const Perturbation& p, bool diagnostics, const Index3& loc_pad,
                         const Index3& margin, Image& work, Mask& morph) {
     const bool pyrad = s.profile == Profile::pyradiomics;
@@ -227,11 +241,13 @@ void perturbed_resample(const Image& image, const Mask& mask, const BoundingBox&
             if (reach.hi[a] < reach.lo[a]) reach.hi[a] = reach.lo[a];
         }
     }
-    Image region = crop(image, reach, 0, true);
+    Image region = as_image(crop(image, reach, 0, true));
     const Mask region_mask = crop(mask, reach, 0, true);
 
     if (preprocess::has_noise_steps(p)) {
-        const double sd = preprocess::estimate_noise_sd(image);
+        double sd;
+        if constexpr (std::is_same_v<T, double>) sd = preprocess::estimate_noise_sd(image);
+        else sd = preprocess::estimate_noise_sd(to_double(image));  // extract() converts first when noise is asked for
         for (std::size_t k = 0; k < p.steps.size(); ++k)
             if (p.steps[k].kind == PerturbationStep::Kind::noise && !preprocess::is_zero_step(p.steps[k]))
                 preprocess::add_gaussian_noise(region, p.steps[k].noise_scale * sd, preprocess::derive_seed(p.seed, std::uint64_t(k)),
@@ -251,19 +267,22 @@ void perturbed_resample(const Image& image, const Mask& mask, const BoundingBox&
 }
 }  // namespace
 
-LesionResult extract(const LesionInput& input, const Settings& s, bool diagnostics, const Perturbation& perturbation) {
+namespace {
+
+template <class T>
+LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input, const Settings& s, bool diagnostics,
+                          const Perturbation& perturbation) {
     const auto t0 = Clock::now();
     LesionResult result;
     const bool pyrad = s.profile == Profile::pyradiomics;
     const std::string who = input.image_path + " / " + input.mask_path;
-    const Image& input_image = input.image_ref();
 
     // ---- geometry check (PyRadiomics checkMask / correctMask) -------------------------------
     // The input volumes are copied only when a step changes them (mask correction, rounding,
     // normalisation): a copy of a whole CT volume costs as much as a feature family.
     Image image_changed;
     Mask mask_changed;
-    const Image* image_used = &input_image;
+    const Volume<T>* image_used = &input_image;
     const Mask* mask_used = &input.mask;
     if (!same_grid(input_image.geometry, input.mask.geometry, s.geometry_tolerance)) {
         if (!s.correct_mask)
@@ -281,15 +300,19 @@ LesionResult extract(const LesionInput& input, const Settings& s, bool diagnosti
         mask_used = &mask_changed;
     }
     // Rounding an integer-typed input is the identity: skip the whole-volume copy (a CT read as int16).
-    const bool round_input = s.round_input_intensities && !input.pixel_type.integer;
+    const bool round_input = s.round_input_intensities && !input.pixel_type.integer && !std::is_integral_v<T>;
     if (round_input || s.normalize.enabled) {
-        image_changed = input_image;
-        image_used = &image_changed;
+        if constexpr (std::is_same_v<T, double>) {
+            image_changed = input_image;
+            image_used = &image_changed;
+        } else {
+            throw Error(ErrorKind::internal, "extract: normalisation needs the double image");  // extract() converts first
+        }
     }
-    const Image& image = *image_used;
+    const Volume<T>& image = *image_used;
     const Mask& mask = *mask_used;
     if (round_input) preprocess::round_intensities(image_changed);
-    const auto box0 = bounding_box(mask);
+    const auto box0 = mask_used == &input.mask && input.mask_box ? input.mask_box : bounding_box(mask);
     if (!box0) throw Error(ErrorKind::empty_roi, who + ": the mask is empty");
     check_finite(image, mask, *box0, who);
     if (diagnostics) {
@@ -348,14 +371,14 @@ LesionResult extract(const LesionInput& input, const Settings& s, bool diagnosti
             roi_diagnostics(work, morph, morph, "interp", result.diagnostics);
         }
     } else if (diagnostics) {
-        work = image;  // diagnostics describe the whole grid
+        work = as_image(image);  // diagnostics describe the whole grid
         morph = mask;
         {
             image_diagnostics(image, "interp", result.diagnostics);
             roi_diagnostics(image, mask, mask, "interp", result.diagnostics);
         }
     } else {
-        work = crop(image, *box0, std::max({loc_pad[0], loc_pad[1], loc_pad[2]}) + margin_max, true);
+        work = as_image(crop(image, *box0, std::max({loc_pad[0], loc_pad[1], loc_pad[2]}) + margin_max, true));
         morph = crop(mask, *box0, std::max({loc_pad[0], loc_pad[1], loc_pad[2]}) + margin_max, true);
     }
     if (perturb_mask) preprocess::apply_mask_steps(perturbation, work, morph, s.resegment);
@@ -477,6 +500,21 @@ LesionResult extract(const LesionInput& input, const Settings& s, bool diagnosti
     result.timings.features_s = seconds_since(t_pre);
     result.timings.total_s = seconds_since(t0);
     return result;
+}
+
+}  // namespace
+
+LesionResult extract(const LesionInput& input, const Settings& s, bool diagnostics, const Perturbation& perturbation) {
+    SourceImage source = input.source;
+    if (source.empty()) source.f64 = std::shared_ptr<const Image>(std::shared_ptr<const Image>(), &input.image);  // not owned
+    // Steps that read every voxel as double (IBSI diagnostics of the whole image, PyRadiomics
+    // normalisation, noise at the image's estimated level): an int16 study image is converted once
+    // for this lesion. Every other path reads the int16 voxels it needs in place.
+    if (source.i16 && (diagnostics || s.normalize.enabled || preprocess::has_noise_steps(perturbation))) {
+        const Image whole = to_double(*source.i16);
+        return extract_from(whole, input, s, diagnostics, perturbation);
+    }
+    return source.visit([&](const auto& image) { return extract_from(image, input, s, diagnostics, perturbation); });
 }
 
 LesionResult extract_files(const std::string& image_path, const std::string& mask_path, const Settings& settings,

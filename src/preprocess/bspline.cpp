@@ -218,7 +218,8 @@ CubicBSplineCoefficients::CubicBSplineCoefficients(const Image& image)
                                {std::int64_t(image.geometry.size[0]) - 1, std::int64_t(image.geometry.size[1]) - 1,
                                 std::int64_t(image.geometry.size[2]) - 1}) {}
 
-CubicBSplineCoefficients::CubicBSplineCoefficients(const Image& image, const Index3& lo, const Index3& hi) {
+template <class T>
+CubicBSplineCoefficients::CubicBSplineCoefficients(const Volume<T>& image, const Index3& lo, const Index3& hi) {
     n_ = image.geometry.size;
     if (n_[0] == 0 || n_[1] == 0 || n_[2] == 0) throw Error(ErrorKind::internal, "bspline: empty image");
     for (int a = 0; a < 3; ++a) {
@@ -243,13 +244,13 @@ CubicBSplineCoefficients::CubicBSplineCoefficients(const Image& image, const Ind
         t.resize(N0 * N1);
         a.resize(bx * N1);
         for (std::size_t z = r.begin(); z != r.end(); ++z) {
-            const double* src = image.data.data() + z * N0 * N1;
+            const T* src = image.data.data() + z * N0 * N1;
             // transposed slice so the x recursion runs over contiguous lanes (one per y line),
             // in bands of 8 y lines (one cache line of t per x); the gain is applied on the way
             for (std::size_t y0 = 0; y0 < N1; y0 += 8) {
                 const std::size_t y1 = std::min(N1, y0 + 8);
                 for (std::size_t x = 0; x < N0; ++x)
-                    for (std::size_t y = y0; y < y1; ++y) t[x * N1 + y] = fx.scaled(src[y * N0 + x]);
+                    for (std::size_t y = y0; y < y1; ++y) t[x * N1 + y] = fx.scaled(double(src[y * N0 + x]));
             }
             decompose_lines(t.data(), N1, N1, std::size_t(lo_[0]), fx);
             for (std::size_t y = 0; y < N1; ++y)
@@ -490,7 +491,8 @@ void bspline_allow_avx2(bool allowed) { avx2_allowed.store(allowed, std::memory_
 bool bspline_avx2_active() { return simd_avx2_enabled(); }
 }  // namespace detail
 
-Image bspline_sample_separable(const Image& image, const std::array<std::vector<double>, 3>& positions,
+template <class T>
+Image bspline_sample_separable(const Volume<T>& image, const std::array<std::vector<double>, 3>& positions,
                                const Geometry& out_geometry, bool zero_outside_buffer, const Mask* needed) {
     for (int a = 0; a < 3; ++a)
         if (positions[a].size() != out_geometry.size[a])
@@ -562,7 +564,8 @@ Image bspline_sample_separable(const Image& image, const std::array<std::vector<
 
 // ---- ITK ResampleImageFilter semantics ------------------------------------------------------------
 
-Image bspline_resample_itk(const Image& image, const Geometry& target, const Mask* needed) {
+template <class T>
+Image bspline_resample_itk(const Volume<T>& image, const Geometry& target, const Mask* needed) {
     const std::size_t nx = target.size[0], ny = target.size[1], nz = target.size[2];
     if (target.voxel_count() == 0) return Image(target);
     // LinearThreadedGenerateData's positions (itk_scanlines.hpp)
@@ -621,5 +624,15 @@ Image bspline_resample_itk(const Image& image, const Geometry& target, const Mas
     });
     return out;
 }
+
+// The study image comes as double or, for a CT kept in its stored type, int16 (core/source_image.hpp).
+template CubicBSplineCoefficients::CubicBSplineCoefficients(const Volume<double>&, const Index3&, const Index3&);
+template CubicBSplineCoefficients::CubicBSplineCoefficients(const Volume<std::int16_t>&, const Index3&, const Index3&);
+template Image bspline_sample_separable(const Volume<double>&, const std::array<std::vector<double>, 3>&, const Geometry&, bool,
+                                        const Mask*);
+template Image bspline_sample_separable(const Volume<std::int16_t>&, const std::array<std::vector<double>, 3>&, const Geometry&,
+                                        bool, const Mask*);
+template Image bspline_resample_itk(const Volume<double>&, const Geometry&, const Mask*);
+template Image bspline_resample_itk(const Volume<std::int16_t>&, const Geometry&, const Mask*);
 
 }  // namespace radhpc::preprocess

@@ -131,7 +131,7 @@ TEST_CASE("broken: two series in one folder -> ambiguity error; a description ru
     // through the job file's dicom keys and pipeline::load
     auto job = io::parse_job_text("version: 1\ndicom: {series_description: 'B70f$', roi: GTV-1}\n");
     const auto in = pipeline::load(dir.str(), dicomtest::kPhantom + "/dicom/mask/DCM_RS_00060.dcm", job.settings);
-    CHECK(in.image.geometry.size[2] == 60);
+    CHECK(in.image_geometry().size[2] == 60);
 }
 
 TEST_CASE("broken: non-image and non-CT objects", "[dicom][broken]") {

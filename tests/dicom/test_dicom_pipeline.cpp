@@ -33,12 +33,12 @@ TEST_CASE("pipeline::load reads a DICOM folder + RTSTRUCT like the NIfTI pair", 
                                     job.settings);
     const auto nii = pipeline::load(dicomtest::kPhantom + "/nifti/image/phantom.nii.gz",
                                     dicomtest::kPhantom + "/nifti/mask/mask.nii.gz", job.settings);
-    REQUIRE(same_grid(dcm.image.geometry, nii.image.geometry, 1e-4));
+    REQUIRE(same_grid(dcm.image_geometry(), nii.image_geometry(), 1e-4));
     CHECK(dcm.mask.data == nii.mask.data);
     // one file of the series stands for its series
     const auto one = pipeline::load(dicomtest::kPhantom + "/dicom/image/DCM_IMG_00010.dcm",
                                     dicomtest::kPhantom + "/dicom/mask/DCM_RS_00060.dcm", job.settings);
-    CHECK(one.image.data == dcm.image.data);
+    CHECK(one.image_as_double().data == dcm.image_as_double().data);
 }
 
 TEST_CASE("IBSI config C: DICOM path equals the NIfTI path within IBSI tolerances", "[dicom][pipeline][ibsi]") {
@@ -134,7 +134,7 @@ TEST_CASE("qc.action exclude: a DICOM study failing a check is refused with the 
     const std::string img = dicomtest::kPhantom + "/dicom/image";
     const std::string rs = dicomtest::kPhantom + "/dicom/mask/DCM_RS_00060.dcm#GTV-1";
     auto flag = io::parse_job_text("version: 1\nqc: {action: flag, slice_thickness: {max: 2.0}}\n").settings;
-    CHECK(pipeline::load(img, rs, flag).image.data.size() == 204u * 201u * 60u);
+    CHECK(pipeline::load(img, rs, flag).image_geometry().voxel_count() == 204u * 201u * 60u);
     auto exclude = io::parse_job_text("version: 1\nqc: {action: exclude, slice_thickness: {max: 2.0}}\n").settings;
     CHECK_THROWS_WITH(pipeline::load(img, rs, exclude),
                       Catch::Contains("QC excluded the study: slice_thickness failed (observed 3 mm, expected [-inf, 2] mm)"));

@@ -45,7 +45,8 @@ TEST_CASE("DICOM series with a NIfTI label mask within the geometry tolerance", 
         }
         // and load() (the path of `radhpc extract` and the batch worker's) snaps in place
         const auto loaded = pipeline::load(kCt + "dicom/image", kCt + "nifti/mask/mask.nii.gz", s);
-        CHECK(identical_grid(loaded.image.geometry, loaded.mask.geometry));
+        CHECK(identical_grid(loaded.image_geometry(), loaded.mask.geometry));
+        CHECK(loaded.source.i16 != nullptr);  // the DICOM CT is kept as int16
     }
 }
 

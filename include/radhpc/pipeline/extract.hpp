@@ -2,11 +2,14 @@
 // Layer `pipeline`: io, preprocess, features. No MPI, no HDF5.
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "radhpc/core/feature_values.hpp"
 #include "radhpc/core/perturbation.hpp"
+#include "radhpc/core/roi.hpp"
 #include "radhpc/core/settings.hpp"
+#include "radhpc/core/source_image.hpp"
 #include "radhpc/core/volume.hpp"
 
 namespace radhpc::pipeline {
@@ -22,14 +25,22 @@ struct LesionResult {
 };
 
 struct LesionInput {
+    // The image: `source` when set (what load() and the batch worker give: a study's lesions share
+    // it, kept as int16 for a CT), else `image` (callers holding their own double volume).
+    SourceImage source;
     Image image;
-    // A study's lesions share one image instead of each holding a copy of the whole volume (the
-    // batch worker sets this; when set, `image` is unused). Read it through image_ref().
-    std::shared_ptr<const Image> shared_image;
     Mask mask;
+    // The mask's bounding box when the caller already knows it (the batch worker finds every label's
+    // box in one pass over the study's label map): saves a scan of a whole CT-sized mask per lesion.
+    std::optional<BoundingBox> mask_box;
     PixelType pixel_type;
     std::string image_path = "<image>", mask_path = "<mask>";
-    const Image& image_ref() const { return shared_image ? *shared_image : image; }
+    const Geometry& image_geometry() const { return source.empty() ? image.geometry : source.geometry(); }
+    // the image's values as double (a copy; for tests and tools, not the pipeline)
+    Image image_as_double() const {
+        if (source.i16) return to_double(*source.i16);
+        return source.f64 ? *source.f64 : image;
+    }
 };
 
 // Reads image and mask (label `settings.label`). Errors name the file and the reason.

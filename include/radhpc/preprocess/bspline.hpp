@@ -29,7 +29,9 @@ namespace radhpc::preprocess {
 // ITK's values) only inside the inclusive index box [lo, hi] (clipped to the image).
 class CubicBSplineCoefficients {
 public:
-    CubicBSplineCoefficients(const Image& image, const Index3& lo, const Index3& hi);
+    // T: double or int16 (a study image kept in its stored type; the values are the same doubles)
+    template <class T>
+    CubicBSplineCoefficients(const Volume<T>& image, const Index3& lo, const Index3& hi);
     explicit CubicBSplineCoefficients(const Image& image);  // the whole image
 
     // itk::BSplineInterpolateImageFunction<.., double, double>::EvaluateAtContinuousIndex, order 3
@@ -68,7 +70,8 @@ bool bspline_support_box(const Size3& image_size, const std::array<std::vector<d
 // With `needed` (a mask of the output's size), only the samples where it is set are guaranteed: each
 // output row is evaluated over the x span of its needed voxels (samples are independent, so those
 // values are the same bits as without `needed`); samples outside the spans stay 0.
-Image bspline_sample_separable(const Image& image, const std::array<std::vector<double>, 3>& positions,
+template <class T>  // double or int16
+Image bspline_sample_separable(const Volume<T>& image, const std::array<std::vector<double>, 3>& positions,
                                const Geometry& out_geometry, bool zero_outside_buffer, const Mask* needed = nullptr);
 
 // Drop-in for ITK's ResampleImageFilter (identity transform, BSplineInterpolateImageFunction order 3,
@@ -77,7 +80,8 @@ Image bspline_sample_separable(const Image& image, const std::array<std::vector<
 // index/point matrices, then start + x / nx * (end - start)). Axis-aligned grids take the separable
 // path; any other direction combination is evaluated per voxel (same values, slower).
 // `needed`: as for bspline_sample_separable.
-Image bspline_resample_itk(const Image& image, const Geometry& target, const Mask* needed = nullptr);
+template <class T>  // double or int16
+Image bspline_resample_itk(const Volume<T>& image, const Geometry& target, const Mask* needed = nullptr);
 
 // ITK's own cubic B-spline paths: the reference the tests and perf/bench_bspline hold this
 // implementation to (slow: whole-image prefilter, then ITK's interpolator per sample). Not used by

@@ -34,9 +34,16 @@ Geometry sub_grid(const Geometry& full, const Index3& lo, const Index3& hi);
 // pyradiomics B-spline may skip the others (bspline_sample_separable); they are then 0.
 Image resample_image(const Image& image, const Geometry& target, Interpolation method, Profile profile,
                      const PixelType& pixel_type = {}, const Mask* needed = nullptr);
+// The same from an int16 study image: read in place except by ITK's linear / nearest interpolators
+// (pyradiomics profile), which get a double copy of the whole image.
+Image resample_image(const Volume<std::int16_t>& image, const Geometry& target, Interpolation method, Profile profile,
+                     const PixelType& pixel_type = {}, const Mask* needed = nullptr);
 // IBSI resampling of the sub-grid lo .. lo+size-1 of the full interpolation grid `full`:
 // bit-identical to resampling the whole grid and cropping (used to interpolate only around the ROI).
 Image resample_ibsi(const Image& image, const Geometry& full, const Index3& lo, const Size3& size, Interpolation method);
+// The same from a study image kept as int16 (core/source_image.hpp): the same values, read in place.
+Image resample_ibsi(const Volume<std::int16_t>& image, const Geometry& full, const Index3& lo, const Size3& size,
+                    Interpolation method);
 Mask resample_mask_ibsi(const Mask& mask, const Geometry& full, const Index3& lo, const Size3& size, Interpolation method,
                         double threshold);
 // ibsi: interpolate the 0/1 mask with `method`, keep values >= threshold.
