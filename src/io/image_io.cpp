@@ -18,6 +18,7 @@
 #include <type_traits>
 
 #include "radhpc/core/error.hpp"
+#include "huge_pages.hpp"
 
 namespace radhpc::io {
 namespace {
@@ -165,16 +166,21 @@ const T* as(const NativeImage& n) {
 template <class T>
 void to_double(const NativeImage& n, std::vector<double>& out) {
     const T* p = as<T>(n);
-    const std::size_t count = out.size();
+    const std::size_t count = n.geometry.voxel_count();
+    // Filled in one pass (assign / push_back into reserved memory): no zeroing pass over the doubles.
+    out.clear();
+    detail::reserve_huge(out, count);
     if (!n.scaled) {
-        for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<double>(p[i]);
-    } else if constexpr (std::is_same_v<T, double>) {
-        for (std::size_t i = 0; i < count; ++i) out[i] = p[i] * n.slope + n.intercept;
+        out.insert(out.end(), p, p + count);
+        return;
+    }
+    if constexpr (std::is_same_v<T, double>) {
+        for (std::size_t i = 0; i < count; ++i) out.push_back(p[i] * n.slope + n.intercept);
     } else {
         for (std::size_t i = 0; i < count; ++i) {
             double t = static_cast<double>(static_cast<float>(p[i])) * n.slope;
             t += n.intercept;
-            out[i] = static_cast<double>(static_cast<float>(t));
+            out.push_back(static_cast<double>(static_cast<float>(t)));
         }
     }
 }
@@ -198,7 +204,6 @@ void dispatch(PixelKind kind, F&& f) {
 Image native_to_image(const NativeImage& n) {
     Image img;
     img.geometry = n.geometry;
-    img.data.resize(n.geometry.voxel_count());
     dispatch(n.kind, [&](auto zero) { to_double<decltype(zero)>(n, img.data); });
     return img;
 }

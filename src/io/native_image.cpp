@@ -26,6 +26,7 @@
 
 #include "radhpc/core/error.hpp"
 #include "radhpc/io/image_io.hpp"
+#include "huge_pages.hpp"
 
 namespace radhpc::io {
 namespace fs = std::filesystem;
@@ -552,6 +553,7 @@ NativeImage read_nifti(const std::string& path) {
         if (total > kMaxDeflateRatio * packed.size() + 1024)
             fail(ErrorKind::io, path, "truncated file: the header needs " + std::to_string(total) + " bytes, more than " +
                                           std::to_string(packed.size()) + " compressed bytes can hold");
+        detail::reserve_huge(img.data, std::size_t(total));
         img.data.resize(std::size_t(total));
         gunzip_exact(path, "NIfTI data", packed.data(), packed.size(), img.data.data(), img.data.size());
         // Move the voxels to the front (the header and extensions were decompressed before them).
@@ -574,6 +576,7 @@ NativeImage read_nifti(const std::string& path) {
                                       std::to_string(need) + ")");
     if (f.size() > need)
         fail(ErrorKind::io, path, "file has " + std::to_string(f.size() - need) + " bytes after the image data the header describes");
+    detail::reserve_huge(img.data, std::size_t(L.data_bytes));
     img.data.resize(std::size_t(L.data_bytes));
     f.read(img.data.data(), img.data.size(), L.vox_offset);
     img.geometry = L.geometry;
@@ -1046,6 +1049,7 @@ NativeImage read_nrrd(const std::string& path) {
                                           std::to_string(data_bytes) + ")");
         if (df.size() > offset + data_bytes)
             fail(ErrorKind::io, path, "data is followed by " + std::to_string(df.size() - offset - data_bytes) + " bytes the header does not describe");
+        detail::reserve_huge(img.data, std::size_t(data_bytes));
         img.data.resize(std::size_t(data_bytes));
         df.read(img.data.data(), img.data.size(), offset);
     } else if (H.encoding == "gzip") {
@@ -1055,6 +1059,7 @@ NativeImage read_nrrd(const std::string& path) {
         if (total > kMaxDeflateRatio * packed.size() + 1024)
             fail(ErrorKind::io, path, "truncated file: the header needs " + std::to_string(total) + " bytes, more than " +
                                           std::to_string(packed.size()) + " compressed bytes can hold");
+        detail::reserve_huge(img.data, std::size_t(total));
         img.data.resize(std::size_t(total));
         gunzip_exact(path, "NRRD data", packed.data(), packed.size(), img.data.data(), img.data.size());
         if (H.byte_skip > 0) {
