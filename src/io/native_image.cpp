@@ -204,8 +204,7 @@ void byteswap_all(std::vector<std::byte>& data, std::size_t width) {
     for (std::size_t i = 0; i + width <= data.size(); i += width) std::reverse(data.begin() + i, data.begin() + i + width);
 }
 
-void check_voxels(const std::string& path, const std::string& field, const std::uint64_t* sizes, int n,
-                  std::size_t width, std::uint64_t& voxels) {
+void check_voxels(const std::string& path, const std::string& field, const std::uint64_t* sizes, int n, std::uint64_t& voxels) {
     voxels = 1;
     for (int i = 0; i < n; ++i) {
         if (sizes[i] < 1) fail(ErrorKind::invalid_input, path, field + ": size " + std::to_string(sizes[i]) + " of axis " + std::to_string(i) + " (must be >= 1)");
@@ -213,7 +212,6 @@ void check_voxels(const std::string& path, const std::string& field, const std::
             fail(ErrorKind::invalid_input, path, field + ": image of more than " + std::to_string(kMaxVoxels) + " voxels refused");
         voxels *= sizes[i];
     }
-    (void)width;
 }
 
 // ITK's ImageFileReader sets spacing, origin and direction on a new image whose defaults are 1, 0
@@ -472,7 +470,7 @@ NiftiLayout parse_nifti1(const std::string& path, const unsigned char* h) {
 
     std::uint64_t sizes[3] = {std::uint64_t(dim[1]), std::uint64_t(dim[2]), dims == 3 ? std::uint64_t(dim[3]) : 1};
     std::uint64_t voxels = 1;
-    check_voxels(path, "dim", sizes, 3, pixel_bytes(L.kind), voxels);
+    check_voxels(path, "dim", sizes, 3, voxels);
     L.data_bytes = voxels * pixel_bytes(L.kind);
     if (!std::isfinite(vox_offset) || vox_offset < 348.0f || vox_offset != std::floor(vox_offset) || vox_offset > 1e12f)
         fail(ErrorKind::invalid_input, path, "vox_offset " + num(vox_offset) + " is not a whole number of bytes >= 348");
@@ -819,9 +817,11 @@ NrrdHeader parse_nrrd_header(const std::string& path, std::string_view text, boo
         }
         if (line[0] == '#') continue;
         // key/value pairs ("key:=value") carry no geometry: skipped in one pass.
+        // A key may itself contain ':'; it is a key/value line when ":=" comes before any ": ".
+        const std::size_t kv = line.find(":="), fd = line.find(": ");
+        if (kv != std::string_view::npos && (fd == std::string_view::npos || kv < fd)) continue;
         const std::size_t colon = line.find(':');
         if (colon == std::string_view::npos) fail(ErrorKind::io, path, "NRRD header line without a field (\"field: value\")");
-        if (colon + 1 < line.size() && line[colon + 1] == '=') continue;
         const std::string field = lower(trim(line.substr(0, colon)));
         const std::string_view value = trim(line.substr(colon + 1));
         if (std::find(seen.begin(), seen.end(), field) != seen.end())
@@ -863,6 +863,7 @@ NrrdHeader parse_nrrd_header(const std::string& path, std::string_view text, boo
             H.endian = lower(value);
             if (H.endian != "little" && H.endian != "big") bad("must be 'little' or 'big'");
         } else if (field == "space") {
+            if (H.space_dim) bad("given together with 'space dimension'");
             const std::string s = lower(value);
             static const std::pair<const char*, const char*> names[] = {
                 {"right-anterior-superior", "ras"}, {"ras", "ras"}, {"left-anterior-superior", "las"}, {"las", "las"},
@@ -873,6 +874,7 @@ NrrdHeader parse_nrrd_header(const std::string& path, std::string_view text, boo
             if (H.space.empty()) bad("space " + shown_value(value) + " is not supported (3-D spaces only)");
             H.space_dim = 3;
         } else if (field == "space dimension") {
+            if (H.space_dim) bad("given together with 'space'");
             auto d = parse_int<int>(value);
             if (!d || *d < 1 || *d > 3) bad("must be 1..3");
             H.space_dim = *d;
@@ -932,7 +934,7 @@ NrrdHeader parse_nrrd_header(const std::string& path, std::string_view text, boo
                    field == "block size" || field == "blocksize") {
             // Descriptive fields with no effect on voxels or geometry.
         } else {
-            fail(ErrorKind::io, path, "unknown NRRD field '" + std::string(shown_value(field)) + "'");
+            fail(ErrorKind::io, path, "unknown NRRD field " + shown_value(field));
         }
     }
     if (!complete) H.header_end = text.size();  // no blank line: valid only for a whole detached header
@@ -983,7 +985,7 @@ NativeImage read_nrrd(const std::string& path) {
     std::uint64_t sz[3] = {1, 1, 1};
     for (std::size_t i = 0; i < domain.size(); ++i) sz[i] = H.sizes[std::size_t(domain[i])];
     std::uint64_t voxels = 1;
-    check_voxels(path, "sizes", sz, 3, w, voxels);
+    check_voxels(path, "sizes", sz, 3, voxels);
     g.size = {std::size_t(sz[0]), std::size_t(sz[1]), std::size_t(sz[2])};
     // Geometry as NrrdImageIO: spacing = |direction|, direction = (1/spacing) * vector, RAS/LAS
     // converted to LPS; without a space, per-axis spacings and identity directions.

@@ -367,7 +367,7 @@ TEST_CASE("native readers equal ITK on generated NRRD variants", "[io][native]")
                text("NRRD0004\ntype: int32\ndimension: 3\nspace: LPS\nsizes: 4 3 2\nspace directions: (0.8,0,0) (0,0.9,0) (0,0,2.5)\n"
                     "endian: big\nencoding: raw\n\n") + ramp_bytes(24, 4, true));
     write_file(dir / "ras.nrrd",
-               text("NRRD0005\n# comment\nkey:=value\ntype: float\ndimension: 3\nspace: right-anterior-superior\nsizes: 4 3 2\n"
+               text("NRRD0005\n# comment\nkey:=value\nmy:key:=a: b\ntype: float\ndimension: 3\nspace: right-anterior-superior\nsizes: 4 3 2\n"
                     "space directions: (0.7,0.1,0) (-0.1,0.7,0) (0,0,-2)\nkinds: domain domain domain\nendian: little\n"
                     "encoding: gzip\nspace origin: (-5.5,7.25,100)\nspace units: \"mm\" \"mm\" \"mm\"\n\n") + gzip(ramp_bytes(24, 4)));
     write_file(dir / "las.nrrd",
@@ -509,6 +509,8 @@ TEST_CASE("malformed NRRD headers and data files give clean errors of the right 
          ErrorKind::invalid_input, "spacing"},
         {"dimension_bad", "NRRD0004\ntype: short\ndimension: 3x\n", ErrorKind::invalid_input, "dimension"},
         {"no_colon", base + "sizes 4 3 2\n", ErrorKind::io, "field"},
+        {"space_twice", base + "space dimension: 3\nsizes: 4 3 2\n" + dirs + "endian: little\nencoding: raw\n", ErrorKind::invalid_input,
+         "space"},
         {"magic", "NRRD0009\ntype: short\n", ErrorKind::io, "magic"},
         {"data_abs", base + "sizes: 4 3 2\n" + dirs + "endian: little\nencoding: raw\ndata file: /etc/passwd\n", ErrorKind::invalid_input,
          "absolute"},
@@ -582,5 +584,45 @@ TEST_CASE("NRRD key:=value lines parse in linear time", "[io][native]") {
     const auto t0 = std::chrono::steady_clock::now();
     CHECK(io::read_image((dir / "kv.nrrd").string()).data.size() == 24);
     CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(500));
+    fs::remove_all(dir);
+}
+
+TEST_CASE("randomly mutated headers give radhpc::Error or an image, nothing else", "[io][native]") {
+    const auto dir = temp_dir("mut");
+    std::uint64_t s = 987654321;
+    auto rnd = [&] {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        return std::size_t(s >> 33);
+    };
+    Nifti base;
+    base.data.clear();
+    const auto nii = base.bytes();
+    const auto nrrd = text(std::string(kNrrdHead) + "encoding: raw\n\n") + ramp_bytes(24, 2);
+    int errors = 0, images = 0;
+    for (int it = 0; it < 1500; ++it) {
+        const bool is_nii = it % 2 == 0;
+        auto b = is_nii ? nii : nrrd;
+        const std::size_t header = is_nii ? 352 : std::string(kNrrdHead).size() + 15;
+        for (int m = 0, k = 1 + int(rnd() % 4); m < k; ++m) {
+            const std::size_t at = rnd() % header;
+            switch (rnd() % 3) {
+                case 0: b[at] = char(rnd()); break;
+                case 1: b[at] = is_nii ? char(0xff) : "0123456789 -.:(,)\nnae"[rnd() % 21]; break;
+                default: b[at] ^= char(1 << (rnd() % 8)); break;
+            }
+        }
+        const auto p = dir / (is_nii ? (it % 4 == 0 ? "m.nii" : "m.nii.gz") : "m.nrrd");
+        if (p.extension() == ".gz") write_gz(p, b);
+        else write_file(p, b);
+        try {
+            const auto img = io::read_image(p.string());
+            CHECK(img.data.size() == img.geometry.voxel_count());
+            ++images;
+        } catch (const Error&) {
+            ++errors;
+        }
+    }
+    CHECK(errors + images == 1500);
+    CHECK(errors > 100);
     fs::remove_all(dir);
 }
