@@ -1,4 +1,4 @@
-// radhpc's own NIfTI-1 and NRRD readers: strict header checks before any allocation, gzip through
+// radhpc's own NIfTI-1/NIfTI-2 and NRRD readers: strict header checks before any allocation, gzip through
 // libdeflate straight into the final buffer, and the geometry ITK 5.2.1 gives for the same file
 // (NiftiImageIO + nifti1_io, NrrdImageIO + NrrdIO, ImageFileReader), so results do not change
 // when the reader does. Every rule taken from ITK is commented with where it comes from.
@@ -193,7 +193,8 @@ std::vector<unsigned char> gunzip_prefix(const std::string& path, const unsigned
         // A multi-member stream (concatenated gzip files) continues in the next member.
         if (r == Z_STREAM_END && z.avail_out > 0 && z.avail_in > 0) r = inflateReset(&z);
     }
-    const bool ok = z.avail_out == 0;
+    const bool ok = z.avail_out == 0 || r == Z_STREAM_END;
+    out.resize(n - z.avail_out);
     inflateEnd(&z);
     if (!ok) fail(ErrorKind::io, path, "truncated or corrupt gzip stream (header)");
     return out;
@@ -245,17 +246,20 @@ void check_geometry(const std::string& path, const char* what, Geometry& g) {
 
 // ---- NIfTI-1 --------------------------------------------------------------------------------
 
+// T = T for NIfTI-1 (nifti1_io's mat44), double for NIfTI-2 (nifti2_io's nifti_dmat44).
+template <class T>
 struct Mat44 {
-    float m[4][4]{};
+    T m[4][4]{};
 };
 
 // nifti1_io's nifti_quatern_to_mat44, with its mix of float, double and long double arithmetic
 // (the 1.0l / 2.0l literals) kept so the floats come out identical.
-Mat44 quatern_to_mat44(float qb, float qc, float qd, float qx, float qy, float qz, float dx, float dy, float dz, float qfac) {
-    Mat44 R;
+template <class T>
+Mat44<T> quatern_to_mat44(T qb, T qc, T qd, T qx, T qy, T qz, T dx, T dy, T dz, T qfac) {
+    Mat44<T> R;
     double a, b = qb, c = qc, d = qd, xd, yd, zd;
-    R.m[3][0] = R.m[3][1] = R.m[3][2] = 0.0f;
-    R.m[3][3] = 1.0f;
+    R.m[3][0] = R.m[3][1] = R.m[3][2] = T(0);
+    R.m[3][3] = T(1);
     a = 1.0l - (b * b + c * c + d * d);
     if (a < 1.e-7l) {
         a = 1.0l / std::sqrt(b * b + c * c + d * d);
@@ -270,22 +274,23 @@ Mat44 quatern_to_mat44(float qb, float qc, float qd, float qx, float qy, float q
     yd = (dy > 0.0) ? dy : 1.0l;
     zd = (dz > 0.0) ? dz : 1.0l;
     if (qfac < 0.0) zd = -zd;
-    R.m[0][0] = float((a * a + b * b - c * c - d * d) * xd);
-    R.m[0][1] = float(2.0l * (b * c - a * d) * yd);
-    R.m[0][2] = float(2.0l * (b * d + a * c) * zd);
-    R.m[1][0] = float(2.0l * (b * c + a * d) * xd);
-    R.m[1][1] = float((a * a + c * c - b * b - d * d) * yd);
-    R.m[1][2] = float(2.0l * (c * d - a * b) * zd);
-    R.m[2][0] = float(2.0l * (b * d - a * c) * xd);
-    R.m[2][1] = float(2.0l * (c * d + a * b) * yd);
-    R.m[2][2] = float((a * a + d * d - c * c - b * b) * zd);
+    R.m[0][0] = T((a * a + b * b - c * c - d * d) * xd);
+    R.m[0][1] = T(2.0l * (b * c - a * d) * yd);
+    R.m[0][2] = T(2.0l * (b * d + a * c) * zd);
+    R.m[1][0] = T(2.0l * (b * c + a * d) * xd);
+    R.m[1][1] = T((a * a + c * c - b * b - d * d) * yd);
+    R.m[1][2] = T(2.0l * (c * d - a * b) * zd);
+    R.m[2][0] = T(2.0l * (b * d - a * c) * xd);
+    R.m[2][1] = T(2.0l * (c * d + a * b) * yd);
+    R.m[2][2] = T((a * a + d * d - c * c - b * b) * zd);
     R.m[0][3] = qx;
     R.m[1][3] = qy;
     R.m[2][3] = qz;
     return R;
 }
 
-float det3(const float m[3][3]) {
+template <class T>
+T det3(const T m[3][3]) {
     return m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
            m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
 }
@@ -293,44 +298,46 @@ float det3(const float m[3][3]) {
 // ITK's IsAffine (itkNiftiImageIO.cxx) for a matrix whose bottom row is checked here: with the bottom
 // row (0,0,0,1) the 4x4 inverse's blocks equal the 3x3 inverse's exactly, so ITK's SVD-inverse
 // comparison (tolerance 1e-2) passes whenever the matrix is invertible; the determinant test remains.
-bool is_affine(const Mat44& s) {
-    float bottom = std::fabs(s.m[3][3] - 1.0f);
-    for (int i = 0; i < 3; ++i) bottom += std::fabs(s.m[3][i]);
-    if (bottom > std::numeric_limits<float>::epsilon()) return false;
-    float top[3][3];
+template <class T>
+bool is_affine(const Mat44<T>& s) {
+    T bottom = std::abs(s.m[3][3] - T(1));
+    for (int i = 0; i < 3; ++i) bottom += std::abs(s.m[3][i]);
+    if (bottom > std::numeric_limits<T>::epsilon()) return false;
+    T top[3][3];
     for (int i = 0; i < 3; ++i)
         for (int j = 0; j < 3; ++j) top[i][j] = s.m[i][j];
-    return std::fabs(det3(top)) > 1e-5;  // det of the 4x4 with bottom row (0,0,0,1)
+    return std::abs(det3(top)) > 1e-5;  // det of the 4x4 with bottom row (0,0,0,1)
 }
 
 // NiftiImageIO::SetImageIOOrientationFromNIfTI's choice between sform and qform (ITK 5.2.1).
-const Mat44* choose_transform(const Mat44& sto, const Mat44& qto, int qform_code, int sform_code, float dx, float dy, float dz) {
+template <class T>
+const Mat44<T>* choose_transform(const Mat44<T>& sto, const Mat44<T>& qto, int qform_code, int sform_code, T dx, T dy, T dz) {
     bool similar = true;
     for (int i = 0; i < 3 && similar; ++i)
         for (int j = 0; j < 3; ++j)
-            if (std::fabs(sto.m[i][j] - qto.m[i][j]) > 1e-5) similar = false;
+            if (std::abs(sto.m[i][j] - qto.m[i][j]) > 1e-5) similar = false;
     if (similar) {
-        float t = 0, b = 0;
-        for (int i = 0; i < 4; ++i) t += std::fabs(sto.m[i][3] - qto.m[i][3]);
-        for (int j = 0; j < 4; ++j) b += std::fabs(sto.m[3][j] - qto.m[3][j]);
+        T t = 0, b = 0;
+        for (int i = 0; i < 4; ++i) t += std::abs(sto.m[i][3] - qto.m[i][3]);
+        for (int j = 0; j < 4; ++j) b += std::abs(sto.m[3][j] - qto.m[3][j]);
         if (t > 1e-7 || b > 1e-7) similar = false;
     }
     bool prefer_sform = similar;
     if (!prefer_sform || sform_code != 0) {
         bool decomposable = is_affine(sto);
         if (decomposable) {
-            float r[3][3];
-            const float d[3] = {dx, dy, dz};
+            T r[3][3];
+            const T d[3] = {dx, dy, dz};
             for (int j = 0; j < 3 && decomposable; ++j) {
-                const float mag = std::sqrt(sto.m[0][j] * sto.m[0][j] + sto.m[1][j] * sto.m[1][j] + sto.m[2][j] * sto.m[2][j]);
-                if (std::fabs(d[j] - mag) > 1e-3f) decomposable = false;
+                const T mag = std::sqrt(sto.m[0][j] * sto.m[0][j] + sto.m[1][j] * sto.m[1][j] + sto.m[2][j] * sto.m[2][j]);
+                if (std::abs(d[j] - mag) > T(1e-3)) decomposable = false;
                 for (int i = 0; i < 3; ++i) r[i][j] = sto.m[i][j] / mag;
             }
             for (int i = 0; i < 3 && decomposable; ++i)
                 for (int k = 0; k < 3; ++k) {
-                    float v = 0;
+                    T v = 0;
                     for (int j = 0; j < 3; ++j) v += r[i][j] * r[k][j];
-                    if (std::fabs(v - (i == k ? 1.0f : 0.0f)) > 1e-4) decomposable = false;
+                    if (std::abs(v - (i == k ? T(1) : T(0))) > 1e-4) decomposable = false;
                 }
         }
         if (decomposable) {
@@ -343,9 +350,9 @@ const Mat44* choose_transform(const Mat44& sto, const Mat44& qto, int qform_code
                 bool ident = true;
                 for (int i = 0; i < 4 && ident; ++i)
                     for (int k = 0; k < 4; ++k) {
-                        float v = 0;
+                        T v = 0;
                         for (int j = 0; j < 4; ++j) v += sto.m[i][j] * qto.m[k][j];
-                        if (std::fabs(v - (i == k ? 1.0f : 0.0f)) > 1e-4) {
+                        if (std::abs(v - (i == k ? T(1) : T(0))) > 1e-4) {
                             ident = false;
                             break;
                         }
@@ -380,36 +387,97 @@ struct NiftiLayout {
     double slope = 1, intercept = 0;
 };
 
-NiftiLayout parse_nifti1(const std::string& path, const unsigned char* h) {
+// The header fields radhpc uses, as stored: T = float (NIfTI-1) or double (NIfTI-2).
+template <class T>
+struct NiftiRaw {
+    bool swap = false;
+    int version = 1;
+    std::int64_t dim[8]{};
+    int intent_code = 0, datatype = 0, bitpix = 0, xyzt_units = 0, qform_code = 0, sform_code = 0;
+    T pixdim[8]{}, scl_slope = 0, scl_inter = 0, quat[6]{}, srow[3][4]{};
+    double vox_offset = 0;
+};
+
+NiftiRaw<float> read_nifti1_fields(const unsigned char* h, bool swap) {
+    NiftiRaw<float> r;
+    r.swap = swap;
+    for (int i = 0; i < 8; ++i) r.dim[i] = get<std::int16_t>(h, 40 + 2 * i, swap);
+    r.intent_code = get<std::int16_t>(h, 68, swap);
+    r.datatype = get<std::int16_t>(h, 70, swap);
+    r.bitpix = get<std::int16_t>(h, 72, swap);
+    for (int i = 0; i < 8; ++i) r.pixdim[i] = get<float>(h, 76 + 4 * i, swap);
+    r.vox_offset = get<float>(h, 108, swap);
+    r.scl_slope = get<float>(h, 112, swap);
+    r.scl_inter = get<float>(h, 116, swap);
+    r.xyzt_units = get<std::uint8_t>(h, 123, false);
+    r.qform_code = get<std::int16_t>(h, 252, swap);
+    r.sform_code = get<std::int16_t>(h, 254, swap);
+    for (int i = 0; i < 6; ++i) r.quat[i] = get<float>(h, 256 + 4 * i, swap);
+    for (int q = 0; q < 3; ++q)
+        for (int c = 0; c < 4; ++c) r.srow[q][c] = get<float>(h, 280 + 16 * q + 4 * c, swap);
+    return r;
+}
+
+NiftiRaw<double> read_nifti2_fields(const unsigned char* h, bool swap) {
+    NiftiRaw<double> r;
+    r.swap = swap;
+    r.version = 2;
+    r.datatype = get<std::int16_t>(h, 12, swap);
+    r.bitpix = get<std::int16_t>(h, 14, swap);
+    for (int i = 0; i < 8; ++i) r.dim[i] = get<std::int64_t>(h, 16 + 8 * i, swap);
+    for (int i = 0; i < 8; ++i) r.pixdim[i] = get<double>(h, 104 + 8 * i, swap);
+    const auto off = get<std::int64_t>(h, 168, swap);
+    r.vox_offset = off < 0 || off > (std::int64_t(1) << 50) ? -1.0 : double(off);
+    r.scl_slope = get<double>(h, 176, swap);
+    r.scl_inter = get<double>(h, 184, swap);
+    r.qform_code = get<std::int32_t>(h, 344, swap);
+    r.sform_code = get<std::int32_t>(h, 348, swap);
+    for (int i = 0; i < 6; ++i) r.quat[i] = get<double>(h, 352 + 8 * i, swap);
+    for (int q = 0; q < 3; ++q)
+        for (int c = 0; c < 4; ++c) r.srow[q][c] = get<double>(h, 400 + 32 * q + 8 * c, swap);
+    r.xyzt_units = get<std::int32_t>(h, 500, swap);
+    r.intent_code = get<std::int32_t>(h, 504, swap);
+    return r;
+}
+
+template <class T>
+NiftiLayout nifti_layout(const std::string& path, const NiftiRaw<T>& r);
+
+// The header's version and byte order from sizeof_hdr (348: NIfTI-1, 540: NIfTI-2), then its fields.
+// `n` bytes of header are available (a small NIfTI-1 file can hold fewer than 540).
+NiftiLayout parse_nifti(const std::string& path, const unsigned char* h, std::size_t n) {
+    if (n < 348) fail(ErrorKind::io, path, "truncated NIfTI header (" + std::to_string(n) + " bytes)");
     std::int32_t sizeof_hdr;
     std::memcpy(&sizeof_hdr, h, 4);
-    bool swap = false;
-    if (sizeof_hdr == 348) swap = false;
-    else if (std::int32_t(__builtin_bswap32(std::uint32_t(sizeof_hdr))) == 348) swap = true;
-    else if (sizeof_hdr == 540 || std::int32_t(__builtin_bswap32(std::uint32_t(sizeof_hdr))) == 540)
-        fail(ErrorKind::io, path, "NIfTI-2 headers are not supported (write NIfTI-1)");
-    else fail(ErrorKind::io, path, "not a NIfTI-1 file (sizeof_hdr is not 348)");
-    if (std::memcmp(h + 344, "n+1\0", 4) != 0)
-        fail(ErrorKind::io, path, "magic: not a single-file NIfTI-1 image ('n+1'); Analyze and .hdr/.img pairs are not read");
+    const std::int32_t swapped = std::int32_t(__builtin_bswap32(std::uint32_t(sizeof_hdr)));
+    if (sizeof_hdr == 348 || swapped == 348) {
+        if (std::memcmp(h + 344, "n+1\0", 4) != 0)
+            fail(ErrorKind::io, path, "magic: not a single-file NIfTI-1 image ('n+1'); Analyze and .hdr/.img pairs are not read");
+        return nifti_layout(path, read_nifti1_fields(h, swapped == 348));
+    }
+    if (sizeof_hdr == 540 || swapped == 540) {
+        if (n < 540) fail(ErrorKind::io, path, "truncated NIfTI-2 header (" + std::to_string(n) + " bytes)");
+        if (std::memcmp(h + 4, "n+2\0\r\n\032\n", 8) != 0)
+            fail(ErrorKind::io, path, "magic: not a single-file NIfTI-2 image ('n+2'); .hdr/.img pairs are not read");
+        return nifti_layout(path, read_nifti2_fields(h, swapped == 540));
+    }
+    fail(ErrorKind::io, path, "not a NIfTI file (sizeof_hdr is neither 348 nor 540)");
+}
 
+template <class T>
+NiftiLayout nifti_layout(const std::string& path, const NiftiRaw<T>& r) {
     NiftiLayout L;
-    L.swap = swap;
-    std::int16_t dim[8];
-    for (int i = 0; i < 8; ++i) dim[i] = get<std::int16_t>(h, 40 + 2 * i, swap);
-    const auto intent_code = get<std::int16_t>(h, 68, swap);
-    const auto datatype = get<std::int16_t>(h, 70, swap);
-    const auto bitpix = get<std::int16_t>(h, 72, swap);
-    float pixdim[8];
-    for (int i = 0; i < 8; ++i) pixdim[i] = get<float>(h, 76 + 4 * i, swap);
-    const float vox_offset = get<float>(h, 108, swap);
-    float scl_slope = get<float>(h, 112, swap), scl_inter = get<float>(h, 116, swap);
-    const auto xyzt_units = get<std::uint8_t>(h, 123, false);
-    const int qform_code = get<std::int16_t>(h, 252, swap), sform_code = get<std::int16_t>(h, 254, swap);
-    float quat[6];
-    for (int i = 0; i < 6; ++i) quat[i] = get<float>(h, 256 + 4 * i, swap);
-    float srow[3][4];
-    for (int r = 0; r < 3; ++r)
-        for (int c = 0; c < 4; ++c) srow[r][c] = get<float>(h, 280 + 16 * r + 4 * c, swap);
+    L.swap = r.swap;
+    const auto& dim = r.dim;
+    const auto intent_code = r.intent_code;
+    const auto datatype = r.datatype;
+    const auto bitpix = r.bitpix;
+    const auto& pixdim = r.pixdim;
+    const double vox_offset = r.vox_offset;
+    T scl_slope = r.scl_slope, scl_inter = r.scl_inter;
+    const int xyzt_units = r.xyzt_units, qform_code = r.qform_code, sform_code = r.sform_code;
+    const auto& quat = r.quat;
+    const auto& srow = r.srow;
 
     if (dim[0] < 1 || dim[0] > 7) fail(ErrorKind::invalid_input, path, "dim[0] is " + std::to_string(dim[0]) + " (must be 1..7)");
     for (int i = 1; i <= dim[0]; ++i)
@@ -453,7 +521,7 @@ NiftiLayout parse_nifti1(const std::string& path, const unsigned char* h) {
         if (!std::isfinite(pixdim[i])) fail(ErrorKind::invalid_input, path, "pixdim[" + std::to_string(i) + "] is not finite");
     // nifti1_io would silently make a zero pixdim 1 mm; ITK would turn a negative one into a flip.
     for (int a = 1; a <= dims; ++a)
-        if (!(pixdim[a] > 0.0f))
+        if (!(pixdim[a] > T(0)))
             fail(ErrorKind::invalid_input, path, "voxel spacing pixdim[" + std::to_string(a) + "] is " + num(pixdim[a]) +
                                                      " (zero, negative or not finite) in the NIfTI header");
     if (qform_code > 0)
@@ -472,8 +540,9 @@ NiftiLayout parse_nifti1(const std::string& path, const unsigned char* h) {
     std::uint64_t voxels = 1;
     check_voxels(path, "dim", sizes, 3, voxels);
     L.data_bytes = voxels * pixel_bytes(L.kind);
-    if (!std::isfinite(vox_offset) || vox_offset < 348.0f || vox_offset != std::floor(vox_offset) || vox_offset > 1e12f)
-        fail(ErrorKind::invalid_input, path, "vox_offset " + num(vox_offset) + " is not a whole number of bytes >= 348");
+    const double min_offset = r.version == 1 ? 348 : 540;
+    if (!std::isfinite(vox_offset) || vox_offset < min_offset || vox_offset != std::floor(vox_offset) || vox_offset > 1e12)
+        fail(ErrorKind::invalid_input, path, "vox_offset " + num(vox_offset) + " is not a whole number of bytes >= " + num(min_offset));
     L.vox_offset = std::uint64_t(vox_offset);
 
     // Scaling as nifti1_io + NiftiImageIO: non-finite fields count as 0, slope 0 means 1.
@@ -492,7 +561,7 @@ NiftiLayout parse_nifti1(const std::string& path, const unsigned char* h) {
         case 3: unit = 1e-3; break;  // micron
         default: break;
     }
-    const float dx = pixdim[1], dy = pixdim[2], dz = pixdim[3];
+    const T dx = pixdim[1], dy = pixdim[2], dz = pixdim[3];
     Geometry& g = L.geometry;
     g.size = {std::size_t(sizes[0]), std::size_t(sizes[1]), std::size_t(sizes[2])};
     g.spacing = {double(dx) * unit, double(dy) * unit, dims == 3 ? double(dz) * unit : 1.0};
@@ -500,21 +569,21 @@ NiftiLayout parse_nifti1(const std::string& path, const unsigned char* h) {
     g.direction = {1, 0, 0, 0, 1, 0, 0, 0, 1};
     const int qc = qform_code > 0 ? qform_code : 0, sc = sform_code > 0 ? sform_code : 0;
     if (qc != 0 || sc != 0) {
-        Mat44 qto, sto;  // sto stays all-zero without an sform, as nifti1_io leaves it
+        Mat44<T> qto, sto;  // sto stays all-zero without an sform, as nifti1_io leaves it
         if (qc != 0) {
-            qto = quatern_to_mat44(quat[0], quat[1], quat[2], quat[3], quat[4], quat[5], dx, dy, dz, pixdim[0] < 0.0f ? -1.0f : 1.0f);
+            qto = quatern_to_mat44(quat[0], quat[1], quat[2], quat[3], quat[4], quat[5], dx, dy, dz, pixdim[0] < T(0) ? T(-1) : T(1));
         } else {
             qto.m[0][0] = dx;
             qto.m[1][1] = dy;
             qto.m[2][2] = dz;
-            qto.m[3][3] = 1.0f;
+            qto.m[3][3] = T(1);
         }
         if (sc != 0) {
             for (int r = 0; r < 3; ++r)
                 for (int c = 0; c < 4; ++c) sto.m[r][c] = srow[r][c];
-            sto.m[3][3] = 1.0f;
+            sto.m[3][3] = T(1);
         }
-        const Mat44* m = choose_transform(sto, qto, qc, sc, dx, dy, dz);
+        const Mat44<T>* m = choose_transform(sto, qto, qc, sc, dx, dy, dz);
         if (!m) fail(ErrorKind::invalid_input, path, "sform/qform: no orthonormal orientation (ITK would refuse the file)");
         g.origin[0] = -double(m->m[0][3]);
         g.origin[1] = -double(m->m[1][3]);
@@ -538,15 +607,15 @@ NiftiLayout parse_nifti1(const std::string& path, const unsigned char* h) {
 
 NativeImage read_nifti(const std::string& path) {
     File f(path, path);
-    unsigned char head[348];
+    unsigned char head[540];
     const bool small = f.size() < 2;
     unsigned char magic[2] = {0, 0};
     if (!small) f.read(magic, 2, 0);
     NativeImage img;
     if (is_gzip(magic, 2)) {
         const auto packed = f.read_all_from(0);
-        const auto h = gunzip_prefix(path, packed.data(), packed.size(), 348);
-        const NiftiLayout L = parse_nifti1(path, h.data());
+        const auto h = gunzip_prefix(path, packed.data(), packed.size(), 540);
+        const NiftiLayout L = parse_nifti(path, h.data(), h.size());
         const std::uint64_t total = L.vox_offset + L.data_bytes;
         if (total > kMaxDeflateRatio * packed.size() + 1024)
             fail(ErrorKind::io, path, "truncated file: the header needs " + std::to_string(total) + " bytes, more than " +
@@ -565,9 +634,9 @@ NativeImage read_nifti(const std::string& path) {
         if (L.swap) byteswap_all(img.data, pixel_bytes(img.kind));
         return img;
     }
-    if (f.size() < 348) fail(ErrorKind::io, path, "truncated NIfTI header (" + std::to_string(f.size()) + " bytes)");
-    f.read(head, 348, 0);
-    const NiftiLayout L = parse_nifti1(path, head);
+    const std::size_t head_n = std::size_t(std::min<std::uint64_t>(f.size(), 540));
+    f.read(head, head_n, 0);
+    const NiftiLayout L = parse_nifti(path, head, head_n);
     const std::uint64_t need = L.vox_offset + L.data_bytes;
     if (f.size() < need)
         fail(ErrorKind::io, path, "truncated file (" + std::to_string(f.size()) + " bytes of image data and header, the header needs " +

@@ -70,6 +70,12 @@ void check_equals_itk(const std::string& path, bool labels = false) {
 
 // ---- writers of test files ----------------------------------------------------------------------
 
+std::vector<char> operator+(std::vector<char> a, const std::vector<char>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+
+
 struct Nifti {
     std::int16_t dim[8] = {3, 4, 3, 2, 1, 1, 1, 1};
     std::int16_t datatype = 4, bitpix = 16, intent = 0;
@@ -83,13 +89,53 @@ struct Nifti {
     std::int32_t sizeof_hdr = 348;
     std::vector<char> data;  // voxel bytes (native order); filled by default_data() if empty
     bool big_endian = false;
+    int version = 1;  // 2: NIfTI-2 layout (540-byte header, 64-bit fields)
 
     std::size_t voxels() const {
         std::size_t n = 1;
         for (int i = 1; i <= dim[0]; ++i) n *= std::size_t(std::max<std::int16_t>(dim[i], 1));
         return n;
     }
-    std::vector<char> bytes() {
+    std::vector<char> bytes() { return version == 2 ? bytes2() : bytes1(); }
+    std::vector<char> bytes2() {
+        const float off = vox_offset == 352 ? 544 : vox_offset;
+        std::vector<char> h(std::size_t(off > 544 && off < 4096 ? off : 544), 0);
+        auto put = [&](std::size_t o, auto v) {
+            std::memcpy(h.data() + o, &v, sizeof v);
+            if (big_endian) std::reverse(h.begin() + long(o), h.begin() + long(o + sizeof v));
+        };
+        put(0, std::int32_t(sizeof_hdr == 348 ? 540 : sizeof_hdr));
+        std::memcpy(h.data() + 4, magic[2] == '1' ? "n+2\0\r\n\032\n" : magic, magic[2] == '1' ? 8 : std::strlen(magic));
+        put(12, datatype);
+        put(14, bitpix);
+        for (int i = 0; i < 8; ++i) put(16 + 8 * std::size_t(i), std::int64_t(dim[i]));
+        for (int i = 0; i < 8; ++i) put(104 + 8 * std::size_t(i), double(pixdim[i]));
+        put(168, std::int64_t(std::isfinite(off) ? off : -1));
+        put(176, double(slope));
+        put(184, double(inter));
+        put(344, std::int32_t(qform));
+        put(348, std::int32_t(sform));
+        for (int i = 0; i < 6; ++i) put(352 + 8 * std::size_t(i), double(quat[i]));
+        for (int r = 0; r < 3; ++r)
+            for (int c = 0; c < 4; ++c) put(400 + 32 * std::size_t(r) + 8 * std::size_t(c), double(srow[r][c]));
+        put(500, std::int32_t(units));
+        put(504, std::int32_t(intent));
+        return h + payload();
+    }
+    std::vector<char> payload() {
+        if (data.empty()) {
+            const std::size_t w = std::size_t(std::max<int>(bitpix, 8) / 8);
+            data.resize(voxels() * w);
+            for (std::size_t i = 0; i < data.size(); ++i) data[i] = char((i * 37 + 11) % 97);
+        }
+        std::vector<char> d = data;
+        if (big_endian) {
+            const std::size_t w = std::size_t(std::max<int>(bitpix, 8) / 8);
+            for (std::size_t i = 0; i + w <= d.size(); i += w) std::reverse(d.begin() + long(i), d.begin() + long(i + w));
+        }
+        return d;
+    }
+    std::vector<char> bytes1() {
         std::vector<char> h(std::size_t(vox_offset > 352 && vox_offset < 4096 ? vox_offset : 352), 0);
         auto put = [&](std::size_t off, const void* v, std::size_t n) {
             std::memcpy(h.data() + off, v, n);
@@ -111,18 +157,7 @@ struct Nifti {
         for (int r = 0; r < 3; ++r)
             for (int c = 0; c < 4; ++c) put(280 + 16 * r + 4 * c, &srow[r][c], 4);
         std::memcpy(h.data() + 344, magic, std::strlen(magic) + 1 > 4 ? 4 : std::strlen(magic) + 1);
-        if (data.empty()) {
-            const std::size_t w = std::size_t(std::max<int>(bitpix, 8) / 8);
-            data.resize(voxels() * w);
-            for (std::size_t i = 0; i < data.size(); ++i) data[i] = char((i * 37 + 11) % 97);
-        }
-        std::vector<char> d = data;
-        if (big_endian) {
-            const std::size_t w = std::size_t(std::max<int>(bitpix, 8) / 8);
-            for (std::size_t i = 0; i + w <= d.size(); i += w) std::reverse(d.begin() + long(i), d.begin() + long(i + w));
-        }
-        h.insert(h.end(), d.begin(), d.end());
-        return h;
+        return h + payload();
     }
 };
 
@@ -148,10 +183,6 @@ void write_gz(const fs::path& p, const std::vector<char>& raw) { write_file(p, g
 
 std::vector<char> text(const std::string& s) { return std::vector<char>(s.begin(), s.end()); }
 
-std::vector<char> operator+(std::vector<char> a, const std::vector<char>& b) {
-    a.insert(a.end(), b.begin(), b.end());
-    return a;
-}
 
 std::vector<char> ramp_bytes(std::size_t n, std::size_t width, bool big = false) {
     std::vector<char> v(n * width);
@@ -425,7 +456,6 @@ TEST_CASE("malformed NIfTI headers give clean errors of the right kind", "[io][n
         {"truncated_data", [&](Nifti& n) { n.data.resize(10); }, ErrorKind::io, "truncated"},
         {"trailing_data", [&](Nifti& n) { n.data.resize(n.voxels() * 2 + 8); }, ErrorKind::io, "header describes"},
         {"magic", [&](Nifti& n) { n.magic = "ni1"; }, ErrorKind::io, "magic"},
-        {"nifti2", [&](Nifti& n) { n.sizeof_hdr = 540; }, ErrorKind::io, "NIfTI-2"},
         {"not_nifti", [&](Nifti& n) { n.sizeof_hdr = 1234; }, ErrorKind::io, "sizeof_hdr"},
     };
     for (const auto& c : cases) {
@@ -460,7 +490,7 @@ TEST_CASE("malformed NIfTI headers give clean errors of the right kind", "[io][n
     write_file(dir / "empty.nii", {});
     expect_error(dir / "empty.nii", ErrorKind::io, "truncated");
     write_file(dir / "empty.nii.gz", gzip({}));
-    expect_error(dir / "empty.nii.gz", ErrorKind::io, "gzip");
+    expect_error(dir / "empty.nii.gz", ErrorKind::io, "truncated");
     fs::remove_all(dir);
 }
 
@@ -624,5 +654,75 @@ TEST_CASE("randomly mutated headers give radhpc::Error or an image, nothing else
     }
     CHECK(errors + images == 1500);
     CHECK(errors > 100);
+    fs::remove_all(dir);
+}
+
+TEST_CASE("NIfTI-2 reads as the same image written as NIfTI-1; its malformed headers are refused", "[io][native]") {
+    const auto dir = temp_dir("nii2");
+    int k = 0;
+    auto same = [&](Nifti n, const char* what) {
+        INFO(what);
+        const auto one = n.bytes();
+        n.version = 2;
+        const auto two = n.bytes();
+        const auto p1 = dir / ("a" + std::to_string(k) + ".nii"), p2 = dir / ("b" + std::to_string(k) + ".nii.gz");
+        ++k;
+        write_file(p1, one);
+        write_gz(p2, two);
+        PixelType t1, t2;
+        const auto a = io::read_image(p1.string(), &t1);
+        const auto b = io::read_image(p2.string(), &t2);
+        CHECK(a.geometry.size == b.geometry.size);
+        CHECK(a.geometry.spacing == b.geometry.spacing);
+        CHECK(a.geometry.origin == b.geometry.origin);
+        CHECK(a.geometry.direction == b.geometry.direction);
+        CHECK(a.data == b.data);
+        CHECK(t1.integer == t2.integer);
+    };
+    same(Nifti{}, "qform + sform");
+    {
+        Nifti n;
+        n.qform = 0;
+        n.sform = 2;
+        n.srow[0][0] = 0;  // 90 degrees about z
+        n.srow[0][1] = -0.9f;
+        n.srow[1][1] = 0;
+        n.srow[1][0] = 0.8f;
+        same(n, "rotated sform only");
+    }
+    {
+        Nifti n;
+        n.dim[0] = 2;
+        n.dim[3] = 1;
+        same(n, "2-D");
+    }
+    {
+        Nifti n;
+        n.slope = 2;
+        n.inter = -3;
+        n.big_endian = true;
+        same(n, "scaled, big-endian");
+    }
+    Nifti bad;
+    bad.version = 2;
+    bad.magic = "n+2";  // without the \r\n\032\n signature
+    write_file(dir / "magic2.nii", bad.bytes());
+    expect_error(dir / "magic2.nii", ErrorKind::io, "magic");
+    Nifti low;
+    low.version = 2;
+    low.vox_offset = 400;  // inside the 540-byte header
+    write_file(dir / "low2.nii", low.bytes());
+    expect_error(dir / "low2.nii", ErrorKind::invalid_input, "vox_offset");
+    Nifti bp;
+    bp.version = 2;
+    bp.datatype = 64;
+    write_file(dir / "bitpix2.nii", bp.bytes());
+    expect_error(dir / "bitpix2.nii", ErrorKind::invalid_input, "bitpix");
+    Nifti cut;
+    cut.version = 2;
+    auto b = cut.bytes();
+    b.resize(500);
+    write_file(dir / "cut2.nii", b);
+    expect_error(dir / "cut2.nii", ErrorKind::io, "truncated");
     fs::remove_all(dir);
 }

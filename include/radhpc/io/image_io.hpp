@@ -1,4 +1,4 @@
-// Reading and writing images and label masks. NIfTI-1 (.nii, .nii.gz) and NRRD (.nrrd, .nhdr) are
+// Reading and writing images and label masks. NIfTI-1/2 (.nii, .nii.gz) and NRRD (.nrrd, .nhdr) are
 // read by radhpc's own strict readers (src/io/native_image.cpp) giving ITK 5.2's geometry and
 // values; other formats (.mha, .mhd, ...) are read, and everything is written, through ITK.
 #pragma once
@@ -26,7 +26,8 @@ struct NativeImage {
     double slope = 1.0, intercept = 0.0;
 };
 
-// Reads NIfTI-1 (.nii, .nii.gz) or NRRD (.nrrd, .nhdr; raw, gzip or ascii encoding) with strict header
+// Reads NIfTI-1 or NIfTI-2 (.nii, .nii.gz; NIfTI-2 with NIfTI-1's rules in double precision, as ITK 5.2
+// does not read it) or NRRD (.nrrd, .nhdr; raw, gzip or ascii encoding) with strict header
 // checks made before anything is allocated. Errors (radhpc::Error) name the file and the field:
 // kind io for unreadable, truncated or corrupt files and unsupported encodings, invalid_input for
 // headers whose values are not a valid scalar image (non-finite or non-positive spacing, non-finite
