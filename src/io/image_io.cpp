@@ -9,13 +9,11 @@
 #include <itkImageIOFactory.h>
 
 #include <cmath>
-#include <cstring>
-#include <fstream>
+#include <cstdint>
 #include <filesystem>
-#include <vector>
-#include <zlib.h>
 #include <limits>
 #include <type_traits>
+#include <vector>
 
 #include "radhpc/core/error.hpp"
 #include "huge_pages.hpp"
