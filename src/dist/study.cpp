@@ -183,8 +183,7 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
     } else {
         cache.path.clear();
         cache.label_path.clear();
-        base.source =
-            make_source_image(io::read_image_input(task.image, opt.settings.dicom, &base.pixel_type, &frame_of_reference), base.pixel_type);
+        base.source = io::read_source_input(task.image, opt.settings.dicom, &base.pixel_type, &frame_of_reference);
         if (sweep) {
             cache.image = base.source;
             cache.pixel_type = base.pixel_type;

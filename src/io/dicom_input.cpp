@@ -71,6 +71,15 @@ Image read_image_input(const std::string& path, const DicomSettings& dicom, Pixe
     return std::move(ct.image);
 }
 
+SourceImage read_source_input(const std::string& path, const DicomSettings& dicom, PixelType* pixel_type, std::string* frame_of_reference) {
+    if (frame_of_reference) frame_of_reference->clear();
+    if (!is_dicom_image_input(path)) return read_image_source(path, pixel_type);
+    PixelType pixel;
+    Image image = read_image_input(path, dicom, &pixel, frame_of_reference);
+    if (pixel_type) *pixel_type = pixel;
+    return make_source_image(std::move(image), pixel);
+}
+
 void split_mask_path(const std::string& mask_path, std::string& file, std::string& roi) {
     file = mask_path;
     std::error_code ec;

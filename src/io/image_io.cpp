@@ -1,4 +1,5 @@
 // The only translation unit that includes ITK's reader/writer headers (they are slow to compile).
+// NIfTI and NRRD are read by native_image.cpp; ITK reads the other formats and writes everything.
 #include "radhpc/io/image_io.hpp"
 
 #include <itkImage.h>
@@ -8,14 +9,16 @@
 #include <itkImageIOFactory.h>
 
 #include <cmath>
-#include <cstring>
-#include <fstream>
+#include <cstdint>
 #include <filesystem>
-#include <vector>
-#include <zlib.h>
 #include <limits>
+#include <type_traits>
+#include <memory>
+#include <vector>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/core/source_image.hpp"
+#include "huge_pages.hpp"
 
 namespace radhpc::io {
 namespace {
@@ -45,114 +48,8 @@ itk::ImageIOBase::Pointer probe(const std::string& path) {
     return io;
 }
 
-// Checks of NIfTI-1 headers that ITK does not make. ITK reads a truncated NIfTI-1 file without complaint (znzlib returns short reads, for .nii and
-// .nii.gz alike); check the size the header promises. NRRD truncation already fails inside ITK.
-// For .nii.gz the gzip trailer's ISIZE (uncompressed size mod 2^32) is compared first; only when it
-// disagrees (a truncated file, or a multi-member gzip stream) is the stream decompressed to count.
-void check_nifti_size(const std::string& path) {
-    const bool gz = path.size() > 7 && path.compare(path.size() - 7, 7, ".nii.gz") == 0;
-    const bool raw = path.size() > 4 && path.compare(path.size() - 4, 4, ".nii") == 0;
-    if (!gz && !raw) return;
-    gzFile f = gzopen(path.c_str(), "rb");  // reads plain files too
-    if (!f) throw Error(ErrorKind::io, path + ": cannot open");
-    char h[348];
-    const int got = gzread(f, h, sizeof h);
-    if (got != int(sizeof h)) {
-        gzclose(f);
-        throw Error(ErrorKind::io, path + ": truncated NIfTI header");
-    }
-    std::int32_t sizeof_hdr;
-    std::memcpy(&sizeof_hdr, h, 4);
-    if (sizeof_hdr != 348) {  // NIfTI-2 or other byte order: left to ITK
-        gzclose(f);
-        return;
-    }
-    std::int16_t dim[8], bitpix;
-    float vox_offset, pixdim[8];
-    std::memcpy(dim, h + 40, sizeof dim);
-    std::memcpy(&bitpix, h + 72, 2);
-    std::memcpy(pixdim, h + 76, sizeof pixdim);
-    std::memcpy(&vox_offset, h + 108, 4);
-    // ITK replaces a zero pixdim by 1 mm, which would compute features on a wrong geometry.
-    for (int a = 1; a <= 3 && a <= dim[0]; ++a)
-        if (!(std::isfinite(pixdim[a]) && pixdim[a] != 0.0f)) {
-            gzclose(f);
-            throw Error(ErrorKind::invalid_input, path + ": voxel spacing pixdim[" + std::to_string(a) + "] is " +
-                                                      std::to_string(pixdim[a]) + " (zero or not finite) in the NIfTI header");
-        }
-    std::uintmax_t voxels = 1;
-    for (int d = 1; d <= dim[0] && d < 8; ++d) voxels *= std::uintmax_t(std::max<std::int16_t>(dim[d], 1));
-    const std::uintmax_t need = std::uintmax_t(vox_offset) + voxels * std::uintmax_t(bitpix) / 8;
-    std::uintmax_t have = 0;
-    if (raw) {
-        have = std::filesystem::file_size(path);
-    } else {
-        std::ifstream in(path, std::ios::binary);
-        in.seekg(-4, std::ios::end);
-        unsigned char t[4] = {0, 0, 0, 0};
-        in.read(reinterpret_cast<char*>(t), 4);
-        const std::uint32_t isize = t[0] | (t[1] << 8) | (t[2] << 16) | (std::uint32_t(t[3]) << 24);
-        if (isize == std::uint32_t(need & 0xFFFFFFFFu)) {
-            gzclose(f);
-            return;
-        }
-        have = sizeof h;
-        std::vector<char> buf(1 << 20);
-        for (int n; (n = gzread(f, buf.data(), unsigned(buf.size()))) > 0;) have += std::uintmax_t(n);
-    }
-    gzclose(f);
-    if (have < need)
-        throw Error(ErrorKind::io, path + ": truncated file (" + std::to_string(have) + " bytes of image data and header, the header needs " +
-                                       std::to_string(need) + ")");
-}
-
-// ITK 5.2's NIfTI reader turns NaN voxels of float images into 0, which would hide bad input.
-// For float32/float64 NIfTI-1 files, stream the raw voxels once and put non-finite values back
-// (NIfTI and ITK share the voxel order: x fastest).
-void restore_nifti_nonfinite(const std::string& path, Image& image) {
-    const bool nifti = (path.size() > 7 && path.compare(path.size() - 7, 7, ".nii.gz") == 0) ||
-                       (path.size() > 4 && path.compare(path.size() - 4, 4, ".nii") == 0);
-    if (!nifti) return;
-    gzFile f = gzopen(path.c_str(), "rb");
-    if (!f) return;
-    char h[348];
-    if (gzread(f, h, sizeof h) != int(sizeof h)) {
-        gzclose(f);
-        return;
-    }
-    std::int32_t sizeof_hdr;
-    std::int16_t datatype;
-    float vox_offset;
-    std::memcpy(&sizeof_hdr, h, 4);
-    std::memcpy(&datatype, h + 70, 2);
-    std::memcpy(&vox_offset, h + 108, 4);
-    if (sizeof_hdr != 348 || (datatype != 16 && datatype != 64)) {
-        gzclose(f);
-        return;
-    }
-    gzseek(f, z_off_t(vox_offset), SEEK_SET);
-    const std::size_t width = datatype == 16 ? 4 : 8;
-    std::vector<char> buf(width * 65536);
-    std::size_t index = 0;
-    for (int n; index < image.data.size() && (n = gzread(f, buf.data(), unsigned(buf.size()))) > 0;) {
-        for (std::size_t k = 0; k + width <= std::size_t(n) && index < image.data.size(); k += width, ++index) {
-            double v;
-            if (width == 4) {
-                float x;
-                std::memcpy(&x, buf.data() + k, 4);
-                v = x;
-            } else {
-                std::memcpy(&v, buf.data() + k, 8);
-            }
-            if (!std::isfinite(v)) image.data[index] = v;
-        }
-    }
-    gzclose(f);
-}
-
 template <class T, class Out>
 Volume<Out> read_as(const std::string& path) {
-    check_nifti_size(path);
     using Reader = itk::ImageFileReader<ItkImage<T>>;
     auto reader = Reader::New();
     reader->SetFileName(path);
@@ -214,7 +111,8 @@ PixelType integer_pixel() {
     return {true, double(std::numeric_limits<T>::lowest()), double(std::numeric_limits<T>::max())};
 }
 
-Image read_image(const std::string& path, PixelType* pixel_type) {
+// ITK's reading, for the formats native_image.cpp does not read (.mha, .mhd, ...).
+Image read_image_itk(const std::string& path, PixelType* pixel_type) {
     auto io = probe(path);
     using C = itk::IOComponentEnum;
     if (pixel_type) {
@@ -233,30 +131,17 @@ Image read_image(const std::string& path, PixelType* pixel_type) {
     }
     switch (io->GetComponentType()) {
         case C::UCHAR: case C::CHAR: case C::USHORT: case C::SHORT: case C::UINT: case C::INT:
-        case C::ULONG: case C::LONG: case C::ULONGLONG: case C::LONGLONG: {
-            Image img = read_as<double, double>(path);
-            // PixelType::integer promises integer values (the pipeline skips rounding them); a
-            // scaling in the header (NIfTI scl_slope) can break that promise.
-            if (pixel_type && pixel_type->integer)
-                for (const double v : img.data)
-                    if (v != std::trunc(v)) {
-                        *pixel_type = PixelType{};
-                        break;
-                    }
-            return img;
-        }
-        case C::FLOAT: case C::DOUBLE: {
-            Image img = read_as<double, double>(path);
-            restore_nifti_nonfinite(path, img);
-            return img;
-        }
+        case C::ULONG: case C::LONG: case C::ULONGLONG: case C::LONGLONG:
+            return read_as<double, double>(path);
+        case C::FLOAT: case C::DOUBLE:
+            return read_as<double, double>(path);
         default:
             throw Error(ErrorKind::invalid_input, path + ": unsupported pixel component type '" +
                                                       itk::ImageIOBase::GetComponentTypeAsString(io->GetComponentType()) + "'");
     }
 }
 
-Volume<std::int32_t> read_label_image(const std::string& path) {
+Volume<std::int32_t> read_label_image_itk(const std::string& path) {
     auto io = probe(path);
     using C = itk::IOComponentEnum;
     if (io->GetComponentType() == C::FLOAT || io->GetComponentType() == C::DOUBLE) {
@@ -269,7 +154,161 @@ Volume<std::int32_t> read_label_image(const std::string& path) {
     return read_as<std::int64_t, std::int32_t>(path);
 }
 
+namespace {
+
+template <class T>
+const T* as(const NativeImage& n) {
+    return reinterpret_cast<const T*>(n.data.data());
+}
+
+// Stored voxels to double as ITK's reader gives them. With NIfTI scaling ITK (NiftiImageIO::Read)
+// casts integer voxels to float, computes double(float) * slope + intercept and stores a float;
+// float64 voxels are scaled in double. Non-finite voxels stay non-finite (nifti1_io would zero them).
+template <class T>
+void to_double(const NativeImage& n, std::vector<double>& out) {
+    const T* p = as<T>(n);
+    const std::size_t count = n.geometry.voxel_count();
+    // Filled in one pass (assign / push_back into reserved memory): no zeroing pass over the doubles.
+    out.clear();
+    detail::reserve_huge(out, count);
+    if (!n.scaled) {
+        out.insert(out.end(), p, p + count);
+        return;
+    }
+    if constexpr (std::is_same_v<T, double>) {
+        for (std::size_t i = 0; i < count; ++i) out.push_back(p[i] * n.slope + n.intercept);
+    } else {
+        for (std::size_t i = 0; i < count; ++i) {
+            double t = static_cast<double>(static_cast<float>(p[i])) * n.slope;
+            t += n.intercept;
+            out.push_back(static_cast<double>(static_cast<float>(t)));
+        }
+    }
+}
+
+template <class F>
+void dispatch(PixelKind kind, F&& f) {
+    switch (kind) {
+        case PixelKind::u8: f(std::uint8_t{}); break;
+        case PixelKind::i8: f(std::int8_t{}); break;
+        case PixelKind::u16: f(std::uint16_t{}); break;
+        case PixelKind::i16: f(std::int16_t{}); break;
+        case PixelKind::u32: f(std::uint32_t{}); break;
+        case PixelKind::i32: f(std::int32_t{}); break;
+        case PixelKind::u64: f(std::uint64_t{}); break;
+        case PixelKind::i64: f(std::int64_t{}); break;
+        case PixelKind::f32: f(float{}); break;
+        case PixelKind::f64: f(double{}); break;
+    }
+}
+
+Image native_to_image(const NativeImage& n) {
+    Image img;
+    img.geometry = n.geometry;
+    dispatch(n.kind, [&](auto zero) { to_double<decltype(zero)>(n, img.data); });
+    return img;
+}
+
+bool is_float(PixelKind k) { return k == PixelKind::f32 || k == PixelKind::f64; }
+
+}  // namespace
+
+Image read_image(const std::string& path, PixelType* pixel_type) {
+    if (!has_native_reader(path)) return read_image_itk(path, pixel_type);
+    const NativeImage n = read_native_image(path);
+    if (pixel_type) {
+        // Scaled NIfTI integers are reported as float, as ITK promotes them.
+        *pixel_type = PixelType{};
+        if (!n.scaled && !is_float(n.kind))
+            dispatch(n.kind, [&](auto zero) { *pixel_type = integer_pixel<decltype(zero)>(); });
+        // SimpleITK holds float32 files, and scaled NIfTI integers (ITK promotes them to float), as
+        // float32: PyRadiomics' resampler casts its output back to that.
+        pixel_type->float32 = n.kind == PixelKind::f32 || (n.scaled && n.kind != PixelKind::f64);
+    }
+    return native_to_image(n);
+}
+
+Volume<std::int32_t> read_label_image(const std::string& path) {
+    if (!has_native_reader(path)) return read_label_image_itk(path);
+    const NativeImage n = read_native_image(path);
+    Volume<std::int32_t> out;
+    out.geometry = n.geometry;
+    out.data.resize(n.geometry.voxel_count());
+    if (n.scaled || is_float(n.kind)) {
+        // Float label maps occur (converted NIfTI); labels are rounded to the nearest integer.
+        const Image v = native_to_image(n);
+        for (std::size_t i = 0; i < v.data.size(); ++i) out.data[i] = std::int32_t(std::lround(v.data[i]));
+    } else {
+        // As ITK's read through int64: stored -> int64 -> int32.
+        dispatch(n.kind, [&](auto zero) {
+            using T = decltype(zero);
+            const T* p = as<T>(n);
+            for (std::size_t i = 0; i < out.data.size(); ++i) out.data[i] = static_cast<std::int32_t>(static_cast<std::int64_t>(p[i]));
+        });
+    }
+    return out;
+}
+
+SourceImage read_image_source(const std::string& path, PixelType* pixel_type) {
+    PixelType pixel;
+    if (!has_native_reader(path)) {
+        Image img = read_image_itk(path, &pixel);
+        if (pixel_type) *pixel_type = pixel;
+        return make_source_image(std::move(img), pixel);
+    }
+    NativeImage n = read_native_image(path);
+    if (!n.scaled && !is_float(n.kind)) dispatch(n.kind, [&](auto zero) { pixel = integer_pixel<decltype(zero)>(); });
+    pixel.float32 = n.kind == PixelKind::f32 || (n.scaled && n.kind != PixelKind::f64);
+    if (pixel_type) *pixel_type = pixel;
+    SourceImage out;
+    // int16 straight from the stored values when they all fit (no double volume in between)
+    if (pixel.integer) {
+        bool fits = true;
+        dispatch(n.kind, [&](auto zero) {
+            using T = decltype(zero);
+            if constexpr (std::is_integral_v<T>) {
+                const T* p = as<T>(n);
+                if constexpr (!(std::is_same_v<T, std::int16_t> || std::is_same_v<T, std::int8_t> || std::is_same_v<T, std::uint8_t>))
+                    for (std::size_t i = 0, count = n.geometry.voxel_count(); fits && i < count; ++i)
+                        fits = std::int64_t(p[i]) >= -32768 && std::int64_t(p[i]) <= 32767 &&
+                               (std::is_signed_v<T> || std::uint64_t(p[i]) <= 32767u);
+                if (!fits) return;
+                auto v = std::make_shared<Volume<std::int16_t>>();
+                v->geometry = n.geometry;
+                v->data.resize(n.geometry.voxel_count());
+                for (std::size_t i = 0; i < v->data.size(); ++i) v->data[i] = std::int16_t(p[i]);
+                out.i16 = std::move(v);
+            }
+        });
+        if (out.i16) return out;
+    }
+    out.f64 = std::make_shared<const Image>(native_to_image(n));
+    return out;
+}
+
 Mask read_label_mask(const std::string& path, int label) {
+    if (has_native_reader(path)) {
+        // straight from the stored labels (no int32 copy of a CT-sized label map)
+        const NativeImage n = read_native_image(path);
+        if (!n.scaled && !is_float(n.kind)) {
+            Mask m;
+            m.geometry = n.geometry;
+            m.data.resize(n.geometry.voxel_count());
+            std::size_t count = 0;
+            dispatch(n.kind, [&](auto zero) {
+                using T = decltype(zero);
+                const T* p = as<T>(n);
+                // as read_label_image: stored -> int64 -> int32, compared with the label
+                for (std::size_t i = 0; i < m.data.size(); ++i) {
+                    const bool in = static_cast<std::int32_t>(static_cast<std::int64_t>(p[i])) == label;
+                    m.data[i] = in;
+                    count += in;
+                }
+            });
+            if (count == 0) throw Error(ErrorKind::empty_roi, path + ": label " + std::to_string(label) + " not present in mask");
+            return m;
+        }
+    }
     auto labels = read_label_image(path);
     Mask m(labels.geometry);
     std::size_t n = 0;

@@ -17,7 +17,7 @@ LesionInput load(const std::string& image_path, const std::string& mask_path, co
     in.mask_path = mask_path;
     io::enforce_qc(image_path, settings);  // qc.action: exclude refuses a DICOM study that fails a check
     std::string frame_of_reference;
-    in.source = make_source_image(io::read_image_input(image_path, settings.dicom, &in.pixel_type, &frame_of_reference), in.pixel_type);
+    in.source = io::read_source_input(image_path, settings.dicom, &in.pixel_type, &frame_of_reference);
     in.mask = io::read_mask_input(mask_path, in.source.geometry(), settings.label, settings.dicom, frame_of_reference);
     snap_mask_grid(in.mask.geometry, in.source.geometry(), settings.geometry_tolerance);
     return in;

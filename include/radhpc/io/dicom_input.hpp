@@ -5,6 +5,7 @@
 #include <string>
 
 #include "radhpc/core/settings.hpp"
+#include "radhpc/core/source_image.hpp"
 #include "radhpc/core/volume.hpp"
 #include "radhpc/io/dicom.hpp"
 
@@ -20,6 +21,9 @@ DicomSeries find_image_series(const std::string& path, const DicomSettings& dico
 // The image of `path`: a DICOM series chosen by `dicom` (modality / description rules; a single
 // file stands for the series it belongs to) or an ITK-readable file. `frame_of_reference` receives
 // the series' FrameOfReferenceUID (empty for NIfTI/NRRD).
+// As read_image_input, kept as the pipeline's study image (int16 for a CT; core/source_image.hpp).
+SourceImage read_source_input(const std::string& path, const DicomSettings& dicom, PixelType* pixel_type = nullptr,
+                              std::string* frame_of_reference = nullptr);
 Image read_image_input(const std::string& path, const DicomSettings& dicom, PixelType* pixel_type = nullptr,
                        std::string* frame_of_reference = nullptr);
 
