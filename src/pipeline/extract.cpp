@@ -65,9 +65,11 @@ void image_diagnostics(const Volume<T>& img, const std::string& step, FeatureVal
 // IBSI diagnostic features of the ROI masks after a step.
 template <class T>
 void roi_diagnostics(const Volume<T>& img, const Mask& int_mask, const Mask& morph_mask, const std::string& step,
-                     FeatureValues& out) {
+                     FeatureValues& out, const Size3* grid_size = nullptr) {
+    // grid_size: the grid the masks are a crop of (the dimensions IBSI reports are the grid's)
+    const Size3& dims = grid_size ? *grid_size : int_mask.geometry.size;
     const char* ax = "xyz";
-    for (int a = 0; a < 3; ++a) out.push_back({std::string("int_mask_dim_") + ax[a] + "_" + step + "_roi", double(int_mask.geometry.size[a])});
+    for (int a = 0; a < 3; ++a) out.push_back({std::string("int_mask_dim_") + ax[a] + "_" + step + "_roi", double(dims[a])});
     const auto bi = bounding_box(int_mask);
     const auto bm = bounding_box(morph_mask);
     for (int a = 0; a < 3; ++a) out.push_back({std::string("int_mask_bb_dim_") + ax[a] + "_" + step + "_roi", bi ? double(bi->extent(a)) : 0.0});
@@ -325,6 +327,7 @@ LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input
     // ---- resampling onto the working grid ---------------------------------------------------
     Image work;
     Mask morph;
+    std::optional<Size3> reported_grid;  // set when `work` is a crop but diagnostics describe the whole grid
     const Index3 loc_pad = pyrad ? Index3{0, 0, 0} : sphere_margin(s.resample.enabled ? s.resample.spacing : image.geometry.spacing);
     // Perturbations (preprocess/perturb.hpp): zero steps are no-ops, so an all-zero perturbation
     // runs exactly the ordinary path below. Image steps (noise, rotation, translation) replace the
@@ -370,14 +373,15 @@ LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input
             image_diagnostics(work, "interp", result.diagnostics);
             roi_diagnostics(work, morph, morph, "interp", result.diagnostics);
         }
-    } else if (diagnostics) {
-        work = as_image(image);  // diagnostics describe the whole grid
-        morph = mask;
-        {
+    } else {
+        if (diagnostics) {
+            // no interpolation: the "interp" diagnostics describe the input grid, computed in place;
+            // the lesion then works on its crop as without diagnostics (the ROI voxels come in the
+            // same raster order, so the sums below are the same bits)
             image_diagnostics(image, "interp", result.diagnostics);
             roi_diagnostics(image, mask, mask, "interp", result.diagnostics);
+            reported_grid = image.geometry.size;
         }
-    } else {
         work = as_image(crop(image, *box0, std::max({loc_pad[0], loc_pad[1], loc_pad[2]}) + margin_max, true));
         morph = crop(mask, *box0, std::max({loc_pad[0], loc_pad[1], loc_pad[2]}) + margin_max, true);
     }
@@ -388,7 +392,7 @@ LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input
     // ---- re-segmentation --------------------------------------------------------------------
     Mask intensity_mask = morph;
     preprocess::resegment(work, intensity_mask, s.resegment);
-    if (diagnostics) roi_diagnostics(work, intensity_mask, morph, "reseg", result.diagnostics);
+    if (diagnostics) roi_diagnostics(work, intensity_mask, morph, "reseg", result.diagnostics, reported_grid ? &*reported_grid : nullptr);
     const std::size_t n_int = count_voxels(intensity_mask);
     if (n_int == 0)
         throw Error(ErrorKind::empty_roi, who + ": the ROI is empty after re-segmentation");
@@ -507,10 +511,10 @@ LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input
 LesionResult extract(const LesionInput& input, const Settings& s, bool diagnostics, const Perturbation& perturbation) {
     SourceImage source = input.source;
     if (source.empty()) source.f64 = std::shared_ptr<const Image>(std::shared_ptr<const Image>(), &input.image);  // not owned
-    // Steps that read every voxel as double (IBSI diagnostics of the whole image, PyRadiomics
-    // normalisation, noise at the image's estimated level): an int16 study image is converted once
+    // Steps that read every voxel as double (PyRadiomics normalisation, noise at the image's
+    // estimated level): an int16 study image is converted once
     // for this lesion. Every other path reads the int16 voxels it needs in place.
-    if (source.i16 && (diagnostics || s.normalize.enabled || preprocess::has_noise_steps(perturbation))) {
+    if (source.i16 && (s.normalize.enabled || preprocess::has_noise_steps(perturbation))) {
         const Image whole = to_double(*source.i16);
         return extract_from(whole, input, s, diagnostics, perturbation);
     }
