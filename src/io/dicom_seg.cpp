@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <cmath>
 #include <regex>
-#include <dcmtk/dcmdata/dcpixel.h>
 
 #include "dicom_internal.hpp"
 #include "radhpc/core/error.hpp"
