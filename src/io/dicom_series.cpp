@@ -502,12 +502,14 @@ std::string fmt(double v) {
 struct OpenFile {
     std::string path;
     std::unique_ptr<DcmFileFormat> file;
+    std::vector<std::vector<std::uint8_t>> j2k_frames;  // the file's JPEG 2000 codestreams, split once
 };
 
 void decode_slice(const SliceHeader& h, double* out, DicomMetadata* first_meta, OpenFile& cache) {
     const bool reuse = cache.file && cache.path == h.path;
     if (!reuse) {
         cache.file.reset();  // a failed load must not leave a half-read file cached
+        cache.j2k_frames.clear();
         auto f = std::make_unique<DcmFileFormat>();
         load(*f, h.path, false);
         cache.file = std::move(f);
@@ -557,8 +559,8 @@ void decode_slice(const SliceHeader& h, double* out, DicomMetadata* first_meta, 
     };
     if (j2k) {
         const std::string where = h.path + (h.frames > 1 ? " frame " + std::to_string(h.frame + 1) : std::string());
-        const auto frames = encapsulated_frames(ds, h.frames, h.path);
-        const J2kFrame f = decode_jpeg2000(frames.at(std::size_t(h.frame)), where);
+        if (cache.j2k_frames.empty()) cache.j2k_frames = encapsulated_frames(ds, h.frames, h.path);
+        const J2kFrame f = decode_jpeg2000(cache.j2k_frames.at(std::size_t(h.frame)), where);
         if (long(f.width) != h.cols || long(f.height) != h.rows)
             throw Error(ErrorKind::invalid_input, where + ": JPEG 2000 frame of " + std::to_string(f.width) + "x" + std::to_string(f.height) +
                                                       " pixels, Rows (0028,0010) x Columns (0028,0011) say " + std::to_string(h.rows) +
