@@ -5,13 +5,14 @@ set -euo pipefail
 PKGS=(
   build-essential cmake ccache pkg-config git ca-certificates
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
-  libinsighttoolkit5-dev libdcmtk-dev dcmtk
+  libinsighttoolkit5-dev libdcmtk-dev dcmtk libopenjp2-7-dev
   libeigen3-dev libtbb-dev catch2 libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev zlib1g-dev libdeflate-dev
 )
 if [ "${RADHPC_WITH_TEST_DEPS:-1}" = 1 ]; then
   PKGS+=(r-base-core r-cran-glmnet r-cran-proc r-cran-survival r-cran-rms r-cran-psych r-bioc-sva
          slurmctld slurmd slurm-client
-         chromium)  # headless browser of the report tests (tests/report)
+         chromium  # headless browser of the report tests (tests/report)
+         libgdcm-tools)  # gdcmconv: JPEG 2000 / RLE copies in tests/dicom
 fi
 missing=()
 for p in "${PKGS[@]}"; do

@@ -13,6 +13,7 @@
 #include <memory>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -111,16 +112,23 @@ void extract_into(StudyOutcome& out, int lesion, const pipeline::LesionInput& in
 // and the acquisition metadata (no PHI: io::qc never copies patient or institution values; the
 // acquisition date is left out too). Headers only; a series that cannot be found yields no rows
 // (reading the study then reports the reason).
-void collect_qc(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out) {
-    if (!io::is_dicom_image_input(task.image)) return;
+// `series` is the study's series when discovery found it (then also read by the caller), `series_qc`
+// receives its checks before the mask rows (what enforce_qc needs), `masks` keeps the parsed
+// RTSTRUCT/SEG files for reading: one folder scan and one parse per mask file for the whole study.
+void collect_qc(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out, const io::DicomSeries& series,
+                std::optional<io::StudyQc>& series_qc, io::MaskInputReader& masks) {
     try {
-        const io::DicomSeries series = io::find_image_series(task.image, opt.settings.dicom);
         io::StudyQc q = io::qc_series(series, opt.settings, task.study_id, /*decode_pixels=*/false);
+        series_qc = q;
         for (const auto& m : task.masks) {
-            if (!io::is_dicom_mask_input(m)) continue;
             std::string file, roi = opt.settings.dicom.roi;
             io::split_mask_path(m, file, roi);
-            io::qc_mask(q, series, file, roi, opt.settings);
+            try {
+                if (const auto kind = masks.modality(file); kind != "RTSTRUCT" && kind != "SEG") continue;
+            } catch (const Error&) {
+                continue;  // as is_dicom_mask_input: not a DICOM mask (reading reports the reason)
+            }
+            io::qc_mask(q, series, file, roi, opt.settings, masks);
         }
         const std::vector<io::StudyQc> one{q};
         for (const auto& r : io::qc_rows(one)) out.qc.push_back({"", r.series_id, r.check, r.status, r.observed, r.expected});
@@ -160,8 +168,22 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
         }
     }
     const auto t_read = Clock::now();
-    collect_qc(task, opt, out);
-    io::enforce_qc(task.image, opt.settings);  // DICOM inputs with `qc: exclude`: a failed check refuses the study
+    // A DICOM study's series is found once and used by QC, the exclusion rule and reading; its
+    // RTSTRUCT/SEG files are parsed once for the QC rows and every ROI the study lists.
+    std::optional<io::DicomSeries> series;
+    std::optional<io::StudyQc> series_qc;
+    io::MaskInputReader masks;
+    if (io::is_dicom_image_input(task.image)) {
+        try {
+            series = io::find_image_series(task.image, opt.settings.dicom);
+        } catch (const std::exception&) {
+            // no QC rows; reading below reports the reason
+        }
+        if (series) collect_qc(task, opt, out, *series, series_qc, masks);
+    }
+    // DICOM inputs with `qc: exclude`: a failed check refuses the study
+    if (series_qc) io::enforce_qc(*series_qc, task.image, opt.settings);
+    else io::enforce_qc(task.image, opt.settings);
     pipeline::LesionInput base;
     base.image_path = task.image;
     std::string frame_of_reference;
@@ -183,7 +205,14 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
     } else {
         cache.path.clear();
         cache.label_path.clear();
-        base.source = io::read_source_input(task.image, opt.settings.dicom, &base.pixel_type, &frame_of_reference);
+        if (series) {
+            PixelType pixel;
+            Image image = io::read_image_input(*series, opt.settings.dicom, &pixel, &frame_of_reference);
+            base.pixel_type = pixel;
+            base.source = make_source_image(std::move(image), pixel);
+        } else {
+            base.source = io::read_source_input(task.image, opt.settings.dicom, &base.pixel_type, &frame_of_reference);
+        }
         if (sweep) {
             cache.image = base.source;
             cache.pixel_type = base.pixel_type;
@@ -191,14 +220,19 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
             cache.path = task.image;
         }
     }
-    if (task.masks.size() > 1 || io::is_dicom_mask_input(task.masks.at(0))) {
+    auto dicom_mask = [&](const std::string& m) {
+        std::string file, roi;
+        io::split_mask_path(m, file, roi);
+        const auto kind = masks.modality(file);  // an unreadable header fails the study, as before
+        return kind == "RTSTRUCT" || kind == "SEG";
+    };
+    if (task.masks.size() > 1 || dicom_mask(task.masks.at(0))) {
         // One mask per lesion (files, or RTSTRUCT ROIs / SEG segments "rs.dcm#GTV-1"): lesion = ordinal.
         for (std::size_t i = 0; i < task.masks.size(); ++i) {
             const auto t_mask = Clock::now();
             pipeline::LesionInput in;
             in.source = base.source;
-            in.mask = io::read_mask_input(task.masks[i], base.source.geometry(), opt.settings.label, opt.settings.dicom,
-                                          frame_of_reference);
+            in.mask = masks.read(task.masks[i], base.source.geometry(), opt.settings.label, opt.settings.dicom, frame_of_reference);
             pipeline::snap_mask_grid(in.mask.geometry, base.source.geometry(), opt.settings.geometry_tolerance);
             in.pixel_type = base.pixel_type;
             in.image_path = task.image;

@@ -2,6 +2,7 @@
 #include "radhpc/io/dicom_input.hpp"
 
 #include <filesystem>
+#include <optional>
 
 #include "radhpc/core/error.hpp"
 #include "radhpc/io/dicom.hpp"
@@ -38,12 +39,16 @@ DicomSeries find_image_series(const std::string& path, const DicomSettings& d) {
     std::error_code ec;
     if (fs::is_directory(path, ec)) return select_series(discover_dicom(path), rules, path);
     const std::string folder = fs::path(path).parent_path().string();
-    const auto found = discover_dicom(folder.empty() ? "." : folder);
-    for (const auto& s : found.image_series)
+    auto found = discover_dicom(folder.empty() ? "." : folder);
+    for (auto& s : found.image_series)
         for (const auto& f : s.files)
             if (fs::equivalent(f, path, ec)) {
+                // the series holding the file (by identity: its UID may be empty), through the rules
                 rules.series_uid = s.series_uid;
-                return select_series(found, rules, path);
+                DiscoveryResult one;
+                one.image_series.push_back(std::move(s));
+                rules.include_localizers = true;  // named explicitly by the file
+                return select_series(one, rules, path);
             }
     throw Error(ErrorKind::invalid_input, path + ": not a DICOM image object");
 }
@@ -97,30 +102,78 @@ bool is_dicom_mask_input(const std::string& mask_path) {
     return m == "RTSTRUCT" || m == "SEG";
 }
 
-Mask read_mask_input(const std::string& mask_path, const Geometry& grid, int label, const DicomSettings& dicom,
-                     const std::string& frame_of_reference) {
+struct MaskInputReader::Parsed {
+    bool dicom = false;
+    std::string modality;
+    std::optional<ParsedRtStruct> rtstruct;
+    std::optional<ParsedSeg> seg;
+};
+
+MaskInputReader::Parsed& MaskInputReader::entry(const std::string& file) {
+    auto it = parsed_.find(file);
+    if (it == parsed_.end()) {
+        auto p = std::make_shared<Parsed>();
+        p->dicom = !has_itk_extension(file) && is_dicom_file(file);
+        if (p->dicom) p->modality = dicom_file_kind(file).modality;
+        it = parsed_.emplace(file, std::move(p)).first;
+    }
+    return *it->second;
+}
+
+std::string MaskInputReader::modality(const std::string& file) { return entry(file).modality; }
+
+const ParsedRtStruct* MaskInputReader::rtstruct(const std::string& file) {
+    Parsed& p = entry(file);
+    if (p.modality != "RTSTRUCT") return nullptr;
+    if (!p.rtstruct) p.rtstruct.emplace(file);
+    return &*p.rtstruct;
+}
+
+const ParsedSeg* MaskInputReader::seg(const std::string& file) {
+    Parsed& p = entry(file);
+    if (p.modality != "SEG") return nullptr;
+    if (!p.seg) p.seg.emplace(file);
+    return &*p.seg;
+}
+
+Mask MaskInputReader::read(const std::string& mask_path, const Geometry& grid, int label, const DicomSettings& dicom,
+                           const std::string& frame_of_reference) {
     std::string file, roi = dicom.roi;
     split_mask_path(mask_path, file, roi);
-    if (has_itk_extension(file) || !is_dicom_file(file)) return read_label_mask(mask_path, label);
-    const auto kind = dicom_file_kind(file);
-    if (kind.modality == "RTSTRUCT") {
-        const auto info = read_rtstruct_info(file);
-        if (!frame_of_reference.empty() && !info.referenced_frame_of_reference_uid.empty() &&
-            info.referenced_frame_of_reference_uid != frame_of_reference)
-            throw Error(ErrorKind::geometry_mismatch, file + ": the RTSTRUCT refers to another frame of reference than the image series");
+    if (!entry(file).dicom) return read_label_mask(mask_path, label);
+    auto same_frame = [&](const std::string& uid, const char* what) {
+        if (!frame_of_reference.empty() && !uid.empty() && uid != frame_of_reference)
+            throw Error(ErrorKind::geometry_mismatch, file + ": the " + what + " refers to another frame of reference than the image series");
+    };
+    if (const ParsedRtStruct* rs = rtstruct(file)) {
+        same_frame(rs->info().referenced_frame_of_reference_uid, "RTSTRUCT");
         RtStructOptions opt;
         opt.roi = roi;
         opt.roi_is_pattern = dicom.roi_is_pattern;
         opt.allow_outside = dicom.allow_contour_outside;
-        return read_rtstruct_mask(file, grid, opt);
+        return rs->mask(grid, opt);
     }
-    if (kind.modality == "SEG") {
+    if (const ParsedSeg* sg = seg(file)) {
+        // FrameOfReferenceUID (0020,0052) of the SEG must be the image's, as for an RTSTRUCT
+        same_frame(sg->info().frame_of_reference_uid, "SEG (FrameOfReferenceUID (0020,0052))");
         SegOptions opt;
         opt.segment = roi;
         opt.segment_is_pattern = dicom.roi_is_pattern;
-        return read_seg_mask(file, grid, opt);
+        return sg->mask(grid, opt);
     }
-    throw Error(ErrorKind::invalid_input, file + ": a DICOM mask must be an RTSTRUCT or SEG object (Modality '" + kind.modality + "')");
+    throw Error(ErrorKind::invalid_input, file + ": a DICOM mask must be an RTSTRUCT or SEG object (Modality '" + modality(file) + "')");
+}
+
+Mask read_mask_input(const std::string& mask_path, const Geometry& grid, int label, const DicomSettings& dicom,
+                     const std::string& frame_of_reference) {
+    return MaskInputReader().read(mask_path, grid, label, dicom, frame_of_reference);
+}
+
+Image read_image_input(const DicomSeries& series, const DicomSettings& dicom, PixelType* pixel_type, std::string* frame_of_reference) {
+    CtSeries ct = read_dicom_series(series, read_options(dicom));
+    if (pixel_type) *pixel_type = ct.pixel_type;
+    if (frame_of_reference) *frame_of_reference = ct.frame_of_reference_uid;
+    return std::move(ct.image);
 }
 
 }  // namespace radhpc::io

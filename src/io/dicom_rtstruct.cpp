@@ -68,11 +68,9 @@ std::string roi_list(const std::vector<RoiContours>& rois) {
 
 }  // namespace
 
-RtStructInfo read_rtstruct_info(const std::string& path) {
-    DcmFileFormat file;
-    load(file, path, false);
-    DcmDataset& ds = *file.getDataset();
-    require_rtstruct(ds, path);
+namespace {
+
+RtStructInfo info_of(DcmDataset& ds, const std::vector<RoiContours>& rois) {
     RtStructInfo info;
     DcmItem* fr = nullptr;
     if (ds.findAndGetSequenceItem(DCM_ReferencedFrameOfReferenceSequence, fr, 0).good() && fr) {
@@ -84,7 +82,7 @@ RtStructInfo read_rtstruct_info(const std::string& path) {
                 info.referenced_series_uids.push_back(get_string(*se, DCM_SeriesInstanceUID));
         }
     }
-    for (const auto& r : read_rois(ds, false)) {
+    for (const auto& r : rois) {
         RtRoi roi;
         roi.number = r.number;
         roi.name = r.name;
@@ -93,6 +91,36 @@ RtStructInfo read_rtstruct_info(const std::string& path) {
     }
     return info;
 }
+
+}  // namespace
+
+RtStructInfo read_rtstruct_info(const std::string& path) {
+    DcmFileFormat file;
+    load(file, path, false);
+    DcmDataset& ds = *file.getDataset();
+    require_rtstruct(ds, path);
+    return info_of(ds, read_rois(ds, false));  // without the points: cheaper than ParsedRtStruct
+}
+
+struct ParsedRtStruct::Impl {
+    std::string path;
+    RtStructInfo info;
+    std::vector<RoiContours> rois;
+};
+
+ParsedRtStruct::ParsedRtStruct(const std::string& path) {
+    auto impl = std::make_shared<Impl>();
+    impl->path = path;
+    DcmFileFormat file;
+    load(file, path, false);
+    DcmDataset& ds = *file.getDataset();
+    require_rtstruct(ds, path);
+    impl->rois = read_rois(ds, true);
+    impl->info = info_of(ds, impl->rois);
+    impl_ = std::move(impl);
+}
+
+const RtStructInfo& ParsedRtStruct::info() const { return impl_->info; }
 
 // Rasterises one ROI's CLOSED_PLANAR contours on `grid` (rule in dicom.hpp).
 static Mask rasterise(const std::string& path, const RoiContours& roi, const Geometry& grid, bool allow_outside,
@@ -172,11 +200,12 @@ static Mask rasterise(const std::string& path, const RoiContours& roi, const Geo
 }
 
 Mask read_rtstruct_mask(const std::string& path, const Geometry& grid, const RtStructOptions& options, RasterReport* report_out) {
-    DcmFileFormat file;
-    load(file, path, false);
-    DcmDataset& ds = *file.getDataset();
-    require_rtstruct(ds, path);
-    const auto rois = read_rois(ds, true);
+    return ParsedRtStruct(path).mask(grid, options, report_out);
+}
+
+Mask ParsedRtStruct::mask(const Geometry& grid, const RtStructOptions& options, RasterReport* report_out) const {
+    const std::string& path = impl_->path;
+    const auto& rois = impl_->rois;
 
     // choose the ROI: exact name, or a pattern that matches the whole name; exactly one must qualify
     std::vector<const RoiContours*> hits;
@@ -204,14 +233,13 @@ Mask read_rtstruct_mask(const std::string& path, const Geometry& grid, const RtS
     return rasterise(path, *hits[0], grid, options.allow_outside, report_out);
 }
 
-
-
 std::vector<std::pair<std::string, Mask>> read_rtstruct_masks(const std::string& path, const Geometry& grid, const std::string& pattern,
                                                               bool allow_outside) {
-    DcmFileFormat file;
-    load(file, path, false);
-    DcmDataset& ds = *file.getDataset();
-    require_rtstruct(ds, path);
+    return ParsedRtStruct(path).masks(grid, pattern, allow_outside);
+}
+
+std::vector<std::pair<std::string, Mask>> ParsedRtStruct::masks(const Geometry& grid, const std::string& pattern, bool allow_outside) const {
+    const std::string& path = impl_->path;
     std::regex re;
     try {
         re = std::regex(pattern.empty() ? std::string(".*") : pattern, std::regex::ECMAScript);
@@ -219,7 +247,7 @@ std::vector<std::pair<std::string, Mask>> read_rtstruct_masks(const std::string&
         throw Error(ErrorKind::settings, "ROI pattern '" + pattern + "' is not a valid regular expression");
     }
     std::vector<std::pair<std::string, Mask>> out;
-    for (const auto& roi : read_rois(ds, true))
+    for (const auto& roi : impl_->rois)
         if (std::regex_match(roi.name, re)) out.emplace_back(roi.name, rasterise(path, roi, grid, allow_outside, nullptr));
     return out;
 }

@@ -173,6 +173,17 @@ DicomObject read_object_header(const std::string& path) {
     o.study_uid = get_string(ds, DCM_StudyInstanceUID);
     o.series_uid = get_string(ds, DCM_SeriesInstanceUID);
     o.frame_of_reference_uid = get_string(ds, DCM_FrameOfReferenceUID);
+    if (o.series_uid.empty()) {
+        // anonymisers may blank SeriesInstanceUID: such slices group by what else identifies a series
+        // (study, frame of reference, orientation, pixel spacing, rows/columns); see discover_dicom
+        std::ostringstream key;
+        key.precision(6);
+        key << o.study_uid << '|' << o.frame_of_reference_uid << '|' << get_string(ds, DCM_Modality);
+        for (double v : get_doubles(ds, DCM_ImageOrientationPatient)) key << '|' << (std::abs(v) < 5e-7 ? 0.0 : v);
+        for (double v : get_doubles(ds, DCM_PixelSpacing)) key << '|' << v;
+        key << '|' << get_int(ds, DCM_Rows).value_or(0) << 'x' << get_int(ds, DCM_Columns).value_or(0);
+        o.grouping_key = key.str();
+    }
     o.is_image = dcmIsImageStorageSOPClassUID(o.sop_class_uid.c_str()) && o.sop_class_uid != UID_SegmentationStorage &&
                  !is_non_image_modality(o.modality) && get_int(ds, DCM_Rows).has_value();
     return o;
@@ -227,7 +238,7 @@ DiscoveryResult discover_dicom(const std::string& folder) {
             result.non_image.push_back(o);
             continue;
         }
-        auto& s = series[{o.study_uid, o.series_uid}];
+        auto& s = series[{o.study_uid, o.series_uid.empty() ? "\x01" + o.grouping_key : o.series_uid}];
         if (s.files.empty()) {
             s.study_uid = o.study_uid;
             s.series_uid = o.series_uid;
@@ -300,7 +311,15 @@ struct SliceHeader {
     std::optional<double> thickness;  // SliceThickness (top level or PixelMeasuresSequence)
     bool pixel_signed = false;        // PixelRepresentation 1
     double projection = 0;  // position on the slice normal
+    bool ct = false;        // Modality CT: rescale tags required (unless allowed)
 };
+
+// Non-finite geometry on any slice would pass the orientation and spacing comparisons (NaN compares
+// false): refused here, naming the file and tag.
+void require_finite(const std::vector<double>& v, const std::string& where, const char* tag) {
+    for (double x : v)
+        if (!std::isfinite(x)) throw Error(ErrorKind::invalid_input, where + ": " + tag + " holds a non-finite value");
+}
 
 SliceHeader read_slice_header(DcmDataset& ds, const std::string& path) {
     SliceHeader h;
@@ -311,8 +330,12 @@ SliceHeader read_slice_header(DcmDataset& ds, const std::string& path) {
     const auto ps = get_doubles(ds, DCM_PixelSpacing);
     if (ipp.size() != 3) throw Error(ErrorKind::invalid_input, path + ": ImagePositionPatient missing or not 3 values");
     if (iop.size() != 6) throw Error(ErrorKind::invalid_input, path + ": ImageOrientationPatient missing or not 6 values");
+    require_finite(ipp, path, "ImagePositionPatient (0020,0032)");
+    require_finite(iop, path, "ImageOrientationPatient (0020,0037)");
+    require_finite(ps, path, "PixelSpacing (0028,0030)");
     if (ps.size() != 2 || !(ps[0] > 0) || !(ps[1] > 0))
         throw Error(ErrorKind::invalid_input, path + ": PixelSpacing missing or not 2 positive values");
+    h.ct = get_string(ds, DCM_Modality) == "CT";
     h.position = {ipp[0], ipp[1], ipp[2]};
     std::copy(iop.begin(), iop.end(), h.orientation.begin());
     h.spacing_row = ps[0];
@@ -362,8 +385,12 @@ std::vector<SliceHeader> read_frame_headers(DcmDataset& ds, const std::string& p
         const auto ps = meas ? get_doubles(*meas, DCM_PixelSpacing) : std::vector<double>{};
         if (ipp.size() != 3) throw Error(ErrorKind::invalid_input, where + ": no ImagePositionPatient in PlanePositionSequence");
         if (iop.size() != 6) throw Error(ErrorKind::invalid_input, where + ": no ImageOrientationPatient in PlaneOrientationSequence");
+        require_finite(ipp, where, "ImagePositionPatient (0020,0032)");
+        require_finite(iop, where, "ImageOrientationPatient (0020,0037)");
+        require_finite(ps, where, "PixelSpacing (0028,0030)");
         if (ps.size() != 2 || !(ps[0] > 0) || !(ps[1] > 0))
             throw Error(ErrorKind::invalid_input, where + ": no PixelSpacing in PixelMeasuresSequence");
+        h.ct = get_string(ds, DCM_Modality) == "CT";
         h.position = {ipp[0], ipp[1], ipp[2]};
         std::copy(iop.begin(), iop.end(), h.orientation.begin());
         h.spacing_row = ps[0];
@@ -475,12 +502,14 @@ std::string fmt(double v) {
 struct OpenFile {
     std::string path;
     std::unique_ptr<DcmFileFormat> file;
+    std::vector<std::vector<std::uint8_t>> j2k_frames;  // the file's JPEG 2000 codestreams, split once
 };
 
 void decode_slice(const SliceHeader& h, double* out, DicomMetadata* first_meta, OpenFile& cache) {
     const bool reuse = cache.file && cache.path == h.path;
     if (!reuse) {
         cache.file.reset();  // a failed load must not leave a half-read file cached
+        cache.j2k_frames.clear();
         auto f = std::make_unique<DcmFileFormat>();
         load(*f, h.path, false);
         cache.file = std::move(f);
@@ -491,12 +520,13 @@ void decode_slice(const SliceHeader& h, double* out, DicomMetadata* first_meta, 
     if (first_meta) *first_meta = read_metadata(file);
     const E_TransferSyntax xfer = ds.getOriginalXfer();
     const std::string xfer_name = DcmXfer(xfer).getXferName();
-    if (!reuse && DcmXfer(xfer).isEncapsulated()) {
+    const bool j2k = is_jpeg2000(xfer);  // OpenJPEG on the fragments (DCMTK's free codecs have no JPEG 2000)
+    if (!reuse && DcmXfer(xfer).isEncapsulated() && !j2k) {
         const OFCondition st = ds.chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
         if (st.bad() || !ds.canWriteXfer(EXS_LittleEndianExplicit))
             throw Error(ErrorKind::io, h.path + ": pixel data in transfer syntax '" + xfer_name +
-                                           "' cannot be decoded (DCMTK decodes uncompressed, deflated, RLE, JPEG "
-                                           "baseline/extended/lossless and JPEG-LS; not JPEG 2000 or video)");
+                                           "' cannot be decoded (radhpc decodes uncompressed, deflated, RLE, JPEG "
+                                           "baseline/extended/lossless, JPEG-LS and JPEG 2000; not video)");
     }
     const long samples = get_int(ds, DCM_SamplesPerPixel).value_or(1);
     const std::string photometric = get_string(ds, DCM_PhotometricInterpretation);
@@ -527,6 +557,29 @@ void decode_slice(const SliceHeader& h, double* out, DicomMetadata* first_meta, 
         return Error(ErrorKind::io, h.path + ": pixel data shorter than Rows x Columns x frames (" + std::to_string(have) + " of " +
                                         std::to_string(first + n) + " values; truncated file?)");
     };
+    if (j2k) {
+        const std::string where = h.path + (h.frames > 1 ? " frame " + std::to_string(h.frame + 1) : std::string());
+        if (cache.j2k_frames.empty()) cache.j2k_frames = encapsulated_frames(ds, h.frames, h.path);
+        const J2kFrame f = decode_jpeg2000(cache.j2k_frames.at(std::size_t(h.frame)), where);
+        if (long(f.width) != h.cols || long(f.height) != h.rows)
+            throw Error(ErrorKind::invalid_input, where + ": JPEG 2000 frame of " + std::to_string(f.width) + "x" + std::to_string(f.height) +
+                                                      " pixels, Rows (0028,0010) x Columns (0028,0011) say " + std::to_string(h.rows) +
+                                                      "x" + std::to_string(h.cols));
+        if (f.precision > bits_allocated)
+            throw Error(ErrorKind::invalid_input, where + ": JPEG 2000 precision " + std::to_string(f.precision) +
+                                                      " bits exceeds BitsAllocated (0028,0100) " + std::to_string(bits_allocated));
+        // The decoded samples are the stored values at the codestream's precision, which may exceed
+        // BitsStored (GDCM writes 16-bit codestreams for 12-bit CT; a lossy decode can then leave
+        // BitsStored's range): taken as decoded, as GDCM does, not masked to BitsStored. Signed pixel
+        // data in an unsigned codestream (an encoder quirk) is read as two's complement.
+        const std::int64_t wrap = std::int64_t(1) << f.precision;
+        for (std::size_t i = 0; i < n; ++i) {
+            std::int64_t sv = f.values[i];
+            if (is_signed && !f.is_signed && sv >= wrap / 2) sv -= wrap;
+            out[i] = slope * double(sv) + intercept;
+        }
+        return;
+    }
     OFCondition st;
     if (bits_allocated == 8) {
         const Uint8* p = nullptr;
@@ -551,6 +604,25 @@ void decode_slice(const SliceHeader& h, double* out, DicomMetadata* first_meta, 
     }
 }
 
+// Native pixel data must hold Rows x Columns x NumberOfFrames values (+1 byte of padding): checked on
+// the element's length before any volume is allocated, so a header claiming 65535 x 65535 fails here
+// instead of allocating gigabytes (encapsulated frames are checked against Rows/Columns when decoded).
+void check_pixel_length(DcmDataset& ds, const std::string& path, const SliceHeader& h) {
+    if (DcmXfer(ds.getOriginalXfer()).isEncapsulated()) return;
+    DcmElement* el = nullptr;
+    if (ds.findAndGetElement(DCM_PixelData, el).bad() || !el) return;  // decoding reports it
+    const long bits = get_int(ds, DCM_BitsAllocated).value_or(0);
+    if (bits != 8 && bits != 16 && bits != 32) return;  // decoding refuses the layout with its reason
+    const std::uint64_t expected = std::uint64_t(h.rows) * std::uint64_t(h.cols) * std::uint64_t(std::max(1L, h.frames)) *
+                                   std::uint64_t(bits / 8);
+    const std::uint64_t stored = el->getLength();
+    if (stored != expected && stored != expected + (expected % 2))
+        throw Error(ErrorKind::invalid_input, path + ": PixelData (7FE0,0010) holds " + std::to_string(stored) + " bytes; Rows (0028,0010) " +
+                                                  std::to_string(h.rows) + " x Columns (0028,0011) " + std::to_string(h.cols) +
+                                                  (h.frames > 1 ? " x NumberOfFrames (0028,0008) " + std::to_string(h.frames) : std::string()) +
+                                                  " x " + std::to_string(bits / 8) + " bytes need " + std::to_string(expected));
+}
+
 struct SeriesLayout {
     std::vector<SliceHeader> slices;  // sorted, duplicates removed
     Geometry geometry;
@@ -563,8 +635,10 @@ SeriesLayout analyse(const DicomSeries& series, const DicomReadOptions& opt) {
     std::vector<SliceHeader> all;
     for (const auto& path : series.files) {
         DcmFileFormat f;
-        load(f, path, true);
-        for (auto& h : read_frame_headers(*f.getDataset(), path)) all.push_back(std::move(h));
+        load(f, path, false);  // large values (PixelData) stay on disk: their lengths are known, not read
+        auto headers = read_frame_headers(*f.getDataset(), path);
+        check_pixel_length(*f.getDataset(), path, headers.front());
+        for (auto& h : headers) all.push_back(std::move(h));
     }
     SliceReport& rep = L.report;
     rep.slices = all.size();
@@ -587,9 +661,22 @@ SeriesLayout analyse(const DicomSeries& series, const DicomReadOptions& opt) {
                                                   "cannot be stacked into one volume)");
     if (rep.missing_rescale) {
         rep.warnings.push_back("RescaleSlope/RescaleIntercept missing on some slices (slope 1, intercept 0 used)");
+        // a CT without them would be read as stored values, shifted from HU (e.g. +1024): refused
+        // unless dicom.allow_missing_rescale says the stored values are what the job wants
         if (!opt.allow_missing_rescale)
-            throw Error(ErrorKind::invalid_input, "DICOM series " + pseudonym(series.series_uid) +
-                                                      ": RescaleSlope/RescaleIntercept missing (values would not be HU)");
+            for (const auto& h : all)
+                if (h.ct && (!h.slope || !h.intercept))
+                    throw Error(ErrorKind::invalid_input,
+                                h.path + ": RescaleSlope/RescaleIntercept missing or not a number (" +
+                                    (h.intercept ? "RescaleSlope (0028,1053)" : "RescaleIntercept (0028,1052)") +
+                                    "; values would not be HU; set dicom.allow_missing_rescale to read stored values)");
+    }
+    for (const auto& h : all) {
+        // a zero slope makes every voxel the intercept: a constant image whose features mean nothing
+        if (h.slope && (*h.slope == 0 || !std::isfinite(*h.slope)))
+            throw Error(ErrorKind::invalid_input, h.path + ": RescaleSlope (0028,1053) is " + fmt(*h.slope));
+        if (h.intercept && !std::isfinite(*h.intercept))
+            throw Error(ErrorKind::invalid_input, h.path + ": RescaleIntercept (0028,1052) is not finite");
     }
     const Vec3 row{first.orientation[0], first.orientation[1], first.orientation[2]};
     const Vec3 col{first.orientation[3], first.orientation[4], first.orientation[5]};

@@ -179,10 +179,16 @@ StudyQc qc_series(const DicomSeries& series, const Settings& settings, const std
 }
 
 void qc_mask(StudyQc& q, const DicomSeries& series, const std::string& mask_path, const std::string& roi, const Settings& settings) {
+    MaskInputReader once;
+    qc_mask(q, series, mask_path, roi, settings, once);
+}
+
+void qc_mask(StudyQc& q, const DicomSeries& series, const std::string& mask_path, const std::string& roi, const Settings& settings,
+             MaskInputReader& reader) {
     if (!q.readable) return;
     std::string kind;
     try {
-        if (is_dicom_file(mask_path)) kind = dicom_file_kind(mask_path).modality;
+        kind = reader.modality(mask_path);
     } catch (const Error&) {
     }
     if (kind != "RTSTRUCT" && kind != "SEG") {
@@ -192,7 +198,8 @@ void qc_mask(StudyQc& q, const DicomSeries& series, const std::string& mask_path
     try {
         Mask mask;
         if (kind == "RTSTRUCT") {
-            const RtStructInfo rs = read_rtstruct_info(mask_path);
+            const ParsedRtStruct& parsed = *reader.rtstruct(mask_path);
+            const RtStructInfo& rs = parsed.info();
             add(q, "frame_of_reference",
                 rs.referenced_frame_of_reference_uid.empty() || series.frame_of_reference_uid.empty() ||
                     rs.referenced_frame_of_reference_uid == series.frame_of_reference_uid,
@@ -203,7 +210,7 @@ void qc_mask(StudyQc& q, const DicomSeries& series, const std::string& mask_path
             opt.roi_is_pattern = settings.dicom.roi_is_pattern;
             opt.allow_outside = true;  // counted, not fatal, so that the check can report it
             RasterReport rep;
-            mask = read_rtstruct_mask(mask_path, q.grid, opt, &rep);
+            mask = parsed.mask(q.grid, opt, &rep);
             add(q, "roi_found", true, roi.empty() ? "(the only ROI)" : roi, "present");
             add(q, "contour_outside", rep.points_outside == 0 || settings.dicom.allow_contour_outside,
                 std::to_string(rep.points_outside) + " points", "0 points");
@@ -212,7 +219,7 @@ void qc_mask(StudyQc& q, const DicomSeries& series, const std::string& mask_path
             SegOptions opt;
             opt.segment = roi;
             opt.segment_is_pattern = settings.dicom.roi_is_pattern;
-            mask = read_seg_mask(mask_path, q.grid, opt);
+            mask = reader.seg(mask_path)->mask(q.grid, opt);
             add(q, "roi_found", true, roi.empty() ? "(the only segment)" : roi, "present");
         }
         std::size_t voxels = 0;
@@ -346,7 +353,11 @@ std::vector<StudyQc> qc_manifest(const std::string& manifest_csv, const Settings
 
 void enforce_qc(const std::string& image_path, const Settings& settings) {
     if (!settings.qc.exclude_failed || !is_dicom_image_input(image_path)) return;
-    const StudyQc q = qc_series(find_image_series(image_path, settings.dicom), settings, "", false);
+    enforce_qc(qc_series(find_image_series(image_path, settings.dicom), settings, "", false), image_path, settings);
+}
+
+void enforce_qc(const StudyQc& q, const std::string& image_path, const Settings& settings) {
+    if (!settings.qc.exclude_failed) return;
     if (!q.readable) throw Error(ErrorKind::invalid_input, "QC excluded the study: " + q.error);
     std::string failed;
     for (const auto& c : q.checks)

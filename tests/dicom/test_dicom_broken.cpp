@@ -171,7 +171,7 @@ TEST_CASE("broken: non-image and non-CT objects", "[dicom][broken]") {
                    "must be an RTSTRUCT or SEG"));
 }
 
-TEST_CASE("broken: missing rescale tags -> QC flag; refused when required", "[dicom][broken]") {
+TEST_CASE("broken: missing rescale tags -> QC flag; refused unless allowed", "[dicom][broken]") {
     ScratchDir dir("rescale");
     dicomtest::copy_phantom_series(dir.path);
     REQUIRE(dicomtest::run("dcmodify -nb -e \"(0028,1052)\" -e \"(0028,1053)\" " + dir.str() + "/*.dcm") == 0);
@@ -180,12 +180,15 @@ TEST_CASE("broken: missing rescale tags -> QC flag; refused when required", "[di
     CHECK(q.report.missing_rescale);
     CHECK(status_of(q, "rescale_tags") == "fail");
     CHECK(find_check(q, "rescale_tags")->observed == "missing");
-    io::DicomReadOptions strict;
-    strict.allow_missing_rescale = false;
-    CHECK(contains(error_of([&] { io::read_dicom_folder(dir.str(), {}, strict); }, ErrorKind::invalid_input),
-                   "RescaleSlope/RescaleIntercept missing"));
-    // read anyway (the default): stored values, i.e. the phantom's HU + 1000
-    const auto ct = io::read_dicom_folder(dir.str());
+    // refused by default (the stored values are not HU), naming a slice and the tag
+    const auto msg = error_of([&] { io::read_dicom_folder(dir.str()); }, ErrorKind::invalid_input);
+    CHECK(contains(msg, "RescaleSlope/RescaleIntercept missing"));
+    CHECK(contains(msg, "(0028,1052)"));
+    CHECK(contains(msg, "DCM_IMG_"));
+    // read anyway when allowed: stored values, i.e. the phantom's HU + 1000
+    io::DicomReadOptions allow;
+    allow.allow_missing_rescale = true;
+    const auto ct = io::read_dicom_folder(dir.str(), {}, allow);
     const auto ref = io::read_dicom_folder(dicomtest::kPhantom + "/dicom/image");
     CHECK(ct.image.data[12345] == ref.image.data[12345] + 1000);
     CHECK_FALSE(ct.report.warnings.empty());

@@ -115,7 +115,7 @@ struct DicomSettings {
     bool allow_uneven_spacing = false;          // read series with uneven spacing / missing slices anyway
     bool allow_duplicate_slices = false;        // drop duplicated slice positions instead of failing
     bool allow_gantry_tilt = false;             // read tilted series on a sheared grid instead of failing
-    bool allow_missing_rescale = true;          // absent RescaleSlope/Intercept mean 1 / 0
+    bool allow_missing_rescale = false;         // CT without RescaleSlope/Intercept: refused unless allowed (then 1 / 0)
     bool allow_contour_outside = false;         // clip contours that leave the image instead of failing
 };
 

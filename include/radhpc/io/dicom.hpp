@@ -7,6 +7,7 @@
 // `pseudonym()` of them (a salted SHA-256), never the UID itself.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -26,9 +27,13 @@ struct DicomObject {
     std::string modality;  // (0008,0060)
     std::string study_uid, series_uid, frame_of_reference_uid;
     bool is_image = false;  // carries PixelData and is a CT/MR/PT/... image storage class
+    // Without a SeriesInstanceUID (blanked by anonymisers): study + frame of reference + modality +
+    // orientation + pixel spacing + rows/columns, the identity such slices are grouped by. Else empty.
+    std::string grouping_key;
 };
 
-// One series: objects sharing StudyInstanceUID + SeriesInstanceUID.
+// One series: objects sharing StudyInstanceUID + SeriesInstanceUID (objects with an empty or missing
+// SeriesInstanceUID: sharing DicomObject::grouping_key; such a series has an empty series_uid).
 struct DicomSeries {
     std::string study_uid, series_uid, frame_of_reference_uid;
     std::string modality;
@@ -110,7 +115,9 @@ struct DicomReadOptions {
     bool allow_duplicates = false;       // duplicates are dropped (first in file order kept) when allowed
     bool allow_gantry_tilt = false;
     double gantry_tilt_tolerance_deg = 0.01;
-    bool allow_missing_rescale = true;   // absent tags mean slope 1, intercept 0 (DICOM default for CT is to have them)
+    // CT slices without numeric RescaleSlope/RescaleIntercept are refused (their stored values are not
+    // HU); allowed: slope 1, intercept 0 (other modalities always read this way).
+    bool allow_missing_rescale = false;
 };
 
 struct CtSeries {
@@ -188,6 +195,21 @@ Mask read_rtstruct_mask(const std::string& path, const Geometry& grid, const RtS
 std::vector<std::pair<std::string, Mask>> read_rtstruct_masks(const std::string& path, const Geometry& grid,
                                                               const std::string& pattern = "", bool allow_outside = false);
 
+// An RTSTRUCT parsed once (every ROI's contours in memory): each requested ROI is rasterised from it,
+// so a study listing several ROIs of one file reads and parses that file once. read_rtstruct_mask and
+// read_rtstruct_masks are this class on a fresh parse (same rule, same masks).
+class ParsedRtStruct {
+public:
+    explicit ParsedRtStruct(const std::string& path);
+    const RtStructInfo& info() const;
+    Mask mask(const Geometry& grid, const RtStructOptions& options, RasterReport* report = nullptr) const;
+    std::vector<std::pair<std::string, Mask>> masks(const Geometry& grid, const std::string& pattern = "", bool allow_outside = false) const;
+    struct Impl;
+
+private:
+    std::shared_ptr<const Impl> impl_;
+};
+
 // ---------------------------------------------------------------------------------------------
 // DICOM SEG -> Mask
 
@@ -213,6 +235,22 @@ struct SegOptions {
     double fraction_threshold = 0.5;
 };
 Mask read_seg_mask(const std::string& path, const Geometry& grid, const SegOptions& options);
+
+// A SEG read and decoded once (native, RLE Lossless including 1-bit BINARY frames, JPEG 2000): each
+// requested segment is placed on the grid from it. Consistency is checked on parsing: NumberOfFrames
+// against the per-frame functional groups and the frames stored, a ReferencedSegmentNumber on every
+// frame, finite frame positions (Error(invalid_input) naming the file and tag). read_seg_mask is this
+// class on a fresh parse.
+class ParsedSeg {
+public:
+    explicit ParsedSeg(const std::string& path);
+    const SegInfo& info() const;
+    Mask mask(const Geometry& grid, const SegOptions& options) const;
+    struct Impl;
+
+private:
+    std::shared_ptr<const Impl> impl_;
+};
 
 // Writes `mask` as a binary DICOM SEG with one segment (DCMTK's dcmseg), in the study and frame of
 // reference of `reference_file` (an image of the series the mask lies on; patient/study attributes

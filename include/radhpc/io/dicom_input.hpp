@@ -2,6 +2,8 @@
 // worker): a DICOM series folder (or one file of it) reads through DCMTK, anything else through ITK;
 // a DICOM RTSTRUCT / SEG mask is rasterised on the image grid, anything else is a label image.
 #pragma once
+#include <map>
+#include <memory>
 #include <string>
 
 #include "radhpc/core/settings.hpp"
@@ -35,9 +37,33 @@ void split_mask_path(const std::string& mask_path, std::string& file, std::strin
 bool is_dicom_mask_input(const std::string& mask_path);
 
 // The mask of `mask_path` on `grid`: RTSTRUCT ROI / SEG segment (from the path's '#' part, else
-// dicom.roi), or label `label` of a label image. An RTSTRUCT whose frame of reference differs from
-// `frame_of_reference` (when both are known) is refused (Error geometry_mismatch).
+// dicom.roi), or label `label` of a label image. An RTSTRUCT or SEG whose frame of reference differs
+// from `frame_of_reference` (when both are known) is refused (Error geometry_mismatch).
 Mask read_mask_input(const std::string& mask_path, const Geometry& grid, int label, const DicomSettings& dicom,
                      const std::string& frame_of_reference = "");
+
+// read_mask_input for the masks of one study: each RTSTRUCT / SEG file is read and parsed once,
+// whatever the number of its ROIs the study lists ("rs.dcm#GTV-1;rs.dcm#Lung-Left"); the masks are
+// those read_mask_input gives. Keyed by path for the reader's lifetime (one study): a file changed
+// meanwhile is not re-read.
+class MaskInputReader {
+public:
+    Mask read(const std::string& mask_path, const Geometry& grid, int label, const DicomSettings& dicom,
+              const std::string& frame_of_reference = "");
+
+    // The parsed object of a DICOM mask file (parsed on first use); null when the file is not one.
+    std::string modality(const std::string& file);  // "" when not a DICOM file
+    const ParsedRtStruct* rtstruct(const std::string& file);
+    const ParsedSeg* seg(const std::string& file);
+
+private:
+    struct Parsed;
+    Parsed& entry(const std::string& file);
+    std::map<std::string, std::shared_ptr<Parsed>> parsed_;  // by file path
+};
+
+// The image of an already discovered DICOM series (no second folder scan).
+Image read_image_input(const DicomSeries& series, const DicomSettings& dicom, PixelType* pixel_type = nullptr,
+                       std::string* frame_of_reference = nullptr);
 
 }  // namespace radhpc::io

@@ -14,6 +14,8 @@
 
 namespace radhpc::io {
 
+class MaskInputReader;  // dicom_input.hpp
+
 // One check of one study. status: "pass", "fail", or "info" (recorded only: no limit configured).
 struct QcCheck {
     std::string check, status, observed, expected;
@@ -41,6 +43,9 @@ StudyQc qc_series(const DicomSeries& series, const Settings& settings, const std
 // roi_found (fail: the reason, e.g. the ROI names present), frame_of_reference, contour_outside
 // (points beyond the grid) and roi_voxels (fail when empty). Non-DICOM masks get one info row.
 void qc_mask(StudyQc& study, const DicomSeries& series, const std::string& mask_path, const std::string& roi, const Settings& settings);
+// The same with `reader` holding the parsed mask files (one parse per file for a study's QC and reading).
+void qc_mask(StudyQc& study, const DicomSeries& series, const std::string& mask_path, const std::string& roi, const Settings& settings,
+             MaskInputReader& reader);
 
 // Every image series under `folder` (one StudyQc per series); unreadable files become StudyQc
 // entries with readable = false so that the table shows them. RTSTRUCT/SEG objects in the tree are
@@ -57,6 +62,8 @@ std::vector<StudyQc> qc_manifest(const std::string& manifest_csv, const Settings
 // input, runs the checks (headers only) and throws Error(invalid_input) "QC excluded the study:
 // <check> failed (observed ..., expected ...)". No-op for NIfTI/NRRD inputs and for flag-only jobs.
 void enforce_qc(const std::string& image_path, const Settings& settings);
+// The same on the series checks already run (qc_series of the study's series, before any qc_mask rows).
+void enforce_qc(const StudyQc& series_checks, const std::string& image_path, const Settings& settings);
 
 // Flat rows, one per check (the store's QC table).
 struct QcRow {
