@@ -320,7 +320,28 @@ int main(int argc, char** argv) {
     df->add_option("--max-values", diff_opt.max_values, "value lines printed per study (default 20)");
     df->add_option("--csv", diff_csv, "also write every change as CSV (kind,study_id,lesion,perturbation,feature,a,b,detail)");
 
-    CLI11_PARSE(app, argc, argv);
+    // Option errors are user errors: one "radhpc: error [usage]" line and exit 2, as every other
+    // user mistake (CLI11's own exit codes 104/114/... would be foreign to scripts checking radhpc's).
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::RuntimeError& e) {  // a stats subcommand's body reported its own error line
+        return e.get_exit_code();
+    } catch (const CLI::ParseError& e) {
+        std::cerr << "radhpc: error [usage]: " << e.what() << " (radhpc --help, or radhpc COMMAND --help)\n";
+        return 2;
+    } catch (const Error& e) {
+        std::cerr << "radhpc: error [" << to_string(e.kind()) << "]: " << e.what() << "\n";
+        return 2;
+    } catch (const std::bad_alloc&) {
+        std::cerr << "radhpc: error [memory]: out of memory (an input or setting asks for more memory than this machine has)\n";
+        return 2;
+    }
     dist::log::configure(quiet ? dist::log::Level::warn : verbose ? dist::log::Level::debug : dist::log::Level::info);
     try {
         if (*ex) {
@@ -393,6 +414,12 @@ int main(int argc, char** argv) {
         }
     } catch (const Error& e) {
         std::cerr << "radhpc: error [" << to_string(e.kind()) << "]: " << e.what() << "\n";
+        return 2;
+    } catch (const std::bad_alloc&) {
+        std::cerr << "radhpc: error [memory]: out of memory (an input or setting asks for more memory than this machine has)\n";
+        return 2;
+    } catch (const std::length_error&) {  // "cannot create std::vector larger than max_size()": an absurd size
+        std::cerr << "radhpc: error [memory]: an input or setting asks for an impossibly large buffer\n";
         return 2;
     } catch (const std::exception& e) {
         std::cerr << "radhpc: internal error: " << e.what() << "\n";

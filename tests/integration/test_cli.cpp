@@ -103,3 +103,19 @@ TEST_CASE("errors: exit status 2 and a message naming the input", "[cli][bad-inp
     CHECK(v.status == 2);
     CHECK(v.out.find("imageType: unknown key") != std::string::npos);
 }
+
+TEST_CASE("option mistakes are usage errors: one radhpc error line, exit 2", "[cli][errors]") {
+    const std::string img = std::string(RADHPC_SHARED_DATA) + "/ibsi1/digital_phantom/nifti/image/phantom.nii.gz";
+    const std::string msk = std::string(RADHPC_SHARED_DATA) + "/ibsi1/digital_phantom/nifti/mask/mask.nii.gz";
+    for (const std::string args :
+         {"extract --image " + img + " --mask " + msk + " --label 1.5 --settings x.yaml", std::string("run"),
+          std::string("synth --studies 0 --out /tmp/x"), std::string("no-such-command"), std::string("extract --bogus")}) {
+        INFO(args);
+        const auto r = run(args);
+        CHECK(r.status == 2);
+        CHECK(r.out.find("radhpc: error [usage]") != std::string::npos);
+        CHECK(r.out.find("internal error") == std::string::npos);
+    }
+    const auto help = run("--help");
+    CHECK(help.status == 0);
+}
