@@ -4,7 +4,15 @@
 // image's grid, so no later internal check can reject it.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <vector>
 #include <string>
 
 #include "radhpc/core/error.hpp"
@@ -62,4 +70,57 @@ TEST_CASE("a mask beyond the geometry tolerance is still refused", "[geometry][a
     } catch (const Error& e) {
         CHECK(e.kind() == ErrorKind::geometry_mismatch);
     }
+}
+
+// A multi-lesion study through the batch worker (one label pass, per-lesion masks from their boxes,
+// one shared int16 image) gives each lesion the features `radhpc extract` gives it alone.
+TEST_CASE("multi-lesion study in radhpc run equals one-lesion radhpc extract runs", "[archive][batch]") {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / ("radhpc_multi_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    const std::string bin = RADHPC_BINARY, job = std::string(RADHPC_SOURCE_DIR) + "/jobs/ibsi/config-C.yaml";
+    auto sh = [](const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()); };
+    REQUIRE(sh(bin + " synth --studies 2 --seed 5 --out " + dir.string()) == 0);
+    REQUIRE(sh(bin + " run " + job + " --manifest " + (dir / "manifest.csv").string() + " --store " + (dir / "store").string()) == 0);
+    REQUIRE(sh(bin + " export " + (dir / "store").string() + " --out " + (dir / "all.csv").string()) == 0);
+    auto read_lines = [](const fs::path& p) {
+        std::ifstream in(p);
+        std::vector<std::string> lines;
+        for (std::string l; std::getline(in, l);) lines.push_back(l);
+        return lines;
+    };
+    auto split = [](const std::string& l) {
+        std::vector<std::string> out;
+        std::stringstream ss(l);
+        for (std::string c; std::getline(ss, c, ',');) out.push_back(c);
+        return out;
+    };
+    const auto table = read_lines(dir / "all.csv");
+    REQUIRE(table.size() >= 4);
+    const auto header = split(table[0]);
+    int lesions = 0;
+    for (std::size_t r = 1; r < table.size(); ++r) {
+        const auto row = split(table[r]);
+        if (row[0] != "S0002") continue;  // the 4-lesion study
+        const std::string label = row[2];
+        const fs::path one = dir / ("one_" + label + ".csv");
+        REQUIRE(sh(bin + " extract --image " + (dir / "images/S0002.nii.gz").string() + " --mask " +
+                   (dir / "masks/S0002_labels.nii.gz").string() + " --label " + label + " --settings " + job + " --out " + one.string()) == 0);
+        std::map<std::string, double> alone;
+        for (const auto& l : read_lines(one)) {
+            const auto c = split(l);
+            if (c.size() == 2 && c[0] != "feature") alone[c[0]] = std::strtod(c[1].c_str(), nullptr);
+        }
+        std::size_t compared = 0;
+        for (std::size_t k = 4; k < header.size() && k < row.size(); ++k) {
+            if (!alone.count(header[k])) continue;
+            INFO("label " << label << " " << header[k]);
+            CHECK(std::strtod(row[k].c_str(), nullptr) == alone[header[k]]);
+            ++compared;
+        }
+        CHECK(compared > 100);
+        ++lesions;
+    }
+    CHECK(lesions == 4);
+    fs::remove_all(dir);
 }
