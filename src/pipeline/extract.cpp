@@ -272,9 +272,10 @@ void perturbed_resample(const Volume<T>& image, const Mask& mask, const Bounding
 namespace {
 
 template <class T>
-LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input, const Settings& s, bool diagnostics,
+LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input, const Settings& settings, bool diagnostics,
                           const Perturbation& perturbation) {
     const auto t0 = Clock::now();
+    Settings s = settings;  // the PyRadiomics spacing rules below adjust the resampling per lesion
     LesionResult result;
     const bool pyrad = s.profile == Profile::pyradiomics;
     const std::string who = input.image_path + " / " + input.mask_path;
@@ -317,6 +318,19 @@ LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input
     const auto box0 = mask_used == &input.mask && input.mask_box ? input.mask_box : bounding_box(mask);
     if (!box0) throw Error(ErrorKind::empty_roi, who + ": the mask is empty");
     check_finite(image, mask, *box0, who);
+    if (pyrad && s.resample.enabled) {
+        // PyRadiomics resampleImage: a zero spacing, and the spacing along an axis where the ROI's box
+        // is one voxel thick, stay the mask's; when the resulting spacing equals the image's
+        // (numpy.allclose), only the mask is resampled onto the image grid (for a mask on that grid:
+        // unchanged) and the intensities are not interpolated at all.
+        bool same = true;
+        for (int a = 0; a < 3; ++a) {
+            double& sp = s.resample.spacing[a];
+            if (!(sp > 0) || box0->extent(a) == 1) sp = mask.geometry.spacing[a];
+            same = same && std::abs(image.geometry.spacing[a] - sp) <= 1e-8 + 1e-5 * std::abs(sp);
+        }
+        if (same) s.resample.enabled = false;
+    }
     if (diagnostics) {
         image_diagnostics(image, "init", result.diagnostics);
         roi_diagnostics(image, mask, mask, "init", result.diagnostics);
