@@ -35,7 +35,7 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 
 // 26-connected components of the non-zero voxels, numbered in raster order of their first
 // voxel (deterministic), keeping those with at least `min_voxels` voxels.
-std::vector<Mask> connected_components(const Volume<std::int32_t>& labels, std::size_t min_voxels) {
+std::vector<Mask> connected_components(const Volume<std::int16_t>& labels, std::size_t min_voxels) {
     const auto& g = labels.geometry;
     const std::int64_t nx = g.size[0], ny = g.size[1], nz = g.size[2];
     std::vector<std::int32_t> comp(labels.data.size(), 0);
@@ -195,7 +195,7 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
         PixelType pixel_type{};
         std::string frame_of_reference;
         std::string label_path;
-        Volume<std::int32_t> labels;
+        Volume<std::int16_t> labels;
     } cache;
     const bool sweep = task.perturbation >= 0;
     if (sweep && cache.path == task.image) {
@@ -244,11 +244,11 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
     }
     const std::string& mask_path = task.masks.at(0);
     if (!sweep || cache.label_path != mask_path) {
-        cache.labels = io::read_label_image(mask_path);
+        cache.labels = io::read_label_map16(mask_path);
         pipeline::snap_mask_grid(cache.labels.geometry, base.source.geometry(), opt.settings.geometry_tolerance);
         if (sweep) cache.label_path = mask_path;
     }
-    const Volume<std::int32_t> labels = sweep ? cache.labels : std::move(cache.labels);
+    const Volume<std::int16_t> labels = sweep ? cache.labels : std::move(cache.labels);
     out.read_s = seconds_since(t_read);
     auto lesion_input = [&](Mask mask) {
         pipeline::LesionInput in;

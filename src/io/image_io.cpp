@@ -286,6 +286,40 @@ SourceImage read_image_source(const std::string& path, PixelType* pixel_type) {
     return out;
 }
 
+Volume<std::int16_t> read_label_map16(const std::string& path) {
+    Volume<std::int16_t> out;
+    auto too_large = [&](double v) {
+        return Error(ErrorKind::invalid_input, path + ": label value " + std::to_string(v) +
+                                                   " outside -32768..32767 (radhpc run reads label maps as 16-bit labels)");
+    };
+    if (has_native_reader(path)) {
+        const NativeImage n = read_native_image(path);
+        if (!n.scaled && !is_float(n.kind)) {
+            out.geometry = n.geometry;
+            out.data.resize(n.geometry.voxel_count());
+            dispatch(n.kind, [&](auto zero) {
+                using T = decltype(zero);
+                const T* p = as<T>(n);
+                for (std::size_t i = 0; i < out.data.size(); ++i) {
+                    // as read_label_image: stored -> int64 -> int32
+                    const auto v = static_cast<std::int32_t>(static_cast<std::int64_t>(p[i]));
+                    if (v < -32768 || v > 32767) throw too_large(double(v));
+                    out.data[i] = std::int16_t(v);
+                }
+            });
+            return out;
+        }
+    }
+    const auto wide = read_label_image(path);
+    out.geometry = wide.geometry;
+    out.data.resize(wide.data.size());
+    for (std::size_t i = 0; i < wide.data.size(); ++i) {
+        if (wide.data[i] < -32768 || wide.data[i] > 32767) throw too_large(double(wide.data[i]));
+        out.data[i] = std::int16_t(wide.data[i]);
+    }
+    return out;
+}
+
 Mask read_label_mask(const std::string& path, int label) {
     if (has_native_reader(path)) {
         // straight from the stored labels (no int32 copy of a CT-sized label map)
