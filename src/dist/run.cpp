@@ -11,6 +11,7 @@
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/version.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
@@ -346,6 +347,24 @@ std::string make_run_id() {
     return store::to_hex(store::xxh64(&t, sizeof t, (std::uint64_t(rd()) << 32) ^ rd())).substr(0, 12);
 }
 
+// A store the run cannot write is refused before anything is computed (read-only mount, no
+// permission, full file system), instead of failing at the first flush with the work lost.
+void check_store_writable(const std::string& store) {
+    std::error_code ec;
+    fs::create_directories(store, ec);
+    if (ec) throw Error(ErrorKind::io, "store " + store + ": cannot create the store directory: " + ec.message() + "; nothing was computed");
+    const fs::path probe = fs::path(store) / (".tmp-probe-" + std::to_string(::getpid()));
+    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const char block[4096] = {};
+    const bool ok = fd >= 0 && ::write(fd, block, sizeof block) == ssize_t(sizeof block) && ::fsync(fd) == 0;
+    const int err = errno;
+    if (fd >= 0) ::close(fd);
+    fs::remove(probe, ec);
+    if (!ok)
+        throw Error(ErrorKind::io, "store " + store + ": the store directory is not writable: " + std::strerror(err) +
+                                       "; nothing was computed");
+}
+
 class Master {
 public:
     Master(const RunOptions& o, const RunConfig& c, const WorkerOptions& w, int size, std::function<ComputeFn()> make_compute)
@@ -669,7 +688,15 @@ void Master::flush(const std::string& state) {
     batch_.runs = {run_};
     batch_.registry = registry_;
     batch_.perturbations = perturbation_records_;
-    store::write_part(store_path_, batch_, cfg_.fsync);
+    try {
+        store::write_part(store_path_, batch_, cfg_.fsync);
+    } catch (const std::exception& e) {
+        // Disk full, quota, read-only remount: the part is absent (written under a temporary name),
+        // everything flushed before stays readable, and a rerun resumes from it.
+        throw Error(ErrorKind::io, std::string("store ") + store_path_ + ": cannot write results: " + e.what() +
+                                       "; what was stored before is intact: free space (or fix the file system) and rerun the same "
+                                       "command to resume");
+    }
     const std::string vol = batch_.volume_column, surf = batch_.surface_column;
     batch_ = store::Contents{};
     batch_.volume_column = vol;
@@ -697,7 +724,7 @@ int Master::run(const std::string& job_text) {
     if (store_path_.empty()) throw Error(ErrorKind::settings, "no store: give --store or `store:` in the job file");
     if (fs::path(store_path_).extension() == ".h5")
         throw Error(ErrorKind::settings, store_path_ + ": the store is a directory (it holds store.h5 and parts); drop the .h5");
-    fs::create_directories(store_path_);
+    check_store_writable(store_path_);
     run_.run_id = make_run_id();
     run_.command = opt_.command_line;
     run_.job_text = job_text;
