@@ -49,5 +49,16 @@ for arch in small clinical; do
   cmp -s "$W/$arch-none.csv" "$W/$arch-process.csv" && cmp -s "$W/$arch-none.csv" "$W/$arch-process-per-study.csv" &&
     echo "$arch: exports identical in the three modes"
 done
+# The isolation's own cost: no-op studies (--bench-noop-features: nothing read or computed), so
+# the compute phase is the task/outcome round trip (+ one process start, or one per study).
+for mode in none process process-per-study; do
+  job=$W/job.yaml; e=X=1
+  [ $mode = none ] && job=$W/job-none.yaml
+  [ $mode = process-per-study ] && e=RADHPC_ISOLATION_RESTART_EACH=1
+  rm -rf "$W/store"
+  env $e "$RADHPC" run "$job" --manifest "$W/small/manifest.csv" --store "$W/store" --bench-noop-features 100 > /dev/null 2> "$W/err.log" || true
+  c=$(grep -o 'compute [0-9.]*' "$W/err.log" | cut -d' ' -f2)
+  printf "no-op     %-34s compute %8.3f s  %8.3f ms/study\n" "$mode" "$c" "$(echo "1000 * $c / $NS" | bc -l)"
+done
 t0=$(date +%s.%N); for i in $(seq 20); do "$RADHPC" worker-child 2>/dev/null || true; done; t1=$(date +%s.%N)
 printf "exec of the radhpc binary (worker-child usage exit, 20x): %.1f ms each\n" "$(echo "($t1 - $t0) * 50" | bc -l)"
