@@ -105,6 +105,9 @@ int cmd_qc(const std::string& input, const std::string& settings_path, const std
 }  // namespace
 
 int main(int argc, char** argv) {
+    // The study process of a `radhpc run` rank (crash isolation): not a user command, and started
+    // before CLI11 so that each (re)start costs only the exec.
+    if (argc >= 2 && std::string(argv[1]) == "worker-child") return radhpc::dist::worker_child_main(argc, argv);
     CLI::App app{"radhpc: high-throughput CT radiomics (IBSI 1 and PyRadiomics-compatible features)"};
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string(RADHPC_VERSION) + " (" + RADHPC_GIT_HASH + ")");

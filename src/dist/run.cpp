@@ -11,6 +11,7 @@
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/version.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
@@ -26,6 +27,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <mutex>
 #include <random>
@@ -45,7 +47,9 @@
 #include "radhpc/store/hash.hpp"
 #include "radhpc/store/store.hpp"
 #include "store_access.hpp"
+#include "isolate.hpp"
 #include "sweep.hpp"
+#include "wire.hpp"
 
 namespace radhpc::dist {
 namespace fs = std::filesystem;
@@ -90,6 +94,7 @@ struct RunConfig {
     bool master_computes = true;
     bool retry_errors = false;
     int queue_depth = 2;
+    bool isolate = true;  // run.isolation: process (a study process per rank, crash-proof) | none (in the rank)
     std::string settings_hash;
 };
 
@@ -114,6 +119,7 @@ RunConfig parse_run_config(const std::string& job_text, const std::string& versi
         if (r["master_computes"]) c.master_computes = r["master_computes"].as<bool>();
         if (r["retry_errors"]) c.retry_errors = r["retry_errors"].as<bool>();
         if (r["queue_depth"]) c.queue_depth = std::max(1, r["queue_depth"].as<int>());
+        if (r["isolation"]) c.isolate = r["isolation"].as<std::string>() != "none";
     }
     c.lesion_mode = lesion_key == "components" ? LesionMode::components : LesionMode::labels;
     // Settings identity: the job without names, paths and engine options (comments and key
@@ -130,142 +136,6 @@ RunConfig parse_run_config(const std::string& job_text, const std::string& versi
     return c;
 }
 
-// ---- wire format ------------------------------------------------------------------------------
-struct Writer {
-    std::vector<char> buf;
-    void raw(const void* p, std::size_t n) { buf.insert(buf.end(), static_cast<const char*>(p), static_cast<const char*>(p) + n); }
-    void u64(std::uint64_t v) { raw(&v, 8); }
-    void f64(double v) { raw(&v, 8); }
-    void str(const std::string& s) {
-        u64(s.size());
-        raw(s.data(), s.size());
-    }
-};
-struct Reader {
-    const char* p;
-    const char* end;
-    void raw(void* out, std::size_t n) {
-        if (std::size_t(end - p) < n) throw Error(ErrorKind::internal, "truncated message");
-        std::memcpy(out, p, n);
-        p += n;
-    }
-    std::uint64_t u64() {
-        std::uint64_t v;
-        raw(&v, 8);
-        return v;
-    }
-    double f64() {
-        double v;
-        raw(&v, 8);
-        return v;
-    }
-    std::string str() {
-        const auto n = u64();
-        if (std::size_t(end - p) < n) throw Error(ErrorKind::internal, "truncated message");
-        std::string s(p, n);
-        p += n;
-        return s;
-    }
-};
-
-std::vector<char> encode(const StudyTask& t) {
-    Writer w;
-    w.u64(t.index);
-    w.str(t.study_id);
-    w.str(t.image);
-    w.u64(t.masks.size());
-    for (const auto& m : t.masks) w.str(m);
-    w.u64(t.labels.size());
-    for (int l : t.labels) w.u64(std::uint64_t(l));
-    w.u64(std::uint64_t(std::int64_t(t.perturbation)));
-    return std::move(w.buf);
-}
-StudyTask decode_task(const std::vector<char>& b) {
-    Reader r{b.data(), b.data() + b.size()};
-    StudyTask t;
-    t.index = r.u64();
-    t.study_id = r.str();
-    t.image = r.str();
-    for (auto n = r.u64(); n > 0; --n) t.masks.push_back(r.str());
-    for (auto n = r.u64(); n > 0; --n) t.labels.push_back(int(r.u64()));
-    t.perturbation = int(std::int64_t(r.u64()));
-    return t;
-}
-// Feature names are sent only when they differ from the previous row this worker sent (every
-// row of a job has the same names): the master keeps the last list per worker.
-std::vector<char> encode(const StudyOutcome& o, std::vector<std::string>& last_names) {
-    Writer w;
-    w.u64(o.index);
-    w.str(o.status);
-    w.str(o.error_kind);
-    w.str(o.message);
-    w.str(o.host);
-    w.u64(std::uint64_t(o.rank));
-    for (double v : {o.read_s, o.preprocess_s, o.features_s, o.total_s, o.started_at, o.finished_at}) w.f64(v);
-    w.u64(o.lesions.size());
-    for (const auto& l : o.lesions) {
-        w.u64(std::uint64_t(l.lesion));
-        w.u64(l.names.size());
-        const bool same = l.names == last_names;
-        w.u64(same ? 0 : 1);
-        if (!same) {
-            for (const auto& n : l.names) w.str(n);
-            last_names = l.names;
-        }
-        w.raw(l.values.data(), l.values.size() * sizeof(double));
-    }
-    w.u64(o.acquisition.size());
-    for (const auto& [k, v] : o.acquisition) {
-        w.str(k);
-        w.str(v);
-    }
-    w.u64(o.qc.size());
-    for (const auto& q : o.qc)
-        for (const std::string* f : {&q.series_id, &q.check, &q.status, &q.observed, &q.expected}) w.str(*f);
-    return std::move(w.buf);
-}
-StudyOutcome decode_outcome(const char* data, std::size_t size, std::vector<std::string>& last_names) {
-    Reader r{data, data + size};
-    StudyOutcome o;
-    o.index = r.u64();
-    o.status = r.str();
-    o.error_kind = r.str();
-    o.message = r.str();
-    o.host = r.str();
-    o.rank = int(r.u64());
-    o.read_s = r.f64();
-    o.preprocess_s = r.f64();
-    o.features_s = r.f64();
-    o.total_s = r.f64();
-    o.started_at = r.f64();
-    o.finished_at = r.f64();
-    for (auto n = r.u64(); n > 0; --n) {
-        LesionRow l;
-        l.lesion = int(r.u64());
-        const auto k = r.u64();
-        if (r.u64() == 1) {
-            last_names.clear();
-            last_names.reserve(k);
-            for (std::uint64_t j = 0; j < k; ++j) last_names.push_back(r.str());
-        }
-        if (last_names.size() != k) throw Error(ErrorKind::internal, "result message: feature names out of sequence");
-        l.names = last_names;
-        l.values.resize(k);
-        r.raw(l.values.data(), k * sizeof(double));
-        o.lesions.push_back(std::move(l));
-    }
-    for (auto n = r.u64(); n > 0; --n) {
-        std::string k = r.str();
-        o.acquisition.emplace_back(std::move(k), r.str());
-    }
-    for (auto n = r.u64(); n > 0; --n) {
-        store::QcRow q;
-        for (std::string* f : {&q.series_id, &q.check, &q.status, &q.observed, &q.expected}) *f = r.str();
-        o.qc.push_back(std::move(q));
-    }
-    return o;
-}
-
 // Sleeps a little longer each idle round (a few microseconds while results stream in, at most
 // 250 us when idle) so that a waiting rank does not take a core from a computing one.
 struct Backoff {
@@ -278,7 +148,9 @@ struct Backoff {
 };
 
 // ---- worker on another rank --------------------------------------------------------------------
-void remote_worker(const WorkerOptions& opt, int rank) {
+using ComputeFn = std::function<StudyOutcome(const StudyTask&)>;
+
+void remote_worker(const ComputeFn& compute) {
     std::deque<StudyTask> queue;
     std::deque<std::pair<std::vector<char>, MPI_Request>> sending;  // results in flight (deque: stable addresses)
     std::vector<std::string> last_names;
@@ -310,7 +182,7 @@ void remote_worker(const WorkerOptions& opt, int rank) {
         queue.pop_front();
         // Non-blocking send: a result above the eager limit waits for the master's receive,
         // and the worker goes on computing meanwhile.
-        sending.emplace_back(encode(process_study(task, opt, rank), last_names), MPI_REQUEST_NULL);
+        sending.emplace_back(encode(compute(task), last_names), MPI_REQUEST_NULL);
         MPI_Isend(sending.back().first.data(), int(sending.back().first.size()), MPI_BYTE, 0, kTagResult, MPI_COMM_WORLD,
                   &sending.back().second);
         while (!sending.empty()) {
@@ -325,7 +197,7 @@ void remote_worker(const WorkerOptions& opt, int rank) {
 // ---- worker thread inside rank 0 (no MPI calls: the master thread owns MPI) -----------------
 class LocalWorker {
 public:
-    LocalWorker(const WorkerOptions& opt) : opt_(opt), thread_([this] { loop(); }) {}
+    explicit LocalWorker(ComputeFn compute) : compute_(std::move(compute)), thread_([this] { loop(); }) {}
     ~LocalWorker() {
         stop();
         if (thread_.joinable()) thread_.join();
@@ -359,12 +231,12 @@ private:
                 t = std::move(tasks_.front());
                 tasks_.pop_front();
             }
-            StudyOutcome o = process_study(t, opt_, 0);
+            StudyOutcome o = compute_(t);
             std::lock_guard lk(m_);
             results_.push_back(std::move(o));
         }
     }
-    WorkerOptions opt_;
+    ComputeFn compute_;
     std::mutex m_;
     std::condition_variable cv_;
     std::deque<StudyTask> tasks_;
@@ -475,10 +347,28 @@ std::string make_run_id() {
     return store::to_hex(store::xxh64(&t, sizeof t, (std::uint64_t(rd()) << 32) ^ rd())).substr(0, 12);
 }
 
+// A store the run cannot write is refused before anything is computed (read-only mount, no
+// permission, full file system), instead of failing at the first flush with the work lost.
+void check_store_writable(const std::string& store) {
+    std::error_code ec;
+    fs::create_directories(store, ec);
+    if (ec) throw Error(ErrorKind::io, "store " + store + ": cannot create the store directory: " + ec.message() + "; nothing was computed");
+    const fs::path probe = fs::path(store) / (".tmp-probe-" + std::to_string(::getpid()));
+    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const char block[4096] = {};
+    const bool ok = fd >= 0 && ::write(fd, block, sizeof block) == ssize_t(sizeof block) && ::fsync(fd) == 0;
+    const int err = errno;
+    if (fd >= 0) ::close(fd);
+    fs::remove(probe, ec);
+    if (!ok)
+        throw Error(ErrorKind::io, "store " + store + ": the store directory is not writable: " + std::strerror(err) +
+                                       "; nothing was computed");
+}
+
 class Master {
 public:
-    Master(const RunOptions& o, const RunConfig& c, const WorkerOptions& w, int size)
-        : opt_(o), cfg_(c), wopt_(w), size_(size) {}
+    Master(const RunOptions& o, const RunConfig& c, const WorkerOptions& w, int size, std::function<ComputeFn()> make_compute)
+        : opt_(o), cfg_(c), wopt_(w), size_(size), make_compute_(std::move(make_compute)) {}
 
     int run(const std::string& job_text);
 
@@ -497,6 +387,7 @@ private:
     RunConfig cfg_;
     WorkerOptions wopt_;
     int size_;
+    std::function<ComputeFn()> make_compute_;
     std::string manifest_path_, store_path_;
     Manifest manifest_;
     store::Contents existing_;
@@ -797,7 +688,15 @@ void Master::flush(const std::string& state) {
     batch_.runs = {run_};
     batch_.registry = registry_;
     batch_.perturbations = perturbation_records_;
-    store::write_part(store_path_, batch_, cfg_.fsync);
+    try {
+        store::write_part(store_path_, batch_, cfg_.fsync);
+    } catch (const std::exception& e) {
+        // Disk full, quota, read-only remount: the part is absent (written under a temporary name),
+        // everything flushed before stays readable, and a rerun resumes from it.
+        throw Error(ErrorKind::io, std::string("store ") + store_path_ + ": cannot write results: " + e.what() +
+                                       "; what was stored before is intact: free space (or fix the file system) and rerun the same "
+                                       "command to resume");
+    }
     const std::string vol = batch_.volume_column, surf = batch_.surface_column;
     batch_ = store::Contents{};
     batch_.volume_column = vol;
@@ -825,7 +724,7 @@ int Master::run(const std::string& job_text) {
     if (store_path_.empty()) throw Error(ErrorKind::settings, "no store: give --store or `store:` in the job file");
     if (fs::path(store_path_).extension() == ".h5")
         throw Error(ErrorKind::settings, store_path_ + ": the store is a directory (it holds store.h5 and parts); drop the .h5");
-    fs::create_directories(store_path_);
+    check_store_writable(store_path_);
     run_.run_id = make_run_id();
     run_.command = opt_.command_line;
     run_.job_text = job_text;
@@ -846,7 +745,7 @@ int Master::run(const std::string& job_text) {
     t_compute_start_ = t_last_progress_ = t_last_flush_ = Clock::now();
     const bool local = size_ == 1 || (cfg_.master_computes && !opt_.bench_master_only);
     std::unique_ptr<LocalWorker> local_worker;
-    if (local) local_worker = std::make_unique<LocalWorker>(wopt_);
+    if (local) local_worker = std::make_unique<LocalWorker>(make_compute_());
     std::vector<int> outstanding(std::size_t(size_), 0);
     std::vector<bool> stopped(std::size_t(size_), false);
     std::size_t next = 0, received = 0;
@@ -952,6 +851,21 @@ int Master::run(const std::string& job_text) {
 
 }  // namespace
 
+WorkerOptions make_worker_options(const std::string& text, const std::string& job_path, const std::string& version) {
+    const io::JobSettings job = io::parse_job_text(text, job_path);
+    const RunConfig cfg = parse_run_config(text, version);
+    WorkerOptions w;
+    w.settings = job.settings;
+    w.diagnostics = job.output.diagnostics;
+    w.lesion_mode = cfg.lesion_mode;
+    w.min_lesion_voxels = cfg.min_lesion_voxels;
+    w.min_lesion_volume_mm3 = cfg.min_lesion_volume_mm3;
+    w.time_limit_s = cfg.time_limit_s;
+    w.memory_budget_mb = cfg.memory_budget_mb;
+    w.perturbations = job_perturbations(job);
+    return w;
+}
+
 int run(const RunOptions& options, int& argc, char**& argv) {
     int provided = 0;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
@@ -970,6 +884,10 @@ int run(const RunOptions& options, int& argc, char**& argv) {
         std::signal(SIGTERM, on_stop_signal);
         std::signal(SIGINT, on_stop_signal);
         std::signal(SIGUSR1, on_stop_signal);
+        // A file-size limit (ulimit -f, RLIMIT_FSIZE) makes the store write fail with EFBIG, a clear
+        // io error, instead of killing the writer with SIGXFSZ. (A small limit also stops Open
+        // MPI's PMIx shared-memory files; the disk-full test uses a tmpfs instead.)
+        std::signal(SIGXFSZ, SIG_IGN);
     } else {
         std::signal(SIGTERM, SIG_IGN);
         std::signal(SIGUSR1, SIG_IGN);
@@ -1001,21 +919,23 @@ int run(const RunOptions& options, int& argc, char**& argv) {
         const io::JobSettings job = io::parse_job_text(text, options.job_path);
         if (rank == 0 && job.signature) signature_preflight(*job.signature);
         const RunConfig cfg = parse_run_config(text, options.version);
-        WorkerOptions w;
-        w.settings = job.settings;
-        w.diagnostics = job.output.diagnostics;
-        w.lesion_mode = cfg.lesion_mode;
-        w.min_lesion_voxels = cfg.min_lesion_voxels;
-        w.min_lesion_volume_mm3 = cfg.min_lesion_volume_mm3;
-        w.time_limit_s = cfg.time_limit_s;
-        w.memory_budget_mb = cfg.memory_budget_mb > 0 ? cfg.memory_budget_mb : default_memory_budget_mb(node_size);
+        WorkerOptions w = make_worker_options(text, options.job_path, options.version);
+        if (w.memory_budget_mb <= 0) w.memory_budget_mb = default_memory_budget_mb(node_size);
         w.noop_features = options.bench_noop_features;
-        w.perturbations = job_perturbations(job);
         int threads = options.threads > 0 ? options.threads : cfg.threads;
         if (threads <= 0) threads = std::max(1, int(std::thread::hardware_concurrency()) / std::max(1, node_size));
         tbb::global_control limit(tbb::global_control::max_allowed_parallelism, std::size_t(threads));
+        // How a worker computes a study: in a supervised study process (default), or in the rank
+        // itself (run.isolation: none; a crash then takes the rank and the run down).
+        auto make_compute = [&, threads, rank]() -> ComputeFn {
+            if (!cfg.isolate) return [&w, rank](const StudyTask& t) { return compute_study(t, w, rank); };
+            ChildSetup setup{text, options.job_path, options.version, w.memory_budget_mb, w.noop_features, threads, rank,
+                             int(log::level())};
+            auto sup = std::make_shared<StudySupervisor>(std::move(setup), w.time_limit_s);
+            return [sup](const StudyTask& t) { return sup->run(t); };
+        };
         if (rank == 0) {
-            Master master(options, cfg, w, size);
+            Master master(options, cfg, w, size, make_compute);
             try {
                 status = master.run(text);
             } catch (...) {
@@ -1025,7 +945,7 @@ int run(const RunOptions& options, int& argc, char**& argv) {
             }
             if (options.after_run) options.after_run(!options.store.empty() ? options.store : cfg.store, text);
         } else {
-            remote_worker(w, rank);
+            remote_worker(make_compute());
         }
     } catch (const Error& e) {
         error = e.what();

@@ -79,6 +79,22 @@ Id create_file(const std::string& path) {
               "cannot create " + path + " (on a file system without POSIX locks set HDF5_USE_FILE_LOCKING=FALSE)");
 }
 
+Id create_memory_file() {
+    silence_hdf5();
+    Id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "file access properties");
+    check(H5Pset_fapl_core(fapl, 1 << 20, /*backing_store=*/0), "core driver");
+    return Id(H5Fcreate("radhpc-in-memory.h5", H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose, "cannot create an in-memory HDF5 file");
+}
+
+std::vector<char> file_image(hid_t file) {
+    check(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush in-memory file");
+    const ssize_t n = H5Fget_file_image(file, nullptr, 0);
+    if (n < 0) fail("size of the file image");
+    std::vector<char> out(static_cast<std::size_t>(n));
+    if (H5Fget_file_image(file, out.data(), out.size()) != n) fail("file image");
+    return out;
+}
+
 Id open_file(const std::string& path) {
     silence_hdf5();
     return Id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose,

@@ -31,6 +31,11 @@ private:
 
 Id create_file(const std::string& path);
 Id open_file(const std::string& path);
+// A file built in memory (HDF5 core driver, no backing store); file_image() returns its bytes.
+// Writers put those bytes on disk themselves, so a full or failing file system is a plain errno
+// and never leaves HDF5 holding a half-closed file (which crashed the library's shutdown).
+Id create_memory_file();
+std::vector<char> file_image(hid_t file);
 Id create_group(hid_t parent, const std::string& name);
 // Opens a group; an invalid Id (< 0) when it does not exist.
 Id open_group_if_exists(hid_t parent, const std::string& name);

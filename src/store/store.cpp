@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -38,6 +40,39 @@ void fsync_path(const fs::path& p, bool directory) {
     if (fd < 0) return;
     ::fsync(fd);
     ::close(fd);
+}
+
+// Writes a whole file; every failure (ENOSPC, EDQUOT, EROFS, EIO, also from fsync and close,
+// where NFS and quotas report them) is an Error naming the file and the reason.
+void write_bytes(const fs::path& p, const std::vector<char>& bytes, bool sync) {
+    auto fail = [&](const char* what) {
+        const int e = errno;
+        throw Error(ErrorKind::io, p.string() + ": cannot " + what + ": " + std::strerror(e));
+    };
+    const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) fail("create");
+    const char* d = bytes.data();
+    std::size_t left = bytes.size();
+    while (left > 0) {
+        const ssize_t k = ::write(fd, d, left);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) {
+            if (k == 0) errno = ENOSPC;
+            const int e = errno;
+            ::close(fd);
+            errno = e;
+            fail("write");
+        }
+        d += k;
+        left -= std::size_t(k);
+    }
+    if (sync && ::fsync(fd) != 0) {
+        const int e = errno;
+        ::close(fd);
+        errno = e;
+        fail("fsync");
+    }
+    if (::close(fd) != 0) fail("close");
 }
 
 std::string unique_suffix() {
@@ -361,12 +396,13 @@ void write_file(const Contents& contents, const std::string& path, bool sync, bo
     const fs::path target(path);
     const fs::path tmp = target.parent_path() / (".tmp-" + unique_suffix() + "-" + target.filename().string());
     try {
+        std::vector<char> image;
         {
-            h5::Id file = h5::create_file(tmp.string());
+            h5::Id file = h5::create_memory_file();
             write_contents(file, contents, compress);
-            if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) throw Error(ErrorKind::io, "HDF5: flush " + tmp.string());
+            image = h5::file_image(file);
         }  // closed here
-        if (sync) fsync_path(tmp, false);
+        write_bytes(tmp, image, sync);
         fs::rename(tmp, target);
         if (sync) fsync_path(target.parent_path().empty() ? fs::path(".") : target.parent_path(), true);
     } catch (...) {

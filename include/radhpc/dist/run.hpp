@@ -28,6 +28,10 @@ struct RunOptions {
 // Throws radhpc::Error for a job that cannot start (bad job file, unreadable manifest header).
 int run(const RunOptions& options, int& argc, char**& argv);
 
+// `radhpc worker-child FD PARENT_PID`: the study process a rank starts and supervises (crash
+// isolation, src/dist/isolate.cpp); reads tasks from FD and answers outcomes. Internal.
+int worker_child_main(int argc, char** argv);
+
 // Combines stores (shards) into `out` (a store directory); identical to one run over all studies.
 void merge(const std::vector<std::string>& stores, const std::string& out);
 
