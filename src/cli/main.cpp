@@ -137,14 +137,17 @@ int main(int argc, char** argv) {
     int studies = 10;
     std::uint64_t seed = 1;
     std::string synth_out;
-    auto* sy = app.add_subcommand("synth", "write a synthetic CT archive (NIfTI images, label masks, manifest.csv)");
+    auto* sy = app.add_subcommand("synth", "write a synthetic CT archive (NIfTI images and label masks, or NRRD, or DICOM CT + RTSTRUCT + SEG; manifest.csv)");
     sy->add_option("--studies", studies, "number of studies")->check(CLI::PositiveNumber);
     sy->add_option("--seed", seed, "random seed (the archive is a function of it)");
     sy->add_option("--out", synth_out, "output folder")->required();
     std::string synth_size = "small", synth_format = "nifti";
     sy->add_option("--size", synth_size, "small (default: ~126x99x33 studies) or clinical (512x512x100-400, 1-10 lesions + an organ)")
         ->check(CLI::IsMember({"small", "clinical"}));
-    sy->add_option("--format", synth_format, "nifti (default) or nrrd (gzip)")->check(CLI::IsMember({"nifti", "nrrd"}));
+    sy->add_option("--format", synth_format,
+                   "nifti (default), nrrd (gzip) or dicom (per study: uncompressed CT series, RTSTRUCT with one ROI per lesion "
+                   "named in the manifest's mask column as rtstruct.dcm#lesion-N, and the same labels as a SEG)")
+        ->check(CLI::IsMember({"nifti", "nrrd", "dicom"}));
 
     std::string job_path;
     auto* vj = app.add_subcommand("validate-job", "check a job file against schemas/job.schema.json");
@@ -354,7 +357,9 @@ int main(int argc, char** argv) {
         if (*sy) {
             pipeline::SynthOptions so;
             so.size = synth_size == "clinical" ? pipeline::SynthSize::clinical : pipeline::SynthSize::small;
-            so.format = synth_format == "nrrd" ? pipeline::SynthFormat::nrrd : pipeline::SynthFormat::nifti;
+            so.format = synth_format == "nrrd"    ? pipeline::SynthFormat::nrrd
+                        : synth_format == "dicom" ? pipeline::SynthFormat::dicom
+                                                  : pipeline::SynthFormat::nifti;
             pipeline::write_archive(synth_out, studies, seed, so);
             std::cout << "wrote " << studies << " synthetic studies to " << synth_out << " (manifest.csv)\n";
             return 0;

@@ -45,6 +45,9 @@ J2kFrame decode_jpeg2000(const std::vector<std::uint8_t>& code, const std::strin
 std::vector<std::uint8_t> decode_rle(const std::vector<std::uint8_t>& frame, int segments, std::size_t segment_bytes,
                                      const std::string& where);
 
+// SHA-256 of `message`, 64 lowercase hex digits (dicom_pseudonym.cpp).
+std::string sha256_hex(const std::string& message);
+
 Vec3 cross(const Vec3& a, const Vec3& b);
 double dot(const Vec3& a, const Vec3& b);
 double norm(const Vec3& a);

@@ -67,6 +67,11 @@ std::string sha256_hex(const std::string& message) {
 
 }  // namespace
 
+namespace dicom_detail {
+std::string sha256_hex(const std::string& message);  // declared in dicom_internal.hpp (which pulls in DCMTK)
+std::string sha256_hex(const std::string& message) { return radhpc::io::sha256_hex(message); }
+}  // namespace dicom_detail
+
 std::string sha256_hex_for_tests(const std::string& message);  // exposed for the FIPS test vectors
 std::string sha256_hex_for_tests(const std::string& message) { return sha256_hex(message); }
 

@@ -9,6 +9,7 @@
 
 #include "radhpc/core/error.hpp"
 #include "radhpc/core/random.hpp"
+#include "radhpc/io/dicom.hpp"
 #include "radhpc/io/image_io.hpp"
 
 namespace radhpc::pipeline {
@@ -291,8 +292,10 @@ SynthStudy make_clinical_study(std::uint64_t seed, int index) {
                 st.image.data[i] = std::int16_t(std::clamp(std::lround(hu), -1024l, 3071l));
             }
     for (std::size_t b = 0; b < blobs.size(); ++b)
-        if (counts[b] >= 64) st.lesions.push_back({int(b) + 1, counts[b]});
-        else if (counts[b] > 0)
+        if (counts[b] >= 64) {
+            st.lesions.push_back({int(b) + 1, counts[b]});
+            if (b + 1 == blobs.size()) st.organ_label = int(b) + 1;  // the organ is the last blob
+        } else if (counts[b] > 0)
             for (auto& l : st.labels.data)
                 if (l == b + 1) l = 0;
     double mean_texture = 0;
@@ -302,12 +305,49 @@ SynthStudy make_clinical_study(std::uint64_t seed, int index) {
     return st;
 }
 
+namespace {
+
+// --format dicom: CT series + RTSTRUCT + SEG per study through io (no DCMTK in this layer).
+void write_dicom_archive(const std::string& out_dir, int studies, std::uint64_t seed, SynthSize size) {
+    namespace fs = std::filesystem;
+    fs::create_directories(fs::path(out_dir) / "dicom");
+    std::ofstream manifest(fs::path(out_dir) / "manifest.csv");
+    if (!manifest) throw Error(ErrorKind::io, out_dir + "/manifest.csv: cannot write");
+    manifest << "study_id,patient_id,image,mask,labels,outcome,scanner\n";
+    for (int i = 0; i < studies; ++i) {
+        const SynthStudy st = size == SynthSize::clinical ? make_clinical_study(seed, i) : make_study(seed, i);
+        const std::string dir = "dicom/" + st.study_id;
+        io::SyntheticStudyIds ids;
+        ids.patient_id = st.patient_id;
+        ids.study_id = st.study_id;
+        ids.uid_key = "radhpc-synth|" + std::string(size == SynthSize::clinical ? "clinical" : "small") + "|seed=" + std::to_string(seed) +
+                      "|" + st.study_id;
+        ids.kernel = st.scanner == "sharp" ? "B70f" : "B30f";  // a sharp and a smooth reconstruction kernel
+        const auto ct_files = io::write_ct_series(st.image, (fs::path(out_dir) / dir / "ct").string(), ids);
+        std::vector<io::RoiToWrite> rois;
+        std::vector<std::pair<int, std::string>> segments;
+        std::string masks;
+        for (const auto& l : st.lesions) {
+            const bool organ = l.label == st.organ_label;
+            const std::string name = organ ? "organ" : "lesion-" + std::to_string(l.label);
+            rois.push_back({l.label, name, organ ? "ORGAN" : "GTV"});
+            segments.push_back({l.label, name});
+            masks += (masks.empty() ? "" : ";") + dir + "/rtstruct.dcm#" + name;
+        }
+        io::write_rtstruct(st.labels, rois, ct_files, (fs::path(out_dir) / dir / "rtstruct.dcm").string());
+        io::write_seg_segments(st.labels, segments, ct_files.front(), (fs::path(out_dir) / dir / "seg.dcm").string(), ids.uid_key);
+        // labels stays empty: each RTSTRUCT ROI in `mask` is one lesion
+        manifest << st.study_id << "," << st.patient_id << "," << dir << "/ct," << masks << ",," << st.outcome << "," << st.scanner << "\n";
+    }
+}
+
+}  // namespace
+
 void write_archive(const std::string& out_dir, int studies, std::uint64_t seed, const SynthOptions& options) {
     namespace fs = std::filesystem;
     if (options.size == SynthSize::small && options.format == SynthFormat::nifti) return write_archive(out_dir, studies, seed);
+    if (options.format == SynthFormat::dicom) return write_dicom_archive(out_dir, studies, seed, options.size);
     const std::string ext = options.format == SynthFormat::nrrd ? ".nrrd" : ".nii.gz";
-    if (options.format == SynthFormat::dicom)
-        throw Error(ErrorKind::settings, "synth --format dicom is not implemented yet (nifti and nrrd are)");
     fs::create_directories(fs::path(out_dir) / "images");
     fs::create_directories(fs::path(out_dir) / "masks");
     std::ofstream manifest(fs::path(out_dir) / "manifest.csv");

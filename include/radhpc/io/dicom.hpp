@@ -261,6 +261,56 @@ private:
 void write_seg(const Mask& mask, const std::string& segment_label, const std::string& reference_file, const std::string& path,
                bool fractional = false);
 
+// Several segments of one label map in one BINARY SEG: segment k is `labels == segments[k].first`,
+// labelled segments[k].second (SegmentNumber k+1, in this order), one frame per segment and slice that
+// holds its voxels. `uid_key` non-empty: the SEG's SOP instance, series and dimension organisation UIDs
+// are derived from it and its dates left empty, so the same inputs give the same file byte for byte.
+void write_seg_segments(const Mask& labels, const std::vector<std::pair<int, std::string>>& segments,
+                        const std::string& reference_file, const std::string& path, const std::string& uid_key = "");
+
+// ---------------------------------------------------------------------------------------------
+// Writing synthetic studies (radhpc synth --format dicom; src/io/dicom_write.cpp)
+
+// Identity of a synthetic study. Only synthetic values: the patient ID is the one patient attribute
+// with a value (PatientName, BirthDate, Sex are present and empty); no dates or times are written.
+struct SyntheticStudyIds {
+    std::string patient_id;  // e.g. "P0001"
+    std::string study_id;    // StudyID (at most 16 characters)
+    // Every UID is "2.25." + the decimal value of the first 128 bits of SHA-256(uid_key + "|" + role):
+    // no clock, no random source, so an archive rewritten from the same seed is identical.
+    std::string uid_key;
+    std::string kernel;  // ConvolutionKernel (the synthetic scanner batch); empty: not written
+};
+
+// The UID of `role` under `uid_key` (rule above).
+std::string derived_uid(const std::string& uid_key, const std::string& role);
+
+// Writes `hu` (HU, every value in [-1024, 3071]) as one uncompressed CT Image Storage file per slice,
+// explicit VR little endian, `folder`/CT<z+1, 5 digits>.dcm. Stored values are unsigned 12-bit
+// (BitsAllocated 16, BitsStored 12, PixelRepresentation 0) = HU + 1024, RescaleSlope 1,
+// RescaleIntercept -1024: what most CT scanners write, and the reader's rescale is exercised.
+// ImagePositionPatient = the slice's first voxel centre (geometry.index_to_point), ImageOrientationPatient =
+// the direction's first two columns (LPS), PixelSpacing = row\column spacing, SliceThickness = z spacing.
+// Returns the files in slice order.
+std::vector<std::string> write_ct_series(const Volume<std::int16_t>& hu, const std::string& folder, const SyntheticStudyIds& ids);
+
+// One ROI to write: the voxels of `labels` equal to `label`.
+struct RoiToWrite {
+    int label = 0;
+    std::string name;
+    std::string interpreted_type = "GTV";  // RTROIInterpretedType (GTV, ORGAN, ...)
+};
+
+// Writes an RT Structure Set referencing the CT series `ct_files` (as write_ct_series wrote it; patient,
+// study and frame of reference are copied from them and every contour names its slice's SOP instance).
+// Each ROI gets, per slice, one CLOSED_PLANAR contour per 4-connected region and one per hole (the
+// reader's even-odd rule makes holes holes): the iso-line at half the way between inside and outside
+// voxel centres (marching squares on the slice, collinear points dropped), so every inside voxel centre
+// is inside its polygon and every outside one outside: read_rtstruct_mask on the CT grid gives the
+// label's voxels back. `labels` must lie on the CT grid. The RTSTRUCT's UIDs derive from the CT study's.
+void write_rtstruct(const Mask& labels, const std::vector<RoiToWrite>& rois, const std::vector<std::string>& ct_files,
+                    const std::string& path);
+
 // ---------------------------------------------------------------------------------------------
 
 // Salted SHA-256 of `value`, hex, first 16 characters: the identifier written in place of UIDs.

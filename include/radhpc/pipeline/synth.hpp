@@ -21,6 +21,7 @@ struct SynthStudy {
     std::vector<SynthLesion> lesions;
     int outcome;                 // synthetic binary outcome (responder), tied to lesion texture
     std::string scanner;         // synthetic batch variable
+    int organ_label = 0;         // clinical studies: the organ-sized ROI's label (0: none)
 };
 
 // One study: a body with lungs, bone and soft tissue, anisotropic spacing, noise, 1-5 lesions of
@@ -46,6 +47,11 @@ struct SynthOptions {
     SynthFormat format = SynthFormat::nifti;
 };
 // As above with a size and a file format; the defaults write the same archive byte for byte.
+// dicom: <out>/dicom/<study>/ct/CT00001.dcm... (uncompressed CT series), <out>/dicom/<study>/rtstruct.dcm
+// (ROIs "lesion-<label>", the clinical organ "organ") and <out>/dicom/<study>/seg.dcm (the same label map
+// as a BINARY SEG, one segment per ROI); the manifest's image is the ct folder, its mask the RTSTRUCT's
+// ROIs "dicom/<study>/rtstruct.dcm#lesion-1;..." and its labels column empty (one lesion per ROI, in label
+// order). UIDs are derived from (seed, study), so an archive rewritten from the same seed is identical.
 void write_archive(const std::string& out_dir, int studies, std::uint64_t seed, const SynthOptions& options);
 
 }  // namespace radhpc::pipeline
