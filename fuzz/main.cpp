@@ -34,8 +34,11 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     try {
         target->run(data, size);
-    } catch (const radhpc::Error&) {
-        // a clean refusal
+    } catch (const radhpc::Error& e) {
+        // a clean refusal; RADHPC_FUZZ_VERBOSE=1 shows why (to check that seeds get past the parsers)
+        static const bool verbose = std::getenv("RADHPC_FUZZ_VERBOSE") != nullptr;
+        if (verbose) std::fprintf(stderr, "radhpc fuzz: refused (%s): %.300s\n", radhpc::to_string(e.kind()), e.what());
+        return 0;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "radhpc fuzz: FINDING: %s escaped the %s parser: %s\n", typeid(e).name(), target->name, e.what());
         std::abort();
@@ -43,5 +46,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::fprintf(stderr, "radhpc fuzz: FINDING: a non-std exception escaped the %s parser\n", target->name);
         std::abort();
     }
+    if (std::getenv("RADHPC_FUZZ_VERBOSE")) std::fprintf(stderr, "radhpc fuzz: parsed\n");
     return 0;
 }

@@ -60,11 +60,11 @@ std::string shown(const YAML::Node& n) {
 
 template <class T>
 const char* type_name() {
-    if constexpr (std::is_same_v<T, bool>) return "boolean";
-    else if constexpr (std::is_same_v<T, std::string>) return "string";
-    else if constexpr (std::is_floating_point_v<T>) return "number";
-    else if constexpr (std::is_unsigned_v<T>) return "non-negative integer in range";
-    else return "integer in range";
+    if constexpr (std::is_same_v<T, bool>) return "a boolean";
+    else if constexpr (std::is_same_v<T, std::string>) return "a string";
+    else if constexpr (std::is_floating_point_v<T>) return "a number";
+    else if constexpr (std::is_unsigned_v<T>) return "a non-negative integer in range";
+    else return "an integer in range";
 }
 
 // One key's value: yaml-cpp's conversion errors (wrong type, out of range) become Error(settings)
@@ -76,7 +76,7 @@ T as(const YAML::Node& n, const std::string& origin, const std::string& key) {
     try {
         v = n.as<T>();
     } catch (const YAML::Exception&) {
-        throw Error(ErrorKind::settings, origin + ": " + key + ": " + shown(n) + " is not a " + type_name<T>());
+        throw Error(ErrorKind::settings, origin + ": " + key + ": " + shown(n) + " is not " + type_name<T>());
     }
     if constexpr (std::is_floating_point_v<T>)
         if (!std::isfinite(v)) throw Error(ErrorKind::settings, origin + ": " + key + ": " + shown(n) + " is not a finite number");
