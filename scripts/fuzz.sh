@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzing radhpc's parsers (fuzz/, libFuzzer + ASan + UBSan, clang-14).
 #   scripts/fuzz.sh --ci          bounded run for CI: the corpus replayed, then every target fuzzed with
-#                                 -seed=1 for RADHPC_FUZZ_SECONDS (default 25) seconds each (8 targets: ~3.5 min)
+#                                 -seed=1 for RADHPC_FUZZ_SECONDS (default 22) seconds each (8 targets: ~3 min of fuzzing, < 4 min with the replay)
 #   scripts/fuzz.sh --long HOURS  campaign: HOURS in total split over the targets, corpus kept in
 #                                 $BUILD/campaign/<target> (rerun to continue)
 #   scripts/fuzz.sh --replay      fuzz/corpus/<target>/* once each under the sanitizers
@@ -53,7 +53,9 @@ fuzz_run() {  # target seconds corpus_dir
   local dirs=("$work" "$seeds")
   [ -d "fuzz/corpus/$t" ] && dirs+=("fuzz/corpus/$t")
   local dict=()
-  [ -f "fuzz/dict/$t.dict" ] && dict=(-dict="fuzz/dict/$t.dict")
+  local dname=$t
+  case $t in dicom_ct|rtstruct|seg) dname=dicom ;; esac
+  [ -f "fuzz/dict/$dname.dict" ] && dict=(-dict="fuzz/dict/$dname.dict")
   if "$BIN/fuzz_$t" -seed=1 -max_total_time="$secs" "${LIMITS[@]}" -max_len=65536 -print_final_stats=1 \
        "${dict[@]}" -artifact_prefix="$BUILD/artifacts/$t/" "${dirs[@]}" >"$log" 2>&1; then
     res=ok
@@ -77,7 +79,7 @@ cp jobs/*.yaml jobs/ibsi/*.yaml "$BUILD/seeds/job_yaml/"
 total_runs=0
 if [ "$MODE" = --ci ]; then
   replay
-  secs="${RADHPC_FUZZ_SECONDS:-25}"
+  secs="${RADHPC_FUZZ_SECONDS:-22}"
   for t in "${TARGETS[@]}"; do
     work="$BUILD/ci_corpus/$t"; rm -rf "$work"   # fresh each CI run: fixed seed, same inputs
     fuzz_run "$t" "$secs" "$work"
