@@ -12,7 +12,8 @@ if [ "${RADHPC_WITH_TEST_DEPS:-1}" = 1 ]; then
   PKGS+=(r-base-core r-cran-glmnet r-cran-proc r-cran-survival r-cran-rms r-cran-psych r-bioc-sva
          slurmctld slurmd slurm-client
          chromium  # headless browser of the report tests (tests/report)
-         libgdcm-tools)  # gdcmconv: JPEG 2000 / RLE copies in tests/dicom
+         libgdcm-tools  # gdcmconv: JPEG 2000 / RLE copies in tests/dicom
+         clang-14 libclang-rt-14-dev libfuzzer-14-dev)  # scripts/fuzz.sh: libFuzzer + ASan/UBSan (ctest label fuzz)
 fi
 missing=()
 for p in "${PKGS[@]}"; do

@@ -148,6 +148,16 @@ static Mask rasterise(const std::string& path, const RoiContours& roi, const Geo
         double zsum = 0;
         for (std::size_t p = 0; p < n; ++p) {
             idx[p] = grid.point_to_index({c.xyz[3 * p], c.xyz[3 * p + 1], c.xyz[3 * p + 2]});
+            // NaN would pass as "outside the grid"; points ~1e300 away overflow the scanline arithmetic
+            // and the integer conversions below. Neither is a contour that belongs to this image.
+            for (int a = 0; a < 3; ++a) {
+                if (!std::isfinite(idx[p][a]))
+                    throw Error(ErrorKind::invalid_input, path + ": ROI '" + roi.name + "' contour " + std::to_string(ci + 1) +
+                                                              ": ContourData holds a non-finite coordinate (NaN or infinity)");
+                if (std::abs(idx[p][a]) > 1e6)
+                    throw Error(ErrorKind::invalid_input, path + ": ROI '" + roi.name + "' contour " + std::to_string(ci + 1) +
+                                                              ": a point lies more than 10^6 voxels from the image grid");
+            }
             zsum += idx[p][2];
         }
         const double zmean = zsum / double(n);

@@ -629,7 +629,29 @@ struct SeriesLayout {
     SliceReport report;
 };
 
-SeriesLayout analyse(const DicomSeries& series, const DicomReadOptions& opt) {
+// Before the volume is allocated: the pixel data Rows x Columns x frames x BitsAllocated promise must
+// fit in the file (exactly when uncompressed; within 4096:1 when encapsulated -- RLE, JPEG, JPEG-LS of
+// a real CT slice stay far below that). A few bytes claiming 65535 x 65535 must not allocate 32 GB.
+void check_pixel_data_size(DcmDataset& ds, const std::string& path, const std::vector<SliceHeader>& frames) {
+    if (frames.empty()) return;
+    const SliceHeader& h = frames.front();
+    if (h.rows <= 0 || h.cols <= 0 || h.rows > 65535 || h.cols > 65535)
+        throw Error(ErrorKind::invalid_input, path + ": Rows/Columns missing or out of range");
+    const long bits = get_int(ds, DCM_BitsAllocated).value_or(16);
+    const std::uint64_t need =
+        std::uint64_t(h.rows) * std::uint64_t(h.cols) * std::uint64_t(frames.size()) * std::uint64_t(std::clamp(bits, 1L, 64L)) / 8;
+    std::error_code ec;
+    const std::uint64_t have = std::filesystem::file_size(path, ec);
+    if (ec) throw Error(ErrorKind::io, path + ": cannot read the file size");
+    const bool encapsulated = DcmXfer(ds.getOriginalXfer()).isEncapsulated();
+    const std::uint64_t limit = encapsulated ? have * 4096 : have;
+    if (need > limit)
+        throw Error(ErrorKind::io, path + ": Rows x Columns x frames (" + std::to_string(h.rows) + " x " + std::to_string(h.cols) + " x " +
+                                       std::to_string(frames.size()) + ") needs " + std::to_string(need) +
+                                       " bytes of pixel data; the file has " + std::to_string(have) + " bytes (truncated or corrupt header)");
+}
+
+SeriesLayout analyse(const DicomSeries& series, const DicomReadOptions& opt, bool check_pixel_data = false) {
     if (series.files.empty()) throw Error(ErrorKind::invalid_input, "empty DICOM series");
     SeriesLayout L;
     std::vector<SliceHeader> all;
@@ -637,7 +659,8 @@ SeriesLayout analyse(const DicomSeries& series, const DicomReadOptions& opt) {
         DcmFileFormat f;
         load(f, path, false);  // large values (PixelData) stay on disk: their lengths are known, not read
         auto headers = read_frame_headers(*f.getDataset(), path);
-        check_pixel_length(*f.getDataset(), path, headers.front());
+        check_pixel_length(*f.getDataset(), path, headers.front());                       // native: exact length
+        if (check_pixel_data) check_pixel_data_size(*f.getDataset(), path, headers);  // encapsulated: against the file size
         for (auto& h : headers) all.push_back(std::move(h));
     }
     SliceReport& rep = L.report;
@@ -797,7 +820,7 @@ CtSeries inspect_dicom_series(const DicomSeries& series, const DicomReadOptions&
 }
 
 CtSeries read_dicom_series(const DicomSeries& series, const DicomReadOptions& options) {
-    SeriesLayout L = analyse(series, options);
+    SeriesLayout L = analyse(series, options, true);
     CtSeries out;
     out.image = Image(L.geometry);
     out.report = L.report;

@@ -4,12 +4,15 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cmath>
+#include <type_traits>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/features/registry.hpp"
 #include "radhpc/io/signature_io.hpp"
 #include "radhpc/io/perturbation_io.hpp"
 
@@ -41,6 +44,51 @@ YAML::Node parse_yaml(const std::string& text, const std::string& origin) {
     }
 }
 
+std::string num(double v) {
+    std::ostringstream o;
+    o << v;
+    return o.str();
+}
+
+// A value as shown in a message: at most 40 characters (never a whole file echoed back).
+std::string shown(const YAML::Node& n) {
+    if (!n.IsDefined() || n.IsNull()) return "(empty)";
+    if (!n.IsScalar()) return n.IsMap() ? "(a mapping)" : "(a list)";
+    const std::string& v = n.Scalar();
+    return "'" + (v.size() > 40 ? v.substr(0, 40) + "..." : v) + "'";
+}
+
+template <class T>
+const char* type_name() {
+    if constexpr (std::is_same_v<T, bool>) return "a boolean";
+    else if constexpr (std::is_same_v<T, std::string>) return "a string";
+    else if constexpr (std::is_floating_point_v<T>) return "a number";
+    else if constexpr (std::is_unsigned_v<T>) return "a non-negative integer in range";
+    else return "an integer in range";
+}
+
+// One key's value: yaml-cpp's conversion errors (wrong type, out of range) become Error(settings)
+// naming the key instead of escaping as YAML::Exception; NaN and infinities are refused too
+// (NaN passes every `<` check downstream, e.g. the schema's minimum).
+template <class T>
+T as(const YAML::Node& n, const std::string& origin, const std::string& key) {
+    T v{};
+    try {
+        v = n.as<T>();
+    } catch (const YAML::Exception&) {
+        throw Error(ErrorKind::settings, origin + ": " + key + ": " + shown(n) + " is not " + type_name<T>());
+    }
+    if constexpr (std::is_floating_point_v<T>)
+        if (!std::isfinite(v)) throw Error(ErrorKind::settings, origin + ": " + key + ": " + shown(n) + " is not a finite number");
+    return v;
+}
+
+// A mapping key as text (a list or mapping used as a key is an error, not a YAML::Exception).
+std::string key_text(const YAML::Node& k, const std::string& origin, const std::string& where) {
+    if (!k.IsScalar()) throw Error(ErrorKind::settings, origin + ": " + where + ": a key must be a plain name, got " + shown(k));
+    return k.Scalar();
+}
+
 template <class T>
 bool scalar_is(const YAML::Node& n) {
     if (!n.IsScalar()) return false;
@@ -55,6 +103,8 @@ bool scalar_is(const YAML::Node& n) {
 bool is_integer(const YAML::Node& n) {
     if (!scalar_is<double>(n)) return false;
     const double v = n.as<double>();
+    // range check first: casting a double beyond long long's range is undefined behaviour
+    if (!(std::fabs(v) < 9.2e18)) return false;
     return v == double(static_cast<long long>(v)) && n.Scalar().find_first_of(".eE") == std::string::npos;
 }
 
@@ -72,6 +122,10 @@ void validate(const YAML::Node& node, const json& schema, const std::string& pat
         else if (t == "number") ok = scalar_is<double>(node);
         if (!ok) {
             errors.push_back(where + ": expected " + t);
+            return;
+        }
+        if ((t == "number" || t == "integer") && !std::isfinite(node.as<double>())) {
+            errors.push_back(where + ": " + shown(node) + " is not a finite number");
             return;
         }
     }
@@ -108,7 +162,11 @@ void validate(const YAML::Node& node, const json& schema, const std::string& pat
     if (node.IsMap()) {
         const json props = schema.value("properties", json::object());
         for (const auto& kv : node) {
-            const std::string key = kv.first.as<std::string>();
+            if (!kv.first.IsScalar()) {
+                errors.push_back(where + ": a key must be a plain name, got " + shown(kv.first));
+                continue;
+            }
+            const std::string key = kv.first.Scalar();
             const std::string sub = path.empty() ? key : path + "." + key;
             if (props.contains(key)) validate(kv.second, props[key], sub, errors);
             else if (schema.contains("additionalProperties") && schema["additionalProperties"] == false)
@@ -157,12 +215,46 @@ void apply_profile_defaults(Settings& s) {
 
 }  // namespace
 
+namespace {
+
+// Ranges the schema cannot express: a lower bound above the upper one (e.g. resegment min 10, max -10).
+void check_ranges(const YAML::Node& root, std::vector<std::string>& errors) {
+    auto pair = [&](const YAML::Node& parent, const std::string& section, const char* key, const char* lo, const char* hi) {
+        if (!parent.IsMap() || !parent[key] || !parent[key].IsMap()) return;
+        const YAML::Node n = parent[key];
+        if (!n[lo] || !n[hi] || !scalar_is<double>(n[lo]) || !scalar_is<double>(n[hi])) return;
+        if (n[lo].as<double>() > n[hi].as<double>())
+            errors.push_back(section + "." + key + ": " + lo + " " + shown(n[lo]) + " is above " + hi + " " + shown(n[hi]) +
+                             " (reversed range)");
+    };
+    const YAML::Node pre = root["preprocess"];
+    if (pre && pre.IsMap()) {
+        pair(pre, "preprocess", "resegment", "min", "max");
+        pair(pre, "preprocess", "ivh", "min_bound", "max_bound");
+    }
+    const YAML::Node qc = root["qc"];
+    if (qc && qc.IsMap())
+        for (const char* k : {"slice_thickness", "pixel_spacing", "kvp"}) pair(qc, "qc", k, "min", "max");
+}
+
+}  // namespace
+
 std::vector<std::string> validate_job_text(const std::string& yaml_text) {
     std::vector<std::string> errors;
-    YAML::Node root = parse_yaml(yaml_text, "job");
+    const YAML::Node root = parse_yaml(yaml_text, "job");
     if (!root.IsMap()) return {"(top level): a job file is a YAML mapping"};
-    validate(root, job_schema(), "", errors);
+    try {
+        validate(root, job_schema(), "", errors);
+        if (errors.empty()) check_ranges(root, errors);
+    } catch (const YAML::Exception& e) {
+        // a construct the validator does not expect (yaml-cpp's message names line and column)
+        errors.push_back(std::string("(top level): ") + e.what());
+    }
     return errors;
+}
+
+namespace {
+JobSettings job_from_yaml(const YAML::Node& r, const std::string& text, const std::string& origin);
 }
 
 JobSettings parse_job_text(const std::string& text, const std::string& origin) {
@@ -172,131 +264,142 @@ JobSettings parse_job_text(const std::string& text, const std::string& origin) {
         for (const auto& e : errors) msg += "\n  " + e;
         throw Error(ErrorKind::settings, msg);
     }
-    YAML::Node r = YAML::Load(text);
+    try {
+        return job_from_yaml(YAML::Load(text), text, origin);
+    } catch (const YAML::Exception& e) {
+        // signature / perturbation sections (their own parsers); yaml-cpp's message names line and column
+        throw Error(ErrorKind::settings, origin + ": " + e.what());
+    }
+}
+
+namespace {
+
+JobSettings job_from_yaml(const YAML::Node& r, const std::string& text, const std::string& origin) {
     JobSettings job;
     job.text = text;
     Settings& s = job.settings;
-    s.profile = r["profile"] && r["profile"].as<std::string>() == "pyradiomics" ? Profile::pyradiomics : Profile::ibsi;
+    s.profile = r["profile"] && as<std::string>(r["profile"], origin, "profile") == "pyradiomics" ? Profile::pyradiomics : Profile::ibsi;
     apply_profile_defaults(s);
     if (auto in = r["input"]) {
-        if (in["label"]) s.label = in["label"].as<int>();
-        if (in["correct_mask"]) s.correct_mask = in["correct_mask"].as<bool>();
-        if (in["geometry_tolerance"]) s.geometry_tolerance = in["geometry_tolerance"].as<double>();
-        if (in["round_intensities"]) s.round_input_intensities = in["round_intensities"].as<bool>();
-        if (in["minimum_roi_dimensions"]) s.minimum_roi_dimensions = in["minimum_roi_dimensions"].as<int>();
-        if (in["minimum_roi_size"]) s.minimum_roi_size = in["minimum_roi_size"].as<std::size_t>();
+        if (in["label"]) s.label = as<int>(in["label"], origin, "input.label");
+        if (in["correct_mask"]) s.correct_mask = as<bool>(in["correct_mask"], origin, "input.correct_mask");
+        if (in["geometry_tolerance"]) s.geometry_tolerance = as<double>(in["geometry_tolerance"], origin, "input.geometry_tolerance");
+        if (in["round_intensities"]) s.round_input_intensities = as<bool>(in["round_intensities"], origin, "input.round_intensities");
+        if (in["minimum_roi_dimensions"]) s.minimum_roi_dimensions = as<int>(in["minimum_roi_dimensions"], origin, "input.minimum_roi_dimensions");
+        if (in["minimum_roi_size"]) s.minimum_roi_size = as<std::size_t>(in["minimum_roi_size"], origin, "input.minimum_roi_size");
     }
     if (auto p = r["preprocess"]) {
         if (auto n = p["normalize"]) {
             s.normalize.enabled = true;
-            if (n["scale"]) s.normalize.scale = n["scale"].as<double>();
-            if (n["remove_outliers"]) s.normalize.remove_outliers = n["remove_outliers"].as<double>();
+            if (n["scale"]) s.normalize.scale = as<double>(n["scale"], origin, "preprocess.normalize.scale");
+            if (n["remove_outliers"]) s.normalize.remove_outliers = as<double>(n["remove_outliers"], origin, "preprocess.normalize.remove_outliers");
         }
         if (auto rs = p["resample"]) {
             s.resample.enabled = true;
-            for (int a = 0; a < 3; ++a) s.resample.spacing[a] = rs["spacing"][a].as<double>();
-            if (rs["interpolation"]) s.resample.image_interpolation = interpolation_of(rs["interpolation"].as<std::string>());
-            if (rs["mask_interpolation"]) s.resample.mask_interpolation = interpolation_of(rs["mask_interpolation"].as<std::string>());
-            if (rs["mask_threshold"]) s.resample.mask_partial_volume_threshold = rs["mask_threshold"].as<double>();
-            if (rs["round_intensities"]) s.resample.round_intensities = rs["round_intensities"].as<bool>();
-            if (rs["pad_distance"]) s.resample.pad_distance = rs["pad_distance"].as<int>();
+            for (int a = 0; a < 3; ++a) s.resample.spacing[a] = as<double>(rs["spacing"][a], origin, "preprocess.resample.spacing");
+            if (rs["interpolation"]) s.resample.image_interpolation = interpolation_of(as<std::string>(rs["interpolation"], origin, "preprocess.resample.interpolation"));
+            if (rs["mask_interpolation"]) s.resample.mask_interpolation = interpolation_of(as<std::string>(rs["mask_interpolation"], origin, "preprocess.resample.mask_interpolation"));
+            if (rs["mask_threshold"]) s.resample.mask_partial_volume_threshold = as<double>(rs["mask_threshold"], origin, "preprocess.resample.mask_threshold");
+            if (rs["round_intensities"]) s.resample.round_intensities = as<bool>(rs["round_intensities"], origin, "preprocess.resample.round_intensities");
+            if (rs["pad_distance"]) s.resample.pad_distance = as<int>(rs["pad_distance"], origin, "preprocess.resample.pad_distance");
         }
         if (auto rg = p["resegment"]) {
-            if (rg["min"]) s.resegment.range_min = rg["min"].as<double>();
-            if (rg["max"]) s.resegment.range_max = rg["max"].as<double>();
+            if (rg["min"]) s.resegment.range_min = as<double>(rg["min"], origin, "preprocess.resegment.min");
+            if (rg["max"]) s.resegment.range_max = as<double>(rg["max"], origin, "preprocess.resegment.max");
             if (rg["outlier_sigma"]) {
-                s.resegment.sigma_min = -rg["outlier_sigma"].as<double>();
-                s.resegment.sigma_max = rg["outlier_sigma"].as<double>();
+                s.resegment.sigma_min = -as<double>(rg["outlier_sigma"], origin, "preprocess.resegment.outlier_sigma");
+                s.resegment.sigma_max = as<double>(rg["outlier_sigma"], origin, "preprocess.resegment.outlier_sigma");
             }
-            if (rg["resegment_shape"]) s.resegment.resegment_shape = rg["resegment_shape"].as<bool>();
+            if (rg["resegment_shape"]) s.resegment.resegment_shape = as<bool>(rg["resegment_shape"], origin, "preprocess.resegment.resegment_shape");
         }
         if (auto d = p["discretisation"]) {
-            s.discretisation.method = binning_of(d["method"].as<std::string>());
-            if (d["bin_width"]) s.discretisation.bin_width = d["bin_width"].as<double>();
-            if (d["bin_count"]) s.discretisation.bin_count = d["bin_count"].as<int>();
-            if (d["min_bound"]) s.discretisation.min_bound = d["min_bound"].as<double>();
+            s.discretisation.method = binning_of(as<std::string>(d["method"], origin, "preprocess.discretisation.method"));
+            if (d["bin_width"]) s.discretisation.bin_width = as<double>(d["bin_width"], origin, "preprocess.discretisation.bin_width");
+            if (d["bin_count"]) s.discretisation.bin_count = as<int>(d["bin_count"], origin, "preprocess.discretisation.bin_count");
+            if (d["min_bound"]) s.discretisation.min_bound = as<double>(d["min_bound"], origin, "preprocess.discretisation.min_bound");
         }
         if (auto v = p["ivh"]) {
-            s.ivh.method = binning_of(v["method"].as<std::string>());
-            if (v["bin_width"]) s.ivh.bin_width = v["bin_width"].as<double>();
-            if (v["bin_count"]) s.ivh.bin_count = v["bin_count"].as<int>();
-            if (v["min_bound"]) s.ivh.min_bound = v["min_bound"].as<double>();
-            if (v["max_bound"]) s.ivh.max_bound = v["max_bound"].as<double>();
+            s.ivh.method = binning_of(as<std::string>(v["method"], origin, "preprocess.ivh.method"));
+            if (v["bin_width"]) s.ivh.bin_width = as<double>(v["bin_width"], origin, "preprocess.ivh.bin_width");
+            if (v["bin_count"]) s.ivh.bin_count = as<int>(v["bin_count"], origin, "preprocess.ivh.bin_count");
+            if (v["min_bound"]) s.ivh.min_bound = as<double>(v["min_bound"], origin, "preprocess.ivh.min_bound");
+            if (v["max_bound"]) s.ivh.max_bound = as<double>(v["max_bound"], origin, "preprocess.ivh.max_bound");
         }
     }
     if (auto f = r["features"]) {
         if (f["families"]) {
             s.features.families.clear();
-            for (const auto& x : f["families"]) s.features.families.insert(x.as<std::string>());
+            for (const auto& x : f["families"]) s.features.families.insert(as<std::string>(x, origin, "features.families"));
         }
         if (f["aggregation"]) {
             s.texture.aggregations.clear();
-            for (const auto& x : f["aggregation"]) s.texture.aggregations.push_back(aggregation_of(x.as<std::string>()));
+            for (const auto& x : f["aggregation"]) s.texture.aggregations.push_back(aggregation_of(as<std::string>(x, origin, "features.aggregation")));
         }
         if (f["distances"]) {
             s.texture.distances.clear();
-            for (const auto& x : f["distances"]) s.texture.distances.push_back(x.as<int>());
+            for (const auto& x : f["distances"]) s.texture.distances.push_back(as<int>(x, origin, "features.distances"));
         }
-        if (f["symmetric_glcm"]) s.texture.symmetric_glcm = f["symmetric_glcm"].as<bool>();
+        if (f["symmetric_glcm"]) s.texture.symmetric_glcm = as<bool>(f["symmetric_glcm"], origin, "features.symmetric_glcm");
         if (f["weighting"]) {
-            const auto w = f["weighting"].as<std::string>();
+            const auto w = as<std::string>(f["weighting"], origin, "features.weighting");
             s.texture.weighting = w == "manhattan" ? DistanceWeighting::manhattan
                                   : w == "euclidean" ? DistanceWeighting::euclidean
                                   : w == "chebyshev" ? DistanceWeighting::chebyshev
                                                      : DistanceWeighting::none;
         }
-        if (f["ngldm_distance"]) s.texture.ngldm_distance = f["ngldm_distance"].as<int>();
-        if (f["ngldm_alpha"]) s.texture.ngldm_alpha = f["ngldm_alpha"].as<double>();
-        if (f["ngtdm_distance"]) s.texture.ngtdm_distance = f["ngtdm_distance"].as<int>();
-        if (f["force2d"]) s.force2d = f["force2d"].as<bool>();
-        if (f["force2d_dimension"]) s.force2d_dimension = f["force2d_dimension"].as<int>();
-        if (f["voxel_array_shift"]) s.features.voxel_array_shift = f["voxel_array_shift"].as<double>();
-        if (f["moran_geary_exact_limit"]) s.features.moran_geary_exact_limit = f["moran_geary_exact_limit"].as<std::size_t>();
+        if (f["ngldm_distance"]) s.texture.ngldm_distance = as<int>(f["ngldm_distance"], origin, "features.ngldm_distance");
+        if (f["ngldm_alpha"]) s.texture.ngldm_alpha = as<double>(f["ngldm_alpha"], origin, "features.ngldm_alpha");
+        if (f["ngtdm_distance"]) s.texture.ngtdm_distance = as<int>(f["ngtdm_distance"], origin, "features.ngtdm_distance");
+        if (f["force2d"]) s.force2d = as<bool>(f["force2d"], origin, "features.force2d");
+        if (f["force2d_dimension"]) s.force2d_dimension = as<int>(f["force2d_dimension"], origin, "features.force2d_dimension");
+        if (f["voxel_array_shift"]) s.features.voxel_array_shift = as<double>(f["voxel_array_shift"], origin, "features.voxel_array_shift");
+        if (f["moran_geary_exact_limit"]) s.features.moran_geary_exact_limit = as<std::size_t>(f["moran_geary_exact_limit"], origin, "features.moran_geary_exact_limit");
     }
     // ---- DICOM input and quality checks (keys `dicom` and `qc`; owned by the DICOM ingest) ----
     if (auto d = r["dicom"]) {
         DicomSettings& ds = s.dicom;
         if (d["modality"]) {
             ds.modalities.clear();
-            for (const auto& x : d["modality"]) ds.modalities.push_back(x.as<std::string>());
+            for (const auto& x : d["modality"]) ds.modalities.push_back(as<std::string>(x, origin, "dicom.modality"));
         }
-        if (d["series_description"]) ds.series_description = d["series_description"].as<std::string>();
-        if (d["roi"]) ds.roi = d["roi"].as<std::string>();
-        if (d["roi_is_pattern"]) ds.roi_is_pattern = d["roi_is_pattern"].as<bool>();
-        if (d["spacing_tolerance"]) ds.spacing_tolerance = d["spacing_tolerance"].as<double>();
-        if (d["allow_uneven_spacing"]) ds.allow_uneven_spacing = d["allow_uneven_spacing"].as<bool>();
-        if (d["allow_duplicate_slices"]) ds.allow_duplicate_slices = d["allow_duplicate_slices"].as<bool>();
-        if (d["allow_gantry_tilt"]) ds.allow_gantry_tilt = d["allow_gantry_tilt"].as<bool>();
-        if (d["allow_missing_rescale"]) ds.allow_missing_rescale = d["allow_missing_rescale"].as<bool>();
-        if (d["allow_contour_outside"]) ds.allow_contour_outside = d["allow_contour_outside"].as<bool>();
+        if (d["series_description"]) ds.series_description = as<std::string>(d["series_description"], origin, "dicom.series_description");
+        if (d["roi"]) ds.roi = as<std::string>(d["roi"], origin, "dicom.roi");
+        if (d["roi_is_pattern"]) ds.roi_is_pattern = as<bool>(d["roi_is_pattern"], origin, "dicom.roi_is_pattern");
+        if (d["spacing_tolerance"]) ds.spacing_tolerance = as<double>(d["spacing_tolerance"], origin, "dicom.spacing_tolerance");
+        if (d["allow_uneven_spacing"]) ds.allow_uneven_spacing = as<bool>(d["allow_uneven_spacing"], origin, "dicom.allow_uneven_spacing");
+        if (d["allow_duplicate_slices"]) ds.allow_duplicate_slices = as<bool>(d["allow_duplicate_slices"], origin, "dicom.allow_duplicate_slices");
+        if (d["allow_gantry_tilt"]) ds.allow_gantry_tilt = as<bool>(d["allow_gantry_tilt"], origin, "dicom.allow_gantry_tilt");
+        if (d["allow_missing_rescale"]) ds.allow_missing_rescale = as<bool>(d["allow_missing_rescale"], origin, "dicom.allow_missing_rescale");
+        if (d["allow_contour_outside"]) ds.allow_contour_outside = as<bool>(d["allow_contour_outside"], origin, "dicom.allow_contour_outside");
     }
     if (auto q = r["qc"]) {
         QcSettings& qs = s.qc;
-        if (q["action"]) qs.exclude_failed = q["action"].as<std::string>() == "exclude";
+        if (q["action"]) qs.exclude_failed = as<std::string>(q["action"], origin, "qc.action") == "exclude";
         if (q["modality"]) {
             qs.modalities.clear();
-            for (const auto& x : q["modality"]) qs.modalities.push_back(x.as<std::string>());
+            for (const auto& x : q["modality"]) qs.modalities.push_back(as<std::string>(x, origin, "qc.modality"));
         }
-        auto range = [](const YAML::Node& n, std::optional<double>& lo, std::optional<double>& hi) {
+        auto range = [&](const char* key, std::optional<double>& lo, std::optional<double>& hi) {
+            const YAML::Node n = q[key];
             if (!n) return;
-            if (n["min"]) lo = n["min"].as<double>();
-            if (n["max"]) hi = n["max"].as<double>();
+            if (n["min"]) lo = as<double>(n["min"], origin, std::string("qc.") + key + ".min");
+            if (n["max"]) hi = as<double>(n["max"], origin, std::string("qc.") + key + ".max");
         };
-        range(q["slice_thickness"], qs.slice_thickness_min, qs.slice_thickness_max);
-        range(q["pixel_spacing"], qs.pixel_spacing_min, qs.pixel_spacing_max);
-        range(q["kvp"], qs.kvp_min, qs.kvp_max);
-        if (q["min_slices"]) qs.min_slices = q["min_slices"].as<std::size_t>();
-        if (q["require_even_spacing"]) qs.require_even_spacing = q["require_even_spacing"].as<bool>();
-        if (q["forbid_missing_slices"]) qs.forbid_missing_slices = q["forbid_missing_slices"].as<bool>();
-        if (q["forbid_overlapping_slices"]) qs.forbid_overlapping_slices = q["forbid_overlapping_slices"].as<bool>();
-        if (q["forbid_duplicate_slices"]) qs.forbid_duplicate_slices = q["forbid_duplicate_slices"].as<bool>();
+        range("slice_thickness", qs.slice_thickness_min, qs.slice_thickness_max);
+        range("pixel_spacing", qs.pixel_spacing_min, qs.pixel_spacing_max);
+        range("kvp", qs.kvp_min, qs.kvp_max);
+        if (q["min_slices"]) qs.min_slices = as<std::size_t>(q["min_slices"], origin, "qc.min_slices");
+        if (q["require_even_spacing"]) qs.require_even_spacing = as<bool>(q["require_even_spacing"], origin, "qc.require_even_spacing");
+        if (q["forbid_missing_slices"]) qs.forbid_missing_slices = as<bool>(q["forbid_missing_slices"], origin, "qc.forbid_missing_slices");
+        if (q["forbid_overlapping_slices"]) qs.forbid_overlapping_slices = as<bool>(q["forbid_overlapping_slices"], origin, "qc.forbid_overlapping_slices");
+        if (q["forbid_duplicate_slices"]) qs.forbid_duplicate_slices = as<bool>(q["forbid_duplicate_slices"], origin, "qc.forbid_duplicate_slices");
         if (q["kernels"]) {
             qs.kernels.clear();
-            for (const auto& x : q["kernels"]) qs.kernels.push_back(x.as<std::string>());
+            for (const auto& x : q["kernels"]) qs.kernels.push_back(as<std::string>(x, origin, "qc.kernels"));
         }
-        if (q["require_rescale"]) qs.require_rescale = q["require_rescale"].as<bool>();
+        if (q["require_rescale"]) qs.require_rescale = as<bool>(q["require_rescale"], origin, "qc.require_rescale");
         if (q["contrast"]) {
-            const auto c = q["contrast"].as<std::string>();
+            const auto c = as<std::string>(q["contrast"], origin, "qc.contrast");
             if (c == "required") qs.contrast = true;
             else if (c == "absent") qs.contrast = false;
             else qs.contrast.reset();
@@ -306,16 +409,33 @@ JobSettings parse_job_text(const std::string& text, const std::string& origin) {
     if (auto sg = r["signature"]) job.signature = parse_signature(sg, origin);
     if (auto pt = r["perturbations"]) job.perturbations = parse_perturbations(pt, "perturbations");
     if (auto o = r["output"]) {
-        if (o["names"]) job.output.pyradiomics_names = o["names"].as<std::string>() == "pyradiomics";
-        if (o["diagnostics"]) job.output.diagnostics = o["diagnostics"].as<bool>();
+        if (o["names"]) job.output.pyradiomics_names = as<std::string>(o["names"], origin, "output.names") == "pyradiomics";
+        if (o["diagnostics"]) job.output.diagnostics = as<bool>(o["diagnostics"], origin, "output.diagnostics");
     }
     return job;
 }
 
+}  // namespace
+
 JobSettings read_job_file(const std::string& path) { return parse_job_text(read_text(path), path); }
+
+namespace {
+JobSettings pyradiomics_from_text(const std::string& text, const std::string& path);
+}
 
 JobSettings read_pyradiomics_params(const std::string& path) {
     const std::string text = read_text(path);
+    try {
+        return pyradiomics_from_text(text, path);
+    } catch (const YAML::Exception& e) {
+        // a construct not handled key by key above (yaml-cpp's message names line and column)
+        throw Error(ErrorKind::settings, path + ": " + e.what());
+    }
+}
+
+namespace {
+
+JobSettings pyradiomics_from_text(const std::string& text, const std::string& path) {
     YAML::Node r = parse_yaml(text, path);
     JobSettings job;
     job.text = text;
@@ -328,14 +448,15 @@ JobSettings read_pyradiomics_params(const std::string& path) {
     };
     if (r && !r.IsMap()) fail("(top level)", "a PyRadiomics parameter file is a YAML mapping");
     for (const auto& kv : r) {
-        const auto k = kv.first.as<std::string>();
+        const auto k = key_text(kv.first, path, "(top level)");
         if (k != "imageType" && k != "featureClass" && k != "setting" && k != "voxelSetting")
             fail(k, "unknown top-level key");
         if (k == "voxelSetting") fail(k, "voxel-based extraction is not supported by radhpc yet");
     }
     if (auto it = r["imageType"]) {
+        if (!it.IsMap() && !it.IsNull()) fail("imageType", "expected a mapping of image types");
         for (const auto& kv : it) {
-            const auto k = kv.first.as<std::string>();
+            const auto k = key_text(kv.first, path, "imageType");
             if (k != "Original")
                 fail("imageType." + k, "image type '" + k + "' (filtered images) is not supported by radhpc yet; only Original");
             if (kv.second && kv.second.IsMap() && kv.second.size() > 0)
@@ -343,30 +464,42 @@ JobSettings read_pyradiomics_params(const std::string& path) {
         }
     }
     if (auto fc = r["featureClass"]) {
+        if (!fc.IsMap() && !fc.IsNull()) fail("featureClass", "expected a mapping of feature classes");
         s.features.families.clear();
         for (const auto& kv : fc) {
-            const auto cls = kv.first.as<std::string>();
+            const auto cls = key_text(kv.first, path, "featureClass");
             if (!kPyradiomicsClasses.count(cls) && cls != "shape2D")
                 fail("featureClass." + cls, "unknown or unsupported feature class");
             s.features.families.insert(cls);
+            if (kv.second && !kv.second.IsNull() && !kv.second.IsSequence())
+                fail("featureClass." + cls, "expected a list of feature names (or nothing: every feature)");
             if (kv.second && kv.second.IsSequence())
-                for (const auto& f : kv.second) s.features.pyradiomics_feature_filter.insert(cls + "_" + f.as<std::string>());
+                for (const auto& f : kv.second) {
+                    const auto name = as<std::string>(f, path, "featureClass." + cls);
+                    // a name radhpc does not know would silently select nothing
+                    if (!features::find_feature(cls + "_" + name))
+                        fail("featureClass." + cls, "unknown feature '" + (name.size() > 40 ? name.substr(0, 40) + "..." : name) + "'");
+                    s.features.pyradiomics_feature_filter.insert(cls + "_" + name);
+                }
         }
     }
     bool have_spacing = false, have_interpolator = false;
     if (auto st = r["setting"]) {
+        if (!st.IsMap() && !st.IsNull()) fail("setting", "expected a mapping of settings");
         for (const auto& kv : st) {
-            const auto k = kv.first.as<std::string>();
+            const auto k = key_text(kv.first, path, "setting");
             const YAML::Node& v = kv.second;
             const std::string key = "setting." + k;
             try {
                 if (k == "binWidth") {
                     s.discretisation.method = BinningMethod::fixed_bin_size;
-                    s.discretisation.bin_width = v.as<double>();
+                    s.discretisation.bin_width = as<double>(v, path, key);
+                    if (!(s.discretisation.bin_width > 0)) fail(key, "must be positive");
                 } else if (k == "binCount") {
                     if (!v.IsNull()) {
                         s.discretisation.method = BinningMethod::fixed_bin_number;
-                        s.discretisation.bin_count = v.as<int>();
+                        s.discretisation.bin_count = as<int>(v, path, key);
+                        if (s.discretisation.bin_count < 1) fail(key, "must be at least 1");
                     }
                 } else if (k == "label") s.label = v.as<int>();
                 else if (k == "interpolator") {
@@ -380,19 +513,31 @@ JobSettings read_pyradiomics_params(const std::string& path) {
                 } else if (k == "resampledPixelSpacing") {
                     if (v.IsNull()) continue;
                     if (!v.IsSequence() || v.size() != 3) fail(key, "expected a list of 3 spacings");
-                    for (int a = 0; a < 3; ++a) s.resample.spacing[a] = v[a].as<double>();
+                    for (int a = 0; a < 3; ++a) {
+                        s.resample.spacing[a] = as<double>(v[a], path, key);
+                        // 0 keeps the image's spacing on that axis (PyRadiomics); negative is meaningless
+                        if (s.resample.spacing[a] < 0) fail(key, "spacings must not be negative");
+                    }
                     have_spacing = true;
-                } else if (k == "padDistance") s.resample.pad_distance = v.as<int>();
+                } else if (k == "padDistance") {
+                    s.resample.pad_distance = as<int>(v, path, key);
+                    if (s.resample.pad_distance < 0) fail(key, "must not be negative");
+                }
                 else if (k == "normalize") s.normalize.enabled = v.as<bool>();
-                else if (k == "normalizeScale") s.normalize.scale = v.as<double>();
+                else if (k == "normalizeScale") {
+                    s.normalize.scale = as<double>(v, path, key);
+                    if (!(s.normalize.scale > 0)) fail(key, "must be positive");
+                }
                 else if (k == "removeOutliers") {
-                    if (!v.IsNull()) s.normalize.remove_outliers = v.as<double>();
+                    if (!v.IsNull()) s.normalize.remove_outliers = as<double>(v, path, key);
+                    if (s.normalize.remove_outliers && !(*s.normalize.remove_outliers > 0)) fail(key, "must be positive");
                 } else if (k == "resegmentRange") {
                     if (v.IsNull()) continue;
                     if (!v.IsSequence() || v.size() < 1 || v.size() > 2) fail(key, "expected 1 or 2 values");
                     std::vector<double> range;
-                    for (const auto& x : v) range.push_back(x.as<double>());
-                    std::sort(range.begin(), range.end());
+                    for (const auto& x : v) range.push_back(as<double>(x, path, key));
+                    if (range.size() == 2 && range[0] > range[1])
+                        fail(key, "reversed range [" + num(range[0]) + ", " + num(range[1]) + "] (the lower bound comes first)");
                     s.resegment.range_min = range[0];
                     if (range.size() > 1) s.resegment.range_max = range[1];
                 } else if (k == "resegmentMode") {
@@ -400,12 +545,16 @@ JobSettings read_pyradiomics_params(const std::string& path) {
                     if (m != "absolute" && m != "relative" && m != "sigma") fail(key, "unknown mode '" + m + "'");
                     // applied after the loop, once the range is known
                 } else if (k == "resegmentShape") s.resegment.resegment_shape = v.as<bool>();
-                else if (k == "voxelArrayShift") s.features.voxel_array_shift = v.as<double>();
+                else if (k == "voxelArrayShift") s.features.voxel_array_shift = as<double>(v, path, key);
                 else if (k == "force2D") s.force2d = v.as<bool>();
                 else if (k == "force2Ddimension") s.force2d_dimension = v.as<int>();
                 else if (k == "distances") {
                     s.texture.distances.clear();
-                    for (const auto& x : v) s.texture.distances.push_back(x.as<int>());
+                    if (!v.IsSequence()) fail(key, "expected a list of distances");
+                    for (const auto& x : v) {
+                        s.texture.distances.push_back(as<int>(x, path, key));
+                        if (s.texture.distances.back() < 1) fail(key, "distances must be at least 1");
+                    }
                 } else if (k == "weightingNorm") {
                     const auto w = v.IsNull() ? std::string("none") : v.as<std::string>();
                     if (w == "manhattan") s.texture.weighting = DistanceWeighting::manhattan;
@@ -414,11 +563,15 @@ JobSettings read_pyradiomics_params(const std::string& path) {
                     else if (w == "none") s.texture.weighting = DistanceWeighting::none;
                     else if (w == "no_weighting") s.texture.merge_angles_unweighted = true;
                     else fail(key, "unknown weighting norm '" + w + "'");
-                } else if (k == "gldm_a") s.texture.ngldm_alpha = v.as<double>();
+                } else if (k == "gldm_a") {
+                    s.texture.ngldm_alpha = as<double>(v, path, key);
+                    if (s.texture.ngldm_alpha < 0) fail(key, "must not be negative");
+                }
                 else if (k == "symmetricalGLCM") s.texture.symmetric_glcm = v.as<bool>();
                 else if (k == "correctMask") s.correct_mask = v.as<bool>();
                 else if (k == "geometryTolerance") {
-                    if (!v.IsNull()) s.geometry_tolerance = v.as<double>();
+                    if (!v.IsNull()) s.geometry_tolerance = as<double>(v, path, key);
+                    if (s.geometry_tolerance < 0) fail(key, "must not be negative");
                 } else if (k == "minimumROIDimensions") s.minimum_roi_dimensions = v.as<int>();
                 else if (k == "minimumROISize") {
                     if (!v.IsNull()) s.minimum_roi_size = v.as<std::size_t>();
@@ -452,5 +605,7 @@ JobSettings read_pyradiomics_params(const std::string& path) {
     (void)have_interpolator;
     return job;
 }
+
+}  // namespace
 
 }  // namespace radhpc::io

@@ -194,7 +194,9 @@ stats::SignatureSpec parse_signature(const YAML::Node& n, const std::string& ori
             spec.terms.push_back(t);
         }
         for (const auto& [term, value] : coefficients) {
-            auto it = std::find_if(spec.terms.begin(), spec.terms.end(), [&](const auto& x) { return x.feature == term; });
+            // by name, not the structured binding: clang 14 (the fuzzing build) cannot capture bindings
+            const std::string& name = term;
+            auto it = std::find_if(spec.terms.begin(), spec.terms.end(), [&](const auto& x) { return x.feature == name; });
             if (it == spec.terms.end())
                 throw Error(ErrorKind::settings, where + ": coefficient for '" + term + "' (" + coefficient_source +
                                                      ") is not one of signature.features" +
