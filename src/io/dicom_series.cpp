@@ -1,4 +1,7 @@
 // DICOM series discovery and CT series -> Image (DCMTK).
+#include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
 #include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmjpeg/djdecode.h>
 #include <dcmtk/dcmjpls/djdecode.h>
@@ -505,6 +508,37 @@ struct OpenFile {
     std::vector<std::vector<std::uint8_t>> j2k_frames;  // the file's JPEG 2000 codestreams, split once
 };
 
+// DCMTK 3.6.7's JPEG decoder first walks the markers of the first fragment for the frame header
+// (DJCodecDecoder::scanJpegDataForBitDepth) and never advances past a TEM marker (FF01): an endless
+// loop on a malformed stream (found by fuzz_dicom_ct; fixed in later DCMTK). The same walk is made
+// here first, and such a stream is refused before DCMTK sees it.
+void refuse_dcmtk_jpeg_hang(DcmDataset& ds, const std::string& path) {
+    const std::string uid = DcmXfer(ds.getOriginalXfer()).getXferID();
+    const bool dcmjpeg = uid.rfind("1.2.840.10008.1.2.4.5", 0) == 0 || uid.rfind("1.2.840.10008.1.2.4.6", 0) == 0 ||
+                         uid == "1.2.840.10008.1.2.4.70";
+    if (!dcmjpeg) return;
+    DcmElement* el = nullptr;
+    if (ds.findAndGetElement(DCM_PixelData, el).bad() || !el) return;
+    DcmPixelSequence* seq = nullptr;
+    if (static_cast<DcmPixelData*>(el)->getEncapsulatedRepresentation(ds.getOriginalXfer(), nullptr, seq).bad() || !seq) return;
+    DcmPixelItem* item = nullptr;
+    Uint8* data = nullptr;
+    if (seq->getItem(item, 1).bad() || !item || item->getUint8Array(data).bad() || !data) return;
+    const std::uint64_t n = item->getLength();
+    auto u16 = [&](std::uint64_t o) { return unsigned(data[o]) << 8 | data[o + 1]; };
+    for (std::uint64_t o = 0; o + 4 < n;) {
+        const unsigned m = u16(o);
+        if (m == 0xff01)
+            throw Error(ErrorKind::invalid_input, path + ": JPEG pixel data with a TEM marker before its frame header (malformed stream)");
+        if ((m >= 0xffc0 && m <= 0xffcf && m != 0xffc4 && m != 0xffc8 && m != 0xffcc)) return;  // SOF: DCMTK stops here
+        if ((m >= 0xffd0 && m <= 0xffd9)) o += 2;
+        else if (m == 0xffff) o += 1;
+        else if (m >= 0xffc4) o += u16(o + 2) + 2;
+        else if (data[o] == 0xff && data[o + 1] > 2 && data[o + 1] <= 0xbf) o += 2;
+        else return;  // DCMTK reports the invalid marker itself
+    }
+}
+
 void decode_slice(const SliceHeader& h, double* out, DicomMetadata* first_meta, OpenFile& cache) {
     const bool reuse = cache.file && cache.path == h.path;
     if (!reuse) {
@@ -522,6 +556,7 @@ void decode_slice(const SliceHeader& h, double* out, DicomMetadata* first_meta, 
     const std::string xfer_name = DcmXfer(xfer).getXferName();
     const bool j2k = is_jpeg2000(xfer);  // OpenJPEG on the fragments (DCMTK's free codecs have no JPEG 2000)
     if (!reuse && DcmXfer(xfer).isEncapsulated() && !j2k) {
+        refuse_dcmtk_jpeg_hang(ds, h.path);
         const OFCondition st = ds.chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
         if (st.bad() || !ds.canWriteXfer(EXS_LittleEndianExplicit))
             throw Error(ErrorKind::io, h.path + ": pixel data in transfer syntax '" + xfer_name +
