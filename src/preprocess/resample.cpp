@@ -40,10 +40,19 @@ ItkImage::Pointer to_itk(const Image& v) {
 
 namespace detail {
 
-// SimpleITK ResampleImageFilter with default value 0 (identity transform unless one is given).
-Image itk_resample(const Image& in, const Geometry& target, Interpolation method, const GridTransform* transform) {
-    auto src = to_itk(in);
-    using Filter = itk::ResampleImageFilter<ItkImage, ItkImage, double, double>;
+// SimpleITK ResampleImageFilter with default value 0 (identity transform unless one is given), on
+// an ITK image of pixel type P (double; float for a float32 input, as SimpleITK holds it), with the
+// output in P too.
+template <class P>
+Image itk_resample_as(const Image& in, const Geometry& target, Interpolation method, const GridTransform* transform) {
+    using PImage = itk::Image<P, 3>;
+    const auto in_geometry = itk_geometry(in.geometry);
+    auto src = PImage::New();
+    src->CopyInformation(in_geometry);
+    src->SetRegions(in_geometry->GetLargestPossibleRegion());
+    src->Allocate();
+    std::transform(in.data.begin(), in.data.end(), src->GetBufferPointer(), [](double v) { return static_cast<P>(v); });
+    using Filter = itk::ResampleImageFilter<PImage, PImage, double, double>;
     auto f = Filter::New();
     f->SetInput(src);
     if (transform == nullptr) {
@@ -66,40 +75,31 @@ Image itk_resample(const Image& in, const Geometry& target, Interpolation method
     }
     switch (method) {
         case Interpolation::nearest:
-            f->SetInterpolator(itk::NearestNeighborInterpolateImageFunction<ItkImage, double>::New());
+            f->SetInterpolator(itk::NearestNeighborInterpolateImageFunction<PImage, double>::New());
             break;
         case Interpolation::linear:
-            f->SetInterpolator(itk::LinearInterpolateImageFunction<ItkImage, double>::New());
+            f->SetInterpolator(itk::LinearInterpolateImageFunction<PImage, double>::New());
             break;
         case Interpolation::bspline: {
-            auto b = itk::BSplineInterpolateImageFunction<ItkImage, double, double>::New();
+            auto b = itk::BSplineInterpolateImageFunction<PImage, double, double>::New();
             b->SetSplineOrder(3);
             f->SetInterpolator(b);
             break;
         }
     }
-    ItkImage::SizeType size;
-    ItkImage::SpacingType sp;
-    ItkImage::PointType org;
-    ItkImage::DirectionType dir;
-    for (int a = 0; a < 3; ++a) {
-        size[a] = target.size[a];
-        sp[a] = target.spacing[a];
-        org[a] = target.origin[a];
-        for (int b = 0; b < 3; ++b) dir[a][b] = target.direction[3 * a + b];
-    }
-    f->SetSize(size);
-    f->SetOutputSpacing(sp);
-    f->SetOutputOrigin(org);
-    f->SetOutputDirection(dir);
+    f->SetOutputParametersFromImage(itk_geometry(target));  // size, spacing, origin, direction; start index 0
     f->SetDefaultPixelValue(0);
     // every output voxel is computed independently, so ITK's threads do not change the result
     f->SetNumberOfWorkUnits(std::max(1, tbb::this_task_arena::max_concurrency()));
     f->Update();
     Image out(target);
-    const double* buf = f->GetOutput()->GetBufferPointer();
-    std::copy(buf, buf + out.data.size(), out.data.begin());
+    const P* buf = f->GetOutput()->GetBufferPointer();
+    std::transform(buf, buf + out.data.size(), out.data.begin(), [](P v) { return double(v); });
     return out;
+}
+
+Image itk_resample(const Image& in, const Geometry& target, Interpolation method, const GridTransform* transform) {
+    return itk_resample_as<double>(in, target, method, transform);
 }
 
 struct BSplineSampler::Impl {
@@ -129,51 +129,7 @@ Image resample(const Image& image, const Geometry& target) { return detail::itk_
 // What SimpleITK runs for a float32 image: ResampleImageFilter<float image, float image>, the
 // interpolators templated on the float image (B-spline coefficients in double), output cast to float.
 Image resample_float32(const Image& image, const Geometry& target, Interpolation method) {
-    using F = itk::Image<float, 3>;
-    auto src = F::New();
-    F::RegionType region;
-    F::SpacingType sp;
-    F::PointType org;
-    F::DirectionType dir;
-    for (int a = 0; a < 3; ++a) {
-        region.SetSize(a, image.geometry.size[a]);
-        sp[a] = image.geometry.spacing[a];
-        org[a] = image.geometry.origin[a];
-        for (int b = 0; b < 3; ++b) dir[a][b] = image.geometry.direction[3 * a + b];
-    }
-    src->SetRegions(region);
-    src->SetSpacing(sp);
-    src->SetOrigin(org);
-    src->SetDirection(dir);
-    src->Allocate();
-    for (std::size_t i = 0; i < image.data.size(); ++i) src->GetBufferPointer()[i] = static_cast<float>(image.data[i]);
-    auto f = itk::ResampleImageFilter<F, F, double, double>::New();
-    f->SetInput(src);
-    f->SetTransform(itk::IdentityTransform<double, 3>::New());
-    if (method == Interpolation::nearest) f->SetInterpolator(itk::NearestNeighborInterpolateImageFunction<F, double>::New());
-    else if (method == Interpolation::linear) f->SetInterpolator(itk::LinearInterpolateImageFunction<F, double>::New());
-    else {
-        auto b = itk::BSplineInterpolateImageFunction<F, double, double>::New();
-        b->SetSplineOrder(3);
-        f->SetInterpolator(b);
-    }
-    F::SizeType size;
-    for (int a = 0; a < 3; ++a) {
-        size[a] = target.size[a];
-        sp[a] = target.spacing[a];
-        org[a] = target.origin[a];
-        for (int b = 0; b < 3; ++b) dir[a][b] = target.direction[3 * a + b];
-    }
-    f->SetSize(size);
-    f->SetOutputSpacing(sp);
-    f->SetOutputOrigin(org);
-    f->SetOutputDirection(dir);
-    f->SetDefaultPixelValue(0);
-    f->Update();
-    Image out(target);
-    const float* buf = f->GetOutput()->GetBufferPointer();
-    for (std::size_t i = 0; i < out.data.size(); ++i) out.data[i] = double(buf[i]);
-    return out;
+    return detail::itk_resample_as<float>(image, target, method, nullptr);
 }
 
 Image sample(const Image& image, const std::array<std::vector<double>, 3>& positions, const Geometry& out_geometry) {
