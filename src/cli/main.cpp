@@ -102,6 +102,25 @@ int cmd_qc(const std::string& input, const std::string& settings_path, const std
     return 0;
 }
 
+// The one error line and exit status of a command that failed, from the exception being handled:
+// a user's mistake or an impossible input is "radhpc: error [kind]" with exit 2 (out of memory and
+// absurd sizes included), anything else an internal error with exit 3.
+int report_failure() {
+    try {
+        throw;
+    } catch (const Error& e) {
+        std::cerr << "radhpc: error [" << to_string(e.kind()) << "]: " << e.what() << "\n";
+    } catch (const std::bad_alloc&) {
+        std::cerr << "radhpc: error [memory]: out of memory (an input or setting asks for more memory than this machine has)\n";
+    } catch (const std::length_error&) {  // "cannot create std::vector larger than max_size()": an absurd size
+        std::cerr << "radhpc: error [memory]: an input or setting asks for an impossibly large buffer\n";
+    } catch (const std::exception& e) {
+        std::cerr << "radhpc: internal error: " << e.what() << "\n";
+        return 3;
+    }
+    return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -341,12 +360,8 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         std::cerr << "radhpc: error [usage]: " << e.what() << " (radhpc --help, or radhpc COMMAND --help)\n";
         return 2;
-    } catch (const Error& e) {
-        std::cerr << "radhpc: error [" << to_string(e.kind()) << "]: " << e.what() << "\n";
-        return 2;
-    } catch (const std::bad_alloc&) {
-        std::cerr << "radhpc: error [memory]: out of memory (an input or setting asks for more memory than this machine has)\n";
-        return 2;
+    } catch (const std::exception&) {
+        return report_failure();
     }
     dist::log::configure(quiet ? dist::log::Level::warn : verbose ? dist::log::Level::debug : dist::log::Level::info);
     try {
@@ -420,18 +435,8 @@ int main(int argc, char** argv) {
             }
             return 0;
         }
-    } catch (const Error& e) {
-        std::cerr << "radhpc: error [" << to_string(e.kind()) << "]: " << e.what() << "\n";
-        return 2;
-    } catch (const std::bad_alloc&) {
-        std::cerr << "radhpc: error [memory]: out of memory (an input or setting asks for more memory than this machine has)\n";
-        return 2;
-    } catch (const std::length_error&) {  // "cannot create std::vector larger than max_size()": an absurd size
-        std::cerr << "radhpc: error [memory]: an input or setting asks for an impossibly large buffer\n";
-        return 2;
-    } catch (const std::exception& e) {
-        std::cerr << "radhpc: internal error: " << e.what() << "\n";
-        return 3;
+    } catch (const std::exception&) {
+        return report_failure();
     }
     return 0;
 }
