@@ -345,7 +345,6 @@ void write_dicom_archive(const std::string& out_dir, int studies, std::uint64_t 
 
 void write_archive(const std::string& out_dir, int studies, std::uint64_t seed, const SynthOptions& options) {
     namespace fs = std::filesystem;
-    if (options.size == SynthSize::small && options.format == SynthFormat::nifti) return write_archive(out_dir, studies, seed);
     if (options.format == SynthFormat::dicom) return write_dicom_archive(out_dir, studies, seed, options.size);
     const std::string ext = options.format == SynthFormat::nrrd ? ".nrrd" : ".nii.gz";
     fs::create_directories(fs::path(out_dir) / "images");
@@ -366,24 +365,7 @@ void write_archive(const std::string& out_dir, int studies, std::uint64_t seed, 
     }
 }
 
-void write_archive(const std::string& out_dir, int studies, std::uint64_t seed) {
-    namespace fs = std::filesystem;
-    fs::create_directories(fs::path(out_dir) / "images");
-    fs::create_directories(fs::path(out_dir) / "masks");
-    std::ofstream manifest(fs::path(out_dir) / "manifest.csv");
-    if (!manifest) throw Error(ErrorKind::io, out_dir + "/manifest.csv: cannot write");
-    manifest << "study_id,patient_id,image,mask,labels,outcome,scanner\n";
-    for (int i = 0; i < studies; ++i) {
-        const SynthStudy st = make_study(seed, i);
-        const std::string img = "images/" + st.study_id + ".nii.gz";
-        const std::string msk = "masks/" + st.study_id + "_labels.nii.gz";
-        io::write_image(st.image, (fs::path(out_dir) / img).string());
-        io::write_labels(st.labels, (fs::path(out_dir) / msk).string());
-        std::string labels;
-        for (const auto& l : st.lesions) labels += (labels.empty() ? "" : ";") + std::to_string(l.label);
-        manifest << st.study_id << "," << st.patient_id << "," << img << "," << msk << "," << labels << "," << st.outcome << ","
-                 << st.scanner << "\n";
-    }
-}
+// the default archive: small studies as NIfTI (the demo's, the tests' and the benchmarks')
+void write_archive(const std::string& out_dir, int studies, std::uint64_t seed) { write_archive(out_dir, studies, seed, SynthOptions{}); }
 
 }  // namespace radhpc::pipeline
