@@ -68,21 +68,9 @@ int main(int argc, char** argv) {
     const double native_mb = double(st.image.data.size()) * 2 / 1048576.0;
     // the batch worker's one pass over the label map per study: every label's box
     const auto t_pass = Clock::now();
-    std::map<int, BoundingBox> boxes;
-    {
-        std::size_t i = 0;
-        for (std::int64_t z = 0; z < std::int64_t(st.labels.nz()); ++z)
-            for (std::int64_t y = 0; y < std::int64_t(st.labels.ny()); ++y)
-                for (std::int64_t x = 0; x < std::int64_t(st.labels.nx()); ++x, ++i)
-                    if (const int l = st.labels.data[i]) {
-                        auto [it, fresh] = boxes.try_emplace(l, BoundingBox{{x, y, z}, {x, y, z}});
-                        const std::int64_t p[3] = {x, y, z};
-                        for (int a = 0; a < 3; ++a) {
-                            it->second.lo[a] = std::min(it->second.lo[a], p[a]);
-                            it->second.hi[a] = std::max(it->second.hi[a], p[a]);
-                        }
-                    }
-    }
+    std::vector<int> wanted;
+    for (const auto& lesion : st.lesions) wanted.push_back(lesion.label);
+    const auto boxes = label_boxes(st.labels, wanted);
     std::printf("# per-study label pass (boxes of every ROI): %.3f s\n", std::chrono::duration<double>(Clock::now() - t_pass).count());
     std::vector<std::string> configs = config == "all" ? std::vector<std::string>{"A", "C", "ct_time"} : std::vector<std::string>{config};
     for (const auto& c : configs) {
@@ -95,7 +83,7 @@ int main(int argc, char** argv) {
             full.pixel_type = {true, -32768, 32767};
             full.mask = Mask(st.labels.geometry, 0);
             for (std::size_t i = 0; i < st.labels.data.size(); ++i) full.mask.data[i] = st.labels.data[i] == lesion.label;
-            const BoundingBox box = boxes.at(lesion.label);
+            const BoundingBox box = *boxes.at(lesion.label);
             full.mask_box = box;
             pipeline::LesionInput cropped;
             cropped.image = to_double(crop(*source.i16, box, 8, true));

@@ -46,6 +46,31 @@ std::optional<BoundingBox> bounding_box(const Mask& mask) {
     return box;
 }
 
+template <class T>
+std::map<int, std::optional<BoundingBox>> label_boxes(const Volume<T>& labels, const std::vector<int>& wanted) {
+    std::map<int, BoundingBox> found;
+    for (int label : wanted) found[label] = BoundingBox{{INT64_MAX, INT64_MAX, INT64_MAX}, {-1, -1, -1}};
+    const bool zero_wanted = found.count(0) > 0;
+    std::size_t i = 0;
+    for (std::int64_t z = 0; z < std::int64_t(labels.nz()); ++z)
+        for (std::int64_t y = 0; y < std::int64_t(labels.ny()); ++y)
+            for (std::int64_t x = 0; x < std::int64_t(labels.nx()); ++x, ++i) {
+                if (labels.data[i] == 0 && !zero_wanted) continue;  // background: most of a study
+                const auto it = found.find(labels.data[i]);
+                if (it == found.end()) continue;
+                const std::int64_t p[3] = {x, y, z};
+                for (int a = 0; a < 3; ++a) {
+                    it->second.lo[a] = std::min(it->second.lo[a], p[a]);
+                    it->second.hi[a] = std::max(it->second.hi[a], p[a]);
+                }
+            }
+    std::map<int, std::optional<BoundingBox>> out;
+    for (const auto& [label, box] : found) out[label] = box.hi[0] < 0 ? std::nullopt : std::optional<BoundingBox>(box);
+    return out;
+}
+template std::map<int, std::optional<BoundingBox>> label_boxes(const Volume<std::uint8_t>&, const std::vector<int>&);
+template std::map<int, std::optional<BoundingBox>> label_boxes(const Volume<std::int16_t>&, const std::vector<int>&);
+
 std::size_t count_voxels(const Mask& mask) {
     return std::size_t(std::count_if(mask.data.begin(), mask.data.end(), [](auto v) { return v != 0; }));
 }

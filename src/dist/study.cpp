@@ -271,29 +271,13 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
         return;
     }
     const std::vector<int> wanted = task.labels.empty() ? std::vector<int>{opt.settings.label} : task.labels;
-    // One pass over the label map finds every wanted label's z range, so each lesion's mask is filled
-    // from its own slices instead of a scan of the whole study per lesion.
-    std::map<int, BoundingBox> boxes;  // label -> its voxels' index box
-    for (int label : wanted) boxes[label] = BoundingBox{{INT64_MAX, INT64_MAX, INT64_MAX}, {-1, -1, -1}};
-    {
-        const bool zero_wanted = boxes.count(0) > 0;
-        std::size_t i = 0;
-        for (std::int64_t z = 0; z < std::int64_t(labels.nz()); ++z)
-            for (std::int64_t y = 0; y < std::int64_t(labels.ny()); ++y)
-                for (std::int64_t x = 0; x < std::int64_t(labels.nx()); ++x, ++i) {
-                    if (labels.data[i] == 0 && !zero_wanted) continue;  // background: most of a study
-                    const auto it = boxes.find(labels.data[i]);
-                    if (it == boxes.end()) continue;
-                    const std::int64_t p[3] = {x, y, z};
-                    for (int a = 0; a < 3; ++a) {
-                        it->second.lo[a] = std::min(it->second.lo[a], p[a]);
-                        it->second.hi[a] = std::max(it->second.hi[a], p[a]);
-                    }
-                }
-    }
+    // One pass over the label map finds every wanted label's box, so each lesion's mask is filled
+    // from its own box instead of a scan of the whole study per lesion.
+    const auto boxes = label_boxes(labels, wanted);
     for (int label : wanted) {
-        const BoundingBox box = boxes.at(label);
-        if (box.hi[0] < 0) throw Error(ErrorKind::empty_roi, mask_path + ": label " + std::to_string(label) + " is absent (empty mask)");
+        const auto found = boxes.at(label);
+        if (!found) throw Error(ErrorKind::empty_roi, mask_path + ": label " + std::to_string(label) + " is absent (empty mask)");
+        const BoundingBox box = *found;
         Mask mask(labels.geometry, 0);
         for (std::int64_t z = box.lo[2]; z <= box.hi[2]; ++z)
             for (std::int64_t y = box.lo[1]; y <= box.hi[1]; ++y)

@@ -209,6 +209,12 @@ Image native_to_image(const NativeImage& n) {
     return img;
 }
 
+// A stored label as ITK reads label maps here (through int64, then int32); every label reader uses it.
+template <class T>
+std::int32_t stored_label(T v) {
+    return static_cast<std::int32_t>(static_cast<std::int64_t>(v));
+}
+
 bool is_float(PixelKind k) { return k == PixelKind::f32 || k == PixelKind::f64; }
 
 }  // namespace
@@ -243,7 +249,7 @@ Volume<std::int32_t> read_label_image(const std::string& path) {
         dispatch(n.kind, [&](auto zero) {
             using T = decltype(zero);
             const T* p = as<T>(n);
-            for (std::size_t i = 0; i < out.data.size(); ++i) out.data[i] = static_cast<std::int32_t>(static_cast<std::int64_t>(p[i]));
+            for (std::size_t i = 0; i < out.data.size(); ++i) out.data[i] = stored_label(p[i]);
         });
     }
     return out;
@@ -301,8 +307,7 @@ Volume<std::int16_t> read_label_map16(const std::string& path) {
                 using T = decltype(zero);
                 const T* p = as<T>(n);
                 for (std::size_t i = 0; i < out.data.size(); ++i) {
-                    // as read_label_image: stored -> int64 -> int32
-                    const auto v = static_cast<std::int32_t>(static_cast<std::int64_t>(p[i]));
+                    const std::int32_t v = stored_label(p[i]);
                     if (v < -32768 || v > 32767) throw too_large(double(v));
                     out.data[i] = std::int16_t(v);
                 }
@@ -332,9 +337,8 @@ Mask read_label_mask(const std::string& path, int label) {
             dispatch(n.kind, [&](auto zero) {
                 using T = decltype(zero);
                 const T* p = as<T>(n);
-                // as read_label_image: stored -> int64 -> int32, compared with the label
                 for (std::size_t i = 0; i < m.data.size(); ++i) {
-                    const bool in = static_cast<std::int32_t>(static_cast<std::int64_t>(p[i])) == label;
+                    const bool in = stored_label(p[i]) == label;
                     m.data[i] = in;
                     count += in;
                 }

@@ -51,10 +51,8 @@ std::string describe(const Geometry& g) {
     return s.str();
 }
 
-// A crop (or the whole image) as doubles: moved when it already is, converted from a study kept as int16.
+// A crop as doubles: moved when it already is, converted from a study kept as int16.
 Image as_image(Image&& v) { return std::move(v); }
-Image as_image(Volume<std::int16_t>&& v) { return to_double(v); }
-Image as_image(const Image& v) { return v; }
 Image as_image(const Volume<std::int16_t>& v) { return to_double(v); }
 
 // IBSI diagnostic features of an image: dimensions, voxel size, mean / min / max intensity.

@@ -1,5 +1,7 @@
 // ROI helpers: bounding box and crop with padding.
 #pragma once
+#include <map>
+#include <vector>
 #include <optional>
 
 #include "radhpc/core/volume.hpp"
@@ -17,6 +19,12 @@ struct BoundingBox {
 std::optional<BoundingBox> bounding_box(const Mask& mask);
 
 std::size_t count_voxels(const Mask& mask);
+
+// The index box of each of the `wanted` labels of a label map, in one pass over it (a study's
+// lesions then build their masks from their own boxes). A label that is absent maps to nullopt.
+// T: std::uint8_t or std::int16_t.
+template <class T>
+std::map<int, std::optional<BoundingBox>> label_boxes(const Volume<T>& labels, const std::vector<int>& wanted);
 
 // Crop `volume` to `box` grown by `pad` voxels on every side (clamped to the volume unless
 // `clamp` is false, in which case out-of-volume voxels are filled with `fill`).
