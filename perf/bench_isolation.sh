@@ -5,26 +5,15 @@
 # fork/exec-per-study would cost). Prints the compute phase per study and checks the exports agree.
 #   perf/bench_isolation.sh [BUILD_DIR] [SMALL_STUDIES] [CLINICAL_STUDIES]   (default build, 100, 3)
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/bench_common.sh"
 BUILD=${1:-$ROOT/build}
 NS=${2:-100}
 NC=${3:-3}
-RADHPC=$BUILD/src/cli/radhpc
-W=$(mktemp -d /tmp/radhpc-bench-isolation.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+bench_init radhpc-bench-isolation
 
-cat > "$W/job.yaml" <<JOB
-version: 1
-name: bench-isolation
-profile: ibsi
-preprocess:
-  resegment: {min: -1000, max: 400}
-  discretisation: {method: fixed_bin_size, bin_width: 25}
-features:
-  families: [morph, stat, ih, szm]
-  aggregation: [3D_avg]
-run: {progress_interval_s: 600, fsync: false, threads: 1}
-JOB
+# the batch benchmarks' job, one thread, no fsync (the figure is the isolation, not the disk)
+tiny_job bench-isolation 600 | sed 's/run: {progress_interval_s: 600, fsync: true}/run: {progress_interval_s: 600, fsync: false, threads: 1}/' > "$W/job.yaml"
+grep -q "threads: 1}" "$W/job.yaml"
 sed 's/threads: 1}/threads: 1, isolation: none}/' "$W/job.yaml" > "$W/job-none.yaml"
 
 "$RADHPC" synth --studies "$NS" --seed 11 --out "$W/small" > /dev/null

@@ -150,4 +150,17 @@ inline std::string export_csv(const fs::path& store, const fs::path& out, const 
     return slurp(out);
 }
 
+// Starts `cmd` under /bin/sh in its own session (so the whole process group can be signalled),
+// stdout and stderr to `log`; returns at once with the shell's pid.
+inline pid_t spawn(const std::string& cmd, const fs::path& log) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+        setsid();
+        const std::string full = cmd + " > '" + log.string() + "' 2>&1";
+        execl("/bin/sh", "sh", "-c", full.c_str(), (char*)nullptr);
+        _exit(127);
+    }
+    return pid;
+}
+
 }  // namespace batch_test

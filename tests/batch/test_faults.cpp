@@ -34,17 +34,6 @@ struct Tmpfs {
     }
 };
 
-pid_t spawn(const std::string& cmd, const fs::path& log) {
-    const pid_t pid = fork();
-    if (pid == 0) {
-        setsid();
-        const std::string full = cmd + " > '" + log.string() + "' 2>&1";
-        execl("/bin/sh", "sh", "-c", full.c_str(), (char*)nullptr);
-        _exit(127);
-    }
-    return pid;
-}
-
 // Exit status of `pid`, or -1 after `seconds` (then the process group is killed).
 int wait_for(pid_t pid, double seconds) {
     const auto t0 = std::chrono::steady_clock::now();

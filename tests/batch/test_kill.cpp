@@ -51,17 +51,6 @@ std::vector<pid_t> descendants(pid_t root) {
     return out;
 }
 
-pid_t spawn(const std::string& cmd, const fs::path& log) {
-    const pid_t pid = fork();
-    if (pid == 0) {
-        setsid();
-        const std::string full = cmd + " > '" + log.string() + "' 2>&1";
-        execl("/bin/sh", "sh", "-c", full.c_str(), (char*)nullptr);
-        _exit(127);
-    }
-    return pid;
-}
-
 void kill_all(pid_t pid) {
     for (int round = 0; round < 3; ++round) {  // ranks may still be starting: repeat
         for (pid_t p : descendants(pid)) kill(p, SIGKILL);

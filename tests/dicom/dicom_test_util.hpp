@@ -8,6 +8,10 @@
 #include <string>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
+
+#include "radhpc/io/dicom.hpp"
+
 namespace radhpc::io {
 std::string sha256_hex_for_tests(const std::string& message);
 }
@@ -60,6 +64,23 @@ inline int run(const std::string& cmd, const std::string& log = "") {
     const std::string full = log.empty() ? cmd + " >/dev/null 2>&1" : cmd + " >" + log + " 2>&1";
     const int rc = std::system(full.c_str());
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+// The IBSI CT phantom's DICOM series, read once (the reference the codec and semantics tests compare with).
+inline const radhpc::io::CtSeries& phantom() {
+    static const radhpc::io::CtSeries ct = radhpc::io::read_dicom_folder(kPhantom + "/dicom/image");
+    return ct;
+}
+
+// Runs `command IN OUT` (a converter such as "dcmcrle" or "gdcmconv -U --j2k") over every .dcm slice
+// of `from`, writing dir/<name>/<slice>; fails the test when any slice fails.
+inline fs::path converted_slices(const fs::path& dir, const std::string& name, const std::string& command, const fs::path& from) {
+    const fs::path out = dir / name;
+    fs::create_directories(out);
+    const std::string cmd = "for f in " + from.string() + "/*.dcm; do " + command + " \"$f\" " + out.string() +
+                            "/$(basename \"$f\") || exit 1; done";
+    REQUIRE(run(cmd) == 0);
+    return out;
 }
 
 }  // namespace dicomtest

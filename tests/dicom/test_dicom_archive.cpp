@@ -15,23 +15,14 @@
 using namespace radhpc;
 using dicomtest::ScratchDir;
 namespace fs = std::filesystem;
+using dicomtest::phantom;
 
 namespace {
-
-const io::CtSeries& phantom() {
-    static const io::CtSeries ct = io::read_dicom_folder(dicomtest::kPhantom + "/dicom/image");
-    return ct;
-}
 
 // gdcmconv `options` of every phantom slice into dir/<name>/. -U: GDCM writes the explicit-VR copy
 // of the implicit-VR phantom with the dictionary's VRs (without it every element becomes UN).
 fs::path gdcm_copy(const ScratchDir& dir, const std::string& name, const std::string& options, const fs::path& from) {
-    const fs::path out = dir.path / name;
-    fs::create_directories(out);
-    const std::string cmd = "for f in " + from.string() + "/*.dcm; do gdcmconv -U " + options + " \"$f\" " + out.string() +
-                            "/$(basename \"$f\") || exit 1; done";
-    REQUIRE(dicomtest::run(cmd) == 0);
-    return out;
+    return dicomtest::converted_slices(dir.path, name, "gdcmconv -U " + options, from);
 }
 
 // Rewrites the transfer syntax UID in the meta header of every file (same-length UIDs only).

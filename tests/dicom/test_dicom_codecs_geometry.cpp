@@ -14,22 +14,13 @@
 using namespace radhpc;
 using dicomtest::ScratchDir;
 namespace fs = std::filesystem;
+using dicomtest::phantom;
 
 namespace {
 
-const io::CtSeries& phantom() {
-    static const io::CtSeries ct = io::read_dicom_folder(dicomtest::kPhantom + "/dicom/image");
-    return ct;
-}
-
 // Writes every phantom slice through `tool` (e.g. "dcmcrle") into dir/<tool>/.
 fs::path compressed_copy(const ScratchDir& dir, const std::string& tool, const std::string& options) {
-    const fs::path out = dir.path / tool;
-    fs::create_directories(out);
-    const std::string cmd = "for f in " + dicomtest::kPhantom + "/dicom/image/*.dcm; do " + tool + " " + options + " \"$f\" " +
-                            out.string() + "/$(basename \"$f\") || exit 1; done";
-    REQUIRE(dicomtest::run(cmd) == 0);
-    return out;
+    return dicomtest::converted_slices(dir.path, tool, tool + " " + options, dicomtest::kPhantom + "/dicom/image");
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 using namespace radhpc;
 using dicomtest::ScratchDir;
 namespace fs = std::filesystem;
+using dicomtest::phantom;
 
 namespace {
 
@@ -36,11 +37,6 @@ fs::path edited_series(const ScratchDir& dir, const std::string& edit) {
     dicomtest::copy_phantom_series(folder);
     REQUIRE(dicomtest::run("dcmodify -nb " + edit + " " + (folder / dicomtest::slice_name(17)).string()) == 0);
     return folder;
-}
-
-const io::CtSeries& phantom() {
-    static const io::CtSeries ct = io::read_dicom_folder(dicomtest::kPhantom + "/dicom/image");
-    return ct;
 }
 
 std::string phantom_seg(const ScratchDir& dir) {
