@@ -21,6 +21,7 @@
 #include "radhpc/pipeline/combat_command.hpp"
 #include "radhpc/pipeline/diagnostic_command.hpp"
 #include "radhpc/pipeline/extract.hpp"
+#include "radhpc/pipeline/memory.hpp"
 #include "radhpc/pipeline/redundancy_command.hpp"
 #include "radhpc/pipeline/stats_commands.hpp"
 #include "radhpc/pipeline/synth.hpp"
@@ -45,6 +46,9 @@ int cmd_extract(const std::string& image, const std::string& mask, std::optional
     io::JobSettings job = !pyrad_params.empty() ? io::read_pyradiomics_params(pyrad_params) : io::read_job_file(settings_path);
     if (label) job.settings.label = *label;
     if (!extract_roi.empty()) job.settings.dicom.roi = extract_roi;  // --roi: RTSTRUCT ROI / SEG segment
+    // one lesion on this machine: the job's run.memory_budget_mb, else what the machine has free now
+    if (!(job.settings.memory_budget_mb > 0)) job.settings.memory_budget_mb = pipeline::node_memory_mb(pipeline::NodeMemory::available);
+    pipeline::check_memory_budget(job.settings, pipeline::estimate_study_bytes(image, job.settings), image, "reading the image");
     const bool diag = diagnostics || job.output.diagnostics || !extract_ibsi_table.empty();
     const auto r = pipeline::extract_files(image, mask, job.settings, diag);
     if (!extract_ibsi_table.empty()) {
@@ -190,12 +194,8 @@ int main(int argc, char** argv) {
     auto run_stats = [](const std::function<void()>& body) {
         try {
             body();
-        } catch (const Error& e) {
-            std::cerr << "radhpc: error [" << to_string(e.kind()) << "]: " << e.what() << "\n";
-            throw CLI::RuntimeError(2);
-        } catch (const std::exception& e) {
-            std::cerr << "radhpc: internal error: " << e.what() << "\n";
-            throw CLI::RuntimeError(3);
+        } catch (...) {
+            throw CLI::RuntimeError(report_failure());
         }
     };
     static pipeline::RocCommand roc_cmd;

@@ -50,6 +50,7 @@ const char* to_string(ErrorKind kind) {
         case ErrorKind::empty_roi: return "empty_roi";
         case ErrorKind::roi_too_small: return "roi_too_small";
         case ErrorKind::settings: return "settings";
+        case ErrorKind::memory: return "memory";
         case ErrorKind::internal: return "internal";
     }
     return "unknown";

@@ -287,7 +287,7 @@ int worker_child_main(int argc, char** argv) {
     const ChildSetup setup = decode_setup(buf);
     log::configure(log::Level(setup.log_level), setup.rank);
     WorkerOptions opt = make_worker_options(setup.job_text, setup.job_path, setup.version);
-    opt.memory_budget_mb = setup.memory_budget_mb;
+    opt.memory_budget_mb = opt.settings.memory_budget_mb = setup.memory_budget_mb;
     opt.noop_features = setup.noop_features;
     opt.time_limit_s = 0;  // the supervisor enforces it with SIGKILL
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, std::size_t(std::max(1, setup.threads)));

@@ -2,6 +2,7 @@
 // self-scheduling (largest first, a small queue per worker), computes on a thread of its own,
 // and is the single writer of the store. Other ranks only compute.
 #include "radhpc/dist/run.hpp"
+#include "radhpc/pipeline/memory.hpp"
 #include "radhpc/io/image_io.hpp"
 
 #ifndef OMPI_SKIP_MPICXX
@@ -310,23 +311,7 @@ std::string libraries_text() {
 // Memory a rank may use when the job sets no budget: the node's memory (or the cgroup limit a
 // batch system sets, if lower) shared by the ranks on the node. MiB; 0 when unknown.
 double default_memory_budget_mb(int ranks_on_node) {
-    double bytes = 0;
-    std::ifstream meminfo("/proc/meminfo");
-    std::string key;
-    double kib = 0;
-    while (meminfo >> key >> kib) {
-        if (key == "MemTotal:") {
-            bytes = kib * 1024;
-            break;
-        }
-        meminfo.ignore(256, '\n');
-    }
-    for (const char* limit_file : {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
-        std::ifstream in(limit_file);
-        double limit = 0;
-        if (in >> limit && limit > 0 && (bytes == 0 || limit < bytes)) bytes = limit;  // "max" does not parse
-    }
-    return bytes / 1048576.0 / std::max(1, ranks_on_node);
+    return pipeline::node_memory_mb(pipeline::NodeMemory::total) / std::max(1, ranks_on_node);
 }
 
 std::pair<int, int> parse_shard(const std::string& s) {
@@ -921,6 +906,7 @@ int run(const RunOptions& options, int& argc, char**& argv) {
         const RunConfig cfg = parse_run_config(text, options.version);
         WorkerOptions w = make_worker_options(text, options.job_path, options.version);
         if (w.memory_budget_mb <= 0) w.memory_budget_mb = default_memory_budget_mb(node_size);
+        w.settings.memory_budget_mb = w.memory_budget_mb;  // each lesion's grids are held to it too
         w.noop_features = options.bench_noop_features;
         int threads = options.threads > 0 ? options.threads : cfg.threads;
         if (threads <= 0) threads = std::max(1, int(std::thread::hardware_concurrency()) / std::max(1, node_size));

@@ -1,7 +1,6 @@
 #include "radhpc/dist/study.hpp"
 
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
@@ -23,6 +22,7 @@
 #include "radhpc/io/image_io.hpp"
 #include "radhpc/io/qc.hpp"
 #include "radhpc/pipeline/extract.hpp"
+#include "radhpc/pipeline/memory.hpp"
 #include "sweep.hpp"
 
 namespace radhpc::dist {
@@ -159,12 +159,12 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
         return;
     }
     if (opt.memory_budget_mb > 0) {
-        const double need = estimate_memory_bytes(task.image, opt.settings);
+        const double need = pipeline::estimate_study_bytes(task.image, opt.settings);
         if (need > opt.memory_budget_mb * 1048576.0) {
             std::ostringstream s;
             s << task.image << ": estimated memory " << std::lround(need / 1048576.0) << " MiB exceeds the worker budget of "
               << opt.memory_budget_mb << " MiB (run.memory_budget_mb); study refused";
-            throw Error(ErrorKind::roi_too_small, s.str());  // kind is overwritten to "memory" below
+            throw Error(ErrorKind::memory, s.str());
         }
     }
     const auto t_read = Clock::now();
@@ -304,7 +304,6 @@ StudyOutcome run_guarded(const StudyTask& task, const WorkerOptions& opt, int ra
         out.status = "error";
         out.error_kind = to_string(e.kind());
         out.message = e.what();
-        if (out.message.find("(run.memory_budget_mb)") != std::string::npos) out.error_kind = "memory";
     } catch (const std::bad_alloc&) {
         out.status = "error";
         out.error_kind = "memory";
@@ -380,50 +379,7 @@ StudyOutcome process_study(const StudyTask& task, const WorkerOptions& opt, int 
 namespace {
 
 // Reads the first `n` bytes of a possibly gzip-compressed file.
-std::string head_bytes(const std::string& path, std::size_t n) {
-    gzFile f = gzopen(path.c_str(), "rb");
-    if (!f) return {};
-    std::string buf(n, '\0');
-    const int got = gzread(f, buf.data(), unsigned(n));
-    gzclose(f);
-    buf.resize(got > 0 ? std::size_t(got) : 0);
-    return buf;
-}
-
 }  // namespace
 
-
-double estimate_memory_bytes(const std::string& path, const Settings& settings) {
-    double voxels = 0;
-    Vec3 spacing{1, 1, 1};
-    const std::string head = head_bytes(path, 4096);
-    if (head.size() >= 348 && (head.compare(344, 3, "n+1") == 0 || head.compare(344, 3, "ni1") == 0)) {
-        std::int16_t dim[8];
-        float pixdim[8];
-        std::memcpy(dim, head.data() + 40, sizeof dim);
-        std::memcpy(pixdim, head.data() + 76, sizeof pixdim);
-        voxels = 1;
-        for (int a = 1; a <= std::min<int>(dim[0], 7); ++a) voxels *= std::max<int>(dim[a], 1);
-        for (int a = 0; a < 3; ++a) spacing[a] = std::abs(double(pixdim[a + 1]));
-    } else if (head.rfind("NRRD", 0) == 0) {
-        std::istringstream in(head);
-        std::string line;
-        while (std::getline(in, line) && !line.empty()) {
-            if (line.rfind("sizes:", 0) == 0) {
-                std::istringstream s(line.substr(6));
-                double v;
-                voxels = 1;
-                while (s >> v) voxels *= v;
-            }
-        }
-    }
-    if (voxels <= 0) return 0;
-    double factor = 1;
-    if (settings.resample.enabled)
-        for (int a = 0; a < 3; ++a)
-            if (settings.resample.spacing[a] > 0 && spacing[a] > 0) factor *= std::max(1.0, spacing[a] / settings.resample.spacing[a]);
-    // image as double (8) + label image (4) + masks (2) + grey levels (4) + working copies (~14)
-    return voxels * 32.0 * factor;
-}
 
 }  // namespace radhpc::dist

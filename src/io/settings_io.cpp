@@ -288,6 +288,8 @@ JobSettings job_from_yaml(const YAML::Node& r, const std::string& text, const st
         if (in["minimum_roi_dimensions"]) s.minimum_roi_dimensions = as<int>(in["minimum_roi_dimensions"], origin, "input.minimum_roi_dimensions");
         if (in["minimum_roi_size"]) s.minimum_roi_size = as<std::size_t>(in["minimum_roi_size"], origin, "input.minimum_roi_size");
     }
+    if (auto rn = r["run"]; rn && rn["memory_budget_mb"])
+        s.memory_budget_mb = as<double>(rn["memory_budget_mb"], origin, "run.memory_budget_mb");
     if (auto p = r["preprocess"]) {
         if (auto n = p["normalize"]) {
             s.normalize.enabled = true;

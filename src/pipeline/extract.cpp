@@ -20,6 +20,7 @@
 #include "radhpc/features/morphology.hpp"
 #include "radhpc/features/shape_pyradiomics.hpp"
 #include "radhpc/features/texture.hpp"
+#include "radhpc/pipeline/memory.hpp"
 #include "radhpc/preprocess/perturb.hpp"
 #include "radhpc/preprocess/preprocess.hpp"
 
@@ -49,6 +50,16 @@ std::string describe(const Geometry& g) {
       << g.spacing[1] << ", " << g.spacing[2] << "), origin (" << g.origin[0] << ", " << g.origin[1] << ", "
       << g.origin[2] << ")";
     return s.str();
+}
+
+// A lesion's working grid (the resampled or cropped image as double, its morphological and
+// intensity masks, grey levels, and the families' per-voxel buffers) costs about this much a voxel.
+constexpr double kBytesPerWorkingVoxel = 24;
+void check_working_grid(const Settings& s, const Size3& size, const std::string& who) {
+    const double voxels = double(size[0]) * double(size[1]) * double(size[2]);
+    std::ostringstream what;
+    what << "the lesion's working grid (" << size[0] << " x " << size[1] << " x " << size[2] << " voxels)";
+    check_memory_budget(s, voxels * kBytesPerWorkingVoxel, who, what.str());
 }
 
 // A crop as doubles: moved when it already is, converted from a study kept as int16.
@@ -196,7 +207,7 @@ void roi_range_on(const Geometry& in, const BoundingBox& box, double grow, const
 template <class T>
 void perturbed_resample(const Volume<T>& image, const Mask& mask, const BoundingBox& box0, const Settings& s,
                         const PixelType& pixel, const Perturbation& p, bool diagnostics, const Index3& loc_pad,
-                        const Index3& margin, Image& work, Mask& morph) {
+                        const Index3& margin, const std::string& who, Image& work, Mask& morph) {
     const bool pyrad = s.profile == Profile::pyradiomics;
     Geometry working = image.geometry;
     working.spacing = working_spacing(s, image.geometry);
@@ -230,6 +241,7 @@ void perturbed_resample(const Volume<T>& image, const Mask& mask, const Bounding
         }
     }
     const Size3 size{std::size_t(hi[0] - lo[0] + 1), std::size_t(hi[1] - lo[1] + 1), std::size_t(hi[2] - lo[2] + 1)};
+    check_working_grid(s, size, who);
 
     // the input voxels the samples reach (+2 for the cubic spline's support, +8 more so its
     // prefilter does not feel the cut), as a crop of the input
@@ -315,6 +327,7 @@ LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input
     // Rounding an integer-typed input is the identity: skip the whole-volume copy (a CT read as int16).
     const bool round_input = s.round_input_intensities && !input.pixel_type.integer && !std::is_integral_v<T>;
     if (round_input || s.normalize.enabled) {
+        check_memory_budget(s, double(input_image.geometry.voxel_count()) * 8.0, who, "a copy of the whole image (rounding / normalisation)");
         if constexpr (std::is_same_v<T, double>) {
             image_changed = input_image;
             image_used = &image_changed;
@@ -361,7 +374,7 @@ LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input
     const Index3 margin = perturb_mask ? mask_margin(perturbation, s, image.geometry, *box0) : Index3{0, 0, 0};
     const std::int64_t margin_max = std::max({margin[0], margin[1], margin[2]});
     if (perturb_image) {
-        perturbed_resample(image, mask, *box0, s, pixel, perturbation, diagnostics, loc_pad, margin, work, morph);
+        perturbed_resample(image, mask, *box0, s, pixel, perturbation, diagnostics, loc_pad, margin, who, work, morph);
         if (diagnostics) {
             image_diagnostics(work, "interp", result.diagnostics);
             roi_diagnostics(work, morph, morph, "interp", result.diagnostics);
@@ -372,6 +385,7 @@ LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input
             // (ITK iterates over the output, so only B-spline pays for the whole image: its prefilter).
             const Geometry target = preprocess::pyradiomics_resampled_geometry(image.geometry, s.resample.spacing, box0->lo,
                                                                                box0->hi, s.resample.pad_distance + int(margin_max));
+            check_working_grid(s, target.size, who);
             morph = preprocess::resample_mask(mask, target, Interpolation::nearest, 0.5, s.profile);
             // When every later step reads intensities only inside the ROI (no diagnostics, no mask
             // perturbation growing it, no family looking around it), only the ROI voxels are interpolated.
@@ -388,6 +402,7 @@ LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input
                 target_range(image.geometry, *box0, full, pad, lo, hi);
             }
             const Size3 size{std::size_t(hi[0] - lo[0] + 1), std::size_t(hi[1] - lo[1] + 1), std::size_t(hi[2] - lo[2] + 1)};
+            check_working_grid(s, size, who);
             work = preprocess::resample_ibsi(image, full, lo, size, s.resample.image_interpolation);
             morph = preprocess::resample_mask_ibsi(mask, full, lo, size, s.resample.mask_interpolation,
                                                    s.resample.mask_partial_volume_threshold);
@@ -539,6 +554,8 @@ LesionResult extract(const LesionInput& input, const Settings& s, bool diagnosti
     // estimated level): an int16 study image is converted once
     // for this lesion. Every other path reads the int16 voxels it needs in place.
     if (source.i16 && (s.normalize.enabled || preprocess::has_noise_steps(perturbation))) {
+        check_memory_budget(s, double(source.i16->geometry.voxel_count()) * 8.0, input.image_path + " / " + input.mask_path,
+                            "the whole image as double (normalisation / noise)");
         const Image whole = to_double(*source.i16);
         return extract_from(whole, input, s, diagnostics, perturbation);
     }

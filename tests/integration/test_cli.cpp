@@ -119,3 +119,26 @@ TEST_CASE("option mistakes are usage errors: one radhpc error line, exit 2", "[c
     const auto help = run("--help");
     CHECK(help.status == 0);
 }
+
+TEST_CASE("extract holds a lesion to the machine's available memory by default, or to run.memory_budget_mb", "[cli][memory]") {
+    // the digital phantom (5 x 4 x 4 voxels of 2 mm) resampled to 1 um: 6.4e11 voxels, refused at once
+    const std::string img = kData + "/ibsi1/digital_phantom/nifti/image/phantom.nii.gz";
+    const std::string msk = kData + "/ibsi1/digital_phantom/nifti/mask/mask.nii.gz";
+    const auto dir = fs::temp_directory_path() / "radhpc_cli_memory";
+    fs::create_directories(dir);
+    const std::string job = "version: 1\nfeatures: {families: [stat]}\npreprocess:\n"
+                            "  discretisation: {method: fixed_bin_number, bin_count: 8}\n  resample: {spacing: [";
+    std::ofstream(dir / "tiny.yaml") << job << "0.001, 0.001, 0.001], interpolation: linear}\n";
+    const auto r = run("extract --image " + img + " --mask " + msk + " --settings " + (dir / "tiny.yaml").string());
+    INFO(r.out);
+    CHECK(r.status == 2);
+    CHECK(r.out.find("radhpc: error [memory]") != std::string::npos);
+    CHECK(r.out.find("the machine's available memory") != std::string::npos);
+    // 20 um: 8e7 voxels (~1.8 GiB of working grid), fine for this machine, over a 64 MiB job budget
+    std::ofstream(dir / "budget.yaml") << job << "0.02, 0.02, 0.02], interpolation: linear}\nrun: {memory_budget_mb: 64}\n";
+    const auto b = run("extract --image " + img + " --mask " + msk + " --settings " + (dir / "budget.yaml").string());
+    INFO(b.out);
+    CHECK(b.status == 2);
+    CHECK(b.out.find("more than the memory budget of 64 MiB") != std::string::npos);
+    fs::remove_all(dir);
+}

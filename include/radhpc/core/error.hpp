@@ -12,6 +12,7 @@ enum class ErrorKind {
     empty_roi,         // ROI empty (possibly after re-segmentation)
     roi_too_small,     // ROI too small for a requested computation
     settings,          // invalid or unsupported settings key
+    memory,            // the input or settings ask for more memory than the budget (or the machine) has
     internal,
 };
 

@@ -156,6 +156,10 @@ struct Settings {
     FeatureSettings features;
     DicomSettings dicom;
     QcSettings qc;
+    // Working memory one lesion may ask for (run.memory_budget_mb; `radhpc extract`: the machine's
+    // available memory). Changes no result - a lesion over it is refused with error "memory"
+    // before its grids are allocated. 0: no limit.
+    double memory_budget_mb = 0;
 };
 
 }  // namespace radhpc

@@ -61,8 +61,6 @@ struct WorkerOptions {
 // exceeds the budget is refused with error "memory" before anything is read.
 StudyOutcome process_study(const StudyTask& task, const WorkerOptions& options, int rank);
 
-// Estimated peak bytes of one lesion extraction from the image header (NIfTI, NRRD); 0 if unknown.
-double estimate_memory_bytes(const std::string& image_path, const Settings& settings);
 
 // True when a study thread was abandoned after its time limit (the process should end with
 // _exit after MPI_Finalize instead of running static destructors under it).
