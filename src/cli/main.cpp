@@ -6,105 +6,26 @@
 #include <fstream>
 #include <iostream>
 
+#include "radhpc/commands/combat_command.hpp"
+#include "radhpc/commands/diagnostic_command.hpp"
+#include "radhpc/commands/extract_command.hpp"
+#include "radhpc/commands/qc_command.hpp"
+#include "radhpc/commands/redundancy_command.hpp"
+#include "radhpc/commands/stats_commands.hpp"
+#include "radhpc/commands/validate_command.hpp"
 #include "radhpc/core/error.hpp"
-#include "radhpc/core/text.hpp"
 #include "radhpc/dist/diff.hpp"
 #include "radhpc/dist/log.hpp"
 #include "radhpc/dist/report.hpp"
 #include "radhpc/dist/robust.hpp"
 #include "radhpc/dist/run.hpp"
 #include "radhpc/dist/signature.hpp"
-#include "radhpc/features/registry.hpp"
-#include "radhpc/io/ibsi_table.hpp"
-#include "radhpc/io/qc.hpp"
 #include "radhpc/io/settings_io.hpp"
-#include "radhpc/pipeline/combat_command.hpp"
-#include "radhpc/pipeline/diagnostic_command.hpp"
-#include "radhpc/pipeline/extract.hpp"
-#include "radhpc/pipeline/memory.hpp"
-#include "radhpc/pipeline/redundancy_command.hpp"
-#include "radhpc/pipeline/stats_commands.hpp"
 #include "radhpc/pipeline/synth.hpp"
 
 using namespace radhpc;
 
 namespace {
-
-using text::format17;
-
-void write_features(std::ostream& out, const FeatureValues& values, features::Naming naming) {
-    out << "feature,value\n";
-    for (const auto& f : values) out << features::output_name(f.name, naming) << "," << format17(f.value) << "\n";
-}
-
-std::string extract_roi;         // extract --roi NAME
-std::string extract_ibsi_table;  // extract --ibsi-table TABLE.csv
-
-int cmd_extract(const std::string& image, const std::string& mask, std::optional<int> label, const std::string& settings_path,
-                const std::string& pyrad_params, const std::string& names, const std::string& out_path, bool timings,
-                bool diagnostics) {
-    io::JobSettings job = !pyrad_params.empty() ? io::read_pyradiomics_params(pyrad_params) : io::read_job_file(settings_path);
-    if (label) job.settings.label = *label;
-    if (!extract_roi.empty()) job.settings.dicom.roi = extract_roi;  // --roi: RTSTRUCT ROI / SEG segment
-    // one lesion on this machine: the job's run.memory_budget_mb, else what the machine has free now
-    if (!(job.settings.memory_budget_mb > 0)) job.settings.memory_budget_mb = pipeline::node_memory_mb(pipeline::NodeMemory::available);
-    pipeline::check_memory_budget(job.settings, pipeline::estimate_study_bytes(image, job.settings), image, "reading the image");
-    const bool diag = diagnostics || job.output.diagnostics || !extract_ibsi_table.empty();
-    const auto r = pipeline::extract_files(image, mask, job.settings, diag);
-    if (!extract_ibsi_table.empty()) {
-        // --ibsi-table: fill the submission table's result columns instead of writing feature,value
-        if (out_path.empty() || out_path == "-") throw Error(ErrorKind::settings, "--ibsi-table needs --out FILLED.csv");
-        FeatureValues all = r.diagnostics;
-        all.insert(all.end(), r.features.begin(), r.features.end());
-        const auto sum = io::fill_ibsi_table(extract_ibsi_table, all, out_path);
-        std::fprintf(stderr, "radhpc: %d of %d table rows computed; %d of %d rows with a reference pass IBSI's rule\n", sum.filled, sum.rows,
-                     sum.passed, sum.with_reference);
-        return 0;
-    }
-    features::Naming naming = job.output.pyradiomics_names ? features::Naming::pyradiomics : features::Naming::ibsi;
-    if (names == "ibsi") naming = features::Naming::ibsi;
-    if (names == "pyradiomics") naming = features::Naming::pyradiomics;
-    FeatureValues all = r.features;
-    if (diag) all.insert(all.begin(), r.diagnostics.begin(), r.diagnostics.end());
-    if (out_path.empty() || out_path == "-") {
-        write_features(std::cout, all, naming);
-    } else {
-        std::ofstream out(out_path);
-        if (!out) throw Error(ErrorKind::io, out_path + ": cannot write");
-        write_features(out, all, naming);
-    }
-    if (timings)
-        std::fprintf(stderr, "{\"read_s\": %.6f, \"preprocess_s\": %.6f, \"features_s\": %.6f, \"total_s\": %.6f}\n",
-                     r.timings.read_s, r.timings.preprocess_s, r.timings.features_s, r.timings.total_s);
-    return 0;
-}
-
-// qc INPUT: DICOM discovery + quality checks over a folder tree or a manifest -> QC CSV (+ metadata CSV).
-int cmd_qc(const std::string& input, const std::string& settings_path, const std::string& out_path, const std::string& metadata_path,
-           bool headers_only) {
-    const Settings settings = settings_path.empty() ? Settings{} : io::read_job_file(settings_path).settings;
-    const bool manifest = std::filesystem::is_regular_file(input) && input.size() > 4 && input.substr(input.size() - 4) == ".csv";
-    const auto studies = manifest ? io::qc_manifest(input, settings, !headers_only) : io::qc_folder(input, settings, !headers_only);
-    if (out_path.empty() || out_path == "-") {
-        io::write_qc_csv(std::cout, studies);
-    } else {
-        std::ofstream out(out_path);
-        if (!out) throw Error(ErrorKind::io, out_path + ": cannot write");
-        io::write_qc_csv(out, studies);
-    }
-    if (!metadata_path.empty()) {
-        std::ofstream meta(metadata_path);
-        if (!meta) throw Error(ErrorKind::io, metadata_path + ": cannot write");
-        io::write_metadata_csv(meta, studies);
-    }
-    std::size_t passed = 0, excluded = 0;
-    for (const auto& s : studies) {
-        passed += s.passed();
-        excluded += s.excluded;
-    }
-    std::cerr << "radhpc qc: " << studies.size() << " entries (series or unreadable files), " << passed << " passed every check, " << excluded << " excluded\n";
-    return 0;
-}
 
 // The one error line and exit status of a command that failed, from the exception being handled:
 // a user's mistake or an impossible input is "radhpc: error [kind]" with exit 2 (out of memory and
@@ -139,22 +60,20 @@ int main(int argc, char** argv) {
     app.add_flag("-v,--verbose", verbose, "also debug lines (one per study)");
     app.fallthrough();  // --quiet / --verbose may follow the subcommand
 
-    std::string image, mask, settings, pyrad, names, out;
-    std::optional<int> label;
-    bool timings = false, diagnostics = false;
+    static commands::ExtractCommand ex_cmd;
     auto* ex = app.add_subcommand("extract", "features of one lesion (image + mask) -> CSV feature,value");
-    ex->add_option("--image", image, "image file (NRRD, NIfTI) or DICOM series folder")->required();
-    ex->add_option("--mask", mask, "label mask file, or DICOM RTSTRUCT / SEG file")->required();
-    ex->add_option("--label", label, "label value of the ROI (default: the settings' label, 1)");
-    ex->add_option("--roi", extract_roi, "RTSTRUCT ROI name or SEG segment label when --mask is DICOM (default: the job's dicom.roi)");
-    auto* so = ex->add_option("--settings", settings, "radhpc job file (YAML)");
-    auto* po = ex->add_option("--pyradiomics-params", pyrad, "PyRadiomics parameter file (runs with PyRadiomics semantics)");
+    ex->add_option("--image", ex_cmd.image, "image file (NRRD, NIfTI) or DICOM series folder")->required();
+    ex->add_option("--mask", ex_cmd.mask, "label mask file, or DICOM RTSTRUCT / SEG file")->required();
+    ex->add_option("--label", ex_cmd.label, "label value of the ROI (default: the settings' label, 1)");
+    ex->add_option("--roi", ex_cmd.roi, "RTSTRUCT ROI name or SEG segment label when --mask is DICOM (default: the job's dicom.roi)");
+    auto* so = ex->add_option("--settings", ex_cmd.settings, "radhpc job file (YAML)");
+    auto* po = ex->add_option("--pyradiomics-params", ex_cmd.pyradiomics_params, "PyRadiomics parameter file (runs with PyRadiomics semantics)");
     so->excludes(po);
-    ex->add_option("--names", names, "feature naming of the output")->check(CLI::IsMember({"ibsi", "pyradiomics"}));
-    ex->add_option("--out", out, "output CSV (default: stdout)");
-    ex->add_flag("--timings", timings, "print read/preprocess/feature times as JSON on stderr");
-    ex->add_flag("--diagnostics", diagnostics, "also write the IBSI diagnostic features");
-    ex->add_option("--ibsi-table", extract_ibsi_table,
+    ex->add_option("--names", ex_cmd.names, "feature naming of the output")->check(CLI::IsMember({"ibsi", "pyradiomics"}));
+    ex->add_option("--out", ex_cmd.out, "output CSV (default: stdout)");
+    ex->add_flag("--timings", ex_cmd.timings, "print read/preprocess/feature times as JSON on stderr");
+    ex->add_flag("--diagnostics", ex_cmd.diagnostics, "also write the IBSI diagnostic features");
+    ex->add_option("--ibsi-table", ex_cmd.ibsi_table,
                    "IBSI submission table (CSV) whose 'your result', 'difference' and 'check' columns are filled into --out");
 
     int studies = 10;
@@ -176,18 +95,17 @@ int main(int argc, char** argv) {
     auto* vj = app.add_subcommand("validate-job", "check a job file against schemas/job.schema.json");
     vj->add_option("job", job_path, "job file")->required();
 
-    std::string qc_input, qc_settings, qc_out, qc_metadata;
-    bool qc_headers_only = false;
+    static commands::QcCommand qc_cmd;
     auto* qc = app.add_subcommand("qc", "DICOM series discovery + quality checks (folder tree or manifest CSV) -> QC table CSV");
-    qc->add_option("input", qc_input, "folder of DICOM files, or a manifest CSV (columns study_id, image, ...)")->required();
-    qc->add_option("--settings", qc_settings, "job file whose dicom/qc keys configure the checks");
-    qc->add_option("--out", qc_out, "QC table CSV (default: stdout)");
-    qc->add_option("--metadata", qc_metadata, "also write the acquisition metadata table (CSV)");
-    qc->add_flag("--headers-only", qc_headers_only, "do not decode pixel data (faster; misses truncated pixel data)");
+    qc->add_option("input", qc_cmd.input, "folder of DICOM files, or a manifest CSV (columns study_id, image, ...)")->required();
+    qc->add_option("--settings", qc_cmd.settings, "job file whose dicom/qc keys configure the checks");
+    qc->add_option("--out", qc_cmd.out, "QC table CSV (default: stdout)");
+    qc->add_option("--metadata", qc_cmd.metadata, "also write the acquisition metadata table (CSV)");
+    qc->add_flag("--headers-only", qc_cmd.headers_only, "do not decode pixel data (faster; misses truncated pixel data)");
 
     // (further subcommands are registered here, each in its own block)
 
-    // stats roc | enet | icc: statistics on feature tables (logic in pipeline/stats_commands.cpp).
+    // stats roc | enet | icc: statistics on feature tables (logic in commands/stats_commands.cpp).
     // Each runs from its CLI11 callback; errors leave through CLI::RuntimeError with radhpc's exit codes.
     auto* st = app.add_subcommand("stats", "statistics on a feature table (CSV)");
     st->require_subcommand(1);
@@ -198,7 +116,7 @@ int main(int argc, char** argv) {
             throw CLI::RuntimeError(report_failure());
         }
     };
-    static pipeline::RocCommand roc_cmd;
+    static commands::RocCommand roc_cmd;
     auto* st_roc = st->add_subcommand("roc", "AUC with DeLong CI and Mann-Whitney p of a score -> JSON");
     st_roc->add_option("--csv", roc_cmd.csv, "table (CSV)")->required();
     st_roc->add_option("--score", roc_cmd.score, "score column")->required();
@@ -207,8 +125,8 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"<", ">", "auto"}));
     st_roc->add_option("--level", roc_cmd.level, "confidence level (default 0.95)")->check(CLI::Range(0.0, 1.0));
     st_roc->add_option("--out", roc_cmd.out, "output JSON (default: stdout)");
-    st_roc->callback([run_stats] { run_stats([] { pipeline::stats_roc(roc_cmd, std::cout); }); });
-    static pipeline::EnetCommand enet_cmd;
+    st_roc->callback([run_stats] { run_stats([] { commands::stats_roc(roc_cmd, std::cout); }); });
+    static commands::EnetCommand enet_cmd;
     auto* st_enet = st->add_subcommand("enet", "elastic-net logistic regression at fixed (alpha, lambda) -> CSV term,estimate");
     st_enet->add_option("--csv", enet_cmd.csv, "table (CSV)")->required();
     st_enet->add_option("--outcome", enet_cmd.outcome, "0/1 outcome column")->required();
@@ -217,8 +135,8 @@ int main(int argc, char** argv) {
     st_enet->add_option("--exclude", enet_cmd.exclude, "numeric columns that are not features (C1,C2)")->delimiter(',');
     st_enet->add_option("--thresh", enet_cmd.thresh, "glmnet convergence threshold (default 1e-12)")->check(CLI::PositiveNumber);
     st_enet->add_option("--out", enet_cmd.out, "output CSV (default: stdout)");
-    st_enet->callback([run_stats] { run_stats([] { pipeline::stats_enet(enet_cmd, std::cout); }); });
-    static pipeline::IccCommand icc_cmd;
+    st_enet->callback([run_stats] { run_stats([] { commands::stats_enet(enet_cmd, std::cout); }); });
+    static commands::IccCommand icc_cmd;
     auto* st_icc = st->add_subcommand("icc", "six ICC forms (psych::ICC) per feature -> CSV feature,type,icc,ci_lower,ci_upper");
     st_icc->add_option("--csv", icc_cmd.csv, "long table: one row per subject and rater")->required();
     st_icc->add_option("--subject", icc_cmd.subject, "subject column")->required();
@@ -226,8 +144,8 @@ int main(int argc, char** argv) {
     st_icc->add_option("--exclude", icc_cmd.exclude, "numeric columns that are not features (C1,C2)")->delimiter(',');
     st_icc->add_option("--level", icc_cmd.level, "confidence level (default 0.95)")->check(CLI::Range(0.0, 1.0));
     st_icc->add_option("--out", icc_cmd.out, "output CSV (default: stdout)");
-    st_icc->callback([run_stats] { run_stats([] { pipeline::stats_icc(icc_cmd, std::cout); }); });
-    static pipeline::CombatCommand combat_cmd;
+    st_icc->callback([run_stats] { run_stats([] { commands::stats_icc(icc_cmd, std::cout); }); });
+    static commands::CombatCommand combat_cmd;
     auto* st_combat = st->add_subcommand("combat", "ComBat harmonisation (sva::ComBat) of every other numeric column -> CSV");
     st_combat->add_option("--csv", combat_cmd.csv, "table: one row per sample")->required();
     st_combat->add_option("--batch", combat_cmd.batch, "batch column (e.g. scanner, kernel)")->required();
@@ -239,19 +157,19 @@ int main(int argc, char** argv) {
     st_combat->add_option("--out", combat_cmd.out, "output CSV (default: stdout)");
     st_combat->add_option("--apply-csv", combat_cmd.apply_csv, "also harmonise this table with the estimates fitted on --csv");
     st_combat->add_option("--apply-out", combat_cmd.apply_out, "output CSV of --apply-csv (default: stdout)");
-    st_combat->callback([run_stats] { run_stats([] { pipeline::stats_combat(combat_cmd, std::cout); }); });
-    static pipeline::RedundancyCommand redundancy_cmd;
+    st_combat->callback([run_stats] { run_stats([] { commands::stats_combat(combat_cmd, std::cout); }); });
+    static commands::RedundancyCommand redundancy_cmd;
     auto* st_redundancy = st->add_subcommand("redundancy", "|Spearman| clusters (average linkage) with one archetype each -> CSV feature,cluster,archetype");
     st_redundancy->add_option("--csv", redundancy_cmd.csv, "table: one row per sample")->required();
     st_redundancy->add_option("--threshold", redundancy_cmd.threshold, "|rho| at which features are redundant (cut at 1 - threshold)")
         ->required()->check(CLI::Range(0.0, 1.0));
     st_redundancy->add_option("--exclude", redundancy_cmd.exclude, "numeric columns that are not features (C1,C2)")->delimiter(',');
     st_redundancy->add_option("--out", redundancy_cmd.out, "output CSV (default: stdout)");
-    st_redundancy->callback([run_stats] { run_stats([] { pipeline::stats_redundancy(redundancy_cmd, std::cout); }); });
+    st_redundancy->callback([run_stats] { run_stats([] { commands::stats_redundancy(redundancy_cmd, std::cout); }); });
     static std::string validate_job_path;
     auto* va = app.add_subcommand("validate", "model building + validation of a feature table (the job's validate object) -> output folder");
     va->add_option("job", validate_job_path, "job file (YAML) with a 'validate' object")->required();
-    va->callback([run_stats] { run_stats([] { pipeline::validate_job(validate_job_path, std::cerr); }); });
+    va->callback([run_stats] { run_stats([] { commands::validate_job(validate_job_path, std::cerr); }); });
     // report STORE --out F.html: one self-contained HTML page of plots and tables (dist/report.cpp)
     static dist::ReportOptions report_opt;
     auto* rp = app.add_subcommand("report", "self-contained HTML report of a store (ROC, calibration, Kaplan-Meier, ICC, correlation, QC, failures, provenance)");
@@ -280,7 +198,7 @@ int main(int argc, char** argv) {
     });
 
     // stats diagnostic (2x2 table -> metrics) and score (a job's signature on a store): src/dist/signature.cpp
-    static pipeline::DiagnosticCommand diagnostic_cmd;
+    static commands::DiagnosticCommand diagnostic_cmd;
     auto* st_diag = st->add_subcommand("diagnostic", "sensitivity, specificity, PPV, NPV (Clopper-Pearson) and LR+/LR- (log method) of a 2x2 table -> JSON");
     st_diag->add_option("--tp", diagnostic_cmd.tp, "true positives")->required()->check(CLI::NonNegativeNumber);
     st_diag->add_option("--fp", diagnostic_cmd.fp, "false positives")->required()->check(CLI::NonNegativeNumber);
@@ -288,7 +206,7 @@ int main(int argc, char** argv) {
     st_diag->add_option("--fn", diagnostic_cmd.fn, "false negatives")->required()->check(CLI::NonNegativeNumber);
     st_diag->add_option("--level", diagnostic_cmd.level, "confidence level (default 0.95)")->check(CLI::Range(0.0, 1.0));
     st_diag->add_option("--out", diagnostic_cmd.out, "output JSON (default: stdout)");
-    st_diag->callback([run_stats] { run_stats([] { pipeline::stats_diagnostic(diagnostic_cmd, std::cout); }); });
+    st_diag->callback([run_stats] { run_stats([] { commands::stats_diagnostic(diagnostic_cmd, std::cout); }); });
     static dist::ScoreOptions score_opt;
     auto* sc = app.add_subcommand("score", "score the job's signature on a store (per lesion, per patient, metrics) into its /signatures group");
     sc->add_option("store", score_opt.store, "store directory")->required();
@@ -365,10 +283,7 @@ int main(int argc, char** argv) {
     }
     dist::log::configure(quiet ? dist::log::Level::warn : verbose ? dist::log::Level::debug : dist::log::Level::info);
     try {
-        if (*ex) {
-            if (settings.empty() && pyrad.empty()) throw Error(ErrorKind::settings, "extract needs --settings or --pyradiomics-params");
-            return cmd_extract(image, mask, label, settings, pyrad, names, out, timings, diagnostics);
-        }
+        if (*ex) return commands::extract(ex_cmd);
         if (*sy) {
             pipeline::SynthOptions so;
             so.size = synth_size == "clinical" ? pipeline::SynthSize::clinical : pipeline::SynthSize::small;
@@ -384,7 +299,7 @@ int main(int argc, char** argv) {
             std::cout << job_path << ": valid\n";
             return 0;
         }
-        if (*qc) return cmd_qc(qc_input, qc_settings, qc_out, qc_metadata, qc_headers_only);
+        if (*qc) return commands::qc(qc_cmd);
         if (*rn) {
             for (int i = 0; i < argc; ++i) run_opt.command_line += (i ? " " : "") + std::string(argv[i]);
             run_opt.version = RADHPC_VERSION;

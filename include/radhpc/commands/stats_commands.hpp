@@ -1,6 +1,6 @@
-// The statistics on feature tables behind the command line: `radhpc stats roc|enet|icc` and
-// `radhpc validate JOB.yaml`. Reads CSV tables, calls stats/, writes CSV/JSON. Option parsing
-// stays in src/cli/main.cpp; everything here is callable (and tested) without it.
+// The statistics on feature tables behind the command line: `radhpc stats roc|enet|icc`. Reads
+// CSV tables, calls stats/, writes CSV/JSON. Option parsing stays in src/cli/main.cpp; everything
+// here is callable (and tested) without it.
 #pragma once
 #include <cstdint>
 #include <iosfwd>
@@ -8,30 +8,9 @@
 #include <string>
 #include <vector>
 
-namespace radhpc::pipeline {
+#include "radhpc/commands/table.hpp"
 
-// A CSV table as text cells (header + rows). Quoted fields ("a,b", "" escapes), CRLF line ends
-// and a UTF-8 BOM are accepted. Every row must have as many cells as the header.
-struct CsvTable {
-    std::vector<std::string> header;
-    std::vector<std::vector<std::string>> rows;
-    std::string origin;  // file name, for messages
-
-    // Index of a column by name; throws Error(invalid_input) naming the file when absent.
-    std::size_t column(const std::string& name) const;
-    // A column is numeric when every cell parses completely as a number ("NA"/empty are not numbers).
-    bool is_numeric(std::size_t column) const;
-    // The column's values; throws Error(invalid_input) naming the column and row of a non-number.
-    std::vector<double> numeric(std::size_t column) const;
-};
-CsvTable read_csv_table(const std::string& path);
-
-// 0/1 outcome column (anything else is an error naming the row).
-std::vector<int> binary_outcome(const CsvTable& table, const std::string& column);
-
-// Numeric columns other than `excluded`, in table order. Columns holding any text are skipped;
-// a column of numbers with missing cells (empty, NA, NaN) is an error naming it.
-std::vector<std::size_t> feature_columns(const CsvTable& table, const std::vector<std::string>& excluded);
+namespace radhpc::commands {
 
 // --- stats roc ------------------------------------------------------------------------------------
 struct RocCommand {
@@ -73,12 +52,4 @@ struct IccCommand {
 // Each (subject, rater) pair must occur exactly once.
 void stats_icc(const IccCommand& command, std::ostream& stdout_stream);
 
-// --- validate -------------------------------------------------------------------------------------
-// `radhpc validate JOB.yaml`: the job's "validate" object (schemas/job.schema.json) configures
-// the procedure. Returns the output folder.
-std::string validate_job(const std::string& job_path, std::ostream& log);
-
-// JSON number: %.17g, non-finite values as null.
-std::string json_number(double value);
-
-}  // namespace radhpc::pipeline
+}  // namespace radhpc::commands

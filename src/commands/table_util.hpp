@@ -10,9 +10,9 @@
 
 #include "radhpc/core/error.hpp"
 #include "radhpc/core/text.hpp"
-#include "radhpc/pipeline/stats_commands.hpp"
+#include "radhpc/commands/table.hpp"
 
-namespace radhpc::pipeline::table {
+namespace radhpc::commands::table {
 
 using text::csv_cell;   // quoted when it holds a comma, quote or line break
 using text::format17;   // %.17g: round-trip exact
@@ -35,4 +35,4 @@ void write_output(const std::string& path, std::ostream& fallback, F&& write) {
     if (!out) throw Error(ErrorKind::io, path + ": write failed");
 }
 
-}  // namespace radhpc::pipeline::table
+}  // namespace radhpc::commands::table

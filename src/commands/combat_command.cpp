@@ -1,4 +1,4 @@
-#include "radhpc/pipeline/combat_command.hpp"
+#include "radhpc/commands/combat_command.hpp"
 
 #include "table_util.hpp"
 
@@ -10,10 +10,10 @@
 #include <map>
 
 #include "radhpc/core/error.hpp"
-#include "radhpc/pipeline/stats_commands.hpp"
+#include "radhpc/commands/stats_commands.hpp"
 #include "radhpc/stats/combat.hpp"
 
-namespace radhpc::pipeline {
+namespace radhpc::commands {
 
 using namespace table;
 
@@ -155,4 +155,4 @@ void stats_combat(const CombatCommand& cmd, std::ostream& stdout_stream) {
     write_replaced(other, other_features, applied, cmd.apply_out, stdout_stream);
 }
 
-}  // namespace radhpc::pipeline
+}  // namespace radhpc::commands

@@ -1,13 +1,13 @@
-#include "radhpc/pipeline/diagnostic_command.hpp"
+#include "radhpc/commands/diagnostic_command.hpp"
 
 #include <fstream>
 #include <ostream>
 
 #include "radhpc/core/error.hpp"
-#include "radhpc/pipeline/stats_commands.hpp"
+#include "radhpc/commands/stats_commands.hpp"
 #include "radhpc/stats/diagnostic.hpp"
 
-namespace radhpc::pipeline {
+namespace radhpc::commands {
 
 void stats_diagnostic(const DiagnosticCommand& c, std::ostream& stdout_stream) {
     const auto m = stats::diagnostic_metrics_from_counts(c.tp, c.fp, c.tn, c.fn, c.level);
@@ -32,4 +32,4 @@ void stats_diagnostic(const DiagnosticCommand& c, std::ostream& stdout_stream) {
     if (!o) throw Error(ErrorKind::io, c.out + ": write failed");
 }
 
-}  // namespace radhpc::pipeline
+}  // namespace radhpc::commands

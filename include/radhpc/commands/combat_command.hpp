@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace radhpc::pipeline {
+namespace radhpc::commands {
 
 struct CombatCommand {
     std::string csv;
@@ -30,4 +30,4 @@ struct CombatCommand {
 // that table is written too (to apply_out), harmonised with the estimates fitted on `csv`.
 void stats_combat(const CombatCommand& command, std::ostream& stdout_stream);
 
-}  // namespace radhpc::pipeline
+}  // namespace radhpc::commands

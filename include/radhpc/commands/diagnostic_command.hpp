@@ -6,7 +6,7 @@
 #include <iosfwd>
 #include <string>
 
-namespace radhpc::pipeline {
+namespace radhpc::commands {
 
 struct DiagnosticCommand {
     std::int64_t tp = 0, fp = 0, tn = 0, fn = 0;
@@ -18,4 +18,4 @@ struct DiagnosticCommand {
 // (%.17g; null when not defined), and level.
 void stats_diagnostic(const DiagnosticCommand& command, std::ostream& stdout_stream);
 
-}  // namespace radhpc::pipeline
+}  // namespace radhpc::commands

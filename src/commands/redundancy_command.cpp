@@ -1,15 +1,15 @@
-#include "radhpc/pipeline/redundancy_command.hpp"
+#include "radhpc/commands/redundancy_command.hpp"
 
 #include <Eigen/Dense>
 #include <fstream>
 #include <iostream>
 
 #include "radhpc/core/error.hpp"
-#include "radhpc/pipeline/stats_commands.hpp"
+#include "radhpc/commands/stats_commands.hpp"
 #include "radhpc/stats/redundancy.hpp"
 #include "table_util.hpp"
 
-namespace radhpc::pipeline {
+namespace radhpc::commands {
 
 using namespace table;
 
@@ -35,4 +35,4 @@ void stats_redundancy(const RedundancyCommand& cmd, std::ostream& stdout_stream)
     write_output(cmd.out, stdout_stream, write);
 }
 
-}  // namespace radhpc::pipeline
+}  // namespace radhpc::commands

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace radhpc::pipeline {
+namespace radhpc::commands {
 
 struct RedundancyCommand {
     std::string csv;
@@ -19,4 +19,4 @@ struct RedundancyCommand {
 // archetype = the name of the cluster's medoid (highest mean |rho| to the other members).
 void stats_redundancy(const RedundancyCommand& command, std::ostream& stdout_stream);
 
-}  // namespace radhpc::pipeline
+}  // namespace radhpc::commands
