@@ -23,7 +23,6 @@
 #include <string>
 #include <vector>
 
-#include "radhpc/core/source_image.hpp"
 #include "radhpc/io/dicom.hpp"
 #include "radhpc/io/dicom_input.hpp"
 #include "radhpc/io/image_io.hpp"
@@ -116,7 +115,7 @@ int bench_dicom(int argc, char** argv) {
                 io::enforce_qc(q, folder, settings);
                 PixelType pixel;
                 std::string frame_of_reference;
-                const SourceImage image = make_source_image(io::read_image_input(series, settings.dicom, &pixel, &frame_of_reference), pixel);
+                const SourceImage image = io::read_source_input(series, settings.dicom, &pixel, &frame_of_reference);
                 slices = image.geometry().size[2];
             },
             runs);
