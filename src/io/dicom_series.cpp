@@ -29,6 +29,7 @@
 #include <sstream>
 
 #include "dicom_internal.hpp"
+#include "huge_pages.hpp"
 #include "radhpc/core/error.hpp"
 #include "radhpc/io/dicom.hpp"
 
@@ -1045,6 +1046,15 @@ CtSeries series_header(const SeriesLayout& L, const DicomSeries& series, bool wi
     return out;
 }
 
+// A zeroed volume on `g`, on transparent huge pages where the kernel gives them (huge_pages.hpp: the
+// page faults of a fresh whole-volume buffer otherwise cost more than decoding it).
+template <class T>
+void allocate(Volume<T>& v, const Geometry& g) {
+    v.geometry = g;
+    detail::reserve_huge(v.data, g.voxel_count());
+    v.data.resize(g.voxel_count());
+}
+
 // Every slice of L into `data` (a preallocated volume on L.geometry), slices decoded in parallel in
 // the task arena in effect, each into its own plane: the volume does not depend on the number of
 // threads. Slices of one file are decoded by one task in z order (a multi-frame object is loaded
@@ -1161,7 +1171,7 @@ CtSeries inspect_dicom_series(const DicomSeries& series, const DicomReadOptions&
 CtSeries read_dicom_series(const DicomSeries& series, const DicomReadOptions& options) {
     const SeriesLayout L = analyse(series, options, true);
     CtSeries out = series_header(L, series, true);
-    out.image = Image(L.geometry);
+    allocate(out.image, L.geometry);
     decode_volume(L, out.image.data.data());
     return out;
 }
@@ -1171,11 +1181,13 @@ SourceImage read_dicom_source(const DicomSeries& series, const DicomReadOptions&
     CtSeries header = series_header(L, series, true);
     SourceImage source;
     if (header.pixel_type.integer) {  // straight into int16 when every value fits, else as doubles
-        auto i16 = std::make_shared<Volume<std::int16_t>>(L.geometry);
+        auto i16 = std::make_shared<Volume<std::int16_t>>();
+        allocate(*i16, L.geometry);
         if (decode_volume(L, i16->data.data())) source.i16 = std::move(i16);
     }
     if (!source.i16) {
-        auto f64 = std::make_shared<Image>(L.geometry);
+        auto f64 = std::make_shared<Image>();
+        allocate(*f64, L.geometry);
         decode_volume(L, f64->data.data());
         source.f64 = std::move(f64);
     }
