@@ -3,6 +3,15 @@
 // read_image: as double) and by ITK's (read_image_itk), against `gzip -dc FILE > /dev/null` of the
 // same file as the floor. Figures: best of N runs, and ratios to gzip -dc (issue 12 target <= 1.3).
 // Usage: perf_bench_read [slices=300] [runs=3]
+//
+// DICOM mode (issue 12: "DICOM series read time vs `cat` of its files to /dev/null"):
+//   perf_bench_read --dicom FOLDER [runs=3] [threads=1,2]
+// FOLDER: one CT series (e.g. `radhpc synth --size clinical --format dicom` -> dicom/<study>/ct), or
+// "synthetic[:SLICES]" to write the CT above as an uncompressed series (io::write_ct_series). Times,
+// per TBB thread limit: what `radhpc run` does for a DICOM study (io::find_image_series, then
+// io::qc_series headers-only, io::enforce_qc and the study image read from that series) and the plain
+// io::read_dicom_folder, against `cat FILES > /dev/null` (warm page cache) as the floor.
+#include <tbb/global_control.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,8 +21,12 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
+#include "radhpc/io/dicom.hpp"
+#include "radhpc/io/dicom_input.hpp"
 #include "radhpc/io/image_io.hpp"
+#include "radhpc/io/qc.hpp"
 
 using namespace radhpc;
 namespace fs = std::filesystem;
@@ -56,9 +69,68 @@ Volume<std::int16_t> synthetic_ct(std::size_t nz) {
     return v;
 }
 
+int bench_dicom(int argc, char** argv) {
+    std::string folder = argc > 2 ? argv[2] : "synthetic";
+    const int runs = argc > 3 ? std::atoi(argv[3]) : 3;
+    std::vector<int> threads;
+    for (std::string list = argc > 4 ? argv[4] : "1,2"; !list.empty();) {
+        const auto comma = list.find(',');
+        threads.push_back(std::atoi(list.substr(0, comma).c_str()));
+        list = comma == std::string::npos ? "" : list.substr(comma + 1);
+    }
+    fs::path tmp;
+    if (folder.rfind("synthetic", 0) == 0) {
+        const std::size_t nz = folder.size() > 10 ? std::size_t(std::atoi(folder.c_str() + 10)) : 300;
+        tmp = fs::temp_directory_path() / ("radhpc_bench_read_dicom_" + std::to_string(::getpid()));
+        folder = (tmp / "ct").string();
+        io::SyntheticStudyIds ids;
+        ids.patient_id = "P0001";
+        ids.study_id = "S1";
+        ids.uid_key = "bench_read";
+        io::write_ct_series(synthetic_ct(nz), folder, ids);
+    }
+    std::vector<std::string> files;
+    std::uintmax_t bytes = 0;
+    for (const auto& e : fs::directory_iterator(folder))
+        if (e.is_regular_file()) {
+            files.push_back(e.path().string());
+            bytes += e.file_size();
+        }
+    std::sort(files.begin(), files.end());
+    const std::string cat = "cat '" + folder + "'/* > /dev/null";
+    (void)!std::system(cat.c_str());  // warm the page cache: every figure is a warm read
+    const double tcat = seconds([&] { (void)!std::system(cat.c_str()); }, runs);
+    Settings settings;
+    std::size_t slices = 0;
+    std::printf("DICOM series %s: %zu files, %.1f MB; best of %d runs; cat > /dev/null %.3fs\n", folder.c_str(), files.size(),
+                double(bytes) / 1e6, runs, tcat);
+    std::printf("%-8s %12s %8s %12s %8s\n", "threads", "run (QC+read)", "/cat", "read_folder", "/cat");
+    for (int t : threads) {
+        tbb::global_control limit(tbb::global_control::max_allowed_parallelism, std::size_t(std::max(1, t)));
+        // as dist/study.cpp: one discovery, QC rows (headers), the exclusion rule, the pixel read
+        const double trun = seconds(
+            [&] {
+                const io::DicomSeries series = io::find_image_series(folder, settings.dicom);
+                const io::StudyQc q = io::qc_series(series, settings, "bench", /*decode_pixels=*/false);
+                io::enforce_qc(q, folder, settings);
+                PixelType pixel;
+                std::string frame_of_reference;
+                const SourceImage image = io::read_source_input(series, settings.dicom, &pixel, &frame_of_reference);
+                slices = image.geometry().size[2];
+            },
+            runs);
+        const double tread = seconds([&] { (void)io::read_dicom_folder(folder); }, runs);
+        std::printf("%-8d %11.3fs %8.2f %11.3fs %8.2f\n", t, trun, trun / tcat, tread, tread / tcat);
+    }
+    std::printf("(%zu slices read)\n", slices);
+    if (!tmp.empty()) fs::remove_all(tmp);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc > 1 && std::string(argv[1]) == "--dicom") return bench_dicom(argc, argv);
     const std::size_t nz = argc > 1 ? std::size_t(std::atoi(argv[1])) : 300;
     const int runs = argc > 2 ? std::atoi(argv[2]) : 3;
     const fs::path dir = fs::temp_directory_path() / ("radhpc_bench_read_" + std::to_string(::getpid()));

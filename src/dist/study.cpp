@@ -206,10 +206,7 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
         cache.path.clear();
         cache.label_path.clear();
         if (series) {
-            PixelType pixel;
-            Image image = io::read_image_input(*series, opt.settings.dicom, &pixel, &frame_of_reference);
-            base.pixel_type = pixel;
-            base.source = make_source_image(std::move(image), pixel);
+            base.source = io::read_source_input(*series, opt.settings.dicom, &base.pixel_type, &frame_of_reference);
         } else {
             base.source = io::read_source_input(task.image, opt.settings.dicom, &base.pixel_type, &frame_of_reference);
         }

@@ -79,10 +79,16 @@ Image read_image_input(const std::string& path, const DicomSettings& dicom, Pixe
 SourceImage read_source_input(const std::string& path, const DicomSettings& dicom, PixelType* pixel_type, std::string* frame_of_reference) {
     if (frame_of_reference) frame_of_reference->clear();
     if (!is_dicom_image_input(path)) return read_image_source(path, pixel_type);
-    PixelType pixel;
-    Image image = read_image_input(path, dicom, &pixel, frame_of_reference);
-    if (pixel_type) *pixel_type = pixel;
-    return make_source_image(std::move(image), pixel);
+    return read_source_input(find_image_series(path, dicom), dicom, pixel_type, frame_of_reference);
+}
+
+SourceImage read_source_input(const DicomSeries& series, const DicomSettings& dicom, PixelType* pixel_type,
+                              std::string* frame_of_reference) {
+    CtSeries info;
+    SourceImage image = read_dicom_source(series, read_options(dicom), &info);
+    if (pixel_type) *pixel_type = info.pixel_type;
+    if (frame_of_reference) *frame_of_reference = info.frame_of_reference_uid;
+    return image;
 }
 
 void split_mask_path(const std::string& mask_path, std::string& file, std::string& roi) {

@@ -5,12 +5,20 @@
 #include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmjpeg/djdecode.h>
 #include <dcmtk/dcmjpls/djdecode.h>
+#include <dcmtk/dcmdata/dcistrmf.h>
 #include <dcmtk/oflog/oflog.h>
+#include <fcntl.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -21,12 +29,19 @@
 #include <sstream>
 
 #include "dicom_internal.hpp"
+#include "huge_pages.hpp"
 #include "radhpc/core/error.hpp"
 #include "radhpc/io/dicom.hpp"
 
 namespace fs = std::filesystem;
 
 namespace radhpc::io {
+namespace {
+std::atomic<std::uint64_t> g_parses{0}, g_pixel_reads{0};
+}  // namespace
+
+DicomIoCounters dicom_io_counters() { return {g_parses.load(), g_pixel_reads.load()}; }
+
 namespace dicom_detail {
 
 void ensure_dcmtk_ready() {
@@ -43,6 +58,7 @@ void ensure_dcmtk_ready() {
 
 void load(DcmFileFormat& file, const std::string& path, bool header_only) {
     ensure_dcmtk_ready();
+    ++g_parses;
     const OFCondition status =
         header_only ? file.loadFileUntilTag(path.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect,
                                             DCM_PixelData)
@@ -159,17 +175,44 @@ bool is_non_image_modality(const std::string& m) {
            m == "REG" || m == "RTRECORD";
 }
 
-DicomObject read_object_header(const std::string& path) {
+// One file's header parse: what discovery groups and selects by, and (`scan`, image objects) the
+// DicomFileScan that QC and reading take instead of parsing the file again.
+struct ObjectParse {
+    DicomObject object;
+    std::string description;  // SeriesDescription
+    bool localizer = false, no_geometry = false;
+    std::shared_ptr<const DicomFileScan> scan;
+};
+
+std::shared_ptr<const DicomFileScan> scan_loaded(DcmFileFormat& file, const std::string& path);
+std::shared_ptr<const DicomFileScan> scan_failed(const std::string& path, std::exception_ptr error);
+
+// `scan`: the whole file is loaded (large values such as PixelData stay on disk, their lengths and
+// offsets known), as reading loads it; when that fails the header alone is loaded, as discovery always
+// did (the file is still an object of its series, and reading it reports the failure).
+ObjectParse read_object(const std::string& path, bool scan) {
     if (!has_dicm_preamble(path) && !looks_like_bare_dataset(path))
         throw Error(ErrorKind::io, path + ": not a DICOM file (no DICM preamble)");
-    DcmFileFormat file;
-    load(file, path, true);
-    DcmDataset& ds = *file.getDataset();
-    DicomObject o;
+    auto file = std::make_unique<DcmFileFormat>();
+    std::exception_ptr full_error;
+    bool full = false;
+    if (scan) {
+        try {
+            load(*file, path, false);
+            full = true;
+        } catch (const Error&) {
+            full_error = std::current_exception();
+            file = std::make_unique<DcmFileFormat>();  // nothing half-read carries over
+        }
+    }
+    if (!full) load(*file, path, true);
+    DcmDataset& ds = *file->getDataset();
+    ObjectParse parse;
+    DicomObject& o = parse.object;
     o.path = path;
     o.sop_class_uid = get_string(ds, DCM_SOPClassUID);
     o.sop_instance_uid = get_string(ds, DCM_SOPInstanceUID);
-    if (o.sop_class_uid.empty()) o.sop_class_uid = get_string(*file.getMetaInfo(), DCM_MediaStorageSOPClassUID);
+    if (o.sop_class_uid.empty()) o.sop_class_uid = get_string(*file->getMetaInfo(), DCM_MediaStorageSOPClassUID);
     if (o.sop_class_uid.empty() && !has_dicm_preamble(path))
         throw Error(ErrorKind::io, path + ": not a DICOM file (no preamble, no SOPClassUID)");
     o.modality = get_string(ds, DCM_Modality);
@@ -189,8 +232,16 @@ DicomObject read_object_header(const std::string& path) {
     }
     o.is_image = dcmIsImageStorageSOPClassUID(o.sop_class_uid.c_str()) && o.sop_class_uid != UID_SegmentationStorage &&
                  !is_non_image_modality(o.modality) && get_int(ds, DCM_Rows).has_value();
-    return o;
+    if (scan && o.is_image) {
+        parse.description = get_string(ds, DCM_SeriesDescription);
+        parse.localizer = get_all_strings(ds, DCM_ImageType).find("LOCALIZER") != std::string::npos;
+        parse.no_geometry = !ds.tagExists(DCM_ImagePositionPatient) && !ds.tagExists(DCM_PerFrameFunctionalGroupsSequence);
+        parse.scan = full ? scan_loaded(*file, path) : scan_failed(path, full_error);
+    }
+    return parse;
 }
+
+DicomObject read_object_header(const std::string& path) { return read_object(path, false).object; }
 
 }  // namespace
 
@@ -209,55 +260,6 @@ bool is_dicom_file(const std::string& path) {
 DicomFileKind dicom_file_kind(const std::string& path) {
     const DicomObject o = read_object_header(path);
     return {o.modality, o.sop_class_uid};
-}
-
-DiscoveryResult discover_dicom(const std::string& folder) {
-    std::vector<std::string> paths;
-    std::error_code ec;
-    if (fs::is_regular_file(folder, ec)) {
-        paths.push_back(folder);
-    } else if (fs::is_directory(folder, ec)) {
-        for (auto it = fs::recursive_directory_iterator(folder, fs::directory_options::skip_permission_denied, ec);
-             it != fs::recursive_directory_iterator(); it.increment(ec)) {
-            if (ec) break;
-            if (it->is_regular_file(ec)) paths.push_back(it->path().string());
-        }
-    } else {
-        throw Error(ErrorKind::io, folder + ": no such file or folder");
-    }
-    std::sort(paths.begin(), paths.end());  // deterministic order regardless of the file system
-
-    DiscoveryResult result;
-    std::map<std::pair<std::string, std::string>, DicomSeries> series;
-    for (const auto& p : paths) {
-        DicomObject o;
-        try {
-            o = read_object_header(p);
-        } catch (const Error& e) {
-            result.unreadable.push_back(e.what());
-            continue;
-        }
-        if (!o.is_image) {
-            result.non_image.push_back(o);
-            continue;
-        }
-        auto& s = series[{o.study_uid, o.series_uid.empty() ? "\x01" + o.grouping_key : o.series_uid}];
-        if (s.files.empty()) {
-            s.study_uid = o.study_uid;
-            s.series_uid = o.series_uid;
-            s.frame_of_reference_uid = o.frame_of_reference_uid;
-            s.modality = o.modality;
-            DcmFileFormat f;
-            load(f, p, true);
-            s.description = get_string(*f.getDataset(), DCM_SeriesDescription);
-            s.localizer = get_all_strings(*f.getDataset(), DCM_ImageType).find("LOCALIZER") != std::string::npos;
-            s.no_geometry = !f.getDataset()->tagExists(DCM_ImagePositionPatient) &&
-                            !f.getDataset()->tagExists(DCM_PerFrameFunctionalGroupsSequence);
-        }
-        s.files.push_back(p);
-    }
-    for (auto& [key, s] : series) result.image_series.push_back(std::move(s));
-    return result;
 }
 
 DicomSeries select_series(const DiscoveryResult& found, const SeriesSelection& rules, const std::string& folder) {
@@ -315,6 +317,7 @@ struct SliceHeader {
     bool pixel_signed = false;        // PixelRepresentation 1
     double projection = 0;  // position on the slice normal
     bool ct = false;        // Modality CT: rescale tags required (unless allowed)
+    std::size_t file = 0;   // index of the file in the series (DicomSeries::files)
 };
 
 // Non-finite geometry on any slice would pass the orientation and spacing comparisons (NaN compares
@@ -499,9 +502,147 @@ std::string fmt(double v) {
     return s.str();
 }
 
-// Decodes one slice's pixel data into `out` (rows*cols doubles, x fastest), rescaled.
-// The file last opened for decoding: a multi-frame object is loaded (and decompressed) once for
-// all its frames, which the position sort keeps consecutive.
+// The image pixel module as decoding needs it (defaults as DCMTK-less readers assume them).
+struct PixelModule {
+    long samples = 1;
+    std::string photometric;
+    long bits_allocated = 0, bits_stored = 0, high_bit = 0;
+    bool is_signed = false;
+};
+
+PixelModule pixel_module(DcmDataset& ds) {
+    PixelModule p;
+    p.samples = get_int(ds, DCM_SamplesPerPixel).value_or(1);
+    p.photometric = get_string(ds, DCM_PhotometricInterpretation);
+    p.bits_allocated = get_int(ds, DCM_BitsAllocated).value_or(0);
+    p.bits_stored = get_int(ds, DCM_BitsStored).value_or(p.bits_allocated);
+    p.high_bit = get_int(ds, DCM_HighBit).value_or(p.bits_stored - 1);
+    p.is_signed = get_int(ds, DCM_PixelRepresentation).value_or(0) == 1;
+    return p;
+}
+
+void check_pixel_module(const PixelModule& p, const SliceHeader& h) {
+    if (p.samples != 1 || (p.photometric != "MONOCHROME2" && p.photometric != "MONOCHROME1"))
+        throw Error(ErrorKind::invalid_input,
+                    h.path + ": not a monochrome image (SamplesPerPixel " + std::to_string(p.samples) + ", " + p.photometric + ")");
+    if (!(p.bits_allocated == 8 || p.bits_allocated == 16 || p.bits_allocated == 32) || p.bits_stored < 1 ||
+        p.bits_stored > p.bits_allocated || p.high_bit >= p.bits_allocated || p.high_bit + 1 < p.bits_stored)
+        throw Error(ErrorKind::invalid_input, h.path + ": unsupported pixel layout (BitsAllocated " +
+                                                  std::to_string(p.bits_allocated) + ", BitsStored " + std::to_string(p.bits_stored) + ")");
+}
+
+}  // namespace
+
+// What one parse of an image file gives: its frames' headers, the findings reading would refuse it
+// for (in the order reading checks them), the acquisition metadata, and where its native pixel data
+// lies, so that QC, the exclusion rule and reading never parse the file again (DicomSeries::scans).
+struct DicomFileScan {
+    std::string path;
+    std::exception_ptr error;       // the file's load, frame headers or pixel data length refused it (reading and QC)
+    std::exception_ptr size_error;  // pixel data larger than the file allows (reading only)
+    std::vector<SliceHeader> headers;
+    DicomMetadata metadata;
+    PixelModule pixels;
+    // Native little-endian pixel data read without a parse: `pixel_length` bytes at `pixel_offset` of
+    // the file, or held in `small_value` (values DCMTK loaded with the header). Otherwise decoding
+    // loads the file through DCMTK (encapsulated, big endian, deflated, unusual layouts).
+    bool raw = false;
+    std::uint64_t pixel_offset = 0, pixel_length = 0;
+    std::optional<std::vector<std::uint8_t>> small_value;
+};
+
+namespace {
+
+// Where the raw path may read `s`'s pixel data; leaves s.raw false when only DCMTK can.
+void locate_pixels(DcmDataset& ds, DicomFileScan& s) {
+    if (gLocalByteOrder != EBO_LittleEndian) return;
+    const E_TransferSyntax xfer = ds.getOriginalXfer();
+    if (xfer != EXS_LittleEndianImplicit && xfer != EXS_LittleEndianExplicit) return;
+    const long bits = s.pixels.bits_allocated;
+    if (bits != 8 && bits != 16 && bits != 32) return;
+    DcmElement* el = nullptr;
+    if (ds.findAndGetElement(DCM_PixelData, el).bad() || !el) return;
+    if (const DcmInputStreamFactory* f = el->getInputStream()) {  // left on disk by the lazy load
+        if (f->ident() != DFT_DcmInputFileStreamFactory) return;
+        s.pixel_offset = std::uint64_t(static_cast<const DcmInputFileStreamFactory*>(f)->getOffset());
+        s.pixel_length = el->getLength();
+        s.raw = true;
+        return;
+    }
+    // a small value already in memory: the bytes DCMTK's accessors give decoding
+    if (bits == 8) {
+        const Uint8* p = nullptr;
+        unsigned long count = 0;
+        if (ds.findAndGetUint8Array(DCM_PixelData, p, &count).bad() || !p) return;
+        s.small_value.emplace(p, p + count);
+    } else {
+        const Uint16* p = nullptr;
+        unsigned long count = 0;
+        if (ds.findAndGetUint16Array(DCM_PixelData, p, &count).bad() || !p) return;
+        s.small_value.emplace(reinterpret_cast<const std::uint8_t*>(p), reinterpret_cast<const std::uint8_t*>(p + count));
+    }
+    s.pixel_length = s.small_value->size();
+    s.raw = true;
+}
+
+void check_pixel_length(DcmDataset& ds, const std::string& path, const SliceHeader& h);
+void check_pixel_data_size(DcmDataset& ds, const std::string& path, const std::vector<SliceHeader>& frames);
+
+std::shared_ptr<const DicomFileScan> scan_loaded(DcmFileFormat& file, const std::string& path) {
+    auto s = std::make_shared<DicomFileScan>();
+    s->path = path;
+    DcmDataset& ds = *file.getDataset();
+    try {
+        s->headers = read_frame_headers(ds, path);
+        if (s->headers.empty())
+            throw Error(ErrorKind::invalid_input, path + ": NumberOfFrames (0028,0008) is " +
+                                                      std::to_string(get_int(ds, DCM_NumberOfFrames).value_or(0)) + " (no frame to read)");
+        check_pixel_length(ds, path, s->headers.front());  // native: exact length
+    } catch (...) {
+        s->error = std::current_exception();
+        return s;
+    }
+    try {
+        check_pixel_data_size(ds, path, s->headers);  // encapsulated: against the file size
+    } catch (...) {
+        s->size_error = std::current_exception();
+    }
+    s->metadata = read_metadata(file);
+    s->pixels = pixel_module(ds);
+    locate_pixels(ds, *s);
+    return s;
+}
+
+std::shared_ptr<const DicomFileScan> scan_failed(const std::string& path, std::exception_ptr error) {
+    auto s = std::make_shared<DicomFileScan>();
+    s->path = path;
+    s->error = std::move(error);
+    return s;
+}
+
+std::shared_ptr<const DicomFileScan> scan_file(const std::string& path) {
+    DcmFileFormat f;
+    try {
+        load(f, path, false);  // large values (PixelData) stay on disk: their lengths are known, not read
+    } catch (...) {
+        return scan_failed(path, std::current_exception());
+    }
+    return scan_loaded(f, path);
+}
+
+// The scan of every file of `series`: discovery's when it made them (same paths), else one parse per
+// file, in parallel.
+std::vector<std::shared_ptr<const DicomFileScan>> series_scans(const DicomSeries& series) {
+    std::vector<std::shared_ptr<const DicomFileScan>> out(series.files.size());
+    tbb::parallel_for(std::size_t(0), series.files.size(), [&](std::size_t i) {
+        const bool known = series.scans.size() == series.files.size() && series.scans[i] && series.scans[i]->path == series.files[i];
+        out[i] = known ? series.scans[i] : scan_file(series.files[i]);
+    });
+    return out;
+}
+
+// The file last opened through DCMTK for decoding: a multi-frame object is loaded (and decompressed)
+// once for all its frames, which the position sort keeps consecutive.
 struct OpenFile {
     std::string path;
     std::unique_ptr<DcmFileFormat> file;
@@ -539,7 +680,85 @@ void refuse_dcmtk_jpeg_hang(DcmDataset& ds, const std::string& path) {
     }
 }
 
-void decode_slice(const SliceHeader& h, double* out, DicomMetadata* first_meta, OpenFile& cache) {
+// A rescaled value into the output volume: doubles as they are; int16 only when the value is an
+// integer in int16's range (false otherwise), the rule of core's make_source_image.
+inline bool store(double v, double* out) {
+    *out = v;
+    return true;
+}
+inline bool store(double v, std::int16_t* out) {
+    if (!(v >= -32768.0 && v <= 32767.0 && v == double(std::int16_t(v)))) return false;
+    *out = std::int16_t(v);
+    return true;
+}
+
+// One frame of native stored values (`bytes`: BitsAllocated/8 bytes per value, host order) rescaled
+// into `out`; false when a value does not fit T.
+template <class T>
+bool convert_native(const PixelModule& p, const SliceHeader& h, const std::uint8_t* bytes, std::size_t n, T* out) {
+    const double slope = h.slope.value_or(1.0), intercept = h.intercept.value_or(0.0);
+    const int shift = int(p.high_bit + 1 - p.bits_stored);
+    const long bits_stored = p.bits_stored;
+    const std::uint64_t value_mask = bits_stored >= 64 ? ~0ull : ((1ull << bits_stored) - 1);
+    const std::uint64_t sign_bit = 1ull << (bits_stored - 1);
+    const bool is_signed = p.is_signed;
+    auto convert = [&](std::uint64_t raw) {
+        std::uint64_t v = (raw >> shift) & value_mask;
+        std::int64_t s = std::int64_t(v);
+        if (is_signed && (v & sign_bit)) s -= std::int64_t(1ull << bits_stored);
+        return slope * double(s) + intercept;
+    };
+    auto word = [&](std::size_t k) {
+        std::uint16_t w;
+        std::memcpy(&w, bytes + 2 * k, 2);
+        return std::uint64_t(w);
+    };
+    bool fits = true;
+    if (p.bits_allocated == 8)
+        for (std::size_t i = 0; i < n; ++i) fits &= store(convert(bytes[i]), out + i);
+    else if (p.bits_allocated == 16)
+        for (std::size_t i = 0; i < n; ++i) fits &= store(convert(word(i)), out + i);
+    else  // 32-bit values as pairs of 16-bit words in the host's (little-endian) order
+        for (std::size_t i = 0; i < n; ++i) fits &= store(convert(word(2 * i) | (word(2 * i + 1) << 16)), out + i);
+    return fits;
+}
+
+// Bytes [begin, begin + count) of `s`'s pixel value into `buf`; false when they are not all there
+// (a file truncated or changed since its scan): DCMTK then decides, with its messages.
+bool read_pixel_bytes(const DicomFileScan& s, std::uint64_t begin, std::size_t count, std::vector<std::uint8_t>& buf) {
+    if (begin + count > s.pixel_length) return false;
+    buf.resize(count);
+    if (s.small_value) {
+        std::memcpy(buf.data(), s.small_value->data() + begin, count);
+        return true;
+    }
+    const int fd = ::open(s.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    ++g_pixel_reads;
+    std::size_t got = 0;
+    while (got < count) {
+        const ssize_t r = ::pread(fd, buf.data() + got, count - got, off_t(s.pixel_offset + begin + got));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        got += std::size_t(r);
+    }
+    ::close(fd);
+    return got == count;
+}
+
+// Decodes one slice's pixel data into `out` (rows*cols values, x fastest), rescaled; false when a
+// value does not fit T. Native little-endian data comes straight from the file (no parse); anything
+// else through DCMTK (and OpenJPEG), `cache` keeping the file last loaded.
+template <class T>
+bool decode_slice(const SliceHeader& h, const DicomFileScan& scan, T* out, OpenFile& cache, std::vector<std::uint8_t>& buf) {
+    const std::size_t n = std::size_t(h.rows) * std::size_t(h.cols);
+    const std::size_t first = std::size_t(h.frame) * n;  // first value of this frame
+    if (scan.raw) {
+        check_pixel_module(scan.pixels, h);
+        const std::size_t value_bytes = std::size_t(scan.pixels.bits_allocated / 8);
+        if (read_pixel_bytes(scan, std::uint64_t(first) * value_bytes, n * value_bytes, buf))
+            return convert_native(scan.pixels, h, buf.data(), n, out);
+    }
     const bool reuse = cache.file && cache.path == h.path;
     if (!reuse) {
         cache.file.reset();  // a failed load must not leave a half-read file cached
@@ -551,7 +770,6 @@ void decode_slice(const SliceHeader& h, double* out, DicomMetadata* first_meta, 
     }
     DcmFileFormat& file = *cache.file;
     DcmDataset& ds = *file.getDataset();
-    if (first_meta) *first_meta = read_metadata(file);
     const E_TransferSyntax xfer = ds.getOriginalXfer();
     const std::string xfer_name = DcmXfer(xfer).getXferName();
     const bool j2k = is_jpeg2000(xfer);  // OpenJPEG on the fragments (DCMTK's free codecs have no JPEG 2000)
@@ -563,31 +781,11 @@ void decode_slice(const SliceHeader& h, double* out, DicomMetadata* first_meta, 
                                            "' cannot be decoded (radhpc decodes uncompressed, deflated, RLE, JPEG "
                                            "baseline/extended/lossless, JPEG-LS and JPEG 2000; not video)");
     }
-    const long samples = get_int(ds, DCM_SamplesPerPixel).value_or(1);
-    const std::string photometric = get_string(ds, DCM_PhotometricInterpretation);
-    if (samples != 1 || (photometric != "MONOCHROME2" && photometric != "MONOCHROME1"))
-        throw Error(ErrorKind::invalid_input,
-                    h.path + ": not a monochrome image (SamplesPerPixel " + std::to_string(samples) + ", " + photometric + ")");
-    const long bits_allocated = get_int(ds, DCM_BitsAllocated).value_or(0);
-    const long bits_stored = get_int(ds, DCM_BitsStored).value_or(bits_allocated);
-    const long high_bit = get_int(ds, DCM_HighBit).value_or(bits_stored - 1);
-    const bool is_signed = get_int(ds, DCM_PixelRepresentation).value_or(0) == 1;
-    if (!(bits_allocated == 8 || bits_allocated == 16 || bits_allocated == 32) || bits_stored < 1 ||
-        bits_stored > bits_allocated || high_bit >= bits_allocated || high_bit + 1 < bits_stored)
-        throw Error(ErrorKind::invalid_input, h.path + ": unsupported pixel layout (BitsAllocated " +
-                                                  std::to_string(bits_allocated) + ", BitsStored " + std::to_string(bits_stored) + ")");
-    const std::size_t n = std::size_t(h.rows) * std::size_t(h.cols);
-    const std::size_t first = std::size_t(h.frame) * n;  // first value of this frame
+    const PixelModule pm = pixel_module(ds);  // after decompression (a codec may update the module)
+    check_pixel_module(pm, h);
+    const long bits_allocated = pm.bits_allocated;
+    const bool is_signed = pm.is_signed;
     const double slope = h.slope.value_or(1.0), intercept = h.intercept.value_or(0.0);
-    const int shift = int(high_bit + 1 - bits_stored);
-    const std::uint64_t value_mask = bits_stored >= 64 ? ~0ull : ((1ull << bits_stored) - 1);
-    const std::uint64_t sign_bit = 1ull << (bits_stored - 1);
-    auto convert = [&](std::uint64_t raw) {
-        std::uint64_t v = (raw >> shift) & value_mask;
-        std::int64_t s = std::int64_t(v);
-        if (is_signed && (v & sign_bit)) s -= std::int64_t(1ull << bits_stored);
-        return slope * double(s) + intercept;
-    };
     auto too_short = [&](unsigned long have) {
         return Error(ErrorKind::io, h.path + ": pixel data shorter than Rows x Columns x frames (" + std::to_string(have) + " of " +
                                         std::to_string(first + n) + " values; truncated file?)");
@@ -608,12 +806,13 @@ void decode_slice(const SliceHeader& h, double* out, DicomMetadata* first_meta, 
         // BitsStored's range): taken as decoded, as GDCM does, not masked to BitsStored. Signed pixel
         // data in an unsigned codestream (an encoder quirk) is read as two's complement.
         const std::int64_t wrap = std::int64_t(1) << f.precision;
+        bool fits = true;
         for (std::size_t i = 0; i < n; ++i) {
             std::int64_t sv = f.values[i];
             if (is_signed && !f.is_signed && sv >= wrap / 2) sv -= wrap;
-            out[i] = slope * double(sv) + intercept;
+            fits &= store(slope * double(sv) + intercept, out + i);
         }
-        return;
+        return fits;
     }
     OFCondition st;
     if (bits_allocated == 8) {
@@ -622,21 +821,15 @@ void decode_slice(const SliceHeader& h, double* out, DicomMetadata* first_meta, 
         st = ds.findAndGetUint8Array(DCM_PixelData, p, &count);
         if (st.bad() || !p) throw Error(ErrorKind::io, h.path + ": no readable PixelData (" + std::string(st.text()) + ")");
         if (count < first + n) throw too_short(count);
-        p += first;
-        for (std::size_t i = 0; i < n; ++i) out[i] = convert(p[i]);
-    } else {
-        const Uint16* p = nullptr;
-        unsigned long count = 0;
-        st = ds.findAndGetUint16Array(DCM_PixelData, p, &count);
-        if (st.bad() || !p) throw Error(ErrorKind::io, h.path + ": no readable PixelData (" + std::string(st.text()) + ")");
-        const std::size_t words_per_value = bits_allocated == 16 ? 1 : 2;
-        if (count < (first + n) * words_per_value) throw too_short(count / words_per_value);
-        p += first * words_per_value;
-        if (bits_allocated == 16)
-            for (std::size_t i = 0; i < n; ++i) out[i] = convert(p[i]);
-        else  // 32-bit values as pairs of 16-bit words in the host's (little-endian) order
-            for (std::size_t i = 0; i < n; ++i) out[i] = convert(std::uint64_t(p[2 * i]) | (std::uint64_t(p[2 * i + 1]) << 16));
+        return convert_native(pm, h, p + first, n, out);
     }
+    const Uint16* p = nullptr;
+    unsigned long count = 0;
+    st = ds.findAndGetUint16Array(DCM_PixelData, p, &count);
+    if (st.bad() || !p) throw Error(ErrorKind::io, h.path + ": no readable PixelData (" + std::string(st.text()) + ")");
+    const std::size_t words_per_value = bits_allocated == 16 ? 1 : 2;
+    if (count < (first + n) * words_per_value) throw too_short(count / words_per_value);
+    return convert_native(pm, h, reinterpret_cast<const std::uint8_t*>(p + first * words_per_value), n, out);
 }
 
 // Native pixel data must hold Rows x Columns x NumberOfFrames values (+1 byte of padding): checked on
@@ -662,6 +855,7 @@ struct SeriesLayout {
     std::vector<SliceHeader> slices;  // sorted, duplicates removed
     Geometry geometry;
     SliceReport report;
+    std::vector<std::shared_ptr<const DicomFileScan>> scans;  // by file index (SliceHeader::file)
 };
 
 // Before the volume is allocated: the pixel data Rows x Columns x frames x BitsAllocated promise must
@@ -689,14 +883,16 @@ void check_pixel_data_size(DcmDataset& ds, const std::string& path, const std::v
 SeriesLayout analyse(const DicomSeries& series, const DicomReadOptions& opt, bool check_pixel_data = false) {
     if (series.files.empty()) throw Error(ErrorKind::invalid_input, "empty DICOM series");
     SeriesLayout L;
+    L.scans = series_scans(series);
     std::vector<SliceHeader> all;
-    for (const auto& path : series.files) {
-        DcmFileFormat f;
-        load(f, path, false);  // large values (PixelData) stay on disk: their lengths are known, not read
-        auto headers = read_frame_headers(*f.getDataset(), path);
-        check_pixel_length(*f.getDataset(), path, headers.front());                       // native: exact length
-        if (check_pixel_data) check_pixel_data_size(*f.getDataset(), path, headers);  // encapsulated: against the file size
-        for (auto& h : headers) all.push_back(std::move(h));
+    for (std::size_t i = 0; i < L.scans.size(); ++i) {  // each file's findings in file order, as a sequential read meets them
+        const DicomFileScan& scan = *L.scans[i];
+        if (scan.error) std::rethrow_exception(scan.error);
+        if (check_pixel_data && scan.size_error) std::rethrow_exception(scan.size_error);
+        for (const auto& h : scan.headers) {
+            all.push_back(h);
+            all.back().file = i;
+        }
     }
     SliceReport& rep = L.report;
     rep.slices = all.size();
@@ -834,13 +1030,8 @@ SeriesLayout analyse(const DicomSeries& series, const DicomReadOptions& opt, boo
     return L;
 }
 
-}  // namespace
-
-CtSeries inspect_dicom_series(const DicomSeries& series, const DicomReadOptions& options) {
-    // inspection never refuses: it reports what reading would refuse
-    DicomReadOptions lenient = options;
-    lenient.allow_uneven_spacing = lenient.allow_duplicates = lenient.allow_gantry_tilt = lenient.allow_missing_rescale = true;
-    SeriesLayout L = analyse(series, lenient);
+// Everything of a CtSeries but the voxels (read: with the pixel type the voxels are kept in).
+CtSeries series_header(const SeriesLayout& L, const DicomSeries& series, bool with_pixel_type) {
     CtSeries out;
     out.image.geometry = L.geometry;
     out.report = L.report;
@@ -848,31 +1039,160 @@ CtSeries inspect_dicom_series(const DicomSeries& series, const DicomReadOptions&
     out.series_uid = series.series_uid;
     out.frame_of_reference_uid = series.frame_of_reference_uid;
     for (const auto& s : L.slices) out.slice_sop_instance_uids.push_back(s.sop_instance_uid);
-    DcmFileFormat f;
-    load(f, L.slices.front().path, true);
-    out.metadata = read_metadata(f);
+    out.metadata = L.scans.at(L.slices.front().file)->metadata;  // the first slice's
+    if (with_pixel_type && !L.report.mixed_rescale)  // per-slice rescale: no single stored type
+        out.pixel_type = rescaled_pixel_type(out.metadata.bits_stored, L.slices.front().pixel_signed, out.metadata.rescale_slope,
+                                             out.metadata.rescale_intercept);
     return out;
 }
 
-CtSeries read_dicom_series(const DicomSeries& series, const DicomReadOptions& options) {
-    SeriesLayout L = analyse(series, options, true);
-    CtSeries out;
-    out.image = Image(L.geometry);
-    out.report = L.report;
-    out.study_uid = series.study_uid;
-    out.series_uid = series.series_uid;
-    out.frame_of_reference_uid = series.frame_of_reference_uid;
+// A zeroed volume on `g`, on transparent huge pages where the kernel gives them (huge_pages.hpp: the
+// page faults of a fresh whole-volume buffer otherwise cost more than decoding it).
+template <class T>
+void allocate(Volume<T>& v, const Geometry& g) {
+    v.geometry = g;
+    detail::reserve_huge(v.data, g.voxel_count());
+    v.data.resize(g.voxel_count());
+}
+
+// Every slice of L into `data` (a preallocated volume on L.geometry), slices decoded in parallel in
+// the task arena in effect, each into its own plane: the volume does not depend on the number of
+// threads. Slices of one file are decoded by one task in z order (a multi-frame object is loaded
+// once). A failure is the one of the lowest slice, as a sequential read reports it; false when a
+// value does not fit T (and no lower slice failed).
+template <class T>
+bool decode_volume(const SeriesLayout& L, T* data) {
     const std::size_t plane = L.geometry.size[0] * L.geometry.size[1];
-    OpenFile cache;
-    for (std::size_t z = 0; z < L.slices.size(); ++z) {
-        decode_slice(L.slices[z], out.image.data.data() + z * plane, z == 0 ? &out.metadata : nullptr, cache);
-        out.slice_sop_instance_uids.push_back(L.slices[z].sop_instance_uid);
+    std::vector<std::pair<std::size_t, std::size_t>> runs;  // [begin, end) slices of one file
+    for (std::size_t z = 0; z < L.slices.size(); ++z)
+        if (runs.empty() || L.slices[z].file != L.slices[runs.back().first].file) runs.push_back({z, z + 1});
+        else runs.back().second = z + 1;
+    std::mutex m;
+    std::size_t failed_at = L.slices.size();  // lowest slice that threw or did not fit T
+    std::exception_ptr failure;               // null: a value did not fit
+    std::atomic<std::size_t> stop{L.slices.size()};
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, runs.size()), [&](const tbb::blocked_range<std::size_t>& r) {
+        OpenFile cache;
+        std::vector<std::uint8_t> buf;
+        for (std::size_t k = r.begin(); k != r.end(); ++k)
+            for (std::size_t z = runs[k].first; z < runs[k].second; ++z) {
+                if (z > stop.load()) return;  // a lower slice already failed
+                std::exception_ptr e;
+                try {
+                    const SliceHeader& h = L.slices[z];
+                    if (decode_slice(h, *L.scans[h.file], data + z * plane, cache, buf)) continue;
+                } catch (...) {
+                    e = std::current_exception();
+                }
+                std::lock_guard lock(m);
+                if (z < failed_at) {
+                    failed_at = z;
+                    failure = e;
+                    stop = z;
+                }
+                return;
+            }
+    });
+    if (failure) std::rethrow_exception(failure);
+    return failed_at == L.slices.size();
+}
+
+}  // namespace
+
+DiscoveryResult discover_dicom(const std::string& folder) {
+    std::vector<std::string> paths;
+    std::error_code ec;
+    if (fs::is_regular_file(folder, ec)) {
+        paths.push_back(folder);
+    } else if (fs::is_directory(folder, ec)) {
+        for (auto it = fs::recursive_directory_iterator(folder, fs::directory_options::skip_permission_denied, ec);
+             it != fs::recursive_directory_iterator(); it.increment(ec)) {
+            if (ec) break;
+            if (it->is_regular_file(ec)) paths.push_back(it->path().string());
+        }
+    } else {
+        throw Error(ErrorKind::io, folder + ": no such file or folder");
     }
-    const bool is_signed = L.slices.front().pixel_signed;
-    if (L.report.mixed_rescale) out.pixel_type = PixelType{};  // per-slice rescale: no single stored type
-    else
-        out.pixel_type = rescaled_pixel_type(out.metadata.bits_stored, is_signed, out.metadata.rescale_slope, out.metadata.rescale_intercept);
+    std::sort(paths.begin(), paths.end());  // deterministic order regardless of the file system
+
+    // every file parsed once, in parallel; its image scan is kept with its series for QC and reading
+    struct Parsed {
+        ObjectParse parse;
+        std::string unreadable;
+        std::exception_ptr other;  // anything but Error propagates, the first in path order
+    };
+    std::vector<Parsed> parsed(paths.size());
+    tbb::parallel_for(std::size_t(0), paths.size(), [&](std::size_t i) {
+        try {
+            parsed[i].parse = read_object(paths[i], true);
+        } catch (const Error& e) {
+            parsed[i].unreadable = e.what();
+        } catch (...) {
+            parsed[i].other = std::current_exception();
+        }
+    });
+    DiscoveryResult result;
+    std::map<std::pair<std::string, std::string>, DicomSeries> series;
+    for (auto& p : parsed) {
+        if (p.other) std::rethrow_exception(p.other);
+        if (!p.unreadable.empty()) {
+            result.unreadable.push_back(std::move(p.unreadable));
+            continue;
+        }
+        DicomObject& o = p.parse.object;
+        if (!o.is_image) {
+            result.non_image.push_back(std::move(o));
+            continue;
+        }
+        auto& s = series[{o.study_uid, o.series_uid.empty() ? "\x01" + o.grouping_key : o.series_uid}];
+        if (s.files.empty()) {
+            s.study_uid = o.study_uid;
+            s.series_uid = o.series_uid;
+            s.frame_of_reference_uid = o.frame_of_reference_uid;
+            s.modality = o.modality;
+            s.description = p.parse.description;
+            s.localizer = p.parse.localizer;
+            s.no_geometry = p.parse.no_geometry;
+        }
+        s.files.push_back(o.path);
+        s.scans.push_back(std::move(p.parse.scan));
+    }
+    for (auto& [key, s] : series) result.image_series.push_back(std::move(s));
+    return result;
+}
+
+CtSeries inspect_dicom_series(const DicomSeries& series, const DicomReadOptions& options) {
+    // inspection never refuses: it reports what reading would refuse
+    DicomReadOptions lenient = options;
+    lenient.allow_uneven_spacing = lenient.allow_duplicates = lenient.allow_gantry_tilt = lenient.allow_missing_rescale = true;
+    return series_header(analyse(series, lenient), series, false);
+}
+
+CtSeries read_dicom_series(const DicomSeries& series, const DicomReadOptions& options) {
+    const SeriesLayout L = analyse(series, options, true);
+    CtSeries out = series_header(L, series, true);
+    allocate(out.image, L.geometry);
+    decode_volume(L, out.image.data.data());
     return out;
+}
+
+SourceImage read_dicom_source(const DicomSeries& series, const DicomReadOptions& options, CtSeries* info) {
+    const SeriesLayout L = analyse(series, options, true);
+    CtSeries header = series_header(L, series, true);
+    SourceImage source;
+    if (header.pixel_type.integer) {  // straight into int16 when every value fits, else as doubles
+        auto i16 = std::make_shared<Volume<std::int16_t>>();
+        allocate(*i16, L.geometry);
+        if (decode_volume(L, i16->data.data())) source.i16 = std::move(i16);
+    }
+    if (!source.i16) {
+        auto f64 = std::make_shared<Image>();
+        allocate(*f64, L.geometry);
+        decode_volume(L, f64->data.data());
+        source.f64 = std::move(f64);
+    }
+    if (info) *info = std::move(header);
+    return source;
 }
 
 CtSeries read_dicom_folder(const std::string& folder, const SeriesSelection& rules, const DicomReadOptions& options) {

@@ -15,9 +15,16 @@ LesionInput load(const std::string& image_path, const std::string& mask_path, co
     LesionInput in;
     in.image_path = image_path;
     in.mask_path = mask_path;
-    io::enforce_qc(image_path, settings);  // qc.action: exclude refuses a DICOM study that fails a check
     std::string frame_of_reference;
-    in.source = io::read_source_input(image_path, settings.dicom, &in.pixel_type, &frame_of_reference);
+    if (io::is_dicom_image_input(image_path)) {
+        // one discovery (each file parsed once) for the QC exclusion rule and the read
+        const io::DicomSeries series = io::find_image_series(image_path, settings.dicom);
+        // qc.action: exclude refuses a DICOM study that fails a check
+        if (settings.qc.exclude_failed) io::enforce_qc(io::qc_series(series, settings, "", false), image_path, settings);
+        in.source = io::read_source_input(series, settings.dicom, &in.pixel_type, &frame_of_reference);
+    } else {
+        in.source = io::read_source_input(image_path, settings.dicom, &in.pixel_type, &frame_of_reference);
+    }
     in.mask = io::read_mask_input(mask_path, in.source.geometry(), settings.label, settings.dicom, frame_of_reference);
     snap_mask_grid(in.mask.geometry, in.source.geometry(), settings.geometry_tolerance);
     return in;

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "radhpc/core/source_image.hpp"
 #include "radhpc/core/volume.hpp"
 
 namespace radhpc::io {
@@ -32,6 +33,10 @@ struct DicomObject {
     std::string grouping_key;
 };
 
+// What discovery's one parse of an image file found (frame headers, findings, metadata, where the
+// pixel data lies); opaque, private to src/io/dicom_series.cpp.
+struct DicomFileScan;
+
 // One series: objects sharing StudyInstanceUID + SeriesInstanceUID (objects with an empty or missing
 // SeriesInstanceUID: sharing DicomObject::grouping_key; such a series has an empty series_uid).
 struct DicomSeries {
@@ -42,6 +47,10 @@ struct DicomSeries {
     bool no_geometry = false; // no ImagePositionPatient (secondary captures such as dose screens): never a volume
     bool volume_candidate() const { return !localizer && !no_geometry; }
     std::vector<std::string> files;  // image objects, in path order (ordering by position happens on reading)
+    // discover_dicom's parse of each file (same order as `files`): QC, the exclusion rule and reading
+    // of this series take it instead of parsing the files again. A series built by hand (files only,
+    // or files changed since) is parsed when inspected or read.
+    std::vector<std::shared_ptr<const DicomFileScan>> scans;
 };
 
 struct DiscoveryResult {
@@ -137,8 +146,27 @@ struct CtSeries {
 // transfer syntax), Error(invalid_input) for inconsistent geometry that the options do not allow.
 CtSeries read_dicom_series(const DicomSeries& series, const DicomReadOptions& options = {});
 
+// read_dicom_series keeping the voxels as core/source_image.hpp's SourceImage: decoded straight into
+// int16 when the series' pixel type is integer and every rescaled value fits int16, else as doubles
+// -- the image make_source_image(read_dicom_series(...).image, pixel_type) gives, without the whole
+// volume in double on the way. `info` receives the rest of the CtSeries (its image empty but for the
+// geometry).
+SourceImage read_dicom_source(const DicomSeries& series, const DicomReadOptions& options = {}, CtSeries* info = nullptr);
+
+// Slices are decoded in parallel (oneTBB, in the task arena in effect: a caller's thread limit holds),
+// each into its own plane of the volume: the result is bit-identical whatever the number of threads;
+// a failure is reported for the lowest slice, as a sequential read would. Native little-endian pixel
+// data is read from the offset discovery's parse found, without parsing the file again.
+
 // Only the slice report and metadata (no pixel data decoded): for QC over many studies.
 CtSeries inspect_dicom_series(const DicomSeries& series, const DicomReadOptions& options = {});
+
+// DICOM files parsed by DCMTK and native pixel data read without a parse, since the program started
+// (all threads): lets tests and benchmarks check that a study's files are parsed once.
+struct DicomIoCounters {
+    std::uint64_t parses = 0, pixel_reads = 0;
+};
+DicomIoCounters dicom_io_counters();
 
 // discover + select + read: a folder holding one CT series (or with `rules` choosing one).
 CtSeries read_dicom_folder(const std::string& folder, const SeriesSelection& rules = {},

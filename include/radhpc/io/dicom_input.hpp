@@ -62,7 +62,11 @@ private:
     std::map<std::string, std::shared_ptr<Parsed>> parsed_;  // by file path
 };
 
-// The image of an already discovered DICOM series (no second folder scan).
+// The image of an already discovered DICOM series (no second folder scan, no second parse of its
+// files: the series carries discovery's scans). read_source_input: straight into the study image's
+// stored type (io::read_dicom_source).
+SourceImage read_source_input(const DicomSeries& series, const DicomSettings& dicom, PixelType* pixel_type = nullptr,
+                              std::string* frame_of_reference = nullptr);
 Image read_image_input(const DicomSeries& series, const DicomSettings& dicom, PixelType* pixel_type = nullptr,
                        std::string* frame_of_reference = nullptr);
 
