@@ -17,6 +17,7 @@
 #include "radhpc/features/registry.hpp"
 #include "radhpc/io/ibsi_table.hpp"
 #include "radhpc/io/qc.hpp"
+#include "radhpc/store/privacy.hpp"
 #include "radhpc/io/settings_io.hpp"
 #include "radhpc/pipeline/combat_command.hpp"
 #include "radhpc/pipeline/diagnostic_command.hpp"
@@ -78,9 +79,21 @@ int cmd_extract(const std::string& image, const std::string& mask, std::optional
 // qc INPUT: DICOM discovery + quality checks over a folder tree or a manifest -> QC CSV (+ metadata CSV).
 int cmd_qc(const std::string& input, const std::string& settings_path, const std::string& out_path, const std::string& metadata_path,
            bool headers_only) {
-    const Settings settings = settings_path.empty() ? Settings{} : io::read_job_file(settings_path).settings;
+    const io::JobSettings job = settings_path.empty() ? io::JobSettings{} : io::read_job_file(settings_path);
+    const Settings& settings = job.settings;
     const bool manifest = std::filesystem::is_regular_file(input) && input.size() > 4 && input.substr(input.size() - 4) == ".csv";
-    const auto studies = manifest ? io::qc_manifest(input, settings, !headers_only) : io::qc_folder(input, settings, !headers_only);
+    auto studies = manifest ? io::qc_manifest(input, settings, !headers_only) : io::qc_folder(input, settings, !headers_only);
+    // Paths in the table (reasons, observed values) in the job's privacy.paths form, relative to
+    // the manifest's folder or to the folder searched.
+    const store::PathPrivacy privacy(store::parse_path_mode(job.privacy_paths), input);
+    for (auto& q : studies) {
+        q.error = privacy.scrub(q.error, {q.source});
+        for (auto& c : q.checks) {
+            c.observed = privacy.scrub(c.observed, {q.source});
+            c.expected = privacy.scrub(c.expected, {q.source});
+        }
+        q.source = privacy.display(q.source);
+    }
     if (out_path.empty() || out_path == "-") {
         io::write_qc_csv(std::cout, studies);
     } else {
