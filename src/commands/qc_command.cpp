@@ -7,14 +7,27 @@
 #include "radhpc/core/error.hpp"
 #include "radhpc/io/qc.hpp"
 #include "radhpc/io/settings_io.hpp"
+#include "radhpc/store/privacy.hpp"
 
 namespace radhpc::commands {
 
 // qc INPUT: DICOM discovery + quality checks over a folder tree or a manifest -> QC CSV (+ metadata CSV).
 int qc(const QcCommand& c) {
-    const Settings settings = c.settings.empty() ? Settings{} : io::read_job_file(c.settings).settings;
+    const io::JobSettings job = c.settings.empty() ? io::JobSettings{} : io::read_job_file(c.settings);
+    const Settings& settings = job.settings;
     const bool manifest = std::filesystem::is_regular_file(c.input) && c.input.size() > 4 && c.input.substr(c.input.size() - 4) == ".csv";
-    const auto studies = manifest ? io::qc_manifest(c.input, settings, !c.headers_only) : io::qc_folder(c.input, settings, !c.headers_only);
+    auto studies = manifest ? io::qc_manifest(c.input, settings, !c.headers_only) : io::qc_folder(c.input, settings, !c.headers_only);
+    // Paths in the table (reasons, observed values) in the job's privacy.paths form, relative to
+    // the manifest's folder or to the folder searched.
+    const store::PathPrivacy privacy(store::parse_path_mode(job.privacy_paths), c.input);
+    for (auto& q : studies) {
+        q.error = privacy.scrub(q.error, {q.source});
+        for (auto& check : q.checks) {
+            check.observed = privacy.scrub(check.observed, {q.source});
+            check.expected = privacy.scrub(check.expected, {q.source});
+        }
+        q.source = privacy.display(q.source);
+    }
     if (c.out.empty() || c.out == "-") {
         io::write_qc_csv(std::cout, studies);
     } else {
@@ -35,6 +48,5 @@ int qc(const QcCommand& c) {
     std::cerr << "radhpc qc: " << studies.size() << " entries (series or unreadable files), " << passed << " passed every check, " << excluded << " excluded\n";
     return 0;
 }
-
 
 }  // namespace radhpc::commands

@@ -11,6 +11,7 @@
 #include <ostream>
 #include <set>
 #include <tuple>
+#include <vector>
 
 #include "radhpc/core/text.hpp"
 #include "radhpc/store/store.hpp"
@@ -25,23 +26,35 @@ using text::csv_cell;
 
 std::string fmt(double v) { return std::isnan(v) ? "NA" : text::format17(v); }
 
-// Why a study present in both stores was computed again (or changed status).
+// Why a study present in both stores was computed again (or changed status). Inputs are matched
+// by role and path, then by role in their order (a path written in another privacy.paths form,
+// schemas/store_layout.md): a changed checksum, an added or a dropped input is a reason.
 std::string recompute_reason(const store::StudyRecord& a, const store::StudyRecord& b) {
-    std::map<std::string, const store::InputFile*> in_a;
-    for (const auto& f : a.inputs) in_a[f.role + "\x1f" + f.path] = &f;
+    std::vector<const store::InputFile*> left;  // a's inputs not matched yet, in order
+    for (const auto& f : a.inputs) left.push_back(&f);
+    auto take = [&](auto matches) -> const store::InputFile* {
+        const auto it = std::find_if(left.begin(), left.end(), matches);
+        if (it == left.end()) return nullptr;
+        const store::InputFile* f = *it;
+        left.erase(it);
+        return f;
+    };
     std::string changed;
+    auto note = [&](const std::string& s) { changed += (changed.empty() ? "" : "; ") + s; };
+    auto compare = [&](const store::InputFile& old, const store::InputFile& f) {
+        if (old.checksum != f.checksum)
+            note(f.role + " " + f.path + " changed (checksum " + old.checksum + " -> " + f.checksum + ")");
+    };
+    std::vector<const store::InputFile*> unmatched;
     for (const auto& f : b.inputs) {
-        const auto it = in_a.find(f.role + "\x1f" + f.path);
-        if (it == in_a.end()) {
-            changed += (changed.empty() ? "" : "; ") + f.role + " " + f.path + " is new";
-        } else {
-            if (it->second->checksum != f.checksum)
-                changed += (changed.empty() ? "" : "; ") + f.role + " " + f.path + " changed (checksum " + it->second->checksum + " -> " +
-                           f.checksum + ")";
-            in_a.erase(it);
-        }
+        if (const auto* old = take([&](const store::InputFile* x) { return x->role == f.role && x->path == f.path; })) compare(*old, f);
+        else unmatched.push_back(&f);
     }
-    for (const auto& [key, f] : in_a) changed += (changed.empty() ? "" : "; ") + f->role + " " + f->path + " no longer used";
+    for (const auto* f : unmatched) {
+        if (const auto* old = take([&](const store::InputFile* x) { return x->role == f->role; })) compare(*old, *f);
+        else note(f->role + " " + f->path + " is new");
+    }
+    for (const auto* f : left) note(f->role + " " + f->path + " no longer used");
     if (!changed.empty()) return changed;
     if (a.content_hash != b.content_hash) return "same input files, different settings or lesion selection (content hash " + a.content_hash +
                                                  " -> " + b.content_hash + ")";

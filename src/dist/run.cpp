@@ -46,6 +46,7 @@
 #include "radhpc/io/dicom_input.hpp"
 #include "radhpc/io/settings_io.hpp"
 #include "radhpc/store/hash.hpp"
+#include "radhpc/store/privacy.hpp"
 #include "radhpc/store/store.hpp"
 #include "store_access.hpp"
 #include "isolate.hpp"
@@ -70,6 +71,12 @@ void log_failure_before_start(const store::StudyRecord& r) {
     log::warn(unit_label(r.study_id, r.perturbation) + " failed before start: " + r.error_kind + ": " + r.message);
 }
 
+
+// A QC row's cells with the study's paths in the privacy.paths form.
+void scrub_qc(const store::PathPrivacy& privacy, store::QcRow& q, const std::vector<std::string>& paths) {
+    q.observed = privacy.scrub(q.observed, paths);
+    q.expected = privacy.scrub(q.expected, paths);
+}
 
 constexpr int kTagTask = 1, kTagStop = 2, kTagResult = 3;
 
@@ -96,6 +103,7 @@ struct RunConfig {
     bool retry_errors = false;
     int queue_depth = 2;
     bool isolate = true;  // run.isolation: process (a study process per rank, crash-proof) | none (in the rank)
+    store::PathMode privacy = store::PathMode::relative;  // privacy.paths (from io::JobSettings)
     std::string settings_hash;
 };
 
@@ -126,8 +134,10 @@ RunConfig parse_run_config(const std::string& job_text, const std::string& versi
     // Settings identity: the job without names, paths and engine options (comments and key
     // spelling of the YAML do not matter, values do), plus what changes rows and the version.
     // A sweep's perturbations enter each unit's hash one by one (Master::plan), and the robust
-    // stage's options change no feature: neither is part of the identity.
-    for (const char* k : {"name", "description", "manifest", "store", "run", "perturbations", "robust", "signature"}) root.remove(k);
+    // stage's options change no feature: neither is part of the identity. Nor does `privacy`
+    // (how input paths are written).
+    for (const char* k : {"name", "description", "manifest", "store", "run", "perturbations", "robust", "signature", "privacy"})
+        root.remove(k);
     YAML::Emitter e;
     e << root;
     const std::string identity = std::string(e.c_str()) + "\nlesions=" + lesion_key +
@@ -355,9 +365,11 @@ public:
     Master(const RunOptions& o, const RunConfig& c, const WorkerOptions& w, int size, std::function<ComputeFn()> make_compute)
         : opt_(o), cfg_(c), wopt_(w), size_(size), make_compute_(std::move(make_compute)) {}
 
+    // Errors leave with their paths in the job's privacy.paths form.
     int run(const std::string& job_text);
 
 private:
+    int run_job(const std::string& job_text);
     void plan();
     void handle(const StudyOutcome& o);
     void add_record(store::StudyRecord r);
@@ -367,6 +379,12 @@ private:
     void flush(const std::string& state);
     void progress(bool final);
     void register_columns(const std::vector<std::string>& names);
+    // The study's input files as the manifest gives them (masks without "#ROI"): the known paths
+    // replaced in its messages.
+    std::vector<std::string> input_paths(const std::string& study_id) const;
+    // Everything read back from the store in this run's privacy.paths form (a store written under
+    // another mode is rewritten at consolidation; nothing is recomputed).
+    void apply_privacy(store::Contents& all) const;
 
     const RunOptions& opt_;
     RunConfig cfg_;
@@ -374,12 +392,14 @@ private:
     int size_;
     std::function<ComputeFn()> make_compute_;
     std::string manifest_path_, store_path_;
+    store::PathPrivacy privacy_;  // full (identity) until the manifest is known
     Manifest manifest_;
     store::Contents existing_;
     // Stored records by unit key (study id, perturbation id) and, for checksum reuse, by study.
     std::unordered_map<std::string, const store::StudyRecord*> existing_by_id_, existing_by_study_;
     std::unordered_multimap<std::string, std::size_t> existing_rows_, existing_qc_;  // built on first use
     std::vector<PlannedStudy> planned_;
+    std::unordered_map<std::string, std::size_t> planned_by_id_;  // study id -> planned_ index
     // Units of work: (study, perturbation index; -1 without a sweep). tasks_ index units_.
     struct Unit {
         std::size_t study = 0;
@@ -417,7 +437,53 @@ void Master::register_columns(const std::vector<std::string>& names) {
     }
 }
 
+std::vector<std::string> Master::input_paths(const std::string& study_id) const {
+    const auto it = planned_by_id_.find(study_id);
+    if (it == planned_by_id_.end()) return {};
+    const ManifestRow& row = *planned_[it->second].row;
+    std::vector<std::string> paths{row.image};
+    for (const auto& m : row.masks) {
+        std::string file, roi;
+        io::split_mask_path(m, file, roi);
+        paths.push_back(file);
+    }
+    return paths;
+}
+
+void Master::apply_privacy(store::Contents& all) const {
+    for (auto& s : all.studies) {
+        // A study of today's manifest with the same input files: today's forms; any other: mapped.
+        const PlannedStudy* p = nullptr;
+        if (auto it = planned_by_id_.find(s.study_id); it != planned_by_id_.end()) p = &planned_[it->second];
+        const bool same_files = p && p->inputs.size() == s.inputs.size() &&
+                                std::equal(s.inputs.begin(), s.inputs.end(), p->inputs.begin(), [](const auto& a, const auto& b) {
+                                    return a.role == b.role && a.checksum == b.checksum;
+                                });
+        for (std::size_t i = 0; i < s.inputs.size(); ++i)
+            s.inputs[i].path = same_files ? p->inputs[i].path : privacy_.redisplay(s.inputs[i].path);
+        if (!s.message.empty()) s.message = privacy_.scrub(s.message, input_paths(s.study_id));
+    }
+    for (auto& r : all.runs) {
+        r.command = privacy_.scrub(r.command);
+        r.job_text = privacy_.scrub(r.job_text);
+    }
+    for (auto& m : all.manifest_issues) m.message = privacy_.scrub(m.message);
+    std::string paths_of;  // QC rows come grouped by study: its paths once per group
+    std::vector<std::string> paths;
+    for (auto& q : all.qc) {
+        if (q.study_id != paths_of) {
+            paths_of = q.study_id;
+            paths = input_paths(q.study_id);
+        }
+        scrub_qc(privacy_, q, paths);
+    }
+}
+
 void Master::add_record(store::StudyRecord r) {
+    // The one place every record of this run passes: input paths and messages in the
+    // privacy.paths form before they reach a part file or a log line.
+    for (auto& f : r.inputs) f.path = privacy_.redisplay(f.path);
+    r.message = privacy_.scrub(r.message, input_paths(r.study_id));
     r.run_id = run_.run_id;
     r.sequence = ++sequence_;
     batch_.studies.push_back(std::move(r));
@@ -445,7 +511,7 @@ void Master::carry_forward(store::StudyRecord record) {
 
 void Master::plan() {
     manifest_ = read_manifest(manifest_path_);
-    for (const auto& is : manifest_.issues) log::warn("manifest: " + is.text());
+    for (const auto& is : manifest_.issues) log::warn("manifest: " + privacy_.scrub(is.text()));
     std::optional<std::pair<int, int>> shard;
     if (!opt_.shard.empty()) shard = parse_shard(opt_.shard);
     existing_ = store::load(store_path_);
@@ -460,7 +526,7 @@ void Master::plan() {
             return r.line == is.line && !r.error.empty();
         });
         if (!row_kept) ++manifest_failed_;
-        batch_.manifest_issues.push_back({run_.run_id, is.line, is.column, is.study_id, is.message});
+        batch_.manifest_issues.push_back({run_.run_id, is.line, is.column, is.study_id, privacy_.scrub(is.message)});
     }
     std::vector<const ManifestRow*> rows;
     for (const auto& r : manifest_.rows) {
@@ -471,6 +537,7 @@ void Master::plan() {
         rows.push_back(&r);
     }
     planned_.resize(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) planned_by_id_.emplace(rows[i]->study_id, i);
     // Checksums in parallel (I/O-bound); a file whose size and mtime match the stored record
     // keeps its stored checksum unless run.checksums is "always".
     tbb::parallel_for(std::size_t(0), rows.size(), [&](std::size_t i) {
@@ -492,10 +559,11 @@ void Master::plan() {
                 if (p.missing.empty()) p.missing = path;
                 continue;
             }
-            store::InputFile f{role, path, state.size, state.mtime_ns, ""};
+            store::InputFile f{role, privacy_.display(path), state.size, state.mtime_ns, ""};
+            // The stored path may be in another privacy.paths form than today's (same file)
             if (prior && !cfg_.full_checksums)
                 for (const auto& old : prior->inputs)
-                    if (old.path == f.path && old.size == f.size && old.mtime_ns == f.mtime_ns) f.checksum = old.checksum;
+                    if (privacy_.same_input(old.path, path) && old.size == f.size && old.mtime_ns == f.mtime_ns) f.checksum = old.checksum;
             if (f.checksum.empty()) {
                 try {
                     f.checksum = input_checksum(path);
@@ -565,18 +633,18 @@ void Master::plan() {
                 store::StudyRecord v = *prior;
                 v.status = "vanished";
                 v.message = "input vanished: " + p.missing + " (rows kept from run " + prior->run_id + ")";
-                log::warn(v.study_id + ": " + v.message);
                 v.finished_at = now;
                 ++vanished_;
                 carry_forward(std::move(v));
+                log::warn(batch_.studies.back().study_id + ": " + batch_.studies.back().message);
                 continue;
             }
             rec.status = "error";
             rec.error_kind = "io";
             rec.message = p.missing + ": file not found";
             ++failed_;
-            log_failure_before_start(rec);
             add_record(std::move(rec));
+            log_failure_before_start(batch_.studies.back());
             continue;
         }
         if (!p.io_error.empty()) {
@@ -584,8 +652,8 @@ void Master::plan() {
             rec.error_kind = "io";
             rec.message = p.io_error;
             ++failed_;
-            log_failure_before_start(rec);
             add_record(std::move(rec));
+            log_failure_before_start(batch_.studies.back());
             continue;
         }
         if (prior && prior->content_hash == u.content_hash &&
@@ -628,10 +696,7 @@ void Master::handle(const StudyOutcome& o) {
     rec.inputs = p.inputs;
     rec.content_hash = u.content_hash;
     rec.status = o.status;
-    if (o.status != "ok")  // a failure is a warning: it reaches SLURM logs, also under --quiet
-        log::warn(format("%s failed on %s rank %d: %s: %s", unit_label(rec.study_id, rec.perturbation).c_str(), o.host.c_str(), o.rank,
-                         o.error_kind.c_str(), o.message.c_str()));
-    else if (log::enabled(log::Level::debug))
+    if (o.status == "ok" && log::enabled(log::Level::debug))
         log::debug(format("%s: ok on %s rank %d, %.3f s", unit_label(rec.study_id, rec.perturbation).c_str(), o.host.c_str(), o.rank,
                           o.total_s));
     rec.error_kind = o.error_kind;
@@ -651,8 +716,10 @@ void Master::handle(const StudyOutcome& o) {
         if (l.names != batch_.features.columns) register_columns(l.names);
         batch_.features.add_row({rec.study_id, rec.patient_id, l.lesion, rec.perturbation}, l.names, l.values);
     }
+    const auto paths = input_paths(rec.study_id);
     for (auto q : o.qc) {
         q.study_id = rec.study_id;
+        scrub_qc(privacy_, q, paths);
         batch_.qc.push_back(std::move(q));
     }
     ++done_;
@@ -661,6 +728,10 @@ void Master::handle(const StudyOutcome& o) {
         ++computed_failed_;
     }
     add_record(std::move(rec));
+    const auto& stored = batch_.studies.back();
+    if (o.status != "ok")  // a failure is a warning: it reaches SLURM logs, also under --quiet
+        log::warn(format("%s failed on %s rank %d: %s: %s", unit_label(stored.study_id, stored.perturbation).c_str(), o.host.c_str(),
+                         o.rank, o.error_kind.c_str(), stored.message.c_str()));
 }
 
 void Master::flush(const std::string& state) {
@@ -702,17 +773,28 @@ void Master::progress(bool final) {
 }
 
 int Master::run(const std::string& job_text) {
+    try {
+        return run_job(job_text);
+    } catch (const Error& e) {
+        throw Error(e.kind(), privacy_.scrub(e.what()));
+    } catch (const std::exception& e) {
+        throw Error(ErrorKind::internal, privacy_.scrub(e.what()));
+    }
+}
+
+int Master::run_job(const std::string& job_text) {
     t_start_ = Clock::now();
     manifest_path_ = !opt_.manifest.empty() ? opt_.manifest : cfg_.manifest;
     store_path_ = !opt_.store.empty() ? opt_.store : cfg_.store;
     if (manifest_path_.empty()) throw Error(ErrorKind::settings, "no manifest: give --manifest or `manifest:` in the job file");
+    privacy_ = store::PathPrivacy(cfg_.privacy, manifest_path_);
     if (store_path_.empty()) throw Error(ErrorKind::settings, "no store: give --store or `store:` in the job file");
     if (fs::path(store_path_).extension() == ".h5")
         throw Error(ErrorKind::settings, store_path_ + ": the store is a directory (it holds store.h5 and parts); drop the .h5");
     check_store_writable(store_path_);
     run_.run_id = make_run_id();
-    run_.command = opt_.command_line;
-    run_.job_text = job_text;
+    run_.command = privacy_.scrub(opt_.command_line);
+    run_.job_text = privacy_.scrub(job_text);
     run_.radhpc_version = opt_.version;
     run_.git_hash = opt_.git_hash;
     run_.libraries = libraries_text();
@@ -723,7 +805,7 @@ int Master::run(const std::string& job_text) {
     plan();
     plan_s_ = seconds_since(t_start_);
     log::info(format("%zu studies in %s (%zu manifest issues): %zu to compute, %zu already done, %zu failed before start, %zu vanished; %d rank(s)",
-                     planned_.size(), manifest_path_.c_str(), manifest_.issues.size(), tasks_.size(), skipped_, failed_, vanished_, size_));
+                     planned_.size(), privacy_.display(manifest_path_).c_str(), manifest_.issues.size(), tasks_.size(), skipped_, failed_, vanished_, size_));
     flush("running");
 
     // Dispatch: each worker keeps up to queue_depth studies so it never waits for the master.
@@ -816,6 +898,7 @@ int Master::run(const std::string& job_text) {
         if (r.run_id == run_.run_id) r = run_;
     if (std::none_of(all.runs.begin(), all.runs.end(), [&](const store::RunRecord& r) { return r.run_id == run_.run_id; }))
         all.runs.push_back(run_);
+    apply_privacy(all);
     signature_stage(all, job_text, opt_.job_path, !opt_.shard.empty());  // the job's `signature`, if any
     store::consolidate(store_path_, std::move(all), cfg_.fsync, &parts_read);
     consolidate_s_ = seconds_since(t_cons);
@@ -903,7 +986,8 @@ int run(const RunOptions& options, int& argc, char**& argv) {
     try {
         const io::JobSettings job = io::parse_job_text(text, options.job_path);
         if (rank == 0 && job.signature) signature_preflight(*job.signature);
-        const RunConfig cfg = parse_run_config(text, options.version);
+        RunConfig cfg = parse_run_config(text, options.version);
+        cfg.privacy = store::parse_path_mode(job.privacy_paths);
         WorkerOptions w = make_worker_options(text, options.job_path, options.version);
         if (w.memory_budget_mb <= 0) w.memory_budget_mb = default_memory_budget_mb(node_size);
         w.settings.memory_budget_mb = w.memory_budget_mb;  // each lesion's grids are held to it too

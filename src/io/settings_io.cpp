@@ -414,6 +414,7 @@ JobSettings job_from_yaml(const YAML::Node& r, const std::string& text, const st
         if (o["names"]) job.output.pyradiomics_names = as<std::string>(o["names"], origin, "output.names") == "pyradiomics";
         if (o["diagnostics"]) job.output.diagnostics = as<bool>(o["diagnostics"], origin, "output.diagnostics");
     }
+    if (auto pv = r["privacy"]; pv && pv["paths"]) job.privacy_paths = as<std::string>(pv["paths"], origin, "privacy.paths");
     return job;
 }
 

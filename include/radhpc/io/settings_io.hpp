@@ -23,6 +23,9 @@ struct JobSettings {
     std::optional<stats::SignatureSpec> signature;
     // `perturbations` section expanded (io/perturbation_io.hpp); empty = no sweep, the original only.
     std::vector<Perturbation> perturbations;
+    // `privacy.paths`: full | relative | hashed (store::PathPrivacy; the schema checks the value).
+    // Not part of the settings identity: it changes what is written of input paths, not a feature.
+    std::string privacy_paths = "relative";
 };
 
 // Validation errors of a YAML job text against the job schema; each message names the key path
