@@ -28,6 +28,19 @@ void fft_2d(std::vector<cplx>& buf, const FftPlan& pa, const FftPlan& pb, bool i
     }
 }
 
+// Inverse 2D FFT where only columns a0 .. a0+count-1 are wanted: all rows, then those columns only.
+void ifft_2d_columns(std::vector<cplx>& buf, const FftPlan& pa, const FftPlan& pb, std::size_t a0, std::size_t count,
+                     std::vector<cplx>& col) {
+    const std::size_t ma = pa.size(), mb = pb.size();
+    for (std::size_t b = 0; b < mb; ++b) pa.run(buf.data() + b * ma, true);
+    col.resize(mb);
+    for (std::size_t a = a0; a < a0 + count; ++a) {
+        for (std::size_t b = 0; b < mb; ++b) col[b] = buf[a + b * ma];
+        pb.run(col.data(), true);
+        for (std::size_t b = 0; b < mb; ++b) buf[a + b * ma] = col[b];
+    }
+}
+
 // 3D FFT of an m0 x m1 x m2 array, parallel over lines (each line transformed by one task).
 void fft_3d(std::vector<cplx>& buf, const std::array<const FftPlan*, 3>& plan, bool inverse) {
     const std::array<std::size_t, 3> m{plan[0]->size(), plan[1]->size(), plan[2]->size()};
@@ -99,7 +112,7 @@ Image gabor_planes(const Image& image, const GaborParams& p, const std::vector<d
         std::vector<double> acc(na * nb, 0.0);
         for (const auto& kf : kernel_fft) {
             for (std::size_t i = 0; i < prod.size(); ++i) prod[i] = slice[i] * kf[i];
-            fft_2d(prod, plan_a, plan_b, true, col);
+            ifft_2d_columns(prod, plan_a, plan_b, 2 * std::size_t(R), na, col);
             for (std::size_t b = 0; b < nb; ++b)
                 for (std::size_t a = 0; a < na; ++a)
                     acc[a + b * na] += std::abs(prod[(a + 2 * std::size_t(R)) + (b + 2 * std::size_t(R)) * ma] * scale);
