@@ -9,10 +9,10 @@
 #include <numbers>
 #include <random>
 
-#include "radhpc/preprocess/filters.hpp"
+#include "radhpc/filters/filters.hpp"
 
 using namespace radhpc;
-namespace F = radhpc::preprocess::filters;
+namespace F = radhpc::filters;
 
 namespace {
 

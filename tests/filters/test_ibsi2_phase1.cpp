@@ -17,10 +17,10 @@
 #include <tbb/global_control.h>
 
 #include "radhpc/io/image_io.hpp"
-#include "radhpc/preprocess/filters.hpp"
+#include "radhpc/filters/filters.hpp"
 
 using namespace radhpc;
-namespace F = radhpc::preprocess::filters;
+namespace F = radhpc::filters;
 
 namespace {
 

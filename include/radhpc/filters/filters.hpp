@@ -3,7 +3,7 @@
 // Gabor, separable wavelets (undecimated, à trous decomposition) and the Simoncelli non-separable
 // wavelet, with the boundary conditions zero / nearest / periodic / mirror, in 2D (each axial
 // slice, the (x, y) plane at fixed z) or 3D.
-// Layer `preprocess`: core + TBB. Every output voxel is computed by the same arithmetic for any
+// Layer `filters`: core + TBB. Every output voxel is computed by the same arithmetic for any
 // thread count (work is split over lines or slices, never inside a sum).
 // Conventions (checked against the IBSI 2 reference maps): filters are true convolutions; the
 // letters of a Laws kernel or wavelet sub-band apply to x, y, z (NIfTI i, j, k) in that order;
@@ -14,7 +14,7 @@
 
 #include "radhpc/core/volume.hpp"
 
-namespace radhpc::preprocess::filters {
+namespace radhpc::filters {
 
 // How the image is extended beyond its edge (data a b c d):
 //  zero      0 0 | a b c d | 0 0   (IBSI "constant"; scipy constant)
@@ -113,4 +113,4 @@ struct SimoncelliParams {
 };
 Image simoncelli_filter(const Image& image, const SimoncelliParams& p);
 
-}  // namespace radhpc::preprocess::filters
+}  // namespace radhpc::filters

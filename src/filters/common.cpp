@@ -5,10 +5,10 @@
 
 #include <tbb/parallel_for.h>
 
-#include "filter_internal.hpp"
+#include "internal.hpp"
 #include "radhpc/core/error.hpp"
 
-namespace radhpc::preprocess::filters {
+namespace radhpc::filters {
 
 Boundary parse_boundary(const std::string& name) {
     if (name == "zero" || name == "constant") return Boundary::zero;
@@ -174,4 +174,4 @@ void FftPlan::run(std::complex<double>* a, bool inverse) const {
 }
 
 }  // namespace detail
-}  // namespace radhpc::preprocess::filters
+}  // namespace radhpc::filters

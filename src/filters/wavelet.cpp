@@ -1,11 +1,11 @@
 // Undecimated separable wavelets of IBSI 2 (sub-band, à trous decomposition, rotation invariance).
 #include <cctype>
 
-#include "filter_internal.hpp"
-#include "filter_wavelet_table.hpp"
+#include "internal.hpp"
+#include "wavelet_table.hpp"
 #include "radhpc/core/error.hpp"
 
-namespace radhpc::preprocess::filters {
+namespace radhpc::filters {
 
 using detail::Kernel1D;
 
@@ -68,4 +68,4 @@ Image wavelet_filter(const Image& image, const WaveletParams& p) {
     return out;
 }
 
-}  // namespace radhpc::preprocess::filters
+}  // namespace radhpc::filters

@@ -5,10 +5,10 @@
 #include <map>
 #include <numbers>
 
-#include "filter_internal.hpp"
+#include "internal.hpp"
 #include "radhpc/core/error.hpp"
 
-namespace radhpc::preprocess::filters {
+namespace radhpc::filters {
 
 using detail::Kernel1D;
 
@@ -113,4 +113,4 @@ Image laws_filter(const Image& image, const LawsParams& p) {
     return out;
 }
 
-}  // namespace radhpc::preprocess::filters
+}  // namespace radhpc::filters

@@ -1,4 +1,4 @@
-// Shared machinery of the IBSI 2 filters (filter_*.cpp): boundary index mapping, 1D convolution
+// Shared machinery of the IBSI 2 filters (src/filters/*.cpp): boundary index mapping, 1D convolution
 // passes along an axis, right-angle rotations of separable kernels, and FFT helpers.
 #pragma once
 #include <array>
@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "radhpc/preprocess/filters.hpp"
+#include "radhpc/filters/filters.hpp"
 
-namespace radhpc::preprocess::filters::detail {
+namespace radhpc::filters::detail {
 
 // Index of the voxel that position i (any integer) reads on an axis of n voxels, or -1 for zero.
 inline std::int64_t boundary_index(std::int64_t i, std::int64_t n, Boundary b) {
@@ -69,4 +69,4 @@ private:
 // Smallest power of two >= n.
 std::size_t pow2_at_least(std::size_t n);
 
-}  // namespace radhpc::preprocess::filters::detail
+}  // namespace radhpc::filters::detail

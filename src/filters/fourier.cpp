@@ -6,10 +6,10 @@
 
 #include <tbb/parallel_for.h>
 
-#include "filter_internal.hpp"
+#include "internal.hpp"
 #include "radhpc/core/error.hpp"
 
-namespace radhpc::preprocess::filters {
+namespace radhpc::filters {
 
 using cplx = std::complex<double>;
 using detail::FftPlan;
@@ -225,4 +225,4 @@ Image simoncelli_filter(const Image& image, const SimoncelliParams& p) {
     return out;
 }
 
-}  // namespace radhpc::preprocess::filters
+}  // namespace radhpc::filters
