@@ -1,11 +1,70 @@
+// The feature registry, collected once from the families' declarations (family.hpp): an IBSI family
+// gives one row per feature and variant; a PyRadiomics class names the IBSI row it equals or adds a
+// PyRadiomics-only row "pyr_<class>_<name>".
 #include "radhpc/features/registry.hpp"
 
-#include <mutex>
+#include <algorithm>
+#include <cctype>
+#include <deque>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <vector>
+
+#include "radhpc/features/family.hpp"
+#include "registry_internal.hpp"
 
 namespace radhpc::features {
 namespace {
+
+constexpr const FamilyDecl* kFamilies[] = {&kCmFamily,    &kRlmFamily,   &kSzmFamily,   &kDzmFamily,
+                                           &kNgtFamily,   &kNglFamily,   &kGlcmFamily,  &kGlrlmFamily,
+                                           &kGlszmFamily, &kGldmFamily,  &kNgtdmFamily};
+
+std::string lower(std::string_view s) {
+    std::string r(s);
+    for (char& c : r) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return r;
+}
+
+// Rows with their strings; FeatureInfo views into them (a deque keeps them in place).
+struct Registry {
+    std::deque<std::string> text;
+    std::vector<FeatureInfo> rows;
+
+    std::string_view keep(std::string s) { return text.emplace_back(std::move(s)); }
+
+    Registry() {
+        for (const auto& r : detail::hand_rows_before()) rows.push_back(r);
+        for (const FamilyDecl* fam : kFamilies)
+            for (std::string_view variant : fam->variants)
+                for (const auto& f : fam->ibsi)
+                    rows.push_back({keep(std::string(f.tag) + std::string(variant)), f.ibsi_code, "", fam->name, f.unit,
+                                    f.description});
+        for (const auto& r : detail::hand_rows_after()) rows.push_back(r);
+        for (const FamilyDecl* fam : kFamilies)
+            for (const auto& f : fam->pyradiomics) add_pyradiomics(*fam, f);
+    }
+
+    void add_pyradiomics(const FamilyDecl& fam, const PyradiomicsFeature& f) {
+        const std::string_view name = keep("original_" + std::string(fam.name) + "_" + std::string(f.name));
+        if (f.ibsi.empty()) {
+            rows.push_back({keep("pyr_" + lower(fam.name) + "_" + lower(f.name)), "", name, fam.name, f.unit,
+                            keep(std::string(f.name) + " (PyRadiomics only)")});
+            return;
+        }
+        auto it = std::find_if(rows.begin(), rows.end(), [&](const FeatureInfo& r) { return r.tag == f.ibsi; });
+        // A declaration naming a tag no family declares is a programming error, found by the registry tests.
+        if (it == rows.end() || !it->pyradiomics_name.empty())
+            throw std::logic_error("feature registry: " + std::string(name) + " names " + std::string(f.ibsi));
+        it->pyradiomics_name = name;
+    }
+};
+
+const Registry& registry() {
+    static const Registry r;
+    return r;
+}
 
 // Lookup index over every name a feature is known by; built once, read-only afterwards.
 const std::unordered_map<std::string, const FeatureInfo*>& index() {
@@ -24,6 +83,16 @@ const std::unordered_map<std::string, const FeatureInfo*>& index() {
 }
 
 }  // namespace
+
+std::span<const FamilyDecl* const> declared_families() { return kFamilies; }
+
+const FamilyDecl* find_family(std::string_view name) {
+    for (const FamilyDecl* f : kFamilies)
+        if (f->name == name) return f;
+    return nullptr;
+}
+
+std::span<const FeatureInfo> feature_registry() { return registry().rows; }
 
 const FeatureInfo* find_feature(std::string_view name) {
     const auto& m = index();
