@@ -11,6 +11,7 @@
 // rows, vectorisable along x; the per-voxel arithmetic is fixed, so results do not depend on the
 // thread count.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -22,6 +23,7 @@
 #include <oneapi/tbb/parallel_reduce.h>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/features/family.hpp"
 #include "radhpc/features/intensity.hpp"
 
 namespace radhpc::features {
@@ -52,6 +54,20 @@ std::vector<SphereRun> sphere_runs(const Vec3& spacing, double radius_mm) {
 }
 
 }  // namespace
+
+// ---- the features of this family, in output order; the formulas below fill their slots ----
+namespace {
+
+// IBSI 1 section 3.2, local intensity.
+enum LocValue { loc_peak_loc, loc_peak_glob, loc_value_count };
+constexpr IbsiFeature kLoc[] = {
+    {"loc_peak_loc", "VJGA", "I", "Local intensity peak", loc_peak_loc},
+    {"loc_peak_glob", "0F91", "I", "Global intensity peak", loc_peak_glob},
+};
+
+}  // namespace
+
+constexpr FamilyDecl kLocFamily{"loc", kNoVariant, kLoc, {}};
 
 FeatureValues local_intensity(const Image& image, const Mask& intensity_mask) {
     if (image.geometry.size != intensity_mask.geometry.size || image.data.size() != intensity_mask.data.size() ||
@@ -186,7 +202,10 @@ FeatureValues local_intensity(const Image& image, const Mask& intensity_mask) {
         },
         [](double a, double b) { return std::max(a, b); });
 
-    return {{"loc_peak_loc", local_peak}, {"loc_peak_glob", global_peak}};
+    std::array<double, loc_value_count> v{};
+    v[loc_peak_loc] = local_peak;    // largest sphere mean around the ROI's maximum-intensity voxels
+    v[loc_peak_glob] = global_peak;  // largest sphere mean around any ROI voxel
+    return emitted(kLocFamily, v);
 }
 
 }  // namespace radhpc::features

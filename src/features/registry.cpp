@@ -12,14 +12,19 @@
 #include <vector>
 
 #include "radhpc/features/family.hpp"
-#include "registry_internal.hpp"
 
 namespace radhpc::features {
 namespace {
 
-constexpr const FamilyDecl* kFamilies[] = {&kCmFamily,    &kRlmFamily,   &kSzmFamily,   &kDzmFamily,
-                                           &kNgtFamily,   &kNglFamily,   &kGlcmFamily,  &kGlrlmFamily,
-                                           &kGlszmFamily, &kGldmFamily,  &kNgtdmFamily};
+// Registry order: the IBSI families, then the PyRadiomics classes (their PyRadiomics-only features follow
+// the IBSI rows and the diagnostics).
+constexpr const FamilyDecl* kFamilies[] = {
+    &kMorphFamily, &kLocFamily,        &kStatFamily,  &kIhFamily,   &kIvhFamily,   &kCmFamily,
+    &kRlmFamily,   &kSzmFamily,        &kDzmFamily,   &kNgtFamily,  &kNglFamily,   &kFirstorderFamily,
+    &kShapeFamily, &kShape2DFamily,    &kGlcmFamily,  &kGlrlmFamily, &kGlszmFamily, &kGldmFamily,
+    &kNgtdmFamily,
+};
+constexpr const FamilyDecl* kDiagnostics[] = {&kDiagImageFamily, &kDiagRoiFamily};
 
 std::string lower(std::string_view s) {
     std::string r(s);
@@ -35,15 +40,17 @@ struct Registry {
     std::string_view keep(std::string s) { return text.emplace_back(std::move(s)); }
 
     Registry() {
-        for (const auto& r : detail::hand_rows_before()) rows.push_back(r);
-        for (const FamilyDecl* fam : kFamilies)
-            for (std::string_view variant : fam->variants)
-                for (const auto& f : fam->ibsi)
-                    rows.push_back({keep(std::string(f.tag) + std::string(variant)), f.ibsi_code, "", fam->name, f.unit,
-                                    f.description});
-        for (const auto& r : detail::hand_rows_after()) rows.push_back(r);
+        for (const FamilyDecl* fam : kFamilies) add_ibsi(*fam);
+        for (const FamilyDecl* fam : kDiagnostics) add_ibsi(*fam);
         for (const FamilyDecl* fam : kFamilies)
             for (const auto& f : fam->pyradiomics) add_pyradiomics(*fam, f);
+    }
+
+    void add_ibsi(const FamilyDecl& fam) {
+        for (std::string_view variant : fam.variants)
+            for (const auto& f : fam.ibsi)
+                rows.push_back({keep(std::string(f.tag) + std::string(variant)), f.ibsi_code, "", fam.name, f.unit,
+                                f.description});
     }
 
     void add_pyradiomics(const FamilyDecl& fam, const PyradiomicsFeature& f) {

@@ -31,6 +31,7 @@ struct PyradiomicsFeature {
     std::string_view ibsi;  // "cm_joint_entr_3D_avg", or ""
     std::string_view unit;  // PyRadiomics-only features
     int value;
+    bool deprecated = false;  // PyRadiomics computes it only when it is enabled by name
 };
 
 // A family: an IBSI family (ibsi rows, one set per variant) or a PyRadiomics class (pyradiomics rows).
@@ -49,11 +50,20 @@ inline std::string pyradiomics_key(const FamilyDecl& family, const PyradiomicsFe
 }
 
 // Appends the family's features in declaration order; `values[row.value]` is each feature's value.
-// IBSI rows are named tag + variant, PyRadiomics rows "<class>_<name>".
+// IBSI rows are named tag + variant, PyRadiomics rows "<class>_<name>" (deprecated ones on request).
 template <class Values>
-void emit(const FamilyDecl& family, std::string_view variant, const Values& values, FeatureValues& out) {
+void emit(const FamilyDecl& family, std::string_view variant, const Values& values, FeatureValues& out,
+          bool include_deprecated = false) {
     for (const auto& f : family.ibsi) out.push_back({std::string(f.tag) + std::string(variant), double(values[f.value])});
-    for (const auto& f : family.pyradiomics) out.push_back({pyradiomics_key(family, f), double(values[f.value])});
+    for (const auto& f : family.pyradiomics)
+        if (!f.deprecated || include_deprecated) out.push_back({pyradiomics_key(family, f), double(values[f.value])});
+}
+
+template <class Values>
+FeatureValues emitted(const FamilyDecl& family, const Values& values, bool include_deprecated = false) {
+    FeatureValues out;
+    emit(family, "", values, out, include_deprecated);
+    return out;
 }
 
 // The declared families in registry order: the IBSI families (morph, loc, stat, ih, ivh, cm, rlm, szm,
@@ -69,5 +79,6 @@ extern const FamilyDecl kGlrlmFamily, kGlszmFamily, kGldmFamily;                
 extern const FamilyDecl kNgtFamily, kNgtdmFamily;                                      // texture_ngt_features.cpp
 extern const FamilyDecl kFirstorderFamily;                                             // firstorder_pyradiomics.cpp
 extern const FamilyDecl kShapeFamily, kShape2DFamily;                                  // shape_pyradiomics.cpp
+extern const FamilyDecl kDiagImageFamily, kDiagRoiFamily;  // diagnostics.cpp: registry only, computed by the pipeline
 
 }  // namespace radhpc::features
