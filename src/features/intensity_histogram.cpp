@@ -50,6 +50,29 @@ constexpr IbsiFeature kIh[] = {
     {"ih_min_grad_g", "RHQZ", "", "Minimum histogram gradient intensity", ih_min_grad_g},
 };
 
+// Histogram gradient H'_i: n_2 - n_1 at i=1, (n_{i+1} - n_{i-1})/2 inside, n_Ng - n_{Ng-1} at i=Ng.
+// With a single bin the gradient is 0. The first extreme (lowest grey level) wins ties.
+struct GradientExtremes {
+    double max_grad, min_grad;
+    int max_grad_level, min_grad_level;
+};
+GradientExtremes gradient_extremes(const std::vector<std::int64_t>& count, int ng) {
+    auto gradient = [&](int i) -> double {
+        if (ng == 1) return 0.0;
+        if (i == 1) return double(count[2] - count[1]);
+        if (i == ng) return double(count[ng] - count[ng - 1]);
+        return double(count[i + 1] - count[i - 1]) / 2.0;
+    };
+    int max_grad_level = 1, min_grad_level = 1;
+    double max_grad = gradient(1), min_grad = max_grad;
+    for (int i = 2; i <= ng; ++i) {
+        const double g = gradient(i);
+        if (g > max_grad) { max_grad = g; max_grad_level = i; }
+        if (g < min_grad) { min_grad = g; min_grad_level = i; }
+    }
+    return {max_grad, min_grad, max_grad_level, min_grad_level};
+}
+
 }  // namespace
 
 constexpr FamilyDecl kIhFamily{"ih", kNoVariant, kIh, {}};
@@ -135,21 +158,7 @@ FeatureValues intensity_histogram(std::span<const std::int32_t> levels, int n_le
         uniformity += p * p;
     }
 
-    // Histogram gradient H'_i: n_2 - n_1 at i=1, (n_{i+1} - n_{i-1})/2 inside, n_Ng - n_{Ng-1} at i=Ng.
-    // With a single bin the gradient is 0. The first extreme (lowest grey level) wins ties.
-    auto gradient = [&](int i) -> double {
-        if (ng == 1) return 0.0;
-        if (i == 1) return double(count[2] - count[1]);
-        if (i == ng) return double(count[ng] - count[ng - 1]);
-        return double(count[i + 1] - count[i - 1]) / 2.0;
-    };
-    int max_grad_level = 1, min_grad_level = 1;
-    double max_grad = gradient(1), min_grad = max_grad;
-    for (int i = 2; i <= ng; ++i) {
-        const double g = gradient(i);
-        if (g > max_grad) { max_grad = g; max_grad_level = i; }
-        if (g < min_grad) { min_grad = g; min_grad_level = i; }
-    }
+    const GradientExtremes grad = gradient_extremes(count, ng);
 
     std::array<double, ih_value_count> v{};
     v[ih_mean] = mean;
@@ -171,10 +180,10 @@ FeatureValues intensity_histogram(std::span<const std::int32_t> levels, int n_le
     v[ih_qcod] = (p75 - p25) / (p75 + p25);
     v[ih_entropy] = entropy;
     v[ih_uniformity] = uniformity;
-    v[ih_max_grad] = max_grad;
-    v[ih_max_grad_g] = double(max_grad_level);
-    v[ih_min_grad] = min_grad;
-    v[ih_min_grad_g] = double(min_grad_level);
+    v[ih_max_grad] = grad.max_grad;
+    v[ih_max_grad_g] = double(grad.max_grad_level);
+    v[ih_min_grad] = grad.min_grad;
+    v[ih_min_grad_g] = double(grad.min_grad_level);
     return emitted(kIhFamily, v);
 }
 
