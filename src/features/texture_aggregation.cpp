@@ -74,6 +74,21 @@ Plan make_plan(const TextureSettings& s) {
     return p;
 }
 
+Feat pyradiomics_angles(const std::vector<DenseMatrix>& mats, const std::vector<double>& weights, bool merge,
+                        std::size_t nf, const std::function<Feat(const DenseMatrix&)>& features) {
+    if (merge) {
+        DenseMatrix merged;
+        for (std::size_t k = 0; k < mats.size(); ++k) merged = add_dense(std::move(merged), mats[k], weights[k]);
+        return merged.total() > 0 ? features(merged) : Feat(nf, nan_value);
+    }
+    // per-angle features (empty angles deleted, as PyRadiomics does), then the NaN-aware mean
+    std::vector<OptFeat> per(mats.size());
+    tbb::parallel_for(std::size_t(0), mats.size(), [&](std::size_t k) {
+        if (mats[k].total() > 0) per[k] = features(mats[k]);
+    });
+    return mean_of(per, nf, true);
+}
+
 Put putter(const FamilyDecl& family, FeatureValues& out) {
     return [&family, &out](std::string_view variant, const Feat& f) { emit(family, variant, f, out); };
 }

@@ -1,7 +1,6 @@
 // Grey level co-occurrence features: IBSI 1 section 3.6 (cm_*) and PyRadiomics 3.x glcm.py; the two
 // families declare their features at the end of this file.
 #include <Eigen/Dense>
-#include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <cmath>
@@ -384,20 +383,8 @@ void glcm_family(const TextureContext& c, FeatureValues& out) {
         mats.push_back(c.settings.symmetric_glcm ? symmetrised(m) : to_dense(m));
         weights.push_back(pyradiomics_weight(a, c.spacing, c.settings.weighting, true));
     }
-    Feat result(pyradiomics_glcm_count, nan_value);
-    if (c.pyr_merge) {
-        // weighted sum of the angle matrices, features on the merged matrix
-        DenseMatrix merged;
-        for (std::size_t k = 0; k < mats.size(); ++k) merged = add_dense(std::move(merged), mats[k], weights[k]);
-        if (merged.total() > 0) result = to_feat(pyradiomics_glcm_features(merged, c.lv(), c.max_level));
-    } else {
-        // per-angle features (empty angles deleted), then numpy.nanmean over angles
-        std::vector<OptFeat> per(mats.size());
-        tbb::parallel_for(std::size_t(0), mats.size(), [&](std::size_t k) {
-            if (mats[k].total() > 0) per[k] = to_feat(pyradiomics_glcm_features(mats[k], c.lv(), c.max_level));
-        });
-        result = mean_of(per, pyradiomics_glcm_count, true);
-    }
+    auto feats = [&](const DenseMatrix& m) { return to_feat(pyradiomics_glcm_features(m, c.lv(), c.max_level)); };
+    const Feat result = pyradiomics_angles(mats, weights, c.pyr_merge, pyradiomics_glcm_count, feats);
     emit(kGlcmFamily, "", result, out);
 }
 

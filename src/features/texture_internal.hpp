@@ -74,6 +74,11 @@ DenseMatrix add_dense(DenseMatrix a, const DenseMatrix& b, double weight_b = 1.0
 // PyRadiomics distance weights, d = |angle| * spacing: glcm uses exp(-||d||^2), glrlm uses ||d||.
 double pyradiomics_weight(const Offset3& a, const Vec3& spacing, DistanceWeighting w, bool exponential);
 
+// PyRadiomics' rule over angles (glcm, glrlm): features of the weighted sum of the angles' matrices
+// (merge), else numpy.nanmean of the per-angle features over the non-empty angles.
+Feat pyradiomics_angles(const std::vector<DenseMatrix>& mats, const std::vector<double>& weights, bool merge,
+                        std::size_t nf, const std::function<Feat(const DenseMatrix&)>& features);
+
 // IBSI aggregation for directional matrices (cm, rlm), variants kDirectionalAggregations.
 void ibsi_directional(const Plan& plan, const std::vector<int>& slices, const std::vector<Offset3>& dirs2d,
                       const std::vector<Offset3>& dirs3d, const std::function<DenseMatrix(const Offset3&)>& matrix,

@@ -29,22 +29,18 @@ void directional_jobs(TextureContext& c, const std::set<std::string>& families, 
         if (c.plan.any_3d()) for (const auto& o : directions_3d()) c.glrlm_cache[o];
     }
     if (wants("glrlm")) for (const auto& o : c.pyr_unit_angles) c.glrlm_cache[o];
-    if (!c.glcm_cache.empty())
-        jobs.push_back([&c] {
-            std::vector<Offset3> offs;
-            for (const auto& kv : c.glcm_cache) offs.push_back(kv.first);
-            auto mats = glcm_matrices(c.roi, offs);
+    auto fill = [&c, &jobs](std::map<Offset3, CountMatrix>& cache, auto build) {
+        if (cache.empty()) return;
+        jobs.push_back([&c, &cache, build] {
+            std::vector<Offset3> offsets;
+            for (const auto& kv : cache) offsets.push_back(kv.first);
+            auto mats = build(c.roi, offsets, -1);
             std::size_t k = 0;
-            for (auto& kv : c.glcm_cache) kv.second = std::move(mats[k++]);
+            for (auto& kv : cache) kv.second = std::move(mats[k++]);
         });
-    if (!c.glrlm_cache.empty())
-        jobs.push_back([&c] {
-            std::vector<Offset3> dirs;
-            for (const auto& kv : c.glrlm_cache) dirs.push_back(kv.first);
-            auto mats = glrlm_matrices(c.roi, dirs);
-            std::size_t k = 0;
-            for (auto& kv : c.glrlm_cache) kv.second = std::move(mats[k++]);
-        });
+    };
+    fill(c.glcm_cache, glcm_matrices);
+    fill(c.glrlm_cache, glrlm_matrices);
 }
 
 // Zone labellings: in-plane (IBSI 2D / 2.5D), 3D (IBSI 3D, and PyRadiomics' when its connectivity is 3D).

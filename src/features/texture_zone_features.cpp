@@ -350,17 +350,8 @@ void glrlm_family(const TextureContext& c, FeatureValues& out) {
                               ? 1.0
                               : pyradiomics_weight(a, c.spacing, c.settings.weighting, false));
     }
-    Feat result(zone_stat_count, nan_value);
-    if (c.pyr_merge) {
-        DenseMatrix merged;
-        for (std::size_t k = 0; k < mats.size(); ++k) merged = add_dense(std::move(merged), mats[k], weights[k]);
-        if (merged.total() > 0) result = to_feat(zone_statistics(merged, c.lv(), 0, true));
-    } else {
-        std::vector<OptFeat> per(mats.size());
-        for (std::size_t k = 0; k < mats.size(); ++k)
-            if (mats[k].total() > 0) per[k] = to_feat(zone_statistics(mats[k], c.lv(), 0, true));
-        result = mean_of(per, zone_stat_count, true);
-    }
+    auto feats = [&](const DenseMatrix& m) { return to_feat(zone_statistics(m, c.lv(), 0, true)); };
+    const Feat result = pyradiomics_angles(mats, weights, c.pyr_merge, zone_stat_count, feats);
     emit(kGlrlmFamily, "", result, out);
 }
 
