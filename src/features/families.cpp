@@ -31,12 +31,15 @@ const ComputedFamily kComputed[] = {
      [](const FamilyInputs& in, const Settings& s) {
          return morphology(in.roi_morphological_mask, in.roi_intensity_mask, in.roi_image, s.features);
      }},
-    {kLocFamily, false, [](const FamilyInputs& in, const Settings&) { return local_intensity(in.image, in.intensity_mask); }},
+    {kLocFamily, false,
+     [](const FamilyInputs& in, const Settings&) { return local_intensity(in.image, in.intensity_mask); }},
     {kStatFamily, true, [](const FamilyInputs& in, const Settings&) { return intensity_statistics(in.values); }},
     {kIhFamily, true,
      [](const FamilyInputs& in, const Settings&) { return intensity_histogram(in.level_values, in.n_levels); }},
     {kIvhFamily, true,
-     [](const FamilyInputs& in, const Settings& s) { return intensity_volume_histogram(in.values, s.ivh, s.resegment); }},
+     [](const FamilyInputs& in, const Settings& s) {
+         return intensity_volume_histogram(in.values, s.ivh, s.resegment);
+     }},
     {kFirstorderFamily, true,
      [](const FamilyInputs& in, const Settings& s) {
          return pyradiomics_firstorder(in.values, in.level_values, in.roi_image.geometry.voxel_volume(),
@@ -62,7 +65,8 @@ FeatureValues texture_block(const FamilyInputs& in, const Settings& s, const std
 
 }  // namespace
 
-FeatureValues compute_families(const FamilyInputs& in, const Settings& settings, const std::set<std::string>& families) {
+FeatureValues compute_families(const FamilyInputs& in, const Settings& settings,
+                               const std::set<std::string>& families) {
     // One task per requested family, the texture families as one task at the end.
     std::vector<const ComputedFamily*> tasks;
     std::set<std::string> texture;

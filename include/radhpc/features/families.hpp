@@ -32,7 +32,8 @@ struct FamilyInputs {
 // shape, shape2D, then the texture families). Families run as concurrent tasks; an error is rethrown
 // from the first failing family in that order, as a sequential run would report it. Unknown names are
 // ignored here (the job schema rejects them).
-FeatureValues compute_families(const FamilyInputs& in, const Settings& settings, const std::set<std::string>& families);
+FeatureValues compute_families(const FamilyInputs& in, const Settings& settings,
+                               const std::set<std::string>& families);
 
 // True when every requested family reads intensities (or grey levels) of ROI voxels only, so the
 // pipeline may interpolate only the ROI voxels. Local intensity looks around the ROI, and IBSI

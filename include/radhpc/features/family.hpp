@@ -37,7 +37,8 @@ struct PyradiomicsFeature {
 // A family: an IBSI family (ibsi rows, one set per variant) or a PyRadiomics class (pyradiomics rows).
 struct FamilyDecl {
     std::string_view name;                          // "cm", "szm", "glszm", "shape2D", ...
-    std::span<const std::string_view> variants;     // IBSI texture aggregations ("_2D_avg", ...); others {""}
+    std::span<const std::string_view> variants;     // texture aggregations ("_2D_avg", ...) or diagnostic
+                                                    // stages; otherwise kNoVariant
     std::span<const IbsiFeature> ibsi;
     std::span<const PyradiomicsFeature> pyradiomics;
 };
@@ -54,7 +55,8 @@ inline std::string pyradiomics_key(const FamilyDecl& family, const PyradiomicsFe
 template <class Values>
 void emit(const FamilyDecl& family, std::string_view variant, const Values& values, FeatureValues& out,
           bool include_deprecated = false) {
-    for (const auto& f : family.ibsi) out.push_back({std::string(f.tag) + std::string(variant), double(values[f.value])});
+    for (const auto& f : family.ibsi)
+        out.push_back({std::string(f.tag) + std::string(variant), double(values[f.value])});
     for (const auto& f : family.pyradiomics)
         if (!f.deprecated || include_deprecated) out.push_back({pyradiomics_key(family, f), double(values[f.value])});
 }
@@ -72,13 +74,15 @@ std::span<const FamilyDecl* const> declared_families();
 const FamilyDecl* find_family(std::string_view name);
 
 // Declarations, each in the file of its formulas.
-extern const FamilyDecl kMorphFamily, kLocFamily, kStatFamily, kIhFamily, kIvhFamily;  // morphology.cpp, local_intensity.cpp, intensity_*.cpp
+// morphology.cpp, local_intensity.cpp, intensity_statistics.cpp, intensity_histogram.cpp,
+// intensity_volume_histogram.cpp
+extern const FamilyDecl kMorphFamily, kLocFamily, kStatFamily, kIhFamily, kIvhFamily;
 extern const FamilyDecl kCmFamily, kGlcmFamily;                                        // texture_cm_features.cpp
 extern const FamilyDecl kRlmFamily, kSzmFamily, kDzmFamily, kNglFamily;                // texture_zone_features.cpp
 extern const FamilyDecl kGlrlmFamily, kGlszmFamily, kGldmFamily;                       // texture_zone_features.cpp
 extern const FamilyDecl kNgtFamily, kNgtdmFamily;                                      // texture_ngt_features.cpp
 extern const FamilyDecl kFirstorderFamily;                                             // firstorder_pyradiomics.cpp
 extern const FamilyDecl kShapeFamily, kShape2DFamily;                                  // shape_pyradiomics.cpp
-extern const FamilyDecl kDiagImageFamily, kDiagRoiFamily;  // diagnostics.cpp: registry only, computed by the pipeline
+extern const FamilyDecl kDiagImageFamily, kDiagRoiFamily;  // diagnostics.cpp: registry only (pipeline computes)
 
 }  // namespace radhpc::features
