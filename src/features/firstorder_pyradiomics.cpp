@@ -3,6 +3,7 @@
 // TotalEnergy and RootMeanSquared add voxelArrayShift c to every intensity, Entropy and Uniformity use
 // the PyRadiomics-discretised grey levels with p(i) = n_i / N_p and log2(p + eps), eps = 2^-52.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -10,9 +11,48 @@
 
 #include "intensity_internal.hpp"
 #include "radhpc/core/error.hpp"
+#include "radhpc/features/family.hpp"
 #include "radhpc/features/intensity.hpp"
 
 namespace radhpc::features {
+
+// ---- the features of this family, in output order; the formulas below fill their slots ----
+namespace {
+
+// PyRadiomics firstorder.py.
+enum FirstorderValue {
+    firstorder_Energy, firstorder_TotalEnergy, firstorder_Entropy, firstorder_Minimum,
+    firstorder_10Percentile, firstorder_90Percentile, firstorder_Maximum, firstorder_Mean,
+    firstorder_Median, firstorder_InterquartileRange, firstorder_Range, firstorder_MeanAbsoluteDeviation,
+    firstorder_RobustMeanAbsoluteDeviation, firstorder_RootMeanSquared, firstorder_StandardDeviation,
+    firstorder_Skewness, firstorder_Kurtosis, firstorder_Variance, firstorder_Uniformity,
+    firstorder_value_count
+};
+constexpr PyradiomicsFeature kFirstorder[] = {
+    {"Energy", "stat_energy", "", firstorder_Energy},
+    {"TotalEnergy", "", "I^2 mm^3", firstorder_TotalEnergy},
+    {"Entropy", "ih_entropy", "", firstorder_Entropy},
+    {"Minimum", "stat_min", "", firstorder_Minimum},
+    {"10Percentile", "stat_p10", "", firstorder_10Percentile},
+    {"90Percentile", "stat_p90", "", firstorder_90Percentile},
+    {"Maximum", "stat_max", "", firstorder_Maximum},
+    {"Mean", "stat_mean", "", firstorder_Mean},
+    {"Median", "stat_median", "", firstorder_Median},
+    {"InterquartileRange", "stat_iqr", "", firstorder_InterquartileRange},
+    {"Range", "stat_range", "", firstorder_Range},
+    {"MeanAbsoluteDeviation", "stat_mad", "", firstorder_MeanAbsoluteDeviation},
+    {"RobustMeanAbsoluteDeviation", "stat_rmad", "", firstorder_RobustMeanAbsoluteDeviation},
+    {"RootMeanSquared", "stat_rms", "", firstorder_RootMeanSquared},
+    {"StandardDeviation", "", "I", firstorder_StandardDeviation},
+    {"Skewness", "stat_skew", "", firstorder_Skewness},
+    {"Kurtosis", "stat_kurt", "", firstorder_Kurtosis},
+    {"Variance", "stat_var", "", firstorder_Variance},
+    {"Uniformity", "ih_uniformity", "", firstorder_Uniformity},
+};
+
+}  // namespace
+
+constexpr FamilyDecl kFirstorderFamily{"firstorder", kNoVariant, {}, kFirstorder};
 
 FeatureValues pyradiomics_firstorder(std::span<const double> values, std::span<const std::int32_t> levels,
                                      double voxel_volume, double voxel_array_shift) {
@@ -52,27 +92,27 @@ FeatureValues pyradiomics_firstorder(std::span<const double> values, std::span<c
     const double kurtosis = flat ? 0.0 : m.m4 / std::pow(m.m2, 2.0);  // m4 / m2^2
     const double sd = std::sqrt(m.m2);                                       // numpy.std (ddof 0)
 
-    return {
-        {"firstorder_Energy", energy},
-        {"firstorder_TotalEnergy", energy * voxel_volume},
-        {"firstorder_Entropy", entropy},
-        {"firstorder_Minimum", minimum},
-        {"firstorder_10Percentile", p10},
-        {"firstorder_90Percentile", p90},
-        {"firstorder_Maximum", maximum},
-        {"firstorder_Mean", m.mean},
-        {"firstorder_Median", o.median},
-        {"firstorder_InterquartileRange", p75 - p25},
-        {"firstorder_Range", maximum - minimum},
-        {"firstorder_MeanAbsoluteDeviation", mean_abs_deviation(values, m.mean)},  // mean|X - mean|
-        {"firstorder_RobustMeanAbsoluteDeviation", robust_mean_abs_deviation(values, p10, p90)},
-        {"firstorder_RootMeanSquared", std::sqrt(energy / n)},
-        {"firstorder_StandardDeviation", sd},
-        {"firstorder_Skewness", skewness},
-        {"firstorder_Kurtosis", kurtosis},
-        {"firstorder_Variance", sd * sd},  // numpy.std(X) ** 2
-        {"firstorder_Uniformity", uniformity},
-    };
+    std::array<double, firstorder_value_count> v{};
+    v[firstorder_Energy] = energy;
+    v[firstorder_TotalEnergy] = energy * voxel_volume;
+    v[firstorder_Entropy] = entropy;
+    v[firstorder_Minimum] = minimum;
+    v[firstorder_10Percentile] = p10;
+    v[firstorder_90Percentile] = p90;
+    v[firstorder_Maximum] = maximum;
+    v[firstorder_Mean] = m.mean;
+    v[firstorder_Median] = o.median;
+    v[firstorder_InterquartileRange] = p75 - p25;
+    v[firstorder_Range] = maximum - minimum;
+    v[firstorder_MeanAbsoluteDeviation] = mean_abs_deviation(values, m.mean);  // mean|X - mean|
+    v[firstorder_RobustMeanAbsoluteDeviation] = robust_mean_abs_deviation(values, p10, p90);
+    v[firstorder_RootMeanSquared] = std::sqrt(energy / n);
+    v[firstorder_StandardDeviation] = sd;
+    v[firstorder_Skewness] = skewness;
+    v[firstorder_Kurtosis] = kurtosis;
+    v[firstorder_Variance] = sd * sd;  // numpy.std(X) ** 2
+    v[firstorder_Uniformity] = uniformity;
+    return emitted(kFirstorderFamily, v);
 }
 
 }  // namespace radhpc::features

@@ -2,6 +2,7 @@
 // Everything is computed from the integer histogram n_i (i = 1..Ng), which is exact and O(N + Ng);
 // order statistics are read from the cumulative counts instead of sorting the voxels.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -9,9 +10,72 @@
 
 #include "intensity_internal.hpp"
 #include "radhpc/core/error.hpp"
+#include "radhpc/features/family.hpp"
 #include "radhpc/features/intensity.hpp"
 
 namespace radhpc::features {
+
+// ---- the features of this family, in output order; the formulas below fill their slots ----
+namespace {
+
+// IBSI 1 section 3.4, intensity histogram (discretised grey levels).
+enum IhValue {
+    ih_mean, ih_var, ih_skew, ih_kurt, ih_median, ih_min, ih_p10, ih_p90, ih_max, ih_mode, ih_iqr, ih_range,
+    ih_mad, ih_rmad, ih_medad, ih_cov, ih_qcod, ih_entropy, ih_uniformity, ih_max_grad, ih_max_grad_g,
+    ih_min_grad, ih_min_grad_g, ih_value_count
+};
+constexpr IbsiFeature kIh[] = {
+    {"ih_mean", "X6K6", "", "Mean", ih_mean},
+    {"ih_var", "CH89", "", "Variance", ih_var},
+    {"ih_skew", "88K1", "", "Skewness", ih_skew},
+    {"ih_kurt", "C3I7", "", "(Excess) kurtosis", ih_kurt},
+    {"ih_median", "WIFQ", "", "Median", ih_median},
+    {"ih_min", "1PR8", "", "Minimum", ih_min},
+    {"ih_p10", "1PR8", "", "10th percentile", ih_p10},
+    {"ih_p90", "GPMT", "", "90th percentile", ih_p90},
+    {"ih_max", "3NCY", "", "Maximum", ih_max},
+    {"ih_mode", "AMMC", "", "Mode", ih_mode},
+    {"ih_iqr", "WR0O", "", "Interquartile range", ih_iqr},
+    {"ih_range", "5Z3W", "", "Range", ih_range},
+    {"ih_mad", "D2ZX", "", "Mean absolute deviation", ih_mad},
+    {"ih_rmad", "WRZB", "", "Robust mean absolute deviation", ih_rmad},
+    {"ih_medad", "4RNL", "", "Median absolute deviation", ih_medad},
+    {"ih_cov", "CWYJ", "", "Coefficient of variation", ih_cov},
+    {"ih_qcod", "SLWD", "", "Quartile coefficient of dispersion", ih_qcod},
+    {"ih_entropy", "TLU2", "", "Entropy", ih_entropy},
+    {"ih_uniformity", "BJ5W", "", "Uniformity", ih_uniformity},
+    {"ih_max_grad", "12CE", "", "Maximum histogram gradient", ih_max_grad},
+    {"ih_max_grad_g", "8E6O", "", "Maximum histogram gradient intensity", ih_max_grad_g},
+    {"ih_min_grad", "VQB3", "", "Minimum histogram gradient", ih_min_grad},
+    {"ih_min_grad_g", "RHQZ", "", "Minimum histogram gradient intensity", ih_min_grad_g},
+};
+
+// Histogram gradient H'_i: n_2 - n_1 at i=1, (n_{i+1} - n_{i-1})/2 inside, n_Ng - n_{Ng-1} at i=Ng.
+// With a single bin the gradient is 0. The first extreme (lowest grey level) wins ties.
+struct GradientExtremes {
+    double max_grad, min_grad;
+    int max_grad_level, min_grad_level;
+};
+GradientExtremes gradient_extremes(const std::vector<std::int64_t>& count, int ng) {
+    auto gradient = [&](int i) -> double {
+        if (ng == 1) return 0.0;
+        if (i == 1) return double(count[2] - count[1]);
+        if (i == ng) return double(count[ng] - count[ng - 1]);
+        return double(count[i + 1] - count[i - 1]) / 2.0;
+    };
+    int max_grad_level = 1, min_grad_level = 1;
+    double max_grad = gradient(1), min_grad = max_grad;
+    for (int i = 2; i <= ng; ++i) {
+        const double g = gradient(i);
+        if (g > max_grad) { max_grad = g; max_grad_level = i; }
+        if (g < min_grad) { min_grad = g; min_grad_level = i; }
+    }
+    return {max_grad, min_grad, max_grad_level, min_grad_level};
+}
+
+}  // namespace
+
+constexpr FamilyDecl kIhFamily{"ih", kNoVariant, kIh, {}};
 
 FeatureValues intensity_histogram(std::span<const std::int32_t> levels, int n_levels) {
     if (levels.empty()) throw Error(ErrorKind::empty_roi, "intensity histogram: ROI intensity mask is empty");
@@ -94,48 +158,33 @@ FeatureValues intensity_histogram(std::span<const std::int32_t> levels, int n_le
         uniformity += p * p;
     }
 
-    // Histogram gradient H'_i: n_2 - n_1 at i=1, (n_{i+1} - n_{i-1})/2 inside, n_Ng - n_{Ng-1} at i=Ng.
-    // With a single bin the gradient is 0. The first extreme (lowest grey level) wins ties.
-    auto gradient = [&](int i) -> double {
-        if (ng == 1) return 0.0;
-        if (i == 1) return double(count[2] - count[1]);
-        if (i == ng) return double(count[ng] - count[ng - 1]);
-        return double(count[i + 1] - count[i - 1]) / 2.0;
-    };
-    int max_grad_level = 1, min_grad_level = 1;
-    double max_grad = gradient(1), min_grad = max_grad;
-    for (int i = 2; i <= ng; ++i) {
-        const double g = gradient(i);
-        if (g > max_grad) { max_grad = g; max_grad_level = i; }
-        if (g < min_grad) { min_grad = g; min_grad_level = i; }
-    }
+    const GradientExtremes grad = gradient_extremes(count, ng);
 
-    FeatureValues out;
-    out.reserve(23);
-    out.push_back({"ih_mean", mean});
-    out.push_back({"ih_var", var});
-    out.push_back({"ih_skew", var == 0 ? 0.0 : m3 / std::pow(var, 1.5)});    // m3 / m2^1.5
-    out.push_back({"ih_kurt", var == 0 ? 0.0 : m4 / (var * var) - 3.0});     // m4 / m2^2 - 3
-    out.push_back({"ih_median", median});
-    out.push_back({"ih_min", double(level_min)});
-    out.push_back({"ih_p10", p10});
-    out.push_back({"ih_p90", p90});
-    out.push_back({"ih_max", double(level_max)});
-    out.push_back({"ih_mode", double(mode)});
-    out.push_back({"ih_iqr", p75 - p25});
-    out.push_back({"ih_range", double(level_max - level_min)});
-    out.push_back({"ih_mad", abs_from_mean / n});
-    out.push_back({"ih_rmad", rmad});
-    out.push_back({"ih_medad", abs_from_median / n});
-    out.push_back({"ih_cov", std::sqrt(var) / mean});
-    out.push_back({"ih_qcod", (p75 - p25) / (p75 + p25)});
-    out.push_back({"ih_entropy", entropy});
-    out.push_back({"ih_uniformity", uniformity});
-    out.push_back({"ih_max_grad", max_grad});
-    out.push_back({"ih_max_grad_g", double(max_grad_level)});
-    out.push_back({"ih_min_grad", min_grad});
-    out.push_back({"ih_min_grad_g", double(min_grad_level)});
-    return out;
+    std::array<double, ih_value_count> v{};
+    v[ih_mean] = mean;
+    v[ih_var] = var;
+    v[ih_skew] = var == 0 ? 0.0 : m3 / std::pow(var, 1.5);    // m3 / m2^1.5
+    v[ih_kurt] = var == 0 ? 0.0 : m4 / (var * var) - 3.0;     // m4 / m2^2 - 3
+    v[ih_median] = median;
+    v[ih_min] = double(level_min);
+    v[ih_p10] = p10;
+    v[ih_p90] = p90;
+    v[ih_max] = double(level_max);
+    v[ih_mode] = double(mode);
+    v[ih_iqr] = p75 - p25;
+    v[ih_range] = double(level_max - level_min);
+    v[ih_mad] = abs_from_mean / n;
+    v[ih_rmad] = rmad;
+    v[ih_medad] = abs_from_median / n;
+    v[ih_cov] = std::sqrt(var) / mean;
+    v[ih_qcod] = (p75 - p25) / (p75 + p25);
+    v[ih_entropy] = entropy;
+    v[ih_uniformity] = uniformity;
+    v[ih_max_grad] = grad.max_grad;
+    v[ih_max_grad_g] = double(grad.max_grad_level);
+    v[ih_min_grad] = grad.min_grad;
+    v[ih_min_grad_g] = double(grad.min_grad_level);
+    return emitted(kIhFamily, v);
 }
 
 }  // namespace radhpc::features

@@ -1,12 +1,14 @@
 // IBSI 1 section 3.3: intensity-based statistical features, plus the shared order-statistics and
 // moment helpers used by the other intensity families (intensity_internal.hpp).
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <vector>
 
 
 #include "intensity_internal.hpp"
 #include "radhpc/core/error.hpp"
+#include "radhpc/features/family.hpp"
 #include "radhpc/features/intensity.hpp"
 
 namespace radhpc::features {
@@ -157,6 +159,40 @@ double robust_mean_abs_deviation(std::span<const double> v, double p10, double p
 
 }  // namespace detail
 
+// ---- the features of this family, in output order; the formulas below fill their slots ----
+namespace {
+
+// IBSI 1 section 3.3, intensity-based statistics.
+enum StatValue {
+    stat_mean, stat_var, stat_skew, stat_kurt, stat_median, stat_min, stat_p10, stat_p90, stat_max,
+    stat_iqr, stat_range, stat_mad, stat_rmad, stat_medad, stat_cov, stat_qcod, stat_energy, stat_rms,
+    stat_value_count
+};
+constexpr IbsiFeature kStat[] = {
+    {"stat_mean", "Q4LE", "I", "Mean", stat_mean},
+    {"stat_var", "ECT3", "I^2", "Variance", stat_var},
+    {"stat_skew", "KE2A", "", "Skewness", stat_skew},
+    {"stat_kurt", "IPH6", "", "(Excess) kurtosis", stat_kurt},
+    {"stat_median", "Y12H", "I", "Median", stat_median},
+    {"stat_min", "1GSF", "I", "Minimum", stat_min},
+    {"stat_p10", "QG58", "I", "10th percentile", stat_p10},
+    {"stat_p90", "8DWT", "I", "90th percentile", stat_p90},
+    {"stat_max", "84IY", "I", "Maximum", stat_max},
+    {"stat_iqr", "SALO", "I", "Interquartile range", stat_iqr},
+    {"stat_range", "2OJQ", "I", "Range", stat_range},
+    {"stat_mad", "4FUA", "I", "Mean absolute deviation", stat_mad},
+    {"stat_rmad", "1128", "I", "Robust mean absolute deviation", stat_rmad},
+    {"stat_medad", "N72L", "I", "Median absolute deviation", stat_medad},
+    {"stat_cov", "7TET", "", "Coefficient of variation", stat_cov},
+    {"stat_qcod", "9S40", "", "Quartile coefficient of dispersion", stat_qcod},
+    {"stat_energy", "N8CA", "I^2", "Energy", stat_energy},
+    {"stat_rms", "5ZWQ", "I", "Root mean square", stat_rms},
+};
+
+}  // namespace
+
+constexpr FamilyDecl kStatFamily{"stat", kNoVariant, kStat, {}};
+
 FeatureValues intensity_statistics(std::span<const double> values) {
     if (values.empty()) throw Error(ErrorKind::empty_roi, "intensity statistics: ROI intensity mask is empty");
     using namespace detail;
@@ -168,30 +204,29 @@ FeatureValues intensity_statistics(std::span<const double> values) {
     const double minimum = o.minimum, maximum = o.maximum;
     const double energy = block_sum(values.size(), [&](std::size_t i) { return values[i] * values[i]; });
 
-    FeatureValues out;
-    out.reserve(18);
-    out.push_back({"stat_mean", m.mean});                       // mu = sum(X) / N
-    out.push_back({"stat_var", m.m2});                          // mean((X - mu)^2)
+    std::array<double, stat_value_count> v{};
+    v[stat_mean] = m.mean;                       // mu = sum(X) / N
+    v[stat_var] = m.m2;                          // mean((X - mu)^2)
     // Zero variance -> skewness and kurtosis 0 (IBSI). min == max catches flat ROIs whose computed mean
     // is off by rounding (e.g. 0.1 repeated), where m2 would be tiny instead of 0.
     const bool flat = m.m2 == 0 || minimum == maximum;
-    out.push_back({"stat_skew", flat ? 0.0 : m.m3 / std::pow(m.m2, 1.5)});  // m3 / m2^1.5
-    out.push_back({"stat_kurt", flat ? 0.0 : m.m4 / (m.m2 * m.m2) - 3.0});  // m4 / m2^2 - 3
-    out.push_back({"stat_median", median});
-    out.push_back({"stat_min", minimum});
-    out.push_back({"stat_p10", p10});
-    out.push_back({"stat_p90", p90});
-    out.push_back({"stat_max", maximum});
-    out.push_back({"stat_iqr", p75 - p25});                     // P75 - P25
-    out.push_back({"stat_range", maximum - minimum});
-    out.push_back({"stat_mad", mean_abs_deviation(values, m.mean)});          // mean|X - mu|
-    out.push_back({"stat_rmad", robust_mean_abs_deviation(values, p10, p90)});  // on P10<=X<=P90
-    out.push_back({"stat_medad", mean_abs_deviation(values, median)});        // mean|X - median|
-    out.push_back({"stat_cov", std::sqrt(m.m2) / m.mean});      // sigma / mu
-    out.push_back({"stat_qcod", (p75 - p25) / (p75 + p25)});    // (P75 - P25) / (P75 + P25)
-    out.push_back({"stat_energy", energy});                     // sum X^2
-    out.push_back({"stat_rms", std::sqrt(energy / n)});         // sqrt(sum X^2 / N)
-    return out;
+    v[stat_skew] = flat ? 0.0 : m.m3 / std::pow(m.m2, 1.5);  // m3 / m2^1.5
+    v[stat_kurt] = flat ? 0.0 : m.m4 / (m.m2 * m.m2) - 3.0;  // m4 / m2^2 - 3
+    v[stat_median] = median;
+    v[stat_min] = minimum;
+    v[stat_p10] = p10;
+    v[stat_p90] = p90;
+    v[stat_max] = maximum;
+    v[stat_iqr] = p75 - p25;                     // P75 - P25
+    v[stat_range] = maximum - minimum;
+    v[stat_mad] = mean_abs_deviation(values, m.mean);          // mean|X - mu|
+    v[stat_rmad] = robust_mean_abs_deviation(values, p10, p90);  // on P10<=X<=P90
+    v[stat_medad] = mean_abs_deviation(values, median);        // mean|X - median|
+    v[stat_cov] = std::sqrt(m.m2) / m.mean;      // sigma / mu
+    v[stat_qcod] = (p75 - p25) / (p75 + p25);    // (P75 - P25) / (P75 + P25)
+    v[stat_energy] = energy;                     // sum X^2
+    v[stat_rms] = std::sqrt(energy / n);         // sqrt(sum X^2 / N)
+    return emitted(kStatFamily, v);
 }
 
 }  // namespace radhpc::features

@@ -6,6 +6,7 @@
 // Each voxel is reduced to the integer index of the first level it lies below, so nu is exact integer
 // counting (no floating-point comparisons between bin centres), O(N + L).
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "intensity_internal.hpp"
 #include "radhpc/core/error.hpp"
+#include "radhpc/features/family.hpp"
 #include "radhpc/features/intensity.hpp"
 
 namespace radhpc::features {
@@ -95,6 +97,27 @@ IvhGrid build_grid(std::span<const double> values, const IvhSettings& ivh, const
 
 }  // namespace
 
+// ---- the features of this family, in output order; the formulas below fill their slots ----
+namespace {
+
+// IBSI 1 section 3.5, intensity-volume histogram.
+enum IvhValue {
+    ivh_v10, ivh_v90, ivh_i10, ivh_i90, ivh_diff_v10_v90, ivh_diff_i10_i90, ivh_auc, ivh_value_count
+};
+constexpr IbsiFeature kIvh[] = {
+    {"ivh_v10", "BC2M", "", "Volume fraction at 10% intensity", ivh_v10},
+    {"ivh_v90", "BC2M", "", "Volume fraction at 90% intensity", ivh_v90},
+    {"ivh_i10", "GBPN", "I", "Intensity at 10% volume", ivh_i10},
+    {"ivh_i90", "GBPN", "I", "Intensity at 90% volume", ivh_i90},
+    {"ivh_diff_v10_v90", "DDTU", "", "Volume fraction difference between 10% and 90% intensity", ivh_diff_v10_v90},
+    {"ivh_diff_i10_i90", "CNV2", "I", "Intensity difference between 10% and 90% volume", ivh_diff_i10_i90},
+    {"ivh_auc", "9CMM", "", "Area under the IVH curve", ivh_auc},
+};
+
+}  // namespace
+
+constexpr FamilyDecl kIvhFamily{"ivh", kNoVariant, kIvh, {}};
+
 FeatureValues intensity_volume_histogram(std::span<const double> values, const IvhSettings& ivh,
                                          const ResegmentSettings& reseg) {
     if (values.empty()) throw Error(ErrorKind::empty_roi, "intensity-volume histogram: ROI intensity mask is empty");
@@ -133,15 +156,15 @@ FeatureValues intensity_volume_histogram(std::span<const double> values, const I
 
     const double v10 = volume_at(0.10), v90 = volume_at(0.90);
     const double i10 = intensity_at(0.10), i90 = intensity_at(0.90);
-    return {
-        {"ivh_v10", v10},
-        {"ivh_v90", v90},
-        {"ivh_i10", i10},
-        {"ivh_i90", i90},
-        {"ivh_diff_v10_v90", v10 - v90},
-        {"ivh_diff_i10_i90", i10 - i90},
-        {"ivh_auc", auc},
-    };
+    std::array<double, ivh_value_count> v{};
+    v[ivh_v10] = v10;
+    v[ivh_v90] = v90;
+    v[ivh_i10] = i10;
+    v[ivh_i90] = i90;
+    v[ivh_diff_v10_v90] = v10 - v90;
+    v[ivh_diff_i10_i90] = i10 - i90;
+    v[ivh_auc] = auc;
+    return emitted(kIvhFamily, v);
 }
 
 }  // namespace radhpc::features

@@ -11,6 +11,7 @@
 // rows, vectorisable along x; the per-voxel arithmetic is fixed, so results do not depend on the
 // thread count.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -22,6 +23,7 @@
 #include <oneapi/tbb/parallel_reduce.h>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/features/family.hpp"
 #include "radhpc/features/intensity.hpp"
 
 namespace radhpc::features {
@@ -53,6 +55,42 @@ std::vector<SphereRun> sphere_runs(const Vec3& spacing, double radius_mm) {
 
 }  // namespace
 
+// ---- the features of this family, in output order; the formulas below fill their slots ----
+namespace {
+
+// IBSI 1 section 3.2, local intensity.
+enum LocValue { loc_peak_loc, loc_peak_glob, loc_value_count };
+constexpr IbsiFeature kLoc[] = {
+    {"loc_peak_loc", "VJGA", "I", "Local intensity peak", loc_peak_loc},
+    {"loc_peak_glob", "0F91", "I", "Global intensity peak", loc_peak_glob},
+};
+
+// ROI bounding box (hi[0] < 0: empty ROI) and highest ROI intensity (for the local peak).
+struct RoiExtent {
+    std::int64_t lo[3], hi[3];
+    double max_intensity;
+};
+RoiExtent roi_extent(const Image& image, const Mask& intensity_mask) {
+    const std::int64_t full_nx = std::int64_t(image.nx()), full_ny = std::int64_t(image.ny()),
+                       full_nz = std::int64_t(image.nz());
+    RoiExtent r{{full_nx, full_ny, full_nz}, {-1, -1, -1}, -std::numeric_limits<double>::infinity()};
+    for (std::int64_t z = 0; z < full_nz; ++z)
+        for (std::int64_t y = 0; y < full_ny; ++y) {
+            const std::size_t row = std::size_t(y + full_ny * z) * std::size_t(full_nx);
+            for (std::int64_t x = 0; x < full_nx; ++x) {
+                if (!intensity_mask.data[row + std::size_t(x)]) continue;
+                const std::int64_t p[3] = {x, y, z};
+                for (int a = 0; a < 3; ++a) r.lo[a] = std::min(r.lo[a], p[a]), r.hi[a] = std::max(r.hi[a], p[a]);
+                r.max_intensity = std::max(r.max_intensity, image.data[row + std::size_t(x)]);
+            }
+        }
+    return r;
+}
+
+}  // namespace
+
+constexpr FamilyDecl kLocFamily{"loc", kNoVariant, kLoc, {}};
+
 FeatureValues local_intensity(const Image& image, const Mask& intensity_mask) {
     if (image.geometry.size != intensity_mask.geometry.size || image.data.size() != intensity_mask.data.size() ||
         image.data.size() != image.geometry.voxel_count())
@@ -60,22 +98,12 @@ FeatureValues local_intensity(const Image& image, const Mask& intensity_mask) {
     const Vec3& spacing = image.geometry.spacing;
     for (double s : spacing)
         if (!(s > 0)) throw Error(ErrorKind::invalid_input, "local intensity: voxel spacing must be > 0");
-    const std::int64_t full_nx = std::int64_t(image.nx()), full_ny = std::int64_t(image.ny()),
-                       full_nz = std::int64_t(image.nz());
+    const std::int64_t full_nx = std::int64_t(image.nx()), full_ny = std::int64_t(image.ny());
 
-    // ROI bounding box and highest ROI intensity (for the local peak).
-    std::int64_t lo[3] = {full_nx, full_ny, full_nz}, hi[3] = {-1, -1, -1};
-    double max_intensity = -std::numeric_limits<double>::infinity();
-    for (std::int64_t z = 0; z < full_nz; ++z)
-        for (std::int64_t y = 0; y < full_ny; ++y) {
-            const std::size_t row = std::size_t(y + full_ny * z) * std::size_t(full_nx);
-            for (std::int64_t x = 0; x < full_nx; ++x) {
-                if (!intensity_mask.data[row + std::size_t(x)]) continue;
-                const std::int64_t p[3] = {x, y, z};
-                for (int a = 0; a < 3; ++a) lo[a] = std::min(lo[a], p[a]), hi[a] = std::max(hi[a], p[a]);
-                max_intensity = std::max(max_intensity, image.data[row + std::size_t(x)]);
-            }
-        }
+    const RoiExtent roi = roi_extent(image, intensity_mask);
+    const std::int64_t* lo = roi.lo;
+    const std::int64_t* hi = roi.hi;
+    const double max_intensity = roi.max_intensity;
     if (hi[0] < 0) throw Error(ErrorKind::empty_roi, "local intensity: ROI intensity mask is empty");
 
     // r = (3 / (4 pi))^(1/3) cm, in mm.
@@ -186,7 +214,10 @@ FeatureValues local_intensity(const Image& image, const Mask& intensity_mask) {
         },
         [](double a, double b) { return std::max(a, b); });
 
-    return {{"loc_peak_loc", local_peak}, {"loc_peak_glob", global_peak}};
+    std::array<double, loc_value_count> v{};
+    v[loc_peak_loc] = local_peak;    // largest sphere mean around the ROI's maximum-intensity voxels
+    v[loc_peak_glob] = global_peak;  // largest sphere mean around any ROI voxel
+    return emitted(kLocFamily, v);
 }
 
 }  // namespace radhpc::features

@@ -1,11 +1,77 @@
+// The feature registry, collected once from the families' declarations (family.hpp): an IBSI family
+// gives one row per feature and variant; a PyRadiomics class names the IBSI row it equals or adds a
+// PyRadiomics-only row "pyr_<class>_<name>".
 #include "radhpc/features/registry.hpp"
 
-#include <mutex>
+#include <algorithm>
+#include <cctype>
+#include <deque>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <vector>
+
+#include "radhpc/features/family.hpp"
 
 namespace radhpc::features {
 namespace {
+
+// Registry order: the IBSI families, then the PyRadiomics classes (their PyRadiomics-only features follow
+// the IBSI rows and the diagnostics).
+constexpr const FamilyDecl* kFamilies[] = {
+    &kMorphFamily, &kLocFamily,        &kStatFamily,  &kIhFamily,   &kIvhFamily,   &kCmFamily,
+    &kRlmFamily,   &kSzmFamily,        &kDzmFamily,   &kNgtFamily,  &kNglFamily,   &kFirstorderFamily,
+    &kShapeFamily, &kShape2DFamily,    &kGlcmFamily,  &kGlrlmFamily, &kGlszmFamily, &kGldmFamily,
+    &kNgtdmFamily,
+};
+constexpr const FamilyDecl* kDiagnostics[] = {&kDiagImageFamily, &kDiagRoiFamily};
+
+std::string lower(std::string_view s) {
+    std::string r(s);
+    for (char& c : r) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return r;
+}
+
+// Rows with their strings; FeatureInfo views into them (a deque keeps them in place).
+struct Registry {
+    std::deque<std::string> text;
+    std::vector<FeatureInfo> rows;
+
+    std::string_view keep(std::string s) { return text.emplace_back(std::move(s)); }
+
+    Registry() {
+        for (const FamilyDecl* fam : kFamilies) add_ibsi(*fam);
+        for (const FamilyDecl* fam : kDiagnostics) add_ibsi(*fam);
+        for (const FamilyDecl* fam : kFamilies)
+            for (const auto& f : fam->pyradiomics) add_pyradiomics(*fam, f);
+    }
+
+    void add_ibsi(const FamilyDecl& fam) {
+        for (std::string_view variant : fam.variants)
+            for (const auto& f : fam.ibsi)
+                rows.push_back({keep(std::string(f.tag) + std::string(variant)), f.ibsi_code, "", fam.name, f.unit,
+                                f.description});
+    }
+
+    void add_pyradiomics(const FamilyDecl& fam, const PyradiomicsFeature& f) {
+        const std::string_view name = keep("original_" + std::string(fam.name) + "_" + std::string(f.name));
+        if (f.ibsi.empty()) {
+            rows.push_back({keep("pyr_" + lower(fam.name) + "_" + lower(f.name)), "", name, fam.name, f.unit,
+                            keep(std::string(f.name) + " (PyRadiomics only)")});
+            return;
+        }
+        auto it = std::find_if(rows.begin(), rows.end(), [&](const FeatureInfo& r) { return r.tag == f.ibsi; });
+        // A declaration naming a tag no family declares is a programming error, found by the registry tests.
+        if (it == rows.end() || !it->pyradiomics_name.empty())
+            throw std::logic_error("feature registry: " + std::string(name) + " names " + std::string(f.ibsi));
+        it->pyradiomics_name = name;
+    }
+};
+
+const Registry& registry() {
+    static const Registry r;
+    return r;
+}
 
 // Lookup index over every name a feature is known by; built once, read-only afterwards.
 const std::unordered_map<std::string, const FeatureInfo*>& index() {
@@ -24,6 +90,16 @@ const std::unordered_map<std::string, const FeatureInfo*>& index() {
 }
 
 }  // namespace
+
+std::span<const FamilyDecl* const> declared_families() { return kFamilies; }
+
+const FamilyDecl* find_family(std::string_view name) {
+    for (const FamilyDecl* f : kFamilies)
+        if (f->name == name) return f;
+    return nullptr;
+}
+
+std::span<const FeatureInfo> feature_registry() { return registry().rows; }
 
 const FeatureInfo* find_feature(std::string_view name) {
     const auto& m = index();

@@ -15,11 +15,13 @@
 #include <Eigen/Eigenvalues>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numbers>
 
 #include "radhpc/core/error.hpp"
 #include "radhpc/core/roi.hpp"
+#include "radhpc/features/family.hpp"
 #include "radhpc/features/mesh.hpp"
 
 namespace radhpc::features {
@@ -80,6 +82,41 @@ double max_plane_diameter(const std::vector<LatticePoint>& vertices, int axis, c
 }
 
 }  // namespace
+
+// ---- the features of shape, in output order; pyradiomics_shape() fills their slots ----
+namespace {
+
+// PyRadiomics shape.py; Compactness1/2 and SphericalDisproportion are deprecated there.
+enum ShapeValue {
+    shape_MeshVolume, shape_VoxelVolume, shape_SurfaceArea, shape_SurfaceVolumeRatio, shape_Sphericity,
+    shape_Maximum3DDiameter, shape_Maximum2DDiameterSlice, shape_Maximum2DDiameterColumn,
+    shape_Maximum2DDiameterRow, shape_MajorAxisLength, shape_MinorAxisLength, shape_LeastAxisLength,
+    shape_Elongation, shape_Flatness, shape_Compactness1, shape_Compactness2, shape_SphericalDisproportion,
+    shape_value_count
+};
+constexpr PyradiomicsFeature kShape[] = {
+    {"MeshVolume", "morph_volume", "", shape_MeshVolume},
+    {"VoxelVolume", "morph_vol_approx", "", shape_VoxelVolume},
+    {"SurfaceArea", "morph_area_mesh", "", shape_SurfaceArea},
+    {"SurfaceVolumeRatio", "morph_av", "", shape_SurfaceVolumeRatio},
+    {"Sphericity", "morph_sphericity", "", shape_Sphericity},
+    {"Maximum3DDiameter", "morph_diam", "", shape_Maximum3DDiameter},
+    {"Maximum2DDiameterSlice", "", "mm", shape_Maximum2DDiameterSlice},
+    {"Maximum2DDiameterColumn", "", "mm", shape_Maximum2DDiameterColumn},
+    {"Maximum2DDiameterRow", "", "mm", shape_Maximum2DDiameterRow},
+    {"MajorAxisLength", "morph_pca_maj_axis", "", shape_MajorAxisLength},
+    {"MinorAxisLength", "morph_pca_min_axis", "", shape_MinorAxisLength},
+    {"LeastAxisLength", "morph_pca_least_axis", "", shape_LeastAxisLength},
+    {"Elongation", "morph_pca_elongation", "", shape_Elongation},
+    {"Flatness", "morph_pca_flatness", "", shape_Flatness},
+    {"Compactness1", "morph_comp_1", "", shape_Compactness1, true},
+    {"Compactness2", "morph_comp_2", "", shape_Compactness2, true},
+    {"SphericalDisproportion", "morph_sph_dispr", "", shape_SphericalDisproportion, true},
+};
+
+}  // namespace
+
+constexpr FamilyDecl kShapeFamily{"shape", kNoVariant, {}, kShape};
 
 FeatureValues pyradiomics_shape(const Mask& mask, bool include_deprecated) {
     const auto padded = mesh::pad_roi(mask);
@@ -143,27 +180,25 @@ FeatureValues pyradiomics_shape(const Mask& mask, bool include_deprecated) {
     auto ratio = [](double num, double den) { return (num < 0 || den < 0) ? std::nan("") : std::sqrt(num / den); };
 
     const double pi = std::numbers::pi;
-    FeatureValues out;
-    out.push_back({"shape_MeshVolume", V});
-    out.push_back({"shape_VoxelVolume", Np * (sp[2] * sp[0] * sp[1])});  // Np * voxel volume
-    out.push_back({"shape_SurfaceArea", A});
-    out.push_back({"shape_SurfaceVolumeRatio", A / V});
-    out.push_back({"shape_Sphericity", std::cbrt(36.0 * pi * V * V) / A});  // (36 pi V^2)^(1/3) / A
-    out.push_back({"shape_Maximum3DDiameter", diameter3d});
-    out.push_back({"shape_Maximum2DDiameterSlice", max_plane_diameter(vertices, 2, sp)});
-    out.push_back({"shape_Maximum2DDiameterColumn", max_plane_diameter(vertices, 1, sp)});
-    out.push_back({"shape_Maximum2DDiameterRow", max_plane_diameter(vertices, 0, sp)});
-    out.push_back({"shape_MajorAxisLength", axis_length(lambda[2])});
-    out.push_back({"shape_MinorAxisLength", axis_length(lambda[1])});
-    out.push_back({"shape_LeastAxisLength", axis_length(lambda[0])});
-    out.push_back({"shape_Elongation", ratio(lambda[1], lambda[2])});  // sqrt(l_minor / l_major)
-    out.push_back({"shape_Flatness", ratio(lambda[0], lambda[2])});    // sqrt(l_least / l_major)
-    if (include_deprecated) {
-        out.push_back({"shape_Compactness1", V / (std::pow(A, 1.5) * std::sqrt(pi))});  // V / sqrt(pi A^3)
-        out.push_back({"shape_Compactness2", 36.0 * pi * V * V / (A * A * A)});       // 36 pi V^2 / A^3
-        out.push_back({"shape_SphericalDisproportion", A / std::cbrt(36.0 * pi * V * V)});
-    }
-    return out;
+    std::array<double, shape_value_count> v{};
+    v[shape_MeshVolume] = V;
+    v[shape_VoxelVolume] = Np * (sp[2] * sp[0] * sp[1]);  // Np * voxel volume
+    v[shape_SurfaceArea] = A;
+    v[shape_SurfaceVolumeRatio] = A / V;
+    v[shape_Sphericity] = std::cbrt(36.0 * pi * V * V) / A;  // (36 pi V^2)^(1/3) / A
+    v[shape_Maximum3DDiameter] = diameter3d;
+    v[shape_Maximum2DDiameterSlice] = max_plane_diameter(vertices, 2, sp);
+    v[shape_Maximum2DDiameterColumn] = max_plane_diameter(vertices, 1, sp);
+    v[shape_Maximum2DDiameterRow] = max_plane_diameter(vertices, 0, sp);
+    v[shape_MajorAxisLength] = axis_length(lambda[2]);
+    v[shape_MinorAxisLength] = axis_length(lambda[1]);
+    v[shape_LeastAxisLength] = axis_length(lambda[0]);
+    v[shape_Elongation] = ratio(lambda[1], lambda[2]);  // sqrt(l_minor / l_major)
+    v[shape_Flatness] = ratio(lambda[0], lambda[2]);    // sqrt(l_least / l_major)
+    v[shape_Compactness1] = V / (std::pow(A, 1.5) * std::sqrt(pi));  // V / sqrt(pi A^3)
+    v[shape_Compactness2] = 36.0 * pi * V * V / (A * A * A);       // 36 pi V^2 / A^3
+    v[shape_SphericalDisproportion] = A / std::cbrt(36.0 * pi * V * V);
+    return emitted(kShapeFamily, v, include_deprecated);
 }
 
 namespace {
@@ -181,6 +216,32 @@ constexpr std::int8_t kLines[16][5] = {{-1, -1, -1, -1, -1}, {3, 0, -1, -1, -1},
                                        {-1, -1, -1, -1, -1}};
 
 }  // namespace
+
+// ---- the features of shape2D, in output order; pyradiomics_shape2d() fills their slots ----
+namespace {
+
+// PyRadiomics shape2D.py; SphericalDisproportion is deprecated there.
+enum Shape2DValue {
+    shape2D_MeshSurface, shape2D_PixelSurface, shape2D_Perimeter, shape2D_PerimeterSurfaceRatio,
+    shape2D_Sphericity, shape2D_MaximumDiameter, shape2D_MajorAxisLength, shape2D_MinorAxisLength,
+    shape2D_Elongation, shape2D_SphericalDisproportion, shape2d_value_count
+};
+constexpr PyradiomicsFeature kShape2D[] = {
+    {"MeshSurface", "", "mm^2", shape2D_MeshSurface},
+    {"PixelSurface", "", "mm^2", shape2D_PixelSurface},
+    {"Perimeter", "", "mm", shape2D_Perimeter},
+    {"PerimeterSurfaceRatio", "", "mm^-1", shape2D_PerimeterSurfaceRatio},
+    {"Sphericity", "", "", shape2D_Sphericity},
+    {"MaximumDiameter", "", "mm", shape2D_MaximumDiameter},
+    {"MajorAxisLength", "", "mm", shape2D_MajorAxisLength},
+    {"MinorAxisLength", "", "mm", shape2D_MinorAxisLength},
+    {"Elongation", "", "", shape2D_Elongation},
+    {"SphericalDisproportion", "", "", shape2D_SphericalDisproportion, true},
+};
+
+}  // namespace
+
+constexpr FamilyDecl kShape2DFamily{"shape2D", kNoVariant, {}, kShape2D};
 
 FeatureValues pyradiomics_shape2d(const Mask& mask, int dimension, bool include_deprecated) {
     if (dimension < 0 || dimension > 2)
@@ -259,19 +320,18 @@ FeatureValues pyradiomics_shape2d(const Mask& mask, int dimension, bool include_
 
     const double pi = std::numbers::pi;
     const double sphericity = 2.0 * std::sqrt(pi * surface) / perimeter;  // 2 sqrt(pi A) / P
-    FeatureValues out;
-    out.push_back({"shape2D_MeshSurface", surface});
-    out.push_back({"shape2D_PixelSurface", double(Np) * (s1 * s0)});
-    out.push_back({"shape2D_Perimeter", perimeter});
-    out.push_back({"shape2D_PerimeterSurfaceRatio", perimeter / surface});
-    out.push_back({"shape2D_Sphericity", sphericity});
-    out.push_back({"shape2D_MaximumDiameter", diameter});
-    out.push_back({"shape2D_MajorAxisLength", axis_length(lambda[1])});
-    out.push_back({"shape2D_MinorAxisLength", axis_length(lambda[0])});
-    out.push_back({"shape2D_Elongation",
-                   (lambda[0] < 0 || lambda[1] < 0) ? std::nan("") : std::sqrt(lambda[0] / lambda[1])});
-    if (include_deprecated) out.push_back({"shape2D_SphericalDisproportion", 1.0 / sphericity});
-    return out;
+    std::array<double, shape2d_value_count> v{};
+    v[shape2D_MeshSurface] = surface;
+    v[shape2D_PixelSurface] = double(Np) * (s1 * s0);
+    v[shape2D_Perimeter] = perimeter;
+    v[shape2D_PerimeterSurfaceRatio] = perimeter / surface;
+    v[shape2D_Sphericity] = sphericity;
+    v[shape2D_MaximumDiameter] = diameter;
+    v[shape2D_MajorAxisLength] = axis_length(lambda[1]);
+    v[shape2D_MinorAxisLength] = axis_length(lambda[0]);
+    v[shape2D_Elongation] = (lambda[0] < 0 || lambda[1] < 0) ? std::nan("") : std::sqrt(lambda[0] / lambda[1]);
+    v[shape2D_SphericalDisproportion] = 1.0 / sphericity;
+    return emitted(kShape2DFamily, v, include_deprecated);
 }
 
 }  // namespace radhpc::features

@@ -1,11 +1,15 @@
-// Grey level co-occurrence features: IBSI 1 section 3.6 (cm_*) and PyRadiomics 3.x glcm.py.
+// Grey level co-occurrence features: IBSI 1 section 3.6 (cm_*) and PyRadiomics 3.x glcm.py; the two
+// families declare their features at the end of this file.
 #include <Eigen/Dense>
+
 #include <algorithm>
 #include <cmath>
 #include <complex>
 #include <limits>
 
+#include "radhpc/features/family.hpp"
 #include "radhpc/features/texture_detail.hpp"
+#include "texture_internal.hpp"
 
 namespace radhpc::features::detail {
 
@@ -28,13 +32,6 @@ DenseMatrix symmetrised(const CountMatrix& m) {
             d.v[std::size_t(r) * std::size_t(m.cols) + std::size_t(c)] = double(m.at(r, c) + m.at(c, r));
     return d;
 }
-
-const std::array<const char*, ibsi_cm_count> ibsi_cm_names = {
-    "joint_max", "joint_avg",   "joint_var",     "joint_entr",        "diff_avg",   "diff_var",
-    "diff_entr", "sum_avg",     "sum_var",       "sum_entr",          "energy",     "contrast",
-    "dissimilarity", "inv_diff", "inv_diff_norm", "inv_diff_mom",     "inv_diff_mom_norm", "inv_var",
-    "corr",      "auto_corr",   "clust_tend",    "clust_shade",       "clust_prom", "info_corr1",
-    "info_corr2"};
 
 std::array<double, ibsi_cm_count> ibsi_cm_features(const DenseMatrix& counts, const std::vector<int>& lv,
                                                    int n_levels) {
@@ -120,20 +117,33 @@ std::array<double, ibsi_cm_count> ibsi_cm_features(const DenseMatrix& counts, co
         sum_var += (double(k) - sum_avg) * (double(k) - sum_avg) * p_sum[k];
         sum_entr -= p_sum[k] * std::log2(p_sum[k]);
     }
-    f = {joint_max, mu_x, joint_var, hxy, diff_avg, diff_var, diff_entr, sum_avg, sum_var, sum_entr, energy,
-         contrast, dissimilarity, inv_diff, inv_diff_norm, inv_diff_mom, inv_diff_mom_norm, inv_var,
-         cov / std::sqrt(var_x * var_y),                      // correlation
-         auto_corr, clust_tend, clust_shade, clust_prom,
-         (hxy - hxy1) / std::max(hx, hy),                      // info_corr1 = (HXY - HXY1) / max(HX, HY)
-         std::sqrt(1 - std::exp(-2 * (hxy2 - hxy)))};          // info_corr2 = sqrt(1 - e^{-2 (HXY2 - HXY)})
+    f[cm_joint_max] = joint_max;
+    f[cm_joint_avg] = mu_x;
+    f[cm_joint_var] = joint_var;
+    f[cm_joint_entr] = hxy;
+    f[cm_diff_avg] = diff_avg;
+    f[cm_diff_var] = diff_var;
+    f[cm_diff_entr] = diff_entr;
+    f[cm_sum_avg] = sum_avg;
+    f[cm_sum_var] = sum_var;
+    f[cm_sum_entr] = sum_entr;
+    f[cm_energy] = energy;
+    f[cm_contrast] = contrast;
+    f[cm_dissimilarity] = dissimilarity;
+    f[cm_inv_diff] = inv_diff;
+    f[cm_inv_diff_norm] = inv_diff_norm;
+    f[cm_inv_diff_mom] = inv_diff_mom;
+    f[cm_inv_diff_mom_norm] = inv_diff_mom_norm;
+    f[cm_inv_var] = inv_var;
+    f[cm_corr] = cov / std::sqrt(var_x * var_y);
+    f[cm_auto_corr] = auto_corr;
+    f[cm_clust_tend] = clust_tend;
+    f[cm_clust_shade] = clust_shade;
+    f[cm_clust_prom] = clust_prom;
+    f[cm_info_corr1] = (hxy - hxy1) / std::max(hx, hy);              // (HXY - HXY1) / max(HX, HY)
+    f[cm_info_corr2] = std::sqrt(1 - std::exp(-2 * (hxy2 - hxy)));  // sqrt(1 - e^{-2 (HXY2 - HXY)})
     return f;
 }
-
-const std::array<const char*, pyradiomics_glcm_count> pyradiomics_glcm_names = {
-    "Autocorrelation", "JointAverage", "ClusterProminence", "ClusterShade", "ClusterTendency", "Contrast",
-    "Correlation", "DifferenceAverage", "DifferenceEntropy", "DifferenceVariance", "JointEnergy", "JointEntropy",
-    "Imc1", "Imc2", "Idm", "MCC", "Idmn", "Id", "Idn", "InverseVariance", "MaximumProbability", "SumAverage",
-    "SumEntropy", "SumSquares"};
 
 namespace {
 
@@ -251,8 +261,131 @@ std::array<double, pyradiomics_glcm_count> pyradiomics_glcm_features(const Dense
     const double imc1 = div != 0 ? (hxy - hxy1) / div : 0.0;
     const double imc2 = hxy2 == hxy ? 0.0 : std::sqrt(1 - std::pow(M_E, -2 * (hxy2 - hxy)));
     const double mcc = pyradiomics_mcc(p, px, py, n);
-    return {autocorr, ux, prom, shade, tend, contrast, correlation, diffavg, diffent, diffvar, energy, hxy,
-            imc1, imc2, idm, mcc, idmn, id, idn, invvar, maxprob, sumavg, sument, sumsq};
+    std::array<double, pyradiomics_glcm_count> f{};
+    f[glcm_Autocorrelation] = autocorr;
+    f[glcm_JointAverage] = ux;
+    f[glcm_ClusterProminence] = prom;
+    f[glcm_ClusterShade] = shade;
+    f[glcm_ClusterTendency] = tend;
+    f[glcm_Contrast] = contrast;
+    f[glcm_Correlation] = correlation;
+    f[glcm_DifferenceAverage] = diffavg;
+    f[glcm_DifferenceEntropy] = diffent;
+    f[glcm_DifferenceVariance] = diffvar;
+    f[glcm_JointEnergy] = energy;
+    f[glcm_JointEntropy] = hxy;
+    f[glcm_Imc1] = imc1;
+    f[glcm_Imc2] = imc2;
+    f[glcm_Idm] = idm;
+    f[glcm_MCC] = mcc;
+    f[glcm_Idmn] = idmn;
+    f[glcm_Id] = id;
+    f[glcm_Idn] = idn;
+    f[glcm_InverseVariance] = invvar;
+    f[glcm_MaximumProbability] = maxprob;
+    f[glcm_SumAverage] = sumavg;
+    f[glcm_SumEntropy] = sument;
+    f[glcm_SumSquares] = sumsq;
+    return f;
+}
+
+// ---- the features of cm and glcm ------------------------------------------------------------------------
+namespace {
+
+// IBSI 1 section 3.6, grey level co-occurrence matrix.
+constexpr IbsiFeature kCm[] = {
+    {"cm_joint_max", "GYBY", "", "Joint maximum", cm_joint_max},
+    {"cm_joint_avg", "60VM", "", "Joint average", cm_joint_avg},
+    {"cm_joint_var", "UR99", "", "Joint variance", cm_joint_var},
+    {"cm_joint_entr", "TU9B", "", "Joint entropy", cm_joint_entr},
+    {"cm_diff_avg", "TF7R", "", "Difference average", cm_diff_avg},
+    {"cm_diff_var", "D3YU", "", "Difference variance", cm_diff_var},
+    {"cm_diff_entr", "NTRS", "", "Difference entropy", cm_diff_entr},
+    {"cm_sum_avg", "ZGXS", "", "Sum average", cm_sum_avg},
+    {"cm_sum_var", "OEEB", "", "Sum variance", cm_sum_var},
+    {"cm_sum_entr", "P6QZ", "", "Sum entropy", cm_sum_entr},
+    {"cm_energy", "8ZQL", "", "Angular second moment", cm_energy},
+    {"cm_contrast", "ACUI", "", "Contrast", cm_contrast},
+    {"cm_dissimilarity", "8S9J", "", "Dissimilarity", cm_dissimilarity},
+    {"cm_inv_diff", "IB1Z", "", "Inverse difference", cm_inv_diff},
+    {"cm_inv_diff_norm", "NDRX", "", "Normalised inverse difference", cm_inv_diff_norm},
+    {"cm_inv_diff_mom", "WF0Z", "", "Inverse difference moment", cm_inv_diff_mom},
+    {"cm_inv_diff_mom_norm", "1QCO", "", "Normalised inverse difference moment", cm_inv_diff_mom_norm},
+    {"cm_inv_var", "E8JP", "", "Inverse variance", cm_inv_var},
+    {"cm_corr", "NI2N", "", "Correlation", cm_corr},
+    {"cm_auto_corr", "QWB0", "", "Autocorrelation", cm_auto_corr},
+    {"cm_clust_tend", "DG8W", "", "Cluster tendency", cm_clust_tend},
+    {"cm_clust_shade", "7NFM", "", "Cluster shade", cm_clust_shade},
+    {"cm_clust_prom", "AE86", "", "Cluster prominence", cm_clust_prom},
+    {"cm_info_corr1", "R8DG", "", "Information correlation 1", cm_info_corr1},
+    {"cm_info_corr2", "JN9H", "", "Information correlation 2", cm_info_corr2},
+};
+
+// PyRadiomics glcm.py (its own formulas above: eps in logarithms, Ng = largest grey level, MCC).
+constexpr PyradiomicsFeature kGlcm[] = {
+    {"Autocorrelation", "cm_auto_corr_3D_avg", "", glcm_Autocorrelation},
+    {"JointAverage", "cm_joint_avg_3D_avg", "", glcm_JointAverage},
+    {"ClusterProminence", "cm_clust_prom_3D_avg", "", glcm_ClusterProminence},
+    {"ClusterShade", "cm_clust_shade_3D_avg", "", glcm_ClusterShade},
+    {"ClusterTendency", "cm_clust_tend_3D_avg", "", glcm_ClusterTendency},
+    {"Contrast", "cm_contrast_3D_avg", "", glcm_Contrast},
+    {"Correlation", "cm_corr_3D_avg", "", glcm_Correlation},
+    {"DifferenceAverage", "cm_diff_avg_3D_avg", "", glcm_DifferenceAverage},
+    {"DifferenceEntropy", "cm_diff_entr_3D_avg", "", glcm_DifferenceEntropy},
+    {"DifferenceVariance", "cm_diff_var_3D_avg", "", glcm_DifferenceVariance},
+    {"JointEnergy", "cm_energy_3D_avg", "", glcm_JointEnergy},
+    {"JointEntropy", "cm_joint_entr_3D_avg", "", glcm_JointEntropy},
+    {"Imc1", "cm_info_corr1_3D_avg", "", glcm_Imc1},
+    {"Imc2", "cm_info_corr2_3D_avg", "", glcm_Imc2},
+    {"Idm", "cm_inv_diff_mom_3D_avg", "", glcm_Idm},
+    {"MCC", "", "", glcm_MCC},
+    {"Idmn", "cm_inv_diff_mom_norm_3D_avg", "", glcm_Idmn},
+    {"Id", "cm_inv_diff_3D_avg", "", glcm_Id},
+    {"Idn", "cm_inv_diff_norm_3D_avg", "", glcm_Idn},
+    {"InverseVariance", "cm_inv_var_3D_avg", "", glcm_InverseVariance},
+    {"MaximumProbability", "cm_joint_max_3D_avg", "", glcm_MaximumProbability},
+    {"SumAverage", "cm_sum_avg_3D_avg", "", glcm_SumAverage},
+    {"SumEntropy", "cm_sum_entr_3D_avg", "", glcm_SumEntropy},
+    {"SumSquares", "cm_joint_var_3D_avg", "", glcm_SumSquares},
+};
+
+}  // namespace
+}  // namespace radhpc::features::detail
+
+namespace radhpc::features {
+constexpr FamilyDecl kCmFamily{"cm", detail::kDirectionalAggregations, detail::kCm, {}};
+constexpr FamilyDecl kGlcmFamily{"glcm", kNoVariant, {}, detail::kGlcm};
+}  // namespace radhpc::features
+
+namespace radhpc::features::detail {
+
+// ---- aggregation: the cm family over slices and directions, the glcm class over angles ------------------
+
+void cm_family(const TextureContext& c, FeatureValues& out) {
+    // whole-box matrices come from the shared cache; slice matrices are built per slice
+    auto dense = [&](const CountMatrix& m) { return c.settings.symmetric_glcm ? symmetrised(m) : to_dense(m); };
+    auto matrix = [&](const Offset3& o) { return dense(c.glcm_cache.at(o)); };
+    auto slice_matrices = [&](int slice) {
+        std::vector<DenseMatrix> mats;
+        for (const auto& m : glcm_matrices(c.roi, c.ibsi_dirs2d, slice)) mats.push_back(dense(m));
+        return mats;
+    };
+    auto feats = [&](const DenseMatrix& m) { return to_feat(ibsi_cm_features(m, c.lv(), c.n_levels)); };
+    ibsi_directional(c.plan, c.slices, c.ibsi_dirs2d, c.ibsi_dirs3d, matrix, slice_matrices, feats, ibsi_cm_count,
+                     putter(kCmFamily, out));
+}
+
+void glcm_family(const TextureContext& c, FeatureValues& out) {
+    std::vector<DenseMatrix> mats;
+    std::vector<double> weights;
+    for (const auto& a : c.pyr_glcm_angles) {
+        const CountMatrix& m = c.glcm_cache.at(a);
+        mats.push_back(c.settings.symmetric_glcm ? symmetrised(m) : to_dense(m));
+        weights.push_back(pyradiomics_weight(a, c.spacing, c.settings.weighting, true));
+    }
+    auto feats = [&](const DenseMatrix& m) { return to_feat(pyradiomics_glcm_features(m, c.lv(), c.max_level)); };
+    const Feat result = pyradiomics_angles(mats, weights, c.pyr_merge, pyradiomics_glcm_count, feats);
+    emit(kGlcmFamily, "", result, out);
 }
 
 }  // namespace radhpc::features::detail

@@ -1,7 +1,10 @@
-// Neighbourhood grey tone difference features: IBSI 1 section 3.10 and PyRadiomics ngtdm.py.
+// Neighbourhood grey tone difference features: IBSI 1 section 3.10 and PyRadiomics ngtdm.py; the two
+// families declare their features at the end of this file.
 #include <cmath>
 
+#include "radhpc/features/family.hpp"
 #include "radhpc/features/texture_detail.hpp"
+#include "texture_internal.hpp"
 
 namespace radhpc::features::detail {
 
@@ -44,6 +47,58 @@ std::array<double, ngt_stat_count> ngtdm_statistics(const std::vector<double>& n
     // strength = sum (p_i + p_j)(i-j)^2 / sum s_i; 0 when sum s_i = 0
     f[ngt_strength] = sum_s == 0 ? 0.0 : strength / sum_s;
     return f;
+}
+
+// ---- the features of ngt and ngtdm --------------------------------------------------------------------
+namespace {
+
+// IBSI 1 section 3.10, neighbourhood grey tone difference matrix.
+constexpr IbsiFeature kNgt[] = {
+    {"ngt_coarseness", "QCDE", "", "Coarseness", ngt_coarseness},
+    {"ngt_contrast", "65HE", "", "Contrast", ngt_contrast},
+    {"ngt_busyness", "NQ30", "", "Busyness", ngt_busyness},
+    {"ngt_complexity", "HDEZ", "", "Complexity", ngt_complexity},
+    {"ngt_strength", "1X9X", "", "Strength", ngt_strength},
+};
+
+// PyRadiomics ngtdm.py (n_i counts every ROI voxel; see NgtdmMatrix).
+constexpr PyradiomicsFeature kNgtdm[] = {
+    {"Coarseness", "ngt_coarseness_3D", "", ngt_coarseness},
+    {"Contrast", "ngt_contrast_3D", "", ngt_contrast},
+    {"Busyness", "ngt_busyness_3D", "", ngt_busyness},
+    {"Complexity", "ngt_complexity_3D", "", ngt_complexity},
+    {"Strength", "ngt_strength_3D", "", ngt_strength},
+};
+
+}  // namespace
+}  // namespace radhpc::features::detail
+
+namespace radhpc::features {
+constexpr FamilyDecl kNgtFamily{"ngt", detail::kVolumeAggregations, detail::kNgt, {}};
+constexpr FamilyDecl kNgtdmFamily{"ngtdm", kNoVariant, {}, detail::kNgtdm};
+}  // namespace radhpc::features
+
+namespace radhpc::features::detail {
+
+// ---- aggregation: ngt over slices (IBSI n_i: voxels with a neighbour), ngtdm on PyRadiomics' matrix ------
+
+void ngt_family(const TextureContext& c, FeatureValues& out) {
+    auto feats = [&](const NgtdmMatrix& m) -> OptFeat {
+        Feat n(m.n_with_neighbours.begin(), m.n_with_neighbours.end());
+        double total = 0;
+        for (double x : n) total += x;
+        if (total == 0) return std::nullopt;
+        return to_feat(ngtdm_statistics(n, m.s, c.lv()));
+    };
+    const auto hood2d = chebyshev_offsets({c.settings.ngtdm_distance}, true, false);
+    ibsi_nondirectional(
+        c.plan, c.slices, [&](int s) { return feats(ngtdm_matrix(c.roi, hood2d, s)); }, [&] { return feats(c.ngt_25d); },
+        [&] { return feats(c.ngt_3d); }, ngt_stat_count, putter(kNgtFamily, out));
+}
+
+void ngtdm_family(const TextureContext& c, FeatureValues& out) {
+    Feat n(c.ngtdm_pyr.n_all.begin(), c.ngtdm_pyr.n_all.end());
+    emit(kNgtdmFamily, "", ngtdm_statistics(n, c.ngtdm_pyr.s, c.lv()), out);
 }
 
 }  // namespace radhpc::features::detail

@@ -3,12 +3,9 @@
 #include "radhpc/pipeline/extract.hpp"
 
 #include <malloc.h>
-#include <tbb/task_group.h>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
-#include <exception>
 #include <cmath>
 #include <sstream>
 #include <type_traits>
@@ -16,10 +13,7 @@
 #include "radhpc/core/error.hpp"
 #include "radhpc/core/roi.hpp"
 #include "radhpc/core/source_image.hpp"
-#include "radhpc/features/intensity.hpp"
-#include "radhpc/features/morphology.hpp"
-#include "radhpc/features/shape_pyradiomics.hpp"
-#include "radhpc/features/texture.hpp"
+#include "radhpc/features/families.hpp"
 #include "radhpc/pipeline/memory.hpp"
 #include "radhpc/preprocess/perturb.hpp"
 #include "radhpc/preprocess/preprocess.hpp"
@@ -40,9 +34,6 @@ const bool kAllocatorTuned = [] {
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-const std::set<std::string> kTextureFamilies{"cm", "rlm", "szm", "dzm", "ngt", "ngl",
-                                             "glcm", "glrlm", "glszm", "gldm", "ngtdm"};
 
 std::string describe(const Geometry& g) {
     std::ostringstream s;
@@ -153,18 +144,6 @@ void check_finite(const Volume<T>& image, const Mask& mask, const BoundingBox& b
         throw Error(ErrorKind::invalid_input, what + ": " + std::to_string(bad) + " ROI voxel(s) have NaN or infinite intensity");
 }
 
-
-// Families that read intensities (or grey levels) only of ROI voxels: the morphological mask, its
-// intensity (re-segmented) part, or their crops. Local intensity looks around the ROI, and IBSI
-// morphology is left out to stay on the safe side.
-bool roi_intensities_suffice(const std::set<std::string>& families) {
-    static const std::set<std::string> roi_only{"firstorder", "shape", "shape2D", "stat", "ih", "ivh",
-                                                "glcm", "glrlm", "glszm", "gldm", "ngtdm",
-                                                "cm", "rlm", "szm", "dzm", "ngt", "ngl"};
-    for (const auto& f : families)
-        if (!roi_only.count(f)) return false;
-    return true;
-}
 
 // ---- perturbations (issue 7): noise on the input, one interpolation onto a rotated/shifted grid --
 Vec3 working_spacing(const Settings& s, const Geometry& in) {
@@ -389,7 +368,7 @@ LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input
             morph = preprocess::resample_mask(mask, target, Interpolation::nearest, 0.5, s.profile);
             // When every later step reads intensities only inside the ROI (no diagnostics, no mask
             // perturbation growing it, no family looking around it), only the ROI voxels are interpolated.
-            const bool roi_only = !diagnostics && !perturb_mask && roi_intensities_suffice(s.features.families);
+            const bool roi_only = !diagnostics && !perturb_mask && features::reads_only_roi(s.features.families);
             work = preprocess::resample_image(image, target, s.resample.image_interpolation, s.profile, pixel, roi_only ? &morph : nullptr);
         } else {
             // IBSI: the full grid is defined by the whole image; interpolate only the part around
@@ -469,64 +448,10 @@ LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input
     result.timings.preprocess_s = std::chrono::duration<double>(t_pre - t0).count();
 
     // ---- features ---------------------------------------------------------------------------
-    const auto& fam = s.features.families;
-    auto has = [&](const char* f) { return fam.count(f) > 0; };
-    // The family groups are independent, so they run as concurrent tasks (each may parallelise
-    // inside); their values are appended afterwards in the fixed order below, and an error is
-    // rethrown from the first failing group in that order, as a sequential run would report it.
-    enum Group { g_morph, g_loc, g_intensity, g_shape, g_texture, n_groups };
-    std::array<FeatureValues, n_groups> group_values;
-    std::array<std::exception_ptr, n_groups> group_error;
-    auto run_group = [&](Group g, auto&& compute) {
-        try {
-            compute(group_values[g]);
-        } catch (...) {
-            group_error[g] = std::current_exception();
-        }
-    };
-    auto append_to = [](FeatureValues& out, FeatureValues v) {
-        for (auto& f : v) out.push_back(std::move(f));
-    };
     const Mask& shape_mask = s.resegment.resegment_shape ? int_c : morph_c;
-    std::set<std::string> texture;
-    for (const auto& f : fam)
-        if (kTextureFamilies.count(f)) texture.insert(f);
-    tbb::task_group tasks;
-    if (has("morph"))
-        tasks.run([&] { run_group(g_morph, [&](FeatureValues& out) { append_to(out, features::morphology(morph_c, int_c, img_c, s.features)); }); });
-    if (has("loc"))
-        tasks.run([&] { run_group(g_loc, [&](FeatureValues& out) { append_to(out, features::local_intensity(work, intensity_mask)); }); });
-    tasks.run([&] {
-        run_group(g_intensity, [&](FeatureValues& out) {
-            if (has("stat")) append_to(out, features::intensity_statistics(values));
-            if (has("ih")) append_to(out, features::intensity_histogram(level_values, disc.n_levels));
-            if (has("ivh")) append_to(out, features::intensity_volume_histogram(values, s.ivh, s.resegment));
-            if (has("firstorder"))
-                append_to(out, features::pyradiomics_firstorder(values, level_values, img_c.geometry.voxel_volume(),
-                                                                s.features.voxel_array_shift));
-        });
-    });
-    if (has("shape") || has("shape2D"))
-        tasks.run([&] {
-            run_group(g_shape, [&](FeatureValues& out) {
-                if (has("shape")) append_to(out, features::pyradiomics_shape(shape_mask));
-                if (has("shape2D")) append_to(out, features::pyradiomics_shape2d(shape_mask, s.force2d_dimension));
-            });
-        });
-    if (!texture.empty())
-        tasks.run([&] {
-            run_group(g_texture, [&](FeatureValues& out) {
-                features::TextureExtras extras;
-                extras.force2d = s.force2d;
-                extras.force2d_dimension = s.force2d_dimension;
-                extras.merge_angles_unweighted = s.texture.merge_angles_unweighted;
-                append_to(out, features::texture_features(disc.levels, int_c, morph_c, disc.n_levels, s.texture, s.profile, texture, extras));
-            });
-        });
-    tasks.wait();
-    for (int g = 0; g < n_groups; ++g)
-        if (group_error[std::size_t(g)]) std::rethrow_exception(group_error[std::size_t(g)]);
-    for (auto& v : group_values) append_to(result.features, std::move(v));
+    const features::FamilyInputs inputs{work,     intensity_mask, img_c,        int_c,      morph_c,
+                                        shape_mask, values,       level_values, disc.levels, disc.n_levels};
+    result.features = features::compute_families(inputs, s, s.features.families);
     // PyRadiomics featureClass lists: only the listed features of a class that has a list.
     if (!s.features.pyradiomics_feature_filter.empty()) {
         std::set<std::string> filtered_classes;

@@ -1,4 +1,5 @@
-// One feature registry for both naming schemes (DESIGN.md "Names").
+// One feature registry for both naming schemes (DESIGN.md "Names"), collected from the features each
+// family declares beside its formulas (family.hpp); there is no hand-kept table.
 #pragma once
 #include <span>
 #include <string>
