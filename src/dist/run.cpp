@@ -695,19 +695,10 @@ void Master::handle(const StudyOutcome& o) {
     rec.metadata.insert(rec.metadata.end(), o.acquisition.begin(), o.acquisition.end());
     rec.inputs = p.inputs;
     rec.content_hash = u.content_hash;
-    rec.status = o.status;
+    static_cast<store::UnitOutcome&>(rec) = o;  // status, error, host, rank, timings
     if (o.status == "ok" && log::enabled(log::Level::debug))
         log::debug(format("%s: ok on %s rank %d, %.3f s", unit_label(rec.study_id, rec.perturbation).c_str(), o.host.c_str(), o.rank,
                           o.total_s));
-    rec.error_kind = o.error_kind;
-    rec.message = o.message;
-    rec.host = o.host;
-    rec.rank = o.rank;
-    rec.read_s = o.read_s;
-    rec.preprocess_s = o.preprocess_s;
-    rec.features_s = o.features_s;
-    rec.total_s = o.total_s;
-    rec.started_at = o.started_at;
     // Stamped with rank 0's clock: reconciliation orders records by finished_at, and the nodes'
     // clocks need not agree.
     rec.finished_at = unix_now();

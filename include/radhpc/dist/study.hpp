@@ -25,14 +25,13 @@ struct LesionRow {
     std::vector<double> values;
 };
 
-struct StudyOutcome {
+// The outcome fields are store::UnitOutcome's, so the master stores them as they come.
+struct StudyOutcome : store::UnitOutcome {
+    StudyOutcome() {
+        status = "ok";
+        rank = 0;
+    }
     std::uint64_t index = 0;
-    std::string status = "ok";  // ok | error
-    std::string error_kind, message;
-    std::string host;
-    int rank = 0;
-    double read_s = 0, preprocess_s = 0, features_s = 0, total_s = 0;
-    double started_at = 0, finished_at = 0;
     std::vector<LesionRow> lesions;
     std::vector<store::QcRow> qc;  // image-quality checks of DICOM inputs (study_id filled by the master)
     std::vector<std::pair<std::string, std::string>> acquisition;  // DICOM acquisition metadata ("dicom_kvp", ...)

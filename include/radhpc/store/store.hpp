@@ -26,17 +26,22 @@ struct InputFile {
 
 // Per-study status: ok, error (with kind and message) or vanished (inputs gone since the study
 // was stored; its rows are kept).
-struct StudyRecord {
-    std::string study_id, patient_id;
-    std::string perturbation = "none";  // sweeps: one record per (study, perturbation) unit of work
-    std::string status;
+// What a worker reports of one unit of work and what the store keeps of it: one type for both
+// (the engine's StudyOutcome and StudyRecord derive from it), so nothing is copied field by field.
+struct UnitOutcome {
+    std::string status;  // ok | error
     std::string error_kind, message;
-    std::string content_hash;  // inputs + settings; equal hash => the study is not recomputed
     std::string host;
     int rank = -1;
-    std::string run_id;
     double read_s = 0, preprocess_s = 0, features_s = 0, total_s = 0;
     double started_at = 0, finished_at = 0;  // unix time, seconds
+};
+
+struct StudyRecord : UnitOutcome {
+    std::string study_id, patient_id;
+    std::string perturbation = "none";  // sweeps: one record per (study, perturbation) unit of work
+    std::string content_hash;  // inputs + settings; equal hash => the study is not recomputed
+    std::string run_id;
     int lesions = 0;
     int manifest_line = 0;
     std::uint64_t sequence = 0;  // order of writing within the store (later wins when merging parts)
