@@ -169,22 +169,31 @@ void bootstrap_rows(std::span<const int> patient, std::uint64_t seed, std::uint6
         if (!in_sample.count(patient[i])) oob.push_back(i);
 }
 
-}  // namespace
+// The validation table: outcome, patients (labels numbered in order of first appearance),
+// survival columns, the feature matrix and its terms.
+struct ValidationData {
+    std::vector<int> y01;
+    std::vector<double> y;
+    std::size_t n = 0, n_patients = 0;
+    std::vector<int> patient;
+    std::vector<std::string> patient_label;
+    std::vector<double> time;
+    std::vector<int> event;
+    std::vector<std::size_t> cols;
+    Eigen::MatrixXd x;
+    std::vector<std::string> terms{"(Intercept)"};
+};
 
-std::string validate_job(const std::string& job_path, std::ostream& log) {
-    const ValidateConfig cfg = read_validate_config(job_path);
-    std::unique_ptr<tbb::global_control> thread_limit;
-    if (cfg.threads > 0)
-        thread_limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, std::size_t(cfg.threads));
-
-    // --- data
+ValidationData read_validation_data(const ValidateConfig& cfg, std::ostream& log) {
+    ValidationData d;
+    auto& [y01, y, n, n_patients, patient, patient_label, time, event, cols, x, terms] = d;
     const auto table = read_csv_table(cfg.table.string());
-    const auto y01 = binary_outcome(table, cfg.outcome);
-    const std::vector<double> y(y01.begin(), y01.end());
-    const std::size_t n = y.size();
+    y01 = binary_outcome(table, cfg.outcome);
+    y.assign(y01.begin(), y01.end());
+    n = y.size();
     // Patients are labels (text or numbers), numbered in order of first appearance.
-    std::vector<int> patient(n);
-    std::vector<std::string> patient_label(n);
+    patient.resize(n);
+    patient_label.resize(n);
     {
         std::map<std::string, int> ids;
         const std::size_t pc = cfg.patient.empty() ? 0 : table.column(cfg.patient);
@@ -193,8 +202,6 @@ std::string validate_job(const std::string& job_path, std::ostream& log) {
             patient[i] = ids.emplace(patient_label[i], int(ids.size())).first->second;
         }
     }
-    std::vector<double> time;
-    std::vector<int> event;
     if (!cfg.time.empty()) {
         time = table.numeric(table.column(cfg.time));
         for (double e : table.numeric(table.column(cfg.event))) {
@@ -202,7 +209,6 @@ std::string validate_job(const std::string& job_path, std::ostream& log) {
             event.push_back(int(e));
         }
     }
-    std::vector<std::size_t> cols;
     if (!cfg.features.empty()) {
         for (const auto& f : cfg.features) cols.push_back(table.column(f));
     } else {
@@ -218,17 +224,23 @@ std::string validate_job(const std::string& job_path, std::ostream& log) {
         if (!skipped.empty()) log << "radhpc validate: text columns, not features: " << skipped << "\n";
     }
     if (cols.empty()) throw Error(ErrorKind::invalid_input, cfg.table.string() + ": no feature columns");
-    const Eigen::MatrixXd x = feature_matrix(table, cols);
-    std::vector<std::string> terms{"(Intercept)"};
+    x = feature_matrix(table, cols);
     for (auto c : cols) terms.push_back(table.header[c]);
-    const auto n_patients = std::set<int>(patient.begin(), patient.end()).size();
+    n_patients = std::set<int>(patient.begin(), patient.end()).size();
     log << "radhpc validate: " << n << " rows, " << n_patients << " patients, " << cols.size() << " features, "
         << std::count(y01.begin(), y01.end(), 1) << " positive rows\n";
     fs::create_directories(cfg.output);
 
-    // --- the procedure on the full data (apparent model), and the same procedure for the bootstrap
+    return d;
+}
+
+// The procedure on the full data (the apparent model), and the same procedure for the bootstrap;
+// a CV-tuned procedure also writes its curves and folds.
+stats::FittedModel fit_apparent(const ValidateConfig& cfg, const ValidationData& d, stats::ModelProcedure& procedure,
+                                std::ostream& log) {
+    const auto& [y01, y, n, n_patients, patient, patient_label, time, event, cols, x, terms] = d;
+    (void)y01, (void)n_patients, (void)time, (void)event, (void)cols, (void)terms;
     stats::FittedModel apparent;
-    stats::ModelProcedure procedure;
     stats::RepeatedCvResult cv;
     if (cfg.fixed) {
         procedure = stats::fixed_elastic_net(cfg.fixed_alpha, cfg.fixed_lambda, cfg.glmnet);
@@ -283,7 +295,16 @@ std::string validate_job(const std::string& job_path, std::ostream& log) {
         t << "\n}\n";
     }
 
-    // --- bootstrap validation: replicates in parallel, each a pure function of (seed, index)
+    return apparent;
+}
+
+// Bootstrap validation: replicates in parallel, each a pure function of (seed, index).
+std::optional<stats::BootstrapResult> bootstrap_validation(const ValidateConfig& cfg, const ValidationData& d,
+                                                           const stats::FittedModel& apparent, const stats::ModelProcedure& procedure,
+                                                           std::ostream& log) {
+    const auto& x = d.x;
+    const auto& y = d.y;
+    const auto& patient = d.patient;
     std::optional<stats::BootstrapResult> boot;
     if (cfg.replicates > 0) {
         std::vector<stats::BootstrapReplicate> reps(static_cast<std::size_t>(cfg.replicates));
@@ -319,6 +340,12 @@ std::string validate_job(const std::string& job_path, std::ostream& log) {
         log << "radhpc validate: " << boot->replicates_used << " of " << cfg.replicates << " bootstrap replicates used; corrected AUC "
             << format17(boot->corrected_auc) << "\n";
     }
+    return boot;
+}
+
+void write_coefficients(const ValidateConfig& cfg, const ValidationData& d, const stats::FittedModel& apparent,
+                        const std::optional<stats::BootstrapResult>& boot) {
+    const auto& terms = d.terms;
     {
         auto co = open_output(cfg.output / "coefficients.csv");
         co << "term,estimate" << (boot ? ",ci_lower,ci_upper" : "") << "\n";
@@ -329,7 +356,14 @@ std::string validate_job(const std::string& job_path, std::ostream& log) {
         }
     }
 
-    // --- apparent metrics of the final model
+}
+
+// metrics.json (and predictions.csv): apparent AUC with DeLong CI, calibration, the operating
+// point, patient-level AUC, survival, and the bootstrap summary.
+void write_metrics(const ValidateConfig& cfg, const ValidationData& d, const stats::FittedModel& apparent,
+                   const std::optional<stats::BootstrapResult>& boot) {
+    const auto& [y01, y, n, n_patients, patient, patient_label, time, event, cols, x, terms] = d;
+    (void)terms;
     const Eigen::VectorXd lp = apparent.link(x);
     std::vector<double> lpv(lp.data(), lp.data() + lp.size()), prob(n);
     for (std::size_t i = 0; i < n; ++i) prob[i] = 1.0 / (1.0 + std::exp(-lpv[i]));
@@ -410,6 +444,22 @@ std::string validate_job(const std::string& job_path, std::ostream& log) {
     }
     m << "  \"alpha\": " << json_number(apparent.alpha) << ",\n  \"lambda\": " << json_number(apparent.lambda) << "\n}\n";
     if (!m) throw Error(ErrorKind::io, (cfg.output / "metrics.json").string() + ": write failed");
+}
+
+}  // namespace
+
+std::string validate_job(const std::string& job_path, std::ostream& log) {
+    const ValidateConfig cfg = read_validate_config(job_path);
+    std::unique_ptr<tbb::global_control> thread_limit;
+    if (cfg.threads > 0)
+        thread_limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, std::size_t(cfg.threads));
+
+    const ValidationData data = read_validation_data(cfg, log);
+    stats::ModelProcedure procedure;
+    const stats::FittedModel apparent = fit_apparent(cfg, data, procedure, log);
+    const auto boot = bootstrap_validation(cfg, data, apparent, procedure, log);
+    write_coefficients(cfg, data, apparent, boot);
+    write_metrics(cfg, data, apparent, boot);
     log << "radhpc validate: wrote " << cfg.output.string() << "\n";
     return cfg.output.string();
 }
