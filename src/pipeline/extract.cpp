@@ -272,6 +272,85 @@ void perturbed_resample(const Volume<T>& image, const Mask& mask, const Bounding
 
 namespace {
 
+// The resampling block of extract() for an unperturbed image: the PyRadiomics grid around the ROI
+// box (SimpleITK semantics), or the part of IBSI's whole-image grid the lesion needs.
+template <class T>
+void resample_lesion(const Volume<T>& image, const Mask& mask, const BoundingBox& box0, const Settings& s, const PixelType& pixel,
+                     bool diagnostics, bool perturb_mask, const Index3& margin, const std::string& who, Image& work, Mask& morph) {
+    const std::int64_t margin_max = std::max({margin[0], margin[1], margin[2]});
+    if (s.profile == Profile::pyradiomics) {
+        // SimpleITK semantics: positions come from physical points on the whole input image
+        // (ITK iterates over the output, so only B-spline pays for the whole image: its prefilter).
+        const Geometry target = preprocess::pyradiomics_resampled_geometry(image.geometry, s.resample.spacing, box0.lo,
+                                                                           box0.hi, s.resample.pad_distance + int(margin_max));
+        check_working_grid(s, target.size, who);
+        morph = preprocess::resample_mask(mask, target, Interpolation::nearest, 0.5, s.profile);
+        // When every later step reads intensities only inside the ROI (no diagnostics, no mask
+        // perturbation growing it, no family looking around it), only the ROI voxels are interpolated.
+        const bool roi_only = !diagnostics && !perturb_mask && features::reads_only_roi(s.features.families);
+        work = preprocess::resample_image(image, target, s.resample.image_interpolation, s.profile, pixel, roi_only ? &morph : nullptr);
+    } else {
+        // IBSI: the full grid is defined by the whole image; interpolate only the part around
+        // the ROI (bit-identical to interpolating everything), or everything for diagnostics.
+        const Geometry full = preprocess::ibsi_resampled_geometry(image.geometry, s.resample.spacing);
+        Index3 lo{0, 0, 0}, hi{std::int64_t(full.size[0]) - 1, std::int64_t(full.size[1]) - 1, std::int64_t(full.size[2]) - 1};
+        if (!diagnostics) {
+            Index3 pad = sphere_margin(full.spacing);
+            for (int a = 0; a < 3; ++a) pad[a] += margin[a];
+            target_range(image.geometry, box0, full, pad, lo, hi);
+        }
+        const Size3 size{std::size_t(hi[0] - lo[0] + 1), std::size_t(hi[1] - lo[1] + 1), std::size_t(hi[2] - lo[2] + 1)};
+        check_working_grid(s, size, who);
+        work = preprocess::resample_ibsi(image, full, lo, size, s.resample.image_interpolation);
+        morph = preprocess::resample_mask_ibsi(mask, full, lo, size, s.resample.mask_interpolation,
+                                               s.resample.mask_partial_volume_threshold);
+    }
+}
+
+// Re-segmentation of the intensity mask (a copy of the morphological one) and the checks an ROI
+// must pass before discretisation; returns its voxel count.
+std::size_t resegment_checked(const Image& work, const Mask& morph, const Settings& s, const std::string& who, bool diagnostics,
+                              const std::optional<Size3>& reported_grid, Mask& intensity_mask, FeatureValues& diagnostic_values) {
+    preprocess::resegment(work, intensity_mask, s.resegment);
+    if (diagnostics) roi_diagnostics(work, intensity_mask, morph, "reseg", diagnostic_values, reported_grid ? &*reported_grid : nullptr);
+    const std::size_t n_int = count_voxels(intensity_mask);
+    if (n_int == 0)
+        throw Error(ErrorKind::empty_roi, who + ": the ROI is empty after re-segmentation");
+    if (n_int < 2)
+        throw Error(ErrorKind::roi_too_small, who + ": the ROI has a single voxel; its features are undefined");
+    if (s.minimum_roi_size && n_int < *s.minimum_roi_size)
+        throw Error(ErrorKind::roi_too_small, who + ": the ROI has " + std::to_string(n_int) + " voxels, fewer than minimum_roi_size " +
+                                                  std::to_string(*s.minimum_roi_size));
+    const auto box = bounding_box(intensity_mask);
+    {
+        int dims = 0;
+        for (int a = 0; a < 3; ++a) dims += box->extent(a) > 1;
+        if (dims < s.minimum_roi_dimensions)
+            throw Error(ErrorKind::roi_too_small, who + ": the ROI spans " + std::to_string(dims) + " dimension(s), fewer than minimum_roi_dimensions " +
+                                                      std::to_string(s.minimum_roi_dimensions));
+    }
+    check_finite(work, intensity_mask, *box, who + " (after preprocessing)");
+    return n_int;
+}
+
+// PyRadiomics featureClass lists keep only the listed features of a class that has a list; a
+// value that is not finite is an error naming the feature (never a NaN in the output).
+void keep_listed_finite(FeatureValues& features, const Settings& s, const std::string& who) {
+    // PyRadiomics featureClass lists: only the listed features of a class that has a list.
+    if (!s.features.pyradiomics_feature_filter.empty()) {
+        std::set<std::string> filtered_classes;
+        for (const auto& f : s.features.pyradiomics_feature_filter) filtered_classes.insert(f.substr(0, f.find('_')));
+        std::erase_if(features, [&](const FeatureValue& f) {
+            const auto cls = f.name.substr(0, f.name.find('_'));
+            return filtered_classes.count(cls) && !s.features.pyradiomics_feature_filter.count(f.name);
+        });
+    }
+    for (const auto& f : features)
+        if (!std::isfinite(f.value))
+            throw Error(ErrorKind::invalid_input, who + ": feature " + f.name + " is not finite (" + std::to_string(f.value) +
+                                                      "); the ROI does not support it");
+}
+
 template <class T>
 LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input, const Settings& settings, bool diagnostics,
                           const Perturbation& perturbation) {
@@ -359,33 +438,7 @@ LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input
             roi_diagnostics(work, morph, morph, "interp", result.diagnostics);
         }
     } else if (s.resample.enabled) {
-        if (pyrad) {
-            // SimpleITK semantics: positions come from physical points on the whole input image
-            // (ITK iterates over the output, so only B-spline pays for the whole image: its prefilter).
-            const Geometry target = preprocess::pyradiomics_resampled_geometry(image.geometry, s.resample.spacing, box0->lo,
-                                                                               box0->hi, s.resample.pad_distance + int(margin_max));
-            check_working_grid(s, target.size, who);
-            morph = preprocess::resample_mask(mask, target, Interpolation::nearest, 0.5, s.profile);
-            // When every later step reads intensities only inside the ROI (no diagnostics, no mask
-            // perturbation growing it, no family looking around it), only the ROI voxels are interpolated.
-            const bool roi_only = !diagnostics && !perturb_mask && features::reads_only_roi(s.features.families);
-            work = preprocess::resample_image(image, target, s.resample.image_interpolation, s.profile, pixel, roi_only ? &morph : nullptr);
-        } else {
-            // IBSI: the full grid is defined by the whole image; interpolate only the part around
-            // the ROI (bit-identical to interpolating everything), or everything for diagnostics.
-            const Geometry full = preprocess::ibsi_resampled_geometry(image.geometry, s.resample.spacing);
-            Index3 lo{0, 0, 0}, hi{std::int64_t(full.size[0]) - 1, std::int64_t(full.size[1]) - 1, std::int64_t(full.size[2]) - 1};
-            if (!diagnostics) {
-                Index3 pad = sphere_margin(full.spacing);
-                for (int a = 0; a < 3; ++a) pad[a] += margin[a];
-                target_range(image.geometry, *box0, full, pad, lo, hi);
-            }
-            const Size3 size{std::size_t(hi[0] - lo[0] + 1), std::size_t(hi[1] - lo[1] + 1), std::size_t(hi[2] - lo[2] + 1)};
-            check_working_grid(s, size, who);
-            work = preprocess::resample_ibsi(image, full, lo, size, s.resample.image_interpolation);
-            morph = preprocess::resample_mask_ibsi(mask, full, lo, size, s.resample.mask_interpolation,
-                                                   s.resample.mask_partial_volume_threshold);
-        }
+        resample_lesion(image, mask, *box0, s, pixel, diagnostics, perturb_mask, margin, who, work, morph);
         if (s.resample.round_intensities) preprocess::round_intensities(work);
         if (diagnostics) {
             image_diagnostics(work, "interp", result.diagnostics);
@@ -409,26 +462,8 @@ LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input
 
     // ---- re-segmentation --------------------------------------------------------------------
     Mask intensity_mask = morph;
-    preprocess::resegment(work, intensity_mask, s.resegment);
-    if (diagnostics) roi_diagnostics(work, intensity_mask, morph, "reseg", result.diagnostics, reported_grid ? &*reported_grid : nullptr);
-    const std::size_t n_int = count_voxels(intensity_mask);
-    if (n_int == 0)
-        throw Error(ErrorKind::empty_roi, who + ": the ROI is empty after re-segmentation");
-    if (n_int < 2)
-        throw Error(ErrorKind::roi_too_small, who + ": the ROI has a single voxel; its features are undefined");
-    if (s.minimum_roi_size && n_int < *s.minimum_roi_size)
-        throw Error(ErrorKind::roi_too_small, who + ": the ROI has " + std::to_string(n_int) + " voxels, fewer than minimum_roi_size " +
-                                                  std::to_string(*s.minimum_roi_size));
-    const auto box = bounding_box(intensity_mask);
+    const std::size_t n_int = resegment_checked(work, morph, s, who, diagnostics, reported_grid, intensity_mask, result.diagnostics);
     const auto mbox = bounding_box(morph);
-    {
-        int dims = 0;
-        for (int a = 0; a < 3; ++a) dims += box->extent(a) > 1;
-        if (dims < s.minimum_roi_dimensions)
-            throw Error(ErrorKind::roi_too_small, who + ": the ROI spans " + std::to_string(dims) + " dimension(s), fewer than minimum_roi_dimensions " +
-                                                      std::to_string(s.minimum_roi_dimensions));
-    }
-    check_finite(work, intensity_mask, *box, who + " (after preprocessing)");
 
     // ---- crop to the ROI (plus one empty voxel around it) -----------------------------------
     BoundingBox roi_box = *mbox;
@@ -452,19 +487,7 @@ LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input
     const features::FamilyInputs inputs{work,     intensity_mask, img_c,        int_c,      morph_c,
                                         shape_mask, values,       level_values, disc.levels, disc.n_levels};
     result.features = features::compute_families(inputs, s, s.features.families);
-    // PyRadiomics featureClass lists: only the listed features of a class that has a list.
-    if (!s.features.pyradiomics_feature_filter.empty()) {
-        std::set<std::string> filtered_classes;
-        for (const auto& f : s.features.pyradiomics_feature_filter) filtered_classes.insert(f.substr(0, f.find('_')));
-        std::erase_if(result.features, [&](const FeatureValue& f) {
-            const auto cls = f.name.substr(0, f.name.find('_'));
-            return filtered_classes.count(cls) && !s.features.pyradiomics_feature_filter.count(f.name);
-        });
-    }
-    for (const auto& f : result.features)
-        if (!std::isfinite(f.value))
-            throw Error(ErrorKind::invalid_input, who + ": feature " + f.name + " is not finite (" + std::to_string(f.value) +
-                                                      "); the ROI does not support it");
+    keep_listed_finite(result.features, s, who);
     result.timings.features_s = seconds_since(t_pre);
     result.timings.total_s = seconds_since(t0);
     return result;
