@@ -119,7 +119,7 @@ TEST_CASE("store file system full mid-run: clear error, store readable, rerun af
     CHECK(export_csv(store, dir / "rerun.csv") == reference);
 }
 
-TEST_CASE("read-only store: clear error before computing; a read-only store stays readable", "[batch][faults]") {
+TEST_CASE("read-only store: clear error before computing - a read-only store stays readable", "[batch][faults]") {
     const std::string archive = tiny_archive(30);
     const auto dir = scratch("fault-ro");
     const std::string job = tiny_job(dir), manifest = archive + "/manifest.csv";

@@ -180,11 +180,16 @@ TEST_CASE("SIGTERM (SLURM time limit, scancel): rank 0 stores what it has, exits
     const std::string manifest = archive + "/manifest.csv";
     const auto store = dir / "store";
     const auto log = dir / "term.log";
-    const pid_t pid = spawn("exec " + kRadhpc + " run " + job + " --manifest " + manifest + " --store " + store.string(), log);
-    // wait until the run is computing, then signal it
-    for (int i = 0; i < 3000 && slurp(log).find("to compute") == std::string::npos; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const pid_t pid = spawn("exec " + kRadhpc + " run " + job + " --manifest " + manifest + " --store " + store.string() + " -v", log);
+    // wait until the run is computing and has finished a few studies (the verbose log's debug line
+    // per study: a fixed delay was too short on a loaded machine), then signal it
+    auto studies_done = [&] {
+        const std::string t = slurp(log);
+        std::size_t n = 0;
+        for (std::size_t at = t.find(": ok on "); at != std::string::npos; at = t.find(": ok on ", at + 1)) ++n;
+        return n;
+    };
+    for (int i = 0; i < 15000 && studies_done() < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
     kill(pid, SIGTERM);
     int status = 0;
     waitpid(pid, &status, 0);

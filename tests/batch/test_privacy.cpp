@@ -116,7 +116,7 @@ TEST_CASE("privacy.paths hashed: a patient-named folder appears nowhere in what 
     fs::remove_all(dir);
 }
 
-TEST_CASE("privacy.paths relative (default) and full; switching the mode recomputes nothing", "[batch][privacy]") {
+TEST_CASE("privacy.paths relative (default) and full, and switching the mode recomputes nothing", "[batch][privacy]") {
     const auto dir = scratch("privacy-modes");
     const fs::path root = patient_archive(dir);
     const fs::path manifest = root / "manifest.csv";

@@ -77,7 +77,7 @@ TEST_CASE("broken: a slice removed -> missing-slice flag, reading refuses with t
     CHECK(contains(msg, "1 slices missing"));
 }
 
-TEST_CASE("broken: a slice duplicated -> duplicate flag / error; allowed: dropped, image unchanged", "[dicom][broken]") {
+TEST_CASE("broken: a slice duplicated -> duplicate flag / error - allowed: dropped, image unchanged", "[dicom][broken]") {
     ScratchDir dir("dup");
     dicomtest::copy_phantom_series(dir.path);
     fs::copy_file(dir.path / dicomtest::slice_name(17), dir.path / "zz_copy_of_17.dcm");
@@ -112,7 +112,7 @@ TEST_CASE("broken: shuffled file order (names permuted) reads the same volume", 
     CHECK(same_grid(ct.image.geometry, ref.image.geometry, 0));
 }
 
-TEST_CASE("broken: two series in one folder -> ambiguity error; a description rule picks one", "[dicom][broken]") {
+TEST_CASE("broken: two series in one folder -> ambiguity error - a description rule picks one", "[dicom][broken]") {
     ScratchDir dir("two");
     dicomtest::copy_phantom_series(dir.path / "s1");
     dicomtest::copy_phantom_series(dir.path / "s2");
@@ -171,7 +171,7 @@ TEST_CASE("broken: non-image and non-CT objects", "[dicom][broken]") {
                    "must be an RTSTRUCT or SEG"));
 }
 
-TEST_CASE("broken: missing rescale tags -> QC flag; refused unless allowed", "[dicom][broken]") {
+TEST_CASE("broken: missing rescale tags -> QC flag - refused unless allowed", "[dicom][broken]") {
     ScratchDir dir("rescale");
     dicomtest::copy_phantom_series(dir.path);
     REQUIRE(dicomtest::run("dcmodify -nb -e \"(0028,1052)\" -e \"(0028,1053)\" " + dir.str() + "/*.dcm") == 0);
@@ -194,7 +194,7 @@ TEST_CASE("broken: missing rescale tags -> QC flag; refused unless allowed", "[d
     CHECK_FALSE(ct.report.warnings.empty());
 }
 
-TEST_CASE("broken: a contour outside the image -> clear error; clipped when allowed", "[dicom][broken]") {
+TEST_CASE("broken: a contour outside the image -> clear error - clipped when allowed", "[dicom][broken]") {
     ScratchDir dir("contour");
     const auto ct = io::read_dicom_folder(dicomtest::kPhantom + "/dicom/image");
     const fs::path rs = dir.path / "rs.dcm";
@@ -276,7 +276,7 @@ TEST_CASE("RTSTRUCT even-odd rule: a contour inside another on the same slice is
     CHECK(mismatched == 0);
 }
 
-TEST_CASE("broken: a truncated file -> clear io error naming the file; QC flags it", "[dicom][broken]") {
+TEST_CASE("broken: a truncated file -> clear io error naming the file - QC flags it", "[dicom][broken]") {
     ScratchDir dir("trunc");
     dicomtest::copy_phantom_series(dir.path);
     const fs::path victim = dir.path / dicomtest::slice_name(20);

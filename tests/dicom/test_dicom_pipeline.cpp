@@ -130,7 +130,7 @@ TEST_CASE("mask path FILE#ROI names the ROI (manifest mask columns need no extra
     CHECK_THROWS_WITH(pipeline::load(img, rs + "#GTV-9", s), Catch::Contains("no ROI named 'GTV-9'"));
 }
 
-TEST_CASE("qc.action exclude: a DICOM study failing a check is refused with the reason; flag-only jobs go on", "[dicom][pipeline][qc]") {
+TEST_CASE("qc.action exclude: a DICOM study failing a check is refused with the reason - flag-only jobs go on", "[dicom][pipeline][qc]") {
     const std::string img = dicomtest::kPhantom + "/dicom/image";
     const std::string rs = dicomtest::kPhantom + "/dicom/mask/DCM_RS_00060.dcm#GTV-1";
     auto flag = io::parse_job_text("version: 1\nqc: {action: flag, slice_thickness: {max: 2.0}}\n").settings;

@@ -45,7 +45,7 @@ std::map<std::string, std::string> files_of(const fs::path& root) {
 
 }  // namespace
 
-TEST_CASE("synth --format dicom: CT, SEG and RTSTRUCT read back as the study; rewriting gives the same bytes", "[dicom][synth]") {
+TEST_CASE("synth --format dicom: CT, SEG and RTSTRUCT read back as the study - rewriting gives the same bytes", "[dicom][synth]") {
     dicomtest::ScratchDir dir("synth");
     const fs::path dcm = dir.path / "dcm", nii = dir.path / "nii";
     pipeline::write_archive(dcm.string(), kStudies, kSeed, {pipeline::SynthSize::small, pipeline::SynthFormat::dicom});

@@ -29,7 +29,7 @@ Image ramp() {
 }
 }  // namespace
 
-TEST_CASE("NIfTI and NRRD round trips keep geometry and values; pixel type is reported", "[io]") {
+TEST_CASE("NIfTI and NRRD round trips keep geometry and values - pixel type is reported", "[io]") {
     const auto dir = temp_dir();
     const Image img = ramp();
     for (const char* name : {"a.nii", "a.nii.gz", "a.nrrd"}) {
@@ -58,7 +58,7 @@ TEST_CASE("NIfTI and NRRD round trips keep geometry and values; pixel type is re
     fs::remove_all(dir);
 }
 
-TEST_CASE("label masks select one label; an absent label is an error naming the file", "[io]") {
+TEST_CASE("label masks select one label - an absent label is an error naming the file", "[io]") {
     const auto dir = temp_dir();
     Mask labels(ramp().geometry);
     labels.at(1, 1, 1) = 2;

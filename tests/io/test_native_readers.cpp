@@ -657,7 +657,7 @@ TEST_CASE("randomly mutated headers give radhpc::Error or an image, nothing else
     fs::remove_all(dir);
 }
 
-TEST_CASE("NIfTI-2 reads as the same image written as NIfTI-1; its malformed headers are refused", "[io][native]") {
+TEST_CASE("NIfTI-2 reads as the same image written as NIfTI-1 - its malformed headers are refused", "[io][native]") {
     const auto dir = temp_dir("nii2");
     int k = 0;
     auto same = [&](Nifti n, const char* what) {

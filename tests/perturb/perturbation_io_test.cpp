@@ -56,7 +56,7 @@ TEST_CASE("IBSI tolerance scheme expands to 336 perturbations with unique readab
     }
 }
 
-TEST_CASE("include_original prepends 'none'; separate lists each kind alone", "[perturb][io]") {
+TEST_CASE("include_original prepends 'none' - separate lists each kind alone", "[perturb][io]") {
     const auto j = io::parse_job_text(job("  combine: separate\n  rotation: {angles: [-5, 5]}\n"
                                           "  noise: {repetitions: 2, scale: 1.5}\n  volume: {fractions: [-0.1, 0.1]}\n"
                                           "  contour: {repetitions: 3}\n  translation: {fractions: [0.5], axes: z}\n"),

@@ -256,7 +256,7 @@ TEST_CASE("jobs/ct-time2025.yaml: refused without coefficients, then per-lesion 
     CHECK(run.out.find("STALE: studies were recomputed") != std::string::npos);
 }
 
-TEST_CASE("jobs/ligero2021.yaml: refused while intercept and standardisation are missing; with user values it scores as R computes from Table 2",
+TEST_CASE("jobs/ligero2021.yaml: refused while intercept and standardisation are missing - with user values it scores as R computes from Table 2",
           "[study][ligero]") {
     const auto dir = studytest::scratch("ligero");
     // the fourth level, lung, has no coefficient in Table 2: those lesions get no score
