@@ -9,7 +9,6 @@
 #include <dcmtk/dcmjpeg/djencode.h>
 #include <dcmtk/dcmjpls/djencode.h>
 
-#include <zlib.h>
 
 #include <algorithm>
 #include <cstring>
@@ -18,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "../tests/common/gzip.hpp"  // the tests' gzip writer
 #include "radhpc/io/dicom.hpp"
 #include "targets.hpp"
 
@@ -62,19 +62,7 @@ std::string nifti1(std::int16_t datatype, std::int16_t bitpix, const std::string
     return h + data;
 }
 
-std::string gzip(const std::string& raw) {
-    z_stream z{};
-    deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);  // +16: gzip wrapper
-    std::string out(deflateBound(&z, uLong(raw.size())) + 32, '\0');
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
-    z.avail_in = uInt(raw.size());
-    z.next_out = reinterpret_cast<Bytef*>(out.data());
-    z.avail_out = uInt(out.size());
-    deflate(&z, Z_FINISH);
-    out.resize(z.total_out);
-    deflateEnd(&z);
-    return out;
-}
+using testutil::gzip_bytes;
 
 void put_text(const fs::path& p, const std::string& s, int& n) {
     std::ofstream(p, std::ios::binary) << s;
@@ -181,13 +169,13 @@ int write_seeds(const std::string& dir_name) {
         {"labels_u8", nifti1(2, 8, bytes(lab), true, true, 0.0f, 0.0f)}};
     for (const auto& [name, file] : niftis) {
         put_text(dir / "nifti" / (name + ".nii"), file, n);
-        put_text(dir / "nifti" / (name + ".nii.gz"), gzip(file), n);
+        put_text(dir / "nifti" / (name + ".nii.gz"), gzip_bytes(file), n);
     }
     const std::string nrrd_head = "NRRD0004\ndimension: 3\nspace: left-posterior-superior\nsizes: 8 8 4\n"
                                   "space directions: (1,0,0) (0,1,0) (0,0,1)\nkinds: domain domain domain\n"
                                   "space origin: (0,0,0)\n";
     put_text(dir / "nrrd" / "ct_i16.nrrd", nrrd_head + "type: short\nendian: little\nencoding: raw\n\n" + bytes(ct), n);
-    put_text(dir / "nrrd" / "f32_gzip.nrrd", nrrd_head + "type: float\nendian: little\nencoding: gzip\n\n" + gzip(bytes(fl)), n);
+    put_text(dir / "nrrd" / "f32_gzip.nrrd", nrrd_head + "type: float\nendian: little\nencoding: gzip\n\n" + gzip_bytes(bytes(fl)), n);
     put_text(dir / "nrrd" / "labels_u8.nrrd", nrrd_head + "type: uchar\nencoding: raw\n\n" + bytes(lab), n);
     put_text(dir / "nrrd" / "ascii.nrrd",
              "NRRD0004\ntype: short\ndimension: 3\nspace: left-posterior-superior\nsizes: 2 2 2\n"

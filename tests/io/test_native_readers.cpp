@@ -5,7 +5,6 @@
 
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <chrono>
 #include <cmath>
@@ -16,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/gzip.hpp"
 #include "radhpc/core/error.hpp"
 #include "radhpc/io/image_io.hpp"
 
@@ -166,17 +166,8 @@ void write_file(const fs::path& p, const std::vector<char>& bytes) {
 }
 
 std::vector<char> gzip(const std::vector<char>& raw) {
-    std::vector<char> out(compressBound(uLong(raw.size())) + 64);
-    z_stream z{};
-    deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
-    z.avail_in = uInt(raw.size());
-    z.next_out = reinterpret_cast<Bytef*>(out.data());
-    z.avail_out = uInt(out.size());
-    deflate(&z, Z_FINISH);
-    out.resize(z.total_out);
-    deflateEnd(&z);
-    return out;
+    const std::string z = testutil::gzip_bytes(std::string_view(raw.data(), raw.size()));
+    return {z.begin(), z.end()};
 }
 
 void write_gz(const fs::path& p, const std::vector<char>& raw) { write_file(p, gzip(raw)); }
