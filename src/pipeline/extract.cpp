@@ -47,10 +47,11 @@ std::string describe(const Geometry& g) {
 // intensity masks, grey levels, and the families' per-voxel buffers) costs about this much a voxel.
 constexpr double kBytesPerWorkingVoxel = 24;
 void check_working_grid(const Settings& s, const Size3& size, const std::string& who) {
-    const double voxels = double(size[0]) * double(size[1]) * double(size[2]);
+    const double bytes = double(size[0]) * double(size[1]) * double(size[2]) * kBytesPerWorkingVoxel;
+    if (!over_memory_budget(s, bytes)) return;  // the message is formatted only for a refusal
     std::ostringstream what;
     what << "the lesion's working grid (" << size[0] << " x " << size[1] << " x " << size[2] << " voxels)";
-    check_memory_budget(s, voxels * kBytesPerWorkingVoxel, who, what.str());
+    check_memory_budget(s, bytes, who, what.str());
 }
 
 // A crop as doubles: moved when it already is, converted from a study kept as int16.

@@ -89,8 +89,12 @@ double estimate_study_bytes(const std::string& path, const Settings& settings) {
     return voxels * ((floating ? 8.0 : 2.0) + 2.0 + 1.0 + 1.0 + (whole_double ? 8.0 : 0.0));
 }
 
+bool over_memory_budget(const Settings& settings, double bytes) {
+    return settings.memory_budget_mb > 0 && bytes > settings.memory_budget_mb * 1048576.0;
+}
+
 void check_memory_budget(const Settings& settings, double bytes, const std::string& who, const std::string& what) {
-    if (!(settings.memory_budget_mb > 0) || bytes <= settings.memory_budget_mb * 1048576.0) return;
+    if (!over_memory_budget(settings, bytes)) return;
     std::ostringstream s;
     s << who << ": " << what << " needs an estimated " << std::llround(bytes / 1048576.0) << " MiB, more than the memory budget of "
       << std::llround(settings.memory_budget_mb) << " MiB (run.memory_budget_mb; radhpc extract: the machine's available memory)";

@@ -18,7 +18,9 @@ double node_memory_mb(NodeMemory which);
 // for. Each lesion's own grids are checked by extract() before they are allocated.
 double estimate_study_bytes(const std::string& image_path, const Settings& settings);
 
-// Throws Error(memory) naming `what` when `bytes` exceed settings.memory_budget_mb (0: no limit).
+// True when `bytes` exceed settings.memory_budget_mb (0: no limit).
+bool over_memory_budget(const Settings& settings, double bytes);
+// Throws Error(memory) naming `what` when over_memory_budget(settings, bytes).
 void check_memory_budget(const Settings& settings, double bytes, const std::string& who, const std::string& what);
 
 }  // namespace radhpc::pipeline
