@@ -10,7 +10,7 @@
 #include <string>
 
 #include "radhpc/core/error.hpp"
-#include "radhpc/dist/manifest.hpp"
+#include "radhpc/engine/manifest.hpp"
 #include "radhpc/io/dicom.hpp"
 #include "radhpc/io/image_io.hpp"
 #include "radhpc/io/settings_io.hpp"
@@ -119,7 +119,7 @@ void pyradiomics_params(const std::uint8_t* d, std::size_t n) {
 }
 
 void manifest(const std::uint8_t* d, std::size_t n) {
-    const auto m = dist::parse_manifest(text(d, n), "manifest.csv", scratch().string());
+    const auto m = engine::parse_manifest(text(d, n), "manifest.csv", scratch().string());
     (void)m;
 }
 

@@ -8,18 +8,19 @@
 
 #include "radhpc/commands/combat_command.hpp"
 #include "radhpc/commands/diagnostic_command.hpp"
+#include "radhpc/commands/diff_command.hpp"
 #include "radhpc/commands/extract_command.hpp"
 #include "radhpc/commands/qc_command.hpp"
 #include "radhpc/commands/redundancy_command.hpp"
+#include "radhpc/commands/robust_command.hpp"
+#include "radhpc/commands/score_command.hpp"
 #include "radhpc/commands/stats_commands.hpp"
+#include "radhpc/commands/store_commands.hpp"
 #include "radhpc/commands/validate_command.hpp"
 #include "radhpc/core/error.hpp"
-#include "radhpc/dist/diff.hpp"
-#include "radhpc/dist/log.hpp"
-#include "radhpc/dist/report.hpp"
-#include "radhpc/dist/robust.hpp"
-#include "radhpc/dist/run.hpp"
-#include "radhpc/dist/signature.hpp"
+#include "radhpc/engine/log.hpp"
+#include "radhpc/engine/run.hpp"
+#include "radhpc/report/report.hpp"
 #include "radhpc/io/settings_io.hpp"
 #include "radhpc/pipeline/synth.hpp"
 
@@ -51,7 +52,7 @@ int report_failure() {
 int main(int argc, char** argv) {
     // The study process of a `radhpc run` rank (crash isolation): not a user command, and started
     // before CLI11 so that each (re)start costs only the exec.
-    if (argc >= 2 && std::string(argv[1]) == "worker-child") return radhpc::dist::worker_child_main(argc, argv);
+    if (argc >= 2 && std::string(argv[1]) == "worker-child") return radhpc::engine::worker_child_main(argc, argv);
     CLI::App app{"radhpc: high-throughput CT radiomics (IBSI 1 and PyRadiomics-compatible features)"};
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string(RADHPC_VERSION) + " (" + RADHPC_GIT_HASH + ")");
@@ -170,8 +171,8 @@ int main(int argc, char** argv) {
     auto* va = app.add_subcommand("validate", "model building + validation of a feature table (the job's validate object) -> output folder");
     va->add_option("job", validate_job_path, "job file (YAML) with a 'validate' object")->required();
     va->callback([run_stats] { run_stats([] { commands::validate_job(validate_job_path, std::cerr); }); });
-    // report STORE --out F.html: one self-contained HTML page of plots and tables (dist/report.cpp)
-    static dist::ReportOptions report_opt;
+    // report STORE --out F.html: one self-contained HTML page of plots and tables (src/report)
+    static report::ReportOptions report_opt;
     auto* rp = app.add_subcommand("report", "self-contained HTML report of a store (ROC, calibration, Kaplan-Meier, ICC, correlation, QC, failures, provenance)");
     rp->add_option("store", report_opt.store, "store directory")->required();
     rp->add_option("--out", report_opt.out, "output HTML file (default report.html)");
@@ -192,12 +193,12 @@ int main(int argc, char** argv) {
     rp->callback([run_stats] {
         run_stats([] {
             report_opt.generator = std::string("radhpc ") + RADHPC_VERSION + " (" + RADHPC_GIT_HASH + ")";
-            for (const auto& note : dist::write_report(report_opt)) std::cerr << "radhpc report: " << note << "\n";
+            for (const auto& note : report::write_report(report_opt)) std::cerr << "radhpc report: " << note << "\n";
             std::cout << "wrote " << report_opt.out << "\n";
         });
     });
 
-    // stats diagnostic (2x2 table -> metrics) and score (a job's signature on a store): src/dist/signature.cpp
+    // stats diagnostic (2x2 table -> metrics) and score (a job's signature on a store): commands/score_command.cpp
     static commands::DiagnosticCommand diagnostic_cmd;
     auto* st_diag = st->add_subcommand("diagnostic", "sensitivity, specificity, PPV, NPV (Clopper-Pearson) and LR+/LR- (log method) of a 2x2 table -> JSON");
     st_diag->add_option("--tp", diagnostic_cmd.tp, "true positives")->required()->check(CLI::NonNegativeNumber);
@@ -207,19 +208,19 @@ int main(int argc, char** argv) {
     st_diag->add_option("--level", diagnostic_cmd.level, "confidence level (default 0.95)")->check(CLI::Range(0.0, 1.0));
     st_diag->add_option("--out", diagnostic_cmd.out, "output JSON (default: stdout)");
     st_diag->callback([run_stats] { run_stats([] { commands::stats_diagnostic(diagnostic_cmd, std::cout); }); });
-    static dist::ScoreOptions score_opt;
+    static commands::ScoreOptions score_opt;
     auto* sc = app.add_subcommand("score", "score the job's signature on a store (per lesion, per patient, metrics) into its /signatures group");
     sc->add_option("store", score_opt.store, "store directory")->required();
     sc->add_option("--job", score_opt.job, "job file (YAML) with a 'signature' section")->required();
     sc->add_option("--csv-dir", score_opt.csv_dir, "also write lesions.csv, patients.csv, metrics.csv here");
     sc->callback([run_stats] {
         int status = 0;
-        run_stats([&status] { status = dist::score_store(score_opt, std::cout, std::cerr); });
+        run_stats([&status] { status = commands::score_store(score_opt, std::cout, std::cerr); });
         if (status != 0) throw CLI::RuntimeError(status);
     });
 
-    // run / merge / inspect / export: the batch engine (src/dist, store layout in schemas/store_layout.md)
-    dist::RunOptions run_opt;
+    // run / merge / inspect / export: the batch engine (src/engine, store layout in schemas/store_layout.md)
+    engine::RunOptions run_opt;
     auto* rn = app.add_subcommand("run", "process a study manifest into an HDF5 store (mpirun/srun/no launcher; resumes)");
     rn->add_option("job", run_opt.job_path, "job file (YAML)")->required();
     rn->add_option("--manifest", run_opt.manifest, "manifest CSV (overrides the job's `manifest`)");
@@ -228,8 +229,8 @@ int main(int argc, char** argv) {
     rn->add_option("--threads", run_opt.threads, "threads per rank (default: job run.threads, else cores / ranks per node)");
     rn->add_option("--bench-noop-features", run_opt.bench_noop_features, "benchmark: workers return N fake values")->group("");
     rn->add_flag("--bench-master-only", run_opt.bench_master_only, "benchmark: rank 0 does not compute")->group("");
-    // robust: sweep (run) -> ICC -> robust non-redundant features -> optional ComBat, into the store (src/dist/robust.cpp)
-    dist::RunOptions robust_opt;
+    // robust: sweep (run) -> ICC -> robust non-redundant features -> optional ComBat, into the store (commands/robust_command.cpp)
+    engine::RunOptions robust_opt;
     auto* rb = app.add_subcommand("robust", "robustness sweep or test-retest/observer ICC -> robust non-redundant features (+ ComBat) into the store");
     rb->add_option("job", robust_opt.job_path, "job file (YAML) with `perturbations` and/or a `robust` section")->required();
     rb->add_option("--manifest", robust_opt.manifest, "manifest CSV (overrides the job's `manifest`)");
@@ -253,7 +254,7 @@ int main(int argc, char** argv) {
     bool export_metadata = false;
     xp->add_flag("--metadata", export_metadata, "add each study's metadata columns (outcome, clinical, DICOM acquisition)");
     std::string diff_a, diff_b, diff_csv;
-    dist::DiffOptions diff_opt;
+    commands::DiffOptions diff_opt;
     auto* df = app.add_subcommand("diff", "what changed between two stores: studies added/removed/recomputed, values beyond a tolerance"
                                           " (exit 0: none, 1: differences)");
     df->add_option("store_a", diff_a, "older store")->required();
@@ -281,7 +282,7 @@ int main(int argc, char** argv) {
     } catch (const std::exception&) {
         return report_failure();
     }
-    dist::log::configure(quiet ? dist::log::Level::warn : verbose ? dist::log::Level::debug : dist::log::Level::info);
+    engine::log::configure(quiet ? engine::log::Level::warn : verbose ? engine::log::Level::debug : engine::log::Level::info);
     try {
         if (*ex) return commands::extract(ex_cmd);
         if (*sy) {
@@ -304,13 +305,13 @@ int main(int argc, char** argv) {
             for (int i = 0; i < argc; ++i) run_opt.command_line += (i ? " " : "") + std::string(argv[i]);
             run_opt.version = RADHPC_VERSION;
             run_opt.git_hash = RADHPC_GIT_HASH;
-            return dist::run(run_opt, argc, argv);
+            return engine::run(run_opt, argc, argv);
         }
         if (*rb) {
             for (int i = 0; i < argc; ++i) robust_opt.command_line += (i ? " " : "") + std::string(argv[i]);
             robust_opt.version = RADHPC_VERSION;
             robust_opt.git_hash = RADHPC_GIT_HASH;
-            return dist::robust(robust_opt, argc, argv);
+            return commands::robust(robust_opt, argc, argv);
         }
         if (*xp && export_table != "features") {
             std::ofstream f;
@@ -318,35 +319,35 @@ int main(int argc, char** argv) {
                 f.open(export_out);
                 if (!f) throw Error(ErrorKind::io, export_out + ": cannot write");
             }
-            dist::export_robustness(store_path, export_table, f.is_open() ? static_cast<std::ostream&>(f) : std::cout, export_metadata);
+            commands::export_robustness(store_path, export_table, f.is_open() ? static_cast<std::ostream&>(f) : std::cout, export_metadata);
             return 0;
         }
         if (*mg) {
-            dist::merge(merge_in, merge_out);
+            commands::merge(merge_in, merge_out);
             std::cout << "merged " << merge_in.size() << " store(s) into " << merge_out << "\n";
             return 0;
         }
         if (*in) {
-            dist::inspect(store_path, std::cout);
+            commands::inspect(store_path, std::cout);
             return 0;
         }
         if (*df) {
-            const auto d = dist::diff_stores(diff_a, diff_b, diff_opt);
-            dist::write_diff(d, diff_opt, std::cout);
+            const auto d = commands::diff_stores(diff_a, diff_b, diff_opt);
+            commands::write_diff(d, diff_opt, std::cout);
             if (!diff_csv.empty()) {
                 std::ofstream f(diff_csv);
                 if (!f) throw Error(ErrorKind::io, diff_csv + ": cannot write");
-                dist::write_diff_csv(d, f);
+                commands::write_diff_csv(d, f);
             }
             return d.empty() ? 0 : 1;
         }
         if (*xp) {
             if (export_out.empty() || export_out == "-") {
-                dist::export_csv(store_path, export_names == "pyradiomics", std::cout, export_metadata);
+                commands::export_csv(store_path, export_names == "pyradiomics", std::cout, export_metadata);
             } else {
                 std::ofstream f(export_out);
                 if (!f) throw Error(ErrorKind::io, export_out + ": cannot write");
-                dist::export_csv(store_path, export_names == "pyradiomics", f, export_metadata);
+                commands::export_csv(store_path, export_names == "pyradiomics", f, export_metadata);
             }
             return 0;
         }

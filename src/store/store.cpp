@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -640,6 +641,30 @@ PatientTable patient_table(const Contents& c) {
         }
     }
     return pt;
+}
+
+Contents load_existing(const std::string& path) {
+    if (!fs::exists(path)) throw Error(ErrorKind::io, path + ": no such store");
+    if (fs::is_directory(path) && !fs::exists(main_file(path)) && !fs::is_directory(fs::path(path) / "parts"))
+        throw Error(ErrorKind::io, path + ": not a radhpc store (no store.h5, no parts/)");
+    return load(path);
+}
+
+std::string iso_time(double unix_seconds) {
+    if (unix_seconds <= 0) return "-";
+    const std::time_t t = std::time_t(unix_seconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+std::string metadata_value(const StudyRecord* s, const std::string& key) {
+    if (!s) return {};
+    for (const auto& [k, v] : s->metadata)
+        if (k == key) return v;
+    return {};
 }
 
 std::vector<std::string> metadata_keys(const Contents& c) {

@@ -7,13 +7,13 @@
 
 #include "batch_fixture.hpp"
 #include "radhpc/core/error.hpp"
-#include "radhpc/dist/manifest.hpp"
+#include "radhpc/engine/manifest.hpp"
 #include "radhpc/store/hash.hpp"
 #include "radhpc/store/store.hpp"
 
 using namespace batch_test;
 namespace store = radhpc::store;
-namespace dist = radhpc::dist;
+namespace engine = radhpc::engine;
 
 TEST_CASE("XXH64 equals the reference implementation", "[batch][hash]") {
     // Reference digests published by other XXH64 implementations' test suites (ClickHouse
@@ -54,7 +54,7 @@ TEST_CASE("manifest: quoted fields, BOM, CRLF, lists, relative paths, issues by 
         "S3,P2,c.nii.gz,c_m.nii.gz,x,South\r\n"
         "S1,P9,d.nii.gz,d_m.nii.gz,1,West\r\n"
         "S4,P3,e.nii.gz\r\n";
-    const auto m = dist::parse_manifest(text, "m.csv", "/data");
+    const auto m = engine::parse_manifest(text, "m.csv", "/data");
     REQUIRE(m.rows.size() == 4);  // S1, S2, S3 (error), S4 (error); the duplicate S1 is not a row
     CHECK(m.rows[0].image == "/data/img/a.nii.gz");
     CHECK(m.rows[0].labels == std::vector<int>{1, 2});
@@ -72,9 +72,9 @@ TEST_CASE("manifest: quoted fields, BOM, CRLF, lists, relative paths, issues by 
     CHECK(m.issues[1].text() == "m.csv:6:1: duplicate study_id 'S1' (first on line 2); row ignored");
 
     // Fatal: a missing required column, an unterminated quote (with their positions)
-    CHECK_THROWS_WITH(dist::parse_manifest("study_id,image,mask\nA,b,c\n", "x.csv", "/"),
+    CHECK_THROWS_WITH(engine::parse_manifest("study_id,image,mask\nA,b,c\n", "x.csv", "/"),
                       "x.csv:1:16: missing required column 'patient_id' (required: study_id, patient_id, image, mask)");
-    CHECK_THROWS_WITH(dist::parse_manifest("study_id,patient_id,image,mask\nA,P,\"b,c\n", "x.csv", "/"),
+    CHECK_THROWS_WITH(engine::parse_manifest("study_id,patient_id,image,mask\nA,P,\"b,c\n", "x.csv", "/"),
                       "x.csv:2:5: unterminated quoted field");
 }
 

@@ -5,12 +5,12 @@
 
 #include <cmath>
 
-#include "radhpc/dist/report.hpp"
-#include "radhpc/dist/svg.hpp"
+#include "radhpc/report/report.hpp"
+#include "radhpc/report/svg.hpp"
 #include "report_fixture.hpp"
 
 using namespace radhpc;
-namespace svg = radhpc::dist::svg;
+namespace svg = radhpc::report::svg;
 
 TEST_CASE("svg: deterministic number text, ticks and escaping", "[report][svg]") {
     CHECK(svg::fixed(-0.0001, 2) == "0.00");  // no "-0.00"
@@ -60,10 +60,10 @@ TEST_CASE("report: QC checks, failures, manifest issues and provenance from cont
     run.job_text = "name: x # a < b\n";
     run.radhpc_version = "0.1.0";
     c.runs = {run};
-    dist::ReportOptions o;
+    report::ReportOptions o;
     o.store = "memory";
     std::vector<std::string> notes;
-    const std::string html = dist::render_report(c, o, &notes);
+    const std::string html = report::render_report(c, o, &notes);
     using report_test::data_attr;
     CHECK(data_attr(html, "qc", "state") == "plot");
     CHECK(data_attr(html, "qc", "qc-checks") == "4");

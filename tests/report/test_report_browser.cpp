@@ -8,7 +8,7 @@
 #include <set>
 
 #include "radhpc/store/store.hpp"
-#include "radhpc/dist/report.hpp"
+#include "radhpc/report/report.hpp"
 #include "report_fixture.hpp"
 
 using namespace report_test;

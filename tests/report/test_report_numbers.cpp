@@ -7,12 +7,12 @@
 // (tests/stats/test_survival.cpp).
 #include <catch2/catch.hpp>
 
-#include "radhpc/dist/svg.hpp"
+#include "radhpc/report/svg.hpp"
 #include "radhpc/store/store.hpp"
 #include "report_fixture.hpp"
 
 using namespace report_test;
-namespace svg = radhpc::dist::svg;
+namespace svg = radhpc::report::svg;
 
 TEST_CASE("report: AUC/CI, log-rank and calibration of a metadata probability equal R", "[report][numbers]") {
     const auto fx = report_fixture();

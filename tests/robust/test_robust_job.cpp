@@ -4,14 +4,14 @@
 
 #include "batch/batch_fixture.hpp"
 #include "radhpc/core/error.hpp"
-#include "radhpc/dist/robust.hpp"
+#include "radhpc/analysis/robustness.hpp"
 #include "radhpc/io/settings_io.hpp"
 
 TEST_CASE("jobs/robustness-sweep.yaml: valid, 37 perturbations, robust settings as commented", "[robust][job]") {
     const auto job = radhpc::io::read_job_file(std::string(RADHPC_SOURCE_DIR) + "/jobs/robustness-sweep.yaml");
     CHECK(job.perturbations.size() == 37);
     CHECK(job.perturbations.front().id == "none");
-    const auto r = radhpc::dist::parse_robust_settings(job.text);
+    const auto r = radhpc::analysis::parse_robust_settings(job.text);
     CHECK(r.source == "perturbation");
     CHECK(r.icc_type == "ICC1");
     CHECK(r.threshold == 0.7);
@@ -23,14 +23,14 @@ TEST_CASE("jobs/robustness-sweep.yaml: valid, 37 perturbations, robust settings 
 }
 
 TEST_CASE("robust section: defaults, and wrong values are errors naming the key", "[robust][job][errors]") {
-    const auto d = radhpc::dist::parse_robust_settings("version: 1\n");
+    const auto d = radhpc::analysis::parse_robust_settings("version: 1\n");
     CHECK(d.source == "perturbation");
     CHECK(d.icc_type == "ICC1");
     CHECK(d.threshold == 0.7);
     CHECK(!d.combat.has_value());
     auto message = [](const std::string& yaml) {
         try {
-            radhpc::dist::parse_robust_settings(yaml);
+            radhpc::analysis::parse_robust_settings(yaml);
         } catch (const radhpc::Error& e) {
             return std::string(e.what());
         }

@@ -1,4 +1,4 @@
-// dist::score_signature on hand-made store contents: the manifest-cell forms of category and
+// analysis::score_signature on hand-made store contents: the manifest-cell forms of category and
 // outcome values, the per-lesion reasons for no score, the unavailable/refused states, the class
 // rule and the patient outcome rule. The arithmetic itself is checked against R in
 // test_signature_jobs.cpp; here the expected scores are the formula applied in the test.
@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-#include "radhpc/dist/signature.hpp"
+#include "radhpc/analysis/signature.hpp"
 #include "radhpc/io/signature_io.hpp"
 #include "study_util.hpp"
 
@@ -59,7 +59,7 @@ threshold: 0.5
 positive_if: ">="
 outcome: y
 )");
-    const auto r = dist::score_signature(contents(), spec, "<test>");
+    const auto r = analysis::score_signature(contents(), spec, "<test>");
     REQUIRE(r.status == "scored");
     REQUIRE(r.lesions.size() == 6);
     auto expected_lp = [](double f, double level_term) { return 0.3 + 0.7 * ((std::log(f) - 0.1) / 2.0) + level_term; };
@@ -118,7 +118,7 @@ link: linear
 threshold: 0
 positive_if: "<"
 )");
-    const auto r = dist::score_signature(c, spec, "<test>");
+    const auto r = analysis::score_signature(c, spec, "<test>");
     REQUIRE(r.status == "scored");
     CHECK(r.lesions[2].message.find("site 'lung' has no coefficient") != std::string::npos);  // no map this time
     CHECK(r.lesions[3].message.find("site 'other' has no coefficient") != std::string::npos);
@@ -127,7 +127,7 @@ positive_if: "<"
     CHECK(r.lesions[1].cls == 0);      // positive when score < 0
     CHECK(r.lesions[3].cls == -1);
 
-    const auto refused = dist::score_signature(c, spec_from("features: [shape_F]\nstandardisation: {required: true}\n"), "<test>");
+    const auto refused = analysis::score_signature(c, spec_from("features: [shape_F]\nstandardisation: {required: true}\n"), "<test>");
     CHECK(refused.status == "refused");
     CHECK(refused.message.find("signature.coefficients") != std::string::npos);
     CHECK(refused.message.find("signature.intercept") != std::string::npos);
@@ -135,7 +135,7 @@ positive_if: "<"
     CHECK(refused.lesions.empty());
 
     const auto unavailable =
-        dist::score_signature(c, spec_from("coefficients: [{term: original_glcm_Idm, value: 1}]\nintercept: 0\n"), "<test>");
+        analysis::score_signature(c, spec_from("coefficients: [{term: original_glcm_Idm, value: 1}]\nintercept: 0\n"), "<test>");
     CHECK(unavailable.status == "unavailable");
     CHECK(unavailable.message.find("original_glcm_Idm") != std::string::npos);
 }
@@ -147,7 +147,7 @@ TEST_CASE("score_signature: follow-up time and event per patient from the manife
     c.studies[1].metadata.push_back({"os_months", "14.5"});  // P1's two studies agree
     c.studies[2].metadata.push_back({"os_months", "7"});
     const auto spec = spec_from("features: [shape_F]\ncoefficients: [{term: shape_F, value: 1}]\nintercept: 0\ntime: os_months\nevent: death\n");
-    const auto r = dist::score_signature(c, spec, "<test>");
+    const auto r = analysis::score_signature(c, spec, "<test>");
     REQUIRE(r.patients.size() == 2);
     CHECK(r.patients[0].time == 14.5);
     CHECK(r.patients[0].event == 1);
@@ -160,7 +160,7 @@ TEST_CASE("score_signature: a patient's outcome is the one its lesions with a kn
     c.studies[1].metadata = {};                      // S2 (P1's second study) has no outcome cell
     c.features.values[3 * c.features.columns.size()] = 2.0;  // and its lesion scores this time
     const auto spec = spec_from("features: [shape_F]\ncoefficients: [{term: shape_F, value: 1}]\nintercept: 0\noutcome: y\n");
-    const auto r = dist::score_signature(c, spec, "<test>");
+    const auto r = analysis::score_signature(c, spec, "<test>");
     REQUIRE(r.lesions[3].cls >= 0);
     CHECK(r.lesions[3].outcome == -1);
     CHECK(r.patients[0].lesions == 4);

@@ -1,7 +1,7 @@
 // Published linear radiomics signatures applied to lesions: the specification (terms,
 // coefficients, intercept, standardisation, categorical lesion terms, link, patient aggregation,
 // threshold rule) and its arithmetic. No files here: io/signature_io reads the job's `signature`
-// section into a SignatureSpec, dist/signature applies it to a store.
+// section into a SignatureSpec, analysis/signature applies it to a store.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -32,7 +32,7 @@ struct SignatureTerm {
 // A categorical lesion variable (Ligero 2021: lesion location, reference "node"): coefficient per
 // non-reference level, the level of each lesion read from a metadata column.
 struct CategoricalTerm {
-    std::string column;     // metadata column: one level per study, or per lesion (see dist/signature)
+    std::string column;     // metadata column: one level per study, or per lesion (see analysis/signature)
     std::string reference;  // level with coefficient 0
     std::vector<std::pair<std::string, double>> levels;  // non-reference level -> coefficient
     std::vector<std::pair<std::string, std::string>> map;  // alias -> level (e.g. lung -> other)

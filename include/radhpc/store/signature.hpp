@@ -1,7 +1,7 @@
 // Signature scores in the store (schemas/store_layout.md "Signatures"): per signature a summary
 // (spec as used, status, message), per-lesion and per-patient scores and classes, and metrics
 // against the outcome. Layer `store`: plain data here, HDF5 in src/store/signature_h5.cpp; the
-// scoring itself is dist/signature.
+// scoring itself is analysis/signature.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -149,6 +149,21 @@ void write_csv(const Contents& contents, std::ostream& out, bool pyradiomics_nam
 // The studies' metadata keys in order of first appearance over the studies (the exports' columns).
 std::vector<std::string> metadata_keys(const Contents& contents);
 
+// A store that must exist: store::load, but a path that is not a store is an error (load treats
+// it as empty). For the read-side commands (inspect, export, diff, report, score).
+Contents load_existing(const std::string& path);
+
+// How a record is named in messages: its study, or in a sweep "<study> <perturbation id>".
+inline std::string unit_label(const std::string& study_id, const std::string& perturbation) {
+    return perturbation == "none" ? study_id : study_id + " " + perturbation;
+}
+
+// A stored unix time as UTC ISO 8601 ("2026-01-02T03:04:05Z"); "-" when not set (<= 0).
+std::string iso_time(double unix_seconds);
+
+// A study's metadata value for `key` (a manifest column or DICOM key); "" when absent or no study.
+std::string metadata_value(const StudyRecord* study, const std::string& key);
+
 // Library versions for provenance ("hdf5 1.10.8").
 std::string hdf5_version();
 

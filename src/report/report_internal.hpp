@@ -1,0 +1,65 @@
+// Private to the report layer: the sections of radhpc report (report.cpp assembles the page,
+// report_plots.cpp draws the statistical plots).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "radhpc/report/report.hpp"
+#include "radhpc/store/store.hpp"
+
+namespace radhpc::report::report_detail {
+
+// One block of the page: <figure id=ID class="block" data-state=STATE ATTRS>.
+struct Section {
+    std::string id, title;
+    std::string state;  // plot (has an <svg>) | table (has a <table>) | missing (one-line message)
+    std::string body;   // inner HTML
+    std::string attrs;  // extra data-* attributes (machine-readable numbers, %.17g)
+    std::string note;   // one line for the command's stderr
+};
+
+Section missing_section(const std::string& id, const std::string& title, const std::string& message);
+
+// Per patient (ascending patient id): score and endpoints. A patient's endpoint is the first
+// non-empty value over its studies in study-id order (disagreements are listed in `issues`).
+struct PatientEndpoints {
+    std::vector<std::string> patient_id;
+    std::vector<double> score;    // NaN: none
+    std::vector<int> outcome;     // 0/1, -1: none
+    std::vector<double> time;     // NaN: none
+    std::vector<int> event;       // 0/1, -1: none
+    std::vector<int> group;       // risk group: 1 high, 0 low, -1 unknown
+    std::string score_name;       // column or signature name; empty: no score
+    std::string no_score_reason;  // why there is no score (shown by the model plots)
+    std::string score_source;     // where the score comes from, one phrase
+    bool score_is_probability = false;  // every score in (0, 1)
+    std::string direction = "<";  // resolved: <, > or auto
+    double threshold = 0;         // risk-group split
+    std::string group_rule;       // how the groups were formed (HTML-escaped text)
+    const store::SignatureResult* signature = nullptr;  // the signature used, if any
+    std::vector<std::string> issues;
+};
+PatientEndpoints collect_endpoints(const store::Contents& contents, const ReportOptions& options);
+
+Section roc_section(const PatientEndpoints& data, const ReportOptions& options);
+Section calibration_section(const PatientEndpoints& data, const ReportOptions& options);
+Section km_section(const PatientEndpoints& data, const ReportOptions& options);
+
+// ICC bars (one per feature) of the form that decides robustness.
+struct IccBar {
+    std::string feature;
+    double icc = 0, lower = 0, upper = 0;
+    bool robust = false;
+};
+struct IccChart {
+    std::vector<IccBar> bars;
+    std::string form;       // e.g. ICC3
+    std::string criterion;  // icc | ci_lower
+    double threshold = 0;
+};
+Section icc_section(const IccChart& chart, const std::string& missing_reason);
+// |Spearman| heatmap: the robust stage's clustered features over its reference rows when the store
+// has a robust stage, else every complete, non-constant feature over the unperturbed lesions.
+Section heatmap_section(const store::Contents& contents, const ReportOptions& options, double threshold);
+
+}  // namespace radhpc::report::report_detail
