@@ -20,7 +20,7 @@
 
 #include "radhpc/core/error.hpp"
 #include "radhpc/core/text.hpp"
-#include "radhpc/io/settings_io.hpp"
+#include "radhpc/io/job.hpp"
 #include "radhpc/stats/combat.hpp"
 #include "radhpc/stats/icc.hpp"
 #include "radhpc/stats/redundancy.hpp"
@@ -73,55 +73,6 @@ std::string feature_table_hash(const store::FeatureTable& t) {
     return store::to_hex(h.digest());
 }
 
-
-RobustSettings parse_robust_settings(const std::string& job_text) {
-    RobustSettings s;
-    YAML::Node root;
-    try {
-        root = YAML::Load(job_text);
-    } catch (const std::exception& e) {
-        throw Error(ErrorKind::settings, std::string("job file: ") + e.what());
-    }
-    const YAML::Node r = root["robust"];
-    if (!r) return s;
-    auto get = [&](const YAML::Node& n, const char* key, auto& out, const std::string& path) {
-        if (!n[key]) return;
-        try {
-            out = n[key].as<std::decay_t<decltype(out)>>();
-        } catch (const std::exception&) {
-            throw Error(ErrorKind::settings, path + key + ": wrong type");
-        }
-    };
-    get(r, "source", s.source, "robust.");
-    get(r, "icc_type", s.icc_type, "robust.");
-    get(r, "threshold", s.threshold, "robust.");
-    get(r, "criterion", s.criterion, "robust.");
-    get(r, "confidence", s.confidence, "robust.");
-    get(r, "redundancy_threshold", s.redundancy_threshold, "robust.");
-    get(r, "archetype", s.archetype, "robust.");
-    get(r, "reference", s.reference, "robust.");
-    if (s.source != "perturbation" && s.source != "rater")
-        throw Error(ErrorKind::settings, "robust.source: '" + s.source + "' is not perturbation or rater");
-    icc_type_index(s.icc_type);
-    if (s.criterion != "icc" && s.criterion != "ci_lower")
-        throw Error(ErrorKind::settings, "robust.criterion: '" + s.criterion + "' is not icc or ci_lower");
-    if (s.archetype != "most_robust" && s.archetype != "medoid")
-        throw Error(ErrorKind::settings, "robust.archetype: '" + s.archetype + "' is not most_robust or medoid");
-    if (!(s.confidence > 0 && s.confidence < 1)) throw Error(ErrorKind::settings, "robust.confidence: must be in (0, 1)");
-    if (!(s.redundancy_threshold >= 0 && s.redundancy_threshold <= 1))
-        throw Error(ErrorKind::settings, "robust.redundancy_threshold: must be in [0, 1]");
-    if (const YAML::Node c = r["combat"]) {
-        RobustSettings::Combat cb;
-        get(c, "batch", cb.batch, "robust.combat.");
-        get(c, "covariates", cb.covariates, "robust.combat.");
-        get(c, "ref_batch", cb.ref_batch, "robust.combat.");
-        get(c, "mean_only", cb.mean_only, "robust.combat.");
-        get(c, "nonparametric", cb.nonparametric, "robust.combat.");
-        if (cb.batch.empty()) throw Error(ErrorKind::settings, "robust.combat.batch: required (a manifest column or a DICOM metadata key)");
-        s.combat = cb;
-    }
-    return s;
-}
 
 store::Robustness compute_robustness(const store::Contents& c, const RobustSettings& st,
                                      const std::vector<std::string>& perturbation_ids) {
@@ -353,8 +304,8 @@ store::Robustness compute_robustness(const store::Contents& c, const RobustSetti
 }
 
 void robust_stage(const std::string& store_path, const std::string& job_text, std::ostream& log) {
-    const RobustSettings settings = parse_robust_settings(job_text);
-    const io::JobSettings job = io::parse_job_text(job_text, "<job>");
+    const io::Job job = io::parse_job(job_text, "<job>");
+    const RobustSettings& settings = job.robust;
     std::vector<std::string> ids;
     for (const auto& p : job.perturbations) ids.push_back(p.id);
     store::Contents contents = store::load_existing(store_path);

@@ -6,14 +6,14 @@
 
 #include "radhpc/analysis/signature.hpp"
 #include "radhpc/core/error.hpp"
-#include "radhpc/io/settings_io.hpp"
+#include "radhpc/io/job.hpp"
 #include "radhpc/store/store.hpp"
 
 namespace radhpc::commands {
 namespace fs = std::filesystem;
 
 int score_store(const ScoreOptions& o, std::ostream& out, std::ostream& log) {
-    const io::JobSettings job = io::read_job_file(o.job);
+    const io::Job job = io::read_job(o.job);
     if (!job.signature) throw Error(ErrorKind::settings, o.job + ": the job has no `signature` section");
     if (!fs::exists(store::main_file(o.store)) && !fs::is_directory(fs::path(o.store) / "parts"))
         throw Error(ErrorKind::io, o.store + ": no store here");

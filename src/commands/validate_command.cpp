@@ -17,14 +17,13 @@
 
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
-#include <yaml-cpp/yaml.h>
 
 #include <filesystem>
 #include <memory>
 #include <mutex>
 
 #include "radhpc/core/error.hpp"
-#include "radhpc/io/settings_io.hpp"
+#include "radhpc/io/job.hpp"
 #include "radhpc/stats/bootstrap.hpp"
 #include "radhpc/stats/calibration.hpp"
 #include "radhpc/stats/cv.hpp"
@@ -58,91 +57,13 @@ std::string json_string(const std::string& v) {
     return q + "\"";
 }
 
-struct ValidateConfig {
-    fs::path table, output;
-    std::string outcome, patient, time, event;
-    std::vector<std::string> features, exclude;
-    std::vector<double> alphas{1.0};
-    stats::GlmnetOptions glmnet;
-    int folds = 5, repeats = 10;
-    std::uint64_t seed = 1;
-    stats::CvMeasure measure = stats::CvMeasure::deviance;
-    bool use_1se = false;
-    bool fixed = false;
-    double fixed_alpha = 1, fixed_lambda = 0;
-    int replicates = 1000;
-    std::uint64_t bootstrap_seed = 1;
-    double bootstrap_level = 0.95;
-    bool export_samples = false;
-    std::string threshold_rule = "youden";
-    double min_specificity = 0.5, threshold_value = 0.5;
-    std::string patient_aggregation;
-    double level = 0.95;
-    int threads = 0;
-};
-
-template <class T>
-T get_or(const YAML::Node& n, const char* key, T fallback) {
-    return n[key] ? n[key].as<T>() : fallback;
-}
+// The job's `validate` section (io::Job::validate), paths resolved against the job's folder.
+using ValidateConfig = io::ValidateSection;
 
 ValidateConfig read_validate_config(const std::string& job_path) {
-    std::ifstream in(job_path);
-    if (!in) throw Error(ErrorKind::io, job_path + ": cannot read");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    const std::string text = ss.str();
-    const auto errors = io::validate_job_text(text);  // the schema's "validate" object checks keys and types
-    if (!errors.empty()) {
-        std::string msg = job_path + ": invalid job file:";
-        for (const auto& e : errors) msg += "\n  " + e;
-        throw Error(ErrorKind::settings, msg);
-    }
-    const YAML::Node v = YAML::Load(text)["validate"];
-    if (!v) throw Error(ErrorKind::settings, job_path + ": the job has no 'validate' object");
-    const fs::path base = fs::path(job_path).parent_path();
-    const auto resolve = [&](const std::string& p) { return fs::path(p).is_absolute() ? fs::path(p) : base / p; };
-    ValidateConfig c;
-    c.table = resolve(v["table"].as<std::string>());
-    c.output = resolve(v["output"].as<std::string>());
-    c.outcome = v["outcome"].as<std::string>();
-    c.patient = get_or<std::string>(v, "patient", "");
-    c.time = get_or<std::string>(v, "time", "");
-    c.event = get_or<std::string>(v, "event", "");
-    if (c.time.empty() != c.event.empty()) throw Error(ErrorKind::settings, job_path + ": validate.time and validate.event go together");
-    c.features = get_or<std::vector<std::string>>(v, "features", {});
-    c.exclude = get_or<std::vector<std::string>>(v, "exclude", {});
-    c.alphas = get_or<std::vector<double>>(v, "alphas", {1.0});
-    c.glmnet.nlambda = get_or<int>(v, "nlambda", 100);
-    c.glmnet.lambda_min_ratio = get_or<double>(v, "lambda_min_ratio", -1.0);
-    c.glmnet.standardize = get_or<bool>(v, "standardize", true);
-    c.glmnet.thresh = get_or<double>(v, "thresh", 1e-7);
-    c.folds = get_or<int>(v, "folds", 5);
-    c.repeats = get_or<int>(v, "repeats", 10);
-    c.seed = get_or<std::uint64_t>(v, "seed", 1);
-    c.measure = get_or<std::string>(v, "measure", "deviance") == "auc" ? stats::CvMeasure::auc : stats::CvMeasure::deviance;
-    c.use_1se = get_or<std::string>(v, "lambda_rule", "min") == "1se";
-    if (v["fixed"]) {
-        c.fixed = true;
-        c.fixed_alpha = v["fixed"]["alpha"].as<double>();
-        c.fixed_lambda = v["fixed"]["lambda"].as<double>();
-    }
-    if (const auto b = v["bootstrap"]) {
-        c.replicates = get_or<int>(b, "replicates", 1000);
-        c.bootstrap_seed = get_or<std::uint64_t>(b, "seed", 1);
-        c.bootstrap_level = get_or<double>(b, "level", 0.95);
-        c.export_samples = get_or<bool>(b, "export_samples", false);
-    }
-    if (const auto t = v["threshold"]) {
-        c.threshold_rule = get_or<std::string>(t, "rule", "youden");
-        c.min_specificity = get_or<double>(t, "min_specificity", 0.5);
-        if (c.threshold_rule == "fixed" && !t["value"]) throw Error(ErrorKind::settings, job_path + ": validate.threshold.value is needed by rule fixed");
-        c.threshold_value = get_or<double>(t, "value", 0.5);
-    }
-    c.patient_aggregation = get_or<std::string>(v, "patient_aggregation", "");
-    c.level = get_or<double>(v, "level", 0.95);
-    c.threads = get_or<int>(v, "threads", 0);
-    return c;
+    io::Job job = io::read_job(job_path);
+    if (!job.validate) throw Error(ErrorKind::settings, job_path + ": the job has no 'validate' object");
+    return std::move(*job.validate);
 }
 
 std::ofstream open_output(const fs::path& p) {
@@ -187,7 +108,7 @@ struct ValidationData {
 ValidationData read_validation_data(const ValidateConfig& cfg, std::ostream& log) {
     ValidationData d;
     auto& [y01, y, n, n_patients, patient, patient_label, time, event, cols, x, terms] = d;
-    const auto table = read_csv_table(cfg.table.string());
+    const auto table = read_csv_table(cfg.table);
     y01 = binary_outcome(table, cfg.outcome);
     y.assign(y01.begin(), y01.end());
     n = y.size();
@@ -205,7 +126,7 @@ ValidationData read_validation_data(const ValidateConfig& cfg, std::ostream& log
     if (!cfg.time.empty()) {
         time = table.numeric(table.column(cfg.time));
         for (double e : table.numeric(table.column(cfg.event))) {
-            if (e != 0 && e != 1) throw Error(ErrorKind::invalid_input, cfg.table.string() + ": event column '" + cfg.event + "' is not 0/1");
+            if (e != 0 && e != 1) throw Error(ErrorKind::invalid_input, cfg.table + ": event column '" + cfg.event + "' is not 0/1");
             event.push_back(int(e));
         }
     }
@@ -223,7 +144,7 @@ ValidationData read_validation_data(const ValidateConfig& cfg, std::ostream& log
                 skipped += (skipped.empty() ? "" : ", ") + table.header[c];
         if (!skipped.empty()) log << "radhpc validate: text columns, not features: " << skipped << "\n";
     }
-    if (cols.empty()) throw Error(ErrorKind::invalid_input, cfg.table.string() + ": no feature columns");
+    if (cols.empty()) throw Error(ErrorKind::invalid_input, cfg.table + ": no feature columns");
     x = feature_matrix(table, cols);
     for (auto c : cols) terms.push_back(table.header[c]);
     n_patients = std::set<int>(patient.begin(), patient.end()).size();
@@ -265,13 +186,13 @@ stats::FittedModel fit_apparent(const ValidateConfig& cfg, const ValidationData&
         apparent.beta = path.beta.col(Eigen::Index(k));
         apparent.alpha = cv.alpha;
         apparent.lambda = path.lambda[k];
-        auto cc = open_output(cfg.output / "cv_curves.csv");
+        auto cc = open_output(fs::path(cfg.output) / "cv_curves.csv");
         cc << "alpha,lambda,cvm,cvsd,nzero,measure\n";
         for (const auto& c : cv.curves)
             for (std::size_t l = 0; l < c.lambda.size(); ++l)
                 cc << format17(c.alpha) << "," << format17(c.lambda[l]) << "," << format17(c.cvm[l]) << "," << format17(c.cvsd[l]) << ","
                    << c.nzero[l] << "," << (c.measure == stats::CvMeasure::auc ? "auc" : "deviance") << "\n";
-        auto fo = open_output(cfg.output / "folds.csv");
+        auto fo = open_output(fs::path(cfg.output) / "folds.csv");
         fo << "row,patient,repeat,fold\n";
         for (std::size_t r = 0; r < cv.foldids.size(); ++r)
             for (std::size_t i = 0; i < n; ++i) fo << i + 1 << "," << csv_cell(patient_label[i]) << "," << r + 1 << "," << cv.foldids[r][i] << "\n";
@@ -279,7 +200,7 @@ stats::FittedModel fit_apparent(const ValidateConfig& cfg, const ValidationData&
     log << "radhpc validate: alpha " << format17(apparent.alpha) << ", lambda " << format17(apparent.lambda)
         << (cfg.fixed ? " (fixed)" : " (repeated CV)") << "\n";
     {
-        auto t = open_output(cfg.output / "tuning.json");
+        auto t = open_output(fs::path(cfg.output) / "tuning.json");
         t << "{\n  \"procedure\": " << json_string(cfg.fixed ? "fixed" : "repeated_cv") << ",\n"
           << "  \"alpha\": " << json_number(apparent.alpha) << ",\n  \"lambda\": " << json_number(apparent.lambda);
         if (!cfg.fixed) {
@@ -321,14 +242,14 @@ std::optional<stats::BootstrapResult> bootstrap_validation(const ValidateConfig&
             }
         });
         boot = stats::summarise_bootstrap(x, y, apparent, std::move(reps), cfg.bootstrap_level);
-        auto br = open_output(cfg.output / "bootstrap_replicates.csv");
+        auto br = open_output(fs::path(cfg.output) / "bootstrap_replicates.csv");
         br << "replicate,failed,auc_train,auc_test,auc_oob,optimism,alpha,lambda,failure\n";
         for (const auto& b : boot->replicates)
             br << b.index << "," << (b.failed ? 1 : 0) << "," << format17(b.auc_train) << "," << format17(b.auc_test) << ","
                << format17(b.auc_oob) << "," << format17(b.auc_train - b.auc_test) << "," << format17(b.model.alpha) << ","
                << format17(b.model.lambda) << "," << csv_cell(b.failure) << "\n";
         if (cfg.export_samples) {
-            auto bs = open_output(cfg.output / "bootstrap_samples.csv");
+            auto bs = open_output(fs::path(cfg.output) / "bootstrap_samples.csv");
             bs << "replicate,row,oob\n";
             std::vector<std::size_t> rows, oob;
             for (int b = 0; b < cfg.replicates; ++b) {
@@ -347,7 +268,7 @@ void write_coefficients(const ValidateConfig& cfg, const ValidationData& d, cons
                         const std::optional<stats::BootstrapResult>& boot) {
     const auto& terms = d.terms;
     {
-        auto co = open_output(cfg.output / "coefficients.csv");
+        auto co = open_output(fs::path(cfg.output) / "coefficients.csv");
         co << "term,estimate" << (boot ? ",ci_lower,ci_upper" : "") << "\n";
         for (std::size_t j = 0; j < terms.size(); ++j) {
             co << csv_cell(terms[j]) << "," << format17(j == 0 ? apparent.intercept : apparent.beta(Eigen::Index(j - 1)));
@@ -368,12 +289,12 @@ void write_metrics(const ValidateConfig& cfg, const ValidationData& d, const sta
     std::vector<double> lpv(lp.data(), lp.data() + lp.size()), prob(n);
     for (std::size_t i = 0; i < n; ++i) prob[i] = 1.0 / (1.0 + std::exp(-lpv[i]));
     {
-        auto pr = open_output(cfg.output / "predictions.csv");
+        auto pr = open_output(fs::path(cfg.output) / "predictions.csv");
         pr << "row,patient,outcome,linear_predictor,probability\n";
         for (std::size_t i = 0; i < n; ++i)
             pr << i + 1 << "," << csv_cell(patient_label[i]) << "," << y01[i] << "," << format17(lpv[i]) << "," << format17(prob[i]) << "\n";
     }
-    auto m = open_output(cfg.output / "metrics.json");
+    auto m = open_output(fs::path(cfg.output) / "metrics.json");
     m << "{\n  \"n_rows\": " << n << ",\n  \"n_patients\": " << n_patients << ",\n  \"n_positive\": "
       << std::count(y01.begin(), y01.end(), 1) << ",\n  \"n_features\": " << cols.size() << ",\n  \"n_nonzero\": "
       << (apparent.beta.array() != 0.0).count() << ",\n  \"level\": " << json_number(cfg.level) << ",\n";
@@ -443,7 +364,7 @@ void write_metrics(const ValidateConfig& cfg, const ValidationData& d, const sta
           << json_number(b.auc_test_ci.lower) << ", " << json_number(b.auc_test_ci.upper) << "]},\n";
     }
     m << "  \"alpha\": " << json_number(apparent.alpha) << ",\n  \"lambda\": " << json_number(apparent.lambda) << "\n}\n";
-    if (!m) throw Error(ErrorKind::io, (cfg.output / "metrics.json").string() + ": write failed");
+    if (!m) throw Error(ErrorKind::io, (fs::path(cfg.output) / "metrics.json").string() + ": write failed");
 }
 
 }  // namespace
@@ -460,8 +381,8 @@ std::string validate_job(const std::string& job_path, std::ostream& log) {
     const auto boot = bootstrap_validation(cfg, data, apparent, procedure, log);
     write_coefficients(cfg, data, apparent, boot);
     write_metrics(cfg, data, apparent, boot);
-    log << "radhpc validate: wrote " << cfg.output.string() << "\n";
-    return cfg.output.string();
+    log << "radhpc validate: wrote " << cfg.output << "\n";
+    return cfg.output;
 }
 
 }  // namespace radhpc::commands

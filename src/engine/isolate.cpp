@@ -23,6 +23,8 @@
 #include "radhpc/core/error.hpp"
 #include "radhpc/engine/log.hpp"
 #include "radhpc/engine/run.hpp"
+#include "radhpc/io/job.hpp"
+#include "run_config.hpp"
 #include "wire.hpp"
 
 extern char** environ;
@@ -286,7 +288,7 @@ int worker_child_main(int argc, char** argv) {
     if (recv_frame(fd, buf) != Recv::ok) return 0;
     const ChildSetup setup = decode_setup(buf);
     log::configure(log::Level(setup.log_level), setup.rank);
-    WorkerOptions opt = make_worker_options(setup.job_text, setup.job_path, setup.version);
+    WorkerOptions opt = worker_options(io::parse_job(setup.job_text, setup.job_path));
     opt.memory_budget_mb = opt.settings.memory_budget_mb = setup.memory_budget_mb;
     opt.noop_features = setup.noop_features;
     opt.time_limit_s = 0;  // the supervisor enforces it with SIGKILL

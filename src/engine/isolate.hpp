@@ -27,9 +27,6 @@ struct ChildSetup {
     int log_level = 1;
 };
 
-// The job's worker options (run.cpp): the same function for a rank and for its study process.
-WorkerOptions make_worker_options(const std::string& job_text, const std::string& job_path, const std::string& version);
-
 // process_study plus the test-only triggers (RADHPC_TEST_CRASH_STUDY, RADHPC_TEST_HANG_STUDY: a
 // comma-separated list of study ids whose computation raises SIGSEGV / sleeps forever). Always
 // compiled in; they exist only so the tests can stand in for a library bug not yet found.

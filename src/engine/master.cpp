@@ -192,7 +192,7 @@ void Master::flush(const std::string& state) {
     batch_.registry = registry_;
     batch_.perturbations = perturbation_records_;
     try {
-        store::write_part(store_path_, batch_, cfg_.fsync);
+        store::write_part(store_path_, batch_, cfg_.run.fsync);
     } catch (const std::exception& e) {
         // Disk full, quota, read-only remount: the part is absent (written under a temporary name),
         // everything flushed before stays readable, and a rerun resumes from it.
@@ -263,7 +263,7 @@ int Master::run_job(const std::string& job_text) {
 void Master::compute_all() {
     // Dispatch: each worker keeps up to queue_depth studies so it never waits for the master.
     t_compute_start_ = t_last_progress_ = t_last_flush_ = Clock::now();
-    const bool local = size_ == 1 || (cfg_.master_computes && !opt_.bench_master_only);
+    const bool local = size_ == 1 || (cfg_.run.master_computes && !opt_.bench_master_only);
     std::unique_ptr<LocalWorker> local_worker;
     if (local) local_worker = std::make_unique<LocalWorker>(make_compute_());
     std::vector<int> outstanding(std::size_t(size_), 0);
@@ -271,7 +271,7 @@ void Master::compute_all() {
     std::size_t next = 0, received = 0;
     auto top_up = [&](int w) {
         if (w == 0 && !local) return;
-        while (outstanding[std::size_t(w)] < cfg_.queue_depth && next < tasks_.size()) {
+        while (outstanding[std::size_t(w)] < cfg_.run.queue_depth && next < tasks_.size()) {
             const Unit& u = units_[tasks_[next]];
             const PlannedStudy& p = planned_[u.study];
             StudyTask t{tasks_[next], p.row->study_id, p.row->image, p.row->masks, p.row->labels, u.perturbation};
@@ -326,12 +326,12 @@ void Master::compute_all() {
             if (size_ > 1) MPI_Abort(MPI_COMM_WORLD, 99);
             std::_Exit(99);
         }
-        if (batch_.studies.size() >= cfg_.flush_results ||
-            (!batch_.studies.empty() && seconds_since(t_last_flush_) >= cfg_.flush_interval_s))
+        if (batch_.studies.size() >= cfg_.run.flush_results ||
+            (!batch_.studies.empty() && seconds_since(t_last_flush_) >= cfg_.run.flush_interval_s))
             flush("running");
         if (progressed) busy_s_ += seconds_since(t_busy);
         // On a terminal the line is redrawn every second; in logs a line per progress interval.
-        if (seconds_since(t_last_progress_) >= (progress_on_terminal_ ? std::min(1.0, cfg_.progress_interval_s) : cfg_.progress_interval_s))
+        if (seconds_since(t_last_progress_) >= (progress_on_terminal_ ? std::min(1.0, cfg_.run.progress_interval_s) : cfg_.run.progress_interval_s))
             progress(false);
         if (progressed) backoff.busy();
         else backoff.idle();
@@ -355,7 +355,7 @@ int Master::finish(const std::string& job_text) {
         all.runs.push_back(run_);
     apply_privacy(all);
     signature_stage(all, job_text, opt_.job_path, !opt_.shard.empty());  // the job's `signature`, if any
-    store::consolidate(store_path_, std::move(all), cfg_.fsync, &parts_read);
+    store::consolidate(store_path_, std::move(all), cfg_.run.fsync, &parts_read);
     consolidate_s_ = seconds_since(t_cons);
 
     const std::size_t failed_total = failed_ + manifest_failed_;

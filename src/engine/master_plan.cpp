@@ -88,7 +88,7 @@ void Master::plan_inputs(PlannedStudy& p) const {
         }
         store::InputFile f{role, privacy_.display(path), state.size, state.mtime_ns, ""};
         // The stored path may be in another privacy.paths form than today's (same file)
-        if (prior && !cfg_.full_checksums)
+        if (prior && !cfg_.run.checksums_always)
             for (const auto& old : prior->inputs)
                 if (privacy_.same_input(old.path, path) && old.size == f.size && old.mtime_ns == f.mtime_ns) f.checksum = old.checksum;
         if (f.checksum.empty()) {
@@ -179,7 +179,7 @@ void Master::plan_unit(std::size_t i, int k, double now) {
         return;
     }
     if (prior && prior->content_hash == u.content_hash &&
-        (prior->status == "ok" || (prior->status == "error" && !cfg_.retry_errors))) {
+        (prior->status == "ok" || (prior->status == "error" && !cfg_.run.retry_errors))) {
         ++skipped_;
         // Unchanged inputs and settings, but the manifest's other columns (outcome, clinical
         // follow-up) changed: update the record, keep the features.

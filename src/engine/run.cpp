@@ -19,7 +19,9 @@
 #include "radhpc/core/error.hpp"
 #include "radhpc/engine/log.hpp"
 #include "radhpc/engine/signature_stage.hpp"
+#include "radhpc/io/job.hpp"
 #include "radhpc/io/settings_io.hpp"
+#include "run_config.hpp"
 #include "isolate.hpp"
 #include "master.hpp"
 #include "run_inputs.hpp"
@@ -77,21 +79,20 @@ int run(const RunOptions& options, int& argc, char**& argv) {
     std::string error;
     ErrorKind error_kind = ErrorKind::internal;
     try {
-        const io::JobSettings job = io::parse_job_text(text, options.job_path);
+        const io::Job job = io::parse_job(text, options.job_path);
         if (rank == 0 && job.signature) signature_preflight(*job.signature);
-        RunConfig cfg = parse_run_config(text, options.version);
-        cfg.privacy = store::parse_path_mode(job.privacy_paths);
-        WorkerOptions w = make_worker_options(text, options.job_path, options.version);
+        const RunConfig cfg = run_config(job, options.version);
+        WorkerOptions w = worker_options(job);  // the study process derives the same from the same text
         if (w.memory_budget_mb <= 0) w.memory_budget_mb = default_memory_budget_mb(node_size);
         w.settings.memory_budget_mb = w.memory_budget_mb;  // each lesion's grids are held to it too
         w.noop_features = options.bench_noop_features;
-        int threads = options.threads > 0 ? options.threads : cfg.threads;
+        int threads = options.threads > 0 ? options.threads : cfg.run.threads;
         if (threads <= 0) threads = std::max(1, int(std::thread::hardware_concurrency()) / std::max(1, node_size));
         tbb::global_control limit(tbb::global_control::max_allowed_parallelism, std::size_t(threads));
         // How a worker computes a study: in a supervised study process (default), or in the rank
         // itself (run.isolation: none; a crash then takes the rank and the run down).
         auto make_compute = [&, threads, rank]() -> ComputeFn {
-            if (!cfg.isolate) return [&w, rank](const StudyTask& t) { return compute_study(t, w, rank); };
+            if (!cfg.run.isolation_process) return [&w, rank](const StudyTask& t) { return compute_study(t, w, rank); };
             ChildSetup setup{text, options.job_path, options.version, w.memory_budget_mb, w.noop_features, threads, rank,
                              int(log::level())};
             auto sup = std::make_shared<StudySupervisor>(std::move(setup), w.time_limit_s);

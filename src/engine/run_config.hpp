@@ -1,35 +1,25 @@
-// The job's engine options (`manifest`, `store`, `run`, `privacy`) and the settings identity of a
-// run's results. Internal to layer `engine`.
+// What the engine takes from the job model (io::Job): its `run` options, where the manifest and
+// the store are, the privacy.paths mode, and the settings hash results are keyed on.
+// Internal to layer `engine`.
 #pragma once
-#include <cstddef>
 #include <string>
 
 #include "radhpc/engine/study.hpp"
+#include "radhpc/io/job.hpp"
 #include "radhpc/store/privacy.hpp"
 
 namespace radhpc::engine {
 
 struct RunConfig {
+    io::RunSection run;
     std::string manifest, store;
-    LesionMode lesion_mode = LesionMode::labels;
-    std::size_t min_lesion_voxels = 1;
-    double min_lesion_volume_mm3 = 0;
-    double time_limit_s = 0, memory_budget_mb = 0;
-    int threads = 0;
-    double flush_interval_s = 2.0;
-    std::size_t flush_results = 1000;
-    double progress_interval_s = 10.0;
-    bool fsync = true;
-    bool full_checksums = false;
-    bool master_computes = true;
-    bool retry_errors = false;
-    int queue_depth = 2;
-    bool isolate = true;  // run.isolation: process (a study process per rank, crash-proof) | none (in the rank)
-    store::PathMode privacy = store::PathMode::relative;  // privacy.paths (from io::JobSettings)
-    std::string settings_hash;
+    store::PathMode privacy = store::PathMode::relative;
+    std::string settings_hash;  // XXH64 (hex) of io::Job::settings_identity
 };
 
-// Reads the engine options of a job text (absent keys: the defaults above) and its settings hash.
-RunConfig parse_run_config(const std::string& job_text, const std::string& version);
+RunConfig run_config(const io::Job& job, const std::string& version);
+
+// A worker's options (settings of each lesion, lesion rules, limits, the sweep) from the job.
+WorkerOptions worker_options(const io::Job& job);
 
 }  // namespace radhpc::engine

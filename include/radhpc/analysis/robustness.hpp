@@ -9,31 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "radhpc/io/job.hpp"
 #include "radhpc/store/store.hpp"
 
 namespace radhpc::analysis {
 
-// The job's `robust` section (schemas/job.schema.json), defaults filled in.
-struct RobustSettings {
-    std::string source = "perturbation";  // perturbation: raters = perturbation ids; rater: manifest column `rater`
-    std::string icc_type = "ICC1";        // ICC1 | ICC2 | ICC3 | ICC1k | ICC2k | ICC3k (psych::ICC names)
-    double threshold = 0.7;               // robust when the criterion value >= threshold
-    std::string criterion = "icc";        // icc | ci_lower (lower bound of the confidence interval)
-    double confidence = 0.95;             // level of the ICC confidence intervals
-    double redundancy_threshold = 0.9;    // |Spearman| at which features are redundant (cut at 1 - threshold)
-    std::string archetype = "most_robust";  // most_robust (highest ICC in the cluster) | medoid
-    std::string reference;                // analysis rows: perturbation id (default none, else the first) or rater label (default: first in order)
-    struct Combat {
-        std::string batch;                // metadata key: a manifest column or a DICOM key (dicom_manufacturer, ...)
-        std::vector<std::string> covariates;  // numeric metadata keys whose effects are preserved
-        std::string ref_batch;            // batch left unchanged
-        bool mean_only = false, nonparametric = false;
-    };
-    std::optional<Combat> combat;
-};
-
-// Parses the `robust` section of a job text (absent: defaults). Throws Error(settings) naming the key.
-RobustSettings parse_robust_settings(const std::string& job_text);
+// The job's `robust` section (io::Job::robust; schemas/job.schema.json), defaults filled in.
+using RobustSettings = io::RobustSection;
 
 // The robust stage on a store's contents. `perturbation_ids`: the sweep's ids in job order
 // (empty: every id in the table). Throws Error(invalid_input) when no ICC can be formed.

@@ -1,0 +1,117 @@
+// The job model: one typed struct of every section of a job file, parsed and schema-checked once
+// (schemas/job.schema.json, compiled in) from the YAML text. Every command takes what it needs
+// from it: extract the extraction sections, run the engine options (`run`), robust its `robust`
+// section, validate its `validate` section, score the `signature`.
+//
+// The settings identity (the hash a store keys its results on) is made from the sections that
+// change results, as the section table below declares them (kJobSections). The schema refuses any
+// top-level key it does not know, and a test checks that every key of the schema has a row here:
+// a new section cannot be added without saying whether it changes results.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "radhpc/io/settings_io.hpp"
+#include "radhpc/stats/cv.hpp"
+#include "radhpc/stats/glmnet.hpp"
+
+namespace radhpc::io {
+
+// `run`: the batch engine's options (schemas/job.schema.json "run").
+struct RunSection {
+    bool lesions_from_components = false;  // lesions: labels (each label one lesion) | components
+    std::size_t min_lesion_voxels = 1;
+    double min_lesion_volume_mm3 = 0;
+    double study_time_limit_s = 0;
+    double memory_budget_mb = 0;  // 0: the node's memory shared by its ranks
+    int threads = 0;
+    double flush_interval_s = 2.0;
+    std::size_t flush_results = 1000;
+    double progress_interval_s = 10.0;
+    bool fsync = true;
+    bool checksums_always = false;  // checksums: always | changed (size or mtime differ)
+    bool master_computes = true;
+    bool retry_errors = false;
+    int queue_depth = 2;
+    bool isolation_process = true;  // isolation: process (a study process per rank) | none
+};
+
+// `robust`: the robustness stage (ICC, redundancy, ComBat), defaults filled in.
+struct RobustSection {
+    std::string source = "perturbation";  // perturbation: raters = perturbation ids; rater: manifest column `rater`
+    std::string icc_type = "ICC1";        // ICC1 | ICC2 | ICC3 | ICC1k | ICC2k | ICC3k (psych::ICC names)
+    double threshold = 0.7;               // robust when the criterion value >= threshold
+    std::string criterion = "icc";        // icc | ci_lower (lower bound of the confidence interval)
+    double confidence = 0.95;             // level of the ICC confidence intervals
+    double redundancy_threshold = 0.9;    // |Spearman| at which features are redundant (cut at 1 - threshold)
+    std::string archetype = "most_robust";  // most_robust (highest ICC in the cluster) | medoid
+    std::string reference;                // analysis rows: perturbation id (default none, else the first) or rater label (default: first in order)
+    struct Combat {
+        std::string batch;                    // metadata key: a manifest column or a DICOM key (dicom_manufacturer, ...)
+        std::vector<std::string> covariates;  // numeric metadata keys whose effects are preserved
+        std::string ref_batch;                // batch left unchanged
+        bool mean_only = false, nonparametric = false;
+    };
+    std::optional<Combat> combat;
+};
+
+// `validate`: model validation of a feature table (paths resolved against the job's folder).
+struct ValidateSection {
+    std::string table, output;
+    std::string outcome, patient, time, event;
+    std::vector<std::string> features, exclude;
+    std::vector<double> alphas{1.0};
+    stats::GlmnetOptions glmnet;
+    int folds = 5, repeats = 10;
+    std::uint64_t seed = 1;
+    stats::CvMeasure measure = stats::CvMeasure::deviance;
+    bool use_1se = false;
+    bool fixed = false;
+    double fixed_alpha = 1, fixed_lambda = 0;
+    int replicates = 1000;
+    std::uint64_t bootstrap_seed = 1;
+    double bootstrap_level = 0.95;
+    bool export_samples = false;
+    std::string threshold_rule = "youden";
+    double min_specificity = 0.5, threshold_value = 0.5;
+    std::string patient_aggregation;
+    double level = 0.95;
+    int threads = 0;
+};
+
+// The whole job. The extraction sections (profile, input, dicom, qc, preprocess, features,
+// perturbations, signature, output, privacy) are JobSettings, which extract and the workers use.
+struct Job : JobSettings {
+    std::string origin;  // the file it came from ("<job>" for a text)
+    std::string name, description, manifest, store;
+    RunSection run;
+    RobustSection robust;
+    std::optional<ValidateSection> validate;
+
+    // The settings identity: the sections that change results (kJobSections) as YAML (comments
+    // and layout do not matter, values do), plus the `run` keys that change rows and the radhpc
+    // version. The engine keys stored results on its XXH64; the text is the one stores made before
+    // this model hashed, so they are reused without recomputing.
+    std::string settings_identity(const std::string& version) const;
+};
+
+// A top-level section and whether its values change the results stored under the identity.
+struct JobSection {
+    std::string_view key;
+    bool changes_results;
+    std::string_view why;
+};
+std::span<const JobSection> job_sections();
+
+// Parses and schema-checks a job text once. Throws Error(settings) listing every problem, each
+// naming its key.
+Job parse_job(const std::string& text, const std::string& origin = "<job>");
+// Reads the file and parses it; relative paths of `validate` resolve against its folder.
+Job read_job(const std::string& path);
+
+}  // namespace radhpc::io
