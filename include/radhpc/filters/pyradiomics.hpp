@@ -1,0 +1,171 @@
+// The image types of PyRadiomics 3.1 (radiomics/imageoperations.py, get<Type>Image), computed as
+// PyRadiomics computes them, on plain arrays: LoG, Wavelet, Square, SquareRoot, Logarithm,
+// Exponential, Gradient, LBP2D. Each function takes the image PyRadiomics would pass to its
+// get<Type>Image (the whole image without resampling, or the resampled box with resampling; none of
+// these image types reads the mask) and returns the derived image(s) on the same grid, named as
+// PyRadiomics names them ("log-sigma-2-0-mm-3D", "wavelet-LLH", "wavelet2-HHL", "square", ...).
+//
+// Axis conventions. radhpc volumes are x fastest (x, y, z = ITK/NIfTI i, j, k). PyRadiomics works on
+// sitk.GetArrayFromImage, a (z, y, x) numpy array; everything below is stated in radhpc's x, y, z and
+// says how it maps onto the numpy axes where it matters:
+//  - wavelet sub-band letters: PyRadiomics calls pywt.swtn(..., axes=(2, 1, 0)) on the (z, y, x)
+//    array, and swtn appends one letter per axis in the order of `axes`, so the letters of
+//    "wavelet-LLH" are x, y, z in that order: low-pass along x and y, high-pass along z.
+//  - force2Ddimension d (PyRadiomics' numpy axis d) is radhpc axis 2 - d: 0 = z (axial slices),
+//    1 = y, 2 = x.
+//
+// Layers. Wavelet, the four intensity maps and LBP2D are in `filters` (src/filters/pyradiomics.cpp,
+// core + TBB). LoG and Gradient are SimpleITK filters and are computed with ITK's own classes, so
+// they are defined in `preprocess` (src/preprocess/pyradiomics_itk.cpp; link radhpc_preprocess):
+// declared here so that all image types share one header.
+//
+// Determinism: every output voxel is computed by the same arithmetic in the same order for any
+// number of TBB threads (work is split over lines and sub-bands, never inside a sum).
+#pragma once
+#include <charconv>
+#include <string>
+#include <vector>
+
+#include "radhpc/core/volume.hpp"
+
+namespace radhpc::filters::pyradiomics {
+
+// One derived image and its PyRadiomics image-type name (the feature prefix).
+struct DerivedImage {
+    std::string name;
+    Image image;
+};
+
+// Python's str() of a float ("2.0", "1.5", "0.25", "1e-05", "1e+16": shortest round-trip digits,
+// scientific when the exponent is < -4 or >= 16); `integer_literal`: the setting was an int in the
+// parameter file (str(2) == "2").
+inline std::string python_str(double value, bool integer_literal = false) {
+    if (integer_literal) return std::to_string(static_cast<long long>(value));
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
+    const std::string sci(buf, r.ptr);  // "-1.5e-05", shortest round-trip digits
+    const auto epos = sci.find('e');
+    const int e = std::stoi(sci.substr(epos + 1));
+    std::string mant = sci.substr(0, epos), sign;
+    if (mant[0] == '-') { sign = "-"; mant.erase(0, 1); }
+    std::string digits;
+    for (char c : mant)
+        if (c != '.') digits += c;
+    if (e < -4 || e >= 16) {
+        std::string m = digits.substr(0, 1) + (digits.size() > 1 ? "." + digits.substr(1) : "");
+        const std::string ex = std::to_string(e < 0 ? -e : e);
+        return sign + m + "e" + (e < 0 ? "-" : "+") + (ex.size() < 2 ? "0" : "") + ex;
+    }
+    std::string out;
+    if (e < 0) {
+        out = "0." + std::string(static_cast<std::size_t>(-e - 1), '0') + digits;
+    } else if (static_cast<std::size_t>(e) + 1 >= digits.size()) {
+        out = digits + std::string(static_cast<std::size_t>(e) + 1 - digits.size(), '0') + ".0";
+    } else {
+        out = digits.substr(0, static_cast<std::size_t>(e) + 1) + "." + digits.substr(static_cast<std::size_t>(e) + 1);
+    }
+    return sign + out;
+}
+
+// ---- LoG (defined in radhpc_preprocess) ---------------------------------------------------------
+// getLoGImage: for each sigma (mm), SimpleITK's LaplacianRecursiveGaussianImageFilter with
+// NormalizeAcrossScale true and Sigma = sigma on the image's physical spacing; ITK's filter
+// (itk::LaplacianRecursiveGaussianImageFilter<Image<double,3>, Image<float,3>>: float internal
+// images, double recursion coefficients, as SimpleITK instantiates it for int16/float input). The
+// output is float32 as in SimpleITK; returned as double holding those float values.
+// PyRadiomics' checks, as it does them (log a warning and skip; here: skipped and reported):
+//  - min(size) < 4: no LoG image at all;
+//  - sigma <= 0: that sigma skipped;
+//  - not all(size >= ceil(sigma / spacing) + 1): that sigma skipped.
+// Name: "log-sigma-" + str(sigma).replace('.', '-') + "-mm-3D" (python_str; sigma_integer_literal
+// true when the parameter file wrote the sigmas as ints, e.g. "log-sigma-2-mm-3D").
+struct LoGSkip {
+    double sigma;
+    std::string reason;
+};
+struct LoGResult {
+    std::vector<DerivedImage> images;
+    std::vector<LoGSkip> skipped;  // PyRadiomics' warnings, in order
+};
+LoGResult getLoGImage(const Image& image, const std::vector<double>& sigma_mm,
+                      bool sigma_integer_literal = false);
+// True when PyRadiomics computes the LoG for this sigma on a grid of this size/spacing.
+bool log_sigma_allowed(const Geometry& g, double sigma_mm, std::string* reason = nullptr);
+
+// ---- Gradient (defined in radhpc_preprocess) -----------------------------------------------------
+// getGradientImage: SimpleITK GradientMagnitudeImageFilter with UseImageSpacing = gradientUseSpacing
+// (itk::GradientMagnitudeImageFilter<Image<double,3>, Image<float,3>>: central differences with a
+// zero-flux Neumann boundary, divided by the spacing when used; float32 output). Name "gradient".
+DerivedImage getGradientImage(const Image& image, bool gradientUseSpacing = true);
+
+// ---- Wavelet ----------------------------------------------------------------------------------
+// Settings of PyRadiomics' Wavelet image type (its defaults).
+struct WaveletSettings {
+    std::string wavelet = "coif1";  // any discrete PyWavelets 1.1.1 name (filters::wavelet_names())
+    int start_level = 0;
+    int level = 1;
+    bool force2D = false;
+    int force2Ddimension = 0;  // numpy axis (0 = z)
+};
+
+// _swt3: PyRadiomics' stationary wavelet transform. The array is padded by one voxel ("wrap": the
+// first voxel repeated at the end) along every axis of odd size, so each axis is even, as
+// pywt.swt needs for one level. start_level times, pywt.swtn(level=1) keeps only the approximation;
+// then `level` times pywt.swtn(data, wavelet, level=1, start_level=0, axes) is applied to the last
+// approximation: every level uses the undilated filters (PyRadiomics iterates level-1 transforms
+// instead of asking swtn for the levels, so there is no à trous dilation). One 1D pass of pywt's SWT
+// on an axis of (even) length N with filter f of length F:
+//     out[o] = sum_{t=0}^{F-1} f[t] in[(o + F/2 - t) mod N]   (dec_lo for 'a', dec_hi for 'd'),
+// summed in pywt's order (bit-identical to pywt's C loops). Axes are transformed x, then y, then z
+// (x, y only with force2D and force2Ddimension 0), every sub-band of the previous axis split in
+// two. Each detail sub-band is cropped back to the input size.
+struct Swt3Level {
+    std::vector<DerivedImage> details;  // names "LLH" ... "HHH" (no "wavelet-" prefix), pywt's order
+};
+struct Swt3Result {
+    Image approximation;             // the last level's all-low-pass image, cropped
+    std::vector<Swt3Level> levels;   // level start_level + 1 ... start_level + level
+};
+Swt3Result _swt3(const Image& image, const WaveletSettings& s);
+
+// getWaveletImage: the 7 (3 with force2D) detail images of every level, named "wavelet-<bands>"
+// for the first computed level and "wavelet<k>-<bands>" for the k-th (k counted from 1 at
+// start_level, as PyRadiomics' enumerate(ret, start=1) does), then the approximation
+// "wavelet-LLL" / "wavelet<level>-LLL". Letters: x, y, z (see the top of this file).
+std::vector<DerivedImage> getWaveletImage(const Image& image, const WaveletSettings& s = {});
+
+// ---- Intensity maps (imageoperations.py; m = max |x| over the whole image) ----------------------
+// square:      (x / sqrt(m))^2, computed as c = 1 / sqrt(m), (c x)^2
+DerivedImage getSquareImage(const Image& image);
+// squareroot:  sqrt(x m) for x > 0, -sqrt(-x m) for x < 0, 0 for 0
+DerivedImage getSquareRootImage(const Image& image);
+// logarithm:   log(x + 1) for x > 0, -log(-(x - 1)) for x < 0, then scaled by m / max |result|
+DerivedImage getLogarithmImage(const Image& image);
+// exponential: exp(c x), c = log(m) / m
+DerivedImage getExponentialImage(const Image& image);
+
+// ---- LBP2D ---------------------------------------------------------------------------------------
+// getLBP2DImage: skimage.feature.local_binary_pattern(slice, P = samples, R = radius, method) on
+// every slice perpendicular to force2Ddimension, as PyRadiomics' getLBP2DImage slices the array
+// (im_arr.swapaxes(0, d)[i]: rows = y and cols = x for d = 0; rows = z, cols = x for d = 1; rows = y,
+// cols = z for d = 2). scikit-image 0.19.3 semantics: R is a C float (R = float(radius)); the P
+// sampling points (-R sin(2 pi p / P), R cos(2 pi p / P)) rounded to 5 decimals; bilinear
+// interpolation with zero outside the slice; bit p set when sample - centre >= 0; methods
+// "default", "ror", "uniform", "nri_uniform", "var" (var: biased variance of the P samples, NaN
+// where it is 0).
+// PyRadiomics writes each result back into the image's own array, so the values take the image's
+// pixel type: with stored_as.integer the values are truncated toward zero as numpy's float->int
+// cast does (NaN of "var" becomes 0, what that cast gives on x86-64); with stored_as.float32 they
+// are rounded to float. Pass PixelType{} (double) for skimage's own float64 output.
+struct LBP2DSettings {
+    double radius = 1;        // lbp2DRadius
+    int samples = 8;          // lbp2DSamples
+    std::string method = "uniform";  // lbp2DMethod
+    int force2Ddimension = 0;  // numpy axis (0 = z: axial slices)
+};
+DerivedImage getLBP2DImage(const Image& image, const LBP2DSettings& s, const PixelType& stored_as = {});
+// One 2D image (rows x cols, row-major, cols fastest) exactly as local_binary_pattern returns it.
+std::vector<double> local_binary_pattern(const double* image, std::size_t rows, std::size_t cols, int P,
+                                         double R, const std::string& method);
+
+}  // namespace radhpc::filters::pyradiomics
