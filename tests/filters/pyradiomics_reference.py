@@ -9,6 +9,7 @@ crop, names) and getLBP2DImage (slicing, write-back into the image's own array).
                                                    writes DIR/<level>-<name>.f64 and DIR/names.txt
   lbp DIR NZ NY NX DTYPE P R METHOD DIM            reads DIR/in.f64, casts to DTYPE (float64|int16)
                                                    as the image's pixel type, writes DIR/lbp.f64
+  batch JOBFILE                                    the jobs above, one per line (one interpreter start)
 """
 import sys
 
@@ -38,12 +39,12 @@ def swt3(matrix, wavelet, start_level, level, axes):
     return data[crop], ret
 
 
-def main():
-    mode, d = sys.argv[1], sys.argv[2]
-    nz, ny, nx = (int(v) for v in sys.argv[3:6])
+def run(argv):
+    mode, d = argv[0], argv[1]
+    nz, ny, nx = (int(v) for v in argv[2:5])
     arr = np.fromfile(d + "/in.f64", dtype=np.float64).reshape((nz, ny, nx))
     if mode == "wavelet":
-        wavelet, start_level, level = sys.argv[6], int(sys.argv[7]), int(sys.argv[8])
+        wavelet, start_level, level = argv[5], int(argv[6]), int(argv[7])
         approx, ret = swt3(arr, wavelet, start_level, level, (2, 1, 0))
         names = []
         for idx, wl in enumerate(ret, start=1):
@@ -58,7 +59,7 @@ def main():
             f.write("\n".join(names) + "\n")
     elif mode == "lbp":
         from skimage.feature import local_binary_pattern
-        dtype, P, R, method, axis = sys.argv[6], int(sys.argv[7]), float(sys.argv[8]), sys.argv[9], int(sys.argv[10])
+        dtype, P, R, method, axis = argv[5], int(argv[6]), float(argv[7]), argv[8], int(argv[9])
         im_arr = arr.astype(dtype)
         im_arr = im_arr.swapaxes(0, axis)
         for idx in range(im_arr.shape[0]):
@@ -67,6 +68,16 @@ def main():
         np.ascontiguousarray(im_arr, dtype=np.float64).tofile(d + "/lbp.f64")
     else:
         sys.exit("unknown mode " + mode)
+
+
+def main():
+    if sys.argv[1] == "batch":  # one job (the arguments above) per line of the file: one interpreter start
+        with open(sys.argv[2]) as f:
+            for line in f:
+                if line.strip():
+                    run(line.split())
+    else:
+        run(sys.argv[1:])
 
 
 if __name__ == "__main__":

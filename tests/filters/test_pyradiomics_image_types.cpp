@@ -103,14 +103,25 @@ TEST_CASE("pyradiomics wavelet sub-bands equal pywt.swtn with PyRadiomics' paddi
         {"bior1.3", 0, 2, 9, 10, 5}, {"db4", 0, 1, 3, 5, 4},  // db4: filter (8 taps) longer than the axis
     };
     double worst = 0;
-    for (const auto& c : cases) {
-        const Image im = test_image(c.nx, c.ny, c.nz, 17 + c.nx * 31 + c.level);
-        TempDir dir;
-        write_f64(dir.path / "in.f64", im.data);
-        std::ostringstream cmd;
-        cmd << kPy << " wavelet " << dir.path << ' ' << c.nz << ' ' << c.ny << ' ' << c.nx << ' ' << c.wavelet << ' '
-            << c.start_level << ' ' << c.level;
-        run(cmd.str());
+    TempDir dir;
+    std::vector<Image> images;
+    {
+        std::ofstream jobs(dir.path / "jobs.txt");
+        for (std::size_t k = 0; k < cases.size(); ++k) {
+            const auto& c = cases[k];
+            images.push_back(test_image(c.nx, c.ny, c.nz, 17 + c.nx * 31 + c.level));
+            const auto sub = dir.path / std::to_string(k);
+            std::filesystem::create_directory(sub);
+            write_f64(sub / "in.f64", images.back().data);
+            jobs << "wavelet " << sub.string() << ' ' << c.nz << ' ' << c.ny << ' ' << c.nx << ' ' << c.wavelet << ' '
+                 << c.start_level << ' ' << c.level << '\n';
+        }
+    }
+    run(kPy + " batch " + (dir.path / "jobs.txt").string());
+    for (std::size_t ci = 0; ci < cases.size(); ++ci) {
+        const auto& c = cases[ci];
+        const Image& im = images[ci];
+        const auto sub = dir.path / std::to_string(ci);
         P::WaveletSettings s;
         s.wavelet = c.wavelet;
         s.start_level = c.start_level;
@@ -118,7 +129,7 @@ TEST_CASE("pyradiomics wavelet sub-bands equal pywt.swtn with PyRadiomics' paddi
         const auto ours = P::getWaveletImage(im, s);
         std::vector<std::string> names;
         {
-            std::ifstream f(dir.path / "names.txt");
+            std::ifstream f(sub / "names.txt");
             for (std::string line; std::getline(f, line);)
                 if (!line.empty()) names.push_back(line);
         }
@@ -127,7 +138,7 @@ TEST_CASE("pyradiomics wavelet sub-bands equal pywt.swtn with PyRadiomics' paddi
         for (std::size_t k = 0; k < ours.size(); ++k) {
             INFO(c.wavelet << " level " << c.level << " start " << c.start_level << " " << names[k]);
             REQUIRE(ours[k].name == names[k]);
-            const auto ref = read_f64(dir.path / (names[k] + ".f64"), im.data.size());
+            const auto ref = read_f64(sub / (names[k] + ".f64"), im.data.size());
             for (std::size_t i = 0; i < ref.size(); ++i) {
                 const double d = std::fabs(ours[k].image.data[i] - ref[i]);
                 worst = std::max(worst, d / range_of(im.data));
@@ -174,18 +185,31 @@ TEST_CASE("pyradiomics LBP2D equals skimage local_binary_pattern slice by slice"
         {"uniform", 9, 1.5, 1, false, 5}, {"ror", 12, 2, 2, false, 0},  {"nri_uniform", 8, 2, 0, false, 3},
         {"default", 6, 0.7, 0, true, 6},
     };
-    for (const auto& c : cases) {
-        const std::size_t nx = 12, ny = 9, nz = 5;
-        Image im = test_image(nx, ny, nz, 99 + c.samples + c.dim, c.levels);
-        if (c.int16)
-            for (double& v : im.data) v = std::trunc(v);
-        TempDir dir;
-        write_f64(dir.path / "in.f64", im.data);
-        std::ostringstream cmd;
-        cmd.precision(17);
-        cmd << kPy << " lbp " << dir.path << ' ' << nz << ' ' << ny << ' ' << nx << ' ' << (c.int16 ? "int16" : "float64")
-            << ' ' << c.samples << ' ' << c.radius << ' ' << c.method << ' ' << c.dim;
-        run(cmd.str());
+    const std::size_t nx = 12, ny = 9, nz = 5;
+    TempDir dir;
+    std::vector<Image> images;
+    {
+        std::ofstream jobs(dir.path / "jobs.txt");
+        for (std::size_t k = 0; k < cases.size(); ++k) {
+            const auto& c = cases[k];
+            Image im = test_image(nx, ny, nz, 99 + c.samples + c.dim, c.levels);
+            if (c.int16)
+                for (double& v : im.data) v = std::trunc(v);
+            images.push_back(im);
+            const auto sub = dir.path / std::to_string(k);
+            std::filesystem::create_directory(sub);
+            write_f64(sub / "in.f64", im.data);
+            std::ostringstream line;
+            line.precision(17);
+            line << "lbp " << sub.string() << ' ' << nz << ' ' << ny << ' ' << nx << ' ' << (c.int16 ? "int16" : "float64")
+                 << ' ' << c.samples << ' ' << c.radius << ' ' << c.method << ' ' << c.dim << '\n';
+            jobs << line.str();
+        }
+    }
+    run(kPy + " batch " + (dir.path / "jobs.txt").string());
+    for (std::size_t k = 0; k < cases.size(); ++k) {
+        const auto& c = cases[k];
+        const Image& im = images[k];
         P::LBP2DSettings s;
         s.method = c.method;
         s.samples = c.samples;
@@ -195,7 +219,7 @@ TEST_CASE("pyradiomics LBP2D equals skimage local_binary_pattern slice by slice"
         if (c.int16) pt = PixelType{true, -32768, 32767, false};
         const auto ours = P::getLBP2DImage(im, s, pt);
         CHECK(ours.name == "lbp-2D");
-        const auto ref = read_f64(dir.path / "lbp.f64", im.data.size());
+        const auto ref = read_f64(dir.path / std::to_string(k) / "lbp.f64", im.data.size());
         for (std::size_t i = 0; i < ref.size(); ++i) {
             INFO(c.method << " P " << c.samples << " R " << c.radius << " dim " << c.dim << " int16 " << c.int16
                           << " voxel " << i << " ours " << ours.image.data[i] << " skimage " << ref[i]);
