@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <numbers>
 
 #include "radhpc/core/error.hpp"
@@ -62,17 +63,24 @@ struct Dims {
     std::size_t count() const { return n[0] * n[1] * n[2]; }
 };
 
-// out = one SWT pass of `in` along `axis` with filter `f` (plan for that axis' length).
-void swt_pass(const std::vector<double>& in, std::vector<double>& out, const Dims& d, int axis,
-              const std::vector<double>& f, const TapPlan& plan) {
-    out.assign(d.count(), 0.0);
-    const std::size_t nx = d.n[0], ny = d.n[1], nz = d.n[2], F = plan.taps;
+// Intermediate bands: uninitialised (every voxel is written once by its pass).
+using Buf = std::unique_ptr<double[]>;
+Buf make_buf(std::size_t n) { return Buf(new double[n]); }
+
+// One SWT pass of `in` (dims d) along `axis` with filter `f` (plan for that axis' length), written
+// to `out` of dims od <= d (the region x < od.n[0], y < od.n[1], z < od.n[2]: the crop back to the
+// input size is done by the last pass itself).
+void swt_pass(const double* in, const Dims& d, double* out, const Dims& od, int axis, const std::vector<double>& f,
+              const TapPlan& plan) {
+    const std::size_t nx = d.n[0], ny = d.n[1], F = plan.taps;
+    const std::size_t onx = od.n[0], ony = od.n[1], onz = od.n[2];
     if (axis == 0) {
-        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, ny * nz), [&](const auto& r) {
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, ony * onz), [&](const auto& r) {
             for (std::size_t line = r.begin(); line != r.end(); ++line) {
-                const double* src = in.data() + line * nx;
-                double* dst = out.data() + line * nx;
-                for (std::size_t o = 0; o < nx; ++o) {
+                const std::size_t y = line % ony, z = line / ony;
+                const double* src = in + nx * (y + ny * z);
+                double* dst = out + line * onx;
+                for (std::size_t o = 0; o < onx; ++o) {
                     const std::int32_t* tp = plan.tap.data() + o * F;
                     const std::int64_t* sp = plan.src.data() + o * F;
                     double sum = 0;
@@ -83,54 +91,77 @@ void swt_pass(const std::vector<double>& in, std::vector<double>& out, const Dim
         });
         return;
     }
-    // y or z: one output row of nx voxels per task item, accumulated tap by tap (same order per voxel).
-    const std::size_t rows = ny * nz;
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, rows), [&](const auto& r) {
+    // y or z: one output row of onx voxels per task item, accumulated tap by tap (per voxel the same
+    // order as pywt: 0 + term 0 + term 1 ...), vectorised along x.
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, ony * onz), [&](const auto& r) {
         for (std::size_t row = r.begin(); row != r.end(); ++row) {
-            const std::size_t y = row % ny, z = row / ny;
+            const std::size_t y = row % ony, z = row / ony;
             const std::size_t o = axis == 1 ? y : z;
-            double* dst = out.data() + row * nx;
+            double* dst = out + row * onx;
             const std::int32_t* tp = plan.tap.data() + o * F;
             const std::int64_t* sp = plan.src.data() + o * F;
             for (std::size_t k = 0; k < F; ++k) {
                 const double w = f[tp[k]];
                 const std::size_t s = static_cast<std::size_t>(sp[k]);
-                const double* src = in.data() + nx * (axis == 1 ? (s + ny * z) : (y + ny * s));
-                for (std::size_t x = 0; x < nx; ++x) dst[x] += w * src[x];
+                const double* src = in + nx * (axis == 1 ? (s + ny * z) : (y + ny * s));
+                if (k == 0)
+                    for (std::size_t x = 0; x < onx; ++x) dst[x] = 0.0 + w * src[x];
+                else
+                    for (std::size_t x = 0; x < onx; ++x) dst[x] += w * src[x];
             }
         }
     });
 }
 
-Image crop(const std::vector<double>& padded, const Dims& pd, const Geometry& g) {
+Image crop(const double* padded, const Dims& pd, const Geometry& g) {
     Image out(g);
     for (std::size_t z = 0; z < g.size[2]; ++z)
         for (std::size_t y = 0; y < g.size[1]; ++y) {
-            const double* src = padded.data() + pd.n[0] * (y + pd.n[1] * z);
+            const double* src = padded + pd.n[0] * (y + pd.n[1] * z);
             std::copy(src, src + g.size[0], out.data.data() + out.index(0, y, z));
         }
     return out;
 }
 
-// One pywt.swtn(level=1) over `axes` (radhpc axes, in pywt's order); `full` false: only the
-// all-low-pass band. Returns the bands in pywt's dict order ('a' before 'd' per axis, first axis first).
-std::vector<std::pair<std::string, std::vector<double>>> swtn_level1(
-    const std::vector<double>& data, const Dims& d, const std::vector<int>& axes,
-    const WaveletFilters& w, const std::array<TapPlan, 3>& plans, bool full) {
-    std::vector<std::pair<std::string, std::vector<double>>> cur;
-    cur.emplace_back("", data);
-    for (int axis : axes) {
-        const std::size_t nb = full ? 2 : 1;
-        std::vector<std::pair<std::string, std::vector<double>>> next(cur.size() * nb);
+// One pywt.swtn(level=1) over `axes` (radhpc axes, in pywt's order). The approximation (all 'a')
+// stays padded; with `details` the other bands are computed too, cropped to g by their last pass,
+// in pywt's dict order ('a' before 'd' per axis, first axis first), named with L/H letters.
+Buf swtn_level1(const double* data, const Dims& d, const std::vector<int>& axes, const WaveletFilters& w,
+                const std::array<TapPlan, 3>& plans, const Geometry& g, std::vector<DerivedImage>* details) {
+    struct Band {
+        std::string key;
+        Buf buf;
+        const double* ptr;
+    };
+    std::vector<Band> cur;
+    cur.push_back({"", nullptr, data});
+    const Dims od{{g.size[0], g.size[1], g.size[2]}};
+    for (std::size_t ai = 0; ai < axes.size(); ++ai) {
+        const int axis = axes[ai];
+        const bool last = ai + 1 == axes.size();
+        const std::size_t nb = details ? 2 : 1;
+        std::vector<Band> next(cur.size() * nb);
+        std::vector<DerivedImage> out(last && details ? next.size() : 0);
         tbb::parallel_for(std::size_t(0), next.size(), [&](std::size_t j) {
-            const auto& [name, src] = cur[j / nb];
+            const Band& src = cur[j / nb];
             const bool hi = (j % nb) == 1;
-            next[j].first = name + (hi ? "d" : "a");
-            swt_pass(src, next[j].second, d, axis, hi ? w.dec_hi : w.dec_lo, plans[axis]);
+            next[j].key = src.key + (hi ? "d" : "a");
+            const auto& f = hi ? w.dec_hi : w.dec_lo;
+            if (last && j > 0) {  // a detail band: straight into its cropped image
+                out[j] = DerivedImage{"", Image(g)};
+                for (char c : next[j].key) out[j].name += c == 'a' ? 'L' : 'H';
+                swt_pass(src.ptr, d, out[j].image.data.data(), od, axis, f, plans[axis]);
+            } else {
+                next[j].buf = make_buf(d.count());
+                next[j].ptr = next[j].buf.get();
+                swt_pass(src.ptr, d, next[j].buf.get(), d, axis, f, plans[axis]);
+            }
         });
         cur = std::move(next);
+        if (last && details)
+            for (std::size_t j = 1; j < out.size(); ++j) details->push_back(std::move(out[j]));
     }
-    return cur;
+    return std::move(cur[0].buf);
 }
 
 std::vector<int> wavelet_axes(const WaveletSettings& s) {
@@ -143,12 +174,6 @@ std::vector<int> wavelet_axes(const WaveletSettings& s) {
         axes.erase(std::find(axes.begin(), axes.end(), 2 - s.force2Ddimension));
     }
     return axes;
-}
-
-std::string letters(const std::string& pywt_key) {
-    std::string out = pywt_key;
-    for (char& c : out) c = c == 'a' ? 'L' : 'H';
-    return out;
 }
 
 double max_abs(const Image& im) {
@@ -184,32 +209,24 @@ Swt3Result _swt3(const Image& image, const WaveletSettings& s) {
 
     // np.pad(data, [(0, n % 2)], "wrap"): an odd axis gets its first voxel appended.
     Dims pd{{g.size[0] + g.size[0] % 2, g.size[1] + g.size[1] % 2, g.size[2] + g.size[2] % 2}};
-    std::vector<double> data(pd.count());
+    Buf data = make_buf(pd.count());
     for (std::size_t z = 0; z < pd.n[2]; ++z)
         for (std::size_t y = 0; y < pd.n[1]; ++y)
             for (std::size_t x = 0; x < pd.n[0]; ++x)
-                data[x + pd.n[0] * (y + pd.n[1] * z)] =
-                    image.at(x % g.size[0], y % g.size[1], z % g.size[2]);
+                data[x + pd.n[0] * (y + pd.n[1] * z)] = image.at(x % g.size[0], y % g.size[1], z % g.size[2]);
 
     std::array<TapPlan, 3> plans;
     for (int a : axes) plans[a] = tap_plan(pd.n[a], w.dec_lo.size());
 
-    for (int i = 0; i < s.start_level; ++i) data = std::move(swtn_level1(data, pd, axes, w, plans, false)[0].second);
+    for (int i = 0; i < s.start_level; ++i) data = swtn_level1(data.get(), pd, axes, w, plans, g, nullptr);
 
     Swt3Result res;
-    const std::string approx_key(axes.size(), 'a');
     for (int i = 0; i < s.level; ++i) {
-        auto bands = swtn_level1(data, pd, axes, w, plans, true);
         Swt3Level lvl;
-        lvl.details.resize(bands.size() - 1);
-        tbb::parallel_for(std::size_t(1), bands.size(), [&](std::size_t b) {
-            lvl.details[b - 1] = DerivedImage{letters(bands[b].first), crop(bands[b].second, pd, g)};
-        });
-        if (bands[0].first != approx_key) throw Error(ErrorKind::internal, "swtn: approximation not first");
-        data = std::move(bands[0].second);
+        data = swtn_level1(data.get(), pd, axes, w, plans, g, &lvl.details);
         res.levels.push_back(std::move(lvl));
     }
-    res.approximation = crop(data, pd, g);
+    res.approximation = crop(data.get(), pd, g);
     return res;
 }
 

@@ -10,6 +10,7 @@
 #include <itkGradientMagnitudeImageFilter.h>
 #include <itkImage.h>
 #include <itkLaplacianRecursiveGaussianImageFilter.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <cmath>
@@ -31,6 +32,11 @@ InImage::Pointer to_itk(const Image& image) {
     std::copy(image.data.begin(), image.data.end(), img->GetBufferPointer());
     return img;
 }
+
+// ITK's work units follow the TBB arena's concurrency (as preprocess/resample.cpp does). Both filters
+// split their work over image lines (the recursive Gaussian) or voxels (sums, magnitudes), so the
+// output does not depend on it.
+int work_units() { return std::max(1, tbb::this_task_arena::max_concurrency()); }
 
 Image from_itk(const OutImage* out, const Geometry& g) {
     Image result(g);
@@ -82,6 +88,7 @@ LoGResult getLoGImage(const Image& image, const std::vector<double>& sigma_mm, b
         f->SetInput(in);
         f->SetNormalizeAcrossScale(true);
         f->SetSigma(sigma);
+        f->SetNumberOfWorkUnits(work_units());
         f->Update();
         std::string name = python_str(sigma, sigma_integer_literal);
         std::replace(name.begin(), name.end(), '.', '-');
@@ -95,6 +102,7 @@ DerivedImage getGradientImage(const Image& image, bool gradientUseSpacing) {
     auto f = Filter::New();
     f->SetInput(to_itk(image));
     f->SetUseImageSpacing(gradientUseSpacing);
+    f->SetNumberOfWorkUnits(work_units());
     f->Update();
     return {"gradient", from_itk(f->GetOutput(), image.geometry)};
 }
