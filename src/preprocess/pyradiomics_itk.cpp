@@ -1,6 +1,7 @@
 // PyRadiomics 3.1 image types that are SimpleITK filters, computed with ITK's own classes
-// (SimpleITK 2.1 wraps ITK 5.2, the version Debian ships): LoG (LaplacianRecursiveGaussian) and
-// Gradient (GradientMagnitude). Declared in include/radhpc/filters/pyradiomics.hpp.
+// (SimpleITK 2.1 wraps ITK 5.2, the version Debian ships): Gradient (GradientMagnitude), and the
+// LoG (LaplacianRecursiveGaussian) as the reference the own LoG (src/filters/pyradiomics_log.cpp) is
+// tested against. Declared in include/radhpc/filters/pyradiomics.hpp.
 //
 // SimpleITK instantiates both with the input's pixel type and a float output image. The recursive
 // Gaussian's arithmetic type is NumericTraits<input pixel>::RealType, double for int16, float and
@@ -47,55 +48,20 @@ Image from_itk(const OutImage* out, const Geometry& g) {
 
 }  // namespace
 
-bool log_sigma_allowed(const Geometry& g, double sigma_mm, std::string* reason) {
-    // imageoperations.getLoGImage: min(size) < 4 -> no LoG at all; sigma <= 0 -> skipped;
-    // not np.all(size >= np.ceil(sigma / spacing) + 1) -> skipped.
-    const std::size_t min_size = std::min({g.size[0], g.size[1], g.size[2]});
-    if (min_size < 4) {
-        if (reason) *reason = "Image too small to apply LoG filter (a dimension below 4 voxels)";
-        return false;
-    }
-    if (!(sigma_mm > 0.0)) {
-        if (reason) *reason = "sigma must be greater than 0.0";
-        return false;
-    }
-    for (int a = 0; a < 3; ++a)
-        if (static_cast<double>(g.size[a]) < std::ceil(sigma_mm / g.spacing[a]) + 1) {
-            if (reason) *reason = "sigma/spacing + 1 must be greater than the size of the inputImage";
-            return false;
-        }
-    return true;
+namespace itk_reference {
+
+Image laplacian_recursive_gaussian(const Image& image, double sigma_mm) {
+    using Filter = itk::LaplacianRecursiveGaussianImageFilter<InImage, OutImage>;
+    auto f = Filter::New();
+    f->SetInput(to_itk(image));
+    f->SetNormalizeAcrossScale(true);
+    f->SetSigma(sigma_mm);
+    f->SetNumberOfWorkUnits(work_units());
+    f->Update();
+    return from_itk(f->GetOutput(), image.geometry);
 }
 
-LoGResult getLoGImage(const Image& image, const std::vector<double>& sigma_mm, bool sigma_integer_literal) {
-    LoGResult res;
-    const Geometry& g = image.geometry;
-    std::string why;
-    if (std::min({g.size[0], g.size[1], g.size[2]}) < 4) {
-        log_sigma_allowed(g, 1.0, &why);
-        for (double s : sigma_mm) res.skipped.push_back({s, why});
-        return res;
-    }
-    InImage::Pointer in;
-    for (double sigma : sigma_mm) {
-        if (!log_sigma_allowed(g, sigma, &why)) {
-            res.skipped.push_back({sigma, why});
-            continue;
-        }
-        if (!in) in = to_itk(image);
-        using Filter = itk::LaplacianRecursiveGaussianImageFilter<InImage, OutImage>;
-        auto f = Filter::New();
-        f->SetInput(in);
-        f->SetNormalizeAcrossScale(true);
-        f->SetSigma(sigma);
-        f->SetNumberOfWorkUnits(work_units());
-        f->Update();
-        std::string name = python_str(sigma, sigma_integer_literal);
-        std::replace(name.begin(), name.end(), '.', '-');
-        res.images.push_back({"log-sigma-" + name + "-mm-3D", from_itk(f->GetOutput(), g)});
-    }
-    return res;
-}
+}  // namespace itk_reference
 
 DerivedImage getGradientImage(const Image& image, bool gradientUseSpacing) {
     using Filter = itk::GradientMagnitudeImageFilter<InImage, OutImage>;

@@ -14,9 +14,10 @@
 //  - force2Ddimension d (PyRadiomics' numpy axis d) is radhpc axis 2 - d: 0 = z (axial slices),
 //    1 = y, 2 = x.
 //
-// Layers. Wavelet, the four intensity maps and LBP2D are in `filters` (src/filters/pyradiomics.cpp,
-// core + TBB). LoG and Gradient are SimpleITK filters and are computed with ITK's own classes, so
-// they are defined in `preprocess` (src/preprocess/pyradiomics_itk.cpp; link radhpc_preprocess):
+// Layers. LoG, Wavelet, the four intensity maps and LBP2D are in `filters` (src/filters/
+// pyradiomics.cpp, pyradiomics_log.cpp; core + TBB, no ITK). Gradient is computed with ITK's own
+// GradientMagnitudeImageFilter, and ITK's LoG is kept as the reference of the own one, so those two
+// are defined in `preprocess` (src/preprocess/pyradiomics_itk.cpp; link radhpc_preprocess):
 // declared here so that all image types share one header.
 //
 // Determinism: every output voxel is computed by the same arithmetic in the same order for any
@@ -68,12 +69,15 @@ inline std::string python_str(double value, bool integer_literal = false) {
     return sign + out;
 }
 
-// ---- LoG (defined in radhpc_preprocess) ---------------------------------------------------------
+// ---- LoG ----------------------------------------------------------------------------------------
 // getLoGImage: for each sigma (mm), SimpleITK's LaplacianRecursiveGaussianImageFilter with
-// NormalizeAcrossScale true and Sigma = sigma on the image's physical spacing; ITK's filter
-// (itk::LaplacianRecursiveGaussianImageFilter<Image<double,3>, Image<float,3>>: float internal
-// images, double recursion coefficients, as SimpleITK instantiates it for int16/float input). The
-// output is float32 as in SimpleITK; returned as double holding those float values.
+// NormalizeAcrossScale true and Sigma = sigma on the image's physical spacing, i.e. ITK 5.2's
+// itk::LaplacianRecursiveGaussianImageFilter<Image<pixel,3>, Image<float,3>>: float internal
+// images, double recursion (Deriche 4th order, edge-value extension); float32 output, returned as
+// double holding those float values. Computed without ITK (src/filters/pyradiomics_log.cpp) by the
+// same operations in the same order: bit-identical to ITK's filter (tested against
+// itk_reference::laplacian_recursive_gaussian). The input values are read as double, which is what
+// ITK's recursion does for int16, float and double images alike.
 // PyRadiomics' checks, as it does them (log a warning and skip; here: skipped and reported):
 //  - min(size) < 4: no LoG image at all;
 //  - sigma <= 0: that sigma skipped;
@@ -108,6 +112,13 @@ inline Index3 log_margin(const Geometry& g, double sigma_mm) {
         m[a] = static_cast<std::int64_t>(std::ceil(LOG_MARGIN_SIGMAS * sigma_mm / g.spacing[a]));
     return m;
 }
+
+// ---- ITK itself (defined in radhpc_preprocess, src/preprocess/pyradiomics_itk.cpp) ----------------
+namespace itk_reference {
+// itk::LaplacianRecursiveGaussianImageFilter<Image<double,3>, Image<float,3>>, NormalizeAcrossScale
+// on, Sigma = sigma_mm: what getLoGImage reproduces (no size checks; ITK throws below 4 voxels).
+Image laplacian_recursive_gaussian(const Image& image, double sigma_mm);
+}  // namespace itk_reference
 
 // ---- Gradient (defined in radhpc_preprocess) -----------------------------------------------------
 // getGradientImage: SimpleITK GradientMagnitudeImageFilter with UseImageSpacing = gradientUseSpacing
