@@ -5,10 +5,12 @@ test writes. PyRadiomics itself is not installable here (it needs SimpleITK), so
 restated below line for line from radiomics/imageoperations.py (v3.1): _swt3 (padding, level loop,
 crop, names) and getLBP2DImage (slicing, write-back into the image's own array).
 
-  wavelet DIR NZ NY NX WAVELET START_LEVEL LEVEL   reads DIR/in.f64 (float64, C order (z, y, x)),
-                                                   writes DIR/<level>-<name>.f64 and DIR/names.txt
+  wavelet DIR NZ NY NX WAVELET START_LEVEL LEVEL [FORCE2DDIM]
+                                                   reads DIR/in.f64 (float64, C order (z, y, x)),
+                                                   writes DIR/<name>.f64 and DIR/names.txt
   lbp DIR NZ NY NX DTYPE P R METHOD DIM            reads DIR/in.f64, casts to DTYPE (float64|int16)
                                                    as the image's pixel type, writes DIR/lbp.f64
+  pystr VALUE...                                   prints str(float(v)) for each value, one a line
   batch JOBFILE                                    the jobs above, one per line (one interpreter start)
 """
 import sys
@@ -40,19 +42,26 @@ def swt3(matrix, wavelet, start_level, level, axes):
 
 
 def run(argv):
+    if argv[0] == "pystr":
+        for v in argv[1:]:
+            print(str(float(v)))
+        return
     mode, d = argv[0], argv[1]
     nz, ny, nx = (int(v) for v in argv[2:5])
     arr = np.fromfile(d + "/in.f64", dtype=np.float64).reshape((nz, ny, nx))
     if mode == "wavelet":
         wavelet, start_level, level = argv[5], int(argv[6]), int(argv[7])
-        approx, ret = swt3(arr, wavelet, start_level, level, (2, 1, 0))
+        axes = [2, 1, 0]  # getWaveletImage: list(range(Nd - 1, -1, -1)), minus force2Ddimension
+        if len(argv) > 8:
+            axes.remove(int(argv[8]))
+        approx, ret = swt3(arr, wavelet, start_level, level, tuple(axes))
         names = []
         for idx, wl in enumerate(ret, start=1):
             for name, im in wl.items():
                 full = ("wavelet-" if idx == 1 else "wavelet%d-" % idx) + name
                 np.ascontiguousarray(im, dtype=np.float64).tofile("%s/%s.f64" % (d, full))
                 names.append(full)
-        full = ("wavelet-" if len(ret) == 1 else "wavelet%d-" % len(ret)) + "LLL"
+        full = ("wavelet-" if len(ret) == 1 else "wavelet%d-" % len(ret)) + "L" * len(axes)
         np.ascontiguousarray(approx, dtype=np.float64).tofile("%s/%s.f64" % (d, full))
         names.append(full)
         with open(d + "/names.txt", "w") as f:

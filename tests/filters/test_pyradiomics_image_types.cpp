@@ -99,11 +99,13 @@ TEST_CASE("pyradiomics wavelet sub-bands equal pywt.swtn with PyRadiomics' paddi
         const char* wavelet;
         int start_level, level;
         std::size_t nx, ny, nz;
+        int force2d = -1;  // force2Ddimension, -1: 3D
     };
     const std::vector<Case> cases{
         {"haar", 0, 1, 9, 7, 5},  {"haar", 0, 2, 10, 7, 6}, {"db2", 1, 2, 11, 9, 5},
         {"coif1", 0, 1, 7, 8, 9}, {"coif1", 0, 2, 5, 5, 3}, {"sym3", 0, 2, 13, 6, 7},
         {"bior1.3", 0, 2, 9, 10, 5}, {"db4", 0, 1, 3, 5, 4},  // db4: filter (8 taps) longer than the axis
+        {"coif1", 0, 1, 9, 7, 5, 0}, {"db2", 0, 2, 7, 6, 5, 1}, {"haar", 1, 1, 5, 8, 7, 2},  // force2D
     };
     double worst = 0;
     TempDir dir;
@@ -117,7 +119,9 @@ TEST_CASE("pyradiomics wavelet sub-bands equal pywt.swtn with PyRadiomics' paddi
             std::filesystem::create_directory(sub);
             write_f64(sub / "in.f64", images.back().data);
             jobs << "wavelet " << sub.string() << ' ' << c.nz << ' ' << c.ny << ' ' << c.nx << ' ' << c.wavelet << ' '
-                 << c.start_level << ' ' << c.level << '\n';
+                 << c.start_level << ' ' << c.level;
+            if (c.force2d >= 0) jobs << ' ' << c.force2d;
+            jobs << '\n';
         }
     }
     run(kPy + " batch " + (dir.path / "jobs.txt").string());
@@ -129,6 +133,8 @@ TEST_CASE("pyradiomics wavelet sub-bands equal pywt.swtn with PyRadiomics' paddi
         s.wavelet = c.wavelet;
         s.start_level = c.start_level;
         s.level = c.level;
+        s.force2D = c.force2d >= 0;
+        s.force2Ddimension = std::max(c.force2d, 0);
         const auto ours = P::getWaveletImage(im, s);
         std::vector<std::string> names;
         {
@@ -346,6 +352,24 @@ TEST_CASE("pyradiomics LoG size checks and names follow getLoGImage", "[filters]
     CHECK(P::python_str(1e16) == "1e+16");
     CHECK(P::python_str(123456.0) == "123456.0");
     CHECK(P::python_str(2.0, true) == "2");
+    {
+        // against Python's own str()
+        const std::vector<double> v{2.0, 1.5, 0.1, 0.25, 3.0000000000000004, 1e-4, 1.2e-5, 123456789012345.0, 1e16, 2.5e17, 0.3};
+        std::ostringstream cmd;
+        cmd.precision(17);
+        cmd << kPy << " pystr";
+        for (double x : v) cmd << ' ' << x;
+        FILE* p = popen(cmd.str().c_str(), "r");
+        REQUIRE(p);
+        char buf[128];
+        for (double x : v) {
+            REQUIRE(std::fgets(buf, sizeof buf, p));
+            std::string line(buf);
+            line.erase(line.find_last_not_of("\n") + 1);
+            CHECK(P::python_str(x) == line);
+        }
+        pclose(p);
+    }
     Geometry g;
     g.size = {20, 20, 5};
     g.spacing = {1, 1, 2};
