@@ -90,6 +90,7 @@ void run_set(const char* label, const Image& im, int repeats) {
         {"Logarithm", [&] { P::getLogarithmImage(im); }},
         {"Exponential", [&] { P::getExponentialImage(im); }},
         {"Gradient", [&] { P::getGradientImage(im, true); }},
+        {"Gradient, ITK itself", [&] { P::itk_reference::gradient_magnitude(im, true); }},
         {"LBP2D (R 1, P 8, uniform)", [&] { P::getLBP2DImage(im, {}); }},
     };
     std::printf("%-28s %12s %12s %12s\n", "image type", "1 thread ms", "2 threads ms", "1 thread ms");

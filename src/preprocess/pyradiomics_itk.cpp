@@ -1,7 +1,7 @@
-// PyRadiomics 3.1 image types that are SimpleITK filters, computed with ITK's own classes
-// (SimpleITK 2.1 wraps ITK 5.2, the version Debian ships): Gradient (GradientMagnitude), and the
-// LoG (LaplacianRecursiveGaussian) as the reference the own LoG (src/filters/pyradiomics_log.cpp) is
-// tested against. Declared in include/radhpc/filters/pyradiomics.hpp.
+// The SimpleITK filters behind PyRadiomics 3.1's LoG and Gradient image types, run through ITK's own
+// classes (SimpleITK 2.1 wraps ITK 5.2, the version Debian ships): the references the own
+// implementations (src/filters/pyradiomics_log.cpp, pyradiomics_gradient.cpp) are tested against,
+// bit for bit. Declared in include/radhpc/filters/pyradiomics.hpp (namespace itk_reference).
 //
 // SimpleITK instantiates both with the input's pixel type and a float output image. The recursive
 // Gaussian's arithmetic type is NumericTraits<input pixel>::RealType, double for int16, float and
@@ -63,14 +63,18 @@ Image laplacian_recursive_gaussian(const Image& image, double sigma_mm) {
 
 }  // namespace itk_reference
 
-DerivedImage getGradientImage(const Image& image, bool gradientUseSpacing) {
+namespace itk_reference {
+
+Image gradient_magnitude(const Image& image, bool use_image_spacing) {
     using Filter = itk::GradientMagnitudeImageFilter<InImage, OutImage>;
     auto f = Filter::New();
     f->SetInput(to_itk(image));
-    f->SetUseImageSpacing(gradientUseSpacing);
+    f->SetUseImageSpacing(use_image_spacing);
     f->SetNumberOfWorkUnits(work_units());
     f->Update();
-    return {"gradient", from_itk(f->GetOutput(), image.geometry)};
+    return from_itk(f->GetOutput(), image.geometry);
 }
+
+}  // namespace itk_reference
 
 }  // namespace radhpc::filters::pyradiomics

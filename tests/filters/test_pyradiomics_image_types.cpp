@@ -614,3 +614,21 @@ TEST_CASE("pyradiomics LoG is bit-identical to ITK's LaplacianRecursiveGaussianI
         REQUIRE(std::memcmp(ours.data.data(), itk.data.data(), ours.data.size() * sizeof(double)) == 0);
     }
 }
+
+TEST_CASE("pyradiomics Gradient is bit-identical to ITK's GradientMagnitudeImageFilter", "[filters][pyradiomics]") {
+    for (const auto& [n, spacing] : std::vector<std::pair<Size3, Vec3>>{{{17, 13, 9}, {0.7, 0.8, 2.5}}, {{1, 5, 4}, {1, 1, 1}},
+                                                                        {{6, 1, 7}, {0.5, 1.3, 0.9}}}) {
+        Image im = test_image(n[0], n[1], n[2], 7 + n[0]);
+        im.geometry.spacing = spacing;
+        for (bool use_spacing : {true, false}) {
+            const Image ours = P::getGradientImage(im, use_spacing).image;
+            const Image itk = P::itk_reference::gradient_magnitude(im, use_spacing);
+            INFO(n[0] << "x" << n[1] << "x" << n[2] << " spacing " << use_spacing);
+            REQUIRE(std::memcmp(ours.data.data(), itk.data.data(), ours.data.size() * sizeof(double)) == 0);
+        }
+    }
+    const Image brain = io::read_image(kRef + "/brain1_image.nrrd");
+    const Image ours = P::getGradientImage(brain, true).image;
+    const Image itk = P::itk_reference::gradient_magnitude(brain, true);
+    REQUIRE(std::memcmp(ours.data.data(), itk.data.data(), ours.data.size() * sizeof(double)) == 0);
+}

@@ -14,11 +14,10 @@
 //  - force2Ddimension d (PyRadiomics' numpy axis d) is radhpc axis 2 - d: 0 = z (axial slices),
 //    1 = y, 2 = x.
 //
-// Layers. LoG, Wavelet, the four intensity maps and LBP2D are in `filters` (src/filters/
-// pyradiomics.cpp, pyradiomics_log.cpp; core + TBB, no ITK). Gradient is computed with ITK's own
-// GradientMagnitudeImageFilter, and ITK's LoG is kept as the reference of the own one, so those two
-// are defined in `preprocess` (src/preprocess/pyradiomics_itk.cpp; link radhpc_preprocess):
-// declared here so that all image types share one header.
+// Layers. Every image type is in `filters` (src/filters/pyradiomics*.cpp; core + TBB, no ITK). LoG
+// and Gradient reproduce ITK's filters (what SimpleITK runs) operation for operation; ITK's own
+// filters are kept as their test references in `preprocess` (src/preprocess/pyradiomics_itk.cpp,
+// namespace itk_reference; link radhpc_preprocess to use them).
 //
 // Determinism: every output voxel is computed by the same arithmetic in the same order for any
 // number of TBB threads (work is split over lines and sub-bands, never inside a sum).
@@ -113,18 +112,24 @@ inline Index3 log_margin(const Geometry& g, double sigma_mm) {
     return m;
 }
 
+// ---- Gradient -----------------------------------------------------------------------------------
+// getGradientImage: SimpleITK GradientMagnitudeImageFilter with UseImageSpacing = gradientUseSpacing,
+// i.e. ITK 5.2's GradientMagnitudeImageFilter<Image<pixel,3>, Image<float,3>>: per axis the central
+// difference 0.5 prev - 0.5 next (each coefficient times 1 / spacing when the spacing is used),
+// edge voxel repeated at the faces, sqrt of the sum of squares in double, float32 output. Computed
+// without ITK (src/filters/pyradiomics_gradient.cpp), bit-identical to ITK's filter (tested against
+// itk_reference::gradient_magnitude). Name "gradient".
+DerivedImage getGradientImage(const Image& image, bool gradientUseSpacing = true);
+
 // ---- ITK itself (defined in radhpc_preprocess, src/preprocess/pyradiomics_itk.cpp) ----------------
+// The references of the two functions above; link radhpc_preprocess to use them.
 namespace itk_reference {
 // itk::LaplacianRecursiveGaussianImageFilter<Image<double,3>, Image<float,3>>, NormalizeAcrossScale
-// on, Sigma = sigma_mm: what getLoGImage reproduces (no size checks; ITK throws below 4 voxels).
+// on, Sigma = sigma_mm (no size checks; ITK throws below 4 voxels along an axis).
 Image laplacian_recursive_gaussian(const Image& image, double sigma_mm);
+// itk::GradientMagnitudeImageFilter<Image<double,3>, Image<float,3>>.
+Image gradient_magnitude(const Image& image, bool use_image_spacing);
 }  // namespace itk_reference
-
-// ---- Gradient (defined in radhpc_preprocess) -----------------------------------------------------
-// getGradientImage: SimpleITK GradientMagnitudeImageFilter with UseImageSpacing = gradientUseSpacing
-// (itk::GradientMagnitudeImageFilter<Image<double,3>, Image<float,3>>: central differences with a
-// zero-flux Neumann boundary, divided by the spacing when used; float32 output). Name "gradient".
-DerivedImage getGradientImage(const Image& image, bool gradientUseSpacing = true);
 
 // ---- Wavelet ----------------------------------------------------------------------------------
 // Settings of PyRadiomics' Wavelet image type (its defaults).
