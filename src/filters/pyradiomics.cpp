@@ -67,6 +67,21 @@ struct Dims {
 using Buf = std::unique_ptr<double[]>;
 Buf make_buf(std::size_t n) { return Buf(new double[n]); }
 
+// dst = 0 + w src and dst += w src over n voxels, in blocks of 8 (a compile-time trip count, so
+// GCC's -O2 vectoriser handles them; each voxel's arithmetic is unchanged).
+void set_scaled(double* __restrict dst, const double* __restrict src, double w, std::size_t n) {
+    std::size_t x = 0;
+    for (; x + 8 <= n; x += 8)
+        for (std::size_t k = 0; k < 8; ++k) dst[x + k] = 0.0 + w * src[x + k];
+    for (; x < n; ++x) dst[x] = 0.0 + w * src[x];
+}
+void add_scaled(double* __restrict dst, const double* __restrict src, double w, std::size_t n) {
+    std::size_t x = 0;
+    for (; x + 8 <= n; x += 8)
+        for (std::size_t k = 0; k < 8; ++k) dst[x + k] += w * src[x + k];
+    for (; x < n; ++x) dst[x] += w * src[x];
+}
+
 // One SWT pass of `in` (dims d) along `axis` with filter `f` (plan for that axis' length), written
 // to `out` of dims od <= d (the region x < od.n[0], y < od.n[1], z < od.n[2]: the crop back to the
 // input size is done by the last pass itself).
@@ -104,10 +119,8 @@ void swt_pass(const double* in, const Dims& d, double* out, const Dims& od, int 
                 const double w = f[tp[k]];
                 const std::size_t s = static_cast<std::size_t>(sp[k]);
                 const double* src = in + nx * (axis == 1 ? (s + ny * z) : (y + ny * s));
-                if (k == 0)
-                    for (std::size_t x = 0; x < onx; ++x) dst[x] = 0.0 + w * src[x];
-                else
-                    for (std::size_t x = 0; x < onx; ++x) dst[x] += w * src[x];
+                if (k == 0) set_scaled(dst, src, w, onx);
+                else add_scaled(dst, src, w, onx);
             }
         }
     });
