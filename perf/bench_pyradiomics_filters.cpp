@@ -1,4 +1,5 @@
 // PyRadiomics image types (include/radhpc/filters/pyradiomics.hpp): time of each image type on
+//  (0) the IBSI CT phantom GTV on PyRadiomics' 1 mm grid (the CT-TIME lesion),
 //  (a) brain1 (../shared/data/pyradiomics) cropped to its ROI box + PyRadiomics' padDistance 5, and
 //  (b) a synthetic 512 x 512 x 300 CT-like int16 volume (0.75 x 0.75 x 2 mm) cropped around its
 //      lesion (a 25 mm radius lobulated sphere), box + 5 voxels,
@@ -20,6 +21,7 @@
 
 #include "radhpc/filters/pyradiomics.hpp"
 #include "radhpc/io/image_io.hpp"
+#include "radhpc/preprocess/preprocess.hpp"
 
 using namespace radhpc;
 namespace P = radhpc::filters::pyradiomics;
@@ -92,6 +94,10 @@ void run_set(const char* label, const Image& im, int repeats) {
         {"Gradient", [&] { P::getGradientImage(im, true); }},
         {"Gradient, ITK itself", [&] { P::itk_reference::gradient_magnitude(im, true); }},
         {"LBP2D (R 1, P 8, uniform)", [&] { P::getLBP2DImage(im, {}); }},
+        {"LoG 2,3,4,5 + Wavelet coif1", [&] {
+             P::getLoGImage(im, {2.0, 3.0, 4.0, 5.0});
+             P::getWaveletImage(im, coif1);
+         }},
     };
     std::printf("%-28s %12s %12s %12s\n", "image type", "1 thread ms", "2 threads ms", "1 thread ms");
     for (const auto& j : jobs) {
@@ -120,6 +126,25 @@ int main(int argc, char** argv) {
     }
 
     const std::string d = std::string(RADHPC_SHARED_DATA) + "/pyradiomics/";
+    {
+        // The benchmark lesion: IBSI CT phantom GTV, PyRadiomics grid (box + padDistance 5) at
+        // 1 x 1 x 1 mm, B-spline (SimpleITK semantics, preprocess::resample_image), as CT-TIME runs it.
+        const std::string c = std::string(RADHPC_SHARED_DATA) + "/ibsi1/ct_phantom/nifti/";
+        PixelType pixel;
+        const Image image = io::read_image(c + "image/phantom.nii.gz", &pixel);
+        const Mask mask = io::read_label_mask(c + "mask/mask.nii.gz", 1);
+        Index3 lo{INT64_MAX, INT64_MAX, INT64_MAX}, hi{-1, -1, -1};
+        for (std::size_t z = 0; z < mask.nz(); ++z)
+            for (std::size_t y = 0; y < mask.ny(); ++y)
+                for (std::size_t x = 0; x < mask.nx(); ++x)
+                    if (mask.at(x, y, z)) {
+                        const std::int64_t k[3] = {std::int64_t(x), std::int64_t(y), std::int64_t(z)};
+                        for (int a = 0; a < 3; ++a) lo[a] = std::min(lo[a], k[a]), hi[a] = std::max(hi[a], k[a]);
+                    }
+        const Geometry target = preprocess::pyradiomics_resampled_geometry(image.geometry, {1, 1, 1}, lo, hi, 5);
+        run_set("IBSI CT phantom GTV, PyRadiomics 1 mm grid (box + 5)",
+                preprocess::resample_image(image, target, Interpolation::bspline, Profile::pyradiomics, pixel), repeats);
+    }
     {
         const Image image = io::read_image(d + "brain1_image.nrrd");
         const Mask mask = io::read_label_mask(d + "brain1_label.nrrd", 1);

@@ -11,12 +11,14 @@
 //  - LaplacianRecursiveGaussianImageFilter::GenerateData: for each axis d, the second derivative
 //    along d (input -> float), then zero-order smoothing along the remaining axes in increasing
 //    order (float -> float), accumulated into a float image as float(acc + s * (1.0 / spacing_d^2)).
-// Lines are independent, so a bundle of lines is filtered together (vectorised across lines) and
-// bundles run in parallel: the same operations per voxel for any thread count.
+// Lines are independent, so a bundle of lines is filtered together (vectorised across lines; AVX2
+// when the CPU has it, without FMA: the same IEEE operations) and bundles run in parallel: the same
+// operations per voxel for any thread count and either instruction set.
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <memory>
 #include <vector>
@@ -128,82 +130,27 @@ Coefficients coefficients(double sigma, double spacing, int order) {
     return c;
 }
 
-// FilterDataArray on L lines at once: data/outs/scratch are ln x L (position-major, line fastest).
-// out = a1 b1 + a2 b2 + a3 b3 + a4 b4 (left to right), out -= (same form), as ITK's MathEMAMAMAM /
-// MathSMAMAMAM; every lane is one line with ITK's exact operation sequence. L is a compile-time
-// constant so that GCC's -O2 vectoriser (very-cheap cost model: no runtime trip-count or alias
-// checks) turns the lane loops into SIMD code; lanes never mix, so the result is the scalar one.
+// Lines per bundle: a compile-time constant so that GCC's -O2 vectoriser (very-cheap cost model:
+// no runtime trip-count or alias checks) turns the lane loops into SIMD code; lanes never mix.
 constexpr std::size_t L = 8;
 
-void filter_bundle(const double* __restrict data, double* __restrict outs, double* __restrict scratch, std::size_t ln,
-                   const Coefficients& cf) {
-    const Coefficients c = cf;
-    auto D = [&](std::size_t i) { return data + i * L; };
-    auto O = [&](std::size_t i) { return outs + i * L; };
-    auto S = [&](std::size_t i) { return scratch + i * L; };
-    {
-        const double *v1 = D(0), *d1 = D(1), *d2 = D(2), *d3 = D(3);
-        double *o0 = O(0), *o1 = O(1), *o2 = O(2), *o3 = O(3);
-        for (std::size_t w = 0; w < L; ++w) {
-            const double v = v1[w];
-            double r0 = v * c.N0 + v * c.N1 + v * c.N2 + v * c.N3;
-            double r1 = d1[w] * c.N0 + v * c.N1 + v * c.N2 + v * c.N3;
-            double r2 = d2[w] * c.N0 + d1[w] * c.N1 + v * c.N2 + v * c.N3;
-            double r3 = d3[w] * c.N0 + d2[w] * c.N1 + d1[w] * c.N2 + v * c.N3;
-            r0 -= v * c.BN1 + v * c.BN2 + v * c.BN3 + v * c.BN4;
-            r1 -= r0 * c.D1 + v * c.BN2 + v * c.BN3 + v * c.BN4;
-            r2 -= r1 * c.D1 + r0 * c.D2 + v * c.BN3 + v * c.BN4;
-            r3 -= r2 * c.D1 + r1 * c.D2 + r0 * c.D3 + v * c.BN4;
-            o0[w] = r0;
-            o1[w] = r1;
-            o2[w] = r2;
-            o3[w] = r3;
-        }
-    }
-    for (std::size_t i = 4; i < ln; ++i) {
-        const double *d0 = D(i), *d1 = D(i - 1), *d2 = D(i - 2), *d3 = D(i - 3);
-        const double *p1 = O(i - 1), *p2 = O(i - 2), *p3 = O(i - 3), *p4 = O(i - 4);
-        double* o = O(i);
-        for (std::size_t w = 0; w < L; ++w) {
-            double r = d0[w] * c.N0 + d1[w] * c.N1 + d2[w] * c.N2 + d3[w] * c.N3;
-            r -= p1[w] * c.D1 + p2[w] * c.D2 + p3[w] * c.D3 + p4[w] * c.D4;
-            o[w] = r;
-        }
-    }
-    {
-        const double *v2 = D(ln - 1), *e1 = D(ln - 1), *e2 = D(ln - 2), *e3 = D(ln - 3);
-        double *s1 = S(ln - 1), *s2 = S(ln - 2), *s3 = S(ln - 3), *s4 = S(ln - 4);
-        for (std::size_t w = 0; w < L; ++w) {
-            const double v = v2[w];
-            double r1 = v * c.M1 + v * c.M2 + v * c.M3 + v * c.M4;
-            double r2 = e1[w] * c.M1 + v * c.M2 + v * c.M3 + v * c.M4;
-            double r3 = e2[w] * c.M1 + e1[w] * c.M2 + v * c.M3 + v * c.M4;
-            double r4 = e3[w] * c.M1 + e2[w] * c.M2 + e1[w] * c.M3 + v * c.M4;
-            r1 -= v * c.BM1 + v * c.BM2 + v * c.BM3 + v * c.BM4;
-            r2 -= r1 * c.D1 + v * c.BM2 + v * c.BM3 + v * c.BM4;
-            r3 -= r2 * c.D1 + r1 * c.D2 + v * c.BM3 + v * c.BM4;
-            r4 -= r3 * c.D1 + r2 * c.D2 + r1 * c.D3 + v * c.BM4;
-            s1[w] = r1;
-            s2[w] = r2;
-            s3[w] = r3;
-            s4[w] = r4;
-        }
-    }
-    for (std::size_t i = ln - 4; i > 0; --i) {
-        const double *d0 = D(i), *d1 = D(i + 1), *d2 = D(i + 2), *d3 = D(i + 3);
-        const double *q1 = S(i), *q2 = S(i + 1), *q3 = S(i + 2), *q4 = S(i + 3);
-        double* s = S(i - 1);
-        for (std::size_t w = 0; w < L; ++w) {
-            double r = d0[w] * c.M1 + d1[w] * c.M2 + d2[w] * c.M3 + d3[w] * c.M4;
-            r -= q1[w] * c.D1 + q2[w] * c.D2 + q3[w] * c.D3 + q4[w] * c.D4;
-            s[w] = r;
-        }
-    }
-    for (std::size_t i = 0; i < ln; ++i) {
-        double* o = O(i);
-        const double* q = S(i);
-        for (std::size_t w = 0; w < L; ++w) o[w] += q[w];
-    }
+namespace base {
+#include "pyradiomics_log_kernel.inc"
+}  // namespace base
+
+#pragma GCC push_options
+#pragma GCC target("avx2")
+#pragma GCC optimize("fp-contract=off")
+namespace avx2 {
+#include "pyradiomics_log_kernel.inc"
+}  // namespace avx2
+#pragma GCC pop_options
+
+using BundleKernel = void (*)(const double*, double*, double*, std::size_t, const Coefficients&);
+std::atomic<bool> avx2_allowed{true};
+BundleKernel bundle_kernel() {
+    static const bool has_avx2 = __builtin_cpu_supports("avx2");
+    return has_avx2 && avx2_allowed.load(std::memory_order_relaxed) ? &avx2::filter_bundle : &base::filter_bundle;
 }
 
 // One RecursiveGaussianImageFilter pass along `axis`: in (T = double or float) -> out (float).
@@ -222,6 +169,7 @@ void recursive_pass(const T* in, float* out, const Size3& n, int axis, const Coe
         if (axis == 1) return (l % nx) + nx * ny * (l / nx);     // l = x + nx z
         return l;                                                // l = x + nx y
     };
+    const BundleKernel kernel = bundle_kernel();
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, bundles), [&](const auto& r) {
         std::vector<double> data(ln * L), outs(ln * L), scratch(ln * L);
         for (std::size_t b = r.begin(); b != r.end(); ++b) {
@@ -230,7 +178,7 @@ void recursive_pass(const T* in, float* out, const Size3& n, int axis, const Coe
             for (std::size_t w = 0; w < L; ++w) start[w] = line_start(l0 + (w < W ? w : 0));
             for (std::size_t i = 0; i < ln; ++i)
                 for (std::size_t w = 0; w < L; ++w) data[i * L + w] = static_cast<double>(in[start[w] + i * stride]);
-            filter_bundle(data.data(), outs.data(), scratch.data(), ln, c);
+            kernel(data.data(), outs.data(), scratch.data(), ln, c);
             for (std::size_t i = 0; i < ln; ++i)
                 for (std::size_t w = 0; w < W; ++w) out[start[w] + i * stride] = static_cast<float>(outs[i * L + w]);
         }
@@ -267,6 +215,10 @@ Image laplacian_recursive_gaussian(const Image& image, double sigma) {
 }
 
 }  // namespace
+
+namespace detail {
+void log_allow_avx2(bool allowed) { avx2_allowed.store(allowed, std::memory_order_relaxed); }
+}  // namespace detail
 
 bool log_sigma_allowed(const Geometry& g, double sigma_mm, std::string* reason) {
     // imageoperations.getLoGImage: min(size) < 4 -> no LoG at all; sigma <= 0 -> skipped;

@@ -121,6 +121,11 @@ inline Index3 log_margin(const Geometry& g, double sigma_mm) {
 // itk_reference::gradient_magnitude). Name "gradient".
 DerivedImage getGradientImage(const Image& image, bool gradientUseSpacing = true);
 
+namespace detail {
+// Tests and benchmarks: false forces the LoG's baseline (SSE2) lane kernel on an AVX2 machine.
+void log_allow_avx2(bool allowed);
+}  // namespace detail
+
 // ---- ITK itself (defined in radhpc_preprocess, src/preprocess/pyradiomics_itk.cpp) ----------------
 // The references of the two functions above; link radhpc_preprocess to use them.
 namespace itk_reference {
