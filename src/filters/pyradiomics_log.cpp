@@ -176,11 +176,29 @@ void recursive_pass(const T* in, float* out, const Size3& n, int axis, const Coe
             const std::size_t l0 = b * L, W = std::min(L, lines - l0);
             std::size_t start[L];
             for (std::size_t w = 0; w < L; ++w) start[w] = line_start(l0 + (w < W ? w : 0));
-            for (std::size_t i = 0; i < ln; ++i)
-                for (std::size_t w = 0; w < L; ++w) data[i * L + w] = static_cast<double>(in[start[w] + i * stride]);
+            // y or z lines at L consecutive x: every position is one contiguous run (vectorised copy)
+            const bool run = axis != 0 && W == L && start[L - 1] == start[0] + (L - 1);
+            if (run) {
+                for (std::size_t i = 0; i < ln; ++i) {
+                    const T* src = in + start[0] + i * stride;
+                    double* d = data.data() + i * L;
+                    for (std::size_t w = 0; w < L; ++w) d[w] = static_cast<double>(src[w]);
+                }
+            } else {
+                for (std::size_t i = 0; i < ln; ++i)
+                    for (std::size_t w = 0; w < L; ++w) data[i * L + w] = static_cast<double>(in[start[w] + i * stride]);
+            }
             kernel(data.data(), outs.data(), scratch.data(), ln, c);
-            for (std::size_t i = 0; i < ln; ++i)
-                for (std::size_t w = 0; w < W; ++w) out[start[w] + i * stride] = static_cast<float>(outs[i * L + w]);
+            if (run) {
+                for (std::size_t i = 0; i < ln; ++i) {
+                    float* dst = out + start[0] + i * stride;
+                    const double* o = outs.data() + i * L;
+                    for (std::size_t w = 0; w < L; ++w) dst[w] = static_cast<float>(o[w]);
+                }
+            } else {
+                for (std::size_t i = 0; i < ln; ++i)
+                    for (std::size_t w = 0; w < W; ++w) out[start[w] + i * stride] = static_cast<float>(outs[i * L + w]);
+            }
         }
     });
     (void)nz;
