@@ -201,9 +201,11 @@ DerivedImage getExponentialImage(const Image& image);
 // "default", "ror", "uniform", "nri_uniform", "var" (var: biased variance of the P samples, NaN
 // where it is 0).
 // PyRadiomics writes each result back into the image's own array, so the values take the image's
-// pixel type: with stored_as.integer the values are truncated toward zero as numpy's float->int
-// cast does (NaN of "var" becomes 0, what that cast gives on x86-64); with stored_as.float32 they
-// are rounded to float. Pass PixelType{} (double) for skimage's own float64 output.
+// pixel type: with stored_as.integer they are cast as numpy's float64 -> integer assignment does on
+// x86-64 (a C cast: truncation toward zero through a 32-bit conversion, NaN and out-of-range values
+// becoming INT32_MIN, low bits kept for 8- and 16-bit types: "var"'s NaN becomes 0 in int16, its
+// large variances wrap); with stored_as.float32 they are rounded to float. Pass PixelType{}
+// (double) for skimage's own float64 output. samples must be 1..30 (skimage's int32 weights).
 struct LBP2DSettings {
     double radius = 1;        // lbp2DRadius
     int samples = 8;          // lbp2DSamples
