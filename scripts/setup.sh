@@ -13,6 +13,7 @@ if [ "${RADHPC_WITH_TEST_DEPS:-1}" = 1 ]; then
          slurmctld slurmd slurm-client
          chromium  # headless browser of the report tests (tests/report)
          libgdcm-tools  # gdcmconv: JPEG 2000 / RLE copies in tests/dicom
+         python3-pywt python3-skimage  # tests/filters: pywt.swtn and local_binary_pattern references
          clang-14 libclang-rt-14-dev libfuzzer-14-dev)  # scripts/fuzz.sh: libFuzzer + ASan/UBSan (ctest label fuzz)
 fi
 missing=()
