@@ -8,6 +8,7 @@
 #include "radhpc/core/error.hpp"
 #include "radhpc/features/families.hpp"
 #include "radhpc/filters/filters.hpp"
+#include "radhpc/pipeline/memory.hpp"
 #include "radhpc/preprocess/preprocess.hpp"
 
 namespace radhpc::pipeline::detail {
@@ -39,6 +40,19 @@ std::int64_t laws_radius(const std::string& kernel) {
     std::int64_t r = 0;
     for (std::size_t i = 1; i < kernel.size(); i += 2) r = std::max<std::int64_t>(r, (kernel[i] - '0') / 2);
     return r;
+}
+
+// Working memory of one filter on `work` (checked against the budget before it runs): Simoncelli
+// holds the (extended) grid as complex doubles; the others a few images of `work`'s size.
+double filter_bytes(const FilterSettings& f, const Image& work) {
+    double voxels = double(work.data.size());
+    if (f.kind == FilterKind::simoncelli) {
+        const bool extended = f.boundary != FilterBoundary::periodic;
+        double grid = 1;
+        for (int a = 0; a < 3; ++a) grid *= double(work.geometry.size[a]) * (extended && (a < 2 || f.dim3d) ? 2.0 : 1.0);
+        return 16.0 * grid + 16.0 * voxels;
+    }
+    return 4 * 8.0 * voxels;
 }
 
 }  // namespace
@@ -177,6 +191,7 @@ FeatureValues lesion_features(const Image& work, const Mask& intensity_mask, con
     fs.resegment.relative_max.reset();
     const bool plain = !s.features.original && s.filters.size() == 1;
     for (const auto& f : s.filters) {
+        check_memory_budget(s, filter_bytes(f, work), "filter '" + f.name + "'", "its working grid");
         const Image response = apply_filter(f, work, whole);
         FeatureValues v = image_features(response, intensity_mask, morph, n_int, fs);
         for (auto& x : v) {

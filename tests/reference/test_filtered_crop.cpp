@@ -1,0 +1,133 @@
+// Where the pipeline filters (src/pipeline/filtered_images.hpp): on the lesion's crop plus the margin
+// the filter's support needs (real image voxels), the whole axis where the filter reads across it
+// (Simoncelli; periodic boundary reaching the edge), the boundary rule then acting only at the true
+// image edge. The response inside the ROI must equal filtering the whole image: bit for bit where
+// every output voxel is the same sum (mean, LoG, Laws, wavelets: 1D passes; Simoncelli: the same whole
+// axes), within 1e-12 of the response's largest magnitude for Gabor (its FFT sizes follow the crop).
+// Every filter type, 2D and 3D, the four boundary rules, an ROI inside the image and one touching
+// its edges, on an anisotropic odd-sized image.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <random>
+
+#include "../../src/pipeline/filtered_images.hpp"
+
+using namespace radhpc;
+namespace D = radhpc::pipeline::detail;
+
+namespace {
+
+Image random_image() {
+    Geometry g;
+    g.size = {45, 39, 27};
+    g.spacing = {0.9, 1.1, 2.0};
+    Image im(g);
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<double> u(-300, 300);
+    for (double& v : im.data) v = u(rng);
+    return im;
+}
+
+std::vector<FilterSettings> filter_set() {
+    std::vector<FilterSettings> out;
+    auto add = [&](FilterSettings f) {
+        f.name = "f" + std::to_string(out.size());
+        out.push_back(f);
+    };
+    FilterSettings f;
+    f.kind = FilterKind::mean, f.support = 5, f.dim3d = true;
+    add(f);
+    f.support = 7, f.dim3d = false;
+    add(f);
+    f = {};
+    f.kind = FilterKind::log, f.sigma_mm = 2.0, f.dim3d = true;
+    add(f);
+    f.dim3d = false, f.sigma_mm = 1.5;
+    add(f);
+    f = {};
+    f.kind = FilterKind::laws, f.kernel = "L5E5E5", f.rotation_invariant = true, f.energy_distance = 3, f.dim3d = true;
+    add(f);
+    f.kernel = "E3W5", f.rotation_invariant = false, f.energy_distance = 2, f.dim3d = false;
+    add(f);
+    f = {};
+    f.kind = FilterKind::gabor, f.sigma_mm = 3, f.lambda_mm = 4, f.gamma = 1.5, f.theta_deg = 30, f.theta_step_deg = 45,
+    f.orthogonal_planes = true, f.dim3d = false;  // support radius: the whole grid's rule (22 voxels)
+    add(f);
+    f.orthogonal_planes = false, f.support_radius = 9;
+    add(f);
+    f = {};
+    f.kind = FilterKind::wavelet, f.wavelet = "db2", f.subband = "LHL", f.level = 2, f.rotation_invariant = true,
+    f.pooling = FilterPooling::mean, f.dim3d = true;
+    add(f);
+    f.wavelet = "coif1", f.subband = "HL", f.level = 1, f.rotation_invariant = false, f.dim3d = false;
+    add(f);
+    f = {};
+    f.kind = FilterKind::simoncelli, f.level = 1, f.dim3d = true;
+    add(f);
+    f.level = 2, f.dim3d = false;
+    add(f);
+    return out;
+}
+
+const char* kind_name(FilterKind k) {
+    switch (k) {
+        case FilterKind::mean: return "mean";
+        case FilterKind::log: return "log";
+        case FilterKind::laws: return "laws";
+        case FilterKind::gabor: return "gabor";
+        case FilterKind::wavelet: return "wavelet";
+        case FilterKind::simoncelli: return "simoncelli";
+    }
+    return "?";
+}
+
+}  // namespace
+
+TEST_CASE("filtered images: the ROI response on the crop plus margin equals the whole-image response", "[reference][filters]") {
+    const Image whole = random_image();
+    BoundingBox inside, at_edge;
+    inside.lo = {17, 15, 11}, inside.hi = {25, 22, 15};
+    at_edge.lo = {0, 24, 0}, at_edge.hi = {7, 38, 4};  // touches x = 0, y = 38 (last), z = 0
+    int compared = 0;
+    for (FilterSettings f : filter_set())
+        for (const FilterBoundary b : {FilterBoundary::zero, FilterBoundary::nearest, FilterBoundary::periodic, FilterBoundary::mirror}) {
+            f.boundary = b;
+            Settings s;
+            s.filters = {f};
+            const Image ref = D::apply_filter(f, whole, whole.geometry);
+            double scale = 0;
+            for (const double v : ref.data) scale = std::max(scale, std::abs(v));
+            for (const BoundingBox& roi : {inside, at_edge}) {
+                // what extract() does on the native grid: the ROI grown by the largest margin, then widened
+                Index3 m{0, 0, 0};
+                D::add_filter_margin(s, whole.geometry, m);
+                const BoundingBox box = D::widened_box(s, whole.geometry.size, roi, std::max({m[0], m[1], m[2]}));
+                const Image part = crop(whole, box, 0, true);
+                const Image got = D::apply_filter(f, part, whole.geometry);
+                const bool exact = f.kind != FilterKind::gabor;
+                double worst = 0;
+                std::size_t differing = 0;
+                for (std::int64_t z = roi.lo[2]; z <= roi.hi[2]; ++z)
+                    for (std::int64_t y = roi.lo[1]; y <= roi.hi[1]; ++y)
+                        for (std::int64_t x = roi.lo[0]; x <= roi.hi[0]; ++x) {
+                            const double a = ref.at(std::size_t(x), std::size_t(y), std::size_t(z));
+                            const double c = got.at(std::size_t(x - box.lo[0]), std::size_t(y - box.lo[1]), std::size_t(z - box.lo[2]));
+                            worst = std::max(worst, std::abs(a - c));
+                            differing += a != c;
+                        }
+                INFO(kind_name(f.kind) << " (" << f.name << ", " << (f.dim3d ? "3D" : "2D") << "), boundary " << int(b) << ", ROI "
+                                       << (&roi == &inside ? "inside" : "at the edge") << ": crop " << part.nx() << "x" << part.ny()
+                                       << "x" << part.nz() << ", max |difference| " << worst << " (response scale " << scale << ")");
+                if (exact) CHECK(differing == 0);
+                else CHECK(worst <= 1e-12 * scale);
+                // the crop is a real crop (the margin did not simply take the whole image), except
+                // where the filter needs whole axes
+                if (f.kind != FilterKind::simoncelli && b != FilterBoundary::periodic && &roi == &inside && f.support_radius == 0 &&
+                    f.kind != FilterKind::gabor)
+                    CHECK(part.data.size() < whole.data.size());
+                ++compared;
+            }
+        }
+    CHECK(compared == 12 * 4 * 2);
+}
