@@ -2,6 +2,7 @@
 #include "filtered_images.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numbers>
 
@@ -53,6 +54,45 @@ double filter_bytes(const FilterSettings& f, const Image& work) {
         return 16.0 * grid + 16.0 * voxels;
     }
     return 4 * 8.0 * voxels;
+}
+
+// Gabor, each plane orientation filtered only on the slices that cross `need` (the library's
+// gabor_filter filters every slice of what it is given, margins included). The slab of those slices
+// is stored with the plane's axes first and filtered as axial planes: the same kernel, FFT sizes and
+// sums as the library's plane loop on `work`, and the planes averaged in its order, so the result
+// equals gabor_filter(work, p) on `need` bit for bit (tests/reference/test_filtered_crop.cpp).
+Image gabor_on_needed(const Image& work, filters::GaborParams p, const BoundingBox& need) {
+    std::vector<std::array<int, 2>> planes{{0, 1}};
+    if (p.orthogonal_planes) planes = {{0, 1}, {0, 2}, {1, 2}};
+    p.orthogonal_planes = false;
+    const std::array<std::size_t, 3> n{work.nx(), work.ny(), work.nz()};
+    Image out(work.geometry, 0.0);
+    for (const auto& plane : planes) {
+        const int pa = plane[0], pb = plane[1], ps = 3 - pa - pb;
+        Geometry g;
+        g.size = {n[pa], n[pb], std::size_t(need.extent(ps))};
+        g.spacing = {work.geometry.spacing[pa], work.geometry.spacing[pb], work.geometry.spacing[ps]};
+        Image slab(g);
+        std::array<std::size_t, 3> c{};
+        auto each = [&](auto&& fn) {
+            for (std::size_t k = 0; k < g.size[2]; ++k)
+                for (std::size_t b = 0; b < g.size[1]; ++b)
+                    for (std::size_t a = 0; a < g.size[0]; ++a) {
+                        c[pa] = a, c[pb] = b, c[ps] = std::size_t(need.lo[ps]) + k;
+                        fn(a, b, k);
+                    }
+        };
+        each([&](std::size_t a, std::size_t b, std::size_t k) { slab.at(a, b, k) = work.at(c[0], c[1], c[2]); });
+        const Image r = filters::gabor_filter(slab, p);
+        each([&](std::size_t a, std::size_t b, std::size_t k) {
+            const bool inside = std::int64_t(c[0]) >= need.lo[0] && std::int64_t(c[0]) <= need.hi[0] && std::int64_t(c[1]) >= need.lo[1] &&
+                                std::int64_t(c[1]) <= need.hi[1] && std::int64_t(c[2]) >= need.lo[2] && std::int64_t(c[2]) <= need.hi[2];
+            if (inside) out.at(c[0], c[1], c[2]) += r.at(a, b, k);
+        });
+    }
+    if (planes.size() > 1)
+        for (double& v : out.data) v /= 3.0;
+    return out;
 }
 
 }  // namespace
@@ -123,7 +163,7 @@ BoundingBox widened_box(const Settings& s, const Size3& size, const BoundingBox&
     return b;
 }
 
-Image apply_filter(const FilterSettings& f, const Image& work, const Geometry& whole) {
+Image apply_filter(const FilterSettings& f, const Image& work, const Geometry& whole, const BoundingBox* need) {
     const filters::Boundary b = boundary_of(f.boundary);
     switch (f.kind) {
         case FilterKind::mean: return filters::mean_filter(work, f.support, b, dim_of(f));
@@ -140,7 +180,7 @@ Image apply_filter(const FilterSettings& f, const Image& work, const Geometry& w
             p.orthogonal_planes = f.orthogonal_planes;
             p.boundary = b;
             p.support_radius = int(gabor_radius(f, whole));
-            return filters::gabor_filter(work, p);
+            return need ? gabor_on_needed(work, p, *need) : filters::gabor_filter(work, p);
         }
         case FilterKind::wavelet:
             return filters::wavelet_filter(work, {f.wavelet, f.subband, f.level, f.rotation_invariant, pooling_of(f.pooling), b, dim_of(f)});
@@ -190,9 +230,16 @@ FeatureValues lesion_features(const Image& work, const Mask& intensity_mask, con
     fs.resegment.relative_min.reset();
     fs.resegment.relative_max.reset();
     const bool plain = !s.features.original && s.filters.size() == 1;
+    // the voxels the families read: the ROI and the local-intensity sphere around it (6.2 mm + 1 voxel)
+    BoundingBox need = *bounding_box(morph);
+    for (int a = 0; a < 3; ++a) {
+        const std::int64_t r = std::int64_t(std::ceil(6.2 / work.geometry.spacing[a])) + 1;
+        need.lo[a] = std::max<std::int64_t>(0, need.lo[a] - r);
+        need.hi[a] = std::min<std::int64_t>(std::int64_t(work.geometry.size[a]) - 1, need.hi[a] + r);
+    }
     for (const auto& f : s.filters) {
         check_memory_budget(s, filter_bytes(f, work), "filter '" + f.name + "'", "its working grid");
-        const Image response = apply_filter(f, work, whole);
+        const Image response = apply_filter(f, work, whole, &need);
         FeatureValues v = image_features(response, intensity_mask, morph, n_int, fs);
         for (auto& x : v) {
             if (!plain) x.name = f.name + "_" + x.name;

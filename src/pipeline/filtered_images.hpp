@@ -34,8 +34,10 @@ void add_filter_margin(const Settings& s, const Geometry& image, Index3& margin)
 void widen_for_filters(const Settings& s, const Size3& size, Index3& lo, Index3& hi);
 BoundingBox widened_box(const Settings& s, const Size3& size, const BoundingBox& box, std::int64_t pad);
 
-// The response of `f` on `work` (a part of the whole grid `whole`, as widened above).
-Image apply_filter(const FilterSettings& f, const Image& work, const Geometry& whole);
+// The response of `f` on `work` (a part of the whole grid `whole`, as widened above). With `need` (a
+// box of `work`), only the response inside it is asked for: Gabor then filters only the slices that
+// cross it (elsewhere the result is 0); the other filters compute everything.
+Image apply_filter(const FilterSettings& f, const Image& work, const Geometry& whole, const BoundingBox* need = nullptr);
 
 // The features of one image on the working grid: crop to the ROI box (+1 empty voxel), discretise,
 // the enabled families (features::compute_families).
