@@ -15,6 +15,7 @@
 #include "radhpc/features/registry.hpp"
 #include "radhpc/io/signature_io.hpp"
 #include "radhpc/io/perturbation_io.hpp"
+#include "filters_io.hpp"
 
 namespace radhpc::io {
 namespace {
@@ -356,7 +357,11 @@ JobSettings job_from_yaml(const YAML::Node& r, const std::string& text, const st
         if (f["force2d_dimension"]) s.force2d_dimension = as<int>(f["force2d_dimension"], origin, "features.force2d_dimension");
         if (f["voxel_array_shift"]) s.features.voxel_array_shift = as<double>(f["voxel_array_shift"], origin, "features.voxel_array_shift");
         if (f["moran_geary_exact_limit"]) s.features.moran_geary_exact_limit = as<std::size_t>(f["moran_geary_exact_limit"], origin, "features.moran_geary_exact_limit");
+        if (f["original"]) s.features.original = as<bool>(f["original"], origin, "features.original");
     }
+    if (auto fl = r["filters"]) s.filters = parse_filters(fl, s.profile, origin);
+    if (!s.features.original && s.filters.empty())
+        throw Error(ErrorKind::settings, origin + ": features.original: false leaves no image to compute features on (no `filters`)");
     // ---- DICOM input and quality checks (keys `dicom` and `qc`; owned by the DICOM ingest) ----
     if (auto d = r["dicom"]) {
         DicomSettings& ds = s.dicom;

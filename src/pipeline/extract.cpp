@@ -17,9 +17,15 @@
 #include "radhpc/pipeline/memory.hpp"
 #include "radhpc/preprocess/perturb.hpp"
 #include "radhpc/preprocess/preprocess.hpp"
+#include "filtered_images.hpp"
+#include "lesion_checks.hpp"
 
 namespace radhpc::pipeline {
 namespace {
+
+using detail::check_finite;
+using detail::image_diagnostics;
+using detail::roi_diagnostics;
 
 // glibc serves large blocks (a study image, a lesion's grids) with mmap and unmaps them on free, so
 // every lesion faults its working memory in afresh (the own image readers allocate outside malloc, so
@@ -58,51 +64,6 @@ void check_working_grid(const Settings& s, const Size3& size, const std::string&
 Image as_image(Image&& v) { return std::move(v); }
 Image as_image(const Volume<std::int16_t>& v) { return to_double(v); }
 
-// IBSI diagnostic features of an image: dimensions, voxel size, mean / min / max intensity.
-template <class T>
-void image_diagnostics(const Volume<T>& img, const std::string& step, FeatureValues& out) {
-    const char* ax = "xyz";
-    for (int a = 0; a < 3; ++a) out.push_back({std::string("img_dim_") + ax[a] + "_" + step + "_img", double(img.geometry.size[a])});
-    for (int a = 0; a < 3; ++a) out.push_back({std::string("vox_dim_") + ax[a] + "_" + step + "_img", img.geometry.spacing[a]});
-    double sum = 0, mn = INFINITY, mx = -INFINITY;
-    for (const double v : img.data) {
-        sum += v;
-        mn = std::min(mn, v);
-        mx = std::max(mx, v);
-    }
-    out.push_back({"mean_int_" + step + "_img", sum / double(img.data.size())});
-    out.push_back({"min_int_" + step + "_img", mn});
-    out.push_back({"max_int_" + step + "_img", mx});
-}
-
-// IBSI diagnostic features of the ROI masks after a step.
-template <class T>
-void roi_diagnostics(const Volume<T>& img, const Mask& int_mask, const Mask& morph_mask, const std::string& step,
-                     FeatureValues& out, const Size3* grid_size = nullptr) {
-    // grid_size: the grid the masks are a crop of (the dimensions IBSI reports are the grid's)
-    const Size3& dims = grid_size ? *grid_size : int_mask.geometry.size;
-    const char* ax = "xyz";
-    for (int a = 0; a < 3; ++a) out.push_back({std::string("int_mask_dim_") + ax[a] + "_" + step + "_roi", double(dims[a])});
-    const auto bi = bounding_box(int_mask);
-    const auto bm = bounding_box(morph_mask);
-    for (int a = 0; a < 3; ++a) out.push_back({std::string("int_mask_bb_dim_") + ax[a] + "_" + step + "_roi", bi ? double(bi->extent(a)) : 0.0});
-    for (int a = 0; a < 3; ++a) out.push_back({std::string("morph_mask_bb_dim_") + ax[a] + "_" + step + "_roi", bm ? double(bm->extent(a)) : 0.0});
-    out.push_back({"int_mask_vox_count_" + step + "_roi", double(count_voxels(int_mask))});
-    out.push_back({"morph_mask_vox_count_" + step + "_roi", double(count_voxels(morph_mask))});
-    double sum = 0, n = 0, mn = INFINITY, mx = -INFINITY;
-    for (std::size_t i = 0; i < int_mask.data.size(); ++i)
-        if (int_mask.data[i]) {
-            const double v = double(img.data[i]);
-            sum += v;
-            n += 1;
-            mn = std::min(mn, v);
-            mx = std::max(mx, v);
-        }
-    out.push_back({"int_mask_mean_int_" + step + "_roi", n > 0 ? sum / n : 0.0});
-    out.push_back({"int_mask_min_int_" + step + "_roi", n > 0 ? mn : 0.0});
-    out.push_back({"int_mask_max_int_" + step + "_roi", n > 0 ? mx : 0.0});
-}
-
 // Index range of `target` voxels whose centres lie within the physical extent of input voxels
 // lo-1 .. hi+1 (anything farther cannot receive mask weight), grown by `pad` and clamped.
 void target_range(const Geometry& in, const BoundingBox& box, const Geometry& target, const Index3& pad, Index3& lo,
@@ -129,22 +90,6 @@ Index3 sphere_margin(const Vec3& spacing) {
     for (int a = 0; a < 3; ++a) m[a] = std::int64_t(std::ceil(6.2 / spacing[a])) + 1;
     return m;
 }
-
-// `box` bounds the mask's voxels (nothing outside it can count).
-template <class T>
-void check_finite(const Volume<T>& image, const Mask& mask, const BoundingBox& box, const std::string& what) {
-    if constexpr (std::is_integral_v<T>) return;  // integers are finite
-    std::size_t bad = 0;
-    for (std::int64_t z = box.lo[2]; z <= box.hi[2]; ++z)
-        for (std::int64_t y = box.lo[1]; y <= box.hi[1]; ++y)
-            for (std::size_t i = mask.index(std::size_t(box.lo[0]), std::size_t(y), std::size_t(z)),
-                             end = i + std::size_t(box.extent(0));
-                 i < end; ++i)
-                if (mask.data[i] && !std::isfinite(double(image.data[i]))) ++bad;
-    if (bad)
-        throw Error(ErrorKind::invalid_input, what + ": " + std::to_string(bad) + " ROI voxel(s) have NaN or infinite intensity");
-}
-
 
 // ---- perturbations (issue 7): noise on the input, one interpolation onto a rotated/shifted grid --
 Vec3 working_spacing(const Settings& s, const Geometry& in) {
@@ -218,6 +163,7 @@ void perturbed_resample(const Volume<T>& image, const Mask& mask, const Bounding
                 lo[a] = std::max<std::int64_t>(0, std::int64_t(std::floor(flo[a])) - loc_pad[a] - margin[a]);
                 hi[a] = std::min<std::int64_t>(hi[a], std::int64_t(std::ceil(fhi[a])) + loc_pad[a] + margin[a]);
             }
+            detail::widen_for_filters(s, full.size, lo, hi);
         }
     }
     const Size3 size{std::size_t(hi[0] - lo[0] + 1), std::size_t(hi[1] - lo[1] + 1), std::size_t(hi[2] - lo[2] + 1)};
@@ -299,6 +245,7 @@ void resample_lesion(const Volume<T>& image, const Mask& mask, const BoundingBox
             Index3 pad = sphere_margin(full.spacing);
             for (int a = 0; a < 3; ++a) pad[a] += margin[a];
             target_range(image.geometry, box0, full, pad, lo, hi);
+            detail::widen_for_filters(s, full.size, lo, hi);
         }
         const Size3 size{std::size_t(hi[0] - lo[0] + 1), std::size_t(hi[1] - lo[1] + 1), std::size_t(hi[2] - lo[2] + 1)};
         check_working_grid(s, size, who);
@@ -352,6 +299,20 @@ void keep_listed_finite(FeatureValues& features, const Settings& s, const std::s
                                                       "); the ROI does not support it");
 }
 
+// PyRadiomics resampleImage: a zero spacing, and the spacing along an axis where the ROI's box is
+// one voxel thick, stay the mask's; when the resulting spacing equals the image's (numpy.allclose),
+// only the mask is resampled onto the image grid (for a mask on that grid: unchanged) and the
+// intensities are not interpolated at all.
+void pyradiomics_spacing_rules(ResampleSettings& r, const Geometry& image, const Geometry& mask, const BoundingBox& box0) {
+    bool same = true;
+    for (int a = 0; a < 3; ++a) {
+        double& sp = r.spacing[a];
+        if (!(sp > 0) || box0.extent(a) == 1) sp = mask.spacing[a];
+        same = same && std::abs(image.spacing[a] - sp) <= 1e-8 + 1e-5 * std::abs(sp);
+    }
+    if (same) r.enabled = false;
+}
+
 template <class T>
 LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input, const Settings& settings, bool diagnostics,
                           const Perturbation& perturbation) {
@@ -400,19 +361,7 @@ LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input
     const auto box0 = mask_used == &input.mask && input.mask_box ? input.mask_box : bounding_box(mask);
     if (!box0) throw Error(ErrorKind::empty_roi, who + ": the mask is empty");
     check_finite(image, mask, *box0, who);
-    if (pyrad && s.resample.enabled) {
-        // PyRadiomics resampleImage: a zero spacing, and the spacing along an axis where the ROI's box
-        // is one voxel thick, stay the mask's; when the resulting spacing equals the image's
-        // (numpy.allclose), only the mask is resampled onto the image grid (for a mask on that grid:
-        // unchanged) and the intensities are not interpolated at all.
-        bool same = true;
-        for (int a = 0; a < 3; ++a) {
-            double& sp = s.resample.spacing[a];
-            if (!(sp > 0) || box0->extent(a) == 1) sp = mask.geometry.spacing[a];
-            same = same && std::abs(image.geometry.spacing[a] - sp) <= 1e-8 + 1e-5 * std::abs(sp);
-        }
-        if (same) s.resample.enabled = false;
-    }
+    if (pyrad && s.resample.enabled) pyradiomics_spacing_rules(s.resample, image.geometry, mask.geometry, *box0);
     if (diagnostics) {
         image_diagnostics(image, "init", result.diagnostics);
         roi_diagnostics(image, mask, mask, "init", result.diagnostics);
@@ -430,7 +379,8 @@ LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input
     // resampling block by one interpolation onto the moved grid; mask steps act on the result.
     const bool perturb_image = preprocess::has_geometric_steps(perturbation) || preprocess::has_noise_steps(perturbation);
     const bool perturb_mask = preprocess::has_mask_steps(perturbation);
-    const Index3 margin = perturb_mask ? mask_margin(perturbation, s, image.geometry, *box0) : Index3{0, 0, 0};
+    Index3 margin = perturb_mask ? mask_margin(perturbation, s, image.geometry, *box0) : Index3{0, 0, 0};
+    detail::add_filter_margin(s, image.geometry, margin);  // the filters' support, on the working grid
     const std::int64_t margin_max = std::max({margin[0], margin[1], margin[2]});
     if (perturb_image) {
         perturbed_resample(image, mask, *box0, s, pixel, perturbation, diagnostics, loc_pad, margin, who, work, morph);
@@ -454,8 +404,9 @@ LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input
             roi_diagnostics(image, mask, mask, "interp", result.diagnostics);
             reported_grid = image.geometry.size;
         }
-        work = as_image(crop(image, *box0, std::max({loc_pad[0], loc_pad[1], loc_pad[2]}) + margin_max, true));
-        morph = crop(mask, *box0, std::max({loc_pad[0], loc_pad[1], loc_pad[2]}) + margin_max, true);
+        const auto box = detail::widened_box(s, image.geometry.size, *box0, std::max({loc_pad[0], loc_pad[1], loc_pad[2]}) + margin_max);
+        work = as_image(crop(image, box, 0, true));
+        morph = crop(mask, box, 0, true);
     }
     if (perturb_mask) preprocess::apply_mask_steps(perturbation, work, morph, s.resegment);
     if ((perturb_image || perturb_mask) && !bounding_box(morph))
@@ -464,30 +415,11 @@ LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input
     // ---- re-segmentation --------------------------------------------------------------------
     Mask intensity_mask = morph;
     const std::size_t n_int = resegment_checked(work, morph, s, who, diagnostics, reported_grid, intensity_mask, result.diagnostics);
-    const auto mbox = bounding_box(morph);
+    result.timings.preprocess_s = seconds_since(t0);
 
-    // ---- crop to the ROI (plus one empty voxel around it) -----------------------------------
-    BoundingBox roi_box = *mbox;
-    const Image img_c = crop(work, roi_box, 1, false, 0.0);
-    const Mask int_c = crop(intensity_mask, roi_box, 1, false, std::uint8_t(0));
-    const Mask morph_c = crop(morph, roi_box, 1, false, std::uint8_t(0));
-    std::vector<double> values;
-    values.reserve(n_int);
-    for (std::size_t i = 0; i < int_c.data.size(); ++i)
-        if (int_c.data[i]) values.push_back(img_c.data[i]);
-    const auto disc = preprocess::discretise(img_c, int_c, s.discretisation, s.profile, s.resegment);
-    std::vector<std::int32_t> level_values;
-    level_values.reserve(n_int);
-    for (std::size_t i = 0; i < int_c.data.size(); ++i)
-        if (int_c.data[i]) level_values.push_back(disc.levels.data[i]);
+    // ---- the features of every image (the filtered ones computed here) ----------------------
     const auto t_pre = Clock::now();
-    result.timings.preprocess_s = std::chrono::duration<double>(t_pre - t0).count();
-
-    // ---- features ---------------------------------------------------------------------------
-    const Mask& shape_mask = s.resegment.resegment_shape ? int_c : morph_c;
-    const features::FamilyInputs inputs{work,     intensity_mask, img_c,        int_c,      morph_c,
-                                        shape_mask, values,       level_values, disc.levels, disc.n_levels};
-    result.features = features::compute_families(inputs, s, s.features.families);
+    result.features = detail::lesion_features(work, intensity_mask, morph, n_int, s, detail::whole_working_grid(s, image.geometry));
     keep_listed_finite(result.features, s, who);
     result.timings.features_s = seconds_since(t_pre);
     result.timings.total_s = seconds_since(t0);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "radhpc/core/filter_settings.hpp"
 #include "radhpc/core/volume.hpp"
 
 namespace radhpc {
@@ -102,6 +103,8 @@ struct FeatureSettings {
     std::set<std::string> pyradiomics_feature_filter;
     double voxel_array_shift = 0.0;          // PyRadiomics voxelArrayShift (Energy, TotalEnergy, RMS)
     std::size_t moran_geary_exact_limit = 2000;  // ROI voxels above which Moran's I / Geary's C use the FFT path (see morphology.cpp)
+    // `features.original`: compute the families on the unfiltered image too (only meaningful with `filters`).
+    bool original = true;
 };
 
 // DICOM input (job file key `dicom`): which series of a folder is the image, which RTSTRUCT ROI /
@@ -156,6 +159,9 @@ struct Settings {
     FeatureSettings features;
     DicomSettings dicom;
     QcSettings qc;
+    // Filtered images (job key `filters`, filter_settings.hpp): every enabled family is computed on
+    // each of them as well, named "<filter name>_<tag>".
+    std::vector<FilterSettings> filters;
     // Working memory one lesion may ask for (run.memory_budget_mb; `radhpc extract`: the machine's
     // available memory). Changes no result - a lesion over it is refused with error "memory"
     // before its grids are allocated. 0: no limit.

@@ -1,0 +1,90 @@
+// The job file's `filters` list and features.original (issue 15): parsed into typed FilterSettings,
+// and checked as strictly as the rest of the job - an unknown key, a key another filter type takes,
+// a bad value or a missing parameter is Error(settings) naming the key.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "radhpc/core/error.hpp"
+#include "radhpc/io/settings_io.hpp"
+
+using radhpc::Error;
+using radhpc::ErrorKind;
+
+namespace {
+
+std::string job_error(const std::string& filters, const std::string& extra = "features: {original: false}\n") {
+    try {
+        radhpc::io::parse_job_text("version: 1\n" + extra + "filters: " + filters + "\n", "job.yaml");
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::settings);
+        return e.what();
+    }
+    return "";
+}
+bool has(const std::string& msg, const std::string& part) { return msg.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("job file: filters are parsed into typed settings", "[settings][filters]") {
+    const auto job = radhpc::io::parse_job_text(
+        "version: 1\nfeatures: {original: false}\nfilters: [{name: log2, type: log, sigma_mm: 2}, "
+        "{name: laws, type: laws, kernel: L5E5E5, energy_distance: 7, pooling: max, rotation_invariant: true, boundary: mirror}, "
+        "{name: w, type: wavelet, wavelet: db3, subband: llh, level: 2, rotation_invariant: true, pooling: mean, dim: 3D}, "
+        "{name: g, type: gabor, sigma_mm: 5, lambda_mm: 2, gamma: 1.5, theta_step_deg: 22.5, orthogonal_planes: true, boundary: zero}, "
+        "{name: m, type: mean, support: 5, dim: 2D, boundary: periodic}, {name: s, type: simoncelli, level: 2}]\n");
+    const auto& f = job.settings.filters;
+    REQUIRE(f.size() == 6);
+    CHECK(!job.settings.features.original);
+    CHECK(f[0].kind == radhpc::FilterKind::log);
+    CHECK(f[0].sigma_mm == 2.0);
+    CHECK(f[0].truncation == 4.0);
+    CHECK(f[0].boundary == radhpc::FilterBoundary::mirror);  // the default
+    CHECK(f[1].kernel == "L5E5E5");
+    CHECK(f[1].energy_distance == 7);
+    CHECK(f[1].rotation_invariant);
+    CHECK(f[1].pooling == radhpc::FilterPooling::max);
+    CHECK(f[2].subband == "LLH");
+    CHECK(f[2].level == 2);
+    CHECK(f[2].pooling == radhpc::FilterPooling::mean);
+    CHECK(f[3].kind == radhpc::FilterKind::gabor);
+    CHECK(f[3].theta_step_deg == 22.5);
+    CHECK(f[3].orthogonal_planes);
+    CHECK(f[3].boundary == radhpc::FilterBoundary::zero);
+    CHECK(f[4].support == 5);
+    CHECK(!f[4].dim3d);
+    CHECK(f[4].boundary == radhpc::FilterBoundary::periodic);
+    CHECK(f[5].kind == radhpc::FilterKind::simoncelli);
+    // without the key: the original image only
+    const auto plain = radhpc::io::parse_job_text("version: 1\n");
+    CHECK(plain.settings.filters.empty());
+    CHECK(plain.settings.features.original);
+}
+
+TEST_CASE("job file: filters are refused naming the key", "[settings][filters]") {
+    CHECK(job_error("[{name: a, type: log, sigma_mm: 2}]") == "");
+    CHECK(has(job_error("[{name: a, type: log, sigma_mm: 2, sigma: 3}]"), "filters[0].sigma: unknown key"));
+    CHECK(has(job_error("[{name: a, type: median, support: 3}]"), "filters[0].type"));
+    CHECK(has(job_error("[{name: a, type: log, sigma_mm: 2, boundary: reflect}]"), "filters[0].boundary"));
+    CHECK(has(job_error("[{name: a, type: log, sigma_mm: -2}]"), "filters[0].sigma_mm"));
+    CHECK(has(job_error("[{name: a, type: log, sigma_mm: .nan}]"), "filters[0].sigma_mm"));
+    CHECK(has(job_error("[{name: a, type: log}]"), "filters[0].sigma_mm: missing"));
+    CHECK(has(job_error("[{type: log, sigma_mm: 2}]"), "missing required key 'name'"));
+    CHECK(has(job_error("[{name: a, type: log, sigma_mm: 2, kernel: L5E5E5}]"), "filters[0].kernel: not a parameter of a 'log' filter"));
+    CHECK(has(job_error("[{name: a, type: mean, support: 4}]"), "filters[0].support: must be odd"));
+    CHECK(has(job_error("[{name: a, type: laws, kernel: L5E5}]"), "filters[0].kernel"));           // 2 kernels for a 3D filter
+    CHECK(has(job_error("[{name: a, type: laws, kernel: L5X5, dim: 2D}]"), "filters[0].kernel"));  // no such kernel
+    CHECK(has(job_error("[{name: a, type: wavelet, wavelet: db99, subband: LLH}]"), "filters[0].wavelet: unknown wavelet"));
+    CHECK(has(job_error("[{name: a, type: wavelet, wavelet: db3, subband: LLX}]"), "filters[0].subband"));
+    CHECK(has(job_error("[{name: a, type: wavelet, wavelet: db3, subband: LLH, dim: 2D}]"), "filters[0].subband"));
+    CHECK(has(job_error("[{name: a, type: wavelet, wavelet: db3, subband: LLH, level: 0}]"), "filters[0].level"));
+    CHECK(has(job_error("[{name: a, type: gabor, sigma_mm: 5, lambda_mm: 2, dim: 3D}]"), "filters[0].dim: not a parameter of a 'gabor'"));
+    CHECK(has(job_error("[{name: a, type: log, sigma_mm: 2}, {name: a, type: mean, support: 3}]"), "filters[1].name: 'a' is used"));
+    CHECK(has(job_error("[{name: 'a b', type: log, sigma_mm: 2}]"), "filters[0].name"));
+    CHECK(has(job_error("{name: a, type: log, sigma_mm: 2}"), "filters: expected array"));
+    CHECK(has(job_error("[{name: a, type: log, sigma_mm: 2}]", "features: {original: 1.5}\n"), "features.original"));
+    // nothing left to compute on
+    CHECK(has(job_error("[]"), "features.original"));
+    // the pyradiomics profile's image types are not implemented yet: said, not ignored
+    CHECK(has(job_error("[{name: a, type: log, sigma_mm: 2}]", "profile: pyradiomics\n"), "not yet supported"));
+}
