@@ -57,7 +57,18 @@ void Master::register_columns(const std::vector<std::string>& names) {
         if (!known_columns_.insert(n).second) continue;
         const features::FeatureInfo* f = features::find_feature(n);
         store::RegistryEntry e{n, n, "", "", "", ""};
-        if (f) {
+        if (!f) {
+            // a filtered image's feature: the row of its key, the names prefixed with the image's
+            if (const auto p = features::split_image_prefix(n)) {
+                const features::FeatureInfo& k = *p->info;
+                e = {n,
+                     p->prefix + "_" + std::string(k.tag),
+                     std::string(k.ibsi_code),
+                     k.pyradiomics_name.empty() ? std::string() : p->prefix + "_" + std::string(features::pyradiomics_class_name(k)),
+                     std::string(k.family),
+                     std::string(k.unit)};
+            }
+        } else {
             e = {n, std::string(f->tag), std::string(f->ibsi_code), std::string(f->pyradiomics_name), std::string(f->family),
                  std::string(f->unit)};
             if (f->tag == "morph_volume" && batch_.volume_column.empty()) batch_.volume_column = n;

@@ -107,9 +107,30 @@ const FeatureInfo* find_feature(std::string_view name) {
     return it == m.end() ? nullptr : it->second;
 }
 
+std::optional<PrefixedFeature> split_image_prefix(std::string_view name) {
+    // the prefix is everything before the first '_' whose remainder is a feature (PyRadiomics' image
+    // names hold no '_'; an IBSI filter name may)
+    for (std::size_t p = name.find('_'); p != std::string_view::npos; p = name.find('_', p + 1))
+        if (const FeatureInfo* f = find_feature(name.substr(p + 1))) return PrefixedFeature{std::string(name.substr(0, p)), f};
+    return std::nullopt;
+}
+
+std::string_view pyradiomics_class_name(const FeatureInfo& f) {
+    std::string_view n = f.pyradiomics_name;
+    if (n.rfind("original_", 0) == 0) n.remove_prefix(std::string_view("original_").size());
+    return n;
+}
+
 std::string output_name(std::string_view key, Naming naming) {
     const FeatureInfo* f = find_feature(key);
-    if (!f) return std::string(key);
+    if (!f) {
+        if (const auto p = split_image_prefix(key)) {
+            if (naming == Naming::pyradiomics && !p->info->pyradiomics_name.empty())
+                return p->prefix + "_" + std::string(pyradiomics_class_name(*p->info));
+            return p->prefix + "_" + std::string(p->info->tag);
+        }
+        return std::string(key);
+    }
     if (naming == Naming::pyradiomics && !f->pyradiomics_name.empty()) return std::string(f->pyradiomics_name);
     return std::string(f->tag);
 }

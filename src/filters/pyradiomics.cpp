@@ -258,9 +258,9 @@ std::vector<DerivedImage> getWaveletImage(const Image& image, const WaveletSetti
 
 // ---- intensity maps --------------------------------------------------------------------------------
 
-DerivedImage getSquareImage(const Image& image) {
+DerivedImage getSquareImage(const Image& image, std::optional<double> whole_max_abs) {
     DerivedImage d{"square", image};
-    const double coeff = 1 / std::sqrt(max_abs(image));
+    const double coeff = 1 / std::sqrt(whole_max_abs ? *whole_max_abs : max_abs(image));
     map_parallel(d.image, [coeff](double x) {
         const double v = coeff * x;
         return v * v;
@@ -268,9 +268,9 @@ DerivedImage getSquareImage(const Image& image) {
     return d;
 }
 
-DerivedImage getSquareRootImage(const Image& image) {
+DerivedImage getSquareRootImage(const Image& image, std::optional<double> whole_max_abs) {
     DerivedImage d{"squareroot", image};
-    const double coeff = max_abs(image);
+    const double coeff = whole_max_abs ? *whole_max_abs : max_abs(image);
     map_parallel(d.image, [coeff](double x) {
         if (x > 0) return std::sqrt(x * coeff);
         if (x < 0) return -std::sqrt(-x * coeff);
@@ -279,22 +279,24 @@ DerivedImage getSquareRootImage(const Image& image) {
     return d;
 }
 
-DerivedImage getLogarithmImage(const Image& image) {
+DerivedImage getLogarithmImage(const Image& image, std::optional<double> whole_max_abs) {
     DerivedImage d{"logarithm", image};
-    const double im_max = max_abs(image);
+    const double im_max = whole_max_abs ? *whole_max_abs : max_abs(image);
     map_parallel(d.image, [](double x) {
         if (x > 0) return std::log(x + 1);
         if (x < 0) return -std::log(-(x - 1));
         return x;
     });
-    const double scale = im_max / max_abs(d.image);
+    // max |map| over the whole image: |map(x)| = log(|x| + 1) grows with |x|, so it is the map of
+    // im_max (the same operations: log(m + 1) for x = m, -log(-(x - 1)) = -log(m + 1) for x = -m)
+    const double scale = whole_max_abs ? im_max / std::log(im_max + 1) : im_max / max_abs(d.image);
     map_parallel(d.image, [scale](double x) { return x * scale; });
     return d;
 }
 
-DerivedImage getExponentialImage(const Image& image) {
+DerivedImage getExponentialImage(const Image& image, std::optional<double> whole_max_abs) {
     DerivedImage d{"exponential", image};
-    const double im_max = max_abs(image);
+    const double im_max = whole_max_abs ? *whole_max_abs : max_abs(image);
     const double coeff = std::log(im_max) / im_max;
     map_parallel(d.image, [coeff](double x) { return std::exp(coeff * x); });
     return d;

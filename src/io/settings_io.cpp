@@ -9,10 +9,13 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "radhpc/core/error.hpp"
 #include "radhpc/features/registry.hpp"
+#include "radhpc/filters/filters.hpp"
+#include "radhpc/filters/pyradiomics.hpp"
 #include "radhpc/io/signature_io.hpp"
 #include "radhpc/io/perturbation_io.hpp"
 #include "filters_io.hpp"
@@ -443,6 +446,99 @@ JobSettings read_pyradiomics_params(const std::string& path) {
 
 namespace {
 
+// PyRadiomics' image-type parameters (imageoperations.py get<Type>Image kwargs): in `setting` for every
+// image type, or under imageType.<Type> for that type alone.
+const std::set<std::string> kImageTypeParameters{"sigma",       "wavelet",      "start_level",  "level",
+                                                 "gradientUseSpacing", "lbp2DRadius", "lbp2DSamples", "lbp2DMethod"};
+
+// imageType -> the filters list (pyradiomics profile), in the file's order, with PyRadiomics' names.
+std::vector<FilterSettings> pyradiomics_image_types(const YAML::Node& types, const YAML::Node& setting, const Settings& s,
+                                                    const std::string& path) {
+    std::vector<FilterSettings> out;
+    for (const auto& kv : types) {
+        const std::string type = key_text(kv.first, path, "imageType");
+        const std::string where = path + ": imageType." + type;
+        const YAML::Node own = kv.second && kv.second.IsMap() ? kv.second : YAML::Node();
+        if (kv.second && !kv.second.IsNull() && !kv.second.IsMap()) throw Error(ErrorKind::settings, where + ": expected a mapping of settings");
+        for (const auto& p : own) {
+            const std::string k = key_text(p.first, path, "imageType." + type);
+            if (!kImageTypeParameters.count(k))
+                throw Error(ErrorKind::settings, where + "." + k + ": custom settings per image type other than its own parameters (" +
+                                                     "sigma, wavelet, start_level, level, gradientUseSpacing, lbp2D*) are not supported yet");
+        }
+        // the image type's own value, else the general setting's (PyRadiomics' update order)
+        auto param = [&](const char* key) -> YAML::Node {
+            if (own && own[key]) return own[key];
+            if (setting && setting.IsMap() && setting[key]) return setting[key];
+            return YAML::Node();
+        };
+        auto get = [&](const char* key, auto fallback) {
+            const YAML::Node n = param(key);
+            return n ? as<decltype(fallback)>(n, path, std::string("imageType.") + type + "." + key) : fallback;
+        };
+        FilterSettings f;
+        if (type == "Original") continue;
+        if (type == "LoG") {
+            const YAML::Node sigmas = param("sigma");
+            if (!sigmas) continue;  // PyRadiomics: "No sigma specified", no LoG image
+            std::vector<YAML::Node> list;
+            if (sigmas.IsSequence()) for (const auto& x : sigmas) list.push_back(x);
+            else list.push_back(sigmas);
+            for (const auto& x : list) {
+                FilterSettings g;
+                g.kind = FilterKind::log;
+                g.sigma_mm = as<double>(x, path, "imageType.LoG.sigma");
+                const std::string lit = x.Scalar();
+                g.sigma_integer_literal = lit.find_first_of(".eE") == std::string::npos && lit.find("nan") == std::string::npos &&
+                                          lit.find("inf") == std::string::npos;
+                g.name = "log-sigma-" + filters::pyradiomics::python_str(g.sigma_mm, g.sigma_integer_literal) + "-mm-3D";
+                std::replace(g.name.begin() + 10, g.name.end() - 6, '.', '-');
+                out.push_back(g);
+            }
+            continue;
+        }
+        if (type == "Wavelet") {
+            f.kind = FilterKind::wavelet;
+            f.name = "wavelet";
+            f.wavelet = get("wavelet", std::string("coif1"));
+            f.start_level = get("start_level", 0);
+            f.level = get("level", 1);
+            f.force2d = s.force2d;
+            f.force2d_dimension = s.force2d_dimension;
+            try {
+                filters::wavelet_filters(f.wavelet);
+            } catch (const Error&) {
+                throw Error(ErrorKind::settings, where + ".wavelet: unknown wavelet '" + f.wavelet + "' (PyWavelets' discrete wavelets)");
+            }
+            if (f.level < 1 || f.start_level < 0) throw Error(ErrorKind::settings, where + ": level must be >= 1 and start_level >= 0");
+        } else if (type == "Square") f.kind = FilterKind::square, f.name = "square";
+        else if (type == "SquareRoot") f.kind = FilterKind::square_root, f.name = "squareroot";
+        else if (type == "Logarithm") f.kind = FilterKind::logarithm, f.name = "logarithm";
+        else if (type == "Exponential") f.kind = FilterKind::exponential, f.name = "exponential";
+        else if (type == "Gradient") {
+            f.kind = FilterKind::gradient;
+            f.name = "gradient";
+            f.gradient_use_spacing = get("gradientUseSpacing", true);
+        } else if (type == "LBP2D") {
+            f.kind = FilterKind::lbp2d;
+            f.name = "lbp-2D";
+            f.lbp_radius = get("lbp2DRadius", 1.0);
+            f.lbp_samples = get("lbp2DSamples", 8);
+            f.lbp_method = get("lbp2DMethod", std::string("uniform"));
+            f.force2d_dimension = s.force2d_dimension;
+            if (f.lbp_samples < 1 || f.lbp_samples > 30) throw Error(ErrorKind::settings, where + ".lbp2DSamples: must be in 1..30");
+            static const std::set<std::string> methods{"default", "ror", "uniform", "nri_uniform", "var"};
+            if (!methods.count(f.lbp_method)) throw Error(ErrorKind::settings, where + ".lbp2DMethod: unknown method '" + f.lbp_method + "'");
+        } else if (type == "LBP3D") {
+            throw Error(ErrorKind::settings, where + ": LBP3D needs PyRadiomics' spherical harmonics (trimesh), not available; not supported");
+        } else {
+            throw Error(ErrorKind::settings, where + ": unknown image type (Original, LoG, Wavelet, Square, SquareRoot, Logarithm, Exponential, Gradient, LBP2D)");
+        }
+        out.push_back(f);
+    }
+    return out;
+}
+
 JobSettings pyradiomics_from_text(const std::string& text, const std::string& path) {
     YAML::Node r = parse_yaml(text, path);
     JobSettings job;
@@ -460,16 +556,6 @@ JobSettings pyradiomics_from_text(const std::string& text, const std::string& pa
         if (k != "imageType" && k != "featureClass" && k != "setting" && k != "voxelSetting")
             fail(k, "unknown top-level key");
         if (k == "voxelSetting") fail(k, "voxel-based extraction is not supported by radhpc yet");
-    }
-    if (auto it = r["imageType"]) {
-        if (!it.IsMap() && !it.IsNull()) fail("imageType", "expected a mapping of image types");
-        for (const auto& kv : it) {
-            const auto k = key_text(kv.first, path, "imageType");
-            if (k != "Original")
-                fail("imageType." + k, "image type '" + k + "' (filtered images) is not supported by radhpc yet; only Original");
-            if (kv.second && kv.second.IsMap() && kv.second.size() > 0)
-                fail("imageType.Original", "custom settings per image type are not supported yet");
-        }
     }
     if (auto fc = r["featureClass"]) {
         if (!fc.IsMap() && !fc.IsNull()) fail("featureClass", "expected a mapping of feature classes");
@@ -583,6 +669,8 @@ JobSettings pyradiomics_from_text(const std::string& text, const std::string& pa
                 } else if (k == "minimumROIDimensions") s.minimum_roi_dimensions = v.as<int>();
                 else if (k == "minimumROISize") {
                     if (!v.IsNull()) s.minimum_roi_size = v.as<std::size_t>();
+                } else if (kImageTypeParameters.count(k)) {
+                    // an image type's parameter given for all image types: read with imageType below
                 } else if (k == "preCrop" || k == "additionalInfo" || k == "enableCExtensions") {
                     // no effect on feature values (cropping is always done; diagnostics are not reported)
                     v.as<bool>();
@@ -610,6 +698,14 @@ JobSettings pyradiomics_from_text(const std::string& text, const std::string& pa
     }
     // PyRadiomics resamples only when both an interpolator and a spacing are given (interpolator defaults to BSpline).
     s.resample.enabled = have_spacing;
+    if (auto it = r["imageType"]) {
+        if (!it.IsMap() && !it.IsNull()) fail("imageType", "expected a mapping of image types");
+        s.filters = pyradiomics_image_types(it, r["setting"], s, path);
+        s.features.original = false;
+        for (const auto& kv : it)
+            if (key_text(kv.first, path, "imageType") == "Original") s.features.original = true;
+        if (!s.features.original && s.filters.empty()) fail("imageType", "no image type computes an image (LoG without sigma?)");
+    }
     (void)have_interpolator;
     return job;
 }

@@ -14,6 +14,7 @@
 #include "radhpc/core/roi.hpp"
 #include "radhpc/core/source_image.hpp"
 #include "radhpc/features/families.hpp"
+#include "radhpc/features/registry.hpp"
 #include "radhpc/pipeline/memory.hpp"
 #include "radhpc/preprocess/perturb.hpp"
 #include "radhpc/preprocess/preprocess.hpp"
@@ -234,7 +235,7 @@ void resample_lesion(const Volume<T>& image, const Mask& mask, const BoundingBox
         morph = preprocess::resample_mask(mask, target, Interpolation::nearest, 0.5, s.profile);
         // When every later step reads intensities only inside the ROI (no diagnostics, no mask
         // perturbation growing it, no family looking around it), only the ROI voxels are interpolated.
-        const bool roi_only = !diagnostics && !perturb_mask && features::reads_only_roi(s.features.families);
+        const bool roi_only = !diagnostics && !perturb_mask && s.filters.empty() && features::reads_only_roi(s.features.families);
         work = preprocess::resample_image(image, target, s.resample.image_interpolation, s.profile, pixel, roi_only ? &morph : nullptr);
     } else {
         // IBSI: the full grid is defined by the whole image; interpolate only the part around
@@ -289,8 +290,11 @@ void keep_listed_finite(FeatureValues& features, const Settings& s, const std::s
         std::set<std::string> filtered_classes;
         for (const auto& f : s.features.pyradiomics_feature_filter) filtered_classes.insert(f.substr(0, f.find('_')));
         std::erase_if(features, [&](const FeatureValue& f) {
-            const auto cls = f.name.substr(0, f.name.find('_'));
-            return filtered_classes.count(cls) && !s.features.pyradiomics_feature_filter.count(f.name);
+            // a derived image's feature ("wavelet-LLH_glcm_Contrast") is listed by its class and name
+            std::string name = f.name;
+            if (const auto p = name.find('_'); p != std::string::npos && !features::find_feature(name)) name = name.substr(p + 1);
+            const auto cls = name.substr(0, name.find('_'));
+            return filtered_classes.count(cls) && !s.features.pyradiomics_feature_filter.count(name);
         });
     }
     for (const auto& f : features)
@@ -419,7 +423,12 @@ LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input
 
     // ---- the features of every image (the filtered ones computed here) ----------------------
     const auto t_pre = Clock::now();
-    result.features = detail::lesion_features(work, intensity_mask, morph, n_int, s, detail::whole_working_grid(s, image.geometry));
+    // PyRadiomics' intensity maps scale by max |x| of the image it filters: the whole input without
+    // resampling, its resampled box (the working grid) with
+    const double whole_max_abs =
+        !detail::needs_whole_max_abs(s) ? 0.0 : s.resample.enabled ? detail::max_abs_value(work) : detail::max_abs_value(image);
+    result.features = detail::lesion_features(work, intensity_mask, morph, n_int, s, detail::whole_working_grid(s, image.geometry),
+                                              whole_max_abs, pixel);
     keep_listed_finite(result.features, s, who);
     result.timings.features_s = seconds_since(t_pre);
     result.timings.total_s = seconds_since(t0);

@@ -8,7 +8,9 @@
 
 #include "radhpc/core/error.hpp"
 #include "radhpc/features/families.hpp"
+#include "radhpc/features/family.hpp"
 #include "radhpc/filters/filters.hpp"
+#include "radhpc/filters/pyradiomics.hpp"
 #include "radhpc/pipeline/memory.hpp"
 #include "radhpc/preprocess/preprocess.hpp"
 
@@ -95,7 +97,76 @@ Image gabor_on_needed(const Image& work, filters::GaborParams p, const BoundingB
     return out;
 }
 
+
+// ---- pyradiomics profile: PyRadiomics 3.1's image types -------------------------------------------
+namespace pyr = filters::pyradiomics;
+
+bool is_pyradiomics(const Settings& s) { return s.profile == Profile::pyradiomics; }
+
+pyr::WaveletSettings wavelet_settings(const FilterSettings& f) {
+    return {f.wavelet, f.start_level, f.level, f.force2d, f.force2d_dimension};
+}
+
+// The axes (radhpc x, y, z) a PyRadiomics image type reads along: force2D leaves out the axis
+// 2 - force2Ddimension (wavelet), LBP2D works in the slices perpendicular to it.
+std::array<bool, 3> pyradiomics_axes(const FilterSettings& f) {
+    std::array<bool, 3> on{true, true, true};
+    if ((f.kind == FilterKind::wavelet && f.force2d) || f.kind == FilterKind::lbp2d) on[std::size_t(2 - f.force2d_dimension)] = false;
+    return on;
+}
+
+// Voxels per side a PyRadiomics image type reads on the input grid (no resampling: PyRadiomics
+// filters the whole image, radhpc the ROI box plus this). Exact for all but the LoG, whose recursive
+// filter has infinite support: 10 sigma keeps the ROI's values within 3e-7 relative of the
+// whole-image LoG on brain1 and breast1 (pyr::log_margin; tests/filters).
+Index3 pyradiomics_margin(const FilterSettings& f, const Geometry& g) {
+    const auto on = pyradiomics_axes(f);
+    Index3 m{0, 0, 0};
+    switch (f.kind) {
+        case FilterKind::log: return pyr::log_margin(g, f.sigma_mm);
+        case FilterKind::wavelet: {
+            const auto w = filters::wavelet_filters(f.wavelet);
+            const std::int64_t r = pyr::wavelet_margin(wavelet_settings(f), std::max(w.dec_lo.size(), w.dec_hi.size()));
+            for (int a = 0; a < 3; ++a) m[a] = on[std::size_t(a)] ? r : 0;
+            return m;
+        }
+        case FilterKind::gradient: return {1, 1, 1};
+        case FilterKind::lbp2d:
+            for (int a = 0; a < 3; ++a) m[a] = on[std::size_t(a)] ? std::int64_t(std::ceil(f.lbp_radius)) + 1 : 0;
+            return m;
+        default: return m;  // intensity maps: voxel by voxel (their scale comes from the whole image)
+    }
+}
+
+// The derived images of one PyRadiomics image type on `work`. `whole_max_abs`: max |x| over the image
+// PyRadiomics passes (the whole input, or the resampled box), which scales the intensity maps.
+std::vector<pyr::DerivedImage> pyradiomics_images(const FilterSettings& f, const Image& work, double whole_max_abs,
+                                                  const PixelType& pixel) {
+    switch (f.kind) {
+        case FilterKind::log: {
+            auto r = pyr::getLoGImage(work, {f.sigma_mm}, f.sigma_integer_literal);
+            return std::move(r.images);  // a sigma PyRadiomics skips (image too small) gives no image
+        }
+        case FilterKind::wavelet: return pyr::getWaveletImage(work, wavelet_settings(f));
+        case FilterKind::square: return {pyr::getSquareImage(work, whole_max_abs)};
+        case FilterKind::square_root: return {pyr::getSquareRootImage(work, whole_max_abs)};
+        case FilterKind::logarithm: return {pyr::getLogarithmImage(work, whole_max_abs)};
+        case FilterKind::exponential: return {pyr::getExponentialImage(work, whole_max_abs)};
+        case FilterKind::gradient: return {pyr::getGradientImage(work, f.gradient_use_spacing)};
+        case FilterKind::lbp2d:
+            return {pyr::getLBP2DImage(work, {f.lbp_radius, f.lbp_samples, f.lbp_method, f.force2d_dimension}, pixel)};
+        default: throw Error(ErrorKind::internal, "filter '" + f.name + "' is not a PyRadiomics image type");
+    }
+}
+
 }  // namespace
+
+bool needs_whole_max_abs(const Settings& s) {
+    return is_pyradiomics(s) && std::any_of(s.filters.begin(), s.filters.end(), [](const FilterSettings& f) {
+               return f.kind == FilterKind::square || f.kind == FilterKind::square_root || f.kind == FilterKind::logarithm ||
+                      f.kind == FilterKind::exponential;
+           });
+}
 
 Geometry whole_working_grid(const Settings& s, const Geometry& image) {
     return s.resample.enabled ? preprocess::ibsi_resampled_geometry(image, s.resample.spacing) : image;
@@ -130,8 +201,17 @@ Index3 filter_margin(const FilterSettings& f, const Geometry& whole) {
 
 void add_filter_margin(const Settings& s, const Geometry& image, Index3& margin) {
     if (s.filters.empty()) return;
-    if (s.profile == Profile::pyradiomics)
-        throw Error(ErrorKind::settings, "filters: the pyradiomics profile's image types are not yet supported");
+    if (is_pyradiomics(s)) {
+        // With resampling PyRadiomics filters its own resampled box (ROI + padDistance): so does radhpc,
+        // without a margin, edges included. Without, it filters the whole image: the ROI box plus the
+        // image type's reach (widen_for_filters takes whole axes where a wavelet reaches an edge).
+        if (s.resample.enabled) return;
+        for (const auto& f : s.filters) {
+            const Index3 m = pyradiomics_margin(f, image);
+            for (int a = 0; a < 3; ++a) margin[a] = std::max(margin[a], m[a]);
+        }
+        return;
+    }
     const Geometry whole = whole_working_grid(s, image);
     Index3 fm{0, 0, 0};
     for (const auto& f : s.filters) {
@@ -142,6 +222,19 @@ void add_filter_margin(const Settings& s, const Geometry& image, Index3& margin)
 }
 
 void widen_for_filters(const Settings& s, const Size3& size, Index3& lo, Index3& hi) {
+    if (is_pyradiomics(s)) {
+        // PyRadiomics' wavelet pads an odd axis with its first voxel and wraps periodically: where the
+        // crop reaches an edge of the image, the whole axis is needed to see the same voxels.
+        for (const auto& f : s.filters) {
+            if (f.kind != FilterKind::wavelet) continue;
+            const auto on = pyradiomics_axes(f);
+            for (int a = 0; a < 3; ++a) {
+                const std::int64_t last = std::int64_t(size[a]) - 1;
+                if (on[std::size_t(a)] && (lo[a] <= 0 || hi[a] >= last)) lo[a] = 0, hi[a] = last;
+            }
+        }
+        return;
+    }
     for (const auto& f : s.filters)
         for (int a = 0; a < (acts_along_z(f) ? 3 : 2); ++a) {
             const std::int64_t last = std::int64_t(size[a]) - 1;
@@ -216,7 +309,7 @@ FeatureValues image_features(const Image& img, const Mask& intensity_mask, const
 }
 
 FeatureValues lesion_features(const Image& work, const Mask& intensity_mask, const Mask& morph, std::size_t n_int,
-                              const Settings& s, const Geometry& whole) {
+                              const Settings& s, const Geometry& whole, double whole_max_abs, const PixelType& pixel) {
     if (s.filters.empty()) return image_features(work, intensity_mask, morph, n_int, s);
     FeatureValues out;
     if (s.features.original) out = image_features(work, intensity_mask, morph, n_int, s);
@@ -229,6 +322,31 @@ FeatureValues lesion_features(const Image& work, const Mask& intensity_mask, con
     fs.resegment.sigma_max.reset();
     fs.resegment.relative_min.reset();
     fs.resegment.relative_max.reset();
+    if (is_pyradiomics(s)) {
+        // PyRadiomics computes shape once, on the original image's mask, whether or not the Original
+        // image type is enabled; every other enabled class on every derived image, named
+        // "<image type name>_<class>_<feature>".
+        if (!s.features.original) {
+            Settings shape_only = s;
+            std::erase_if(shape_only.features.families, [](const std::string& f) {
+                return f != features::kShapeFamily.name && f != features::kShape2DFamily.name;
+            });
+            if (!shape_only.features.families.empty()) out = image_features(work, intensity_mask, morph, n_int, shape_only);
+        }
+        fs.features.families.erase(std::string(features::kShapeFamily.name));
+        fs.features.families.erase(std::string(features::kShape2DFamily.name));
+        for (const auto& f : s.filters) {
+            check_memory_budget(s, 4 * 8.0 * double(work.data.size()), "image type '" + f.name + "'", "its working grid");
+            for (const auto& d : pyradiomics_images(f, work, whole_max_abs, pixel)) {
+                FeatureValues v = image_features(d.image, intensity_mask, morph, n_int, fs);
+                for (auto& x : v) {
+                    x.name = d.name + "_" + x.name;
+                    out.push_back(std::move(x));
+                }
+            }
+        }
+        return out;
+    }
     const bool plain = !s.features.original && s.filters.size() == 1;
     // the voxels the families read: the ROI and the local-intensity sphere around it (6.2 mm + 1 voxel)
     BoundingBox need = *bounding_box(morph);

@@ -10,6 +10,7 @@
 // whole image (tests/filters/test_filtered_crop.cpp).
 #pragma once
 #include <chrono>
+#include <cmath>
 
 #include "radhpc/core/feature_values.hpp"
 #include "radhpc/core/roi.hpp"
@@ -48,7 +49,24 @@ FeatureValues image_features(const Image& img, const Mask& intensity_mask, const
 // false) under the plain tags, then each filter's response as "<name>_<tag>" (plain tags when it is
 // the only image). Filters run one after another (each is parallel inside), so at most one response
 // is held at a time.
+// pyradiomics profile: `whole_max_abs` is max |x| over the image PyRadiomics passes to its image
+// types (scales Square, SquareRoot, Logarithm, Exponential; NaN when none is enabled), `pixel` the
+// type LBP2D's result is written back into (PyRadiomics writes into the image's own array).
 FeatureValues lesion_features(const Image& work, const Mask& intensity_mask, const Mask& morph, std::size_t n_int,
-                              const Settings& s, const Geometry& whole);
+                              const Settings& s, const Geometry& whole, double whole_max_abs = 0, const PixelType& pixel = {});
+
+// max |x| over `image` (NaN propagates, as numpy's max does); what the PyRadiomics intensity maps
+// scale by. Computed only when such an image type is enabled (needs_whole_max_abs).
+template <class T>
+double max_abs_value(const Volume<T>& image) {
+    double m = 0;
+    for (const T& v : image.data) {
+        const double a = std::fabs(double(v));
+        if (std::isnan(a)) return a;
+        if (a > m) m = a;
+    }
+    return m;
+}
+bool needs_whole_max_abs(const Settings& s);
 
 }  // namespace radhpc::pipeline::detail

@@ -10,7 +10,9 @@
 
 namespace radhpc {
 
-enum class FilterKind { mean, log, laws, gabor, wavelet, simoncelli };
+// mean .. simoncelli: IBSI 2 (profile ibsi); log and wavelet also PyRadiomics' (profile pyradiomics),
+// square .. lbp2d: PyRadiomics only.
+enum class FilterKind { mean, log, laws, gabor, wavelet, simoncelli, square, square_root, logarithm, exponential, gradient, lbp2d };
 // How the image is extended beyond its true edge (IBSI 2 names; see filters.hpp).
 enum class FilterBoundary { zero, nearest, periodic, mirror };
 enum class FilterPooling { max, mean };
@@ -40,7 +42,16 @@ struct FilterSettings {
     // wavelet (separable), simoncelli
     std::string wavelet;             // PyWavelets name: haar, db3, coif1, ...
     std::string subband;             // one letter L/H per axis: "LLH" (3D), "LH" (2D)
-    int level = 1;                   // decomposition level (à trous)
+    int level = 1;                   // decomposition level (à trous); PyRadiomics: levels computed
+    // ---- pyradiomics profile (PyRadiomics' setting names in brackets)
+    bool sigma_integer_literal = false;  // LoG: the sigma was written as an int (name "log-sigma-2-mm-3D")
+    int start_level = 0;                 // Wavelet [start_level]
+    bool force2d = false;                // Wavelet [force2D]
+    int force2d_dimension = 0;           // Wavelet, LBP2D [force2Ddimension]: numpy axis, 0 = axial slices
+    bool gradient_use_spacing = true;    // Gradient [gradientUseSpacing]
+    double lbp_radius = 1;               // LBP2D [lbp2DRadius]
+    int lbp_samples = 8;                 // LBP2D [lbp2DSamples]
+    std::string lbp_method = "uniform";  // LBP2D [lbp2DMethod]
 };
 
 }  // namespace radhpc

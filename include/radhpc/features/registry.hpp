@@ -2,6 +2,7 @@
 // family declares beside its formulas (family.hpp); there is no hand-kept table.
 #pragma once
 #include <span>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,5 +28,16 @@ const FeatureInfo* find_feature(std::string_view name);
 // The name to print for a computed feature key under `naming`. Falls back to the other scheme
 // (and finally to the key itself) when the registry has no name in the requested one.
 std::string output_name(std::string_view computed_key, Naming naming);
+
+// A filtered image's feature "<image>_<key>" (IBSI: "<filter name>_stat_mean"; PyRadiomics:
+// "wavelet-LLH_firstorder_Mean"): the image prefix and the row of <key>. Empty for a plain key or
+// a name whose remainder is no feature.
+struct PrefixedFeature {
+    std::string prefix;
+    const FeatureInfo* info = nullptr;
+};
+std::optional<PrefixedFeature> split_image_prefix(std::string_view name);
+// The PyRadiomics name of a row without its "original_" image prefix ("firstorder_Mean").
+std::string_view pyradiomics_class_name(const FeatureInfo& f);
 
 }  // namespace radhpc::features

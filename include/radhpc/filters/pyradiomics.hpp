@@ -24,6 +24,7 @@
 #pragma once
 #include <charconv>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -182,14 +183,16 @@ inline std::int64_t wavelet_margin(const WaveletSettings& s, std::size_t filter_
 std::vector<DerivedImage> getWaveletImage(const Image& image, const WaveletSettings& s = {});
 
 // ---- Intensity maps (imageoperations.py; m = max |x| over the whole image) ----------------------
+// `whole_max_abs`: m when `image` is a crop of the image PyRadiomics passes (the maps are voxel by
+// voxel; only m needs the whole image). Default: m of `image`.
 // square:      (x / sqrt(m))^2, computed as c = 1 / sqrt(m), (c x)^2
-DerivedImage getSquareImage(const Image& image);
+DerivedImage getSquareImage(const Image& image, std::optional<double> whole_max_abs = std::nullopt);
 // squareroot:  sqrt(x m) for x > 0, -sqrt(-x m) for x < 0, 0 for 0
-DerivedImage getSquareRootImage(const Image& image);
+DerivedImage getSquareRootImage(const Image& image, std::optional<double> whole_max_abs = std::nullopt);
 // logarithm:   log(x + 1) for x > 0, -log(-(x - 1)) for x < 0, then scaled by m / max |result|
-DerivedImage getLogarithmImage(const Image& image);
+DerivedImage getLogarithmImage(const Image& image, std::optional<double> whole_max_abs = std::nullopt);
 // exponential: exp(c x), c = log(m) / m
-DerivedImage getExponentialImage(const Image& image);
+DerivedImage getExponentialImage(const Image& image, std::optional<double> whole_max_abs = std::nullopt);
 
 // ---- LBP2D ---------------------------------------------------------------------------------------
 // getLBP2DImage: skimage.feature.local_binary_pattern(slice, P = samples, R = radius, method) on
