@@ -178,8 +178,10 @@ Index3 filter_margin(const FilterSettings& f, const Geometry& whole) {
     switch (f.kind) {
         case FilterKind::mean: all((f.support - 1) / 2); break;
         case FilterKind::log:
-            for (int a = 0; a < (f.dim3d ? 3 : 2); ++a)
-                m[a] = std::int64_t(std::floor(f.truncation * f.sigma_mm / whole.spacing[a] + 0.5));
+            for (int a = 0; a < (f.dim3d ? 3 : 2); ++a) {
+                const double sigma = f.sigma_mm / whole.spacing[a];  // as filters::log_filter rounds it
+                m[a] = std::int64_t(std::floor(f.truncation * sigma + 0.5));
+            }
             break;
         case FilterKind::laws:
             // any kernel may land on any axis under rotation; the energy box follows the response
