@@ -6,11 +6,11 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "radhpc/stats/signature.hpp"
 #include "radhpc/store/store.hpp"
+#include "study_metadata.hpp"
 
 namespace radhpc::analysis::signature_detail {
 
@@ -18,19 +18,6 @@ inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // "1"/"1.0" -> 1, "0"/"0.0" -> 0, anything else -1 (unknown).
 int binary_of(const std::string& v);
-
-// The manifest metadata of the store's studies by study id (a sweep's records of a study share
-// its metadata: the first record stands for the study).
-class StudyMetadata {
-public:
-    explicit StudyMetadata(const store::Contents& contents);
-    const store::StudyRecord* study(const std::string& study_id) const;
-    // The study's first value of `key`; none for an unknown study or an empty key.
-    std::optional<std::string> value(const std::string& study_id, const std::string& key) const;
-
-private:
-    std::unordered_map<std::string, const store::StudyRecord*> study_of_;
-};
 
 // The feature-table column of each of the spec's terms (by canonical key, PyRadiomics name or
 // IBSI tag); `absent` gets the terms the store has no column for.

@@ -54,23 +54,6 @@ int binary_of(const std::string& v) {
     return -1;
 }
 
-StudyMetadata::StudyMetadata(const store::Contents& c) {
-    for (const auto& s : c.studies) study_of_.emplace(s.study_id, &s);
-}
-
-const store::StudyRecord* StudyMetadata::study(const std::string& study_id) const {
-    const auto it = study_of_.find(study_id);
-    return it == study_of_.end() ? nullptr : it->second;
-}
-
-std::optional<std::string> StudyMetadata::value(const std::string& study_id, const std::string& key) const {
-    const store::StudyRecord* s = study(study_id);
-    if (!s || key.empty()) return std::nullopt;
-    for (const auto& [k, v] : s->metadata)
-        if (k == key) return v;
-    return std::nullopt;
-}
-
 std::vector<std::size_t> term_columns(const store::Contents& c, const stats::SignatureSpec& spec, std::vector<std::string>& absent) {
     const auto& t = c.features;
     std::unordered_map<std::string, std::size_t> column_of;
