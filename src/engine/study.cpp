@@ -147,26 +147,155 @@ void collect_qc(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& o
     }
 }
 
+// A benchmark unit (run --bench-noop-features): fake values, no input read.
+void noop_lesion(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out) {
+    LesionRow row;
+    row.lesion = 1;
+    for (std::size_t j = 0; j < opt.noop_features; ++j) {
+        row.names.push_back("noop_" + std::to_string(j));
+        row.values.push_back(double(task.index) + double(j) * 1e-3);
+    }
+    out.lesions.push_back(std::move(row));
+}
+
+void check_memory_budget(const StudyTask& task, const WorkerOptions& opt) {
+    if (opt.memory_budget_mb <= 0) return;
+    const double need = pipeline::estimate_study_bytes(task.image, opt.settings);
+    if (need > opt.memory_budget_mb * 1048576.0) {
+        std::ostringstream s;
+        s << task.image << ": estimated memory " << std::lround(need / 1048576.0) << " MiB exceeds the worker budget of "
+          << opt.memory_budget_mb << " MiB (run.memory_budget_mb); study refused";
+        throw Error(ErrorKind::memory, s.str());
+    }
+}
+
+// A sweep reuses the image and label map of the previous unit when it is the same study (same
+// path in this run).
+struct SweepCache {
+    std::string path;
+    SourceImage image;
+    PixelType pixel_type{};
+    std::string frame_of_reference;
+    std::string label_path;
+    Volume<std::int16_t> labels;
+};
+thread_local SweepCache g_cache;
+
+// The study's image into base.source and base.pixel_type: NIfTI/NRRD through ITK, a DICOM series
+// folder (or one of its files) through DCMTK. Returns its frame of reference.
+std::string read_image(const StudyTask& task, const WorkerOptions& opt, const std::optional<io::DicomSeries>& series,
+                       pipeline::LesionInput& base) {
+    auto& cache = g_cache;
+    const bool sweep = task.perturbation >= 0;
+    std::string frame_of_reference;
+    if (sweep && cache.path == task.image) {
+        base.source = cache.image;
+        base.pixel_type = cache.pixel_type;
+        return cache.frame_of_reference;
+    }
+    cache.path.clear();
+    cache.label_path.clear();
+    if (series) {
+        base.source = io::read_source_input(*series, opt.settings.dicom, &base.pixel_type, &frame_of_reference);
+    } else {
+        base.source = io::read_source_input(task.image, opt.settings.dicom, &base.pixel_type, &frame_of_reference);
+    }
+    if (sweep) {
+        cache.image = base.source;
+        cache.pixel_type = base.pixel_type;
+        cache.frame_of_reference = frame_of_reference;
+        cache.path = task.image;
+    }
+    return frame_of_reference;
+}
+
+// One mask per lesion (files, or RTSTRUCT ROIs / SEG segments "rs.dcm#GTV-1"): lesion = ordinal.
+void extract_mask_files(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out, io::MaskInputReader& masks,
+                        const pipeline::LesionInput& base, const std::string& frame_of_reference, Clock::time_point t_read) {
+    for (std::size_t i = 0; i < task.masks.size(); ++i) {
+        const auto t_mask = Clock::now();
+        pipeline::LesionInput in;
+        in.source = base.source;
+        in.mask = masks.read(task.masks[i], base.source.geometry(), opt.settings.label, opt.settings.dicom, frame_of_reference);
+        pipeline::snap_mask_grid(in.mask.geometry, base.source.geometry(), opt.settings.geometry_tolerance);
+        in.pixel_type = base.pixel_type;
+        in.image_path = task.image;
+        in.mask_path = task.masks[i];
+        out.read_s += seconds_since(i == 0 ? t_read : t_mask);
+        extract_into(out, int(i) + 1, in, opt, task);
+    }
+}
+
+pipeline::LesionInput lesion_input(const pipeline::LesionInput& base, const std::string& image, const std::string& mask_path, Mask mask) {
+    pipeline::LesionInput in;
+    in.source = base.source;
+    in.mask = std::move(mask);
+    in.pixel_type = base.pixel_type;
+    in.image_path = image;
+    in.mask_path = mask_path;
+    return in;
+}
+
+// lesion mode "components": each large enough connected component of the label map is a lesion.
+void extract_components(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out, const pipeline::LesionInput& base,
+                        const Volume<std::int16_t>& labels, const std::string& mask_path) {
+    const double voxel_mm3 = labels.geometry.voxel_volume();
+    const auto by_volume = std::size_t(std::ceil(opt.min_lesion_volume_mm3 / voxel_mm3 - 1e-9));
+    const std::size_t min_voxels = std::max({std::size_t(1), opt.min_lesion_voxels, by_volume});
+    auto comps = connected_components(labels, min_voxels);
+    if (comps.empty())
+        throw Error(ErrorKind::empty_roi, mask_path + ": no connected component of at least " + std::to_string(min_voxels) +
+                                              " voxels (run.min_lesion_voxels / run.min_lesion_volume_mm3)");
+    for (std::size_t i = 0; i < comps.size(); ++i)
+        extract_into(out, int(i) + 1, lesion_input(base, task.image, mask_path, std::move(comps[i])), opt, task);
+}
+
+// Each wanted label value of the label map is a lesion (lesion number = label).
+void extract_labels(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out, const pipeline::LesionInput& base,
+                    const Volume<std::int16_t>& labels, const std::string& mask_path) {
+    const std::vector<int> wanted = task.labels.empty() ? std::vector<int>{opt.settings.label} : task.labels;
+    // One pass over the label map finds every wanted label's box, so each lesion's mask is filled
+    // from its own box instead of a scan of the whole study per lesion.
+    const auto boxes = label_boxes(labels, wanted);
+    for (int label : wanted) {
+        const auto found = boxes.at(label);
+        if (!found) throw Error(ErrorKind::empty_roi, mask_path + ": label " + std::to_string(label) + " is absent (empty mask)");
+        const BoundingBox box = *found;
+        Mask mask(labels.geometry, 0);
+        for (std::int64_t z = box.lo[2]; z <= box.hi[2]; ++z)
+            for (std::int64_t y = box.lo[1]; y <= box.hi[1]; ++y)
+                for (std::int64_t x = box.lo[0]; x <= box.hi[0]; ++x) {
+                    const std::size_t i = labels.index(std::size_t(x), std::size_t(y), std::size_t(z));
+                    mask.data[i] = labels.data[i] == label;
+                }
+        pipeline::LesionInput in = lesion_input(base, task.image, mask_path, std::move(mask));
+        in.mask_box = box;
+        extract_into(out, label, in, opt, task);
+    }
+}
+
+// One label map for the study's lesions (read once per study of a sweep).
+void extract_label_map(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out, const pipeline::LesionInput& base,
+                       Clock::time_point t_read) {
+    auto& cache = g_cache;
+    const bool sweep = task.perturbation >= 0;
+    const std::string& mask_path = task.masks.at(0);
+    if (!sweep || cache.label_path != mask_path) {
+        cache.labels = io::read_label_map16(mask_path);
+        pipeline::snap_mask_grid(cache.labels.geometry, base.source.geometry(), opt.settings.geometry_tolerance);
+        if (sweep) cache.label_path = mask_path;
+    }
+    const Volume<std::int16_t> labels = sweep ? cache.labels : std::move(cache.labels);
+    out.read_s = seconds_since(t_read);
+    if (opt.lesion_mode == LesionMode::components && task.labels.empty())
+        extract_components(task, opt, out, base, labels, mask_path);
+    else
+        extract_labels(task, opt, out, base, labels, mask_path);
+}
+
 void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out) {
-    if (opt.noop_features > 0) {
-        LesionRow row;
-        row.lesion = 1;
-        for (std::size_t j = 0; j < opt.noop_features; ++j) {
-            row.names.push_back("noop_" + std::to_string(j));
-            row.values.push_back(double(task.index) + double(j) * 1e-3);
-        }
-        out.lesions.push_back(std::move(row));
-        return;
-    }
-    if (opt.memory_budget_mb > 0) {
-        const double need = pipeline::estimate_study_bytes(task.image, opt.settings);
-        if (need > opt.memory_budget_mb * 1048576.0) {
-            std::ostringstream s;
-            s << task.image << ": estimated memory " << std::lround(need / 1048576.0) << " MiB exceeds the worker budget of "
-              << opt.memory_budget_mb << " MiB (run.memory_budget_mb); study refused";
-            throw Error(ErrorKind::memory, s.str());
-        }
-    }
+    if (opt.noop_features > 0) return noop_lesion(task, opt, out);
+    check_memory_budget(task, opt);
     const auto t_read = Clock::now();
     // A DICOM study's series is found once and used by QC, the exclusion rule and reading; its
     // RTSTRUCT/SEG files are parsed once for the QC rows and every ROI the study lists.
@@ -186,106 +315,17 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
     else io::enforce_qc(task.image, opt.settings);
     pipeline::LesionInput base;
     base.image_path = task.image;
-    std::string frame_of_reference;
-    // NIfTI/NRRD through ITK, a DICOM series folder (or one of its files) through DCMTK. A sweep
-    // reuses the image of the previous unit when it is the same study (same path in this run).
-    thread_local struct {
-        std::string path;
-        SourceImage image;
-        PixelType pixel_type{};
-        std::string frame_of_reference;
-        std::string label_path;
-        Volume<std::int16_t> labels;
-    } cache;
-    const bool sweep = task.perturbation >= 0;
-    if (sweep && cache.path == task.image) {
-        base.source = cache.image;
-        base.pixel_type = cache.pixel_type;
-        frame_of_reference = cache.frame_of_reference;
-    } else {
-        cache.path.clear();
-        cache.label_path.clear();
-        if (series) {
-            base.source = io::read_source_input(*series, opt.settings.dicom, &base.pixel_type, &frame_of_reference);
-        } else {
-            base.source = io::read_source_input(task.image, opt.settings.dicom, &base.pixel_type, &frame_of_reference);
-        }
-        if (sweep) {
-            cache.image = base.source;
-            cache.pixel_type = base.pixel_type;
-            cache.frame_of_reference = frame_of_reference;
-            cache.path = task.image;
-        }
-    }
+    const std::string frame_of_reference = read_image(task, opt, series, base);
     auto dicom_mask = [&](const std::string& m) {
         std::string file, roi;
         io::split_mask_path(m, file, roi);
         const auto kind = masks.modality(file);  // an unreadable header fails the study, as before
         return kind == "RTSTRUCT" || kind == "SEG";
     };
-    if (task.masks.size() > 1 || dicom_mask(task.masks.at(0))) {
-        // One mask per lesion (files, or RTSTRUCT ROIs / SEG segments "rs.dcm#GTV-1"): lesion = ordinal.
-        for (std::size_t i = 0; i < task.masks.size(); ++i) {
-            const auto t_mask = Clock::now();
-            pipeline::LesionInput in;
-            in.source = base.source;
-            in.mask = masks.read(task.masks[i], base.source.geometry(), opt.settings.label, opt.settings.dicom, frame_of_reference);
-            pipeline::snap_mask_grid(in.mask.geometry, base.source.geometry(), opt.settings.geometry_tolerance);
-            in.pixel_type = base.pixel_type;
-            in.image_path = task.image;
-            in.mask_path = task.masks[i];
-            out.read_s += seconds_since(i == 0 ? t_read : t_mask);
-            extract_into(out, int(i) + 1, in, opt, task);
-        }
-        return;
-    }
-    const std::string& mask_path = task.masks.at(0);
-    if (!sweep || cache.label_path != mask_path) {
-        cache.labels = io::read_label_map16(mask_path);
-        pipeline::snap_mask_grid(cache.labels.geometry, base.source.geometry(), opt.settings.geometry_tolerance);
-        if (sweep) cache.label_path = mask_path;
-    }
-    const Volume<std::int16_t> labels = sweep ? cache.labels : std::move(cache.labels);
-    out.read_s = seconds_since(t_read);
-    auto lesion_input = [&](Mask mask) {
-        pipeline::LesionInput in;
-        in.source = base.source;
-        in.mask = std::move(mask);
-        in.pixel_type = base.pixel_type;
-        in.image_path = task.image;
-        in.mask_path = mask_path;
-        return in;
-    };
-    if (opt.lesion_mode == LesionMode::components && task.labels.empty()) {
-        const double voxel_mm3 = labels.geometry.voxel_volume();
-        const auto by_volume = std::size_t(std::ceil(opt.min_lesion_volume_mm3 / voxel_mm3 - 1e-9));
-        const std::size_t min_voxels = std::max({std::size_t(1), opt.min_lesion_voxels, by_volume});
-        auto comps = connected_components(labels, min_voxels);
-        if (comps.empty())
-            throw Error(ErrorKind::empty_roi, mask_path + ": no connected component of at least " + std::to_string(min_voxels) +
-                                                  " voxels (run.min_lesion_voxels / run.min_lesion_volume_mm3)");
-        for (std::size_t i = 0; i < comps.size(); ++i) extract_into(out, int(i) + 1, lesion_input(std::move(comps[i])), opt, task);
-        return;
-    }
-    const std::vector<int> wanted = task.labels.empty() ? std::vector<int>{opt.settings.label} : task.labels;
-    // One pass over the label map finds every wanted label's box, so each lesion's mask is filled
-    // from its own box instead of a scan of the whole study per lesion.
-    const auto boxes = label_boxes(labels, wanted);
-    for (int label : wanted) {
-        const auto found = boxes.at(label);
-        if (!found) throw Error(ErrorKind::empty_roi, mask_path + ": label " + std::to_string(label) + " is absent (empty mask)");
-        const BoundingBox box = *found;
-        Mask mask(labels.geometry, 0);
-        for (std::int64_t z = box.lo[2]; z <= box.hi[2]; ++z)
-            for (std::int64_t y = box.lo[1]; y <= box.hi[1]; ++y)
-                for (std::int64_t x = box.lo[0]; x <= box.hi[0]; ++x) {
-                    const std::size_t i = labels.index(std::size_t(x), std::size_t(y), std::size_t(z));
-                    mask.data[i] = labels.data[i] == label;
-                }
-        pipeline::LesionInput in = lesion_input(std::move(mask));
-        in.mask_box = box;
-        extract_into(out, label, in, opt, task);
-    }
+    if (task.masks.size() > 1 || dicom_mask(task.masks.at(0)))
+        extract_mask_files(task, opt, out, masks, base, frame_of_reference, t_read);
+    else
+        extract_label_map(task, opt, out, base, t_read);
 }
 
 StudyOutcome run_guarded(const StudyTask& task, const WorkerOptions& opt, int rank) {

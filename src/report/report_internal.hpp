@@ -1,5 +1,6 @@
 // Private to the report layer: the sections of radhpc report (report.cpp assembles the page,
-// report_plots.cpp draws the statistical plots).
+// report_endpoints.cpp collects the patients' data, report_plots.cpp and report_heatmap.cpp draw
+// the statistical plots, report_tables.cpp the descriptive sections).
 #pragma once
 #include <string>
 #include <vector>
@@ -61,5 +62,15 @@ Section icc_section(const IccChart& chart, const std::string& missing_reason);
 // |Spearman| heatmap: the robust stage's clustered features over its reference rows when the store
 // has a robust stage, else every complete, non-constant feature over the unperturbed lesions.
 Section heatmap_section(const store::Contents& contents, const ReportOptions& options, double threshold);
+
+// The descriptive sections (report_tables.cpp).
+Section qc_section(const store::Contents& contents);
+Section failures_section(const store::Contents& contents);
+Section provenance_section(const store::Contents& contents);
+
+// Shared by the plot files: a data-NAME attribute (numbers %.17g) and a figure caption.
+std::string attr(const std::string& name, double v);
+std::string attr(const std::string& name, const std::string& v);
+std::string caption(const std::string& text);
 
 }  // namespace radhpc::report::report_detail

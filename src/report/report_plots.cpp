@@ -1,16 +1,14 @@
 // The statistical plots of radhpc report: ROC with DeLong CI and bootstrap sensitivity band,
-// calibration, Kaplan-Meier by risk group with the log-rank test, ICC bars, |Spearman| heatmap.
+// calibration, Kaplan-Meier by risk group with the log-rank test, ICC bars (the |Spearman| heatmap
+// is in report_heatmap.cpp).
 // Numbers come from the stats layer (the same functions the stats commands and tests use).
 #include <algorithm>
 #include <cmath>
-#include <map>
-#include <set>
 
 #include "radhpc/core/error.hpp"
 #include "radhpc/report/svg.hpp"
 #include "radhpc/stats/calibration.hpp"
 #include "radhpc/stats/distributions.hpp"
-#include "radhpc/stats/redundancy.hpp"
 #include "radhpc/stats/roc.hpp"
 #include "radhpc/stats/bootstrap.hpp"
 #include "radhpc/stats/roc_band.hpp"
@@ -18,12 +16,13 @@
 #include "report_internal.hpp"
 
 namespace radhpc::report::report_detail {
-namespace {
-
 using svg::escape;
 
 std::string attr(const std::string& name, double v) { return " data-" + name + "=\"" + svg::full(v) + "\""; }
 std::string attr(const std::string& name, const std::string& v) { return " data-" + name + "=\"" + escape(v) + "\""; }
+std::string caption(const std::string& text) { return "<figcaption>" + text + "</figcaption>\n"; }
+
+namespace {
 
 std::string level_text(double level) { return svg::sig(100 * level, 4) + "%"; }
 
@@ -33,8 +32,6 @@ stats::Direction parse_direction(const std::string& d) {
     if (d == "auto") return stats::Direction::automatic;
     throw Error(ErrorKind::settings, "report --direction: '" + d + "' (expected <, > or auto)");
 }
-
-std::string caption(const std::string& text) { return "<figcaption>" + text + "</figcaption>\n"; }
 
 }  // namespace
 
@@ -348,170 +345,6 @@ Section icc_section(const IccChart& chart, const std::string& missing_reason) {
                        " (psych::ICC), whiskers: its confidence interval; sorted by ICC.");
     sec.attrs = attr("features", double(bars.size())) + attr("robust", double(robust)) + attr("form", chart.form);
     sec.note = "icc: " + std::to_string(bars.size()) + " features, " + std::to_string(robust) + " robust";
-    return sec;
-}
-
-// ---------------------------------------------------------------------------------------------
-namespace {
-
-// Leaf order of an hclust-style merge list: left subtree first, then the right one.
-void leaf_order(const stats::Dendrogram& tree, int node, std::vector<int>& out) {
-    if (node < 0) {
-        out.push_back(-node - 1);
-        return;
-    }
-    leaf_order(tree, tree.merge[std::size_t(node - 1)].first, out);
-    leaf_order(tree, tree.merge[std::size_t(node - 1)].second, out);
-}
-
-// White to dark blue; integer RGB so that the colours are exact.
-std::string heat_colour(double v) {
-    v = std::clamp(v, 0.0, 1.0);
-    const int r = int(std::lround(255 - v * (255 - 8))), g = int(std::lround(255 - v * (255 - 48))),
-              b = int(std::lround(255 - v * (255 - 107)));
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "#%02x%02x%02x", r, g, b);
-    return buf;
-}
-
-}  // namespace
-
-Section heatmap_section(const store::Contents& c, const ReportOptions& o, double threshold) {
-    const std::string title = "Feature correlation (|Spearman|) by cluster";
-    const auto& t = c.features;
-    const std::size_t nc = t.columns.size();
-    const store::Robustness& rb = c.robustness;
-    const bool robust_stage = !rb.empty() && !rb.clusters.empty();
-    // the robust stage's clustered features (table order) and analysis rows, else everything
-    std::vector<std::size_t> candidates;
-    std::set<std::string> clustered;
-    for (const auto& row : rb.clusters) clustered.insert(row.feature);
-    for (std::size_t j = 0; j < nc; ++j)
-        if (!robust_stage || clustered.count(t.columns[j])) candidates.push_back(j);
-    const std::string reference = robust_stage && !rb.reference.empty() ? rb.reference : "none";
-    std::vector<std::size_t> rows;
-    for (std::size_t r = 0; r < t.rows(); ++r)
-        if (t.keys[r].perturbation == reference) rows.push_back(r);
-    if (robust_stage)  // as the robust stage: rows complete over its features
-        std::erase_if(rows, [&](std::size_t r) { return std::any_of(candidates.begin(), candidates.end(), [&](std::size_t j) { return std::isnan(t.values[r * nc + j]); }); });
-    if (rows.size() < 3 || candidates.empty())
-        return missing_section("heatmap", title,
-                               "too few feature rows for correlations (" + std::to_string(rows.size()) + " lesions; at least 3 needed)");
-    std::vector<std::size_t> cols;
-    std::size_t incomplete = 0, constant = 0;
-    for (std::size_t j : candidates) {
-        bool complete = true, varies = false;
-        const double first = t.values[rows[0] * nc + j];
-        for (auto r : rows) {
-            const double v = t.values[r * nc + j];
-            if (!std::isfinite(v)) complete = false;
-            if (v != first) varies = true;
-        }
-        if (!complete)
-            ++incomplete;
-        else if (!varies)
-            ++constant;
-        else
-            cols.push_back(j);
-    }
-    const std::size_t usable = cols.size();
-    if (cols.size() > std::size_t(std::max(2, o.heatmap_max_features))) cols.resize(std::size_t(std::max(2, o.heatmap_max_features)));
-    if (cols.size() < 2)
-        return missing_section("heatmap", title, "fewer than two complete, non-constant feature columns");
-    Eigen::MatrixXd data(rows.size(), cols.size());
-    for (std::size_t i = 0; i < rows.size(); ++i)
-        for (std::size_t j = 0; j < cols.size(); ++j) data(Eigen::Index(i), Eigen::Index(j)) = t.values[rows[i] * nc + cols[j]];
-    const stats::RedundancyResult red = stats::redundancy(data, threshold);
-    const std::size_t n = cols.size();
-    std::vector<int> order;
-    leaf_order(red.tree, int(red.tree.merge.size()), order);
-
-    const std::set<std::string> marked(rb.selected.begin(), rb.selected.end());
-    const double cell = std::clamp(720.0 / double(n), 3.0, 14.0);
-    const bool labels = cell >= 5;
-    std::size_t longest = 0;
-    for (auto j : cols) longest = std::max(longest, t.columns[j].size());
-    const double font = std::min(11.0, cell * 0.85);
-    const double left = labels ? std::min(300.0, 0.58 * font * double(longest) + 12) : 12, top = 12;
-    const double side = cell * double(n);
-    svg::Figure fig(left + side + 90, top + side + 24);
-    // Up to 60 features: one rect per cell with a tooltip. Above: the cells of each of 65 colour
-    // levels (|rho| rounded to 1/64) as one path, a third of the bytes of rects.
-    const bool cell_tooltips = n <= 60;
-    constexpr int kLevels = 64;
-    std::vector<std::string> level_paths(cell_tooltips ? 0 : kLevels + 1);
-    const std::string side_text = svg::fixed(cell, 2);
-    for (std::size_t a = 0; a < n; ++a) {
-        const std::size_t ia = std::size_t(order[a]);
-        for (std::size_t b = 0; b < n; ++b) {
-            const std::size_t ib = std::size_t(order[b]);
-            const double v = red.abs_correlation(Eigen::Index(ia), Eigen::Index(ib));
-            if (cell_tooltips) {
-                fig.rect(left + cell * double(b), top + cell * double(a), cell, cell, "shape-rendering=\"crispEdges\" fill=\"" + heat_colour(v) + "\"",
-                         t.columns[cols[ia]] + " / " + t.columns[cols[ib]] + ": |rho| " + svg::fixed(v, 3));
-            } else {
-                auto& d = level_paths[std::size_t(std::lround(std::clamp(v, 0.0, 1.0) * kLevels))];
-                d += "M" + svg::fixed(left + cell * double(b), 2) + " " + svg::fixed(top + cell * double(a), 2) + "h" + side_text + "v" +
-                     side_text + "h-" + side_text + "z";
-            }
-        }
-        if (labels)
-            fig.text(left - 4, top + cell * (double(a) + 0.5) + font * 0.35, t.columns[cols[ia]], "end",
-                     std::string(marked.count(t.columns[cols[ia]]) ? "class=\"rowlabel selected\"" : "class=\"rowlabel\"") +
-                         " style=\"font-size:" + svg::fixed(font, 1) + "px\"");
-    }
-    for (std::size_t k = 0; k < level_paths.size(); ++k)
-        if (!level_paths[k].empty())
-            fig.raw("<path shape-rendering=\"crispEdges\" fill=\"" + heat_colour(double(k) / kLevels) + "\" d=\"" + level_paths[k] + "\"/>\n");
-    // clusters: contiguous in leaf order (a cut of the dendrogram is a set of subtrees)
-    std::size_t clusters_drawn = 0;
-    for (std::size_t a = 0; a < n;) {
-        std::size_t b = a;
-        while (b + 1 < n && red.cluster[std::size_t(order[b + 1])] == red.cluster[std::size_t(order[a])]) ++b;
-        if (b > a) {
-            fig.rect(left + cell * double(a), top + cell * double(a), cell * double(b - a + 1), cell * double(b - a + 1), "class=\"cluster\"",
-                     "cluster " + std::to_string(red.cluster[std::size_t(order[a])]) + ": " + std::to_string(b - a + 1) + " features");
-            ++clusters_drawn;
-        }
-        a = b + 1;
-    }
-    // colour key
-    const double kx = left + side + 20;
-    for (int k = 0; k < 20; ++k)
-        fig.rect(kx, top + 10 + 8.0 * (19 - k), 14, 8, "fill=\"" + heat_colour((k + 0.5) / 20) + "\"");
-    fig.text(kx + 18, top + 18, "1", "start", "class=\"ticklabel\"");
-    fig.text(kx + 18, top + 170, "0", "start", "class=\"ticklabel\"");
-    fig.text(kx, top + 188, "|rho|", "start", "class=\"ticklabel\"");
-
-    int n_clusters = 0;
-    for (int k : red.cluster) n_clusters = std::max(n_clusters, k);
-    // the robust stage clustered the same rows and columns with the same function: same clusters
-    bool agrees = robust_stage && threshold == rb.redundancy_threshold && cols.size() == rb.clusters.size();
-    if (agrees) {
-        std::map<std::string, int> theirs;
-        for (const auto& row : rb.clusters) theirs[row.feature] = row.cluster;
-        for (std::size_t q = 0; q < cols.size(); ++q) agrees = agrees && theirs[t.columns[cols[q]]] == red.cluster[q];
-    }
-    std::string order_text;
-    for (std::size_t a = 0; a < n; ++a) order_text += (a ? ", " : "") + t.columns[cols[std::size_t(order[a])]];
-    Section sec;
-    sec.id = "heatmap";
-    sec.title = title;
-    sec.state = "plot";
-    sec.body = fig.str("heatmap-plot", "|Spearman| correlation of " + std::to_string(n) + " features") +
-               caption(std::to_string(n) + (robust_stage ? " robust features (radhpc robust's clustered set)" : std::string(" features")) +
-                       " over " + std::to_string(rows.size()) + " lesions (perturbation " + escape(reference) + ")" +
-                       (usable > n ? ", the first " + std::to_string(n) + " of " + std::to_string(usable) + " usable columns" : std::string()) +
-                       (incomplete ? "; " + std::to_string(incomplete) + " columns with missing values left out" : std::string()) +
-                       (constant ? "; " + std::to_string(constant) + " constant columns left out" : std::string()) +
-                       ". Order: average-linkage dendrogram of 1 &minus; |rho|; boxes: the " + std::to_string(n_clusters) +
-                       " clusters at |rho| &ge; " + svg::sig(threshold, 3) + " (cutree), " + std::to_string(clusters_drawn) +
-                       " with more than one feature" + (marked.empty() ? "" : "; bold labels: the robust stage's selected features") +
-                       ".") +
-               (labels ? "" : "<details><summary>feature order</summary><p class=\"small\">" + escape(order_text) + "</p></details>\n");
-    sec.attrs = attr("features", double(n)) + attr("clusters", double(n_clusters)) + attr("threshold", threshold);
-    if (robust_stage) sec.attrs += attr("clusters-agree", std::string(agrees ? "yes" : "no"));
-    sec.note = "heatmap: " + std::to_string(n) + " features in " + std::to_string(n_clusters) + " clusters";
     return sec;
 }
 
