@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -467,20 +468,21 @@ std::vector<FilterSettings> pyradiomics_image_types(const YAML::Node& types, con
                                                      "sigma, wavelet, start_level, level, gradientUseSpacing, lbp2D*) are not supported yet");
         }
         // the image type's own value, else the general setting's (PyRadiomics' update order)
-        auto param = [&](const char* key) -> YAML::Node {
+        auto param = [&](const char* key) -> std::optional<YAML::Node> {
             if (own && own[key]) return own[key];
             if (setting && setting.IsMap() && setting[key]) return setting[key];
-            return YAML::Node();
+            return std::nullopt;
         };
         auto get = [&](const char* key, auto fallback) {
-            const YAML::Node n = param(key);
-            return n ? as<decltype(fallback)>(n, path, std::string("imageType.") + type + "." + key) : fallback;
+            const auto n = param(key);
+            return n ? as<decltype(fallback)>(*n, path, std::string("imageType.") + type + "." + key) : fallback;
         };
         FilterSettings f;
         if (type == "Original") continue;
         if (type == "LoG") {
-            const YAML::Node sigmas = param("sigma");
-            if (!sigmas) continue;  // PyRadiomics: "No sigma specified", no LoG image
+            const auto sigma_node = param("sigma");
+            if (!sigma_node) continue;  // PyRadiomics: "No sigma specified", no LoG image
+            const YAML::Node& sigmas = *sigma_node;
             std::vector<YAML::Node> list;
             if (sigmas.IsSequence()) for (const auto& x : sigmas) list.push_back(x);
             else list.push_back(sigmas);

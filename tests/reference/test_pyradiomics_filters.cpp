@@ -62,13 +62,22 @@ void check_case(const std::string& params, const std::string& study) {
             failures.push_back(buf);
         }
     }
-    for (const auto& [name, value] : got)
+    std::size_t deprecated = 0;
+    for (const auto& [name, value] : got) {
+        // radhpc writes firstorder StandardDeviation, which PyRadiomics 3.1 declares deprecated and
+        // leaves out of its default feature set (sqrt of Variance, which is compared); every other
+        // feature must be one of PyRadiomics'
+        if (name.size() >= 28 && name.compare(name.size() - 28, 28, "firstorder_StandardDeviation") == 0) {
+            ++deprecated;
+            continue;
+        }
         if (!reference.count(name)) failures.push_back(name + ": computed, but PyRadiomics has no such feature");
+    }
     std::string report;
     for (std::size_t i = 0; i < failures.size() && i < 25; ++i) report += failures[i] + "\n";
     INFO(failures.size() << " of " << reference.size() << " features off; worst relative error of the others " << worst << "\n" << report);
     CHECK(failures.empty());
-    CHECK(got.size() == reference.size());
+    CHECK(got.size() - deprecated == reference.size());
 }
 
 }  // namespace
