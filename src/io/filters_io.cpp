@@ -3,12 +3,14 @@
 // refused unknown keys; here: which keys each type takes, and the values the schema cannot express.
 #include "filters_io.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <set>
 
 #include "radhpc/core/error.hpp"
 #include "radhpc/filters/filters.hpp"
+#include "radhpc/filters/pyradiomics.hpp"
 
 namespace radhpc::io {
 namespace {
@@ -134,6 +136,70 @@ FilterSettings parse_ibsi_filter(const Entry& e) {
     return f;
 }
 
+
+// Keys of each PyRadiomics image type (pyradiomics profile): PyRadiomics' parameters in the job's
+// spelling; names are PyRadiomics' own, so no `name`.
+const std::map<std::string, std::set<std::string>> kPyradiomicsKeys{
+    {"log", {"sigma_mm"}},
+    {"wavelet", {"wavelet", "start_level", "level", "force2d", "force2d_dimension"}},
+    {"square", {}}, {"squareroot", {}}, {"logarithm", {}}, {"exponential", {}},
+    {"gradient", {"use_spacing"}},
+    {"lbp2d", {"radius", "samples", "method", "force2d_dimension"}},
+};
+
+FilterSettings parse_pyradiomics_filter(const Entry& e) {
+    const std::string type = e.node["type"].as<std::string>();
+    const auto keys = kPyradiomicsKeys.find(type);
+    if (keys == kPyradiomicsKeys.end())
+        e.fail("type", "'" + type + "' is an IBSI 2 filter; the pyradiomics profile's image types are log, wavelet, square, "
+                       "squareroot, logarithm, exponential, gradient, lbp2d");
+    for (const auto& kv : e.node) {
+        const std::string k = kv.first.as<std::string>();
+        if (k == "name") e.fail(k, "the pyradiomics profile names its images as PyRadiomics does (log-sigma-2-0-mm-3D, wavelet-LLH, ...)");
+        if (k != "type" && !keys->second.count(k)) e.fail(k, "not a parameter of PyRadiomics' '" + type + "' image type");
+    }
+    FilterSettings f;
+    if (type == "log") {
+        if (!e.node["sigma_mm"]) e.fail("sigma_mm", "missing (one sigma per log entry)");
+        f.kind = FilterKind::log;
+        f.sigma_mm = e.get<double>("sigma_mm", 0);
+        const std::string lit = e.node["sigma_mm"].Scalar();
+        f.sigma_integer_literal = lit.find_first_of(".eE") == std::string::npos;
+        f.name = "log-sigma-" + filters::pyradiomics::python_str(f.sigma_mm, f.sigma_integer_literal) + "-mm-3D";
+        std::replace(f.name.begin() + 10, f.name.end() - 6, '.', '-');  // str(sigma).replace('.', '-')
+    } else if (type == "wavelet") {
+        f.kind = FilterKind::wavelet;
+        f.name = "wavelet";
+        f.wavelet = e.get<std::string>("wavelet", "coif1");
+        try {
+            filters::wavelet_filters(f.wavelet);
+        } catch (const Error&) {
+            e.fail("wavelet", "unknown wavelet '" + f.wavelet + "' (PyWavelets discrete names)");
+        }
+        f.start_level = e.get<int>("start_level", 0);
+        f.level = e.get<int>("level", 1);
+        f.force2d = e.get<bool>("force2d", false);
+        f.force2d_dimension = e.get<int>("force2d_dimension", 0);
+    } else if (type == "gradient") {
+        f.kind = FilterKind::gradient;
+        f.name = "gradient";
+        f.gradient_use_spacing = e.get<bool>("use_spacing", true);
+    } else if (type == "lbp2d") {
+        f.kind = FilterKind::lbp2d;
+        f.name = "lbp-2D";
+        f.lbp_radius = e.get<double>("radius", 1.0);
+        f.lbp_samples = e.get<int>("samples", 8);
+        f.lbp_method = e.get<std::string>("method", "uniform");
+        f.force2d_dimension = e.get<int>("force2d_dimension", 0);
+    } else {
+        static const std::map<std::string, FilterKind> maps{{"square", FilterKind::square}, {"squareroot", FilterKind::square_root},
+                                                            {"logarithm", FilterKind::logarithm}, {"exponential", FilterKind::exponential}};
+        f.kind = maps.at(type);
+        f.name = type;
+    }
+    return f;
+}
+
 }  // namespace
 
 std::vector<FilterSettings> parse_filters(const YAML::Node& list, Profile profile, const std::string& origin) {
@@ -141,9 +207,13 @@ std::vector<FilterSettings> parse_filters(const YAML::Node& list, Profile profil
     std::set<std::string> names;
     for (std::size_t i = 0; i < list.size(); ++i) {
         const Entry e{list[i], origin + ": filters[" + std::to_string(i) + "]"};
-        if (profile == Profile::pyradiomics)
-            e.fail("type", "the pyradiomics profile's image types (LoG, Wavelet, Square, ...) are not yet supported through "
-                           "`filters`; use profile: ibsi for the IBSI 2 filters");
+        if (profile == Profile::pyradiomics) {
+            FilterSettings f = parse_pyradiomics_filter(e);
+            if (!names.insert(f.name).second) e.fail("type", "image '" + f.name + "' is computed by another entry");
+            out.push_back(std::move(f));
+            continue;
+        }
+        if (!e.node["name"]) e.fail("name", "missing (it prefixes the filtered image's feature names)");
         FilterSettings f = parse_ibsi_filter(e);
         if (f.name.empty() || f.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != std::string::npos)
             e.fail("name", "'" + f.name + "' must be letters, digits, '_', '.' or '-' (it prefixes the feature names)");

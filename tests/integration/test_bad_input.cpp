@@ -137,9 +137,22 @@ TEST_CASE("job files are validated with messages naming the key", "[bad-input][s
 }
 
 TEST_CASE("PyRadiomics parameter files: unsupported image types and settings name the key", "[bad-input][settings]") {
-    require_error([&] { io::read_pyradiomics_params(std::string(RADHPC_SHARED_DATA) + "/pyradiomics/params/exampleCT.yaml"); },
-                  ErrorKind::settings, "imageType.LoG");
     TempDir d;
-    std::ofstream(d / "p.yaml") << "imageType: {Original: {}}\nsetting: {binWidth: 25, sigma: [1, 2]}\n";
-    require_error([&] { io::read_pyradiomics_params(d / "p.yaml"); }, ErrorKind::settings, "setting.sigma");
+    std::ofstream(d / "a.yaml") << "imageType: {Original: {}, LBP3D: {}}\n";
+    require_error([&] { io::read_pyradiomics_params(d / "a.yaml"); }, ErrorKind::settings, "imageType.LBP3D");
+    std::ofstream(d / "b.yaml") << "imageType: {Laws: {}}\n";
+    require_error([&] { io::read_pyradiomics_params(d / "b.yaml"); }, ErrorKind::settings, "imageType.Laws");
+    std::ofstream(d / "c.yaml") << "imageType: {LoG: {sigma: [1], binWidth: 5}}\n";  // per-type override of a non-filter setting
+    require_error([&] { io::read_pyradiomics_params(d / "c.yaml"); }, ErrorKind::settings, "imageType.LoG.binWidth");
+    std::ofstream(d / "e.yaml") << "imageType: {LBP2D: {lbp2DMethod: fancy}}\n";
+    require_error([&] { io::read_pyradiomics_params(d / "e.yaml"); }, ErrorKind::settings, "imageType.LBP2D.lbp2DMethod");
+    std::ofstream(d / "f.yaml") << "setting: {binWidth: 25, sigmaa: [1, 2]}\n";
+    require_error([&] { io::read_pyradiomics_params(d / "f.yaml"); }, ErrorKind::settings, "setting.sigmaa");
+    // an image type's parameter in `setting` applies to that type (PyRadiomics' merge order)
+    std::ofstream(d / "g.yaml") << "imageType: {LoG: {}}\nsetting: {binWidth: 25, sigma: [1, 2]}\n";
+    CHECK(io::read_pyradiomics_params(d / "g.yaml").settings.filters.size() == 2);
+    // PyRadiomics' own example runs unchanged: Original, LoG 1-5 mm, the wavelets
+    const auto ct = io::read_pyradiomics_params(std::string(RADHPC_SHARED_DATA) + "/pyradiomics/params/exampleCT.yaml");
+    CHECK(ct.settings.features.original);
+    CHECK(ct.settings.filters.size() >= 2);
 }

@@ -68,7 +68,7 @@ TEST_CASE("extract: a phase-2 job writes the filtered image's 18 stat features u
     fs::remove_all(dir);
 }
 
-TEST_CASE("extract: a pyradiomics-profile filter is refused, naming the key", "[integration][filters]") {
+TEST_CASE("extract: a pyradiomics-profile filter given an IBSI filter name is refused", "[integration][filters]") {
     const fs::path dir = fs::temp_directory_path() / ("radhpc_filters_cli2_" + std::to_string(::getpid()));
     fs::create_directories(dir);
     std::ofstream(dir / "p.yaml") << "version: 1\nprofile: pyradiomics\nfilters: [{name: log2, type: log, sigma_mm: 2}]\n";

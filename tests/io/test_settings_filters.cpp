@@ -69,7 +69,7 @@ TEST_CASE("job file: filters are refused naming the key", "[settings][filters]")
     CHECK(has(job_error("[{name: a, type: log, sigma_mm: -2}]"), "filters[0].sigma_mm"));
     CHECK(has(job_error("[{name: a, type: log, sigma_mm: .nan}]"), "filters[0].sigma_mm"));
     CHECK(has(job_error("[{name: a, type: log}]"), "filters[0].sigma_mm: missing"));
-    CHECK(has(job_error("[{type: log, sigma_mm: 2}]"), "missing required key 'name'"));
+    CHECK(has(job_error("[{type: log, sigma_mm: 2}]"), "filters[0].name: missing"));  // the ibsi profile needs it
     CHECK(has(job_error("[{name: a, type: log, sigma_mm: 2, kernel: L5E5E5}]"), "filters[0].kernel: not a parameter of a 'log' filter"));
     CHECK(has(job_error("[{name: a, type: mean, support: 4}]"), "filters[0].support: must be odd"));
     CHECK(has(job_error("[{name: a, type: laws, kernel: L5E5}]"), "filters[0].kernel"));           // 2 kernels for a 3D filter
@@ -85,6 +85,29 @@ TEST_CASE("job file: filters are refused naming the key", "[settings][filters]")
     CHECK(has(job_error("[{name: a, type: log, sigma_mm: 2}]", "features: {original: 1.5}\n"), "features.original"));
     // nothing left to compute on
     CHECK(has(job_error("[]"), "features.original"));
-    // the pyradiomics profile's image types are not implemented yet: said, not ignored
-    CHECK(has(job_error("[{name: a, type: log, sigma_mm: 2}]", "profile: pyradiomics\n"), "not yet supported"));
+    // the pyradiomics profile: PyRadiomics' image types and names, no `name`, no IBSI-only type
+    CHECK(has(job_error("[{name: a, type: log, sigma_mm: 2}]", "profile: pyradiomics\n"), "filters[0].name"));
+    CHECK(has(job_error("[{type: laws, kernel: L5E5E5}]", "profile: pyradiomics\n"), "filters[0].type"));
+    CHECK(has(job_error("[{type: gradient, subband: LLH}]", "profile: pyradiomics\n"), "filters[0].subband"));
+    CHECK(has(job_error("[{type: log, sigma_mm: 2}, {type: log, sigma_mm: 2}]", "profile: pyradiomics\n"), "filters[1].type"));
+    CHECK(has(job_error("[{type: log, sigma_mm: 2}]"), "filters[0].name"));  // the ibsi profile needs it
+}
+
+TEST_CASE("job file: the pyradiomics profile's filters are PyRadiomics' image types", "[settings][filters]") {
+    const auto job = radhpc::io::parse_job_text(
+        "version: 1\nprofile: pyradiomics\nfilters: [{type: log, sigma_mm: 2}, {type: log, sigma_mm: 1.5}, "
+        "{type: wavelet, wavelet: haar, start_level: 1, level: 2}, {type: square}, {type: gradient, use_spacing: false}, "
+        "{type: lbp2d, radius: 2, samples: 12, method: ror}]\n");
+    const auto& f = job.settings.filters;
+    REQUIRE(f.size() == 6);
+    CHECK(job.settings.features.original);
+    CHECK(f[0].name == "log-sigma-2-mm-3D");  // PyRadiomics: str(2)
+    CHECK(f[1].name == "log-sigma-1-5-mm-3D");
+    CHECK(f[2].kind == radhpc::FilterKind::wavelet);
+    CHECK(f[2].start_level == 1);
+    CHECK(f[2].level == 2);
+    CHECK(f[3].kind == radhpc::FilterKind::square);
+    CHECK(!f[4].gradient_use_spacing);
+    CHECK(f[5].lbp_samples == 12);
+    CHECK(f[5].lbp_method == "ror");
 }

@@ -102,3 +102,21 @@ TEST_CASE("PyRadiomics image types: Gradient with and without spacing", "[refere
 TEST_CASE("PyRadiomics image types: Original + LoG + Wavelet + Square, resampled and normalised", "[reference][pyradiomics][filters]") {
     for (const char* study : {"brain1", "breast1"}) check_case("combined-ct", study);
 }
+
+TEST_CASE("PyRadiomics image types: a job's filters list equals the parameter file", "[reference][pyradiomics][filters]") {
+    // log.yaml (imageType LoG sigma [1.0, 2.0, 3.0]; binWidth 25, label 1) written as a job file
+    const auto params = io::read_pyradiomics_params(kDir + "filters/params/log.yaml");
+    const auto job = io::parse_job_text(
+        "version: 1\nprofile: pyradiomics\ninput: {label: 1}\n"
+        "preprocess: {discretisation: {method: fixed_bin_size, bin_width: 25}}\nfeatures: {original: false}\n"
+        "filters: [{type: log, sigma_mm: 1.0}, {type: log, sigma_mm: 2.0}, {type: log, sigma_mm: 3.0}]\n");
+    const auto input = pipeline::load(kDir + "brain1_image.nrrd", kDir + "brain1_label.nrrd", params.settings);
+    const auto a = pipeline::extract(input, params.settings).features;
+    const auto b = pipeline::extract(input, job.settings).features;
+    REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        INFO(a[i].name);
+        CHECK(a[i].name == b[i].name);
+        CHECK(a[i].value == b[i].value);  // the same settings: the same bits
+    }
+}
