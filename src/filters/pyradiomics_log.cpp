@@ -266,9 +266,7 @@ LoGResult getLoGImage(const Image& image, const std::vector<double>& sigma_mm, b
             res.skipped.push_back({sigma, why});
             continue;
         }
-        std::string name = python_str(sigma, sigma_integer_literal);
-        std::replace(name.begin(), name.end(), '.', '-');
-        res.images.push_back({"log-sigma-" + name + "-mm-3D", laplacian_recursive_gaussian(image, sigma)});
+        res.images.push_back({log_image_name(sigma, sigma_integer_literal), laplacian_recursive_gaussian(image, sigma)});
     }
     return res;
 }

@@ -165,8 +165,7 @@ FilterSettings parse_pyradiomics_filter(const Entry& e) {
         f.sigma_mm = e.get<double>("sigma_mm", 0);
         const std::string lit = e.node["sigma_mm"].Scalar();
         f.sigma_integer_literal = lit.find_first_of(".eE") == std::string::npos;
-        f.name = "log-sigma-" + filters::pyradiomics::python_str(f.sigma_mm, f.sigma_integer_literal) + "-mm-3D";
-        std::replace(f.name.begin() + 10, f.name.end() - 6, '.', '-');  // str(sigma).replace('.', '-')
+        f.name = filters::pyradiomics::log_image_name(f.sigma_mm, f.sigma_integer_literal);
     } else if (type == "wavelet") {
         f.kind = FilterKind::wavelet;
         f.name = "wavelet";

@@ -493,8 +493,7 @@ std::vector<FilterSettings> pyradiomics_image_types(const YAML::Node& types, con
                 const std::string lit = x.Scalar();
                 g.sigma_integer_literal = lit.find_first_of(".eE") == std::string::npos && lit.find("nan") == std::string::npos &&
                                           lit.find("inf") == std::string::npos;
-                g.name = "log-sigma-" + filters::pyradiomics::python_str(g.sigma_mm, g.sigma_integer_literal) + "-mm-3D";
-                std::replace(g.name.begin() + 10, g.name.end() - 6, '.', '-');
+                g.name = filters::pyradiomics::log_image_name(g.sigma_mm, g.sigma_integer_literal);
                 out.push_back(g);
             }
             continue;

@@ -84,6 +84,13 @@ inline std::string python_str(double value, bool integer_literal = false) {
 //  - not all(size >= ceil(sigma / spacing) + 1): that sigma skipped.
 // Name: "log-sigma-" + str(sigma).replace('.', '-') + "-mm-3D" (python_str; sigma_integer_literal
 // true when the parameter file wrote the sigmas as ints, e.g. "log-sigma-2-mm-3D").
+// "log-sigma-" + str(sigma).replace('.', '-') + "-mm-3D"
+inline std::string log_image_name(double sigma_mm, bool sigma_integer_literal) {
+    std::string s = python_str(sigma_mm, sigma_integer_literal);
+    for (char& c : s)
+        if (c == '.') c = '-';
+    return "log-sigma-" + s + "-mm-3D";
+}
 struct LoGSkip {
     double sigma;
     std::string reason;
