@@ -15,6 +15,7 @@
 #include <cstring>
 #include <string>
 
+#include "radhpc/core/roi.hpp"
 #include "radhpc/io/image_io.hpp"
 #include "radhpc/preprocess/bspline.hpp"
 #include "radhpc/preprocess/preprocess.hpp"
@@ -53,14 +54,8 @@ int main(int argc, char** argv) {
     PixelType pixel;
     const Image image = io::read_image(d + "image/phantom.nii.gz", &pixel);
     const Mask mask = io::read_label_mask(d + "mask/mask.nii.gz", 1);
-    Index3 lo{INT64_MAX, INT64_MAX, INT64_MAX}, hi{-1, -1, -1};
-    for (std::size_t z = 0; z < mask.nz(); ++z)
-        for (std::size_t y = 0; y < mask.ny(); ++y)
-            for (std::size_t x = 0; x < mask.nx(); ++x)
-                if (mask.at(x, y, z)) {
-                    const std::int64_t k[3] = {std::int64_t(x), std::int64_t(y), std::int64_t(z)};
-                    for (int a = 0; a < 3; ++a) lo[a] = std::min(lo[a], k[a]), hi[a] = std::max(hi[a], k[a]);
-                }
+    const BoundingBox box = *bounding_box(mask);  // the GTV is not empty
+    const Index3 lo = box.lo, hi = box.hi;
     const Geometry target = preprocess::pyradiomics_resampled_geometry(image.geometry, {1, 1, 1}, lo, hi, 5);
     std::printf("# CT-TIME B-spline resampling: input %zux%zux%zu, output %zux%zux%zu (%zu voxels), best of %d\n",
                 image.geometry.size[0], image.geometry.size[1], image.geometry.size[2], target.size[0], target.size[1],

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "radhpc/filters/pyradiomics.hpp"
+#include "radhpc/core/roi.hpp"
 #include "radhpc/io/image_io.hpp"
 #include "radhpc/preprocess/preprocess.hpp"
 
@@ -152,14 +153,8 @@ int main(int argc, char** argv) {
         PixelType pixel;
         const Image image = io::read_image(c + "image/phantom.nii.gz", &pixel);
         const Mask mask = io::read_label_mask(c + "mask/mask.nii.gz", 1);
-        Index3 lo{INT64_MAX, INT64_MAX, INT64_MAX}, hi{-1, -1, -1};
-        for (std::size_t z = 0; z < mask.nz(); ++z)
-            for (std::size_t y = 0; y < mask.ny(); ++y)
-                for (std::size_t x = 0; x < mask.nx(); ++x)
-                    if (mask.at(x, y, z)) {
-                        const std::int64_t k[3] = {std::int64_t(x), std::int64_t(y), std::int64_t(z)};
-                        for (int a = 0; a < 3; ++a) lo[a] = std::min(lo[a], k[a]), hi[a] = std::max(hi[a], k[a]);
-                    }
+        const BoundingBox box = *bounding_box(mask);  // the GTV is not empty
+        const Index3 lo = box.lo, hi = box.hi;
         const Geometry target = preprocess::pyradiomics_resampled_geometry(image.geometry, {1, 1, 1}, lo, hi, 5);
         run_set("IBSI CT phantom GTV, PyRadiomics 1 mm grid (box + 5)",
                 preprocess::resample_image(image, target, Interpolation::bspline, Profile::pyradiomics, pixel), repeats);

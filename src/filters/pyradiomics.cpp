@@ -189,17 +189,6 @@ std::vector<int> wavelet_axes(const WaveletSettings& s) {
     return axes;
 }
 
-double max_abs(const Image& im) {
-    double m = 0;
-    bool first = true;
-    for (double v : im.data) {
-        const double a = std::fabs(v);
-        if (first || a > m || std::isnan(a)) m = a;  // numpy's max propagates NaN
-        first = false;
-        if (std::isnan(m)) break;
-    }
-    return m;
-}
 
 template <class F>
 void map_parallel(Image& im, F f) {

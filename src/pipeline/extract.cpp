@@ -15,6 +15,7 @@
 #include "radhpc/core/source_image.hpp"
 #include "radhpc/features/families.hpp"
 #include "radhpc/features/registry.hpp"
+#include "radhpc/filters/pyradiomics.hpp"
 #include "radhpc/pipeline/memory.hpp"
 #include "radhpc/preprocess/perturb.hpp"
 #include "radhpc/preprocess/preprocess.hpp"
@@ -426,7 +427,7 @@ LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input
     // PyRadiomics' intensity maps scale by max |x| of the image it filters: the whole input without
     // resampling, its resampled box (the working grid) with
     const double whole_max_abs =
-        !detail::needs_whole_max_abs(s) ? 0.0 : s.resample.enabled ? detail::max_abs_value(work) : detail::max_abs_value(image);
+        !detail::needs_whole_max_abs(s) ? 0.0 : s.resample.enabled ? filters::pyradiomics::max_abs(work) : filters::pyradiomics::max_abs(image);
     result.features = detail::lesion_features(work, intensity_mask, morph, n_int, s, detail::whole_working_grid(s, image.geometry),
                                               whole_max_abs, pixel);
     keep_listed_finite(result.features, s, who);

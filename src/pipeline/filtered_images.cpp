@@ -338,7 +338,7 @@ FeatureValues lesion_features(const Image& work, const Mask& intensity_mask, con
         fs.features.families.erase(std::string(features::kShapeFamily.name));
         fs.features.families.erase(std::string(features::kShape2DFamily.name));
         for (const auto& f : s.filters) {
-            check_memory_budget(s, 4 * 8.0 * double(work.data.size()), "image type '" + f.name + "'", "its working grid");
+            check_memory_budget(s, filter_bytes(f, work), "image type '" + f.name + "'", "its working grid");
             for (const auto& d : pyradiomics_images(f, work, whole_max_abs, pixel)) {
                 FeatureValues v = image_features(d.image, intensity_mask, morph, n_int, fs);
                 for (auto& x : v) {

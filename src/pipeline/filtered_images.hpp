@@ -10,7 +10,6 @@
 // whole image (tests/filters/test_filtered_crop.cpp).
 #pragma once
 #include <chrono>
-#include <cmath>
 
 #include "radhpc/core/feature_values.hpp"
 #include "radhpc/core/roi.hpp"
@@ -55,18 +54,8 @@ FeatureValues image_features(const Image& img, const Mask& intensity_mask, const
 FeatureValues lesion_features(const Image& work, const Mask& intensity_mask, const Mask& morph, std::size_t n_int,
                               const Settings& s, const Geometry& whole, double whole_max_abs = 0, const PixelType& pixel = {});
 
-// max |x| over `image` (NaN propagates, as numpy's max does); what the PyRadiomics intensity maps
-// scale by. Computed only when such an image type is enabled (needs_whole_max_abs).
-template <class T>
-double max_abs_value(const Volume<T>& image) {
-    double m = 0;
-    for (const T& v : image.data) {
-        const double a = std::fabs(double(v));
-        if (std::isnan(a)) return a;
-        if (a > m) m = a;
-    }
-    return m;
-}
+// True when a PyRadiomics intensity map (Square, SquareRoot, Logarithm, Exponential) is enabled:
+// they scale by max |x| of the whole image (filters::pyradiomics::max_abs).
 bool needs_whole_max_abs(const Settings& s);
 
 }  // namespace radhpc::pipeline::detail

@@ -193,6 +193,17 @@ std::vector<DerivedImage> getWaveletImage(const Image& image, const WaveletSetti
 // `whole_max_abs`: m when `image` is a crop of the image PyRadiomics passes (the maps are voxel by
 // voxel; only m needs the whole image). Default: m of `image`.
 // square:      (x / sqrt(m))^2, computed as c = 1 / sqrt(m), (c x)^2
+// m = max |x| over `image` (NaN propagates, as numpy's max does), for any voxel type.
+template <class T>
+double max_abs(const Volume<T>& image) {
+    double m = 0;
+    for (const T& v : image.data) {
+        const double a = std::fabs(double(v));
+        if (std::isnan(a)) return a;
+        if (a > m) m = a;
+    }
+    return m;
+}
 DerivedImage getSquareImage(const Image& image, std::optional<double> whole_max_abs = std::nullopt);
 // squareroot:  sqrt(x m) for x > 0, -sqrt(-x m) for x < 0, 0 for 0
 DerivedImage getSquareRootImage(const Image& image, std::optional<double> whole_max_abs = std::nullopt);
