@@ -224,14 +224,17 @@ void add_stats(CLI::App& app) {
     st_diag->add_option("--out", diagnostic->out, "output JSON (default: stdout)");
 }
 
-void add_validate(CLI::App& app) {
-    auto job = std::make_shared<std::string>();
-    auto* va = add_command(app, "validate", "model building + validation of a feature table (the job's validate object) -> output folder", job,
-                           [](const std::string& path) {
-                               commands::validate_job(path, std::cerr);
-                               return 0;
+void add_validate(CLI::App& app, int& argc, char**& argv) {
+    auto opt = std::make_shared<commands::ValidateOptions>();
+    auto* va = add_command(app, "validate",
+                           "model building + bootstrap validation of a feature table (the job's validate object): into the store on MPI "
+                           "ranks (--store or the job's store:; mpirun/srun or no launcher), else into the output folder",
+                           opt, [&argc, &argv](commands::ValidateOptions& o) {
+                               o.version = RADHPC_VERSION;
+                               return commands::validate(o, argc, argv, std::cerr);
                            });
-    va->add_option("job", *job, "job file (YAML) with a 'validate' object")->required();
+    va->add_option("job", opt->job_path, "job file (YAML) with a 'validate' object")->required();
+    va->add_option("--store", opt->store, "store directory (overrides the job's store:)");
 }
 
 // report STORE --out F.html: one self-contained HTML page of plots and tables (src/report)
@@ -336,10 +339,16 @@ void add_inspect(CLI::App& app) {
 }
 
 struct ExportCommand {
-    std::string store, format = "csv", names = "ibsi", out, table = "features";
+    std::string store, format = "csv", names = "ibsi", out, table = "features", name;
     bool metadata = false;
 };
 int export_table(const ExportCommand& o) {
+    if (o.table == "validation") {
+        if (o.out.empty() || o.out == "-") throw Error(ErrorKind::settings, "export --table validation: --out DIR (a folder) is required");
+        commands::export_validation(o.store, o.name, o.out);
+        std::cout << "wrote " << o.out << "\n";
+        return 0;
+    }
     std::ofstream file;
     std::ostream& out = output(o.out, file);
     if (o.table != "features") commands::export_robustness(o.store, o.table, out, o.metadata);
@@ -353,8 +362,11 @@ void add_export(CLI::App& app) {
     xp->add_option("--format", opt->format, "output format")->check(CLI::IsMember({"csv"}));
     xp->add_option("--names", opt->names, "feature naming")->check(CLI::IsMember({"ibsi", "pyradiomics"}));
     xp->add_option("--out", opt->out, "output file (default: stdout)");
-    xp->add_option("--table", opt->table, "features (default); after `radhpc robust`: icc, robust, clusters, selected (validate input)")
-        ->check(CLI::IsMember({"features", "icc", "robust", "clusters", "selected"}));
+    xp->add_option("--table", opt->table,
+                   "features (default); after `radhpc robust`: icc, robust, clusters, selected (validate input); after `radhpc validate` "
+                   "with a store: validation (the CSV/JSON folder into --out DIR)")
+        ->check(CLI::IsMember({"features", "icc", "robust", "clusters", "selected", "validation"}));
+    xp->add_option("--name", opt->name, "--table validation: the validation's name (default: the only one stored)");
     xp->add_flag("--metadata", opt->metadata, "add each study's metadata columns (outcome, clinical, DICOM acquisition)");
 }
 
@@ -406,7 +418,7 @@ int main(int argc, char** argv) {
     add_validate_job(app);
     add_qc(app);
     add_stats(app);
-    add_validate(app);
+    add_validate(app, argc, argv);
     add_report(app);
     add_score(app);
     add_run(app, argc, argv);

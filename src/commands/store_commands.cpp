@@ -12,6 +12,7 @@
 
 #include "radhpc/analysis/robustness.hpp"
 #include "radhpc/analysis/signature.hpp"
+#include "radhpc/commands/validate_command.hpp"
 #include "radhpc/core/error.hpp"
 #include "radhpc/store/store.hpp"
 
@@ -87,6 +88,32 @@ void inspect(const std::string& path, std::ostream& out) {
         // scored on other study records than the store now holds (inputs or settings changed since)
         if (sig.status == "scored" && sig.table_hash != analysis::signature_table_hash(c))
             out << "\n  STALE: studies were recomputed, added or removed since it was scored; rerun `radhpc score`";
+        out << "\n";
+    }
+    for (const auto& v : c.validations) {
+        char b[256];
+        out << "validation " << v.name << ": " << v.status;
+        if (v.status == "complete") {
+            std::snprintf(b, sizeof b, ", AUC %.3f [%.3f, %.3f]", v.metric("apparent.auc"), v.metric("apparent.auc_ci_lower"),
+                          v.metric("apparent.auc_ci_upper"));
+            out << b;
+            if (const double oof = v.metric("out_of_fold.auc"); !std::isnan(oof)) {
+                std::snprintf(b, sizeof b, ", out-of-fold %.3f", oof);
+                out << b;
+            }
+            if (const double opt = v.metric("bootstrap.optimism"); !std::isnan(opt)) {
+                std::snprintf(b, sizeof b, ", optimism %.3f (corrected %.3f, .632+ %.3f; %g of %lld replicates)", opt,
+                              v.metric("bootstrap.corrected_auc"), v.metric("bootstrap.auc_632plus"), v.metric("bootstrap.replicates_used"),
+                              static_cast<long long>(v.replicates_planned));
+                out << b;
+            }
+        } else {
+            out << ", " << (v.tuning.done ? 1 : 0) + v.replicates.size() << " of " << 1 + v.replicates_planned
+                << " units stored; rerun `radhpc validate` to finish";
+        }
+        out << "; " << v.terms.size() - 1 << " features from " << v.table_source << ", started " << store::iso_time(v.started_at)
+            << "; export --table validation --name " << v.name;
+        if (const auto why = validation_staleness(v, c, path); !why.empty()) out << "\n  STALE: " << why;
         out << "\n";
     }
     if (!c.qc.empty()) {

@@ -97,7 +97,10 @@ CsvTable read_csv_table(const std::string& path) {
     if (!in) throw Error(ErrorKind::io, path + ": cannot read");
     std::stringstream ss;
     ss << in.rdbuf();
-    std::string text = ss.str();
+    return parse_csv_table(ss.str(), path);
+}
+
+CsvTable parse_csv_table(std::string text, const std::string& path) {
     radhpc::text::strip_bom(text);
     CsvTable t;
     t.origin = path;

@@ -24,6 +24,14 @@ namespace radhpc::engine {
 // SIGTERM / SIGINT / SIGUSR1 on rank 0 (SLURM time limit, scancel, Ctrl-C): the master flushes
 // what it has and ends the run (rerun resumes).
 extern "C" void on_stop_signal(int sig);
+extern volatile std::sig_atomic_t g_stop_signal;  // the signal rank 0 received (0: none)
+
+// MPI started (MPI_THREAD_FUNNELED; a singleton without a launcher) and the stop signals set:
+// rank 0 records SIGTERM/SIGINT/SIGUSR1 in g_stop_signal, other ranks ignore them (run.cpp).
+struct MpiWorld {
+    int rank = 0, size = 1, node_size = 1;
+};
+MpiWorld start_mpi(int& argc, char**& argv);
 
 using Clock = std::chrono::steady_clock;
 

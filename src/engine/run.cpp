@@ -29,21 +29,19 @@
 
 namespace radhpc::engine {
 
-int run(const RunOptions& options, int& argc, char**& argv) {
+MpiWorld start_mpi(int& argc, char**& argv) {
+    MpiWorld w;
     int provided = 0;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
-    int rank = 0, size = 1;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    log::configure(log::level(), rank);  // lines of ranks > 0 name their rank
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    MPI_Comm_rank(MPI_COMM_WORLD, &w.rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &w.size);
     MPI_Comm node;
-    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node);
-    int node_size = 1;
-    MPI_Comm_size(node, &node_size);
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, w.rank, MPI_INFO_NULL, &node);
+    MPI_Comm_size(node, &w.node_size);
     MPI_Comm_free(&node);
     // Rank 0 flushes what it has and ends the job on these (SLURM time limit, scancel, Ctrl-C);
     // other ranks ignore them and are ended with the job.
-    if (rank == 0) {
+    if (w.rank == 0) {
         std::signal(SIGTERM, on_stop_signal);
         std::signal(SIGINT, on_stop_signal);
         std::signal(SIGUSR1, on_stop_signal);
@@ -55,6 +53,13 @@ int run(const RunOptions& options, int& argc, char**& argv) {
         std::signal(SIGTERM, SIG_IGN);
         std::signal(SIGUSR1, SIG_IGN);
     }
+    return w;
+}
+
+int run(const RunOptions& options, int& argc, char**& argv) {
+    const MpiWorld world = start_mpi(argc, argv);
+    const int rank = world.rank, size = world.size, node_size = world.node_size;
+    log::configure(log::level(), rank);  // lines of ranks > 0 name their rank
 
     // The job text is read once and broadcast: every rank parses the same settings.
     std::string text, read_error;

@@ -6,47 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "radhpc/core/bytes.hpp"
 #include "radhpc/core/error.hpp"
 #include "radhpc/engine/study.hpp"
 
 namespace radhpc::engine {
 
-struct Writer {
-    std::vector<char> buf;
-    void raw(const void* p, std::size_t n) { buf.insert(buf.end(), static_cast<const char*>(p), static_cast<const char*>(p) + n); }
-    void u64(std::uint64_t v) { raw(&v, 8); }
-    void f64(double v) { raw(&v, 8); }
-    void str(const std::string& s) {
-        u64(s.size());
-        raw(s.data(), s.size());
-    }
-};
-struct Reader {
-    const char* p;
-    const char* end;
-    void raw(void* out, std::size_t n) {
-        if (std::size_t(end - p) < n) throw Error(ErrorKind::internal, "truncated message");
-        std::memcpy(out, p, n);
-        p += n;
-    }
-    std::uint64_t u64() {
-        std::uint64_t v;
-        raw(&v, 8);
-        return v;
-    }
-    double f64() {
-        double v;
-        raw(&v, 8);
-        return v;
-    }
-    std::string str() {
-        const auto n = u64();
-        if (std::size_t(end - p) < n) throw Error(ErrorKind::internal, "truncated message");
-        std::string s(p, n);
-        p += n;
-        return s;
-    }
-};
+using Writer = ByteWriter;
+using Reader = ByteReader;
 
 inline std::vector<char> encode(const StudyTask& t) {
     Writer w;

@@ -13,10 +13,9 @@
 
 namespace radhpc::engine {
 
-void remote_worker(const ComputeFn& compute) {
-    std::deque<StudyTask> queue;
+void serve_rank0(const AnswerFn& answer) {
+    std::deque<std::vector<char>> queue;
     std::deque<std::pair<std::vector<char>, MPI_Request>> sending;  // results in flight (deque: stable addresses)
-    std::vector<std::string> last_names;
     bool stop = false;
     Backoff backoff;
     std::vector<char> buf;
@@ -30,7 +29,7 @@ void remote_worker(const ComputeFn& compute) {
             MPI_Recv(buf.data(), n, MPI_BYTE, 0, st.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
             buf.resize(std::size_t(n));
             if (st.MPI_TAG == kTagStop) stop = true;
-            else queue.push_back(decode_task(buf));
+            else queue.push_back(buf);
         }
         if (queue.empty()) {
             if (stop) {
@@ -41,11 +40,11 @@ void remote_worker(const ComputeFn& compute) {
             continue;
         }
         backoff.busy();
-        const StudyTask task = std::move(queue.front());
+        const std::vector<char> task = std::move(queue.front());
         queue.pop_front();
         // Non-blocking send: a result above the eager limit waits for the master's receive,
         // and the worker goes on computing meanwhile.
-        sending.emplace_back(encode(compute(task), last_names), MPI_REQUEST_NULL);
+        sending.emplace_back(answer(task), MPI_REQUEST_NULL);
         MPI_Isend(sending.back().first.data(), int(sending.back().first.size()), MPI_BYTE, 0, kTagResult, MPI_COMM_WORLD,
                   &sending.back().second);
         while (!sending.empty()) {
@@ -55,6 +54,11 @@ void remote_worker(const ComputeFn& compute) {
             sending.pop_front();
         }
     }
+}
+
+void remote_worker(const ComputeFn& compute) {
+    std::vector<std::string> last_names;
+    serve_rank0([&](const std::vector<char>& task) { return encode(compute(decode_task(task)), last_names); });
 }
 
 }  // namespace radhpc::engine

@@ -27,9 +27,12 @@ struct Backoff {
     void busy() { us = 20; }
 };
 
-// A rank other than 0: receives tasks from rank 0, computes them in order, sends the outcomes
-// back (non-blocking: it goes on computing while a large result waits for the master); returns
-// when rank 0 says stop and every result is sent.
+// A rank other than 0: receives task messages from rank 0, answers them in order, sends the
+// answers back (non-blocking: it goes on computing while a large result waits for the master);
+// returns when rank 0 says stop and every answer is sent.
+using AnswerFn = std::function<std::vector<char>(const std::vector<char>& task)>;
+void serve_rank0(const AnswerFn& answer);
+// serve_rank0 for studies (wire.hpp's StudyTask / StudyOutcome).
 void remote_worker(const ComputeFn& compute);
 
 // A worker thread inside rank 0 (no MPI calls: the master thread owns MPI).

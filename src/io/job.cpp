@@ -108,10 +108,13 @@ ValidateSection validate_section(const YAML::Node& v, const std::string& origin,
     const auto resolve = [&](const std::string& p) { return (fs::path(p).is_absolute() ? fs::path(p) : base / p).string(); };
     const std::string where = "validate.";
     ValidateSection c;
+    get(v, "name", c.name, where);
     get(v, "table", c.table, where);
     get(v, "output", c.output, where);
-    c.table = resolve(c.table);
-    c.output = resolve(c.output);
+    // `store` and `selected` name tables in the store (the run's feature table, the robust stage's
+    // selection); anything else is a CSV file.
+    if (c.table != "store" && c.table != "selected") c.table = resolve(c.table);
+    if (!c.output.empty()) c.output = resolve(c.output);
     get(v, "outcome", c.outcome, where);
     get(v, "patient", c.patient, where);
     get(v, "time", c.time, where);

@@ -25,6 +25,7 @@
 #include "radhpc/core/error.hpp"
 #include "radhpc/core/text.hpp"
 #include "robustness_h5.hpp"
+#include "validation_h5.hpp"
 #include "signature_h5.hpp"
 
 namespace radhpc::store {
@@ -210,6 +211,7 @@ void write_contents(hid_t file, const Contents& c, bool compress) {
     }
     write_sweep_groups(file, c.perturbations, c.robustness, compress);
     write_signature_group(file, c.signatures);
+    write_validation_group(file, c.validations, compress);
 }
 
 Contents read_contents(hid_t file, const std::string& path) {
@@ -356,6 +358,7 @@ Contents read_contents(hid_t file, const std::string& path) {
     }
     read_sweep_groups(file, c.perturbations, c.robustness);
     c.signatures = read_signature_group(file);
+    c.validations = read_validation_group(file);
     return c;
 }
 
@@ -573,6 +576,7 @@ Contents reconcile(std::vector<Contents> parts) {
         for (auto& m : part.manifest_issues) issues.emplace(std::make_tuple(m.line, m.column, m.study_id, m.message), m);
         if (part.robustness.computed_at > out.robustness.computed_at) out.robustness = std::move(part.robustness);
         merge_signatures(out.signatures, std::move(part.signatures));
+        merge_validations(out.validations, std::move(part.validations));
         if (out.volume_column.empty()) out.volume_column = part.volume_column;
         if (out.surface_column.empty()) out.surface_column = part.surface_column;
     }

@@ -1,14 +1,19 @@
 // Shared helpers of the batch-engine tests: tiny synthetic archives (fast to extract), a job
 // file, running the radhpc executable (with or without mpirun) and reading its outputs.
 #pragma once
+#include <dirent.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <thread>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -162,5 +167,50 @@ inline pid_t spawn(const std::string& cmd, const fs::path& log) {
     }
     return pid;
 }
+
+// Every descendant of `root` (from /proc), so that mpirun's ranks are killed too.
+inline std::vector<pid_t> descendants(pid_t root) {
+    std::multimap<pid_t, pid_t> children;
+    if (DIR* d = opendir("/proc")) {
+        while (dirent* e = readdir(d)) {
+            const pid_t pid = pid_t(std::atoi(e->d_name));
+            if (pid <= 0) continue;
+            std::ifstream st("/proc/" + std::to_string(pid) + "/stat");
+            std::string line;
+            std::getline(st, line);
+            const auto close = line.rfind(')');
+            if (close == std::string::npos) continue;
+            std::istringstream rest(line.substr(close + 2));
+            char state;
+            pid_t ppid;
+            rest >> state >> ppid;
+            children.emplace(ppid, pid);
+        }
+        closedir(d);
+    }
+    std::vector<pid_t> out, todo{root};
+    while (!todo.empty()) {
+        const pid_t p = todo.back();
+        todo.pop_back();
+        for (auto [it, end] = children.equal_range(p); it != end; ++it) {
+            out.push_back(it->second);
+            todo.push_back(it->second);
+        }
+    }
+    return out;
+}
+
+// SIGKILL to `pid`, its process group and every descendant; then reaps it.
+inline void kill_all(pid_t pid) {
+    for (int round = 0; round < 3; ++round) {  // ranks may still be starting: repeat
+        for (pid_t p : descendants(pid)) kill(p, SIGKILL);
+        kill(-pid, SIGKILL);
+        kill(pid, SIGKILL);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+}
+
 
 }  // namespace batch_test

@@ -3,7 +3,6 @@
 // export identical to an uninterrupted run.
 #include <catch2/catch.hpp>
 
-#include <dirent.h>
 #include <signal.h>
 
 #include <chrono>
@@ -17,52 +16,6 @@
 
 using namespace batch_test;
 
-namespace {
-
-// Every descendant of `root` (from /proc), so that mpirun's ranks are killed too.
-std::vector<pid_t> descendants(pid_t root) {
-    std::multimap<pid_t, pid_t> children;
-    if (DIR* d = opendir("/proc")) {
-        while (dirent* e = readdir(d)) {
-            const pid_t pid = pid_t(std::atoi(e->d_name));
-            if (pid <= 0) continue;
-            std::ifstream st("/proc/" + std::to_string(pid) + "/stat");
-            std::string line;
-            std::getline(st, line);
-            const auto close = line.rfind(')');
-            if (close == std::string::npos) continue;
-            std::istringstream rest(line.substr(close + 2));
-            char state;
-            pid_t ppid;
-            rest >> state >> ppid;
-            children.emplace(ppid, pid);
-        }
-        closedir(d);
-    }
-    std::vector<pid_t> out, todo{root};
-    while (!todo.empty()) {
-        const pid_t p = todo.back();
-        todo.pop_back();
-        for (auto [it, end] = children.equal_range(p); it != end; ++it) {
-            out.push_back(it->second);
-            todo.push_back(it->second);
-        }
-    }
-    return out;
-}
-
-void kill_all(pid_t pid) {
-    for (int round = 0; round < 3; ++round) {  // ranks may still be starting: repeat
-        for (pid_t p : descendants(pid)) kill(p, SIGKILL);
-        kill(-pid, SIGKILL);
-        kill(pid, SIGKILL);
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-}
-
-}  // namespace
 
 TEST_CASE("SIGKILL at random moments: store readable, finished studies kept, rerun export identical", "[batch][kill][mpi]") {
     const std::string archive = tiny_archive(200);

@@ -160,9 +160,10 @@ TEST_CASE("validate: bootstrap of a fixed (alpha, lambda) equals its replay in R
     CHECK(std::abs(json_any(m, "oob_auc") - rtest::get(r, "oob")) <= 1e-9);
     CHECK(std::abs(json_any(m, "auc_632") - rtest::get(r, "auc632")) <= 1e-9);
     CHECK(std::abs(json_any(m, "auc_632plus") - rtest::get(r, "auc632plus")) <= 1e-9);
-    const auto opt_ci = m.substr(m.find("\"optimism_ci\": [") + 16);
-    CHECK(std::abs(std::stod(opt_ci) - rtest::get(r, "opt_ci", 0)) <= 1e-9);
-    CHECK(std::abs(std::stod(opt_ci.substr(opt_ci.find(',') + 1)) - rtest::get(r, "opt_ci", 1)) <= 1e-9);
+    // metrics.json nests the interval: "optimism_ci": {"lower": ..., "upper": ...}
+    const auto opt_ci = section2(m, "optimism_ci");
+    CHECK(std::abs(json_any(opt_ci, "lower") - rtest::get(r, "opt_ci", 0)) <= 1e-9);
+    CHECK(std::abs(json_any(opt_ci, "upper") - rtest::get(r, "opt_ci", 1)) <= 1e-9);
     const auto lower = read_coefficients(dir / "out" / "coefficients.csv", 2), upper = read_coefficients(dir / "out" / "coefficients.csv", 3);
     std::vector<std::string> terms{"(Intercept)"};
     terms.insert(terms.end(), kFeatures.begin(), kFeatures.end());

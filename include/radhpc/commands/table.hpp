@@ -22,6 +22,8 @@ struct CsvTable {
     std::vector<double> numeric(std::size_t column) const;
 };
 CsvTable read_csv_table(const std::string& path);
+// The same from text in memory (`origin` names it in messages).
+CsvTable parse_csv_table(std::string text, const std::string& origin);
 
 // 0/1 outcome column (anything else is an error naming the row).
 std::vector<int> binary_outcome(const CsvTable& table, const std::string& column);

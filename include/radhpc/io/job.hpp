@@ -62,7 +62,8 @@ struct RobustSection {
 
 // `validate`: model validation of a feature table (paths resolved against the job's folder).
 struct ValidateSection {
-    std::string table, output;
+    std::string name;           // the store's /validation/<name> (default: the job's name, else "default")
+    std::string table, output;  // table: store | selected | a CSV path; output: the CSV/JSON folder
     std::string outcome, patient, time, event;
     std::vector<std::string> features, exclude;
     std::vector<double> alphas{1.0};

@@ -11,6 +11,7 @@
 
 #include "radhpc/store/robustness.hpp"
 #include "radhpc/store/signature.hpp"
+#include "radhpc/store/validation.hpp"
 
 namespace radhpc::store {
 
@@ -109,6 +110,8 @@ struct Contents {
     Robustness robustness;
     // Signature scores (signature.hpp, /signatures): per signature name the latest computed_at wins.
     std::vector<SignatureResult> signatures;
+    // Model validations (validation.hpp, /validation): per name, units merged across parts.
+    std::vector<ValidationResult> validations;
 };
 
 // --- files -----------------------------------------------------------------------------------
