@@ -141,7 +141,15 @@ TEST_CASE("validate: SIGKILL at random moments, each rerun computes only missing
     for (int trial = 0; trial < 5; ++trial) {
         const auto log = dir / ("kill" + std::to_string(trial) + ".log");
         const pid_t pid = batch_test::spawn("cd " + dir.string() + " && exec " + batch_test::mpirun(2) + cmd("validate job.yaml --store killed"), log);
-        std::this_thread::sleep_for(std::chrono::milliseconds(400 + rng() % 1200));
+        // Kill once 1-3 progress lines (6 units each) of this run are out: mid-run however loaded the machine is.
+        const std::size_t target = 1 + rng() % 3;
+        for (int waited = 0; waited < 6000; waited += 10) {
+            const auto text = testutil::slurp(log);
+            std::size_t units = 0;
+            for (std::size_t at = text.find(" units\n"); at != std::string::npos; at = text.find(" units\n", at + 1)) ++units;
+            if (units >= target || text.find("apparent AUC") != std::string::npos) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
         batch_test::kill_all(pid);
         const auto u = units_line(testutil::slurp(log));
         INFO("trial " << trial << ": " << testutil::slurp(log));
