@@ -93,7 +93,6 @@ public:
         j.finish = [this] { finish(); };
         return j;
     }
-    int threads() const { return cfg_threads_; }
 
 private:
     void prepare() {
@@ -211,7 +210,6 @@ private:
     std::ostream& log_;
     std::string job_text_, name_, store_path_, prepared_log_;
     Config cfg_;
-    int cfg_threads_ = 0;
     Data data_;
     store::ValidationResult header_, pending_;
     std::size_t pending_units_ = 0, done_ = 0, stored_units_ = 0, total_units_ = 0;

@@ -66,7 +66,7 @@ struct LocalSlurm {
 
 }  // namespace
 
-TEST_CASE("sbatch templates on a local slurmctld: (a) 2-task MPI run, (c) shard array + merge, (b) nightly requeue after the time-limit signal, exports equal mpirun's", "[batch][slurm]") {
+TEST_CASE("sbatch templates on a local slurmctld: (a) 2-task MPI run, (d) extract-robust-validate chain, (c) shard array + merge, (b) nightly requeue after the time-limit signal, exports equal mpirun's", "[batch][slurm]") {
     REQUIRE(sh("command -v slurmctld && command -v slurmd && command -v sbatch", fs::temp_directory_path() / "radhpc-which-slurm.log") == 0);
     const std::string archive = tiny_archive(200);
     const auto dir = scratch("slurm");
@@ -119,6 +119,37 @@ TEST_CASE("sbatch templates on a local slurmctld: (a) 2-task MPI run, (c) shard 
             CHECK(!slurp(a).empty());
             CHECK(slurp(a) == slurp(b));
         }
+    }
+
+    // Template (d): the chain extract -> robust -> validate over one store (validate.table:
+    // selected, 2 tasks); its validation equals the same job under mpirun on the sweep's store.
+    {
+        std::ofstream(dir / "chain-validate.yaml") << "name: chain\nvalidate:\n  table: selected\n  outcome: outcome\n"
+                                                      "  fixed: {alpha: 1, lambda: 0.02}\n  bootstrap: {replicates: 6, seed: 2}\n";
+        const std::string chain = std::string(RADHPC_SOURCE_DIR) + "/slurm/chain.sh";
+        REQUIRE(sh("cd '" + dir.string() + "' && " + slurm.env + "SBATCH_OPTS='--ntasks=2' RADHPC='" + kRadhpc + "' '" + chain + "' '" + job +
+                       "' '" + (dir / "sweep-manifest.csv").string() + "' '" + (dir / "chain-store").string() + "' '" +
+                       (dir / "chain-validate.yaml").string() + "' '" + (dir / "sweep.yaml").string() + "'",
+                   dir / "chain.log") == 0);
+        INFO(slurp(dir / "chain.log"));
+        CHECK(slurp(dir / "chain.log").find("-> robust job") != std::string::npos);
+        for (int i = 0; i < 1200; ++i) {  // the three jobs run one after the other
+            sh(slurm.env + "squeue -h", dir / "squeue.log");
+            if (slurp(dir / "squeue.log").empty()) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+        REQUIRE(sh(kRadhpc + " inspect '" + (dir / "chain-store").string() + "'", dir / "chain-inspect.log") == 0);
+        const std::string listing = slurp(dir / "chain-inspect.log");
+        INFO(listing);
+        CHECK(listing.find("robustness (") != std::string::npos);
+        CHECK(listing.find("validation chain: complete") != std::string::npos);
+        REQUIRE(sh("cd '" + dir.string() + "' && " + mpirun(2) + kRadhpc + " validate chain-validate.yaml --store sweep-mpi", dir / "chain-mpi.log") == 0);
+        const auto exported = [&](const std::string& store) {
+            const auto out = dir / (store + "-validation");
+            REQUIRE(sh(kRadhpc + " export '" + (dir / store).string() + "' --table validation --out '" + out.string() + "'", out.string() + ".log") == 0);
+            return slurp(out / "metrics.json") + slurp(out / "coefficients.csv") + slurp(out / "bootstrap_replicates.csv");
+        };
+        CHECK(exported("chain-store") == exported("sweep-mpi"));
     }
 
     // Template (c): a job array over 3 shards and the dependent merge.
