@@ -22,11 +22,59 @@ struct SynthStudy {
     int outcome;                 // synthetic binary outcome (responder), tied to lesion texture
     std::string scanner;         // synthetic batch variable
     int organ_label = 0;         // clinical studies: the organ-sized ROI's label (0: none)
+    double time = 0;             // --signal only: follow-up in months (event or administrative censoring)
+    int event = 0;               // --signal only: 1 event observed at `time`, 0 censored
 };
+
+// ---- --signal (issue 16): an outcome and a survival time planted through named lesion properties ----
+// Each patient p has three latent standard-normal scores z_k (a stream of its own, seeded by (seed, p),
+// apart from the stream that draws the images). Every lesion of every study of the patient gets its
+// planted properties from them (plus a little per-lesion jitter, a stream seeded by (seed, study)):
+//   volume     radius_mm = clamp(9 exp(0.30 z_volume + 0.10 e), 4, the default's maximum)  -> morph_volume
+//   intensity  mean HU   = 40 + 15 z_intensity + 5 e                                      -> stat_mean
+//   texture    amplitude = clamp(30 exp(0.40 z_texture + 0.10 e), 5, 90) HU                -> stat_var
+// (e ~ N(0,1) per lesion and property). The patient's outcome and survival depend on z only:
+//   outcome ~ Bernoulli(logistic(b0 + sum_k b_k z_k))
+//   T ~ Weibull: S(t) = exp(-lambda t^shape exp(sum_k g_k z_k)), the baseline median kMedianMonths;
+//   administrative censoring: accrual uniform over 24 months, analysis at month 48, so each patient's
+//   follow-up C ~ U(24, 48); time = min(T, C) (months, 2 decimals), event = T <= C.
+// Every other lesion property (shape, position, lobes, spatial frequency, necrosis, noise) is drawn as
+// without --signal; no other property depends on z. The archive's signal.json documents all of this.
+struct PlantedProperty {
+    const char* name;     // volume, intensity, texture
+    const char* feature;  // the radhpc feature (IBSI name) that measures it
+    double log_odds;      // b_k: outcome log odds ratio per SD of z_k
+    double log_hazard;    // g_k: log hazard ratio per SD of z_k
+};
+struct SignalModel {
+    static constexpr double intercept = 0.0;  // b0 (prevalence 50%)
+    static constexpr double weibull_shape = 1.2;
+    static constexpr double median_months = 24.0;  // baseline median survival (all z = 0)
+    static constexpr double accrual_months = 24.0, analysis_month = 48.0;
+    static constexpr PlantedProperty planted[3] = {
+        {"volume", "morph_volume", 1.5, 0.8},
+        {"intensity", "stat_mean", -1.2, -0.5},
+        {"texture", "stat_var", 1.2, 0.5},
+    };
+};
+struct SignalPatient {
+    std::string patient_id;
+    double z[3];
+    double linear_predictor;  // b0 + sum b_k z_k
+    int outcome;
+    double log_hazard;  // sum g_k z_k
+    double time;        // months, rounded to 0.01
+    int event;
+};
+// Patient `patient` (0-based; studies 2p and 2p+1) of the archive of `seed`.
+SignalPatient signal_patient(std::uint64_t seed, int patient);
 
 // One study: a body with lungs, bone and soft tissue, anisotropic spacing, noise, 1-5 lesions of
 // varied shape, size and texture. `index` selects the study within the archive of `seed`.
 SynthStudy make_study(std::uint64_t seed, int index);
+// With signal: the same study with its lesions' planted properties, outcome, time and event from the
+// patient's latent scores (see SignalModel); everything else is the study above.
+SynthStudy make_study(std::uint64_t seed, int index, bool signal);
 
 // A single spherical-ish lesion of about `target_voxels` voxels at 1 mm (benchmarks).
 SynthStudy make_lesion_phantom(std::uint64_t seed, std::size_t target_voxels);
@@ -45,6 +93,7 @@ enum class SynthFormat { nifti, nrrd, dicom };
 struct SynthOptions {
     SynthSize size = SynthSize::small;
     SynthFormat format = SynthFormat::nifti;
+    bool signal = false;  // small size only: the manifest gains time,event and the archive signal.json
 };
 // As above with a size and a file format; the defaults write the same archive byte for byte.
 // dicom: <out>/dicom/<study>/ct/CT00001.dcm... (uncompressed CT series), <out>/dicom/<study>/rtstruct.dcm
