@@ -183,13 +183,13 @@ SynthStudy make_study(std::uint64_t seed, int index, bool signal) {
     for (int l = 0; l < n_lesions; ++l) {
         const double max_radius = std::min(18.0, extent[2] / 4);
         double radius = rng.uniform(4, max_radius);
-        if (signal) radius = std::clamp(9.0 * std::exp(0.30 * patient.z[0] + 0.10 * jitter.normal()), 4.0, max_radius);
+        if (signal) radius = std::min(SignalModel::planted[0].value(patient.z[0], jitter.normal()), max_radius);
         const Vec3 c{rng.uniform(0.25, 0.75) * extent[0], rng.uniform(0.3, 0.7) * extent[1],
                      rng.uniform(0.3, 0.7) * extent[2]};
         blobs.push_back(random_blob(rng, c, radius));  // draws as many numbers whatever the radius
         if (signal) {
-            blobs.back().hu = 40.0 + 15.0 * patient.z[1] + 5.0 * jitter.normal();
-            blobs.back().texture = std::clamp(30.0 * std::exp(0.40 * patient.z[2] + 0.10 * jitter.normal()), 5.0, 90.0);
+            blobs.back().hu = SignalModel::planted[1].value(patient.z[1], jitter.normal());
+            blobs.back().texture = SignalModel::planted[2].value(patient.z[2], jitter.normal());
         }
     }
     char id[32];
@@ -386,8 +386,12 @@ void write_signal_json(const std::string& out_dir, int studies, std::uint64_t se
     std::ofstream js(fs::path(out_dir) / "signal.json");
     if (!js) throw Error(ErrorKind::io, out_dir + "/signal.json: cannot write");
     const double k = SignalModel::weibull_shape, lambda = std::log(2.0) / std::pow(SignalModel::median_months, k);
-    const char* mapping[3] = {"radius_mm = clamp(9 exp(0.30 z + 0.10 e), 4, min(18, z extent / 4)); volume ~ radius^3",
-                              "mean_hu = 40 + 15 z + 5 e", "texture_amplitude_hu = clamp(30 exp(0.40 z + 0.10 e), 5, 90)"};
+    const auto mapping = [](const PlantedProperty& pp) {
+        const std::string v = pp.log_scale ? num(pp.centre) + " exp(" + num(pp.per_sd) + " z + " + num(pp.jitter) + " e)"
+                                           : num(pp.centre) + " + " + num(pp.per_sd) + " z + " + num(pp.jitter) + " e";
+        return std::string(pp.property) + " = clamp(" + v + ", " + num(pp.lo) + ", " + num(pp.hi) + ")" +
+               (std::string(pp.name) == "volume" ? ", and at most the study's z extent / 4 (as without --signal)" : "");
+    };
     std::vector<SignalPatient> truth;
     int positives = 0, events = 0;
     for (int p = 0; p < patients; ++p) {
@@ -402,7 +406,7 @@ void write_signal_json(const std::string& out_dir, int studies, std::uint64_t se
        << "  \"planted\": [\n";
     for (int j = 0; j < 3; ++j) {
         const auto& pp = SignalModel::planted[j];
-        js << "    {\"name\": \"" << pp.name << "\", \"feature\": \"" << pp.feature << "\", \"mapping\": \"" << mapping[j]
+        js << "    {\"name\": \"" << pp.name << "\", \"feature\": \"" << pp.feature << "\", \"mapping\": \"" << mapping(pp)
            << "\", \"outcome_log_odds_per_sd\": " << num(pp.log_odds) << ", \"log_hazard_per_sd\": " << num(pp.log_hazard) << "}"
            << (j < 2 ? ",\n" : "\n");
     }

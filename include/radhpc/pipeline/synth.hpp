@@ -1,6 +1,7 @@
 // Synthetic CT-like studies for demos, tests and benchmarks, deterministic from a seed
 // (own generator and normal deviates, so the archive is identical on every platform).
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -19,7 +20,7 @@ struct SynthStudy {
     Volume<std::int16_t> image;  // HU
     Mask labels;                 // 0 background, 1..n lesions
     std::vector<SynthLesion> lesions;
-    int outcome;                 // synthetic binary outcome (responder), tied to lesion texture
+    int outcome;                 // synthetic binary outcome (responder), tied to lesion texture (--signal: see SignalModel)
     std::string scanner;         // synthetic batch variable
     int organ_label = 0;         // clinical studies: the organ-sized ROI's label (0: none)
     double time = 0;             // --signal only: follow-up in months (event or administrative censoring)
@@ -29,22 +30,33 @@ struct SynthStudy {
 // ---- --signal (issue 16): an outcome and a survival time planted through named lesion properties ----
 // Each patient p has three latent standard-normal scores z_k (a stream of its own, seeded by (seed, p),
 // apart from the stream that draws the images). Every lesion of every study of the patient gets its
-// planted properties from them (plus a little per-lesion jitter, a stream seeded by (seed, study)):
-//   volume     radius_mm = clamp(9 exp(0.30 z_volume + 0.10 e), 4, the default's maximum)  -> morph_volume
-//   intensity  mean HU   = 40 + 15 z_intensity + 5 e                                      -> stat_mean
-//   texture    amplitude = clamp(30 exp(0.40 z_texture + 0.10 e), 5, 90) HU                -> stat_var
-// (e ~ N(0,1) per lesion and property). The patient's outcome and survival depend on z only:
+// planted property k from z_k plus a little per-lesion jitter e ~ N(0,1) (a stream seeded by
+// (seed, study)):  value = clamp(centre * exp(per_sd z + jitter e)) on a log scale, or
+// clamp(centre + per_sd z + jitter e) on a linear one:
+//   volume     lesion radius, mm (log; the upper clamp is also the default's per-study maximum) -> morph_volume
+//   intensity  lesion mean HU (linear)                                                          -> stat_median
+//   texture    amplitude of the lesion's spatial pattern, HU (log)                              -> cm_joint_entr_3D_avg
+// (the features that measure them best in jobs/demo.yaml's table: stat_mean also carries the lesion's
+// size through the partial-volume rim, and first-order dispersion (stat_var, ...) mostly the rim too).
+// The patient's outcome and survival depend on z only:
 //   outcome ~ Bernoulli(logistic(b0 + sum_k b_k z_k))
-//   T ~ Weibull: S(t) = exp(-lambda t^shape exp(sum_k g_k z_k)), the baseline median kMedianMonths;
-//   administrative censoring: accrual uniform over 24 months, analysis at month 48, so each patient's
-//   follow-up C ~ U(24, 48); time = min(T, C) (months, 2 decimals), event = T <= C.
+//   T ~ Weibull: S(t) = exp(-lambda t^shape exp(sum_k g_k z_k)), baseline median median_months;
+//   administrative censoring: accrual uniform over accrual_months, analysis at analysis_month, so the
+//   follow-up is C ~ U(analysis - accrual, analysis); time = min(T, C) (months, 2 decimals), event = T <= C.
 // Every other lesion property (shape, position, lobes, spatial frequency, necrosis, noise) is drawn as
-// without --signal; no other property depends on z. The archive's signal.json documents all of this.
+// without --signal; none depends on z. The archive's signal.json documents all of this and the truth.
 struct PlantedProperty {
     const char* name;     // volume, intensity, texture
-    const char* feature;  // the radhpc feature (IBSI name) that measures it
-    double log_odds;      // b_k: outcome log odds ratio per SD of z_k
-    double log_hazard;    // g_k: log hazard ratio per SD of z_k
+    const char* feature;  // the radhpc feature (IBSI name, jobs/demo.yaml) that measures it
+    const char* property; // what the generator sets
+    bool log_scale;
+    double centre, per_sd, jitter, lo, hi;
+    double log_odds;    // b_k: outcome log odds ratio per SD of z_k
+    double log_hazard;  // g_k: log hazard ratio per SD of z_k
+    double value(double z, double e) const {
+        const double v = log_scale ? centre * std::exp(per_sd * z + jitter * e) : centre + per_sd * z + jitter * e;
+        return v < lo ? lo : v > hi ? hi : v;
+    }
 };
 struct SignalModel {
     static constexpr double intercept = 0.0;  // b0 (prevalence 50%)
@@ -52,9 +64,9 @@ struct SignalModel {
     static constexpr double median_months = 24.0;  // baseline median survival (all z = 0)
     static constexpr double accrual_months = 24.0, analysis_month = 48.0;
     static constexpr PlantedProperty planted[3] = {
-        {"volume", "morph_volume", 1.5, 0.8},
-        {"intensity", "stat_mean", -1.2, -0.5},
-        {"texture", "stat_var", 1.2, 0.5},
+        {"volume", "morph_volume", "lesion radius (mm)", true, 9.0, 0.30, 0.10, 4.0, 18.0, 1.5, 0.7},
+        {"intensity", "stat_median", "lesion mean intensity (HU)", false, 45.0, 12.0, 4.0, 20.0, 80.0, -1.5, -0.7},
+        {"texture", "cm_joint_entr_3D_avg", "amplitude of the lesion texture pattern (HU)", true, 80.0, 0.50, 0.10, 10.0, 250.0, 1.5, 0.7},
     };
 };
 struct SignalPatient {
