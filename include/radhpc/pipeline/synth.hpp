@@ -65,7 +65,7 @@ struct SignalModel {
     static constexpr double accrual_months = 24.0, analysis_month = 48.0;
     static constexpr PlantedProperty planted[3] = {
         {"volume", "morph_volume", "lesion radius (mm)", true, 9.0, 0.30, 0.10, 4.0, 18.0, 1.5, 0.7},
-        {"intensity", "stat_median", "lesion mean intensity (HU)", false, 45.0, 12.0, 4.0, 20.0, 80.0, -1.5, -0.7},
+        {"intensity", "stat_median", "lesion mean intensity (HU)", false, 60.0, 12.0, 4.0, 30.0, 100.0, -1.5, -0.7},
         {"texture", "cm_joint_entr_3D_avg", "amplitude of the lesion texture pattern (HU)", true, 80.0, 0.50, 0.10, 10.0, 250.0, 1.5, 0.7},
     };
 };
