@@ -102,6 +102,7 @@ struct SynthCommand {
     int studies = 10;
     std::uint64_t seed = 1;
     std::string out, size = "small", format = "nifti";
+    bool signal = false;
 };
 int synth(const SynthCommand& o) {
     pipeline::SynthOptions so;
@@ -109,8 +110,9 @@ int synth(const SynthCommand& o) {
     so.format = o.format == "nrrd"    ? pipeline::SynthFormat::nrrd
                 : o.format == "dicom" ? pipeline::SynthFormat::dicom
                                       : pipeline::SynthFormat::nifti;
+    so.signal = o.signal;
     pipeline::write_archive(o.out, o.studies, o.seed, so);
-    std::cout << "wrote " << o.studies << " synthetic studies to " << o.out << " (manifest.csv)\n";
+    std::cout << "wrote " << o.studies << " synthetic studies to " << o.out << (o.signal ? " (manifest.csv, signal.json)\n" : " (manifest.csv)\n");
     return 0;
 }
 void add_synth(CLI::App& app) {
@@ -126,6 +128,10 @@ void add_synth(CLI::App& app) {
                    "nifti (default), nrrd (gzip) or dicom (per study: uncompressed CT series, RTSTRUCT with one ROI per lesion "
                    "named in the manifest's mask column as rtstruct.dcm#lesion-N, and the same labels as a SEG)")
         ->check(CLI::IsMember({"nifti", "nrrd", "dicom"}));
+    sy->add_flag("--signal", opt->signal,
+                 "plant an outcome per patient and survival columns time,event (months) driven by lesion volume (morph_volume), "
+                 "mean intensity (stat_mean) and texture amplitude (stat_var) plus noise; the model and its true coefficients "
+                 "go to signal.json (small size only; without it the archive is unchanged)");
 }
 
 void add_validate_job(CLI::App& app) {

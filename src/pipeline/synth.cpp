@@ -126,8 +126,52 @@ Blob random_blob(Rng& rng, const Vec3& centre, double radius) {
 
 }  // namespace
 
-SynthStudy make_study(std::uint64_t seed, int index) {
+// ---- --signal: the patient-level latent scores and what they drive -----------------------------
+namespace {
+
+// Seeds of the signal's own streams (tag 1: patients, tag 2: per-study lesion jitter): a hash of
+// (seed, tag, i), so that they share nothing with the image stream of make_study.
+std::uint64_t signal_stream(std::uint64_t seed, std::uint64_t tag, std::uint64_t i) {
+    std::uint64_t s = seed ^ (0x5349474E414C0000ull + tag);  // "SIGNAL" + tag
+    std::uint64_t h = splitmix64(s);
+    s = h ^ ((i + 1) * 0xD1B54A32D192ED03ull);
+    return splitmix64(s);
+}
+
+}  // namespace
+
+SignalPatient signal_patient(std::uint64_t seed, int patient) {
+    Rng rng{{signal_stream(seed, 1, std::uint64_t(patient))}};
+    SignalPatient p;
+    char pid[32];
+    std::snprintf(pid, sizeof pid, "P%04d", patient + 1);
+    p.patient_id = pid;
+    p.linear_predictor = SignalModel::intercept;
+    p.log_hazard = 0;
+    for (int k = 0; k < 3; ++k) {
+        p.z[k] = rng.normal();
+        p.linear_predictor += SignalModel::planted[k].log_odds * p.z[k];
+        p.log_hazard += SignalModel::planted[k].log_hazard * p.z[k];
+    }
+    p.outcome = rng.uniform() < 1.0 / (1.0 + std::exp(-p.linear_predictor)) ? 1 : 0;
+    // Weibull: S(t) = exp(-lambda t^k e^lh), lambda from the baseline median; T = (-log U / (lambda e^lh))^(1/k)
+    const double k = SignalModel::weibull_shape;
+    const double lambda = std::log(2.0) / std::pow(SignalModel::median_months, k);
+    const double u = std::max(1.0 - rng.uniform(), 1e-300);  // (0, 1]
+    const double t = std::pow(-std::log(u) / (lambda * std::exp(p.log_hazard)), 1.0 / k);
+    const double followup = SignalModel::analysis_month - rng.uniform() * SignalModel::accrual_months;
+    p.event = t <= followup ? 1 : 0;
+    p.time = std::max(0.01, std::round(std::min(t, followup) * 100.0) / 100.0);
+    return p;
+}
+
+SynthStudy make_study(std::uint64_t seed, int index) { return make_study(seed, index, false); }
+
+SynthStudy make_study(std::uint64_t seed, int index, bool signal) {
     Rng rng{{seed * 1000003ull + std::uint64_t(index) * 7919ull + 17}};
+    // the signal's draws come from streams of their own: the image stream `rng` draws exactly as without it
+    const SignalPatient patient = signal ? signal_patient(seed, index / 2) : SignalPatient{};
+    Rng jitter{{signal_stream(seed, 2, std::uint64_t(index))}};
     Geometry g;
     g.size = {std::size_t(rng.integer(96, 144)), std::size_t(rng.integer(96, 128)), std::size_t(rng.integer(24, 48))};
     const double inplane = rng.uniform(0.6, 0.95);
@@ -137,10 +181,16 @@ SynthStudy make_study(std::uint64_t seed, int index) {
     std::vector<Blob> blobs;
     const Vec3 extent{g.size[0] * g.spacing[0], g.size[1] * g.spacing[1], g.size[2] * g.spacing[2]};
     for (int l = 0; l < n_lesions; ++l) {
-        const double radius = rng.uniform(4, std::min(18.0, extent[2] / 4));
+        const double max_radius = std::min(18.0, extent[2] / 4);
+        double radius = rng.uniform(4, max_radius);
+        if (signal) radius = std::min(SignalModel::planted[0].value(patient.z[0], jitter.normal()), max_radius);
         const Vec3 c{rng.uniform(0.25, 0.75) * extent[0], rng.uniform(0.3, 0.7) * extent[1],
                      rng.uniform(0.3, 0.7) * extent[2]};
-        blobs.push_back(random_blob(rng, c, radius));
+        blobs.push_back(random_blob(rng, c, radius));  // draws as many numbers whatever the radius
+        if (signal) {
+            blobs.back().hu = SignalModel::planted[1].value(patient.z[1], jitter.normal());
+            blobs.back().texture = SignalModel::planted[2].value(patient.z[2], jitter.normal());
+        }
     }
     char id[32];
     std::snprintf(id, sizeof id, "S%04d", index + 1);
@@ -152,6 +202,11 @@ SynthStudy make_study(std::uint64_t seed, int index) {
     for (const auto& b : blobs) mean_texture += b.texture / double(blobs.size());
     st.outcome = mean_texture + 10 * rng.normal() > 32 ? 1 : 0;
     st.scanner = rng.uniform() < 0.6 ? "sharp" : "smooth";
+    if (signal) {
+        st.outcome = patient.outcome;
+        st.time = patient.time;
+        st.event = patient.event;
+    }
     return st;
 }
 
@@ -307,15 +362,85 @@ SynthStudy make_clinical_study(std::uint64_t seed, int index) {
 
 namespace {
 
+std::string num(double v) {
+    char b[40];
+    std::snprintf(b, sizeof b, "%.10g", v);
+    return b;
+}
+std::string fixed2(double v) {
+    char b[40];
+    std::snprintf(b, sizeof b, "%.2f", v);
+    return b;
+}
+
+// The manifest's header and the end of each row: the default columns, plus time,event with --signal.
+std::string manifest_header(bool signal) { return std::string("study_id,patient_id,image,mask,labels,outcome,scanner") + (signal ? ",time,event\n" : "\n"); }
+std::string row_tail(const SynthStudy& st, bool signal) {
+    return std::to_string(st.outcome) + "," + st.scanner + (signal ? "," + fixed2(st.time) + "," + std::to_string(st.event) : std::string()) + "\n";
+}
+
+// <out>/signal.json: what --signal planted (the model, its true coefficients and every patient's truth).
+void write_signal_json(const std::string& out_dir, int studies, std::uint64_t seed) {
+    namespace fs = std::filesystem;
+    const int patients = (studies + 1) / 2;
+    std::ofstream js(fs::path(out_dir) / "signal.json");
+    if (!js) throw Error(ErrorKind::io, out_dir + "/signal.json: cannot write");
+    const double k = SignalModel::weibull_shape, lambda = std::log(2.0) / std::pow(SignalModel::median_months, k);
+    const auto mapping = [](const PlantedProperty& pp) {
+        const std::string v = pp.log_scale ? num(pp.centre) + " exp(" + num(pp.per_sd) + " z + " + num(pp.jitter) + " e)"
+                                           : num(pp.centre) + " + " + num(pp.per_sd) + " z + " + num(pp.jitter) + " e";
+        return std::string(pp.property) + " = clamp(" + v + ", " + num(pp.lo) + ", " + num(pp.hi) + ")" +
+               (std::string(pp.name) == "volume" ? ", and at most the study's z extent / 4 (as without --signal)" : "");
+    };
+    std::vector<SignalPatient> truth;
+    int positives = 0, events = 0;
+    for (int p = 0; p < patients; ++p) {
+        truth.push_back(signal_patient(seed, p));
+        positives += truth.back().outcome;
+        events += truth.back().event;
+    }
+    js << "{\n  \"generator\": \"radhpc synth --signal\",\n  \"seed\": " << seed << ",\n  \"studies\": " << studies
+       << ",\n  \"patients\": " << patients << ",\n"
+       << "  \"latent\": \"per patient z_k ~ N(0,1), k = volume, intensity, texture, independent; every lesion of the patient's "
+          "studies takes its planted properties from z (e ~ N(0,1) per lesion and property); outcome and survival depend on z only\",\n"
+       << "  \"planted\": [\n";
+    for (int j = 0; j < 3; ++j) {
+        const auto& pp = SignalModel::planted[j];
+        js << "    {\"name\": \"" << pp.name << "\", \"feature\": \"" << pp.feature << "\", \"mapping\": \"" << mapping(pp)
+           << "\", \"outcome_log_odds_per_sd\": " << num(pp.log_odds) << ", \"log_hazard_per_sd\": " << num(pp.log_hazard) << "}"
+           << (j < 2 ? ",\n" : "\n");
+    }
+    js << "  ],\n  \"outcome\": {\"column\": \"outcome\", \"model\": \"logistic\", \"formula\": \"P(outcome = 1) = 1 / (1 + "
+          "exp(-(intercept + sum_k outcome_log_odds_per_sd_k z_k)))\", \"intercept\": "
+       << num(SignalModel::intercept) << ", \"positives\": " << positives << "},\n"
+       << "  \"survival\": {\"time_column\": \"time\", \"event_column\": \"event\", \"units\": \"months\", \"model\": \"weibull\", "
+          "\"formula\": \"S(t) = exp(-lambda t^shape exp(sum_k log_hazard_per_sd_k z_k))\", \"shape\": "
+       << num(k) << ", \"lambda\": " << num(lambda) << ", \"baseline_median_months\": " << num(SignalModel::median_months)
+       << ", \"censoring\": \"administrative: accrual uniform over " << num(SignalModel::accrual_months) << " months, analysis at month "
+       << num(SignalModel::analysis_month) << " (follow-up U(" << num(SignalModel::analysis_month - SignalModel::accrual_months) << ", "
+       << num(SignalModel::analysis_month) << "))\", \"events\": " << events << "},\n"
+       << "  \"unplanted\": \"shape (axis ratios, lobes), position, texture frequency, necrosis, image noise, scanner: drawn as "
+          "without --signal, independent of z\",\n"
+       << "  \"truth\": [\n";
+    for (int p = 0; p < patients; ++p) {
+        const auto& t = truth[std::size_t(p)];
+        js << "    {\"patient_id\": \"" << t.patient_id << "\", \"z_volume\": " << num(t.z[0]) << ", \"z_intensity\": " << num(t.z[1])
+           << ", \"z_texture\": " << num(t.z[2]) << ", \"linear_predictor\": " << num(t.linear_predictor) << ", \"outcome\": " << t.outcome
+           << ", \"log_hazard\": " << num(t.log_hazard) << ", \"time\": " << fixed2(t.time) << ", \"event\": " << t.event << "}"
+           << (p + 1 < patients ? ",\n" : "\n");
+    }
+    js << "  ]\n}\n";
+}
+
 // --format dicom: CT series + RTSTRUCT + SEG per study through io (no DCMTK in this layer).
-void write_dicom_archive(const std::string& out_dir, int studies, std::uint64_t seed, SynthSize size) {
+void write_dicom_archive(const std::string& out_dir, int studies, std::uint64_t seed, SynthSize size, bool signal) {
     namespace fs = std::filesystem;
     fs::create_directories(fs::path(out_dir) / "dicom");
     std::ofstream manifest(fs::path(out_dir) / "manifest.csv");
     if (!manifest) throw Error(ErrorKind::io, out_dir + "/manifest.csv: cannot write");
-    manifest << "study_id,patient_id,image,mask,labels,outcome,scanner\n";
+    manifest << manifest_header(signal);
     for (int i = 0; i < studies; ++i) {
-        const SynthStudy st = size == SynthSize::clinical ? make_clinical_study(seed, i) : make_study(seed, i);
+        const SynthStudy st = size == SynthSize::clinical ? make_clinical_study(seed, i) : make_study(seed, i, signal);
         const std::string dir = "dicom/" + st.study_id;
         io::SyntheticStudyIds ids;
         ids.patient_id = st.patient_id;
@@ -337,7 +462,7 @@ void write_dicom_archive(const std::string& out_dir, int studies, std::uint64_t 
         io::write_rtstruct(st.labels, rois, ct_files, (fs::path(out_dir) / dir / "rtstruct.dcm").string());
         io::write_seg_segments(st.labels, segments, ct_files.front(), (fs::path(out_dir) / dir / "seg.dcm").string(), ids.uid_key);
         // labels stays empty: each RTSTRUCT ROI in `mask` is one lesion
-        manifest << st.study_id << "," << st.patient_id << "," << dir << "/ct," << masks << ",," << st.outcome << "," << st.scanner << "\n";
+        manifest << st.study_id << "," << st.patient_id << "," << dir << "/ct," << masks << ",," << row_tail(st, signal);
     }
 }
 
@@ -345,23 +470,28 @@ void write_dicom_archive(const std::string& out_dir, int studies, std::uint64_t 
 
 void write_archive(const std::string& out_dir, int studies, std::uint64_t seed, const SynthOptions& options) {
     namespace fs = std::filesystem;
-    if (options.format == SynthFormat::dicom) return write_dicom_archive(out_dir, studies, seed, options.size);
+    if (options.signal && options.size != SynthSize::small)
+        throw Error(ErrorKind::settings, "synth: --signal is implemented for --size small only");
+    if (options.signal) {
+        fs::create_directories(out_dir);
+        write_signal_json(out_dir, studies, seed);
+    }
+    if (options.format == SynthFormat::dicom) return write_dicom_archive(out_dir, studies, seed, options.size, options.signal);
     const std::string ext = options.format == SynthFormat::nrrd ? ".nrrd" : ".nii.gz";
     fs::create_directories(fs::path(out_dir) / "images");
     fs::create_directories(fs::path(out_dir) / "masks");
     std::ofstream manifest(fs::path(out_dir) / "manifest.csv");
     if (!manifest) throw Error(ErrorKind::io, out_dir + "/manifest.csv: cannot write");
-    manifest << "study_id,patient_id,image,mask,labels,outcome,scanner\n";
+    manifest << manifest_header(options.signal);
     for (int i = 0; i < studies; ++i) {
-        const SynthStudy st = options.size == SynthSize::clinical ? make_clinical_study(seed, i) : make_study(seed, i);
+        const SynthStudy st = options.size == SynthSize::clinical ? make_clinical_study(seed, i) : make_study(seed, i, options.signal);
         const std::string img = "images/" + st.study_id + ext;
         const std::string msk = "masks/" + st.study_id + "_labels" + ext;
         io::write_image(st.image, (fs::path(out_dir) / img).string());
         io::write_labels(st.labels, (fs::path(out_dir) / msk).string());
         std::string labels;
         for (const auto& l : st.lesions) labels += (labels.empty() ? "" : ";") + std::to_string(l.label);
-        manifest << st.study_id << "," << st.patient_id << "," << img << "," << msk << "," << labels << "," << st.outcome << ","
-                 << st.scanner << "\n";
+        manifest << st.study_id << "," << st.patient_id << "," << img << "," << msk << "," << labels << "," << row_tail(st, options.signal);
     }
 }
 

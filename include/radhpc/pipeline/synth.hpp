@@ -1,6 +1,7 @@
 // Synthetic CT-like studies for demos, tests and benchmarks, deterministic from a seed
 // (own generator and normal deviates, so the archive is identical on every platform).
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -19,14 +20,73 @@ struct SynthStudy {
     Volume<std::int16_t> image;  // HU
     Mask labels;                 // 0 background, 1..n lesions
     std::vector<SynthLesion> lesions;
-    int outcome;                 // synthetic binary outcome (responder), tied to lesion texture
+    int outcome;                 // synthetic binary outcome (responder), tied to lesion texture (--signal: see SignalModel)
     std::string scanner;         // synthetic batch variable
     int organ_label = 0;         // clinical studies: the organ-sized ROI's label (0: none)
+    double time = 0;             // --signal only: follow-up in months (event or administrative censoring)
+    int event = 0;               // --signal only: 1 event observed at `time`, 0 censored
 };
+
+// ---- --signal (issue 16): an outcome and a survival time planted through named lesion properties ----
+// Each patient p has three latent standard-normal scores z_k (a stream of its own, seeded by (seed, p),
+// apart from the stream that draws the images). Every lesion of every study of the patient gets its
+// planted property k from z_k plus a little per-lesion jitter e ~ N(0,1) (a stream seeded by
+// (seed, study)):  value = clamp(centre * exp(per_sd z + jitter e)) on a log scale, or
+// clamp(centre + per_sd z + jitter e) on a linear one:
+//   volume     lesion radius, mm (log; the upper clamp is also the default's per-study maximum) -> morph_volume
+//   intensity  lesion mean HU (linear)                                                          -> stat_median
+//   texture    amplitude of the lesion's spatial pattern, HU (log)                              -> cm_joint_entr_3D_avg
+// (the features that measure them best in jobs/demo.yaml's table: stat_mean also carries the lesion's
+// size through the partial-volume rim, and first-order dispersion (stat_var, ...) mostly the rim too).
+// The patient's outcome and survival depend on z only:
+//   outcome ~ Bernoulli(logistic(b0 + sum_k b_k z_k))
+//   T ~ Weibull: S(t) = exp(-lambda t^shape exp(sum_k g_k z_k)), baseline median median_months;
+//   administrative censoring: accrual uniform over accrual_months, analysis at analysis_month, so the
+//   follow-up is C ~ U(analysis - accrual, analysis); time = min(T, C) (months, 2 decimals), event = T <= C.
+// Every other lesion property (shape, position, lobes, spatial frequency, necrosis, noise) is drawn as
+// without --signal; none depends on z. The archive's signal.json documents all of this and the truth.
+struct PlantedProperty {
+    const char* name;     // volume, intensity, texture
+    const char* feature;  // the radhpc feature (IBSI name, jobs/demo.yaml) that measures it
+    const char* property; // what the generator sets
+    bool log_scale;
+    double centre, per_sd, jitter, lo, hi;
+    double log_odds;    // b_k: outcome log odds ratio per SD of z_k
+    double log_hazard;  // g_k: log hazard ratio per SD of z_k
+    double value(double z, double e) const {
+        const double v = log_scale ? centre * std::exp(per_sd * z + jitter * e) : centre + per_sd * z + jitter * e;
+        return v < lo ? lo : v > hi ? hi : v;
+    }
+};
+struct SignalModel {
+    static constexpr double intercept = 0.0;  // b0 (prevalence 50%)
+    static constexpr double weibull_shape = 1.2;
+    static constexpr double median_months = 24.0;  // baseline median survival (all z = 0)
+    static constexpr double accrual_months = 24.0, analysis_month = 48.0;
+    static constexpr PlantedProperty planted[3] = {
+        {"volume", "morph_volume", "lesion radius (mm)", true, 9.0, 0.30, 0.10, 4.0, 18.0, 1.5, 0.7},
+        {"intensity", "stat_median", "lesion mean intensity (HU)", false, 60.0, 12.0, 4.0, 30.0, 100.0, -1.5, -0.7},
+        {"texture", "cm_joint_entr_3D_avg", "amplitude of the lesion texture pattern (HU)", true, 80.0, 0.50, 0.10, 10.0, 250.0, 1.5, 0.7},
+    };
+};
+struct SignalPatient {
+    std::string patient_id;
+    double z[3];
+    double linear_predictor;  // b0 + sum b_k z_k
+    int outcome;
+    double log_hazard;  // sum g_k z_k
+    double time;        // months, rounded to 0.01
+    int event;
+};
+// Patient `patient` (0-based; studies 2p and 2p+1) of the archive of `seed`.
+SignalPatient signal_patient(std::uint64_t seed, int patient);
 
 // One study: a body with lungs, bone and soft tissue, anisotropic spacing, noise, 1-5 lesions of
 // varied shape, size and texture. `index` selects the study within the archive of `seed`.
 SynthStudy make_study(std::uint64_t seed, int index);
+// With signal: the same study with its lesions' planted properties, outcome, time and event from the
+// patient's latent scores (see SignalModel); everything else is the study above.
+SynthStudy make_study(std::uint64_t seed, int index, bool signal);
 
 // A single spherical-ish lesion of about `target_voxels` voxels at 1 mm (benchmarks).
 SynthStudy make_lesion_phantom(std::uint64_t seed, std::size_t target_voxels);
@@ -45,6 +105,7 @@ enum class SynthFormat { nifti, nrrd, dicom };
 struct SynthOptions {
     SynthSize size = SynthSize::small;
     SynthFormat format = SynthFormat::nifti;
+    bool signal = false;  // small size only: the manifest gains time,event and the archive signal.json
 };
 // As above with a size and a file format; the defaults write the same archive byte for byte.
 // dicom: <out>/dicom/<study>/ct/CT00001.dcm... (uncompressed CT series), <out>/dicom/<study>/rtstruct.dcm
