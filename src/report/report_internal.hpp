@@ -1,6 +1,7 @@
 // Private to the report layer: the sections of radhpc report (report.cpp assembles the page,
 // report_endpoints.cpp collects the patients' data, report_plots.cpp and report_heatmap.cpp draw
-// the statistical plots, report_tables.cpp the descriptive sections).
+// the statistical plots, report_validation.cpp the stored validations, report_tables.cpp the
+// descriptive sections).
 #pragma once
 #include <string>
 #include <vector>
