@@ -1,6 +1,7 @@
 // radhpc report: the page (style, self-check script, the sections in order) and its file. The
 // sections: report_endpoints.cpp (patients' scores and endpoints), report_plots.cpp and
-// report_heatmap.cpp (statistical plots), report_tables.cpp (QC, failures, provenance).
+// report_heatmap.cpp (statistical plots), report_validation.cpp (stored model validations),
+// report_tables.cpp (QC, failures, provenance).
 #include "radhpc/report/report.hpp"
 
 #include <algorithm>
@@ -121,6 +122,12 @@ std::string render_report(const store::Contents& c, const ReportOptions& o, std:
     sections.push_back(km_section(data, o));
     sections.push_back(icc_section(chart, icc_reason));
     sections.push_back(heatmap_section(c, o, red_threshold));
+    std::string self_check = kSelfCheck, more_ids;  // the validations' blocks join the checked ones (none: unchanged)
+    for (auto& s : validation_sections(c, o)) {
+        more_ids += ", '" + s.id + "'";
+        sections.push_back(std::move(s));
+    }
+    self_check.insert(self_check.find("'provenance'];") + 12, more_ids);
     sections.push_back(qc_section(c));
     sections.push_back(failures_section(c));
     sections.push_back(provenance_section(c));
@@ -147,12 +154,17 @@ std::string render_report(const store::Contents& c, const ReportOptions& o, std:
         if (data.issues.size() > 50) html << "<li>\u2026 and " << data.issues.size() - 50 << " more</li>\n";
         html << "</ul>\n";
     }
-    for (const auto& s : sections) {
-        html << "<h2>" << escape(s.title) << "</h2>\n<figure class=\"block\" id=\"" << s.id << "\" data-state=\"" << s.state << "\"" << s.attrs
+    for (std::size_t k = 0; k < sections.size(); ++k) {
+        const Section& s = sections[k];
+        if (s.group.empty())
+            html << "<h2>" << escape(s.title) << "</h2>\n";
+        else
+            html << (k && sections[k - 1].group == s.group ? "" : "<h2>" + escape(s.group) + "</h2>\n") << "<h3>" << escape(s.title) << "</h3>\n";
+        html << "<figure class=\"block\" id=\"" << s.id << "\" data-state=\"" << s.state << "\"" << s.attrs
              << ">\n" << s.body << "</figure>\n";
         if (notes) notes->push_back(s.note);
     }
-    html << kSelfCheck << "</body>\n</html>\n";
+    html << self_check << "</body>\n</html>\n";
     return html.str();
 }
 

@@ -1,6 +1,7 @@
 // Private to the report layer: the sections of radhpc report (report.cpp assembles the page,
 // report_endpoints.cpp collects the patients' data, report_plots.cpp and report_heatmap.cpp draw
-// the statistical plots, report_tables.cpp the descriptive sections).
+// the statistical plots, report_validation.cpp the stored validations, report_tables.cpp the
+// descriptive sections).
 #pragma once
 #include <string>
 #include <vector>
@@ -17,6 +18,9 @@ struct Section {
     std::string body;   // inner HTML
     std::string attrs;  // extra data-* attributes (machine-readable numbers, %.17g)
     std::string note;   // one line for the command's stderr
+    // Blocks of one group (a stored validation) share an <h2> with this text; the block's own
+    // title is then an <h3>. Empty: the title is the <h2>.
+    std::string group;
 };
 
 Section missing_section(const std::string& id, const std::string& title, const std::string& message);
@@ -39,11 +43,15 @@ struct PatientEndpoints {
     std::string group_rule;       // how the groups were formed (HTML-escaped text)
     const store::SignatureResult* signature = nullptr;  // the signature used, if any
     std::vector<std::string> issues;
+    std::string units = "patients";  // what a row is, in the captions of the ROC and calibration plots
 };
 PatientEndpoints collect_endpoints(const store::Contents& contents, const ReportOptions& options);
 
-Section roc_section(const PatientEndpoints& data, const ReportOptions& options);
-Section calibration_section(const PatientEndpoints& data, const ReportOptions& options);
+// `id` names the block (its plot "<id>-plot"); the validation blocks draw with the same code.
+Section roc_section(const PatientEndpoints& data, const ReportOptions& options, const std::string& id = "roc",
+                    const std::string& title = "ROC curve");
+Section calibration_section(const PatientEndpoints& data, const ReportOptions& options, const std::string& id = "calibration",
+                            const std::string& title = "Calibration");
 Section km_section(const PatientEndpoints& data, const ReportOptions& options);
 
 // ICC bars (one per feature) of the form that decides robustness.
@@ -62,6 +70,11 @@ Section icc_section(const IccChart& chart, const std::string& missing_reason);
 // |Spearman| heatmap: the robust stage's clustered features over its reference rows when the store
 // has a robust stage, else every complete, non-constant feature over the unperturbed lesions.
 Section heatmap_section(const store::Contents& contents, const ReportOptions& options, double threshold);
+
+// Per stored validation (report_validation.cpp): a summary table, the out-of-fold ROC and
+// calibration, the coefficient forest plot and the tuning curve; a running validation gets one
+// line. No validations: no blocks.
+std::vector<Section> validation_sections(const store::Contents& contents, const ReportOptions& options);
 
 // The descriptive sections (report_tables.cpp).
 Section qc_section(const store::Contents& contents);

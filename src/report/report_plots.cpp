@@ -36,10 +36,9 @@ stats::Direction parse_direction(const std::string& d) {
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
-Section roc_section(const PatientEndpoints& d, const ReportOptions& o) {
-    const std::string title = "ROC curve";
+Section roc_section(const PatientEndpoints& d, const ReportOptions& o, const std::string& id, const std::string& title) {
     if (d.score_name.empty())
-        return missing_section("roc", title, d.no_score_reason);
+        return missing_section(id, title, d.no_score_reason);
     std::vector<double> s;
     std::vector<int> y;
     for (std::size_t i = 0; i < d.patient_id.size(); ++i)
@@ -49,13 +48,13 @@ Section roc_section(const PatientEndpoints& d, const ReportOptions& o) {
         }
     const auto cases = std::count(y.begin(), y.end(), 1), controls = std::count(y.begin(), y.end(), 0);
     if (s.empty())
-        return missing_section("roc", title,
+        return missing_section(id, title,
                                d.signature ? "no 0/1 outcome in the signature's patient rows (outcome column '" + d.signature->outcome_column +
                                                  "'; patients whose lesions disagree are left out)"
                                            : "no binary outcome (metadata column '" + o.outcome + "') for the patients with a score");
     if (cases == 0 || controls == 0)
-        return missing_section("roc", title,
-                               "the outcome has one class only among the " + std::to_string(s.size()) + " scored patients (" +
+        return missing_section(id, title,
+                               "the outcome has one class only among the " + std::to_string(s.size()) + " scored " + d.units + " (" +
                                    std::to_string(cases) + " cases, " + std::to_string(controls) + " controls)");
 
     const stats::RocCurve curve = stats::roc_curve(s, y, parse_direction(d.direction));
@@ -104,11 +103,11 @@ Section roc_section(const PatientEndpoints& d, const ReportOptions& o) {
 
     const bool lower_controls = curve.direction == stats::Direction::controls_lower;
     Section sec;
-    sec.id = "roc";
+    sec.id = id;
     sec.title = title;
     sec.state = "plot";
-    sec.body = fig.str("roc-plot", "ROC curve of " + d.score_name) +
-               caption("Score: " + escape(d.score_source) + ". " + std::to_string(s.size()) + " patients (" + std::to_string(cases) +
+    sec.body = fig.str(id + "-plot", "ROC curve of " + d.score_name) +
+               caption("Score: " + escape(d.score_source) + ". " + std::to_string(s.size()) + " " + d.units + " (" + std::to_string(cases) +
                        " cases, " + std::to_string(controls) + " controls); direction " +
                        (lower_controls ? "controls &lt; cases" : "controls &gt; cases") + ". <b>" + escape(auc_text) +
                        "</b>. Band: pointwise " + level_text(o.level) +
@@ -140,16 +139,15 @@ Section roc_section(const PatientEndpoints& d, const ReportOptions& o) {
                         ")</summary><table><tr><th>level</th><th>metric</th><th>estimate</th><th>" + level_text(d.signature->level) +
                         " CI</th><th>method</th></tr>\n" + rows + "</table></details>\n";
     }
-    sec.note = "roc: " + auc_text + ", " + std::to_string(s.size()) + " patients";
+    sec.note = "roc: " + auc_text + ", " + std::to_string(s.size()) + " " + d.units;
     return sec;
 }
 
 // ---------------------------------------------------------------------------------------------
-Section calibration_section(const PatientEndpoints& d, const ReportOptions& o) {
-    const std::string title = "Calibration";
-    if (d.score_name.empty()) return missing_section("calibration", title, d.no_score_reason);
+Section calibration_section(const PatientEndpoints& d, const ReportOptions& o, const std::string& id, const std::string& title) {
+    if (d.score_name.empty()) return missing_section(id, title, d.no_score_reason);
     if (!d.score_is_probability)
-        return missing_section("calibration", title,
+        return missing_section(id, title,
                                "the score " + d.score_name + " is not a probability (values outside (0, 1)): calibration needs predicted probabilities");
     std::vector<double> p, y;
     for (std::size_t i = 0; i < d.patient_id.size(); ++i)
@@ -159,8 +157,8 @@ Section calibration_section(const PatientEndpoints& d, const ReportOptions& o) {
         }
     const double events = std::count(y.begin(), y.end(), 1.0);
     if (p.size() < 3 || events == 0 || events == double(y.size()))
-        return missing_section("calibration", title,
-                               "too few patients with a probability and both outcomes (" + std::to_string(p.size()) + " patients, " +
+        return missing_section(id, title,
+                               "too few " + d.units + " with a probability and both outcomes (" + std::to_string(p.size()) + " " + d.units + ", " +
                                    svg::fixed(events, 0) + " events)");
     std::vector<double> lp;
     for (double v : p) lp.push_back(std::log(v / (1 - v)));
@@ -213,13 +211,13 @@ Section calibration_section(const PatientEndpoints& d, const ReportOptions& o) {
                  {"class=\"diag\"", "ideal"}},
                 "tl");
     Section sec;
-    sec.id = "calibration";
+    sec.id = id;
     sec.title = title;
     sec.state = "plot";
-    sec.body = fig.str("calibration-plot", "Calibration of " + d.score_name) +
-               caption("Predicted probability: " + escape(d.score_source) + ". " + std::to_string(p.size()) + " patients, " +
+    sec.body = fig.str(id + "-plot", "Calibration of " + d.score_name) +
+               caption("Predicted probability: " + escape(d.score_source) + ". " + std::to_string(p.size()) + " " + d.units + ", " +
                        svg::fixed(events, 0) + " events, " + std::to_string(bins) +
-                       " quantile groups (hoslem.test's grouping, at least about 5 patients per group); points: mean predicted vs observed fraction with Wilson " +
+                       " quantile groups (hoslem.test's grouping, at least about 5 " + d.units + " per group); points: mean predicted vs observed fraction with Wilson " +
                        level_text(o.level) + " intervals. <b>Calibration intercept (in the large, glm(y ~ offset(lp))) " +
                        svg::fixed(cal.intercept, 3) + ", slope (glm(y ~ lp)) " + svg::fixed(cal.slope, 3) + "</b>.");
     sec.attrs = attr("calibration-intercept", cal.intercept) + attr("calibration-slope", cal.slope) +

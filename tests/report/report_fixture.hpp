@@ -229,4 +229,24 @@ inline std::string chromium() {
     return {};
 }
 
+// The page rendered by headless Chromium: the DOM after its scripts ran (--dump-dom), the browser's
+// log (console messages appear as INFO:CONSOLE lines) and a screenshot of the window size.
+struct Rendered {
+    std::string dom, log;
+    std::string png;
+};
+inline Rendered render(const fs::path& page, const fs::path& dir, int width, int height) {
+    const std::string browser = chromium();
+    const fs::path png = dir / "page.png", dom = dir / "dom.html", log = dir / "chromium.log";
+    const std::string cmd = "timeout 120 " + browser + " --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir='" +
+                            (dir / "profile").string() + "' --enable-logging=stderr --v=0 --screenshot='" + png.string() +
+                            "' --window-size=" + std::to_string(width) + "," + std::to_string(height) + " --dump-dom 'file://" +
+                            page.string() + "' > '" + dom.string() + "' 2> '" + log.string() + "'";
+    const int rc = std::system(cmd.c_str());
+    INFO(cmd << "\n" << slurp(log));
+    REQUIRE(WIFEXITED(rc));
+    REQUIRE(WEXITSTATUS(rc) == 0);
+    return {slurp(dom), slurp(log), slurp(png)};
+}
+
 }  // namespace report_test

@@ -17,25 +17,6 @@ namespace {
 
 const char* kBlocks[] = {"roc", "calibration", "km", "icc", "heatmap", "qc", "failures", "provenance"};
 
-struct Rendered {
-    std::string dom, log;
-    std::string png;
-};
-
-Rendered render(const fs::path& page, const fs::path& dir, int width, int height) {
-    const std::string browser = chromium();
-    const fs::path png = dir / "page.png", dom = dir / "dom.html", log = dir / "chromium.log";
-    const std::string cmd = "timeout 120 " + browser + " --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir='" +
-                            (dir / "profile").string() + "' --enable-logging=stderr --v=0 --screenshot='" + png.string() +
-                            "' --window-size=" + std::to_string(width) + "," + std::to_string(height) + " --dump-dom 'file://" +
-                            page.string() + "' > '" + dom.string() + "' 2> '" + log.string() + "'";
-    const int rc = std::system(cmd.c_str());
-    INFO(cmd << "\n" << slurp(log));
-    REQUIRE(WIFEXITED(rc));
-    REQUIRE(WEXITSTATUS(rc) == 0);
-    return {slurp(dom), slurp(log), slurp(png)};
-}
-
 std::uint32_t be32(const std::string& s, std::size_t at) {
     return (std::uint32_t(std::uint8_t(s[at])) << 24) | (std::uint32_t(std::uint8_t(s[at + 1])) << 16) |
            (std::uint32_t(std::uint8_t(s[at + 2])) << 8) | std::uint32_t(std::uint8_t(s[at + 3]));

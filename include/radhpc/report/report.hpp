@@ -1,7 +1,8 @@
 // radhpc report: one self-contained HTML page about a store (no network, no external files,
 // inline SVG plots, a tiny inline self-check script): ROC with DeLong CI and a bootstrap
 // sensitivity band, calibration, Kaplan-Meier by risk group with the log-rank test, ICC bars,
-// |Spearman| heatmap ordered by clusters, QC summary, failures, provenance.
+// |Spearman| heatmap ordered by clusters, per stored model validation its summary, out-of-fold ROC
+// and calibration, coefficient forest plot and tuning curve, QC summary, failures, provenance.
 // A section whose data the store lacks says so in one line.
 #pragma once
 #include <cmath>
