@@ -311,6 +311,26 @@ void threshold_metrics(const Config& cfg, const Data& d, const std::vector<doubl
     m.estimate("threshold.lr_negative", dm.lr_negative);
 }
 
+void bootstrap_metrics(const Config& cfg, const stats::BootstrapResult& b, MetricList& m) {
+    m.num("bootstrap.replicates", double(cfg.replicates));
+    m.num("bootstrap.replicates_used", double(b.replicates_used));
+    m.num("bootstrap.seed", double(cfg.bootstrap_seed));
+    m.num("bootstrap.level", cfg.bootstrap_level);
+    m.num("bootstrap.apparent_auc", b.apparent_auc);
+    m.num("bootstrap.optimism", b.optimism);
+    m.num("bootstrap.optimism_sd", b.optimism_sd);
+    m.num("bootstrap.corrected_auc", b.corrected_auc);
+    m.num("bootstrap.oob_auc", b.oob_auc);
+    m.num("bootstrap.auc_632", b.auc_632);
+    m.num("bootstrap.auc_632plus", b.auc_632plus);
+    m.num("bootstrap.optimism_ci.lower", b.optimism_ci.lower);
+    m.num("bootstrap.optimism_ci.upper", b.optimism_ci.upper);
+    m.num("bootstrap.auc_train_ci.lower", b.auc_train_ci.lower);
+    m.num("bootstrap.auc_train_ci.upper", b.auc_train_ci.upper);
+    m.num("bootstrap.auc_test_ci.lower", b.auc_test_ci.lower);
+    m.num("bootstrap.auc_test_ci.upper", b.auc_test_ci.upper);
+}
+
 }  // namespace
 
 void summarise(const Config& cfg, const Data& d, store::ValidationResult& v) {
@@ -412,26 +432,7 @@ void summarise(const Config& cfg, const Data& d, store::ValidationResult& v) {
         m.num("survival.hazard_ratio_lower", cox.hazard_ratio[0].lower);
         m.num("survival.hazard_ratio_upper", cox.hazard_ratio[0].upper);
     }
-    if (boot) {
-        const auto& b = *boot;
-        m.num("bootstrap.replicates", double(cfg.replicates));
-        m.num("bootstrap.replicates_used", double(b.replicates_used));
-        m.num("bootstrap.seed", double(cfg.bootstrap_seed));
-        m.num("bootstrap.level", cfg.bootstrap_level);
-        m.num("bootstrap.apparent_auc", b.apparent_auc);
-        m.num("bootstrap.optimism", b.optimism);
-        m.num("bootstrap.optimism_sd", b.optimism_sd);
-        m.num("bootstrap.corrected_auc", b.corrected_auc);
-        m.num("bootstrap.oob_auc", b.oob_auc);
-        m.num("bootstrap.auc_632", b.auc_632);
-        m.num("bootstrap.auc_632plus", b.auc_632plus);
-        m.num("bootstrap.optimism_ci.lower", b.optimism_ci.lower);
-        m.num("bootstrap.optimism_ci.upper", b.optimism_ci.upper);
-        m.num("bootstrap.auc_train_ci.lower", b.auc_train_ci.lower);
-        m.num("bootstrap.auc_train_ci.upper", b.auc_train_ci.upper);
-        m.num("bootstrap.auc_test_ci.lower", b.auc_test_ci.lower);
-        m.num("bootstrap.auc_test_ci.upper", b.auc_test_ci.upper);
-    }
+    if (boot) bootstrap_metrics(cfg, *boot, m);
     m.num("alpha", apparent.alpha);
     m.num("lambda", apparent.lambda);
     v.status = "complete";

@@ -244,6 +244,7 @@ int run_units(UnitJob& job, int threads, int& argc, char**& argv, UnitRunStats* 
     int all_ok = 0;
     MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     UnitRunStats stats;
+    stats.rank = rank;
     stats.ranks = size;
     if (all_ok) {
         if (rank == 0) {

@@ -362,16 +362,13 @@ SynthStudy make_clinical_study(std::uint64_t seed, int index) {
 
 namespace {
 
-std::string num(double v) {
+std::string printed(const char* format, double v) {
     char b[40];
-    std::snprintf(b, sizeof b, "%.10g", v);
+    std::snprintf(b, sizeof b, format, v);
     return b;
 }
-std::string fixed2(double v) {
-    char b[40];
-    std::snprintf(b, sizeof b, "%.2f", v);
-    return b;
-}
+std::string num(double v) { return printed("%.10g", v); }
+std::string fixed2(double v) { return printed("%.2f", v); }
 
 // The manifest's header and the end of each row: the default columns, plus time,event with --signal.
 std::string manifest_header(bool signal) { return std::string("study_id,patient_id,image,mask,labels,outcome,scanner") + (signal ? ",time,event\n" : "\n"); }

@@ -30,7 +30,7 @@ struct UnitJob {
 };
 
 struct UnitRunStats {
-    int ranks = 1;
+    int rank = 0, ranks = 1;
     std::size_t units = 0;
     double wall_s = 0, compute_wall_s = 0;  // whole run; from the first dispatch to the last result
     double master_busy_s = 0;               // rank 0's main thread receiving, collecting, dispatching
