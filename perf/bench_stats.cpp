@@ -13,6 +13,7 @@
 #include <tbb/parallel_for.h>
 
 #include <chrono>
+#include <ctime>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -89,8 +90,9 @@ void write_csv(const std::filesystem::path& path, const Data& d) {
     }
 }
 
-// Runs an R snippet that prints one number (seconds); returns NaN if R is unavailable or fails.
-double r_seconds(const std::string& code) {
+// Runs an R snippet that prints one number (seconds), optionally followed by a second one (CPU
+// seconds, stored in *second); returns NaN if R is unavailable or fails.
+double r_seconds(const std::string& code, double* second = nullptr) {
     const auto dir = temp_dir();
     const auto script = dir / "bench.R", out = dir / "bench.out";
     std::ofstream(script) << code;
@@ -99,14 +101,28 @@ double r_seconds(const std::string& code) {
     std::ifstream in(out);
     double v = std::nan("");
     in >> v;
+    if (second) {
+        *second = std::nan("");
+        in >> *second;
+    }
     return v;
 }
 
+double process_cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
+// Wall seconds of f() on `threads` threads; *cpu (if given): CPU seconds of the process meanwhile,
+// less sensitive than wall time to other load on a shared machine.
 template <class F>
-double time_with_threads(int threads, F&& f) {
+double time_with_threads(int threads, F&& f, double* cpu = nullptr) {
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, std::size_t(threads));
+    const double c0 = process_cpu_seconds();
     const auto t0 = Clock::now();
     f();
+    if (cpu) *cpu = process_cpu_seconds() - c0;
     return seconds_since(t0);
 }
 
@@ -182,18 +198,24 @@ int main(int argc, char** argv) {
     cv.seed = 42;
     const auto procedure = cv_tuned_elastic_net(cv);
     {
-        std::vector<double> per_rep(3, std::nan(""));
+        std::vector<double> per_rep(3, std::nan("")), cpu_per_rep(3, std::nan(""));
         std::vector<BootstrapReplicate> reps(static_cast<std::size_t>(procedure_replicates));
         for (int threads : thread_counts) {
-            const double t = time_with_threads(threads, [&] {
-                tbb::parallel_for(0, procedure_replicates, [&](int b) {
-                    reps[std::size_t(b)] = run_bootstrap_replicate(d.x, d.y, d.patient, procedure, 7, std::uint64_t(b));
-                });
-            });
+            double cpu = 0;
+            const double t = time_with_threads(
+                threads,
+                [&] {
+                    tbb::parallel_for(0, procedure_replicates, [&](int b) {
+                        reps[std::size_t(b)] = run_bootstrap_replicate(d.x, d.y, d.patient, procedure, 7, std::uint64_t(b));
+                    });
+                },
+                &cpu);
             per_rep[std::size_t(threads)] = t / procedure_replicates;
+            cpu_per_rep[std::size_t(threads)] = cpu / procedure_replicates;
             std::printf("bootstrap replicate of the %dx5-CV alpha-grid procedure (n=300, p=110): %d thread(s): "
-                        "%.3f s per replicate (%d replicates)\n",
-                        cv.repeats, threads, per_rep[std::size_t(threads)], procedure_replicates);
+                        "%.3f s per replicate (%d replicates), CPU %.3f s per replicate\n",
+                        cv.repeats, threads, per_rep[std::size_t(threads)], procedure_replicates,
+                        cpu_per_rep[std::size_t(threads)]);
         }
         if (thread_set == 12)
             std::printf("  speed-up 2 vs 1 threads: %.2fx; projected 1000 replicates: %.0f s (1 thread), %.0f s (2 threads)\n",
@@ -229,6 +251,7 @@ int main(int argc, char** argv) {
             write_csv(dir / "proc.csv", d);
             // Same work in R: one bootstrap sample, for each alpha the full path and cv.glmnet with the
             // same 10 x 5 fold structure (stratified random folds), then the final fit.
+            double r_cpu = std::nan("");
             const double r = r_seconds(
                 "suppressMessages(library(glmnet)); d <- read.csv('" + (dir / "proc.csv").string() +
                 "'); x <- as.matrix(d[,-1]); y <- d$y; set.seed(1);"
@@ -237,10 +260,12 @@ int main(int argc, char** argv) {
                 ") { f <- integer(length(yb)); for (cl in 0:1) { w <- which(yb == cl);"
                 " f[w] <- sample(rep(1:5, length.out = length(w))) };"
                 " cvr <- cv.glmnet(xb, yb, family = 'binomial', alpha = a, foldid = f) } };"
-                " fit <- glmnet(xb, yb, family = 'binomial', alpha = 1) })['elapsed'] / " + std::to_string(r_replicates) + "; cat(t)");
-            std::printf("  R glmnet, same procedure, %d replicate(s), 1 thread: %.1f s per replicate; R / radhpc(1 thread) = "
-                        "%.1fx, R / radhpc(2 threads) = %.1fx\n",
-                        r_replicates, r, r / per_rep[1], r / per_rep[2]);
+                " fit <- glmnet(xb, yb, family = 'binomial', alpha = 1) }) / " + std::to_string(r_replicates) +
+                    "; cat(t[['elapsed']], t[['user.self']] + t[['sys.self']])",
+                &r_cpu);
+            std::printf("  R glmnet, same procedure, %d replicate(s), 1 thread: %.2f s per replicate (CPU %.2f s); "
+                        "R / radhpc(1 thread) = %.2fx wall, %.2fx CPU; R / radhpc(2 threads) = %.2fx wall\n",
+                        r_replicates, r, r_cpu, r / per_rep[1], r_cpu / cpu_per_rep[1], r / per_rep[2]);
         }
     }
 
