@@ -9,6 +9,7 @@
 #include <map>
 
 #include "radhpc/core/error.hpp"
+#include "glmnet_prepared.hpp"
 
 namespace radhpc::stats {
 
@@ -65,9 +66,16 @@ Standardised standardise(const Eigen::MatrixXd& x, const Eigen::VectorXd& w, boo
 // the lanes are lowered to (SSE2 or AVX2, chosen at run time) and whatever the thread count.
 // Vectors are zero-padded to a multiple of 16 rows and 64-byte aligned.
 constexpr Eigen::Index kPad = 16;
+}  // namespace
+
+namespace detail {  // (types held by detail::GlmnetData)
 struct alignas(64) Blk {
     double d[kPad];
 };
+}  // namespace detail
+
+namespace {
+using detail::Blk;
 #pragma GCC diagnostic ignored "-Wpsabi"  // the kernels taking AVX vectors are always inlined
 typedef double V2 __attribute__((vector_size(16)));
 typedef double V4 __attribute__((vector_size(32)));
@@ -202,6 +210,9 @@ RADHPC_INLINE double update_sum(double* r, const double* v, const double* xp, do
     return acc.finish(n, [&](Eigen::Index i) { return r[i]; });
 }
 
+}  // namespace
+
+namespace detail {
 // 64-byte aligned, zero-padded storage of n rows (n a multiple of 16).
 struct Aligned {
     std::vector<Blk> blocks;
@@ -210,18 +221,29 @@ struct Aligned {
     const double* data() const { return blocks.front().d; }
 };
 
-// Inputs of lognet2n on the standardised, de-duplicated data.
-struct CoreInput {
+// The standardised, de-duplicated data in the padded layout.
+struct PreparedCore {
     Eigen::Index no = 0, ni = 0, nb = 0;  // rows, columns, rows padded to a multiple of 16
     Aligned x;                            // ni columns of nb rows
     Aligned w, y, ones;                   // nb rows each; padding rows: w = y = ones = 0
+    const double* col(Eigen::Index j) const { return x.data() + j * nb; }
+};
+
+}  // namespace detail
+
+namespace {
+using detail::Aligned;
+using detail::PreparedCore;
+
+// Inputs of lognet2n: the data and the option-dependent settings.
+struct CoreInput {
+    const PreparedCore* d = nullptr;
     const std::vector<char>* ju = nullptr;
     Eigen::VectorXd vp;
     double flmin = 1.0;
     std::vector<double> ulam;
     int nlam = 0, ne = 0, nx = 0;
     const GlmnetOptions* o = nullptr;
-    const double* col(Eigen::Index j) const { return x.data() + j * nb; }
 };
 
 struct CoreOutput {
@@ -238,8 +260,19 @@ void lognet2n_avx2(const CoreInput& in, CoreOutput& out);
 
 }  // namespace
 
-GlmnetPath glmnet_binomial(const Eigen::MatrixXd& x_in, std::span<const double> y_in, const GlmnetOptions& o,
-                           std::span<const double> weights_in) {
+namespace detail {
+
+struct GlmnetData {
+    Eigen::Index n_all = 0, ni = 0;
+    bool intercept = true, standardize = true;
+    double sw = 0;                // sum of the weights
+    Eigen::VectorXd mean, scale;  // standardisation
+    std::vector<char> usable;     // glmnet's ju
+    PreparedCore core;
+};
+
+std::shared_ptr<const GlmnetData> glmnet_prepare(const Eigen::MatrixXd& x_in, std::span<const double> y_in,
+                                                 const GlmnetOptions& o, std::span<const double> weights_in) {
     const Eigen::Index n_all = x_in.rows(), ni = x_in.cols();
     if (Eigen::Index(y_in.size()) != n_all) throw Error(ErrorKind::invalid_input, "glmnet: x and y differ in rows");
     if (!weights_in.empty() && Eigen::Index(weights_in.size()) != n_all)
@@ -281,6 +314,39 @@ GlmnetPath glmnet_binomial(const Eigen::MatrixXd& x_in, std::span<const double> 
     const double sw = w.sum();
     w /= sw;
 
+    Standardised s = standardise(xsel, w, o.intercept, o.standardize);
+    auto data = std::make_shared<GlmnetData>();
+    data->n_all = n_all;
+    data->ni = ni;
+    data->intercept = o.intercept;
+    data->standardize = o.standardize;
+    data->sw = sw;
+    data->mean = std::move(s.mean);
+    data->scale = std::move(s.scale);
+    data->usable = std::move(s.usable);
+    PreparedCore& in = data->core;
+    in.no = no;
+    in.ni = ni;
+    in.nb = (no + kPad - 1) / kPad * kPad;
+    in.x.assign(in.nb * ni);
+    in.w.assign(in.nb);
+    in.y.assign(in.nb);
+    in.ones.assign(in.nb);
+    for (Eigen::Index j = 0; j < ni; ++j) std::copy_n(s.x.col(j).data(), no, in.x.data() + j * in.nb);
+    for (Eigen::Index i = 0; i < no; ++i) {
+        in.w.data()[i] = w(i);
+        in.y.data()[i] = y(i);
+        in.ones.data()[i] = 1.0;
+    }
+    return data;
+}
+
+GlmnetPath glmnet_fit_prepared(const GlmnetData& data, const GlmnetOptions& o) {
+    const Eigen::Index n_all = data.n_all, ni = data.ni;
+    if (o.alpha < 0 || o.alpha > 1) throw Error(ErrorKind::invalid_input, "glmnet: alpha outside [0,1]");
+    if (o.intercept != data.intercept || o.standardize != data.standardize)
+        throw Error(ErrorKind::internal, "glmnet: prepared data used with other intercept/standardize options");
+    const double sw = data.sw;
     const int ne = o.dfmax < 0 ? int(ni) + 1 : o.dfmax;
     const int nx = o.pmax < 0 ? int(std::min<Eigen::Index>(2 * Eigen::Index(ne) + 20, ni)) : o.pmax;
     double flmin;
@@ -306,26 +372,12 @@ GlmnetPath glmnet_binomial(const Eigen::MatrixXd& x_in, std::span<const double> 
     }
     vp *= double(ni) / vp.sum();
 
-    Standardised s = standardise(xsel, w, o.intercept, o.standardize);
-    const auto& ju = s.usable;
+    const auto& ju = data.usable;
     if (std::none_of(ju.begin(), ju.end(), [](char c) { return c != 0; }))
         throw Error(ErrorKind::invalid_input, "glmnet: all predictors constant");
 
     CoreInput in;
-    in.no = no;
-    in.ni = ni;
-    in.nb = (no + kPad - 1) / kPad * kPad;
-    in.x.assign(in.nb * ni);
-    in.w.assign(in.nb);
-    in.y.assign(in.nb);
-    in.ones.assign(in.nb);
-    for (Eigen::Index j = 0; j < ni; ++j) std::copy_n(s.x.col(j).data(), no, in.x.data() + j * in.nb);
-    for (Eigen::Index i = 0; i < no; ++i) {
-        in.w.data()[i] = w(i);
-        in.y.data()[i] = y(i);
-        in.ones.data()[i] = 1.0;
-    }
-    s.x.resize(0, 0);
+    in.d = &data.core;
     in.ju = &ju;
     in.vp = vp;
     in.flmin = flmin;
@@ -351,9 +403,9 @@ GlmnetPath glmnet_binomial(const Eigen::MatrixXd& x_in, std::span<const double> 
         int df = 0;
         for (Eigen::Index j = 0; j < ni; ++j) {
             // back to the original scale: beta_j = a_j / xs_j, a0 = a0 - sum_j beta_j xm_j
-            const double bj = core.a_path[k](j) / s.scale(j);
+            const double bj = core.a_path[k](j) / data.scale(j);
             path.beta(j, Eigen::Index(k)) = bj;
-            if (o.intercept) a0 -= bj * s.mean(j);
+            if (o.intercept) a0 -= bj * data.mean(j);
             if (bj != 0.0) ++df;
         }
         path.intercept.push_back(o.intercept ? a0 : 0.0);
@@ -367,6 +419,13 @@ GlmnetPath glmnet_binomial(const Eigen::MatrixXd& x_in, std::span<const double> 
     return path;
 }
 
+}  // namespace detail
+
+GlmnetPath glmnet_binomial(const Eigen::MatrixXd& x, std::span<const double> y, const GlmnetOptions& options,
+                           std::span<const double> weights) {
+    return detail::glmnet_fit_prepared(*detail::glmnet_prepare(x, y, options, weights), options);
+}
+
 namespace {
 
 // ---- lognet2n ----------------------------------------------------------------------------------
@@ -376,13 +435,14 @@ namespace {
 template <class V>
 RADHPC_INLINE void lognet2n_impl(const CoreInput& in, CoreOutput& out) {
     const GlmnetOptions& o = *in.o;
-    const Eigen::Index no = in.no, ni = in.ni, nb = in.nb;
+    const PreparedCore& pd = *in.d;
+    const Eigen::Index no = pd.no, ni = pd.ni, nb = pd.nb;
     const auto& ju = *in.ju;
     const Eigen::VectorXd& vp = in.vp;
     const double flmin = in.flmin;
     const int nlam = in.nlam, ne = in.ne, nx = in.nx;
-    const double* w = in.w.data();
-    const double* y = in.y.data();
+    const double* w = pd.w.data();
+    const double* y = pd.y.data();
     auto wi = [&](Eigen::Index i) { return w[i]; };
     auto yi = [&](Eigen::Index i) { return y[i]; };
 
@@ -427,7 +487,7 @@ RADHPC_INLINE void lognet2n_impl(const CoreInput& in, CoreOutput& out) {
     const int mnl = std::min(o.mnlam, nlam);
     const double shr = o.thresh * dev0;
     for (Eigen::Index j = 0; j < ni; ++j)
-        if (ju[std::size_t(j)]) ga(j) = std::fabs(dot<V>(r, in.col(j), no));
+        if (ju[std::size_t(j)]) ga(j) = std::fabs(dot<V>(r, pd.col(j), no));
 
     auto& a_path = out.a_path;
     auto& a0_path = out.a0_path;
@@ -444,7 +504,7 @@ RADHPC_INLINE void lognet2n_impl(const CoreInput& in, CoreOutput& out) {
     };
     auto coordinate_step = [&](Eigen::Index k, double al1, double al2, double& dlx) __attribute__((always_inline)) {
         const double bk = b(k + 1);
-        const double* xk = in.col(k);
+        const double* xk = pd.col(k);
         const double gk = pend_x ? update_dot<V>(r, v, pend_x, pend_d, xk, no, nb) : dot<V>(r, xk, no);
         pend_x = nullptr;
         const double u = gk + xv(k) * bk, au = std::fabs(u) - vp(k) * al1;
@@ -467,7 +527,7 @@ RADHPC_INLINE void lognet2n_impl(const CoreInput& in, CoreOutput& out) {
         if (d != 0.0) {  // only with an intercept: nothing is pending here
             b(0) += d;
             dlx = std::max(dlx, xmz * d * d);
-            pend_x = in.ones.data();
+            pend_x = pd.ones.data();
             pend_d = d;
         }
     };
@@ -497,7 +557,7 @@ RADHPC_INLINE void lognet2n_impl(const CoreInput& in, CoreOutput& out) {
                 bs(0) = b(0);
                 for (int k : m) bs(k + 1) = b(k + 1);
                 for (Eigen::Index j = 0; j < ni; ++j)
-                    if (ixx[std::size_t(j)]) xv(j) = weighted_sq<V>(v, in.col(j), no);
+                    if (ixx[std::size_t(j)]) xv(j) = weighted_sq<V>(v, pd.col(j), no);
                 while (true) {  // coordinate descent over the strong set, then the active set
                     ++nlp;
                     double dlx = 0.0;
@@ -538,7 +598,7 @@ RADHPC_INLINE void lognet2n_impl(const CoreInput& in, CoreOutput& out) {
                 std::fill_n(eta, nb, b(0));
                 for (int k : m) {  // column-wise: contiguous access
                     const double bk = b(k + 1);
-                    const double* xk = in.col(k);
+                    const double* xk = pd.col(k);
                     for (Eigen::Index i = 0; i < nb; i += kW<V>) store<V>(eta + i, load<V>(eta + i) + bk * load<V>(xk + i));
                 }
                 for (Eigen::Index i = 0; i < no; ++i) {
@@ -561,7 +621,7 @@ RADHPC_INLINE void lognet2n_impl(const CoreInput& in, CoreOutput& out) {
                         bool violation = false;
                         for (Eigen::Index k = 0; k < ni; ++k) {
                             if (ixx[std::size_t(k)] || !ju[std::size_t(k)]) continue;
-                            ga(k) = std::fabs(dot<V>(r, in.col(k), no));
+                            ga(k) = std::fabs(dot<V>(r, pd.col(k), no));
                             if (ga(k) > al1 * vp(k)) {
                                 ixx[std::size_t(k)] = 1;
                                 violation = true;
@@ -585,9 +645,11 @@ RADHPC_INLINE void lognet2n_impl(const CoreInput& in, CoreOutput& out) {
             a0_path.push_back(b(0));
             alm.push_back(al);
             double devi = 0.0;  // dev2: deviance/2 with probabilities clipped to [pmin, 1-pmin]
+            // y is 0/1, so y log(p) + (1 - y) log(1 - p) is exactly the one logarithm (the other
+            // term is a signed zero); half the log calls, same bits.
             for (Eigen::Index i = 0; i < no; ++i) {
                 const double pi = std::min(std::max(pmin, q[i]), 1.0 - pmin);
-                devi -= wi(i) * (yi(i) * std::log(pi) + (1.0 - yi(i)) * std::log(1.0 - pi));
+                devi -= wi(i) * (yi(i) > 0.0 ? std::log(pi) : std::log(1.0 - pi));
             }
             dev.push_back((dev1 - devi) / dev0);
         }
