@@ -256,7 +256,10 @@ struct CoreOutput {
 template <class V>
 RADHPC_INLINE void lognet2n_impl(const CoreInput& in, CoreOutput& out);
 void lognet2n_generic(const CoreInput& in, CoreOutput& out);
+#if defined(__x86_64__) || defined(__i386__)
+#define RADHPC_GLMNET_AVX2 1
 void lognet2n_avx2(const CoreInput& in, CoreOutput& out);
+#endif
 
 }  // namespace
 
@@ -388,9 +391,13 @@ GlmnetPath glmnet_fit_prepared(const GlmnetData& data, const GlmnetOptions& o) {
     in.o = &o;
     CoreOutput core;
     // RADHPC_GLMNET_SSE2=1 forces the SSE2 build of the solver (same results; for testing).
+#ifdef RADHPC_GLMNET_AVX2
     static const bool avx2 = __builtin_cpu_supports("avx2") && !std::getenv("RADHPC_GLMNET_SSE2");
     if (avx2) lognet2n_avx2(in, core);
     else lognet2n_generic(in, core);
+#else
+    lognet2n_generic(in, core);  // 2-wide generic vectors: same bits
+#endif
 
     GlmnetPath path;
     path.error_code = core.jerr;
@@ -669,7 +676,9 @@ finished:
 
 // The same code compiled for two instruction sets; lanes and reduction order are identical.
 void lognet2n_generic(const CoreInput& in, CoreOutput& out) { lognet2n_impl<V2>(in, out); }
+#ifdef RADHPC_GLMNET_AVX2
 __attribute__((target("avx2"))) void lognet2n_avx2(const CoreInput& in, CoreOutput& out) { lognet2n_impl<V4>(in, out); }
+#endif
 
 }  // namespace
 
