@@ -1,6 +1,10 @@
 // Statistics engine benchmark (not a test): prints timings of radhpc and, where R is available,
 // of the same work in R (glmnet, pROC) with the ratio.
-//   perf_bench_stats [--quick] [--no-r] [--replicates N] [--procedure-replicates N]
+//   perf_bench_stats [--quick] [--no-r] [--replicates N] [--procedure-replicates N] [--r-replicates N]
+//                    [--procedure-only] [--threads 1|2|12] [--repeats R] [--dump FILE]
+// --procedure-only: only workload 2 (the tuning procedure per replicate, and R on the same data);
+// --threads: thread counts timed for it (default 12 = 1 and 2); --dump: writes each timed
+// replicate's model and the CV curves of replicate 0 (%.17g) to FILE, to compare versions.
 // Workloads (issue 6): glmnet path n=500 p=100; the tuning procedure on n=300 p=110
 // (10x5 CV over alpha = 0.1..1, 100-lambda paths, then the final fit) timed per bootstrap
 // replicate on 1 and 2 threads; bootstrap of a fixed-(alpha, lambda) elastic net (1000 replicates)
@@ -9,6 +13,7 @@
 #include <tbb/parallel_for.h>
 
 #include <chrono>
+#include <ctime>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -85,8 +90,9 @@ void write_csv(const std::filesystem::path& path, const Data& d) {
     }
 }
 
-// Runs an R snippet that prints one number (seconds); returns NaN if R is unavailable or fails.
-double r_seconds(const std::string& code) {
+// Runs an R snippet that prints one number (seconds), optionally followed by a second one (CPU
+// seconds, stored in *second); returns NaN if R is unavailable or fails.
+double r_seconds(const std::string& code, double* second = nullptr) {
     const auto dir = temp_dir();
     const auto script = dir / "bench.R", out = dir / "bench.out";
     std::ofstream(script) << code;
@@ -95,22 +101,37 @@ double r_seconds(const std::string& code) {
     std::ifstream in(out);
     double v = std::nan("");
     in >> v;
+    if (second) {
+        *second = std::nan("");
+        in >> *second;
+    }
     return v;
 }
 
+double process_cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
+// Wall seconds of f() on `threads` threads; *cpu (if given): CPU seconds of the process meanwhile,
+// less sensitive than wall time to other load on a shared machine.
 template <class F>
-double time_with_threads(int threads, F&& f) {
+double time_with_threads(int threads, F&& f, double* cpu = nullptr) {
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, std::size_t(threads));
+    const double c0 = process_cpu_seconds();
     const auto t0 = Clock::now();
     f();
+    if (cpu) *cpu = process_cpu_seconds() - c0;
     return seconds_since(t0);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    bool quick = false, with_r = true;
-    int fixed_replicates = 1000, procedure_replicates = 4, r_replicates = 2;
+    bool quick = false, with_r = true, procedure_only = false;
+    int fixed_replicates = 1000, procedure_replicates = 4, r_replicates = 2, thread_set = 12, repeats = -1;
+    std::string dump;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--quick") quick = true;
@@ -118,12 +139,19 @@ int main(int argc, char** argv) {
         else if (a == "--replicates" && i + 1 < argc) fixed_replicates = std::atoi(argv[++i]);
         else if (a == "--procedure-replicates" && i + 1 < argc) procedure_replicates = std::atoi(argv[++i]);
         else if (a == "--r-replicates" && i + 1 < argc) r_replicates = std::atoi(argv[++i]);
+        else if (a == "--procedure-only") procedure_only = true;
+        else if (a == "--threads" && i + 1 < argc) thread_set = std::atoi(argv[++i]);
+        else if (a == "--repeats" && i + 1 < argc) repeats = std::atoi(argv[++i]);
+        else if (a == "--dump" && i + 1 < argc) dump = argv[++i];
     }
     if (quick) {
         fixed_replicates = 100;
         procedure_replicates = 2;
         r_replicates = 1;
     }
+    std::vector<int> thread_counts;
+    if (thread_set == 1 || thread_set == 12) thread_counts.push_back(1);
+    if (thread_set == 2 || thread_set == 12) thread_counts.push_back(2);
     if (with_r && std::system("Rscript --version > /dev/null 2>&1") != 0) {
         std::printf("Rscript not found: R timings skipped\n");
         with_r = false;
@@ -139,7 +167,7 @@ int main(int argc, char** argv) {
     }
 
     // 1. glmnet path, n = 500, p = 100, alpha = 1, 100 lambdas
-    {
+    if (!procedure_only) {
         const Data d = make_data(500, 100, 1);
         GlmnetOptions o;
         const int reps = quick ? 3 : 10;
@@ -163,30 +191,67 @@ int main(int argc, char** argv) {
     // 2. Tuning procedure on n = 300, p = 110: 10x5 CV over alpha 0.1..1, 100-lambda paths + final fit
     const Data d = make_data(300, 110, 2);
     RepeatedCvOptions cv;
+    cv.alphas.clear();  // RepeatedCvOptions starts with {1.0}: without this the grid had 11 alphas (1.0 twice)
     for (int a = 1; a <= 10; ++a) cv.alphas.push_back(a / 10.0);
     cv.folds = 5;
-    cv.repeats = quick ? 2 : 10;
+    cv.repeats = repeats > 0 ? repeats : (quick ? 2 : 10);
     cv.seed = 42;
     const auto procedure = cv_tuned_elastic_net(cv);
     {
-        std::vector<double> per_rep(3, 0.0);
-        for (int threads : {1, 2}) {
-            const double t = time_with_threads(threads, [&] {
-                tbb::parallel_for(0, procedure_replicates, [&](int b) {
-                    run_bootstrap_replicate(d.x, d.y, d.patient, procedure, 7, std::uint64_t(b));
-                });
-            });
+        std::vector<double> per_rep(3, std::nan("")), cpu_per_rep(3, std::nan(""));
+        std::vector<BootstrapReplicate> reps(static_cast<std::size_t>(procedure_replicates));
+        for (int threads : thread_counts) {
+            double cpu = 0;
+            const double t = time_with_threads(
+                threads,
+                [&] {
+                    tbb::parallel_for(0, procedure_replicates, [&](int b) {
+                        reps[std::size_t(b)] = run_bootstrap_replicate(d.x, d.y, d.patient, procedure, 7, std::uint64_t(b));
+                    });
+                },
+                &cpu);
             per_rep[std::size_t(threads)] = t / procedure_replicates;
+            cpu_per_rep[std::size_t(threads)] = cpu / procedure_replicates;
             std::printf("bootstrap replicate of the %dx5-CV alpha-grid procedure (n=300, p=110): %d thread(s): "
-                        "%.3f s per replicate (%d replicates)\n",
-                        cv.repeats, threads, per_rep[std::size_t(threads)], procedure_replicates);
+                        "%.3f s per replicate (%d replicates), CPU %.3f s per replicate\n",
+                        cv.repeats, threads, per_rep[std::size_t(threads)], procedure_replicates,
+                        cpu_per_rep[std::size_t(threads)]);
         }
-        std::printf("  speed-up 2 vs 1 threads: %.2fx; projected 1000 replicates: %.0f s (1 thread), %.0f s (2 threads)\n",
-                    per_rep[1] / per_rep[2], 1000 * per_rep[1], 1000 * per_rep[2]);
+        if (thread_set == 12)
+            std::printf("  speed-up 2 vs 1 threads: %.2fx; projected 1000 replicates: %.0f s (1 thread), %.0f s (2 threads)\n",
+                        per_rep[1] / per_rep[2], 1000 * per_rep[1], 1000 * per_rep[2]);
+        if (!dump.empty()) {
+            std::FILE* f = std::fopen(dump.c_str(), "w");
+            for (const auto& rep : reps) {
+                std::fprintf(f, "replicate %llu alpha %.17g lambda %.17g auc_train %.17g auc_test %.17g auc_oob %.17g\n",
+                             (unsigned long long)rep.index, rep.model.alpha, rep.model.lambda, rep.auc_train,
+                             rep.auc_test, rep.auc_oob);
+                std::fprintf(f, "coef %.17g", rep.model.intercept);
+                for (Eigen::Index j = 0; j < rep.model.beta.size(); ++j) std::fprintf(f, " %.17g", rep.model.beta(j));
+                std::fprintf(f, "\n");
+            }
+            // CV curves of the procedure on the bootstrap sample of replicate 0
+            const auto drawn = bootstrap_patients(d.patient, 7, 0);
+            Data b;
+            b.x.resize(Eigen::Index(drawn.size()), d.x.cols());
+            for (std::size_t i = 0; i < drawn.size(); ++i) {
+                b.x.row(Eigen::Index(i)) = d.x.row(drawn[i]);
+                b.y.push_back(d.y[std::size_t(drawn[i])]);
+                b.patient.push_back(int(i));
+            }
+            const auto res = repeated_cv(b.x, b.y, b.patient, cv);
+            for (const auto& c : res.curves) {
+                std::fprintf(f, "alpha %.17g lambda_min %.17g lambda_1se %.17g\n", c.alpha, c.lambda_min, c.lambda_1se);
+                for (std::size_t l = 0; l < c.lambda.size(); ++l)
+                    std::fprintf(f, "  %.17g %.17g %.17g\n", c.lambda[l], c.cvm[l], c.cvsd[l]);
+            }
+            std::fclose(f);
+        }
         if (with_r) {
             write_csv(dir / "proc.csv", d);
             // Same work in R: one bootstrap sample, for each alpha the full path and cv.glmnet with the
             // same 10 x 5 fold structure (stratified random folds), then the final fit.
+            double r_cpu = std::nan("");
             const double r = r_seconds(
                 "suppressMessages(library(glmnet)); d <- read.csv('" + (dir / "proc.csv").string() +
                 "'); x <- as.matrix(d[,-1]); y <- d$y; set.seed(1);"
@@ -195,13 +260,19 @@ int main(int argc, char** argv) {
                 ") { f <- integer(length(yb)); for (cl in 0:1) { w <- which(yb == cl);"
                 " f[w] <- sample(rep(1:5, length.out = length(w))) };"
                 " cvr <- cv.glmnet(xb, yb, family = 'binomial', alpha = a, foldid = f) } };"
-                " fit <- glmnet(xb, yb, family = 'binomial', alpha = 1) })['elapsed'] / " + std::to_string(r_replicates) + "; cat(t)");
-            std::printf("  R glmnet, same procedure, %d replicate(s), 1 thread: %.1f s per replicate; R / radhpc(1 thread) = "
-                        "%.1fx, R / radhpc(2 threads) = %.1fx\n",
-                        r_replicates, r, r / per_rep[1], r / per_rep[2]);
+                " fit <- glmnet(xb, yb, family = 'binomial', alpha = 1) }) / " + std::to_string(r_replicates) +
+                    "; cat(t[['elapsed']], t[['user.self']] + t[['sys.self']])",
+                &r_cpu);
+            std::printf("  R glmnet, same procedure, %d replicate(s), 1 thread: %.2f s per replicate (CPU %.2f s); "
+                        "R / radhpc(1 thread) = %.2fx wall, %.2fx CPU; R / radhpc(2 threads) = %.2fx wall\n",
+                        r_replicates, r, r_cpu, r / per_rep[1], r_cpu / cpu_per_rep[1], r / per_rep[2]);
         }
     }
 
+    if (procedure_only) {
+        std::filesystem::remove_all(dir);
+        return 0;
+    }
     // 3. 1000 bootstrap replicates of a fixed (alpha, lambda) fit (the published-settings model)
     {
         const auto fixed = fixed_elastic_net(0.55, 0.012);

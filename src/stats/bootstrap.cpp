@@ -10,6 +10,7 @@
 #include "radhpc/core/error.hpp"
 #include "radhpc/stats/random.hpp"
 #include "radhpc/stats/roc.hpp"
+#include "cv_detail.hpp"
 
 namespace radhpc::stats {
 
@@ -85,10 +86,11 @@ ModelProcedure fixed_elastic_net(double alpha, double lambda, GlmnetOptions opti
 
 ModelProcedure cv_tuned_elastic_net(RepeatedCvOptions options, bool use_1se) {
     return [=](const Eigen::MatrixXd& x, std::span<const double> y, std::span<const int> patient) {
-        const auto cv = repeated_cv(x, y, patient, options);
-        GlmnetOptions go = options.glmnet;
-        go.alpha = cv.alpha;
-        const auto path = glmnet_binomial(x, y, go);
+        // the full-data path at the chosen alpha, as fitted inside the CV (glmnet_binomial(x, y,
+        // options.glmnet with alpha = cv.alpha)), not fitted again
+        std::vector<GlmnetPath> paths;
+        const auto cv = detail::repeated_cv_with_paths(x, y, patient, options, &paths);
+        const auto& path = paths[cv.best_alpha_index];
         const auto& curve = cv.curves[cv.best_alpha_index];
         const std::size_t k = use_1se ? curve.index_1se : curve.index_min;  // the full path's lambdas
         FittedModel m;

@@ -6,10 +6,13 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <memory>
 
 #include "radhpc/core/error.hpp"
 #include "radhpc/stats/random.hpp"
 #include "radhpc/stats/roc.hpp"
+#include "cv_detail.hpp"
+#include "glmnet_prepared.hpp"
 
 namespace radhpc::stats {
 
@@ -56,19 +59,26 @@ struct FoldValues {
     CvMeasure measure;
 };
 
-FoldValues fold_values(const Eigen::MatrixXd& x, std::span<const double> y, std::span<const int> foldid,
-                       const std::vector<double>& lambda, const GlmnetOptions& options, CvMeasure measure) {
+// The training sets of one set of folds, prepared once (merging, standardisation, layout) and
+// fitted for every alpha.
+struct FoldSet {
+    int nfolds = 0;
+    std::vector<std::vector<Eigen::Index>> test;                   // [fold] rows
+    std::vector<std::shared_ptr<const detail::GlmnetData>> train;  // [fold]
+    std::vector<Eigen::MatrixXd> xh;                               // [fold] test rows of x
+};
+
+FoldSet prepare_folds(const Eigen::MatrixXd& x, std::span<const double> y, std::span<const int> foldid,
+                      const GlmnetOptions& options) {
     const Eigen::Index n = x.rows();
-    const int nfolds = *std::max_element(foldid.begin(), foldid.end());
-    if (nfolds < 3) throw Error(ErrorKind::invalid_input, "cv: need at least 3 folds");
-    // cv.lognet: AUC needs at least 10 observations per fold on average, else deviance.
-    if (measure == CvMeasure::auc && double(n) / nfolds < 10) measure = CvMeasure::deviance;
-    const std::size_t nl = lambda.size();
-    Eigen::MatrixXd predmat(n, Eigen::Index(nl));
-    GlmnetOptions fold_options = options;
-    fold_options.lambda.clear();  // each fold computes its own lambda sequence (cv.glmnet.raw)
-    // Fold fits are independent and write disjoint rows of predmat: parallel and deterministic.
-    tbb::parallel_for(1, nfolds + 1, [&](int f) {
+    FoldSet fs;
+    fs.nfolds = *std::max_element(foldid.begin(), foldid.end());
+    if (fs.nfolds < 3) throw Error(ErrorKind::invalid_input, "cv: need at least 3 folds");
+    const std::size_t nf = std::size_t(fs.nfolds);
+    fs.test.resize(nf);
+    fs.train.resize(nf);
+    fs.xh.resize(nf);
+    tbb::parallel_for(1, fs.nfolds + 1, [&](int f) {
         std::vector<Eigen::Index> train, test;
         for (Eigen::Index i = 0; i < n; ++i) (foldid[std::size_t(i)] == f ? test : train).push_back(i);
         if (test.empty()) throw Error(ErrorKind::invalid_input, "cv: empty fold");
@@ -79,8 +89,28 @@ FoldValues fold_values(const Eigen::MatrixXd& x, std::span<const double> y, std:
             yt[i] = y[std::size_t(train[i])];
         }
         for (std::size_t i = 0; i < test.size(); ++i) xh.row(Eigen::Index(i)) = x.row(test[i]);
-        const auto fit = glmnet_binomial(xt, yt, fold_options);
-        const Eigen::MatrixXd link = predict_link_at(fit, xh, lambda);
+        fs.train[std::size_t(f - 1)] = detail::glmnet_prepare(xt, yt, options);
+        fs.xh[std::size_t(f - 1)] = std::move(xh);
+        fs.test[std::size_t(f - 1)] = std::move(test);
+    });
+    return fs;
+}
+
+FoldValues fold_values(const FoldSet& fs, std::span<const double> y, std::span<const int> foldid,
+                       const std::vector<double>& lambda, const GlmnetOptions& options, CvMeasure measure) {
+    const Eigen::Index n = Eigen::Index(y.size());
+    const int nfolds = fs.nfolds;
+    // cv.lognet: AUC needs at least 10 observations per fold on average, else deviance.
+    if (measure == CvMeasure::auc && double(n) / nfolds < 10) measure = CvMeasure::deviance;
+    const std::size_t nl = lambda.size();
+    Eigen::MatrixXd predmat(n, Eigen::Index(nl));
+    GlmnetOptions fold_options = options;
+    fold_options.lambda.clear();  // each fold computes its own lambda sequence (cv.glmnet.raw)
+    // Fold fits are independent and write disjoint rows of predmat: parallel and deterministic.
+    tbb::parallel_for(1, nfolds + 1, [&](int f) {
+        const auto& test = fs.test[std::size_t(f - 1)];
+        const auto fit = detail::glmnet_fit_prepared(*fs.train[std::size_t(f - 1)], fold_options);
+        const Eigen::MatrixXd link = predict_link_at(fit, fs.xh[std::size_t(f - 1)], lambda);
         for (std::size_t i = 0; i < test.size(); ++i) predmat.row(test[i]) = link.row(Eigen::Index(i));
     });
     FoldValues out;
@@ -185,7 +215,7 @@ CvCurve cv_glmnet(const Eigen::MatrixXd& x, std::span<const double> y, std::span
                   const GlmnetOptions& options, CvMeasure measure) {
     if (Eigen::Index(foldid.size()) != x.rows()) throw Error(ErrorKind::invalid_input, "cv: foldid length");
     const auto full = glmnet_binomial(x, y, options);
-    auto fv = fold_values(x, y, foldid, full.lambda, options, measure);
+    auto fv = fold_values(prepare_folds(x, y, foldid, options), y, foldid, full.lambda, options, measure);
     CvCurve c;
     c.alpha = options.alpha;
     c.measure = fv.measure;
@@ -224,24 +254,35 @@ std::vector<int> stratified_group_folds(std::span<const double> y, std::span<con
     return folds;
 }
 
-RepeatedCvResult repeated_cv(const Eigen::MatrixXd& x, std::span<const double> y, std::span<const int> patient,
-                             const RepeatedCvOptions& o) {
+namespace detail {
+
+RepeatedCvResult repeated_cv_with_paths(const Eigen::MatrixXd& x, std::span<const double> y,
+                                        std::span<const int> patient, const RepeatedCvOptions& o,
+                                        std::vector<GlmnetPath>* full_paths) {
     if (o.alphas.empty() || o.repeats < 1) throw Error(ErrorKind::invalid_input, "repeated_cv: empty grid");
     RepeatedCvResult res;
     for (int r = 0; r < o.repeats; ++r)
         res.foldids.push_back(stratified_group_folds(y, patient, o.folds, o.seed, std::uint64_t(r)));
+    // The full data and every fold's training set are prepared once and fitted for each alpha.
+    GlmnetOptions prep = o.glmnet;
+    prep.alpha = o.alphas[0];
+    const auto full_data = glmnet_prepare(x, y, prep);
+    std::vector<FoldSet> fold_sets(res.foldids.size());
+    tbb::parallel_for(std::size_t(0), res.foldids.size(),
+                      [&](std::size_t r) { fold_sets[r] = prepare_folds(x, y, res.foldids[r], prep); });
     res.curves.resize(o.alphas.size());
+    if (full_paths) full_paths->assign(o.alphas.size(), GlmnetPath{});
     tbb::parallel_for(std::size_t(0), o.alphas.size(), [&](std::size_t a) {
         GlmnetOptions go = o.glmnet;
         go.alpha = o.alphas[a];
-        const auto full = glmnet_binomial(x, y, go);
+        auto full = glmnet_fit_prepared(*full_data, go);
         CvCurve c;
         c.alpha = go.alpha;
         c.lambda = full.lambda;
         c.nzero = full.df;
         c.measure = o.measure;
-        for (const auto& foldid : res.foldids) {
-            auto fv = fold_values(x, y, foldid, full.lambda, go, o.measure);
+        for (std::size_t r = 0; r < res.foldids.size(); ++r) {
+            auto fv = fold_values(fold_sets[r], y, res.foldids[r], full.lambda, go, o.measure);
             c.measure = fv.measure;
             for (std::size_t f = 0; f < fv.values.size(); ++f) {
                 c.fold_values.push_back(std::move(fv.values[f]));
@@ -250,6 +291,7 @@ RepeatedCvResult repeated_cv(const Eigen::MatrixXd& x, std::span<const double> y
         }
         summarise(c);
         res.curves[a] = std::move(c);
+        if (full_paths) (*full_paths)[a] = std::move(full);
     });
     // Best alpha: smallest cvm at its lambda_min (largest AUC); first alpha wins ties.
     for (std::size_t a = 0; a < res.curves.size(); ++a) {
@@ -263,6 +305,13 @@ RepeatedCvResult repeated_cv(const Eigen::MatrixXd& x, std::span<const double> y
     res.lambda_min = best.lambda_min;
     res.lambda_1se = best.lambda_1se;
     return res;
+}
+
+}  // namespace detail
+
+RepeatedCvResult repeated_cv(const Eigen::MatrixXd& x, std::span<const double> y, std::span<const int> patient,
+                             const RepeatedCvOptions& o) {
+    return detail::repeated_cv_with_paths(x, y, patient, o, nullptr);
 }
 
 }  // namespace radhpc::stats
