@@ -197,6 +197,14 @@ Index3 filter_margin(const FilterSettings& f, const Geometry& whole) {
             break;
         }
         case FilterKind::simoncelli: break;  // whole axes (widen_for_filters)
+        case FilterKind::square:
+        case FilterKind::square_root:
+        case FilterKind::logarithm:
+        case FilterKind::exponential:
+        case FilterKind::gradient:
+        case FilterKind::lbp2d:
+            // the pyradiomics profile's image types take pyradiomics_margin (add_filter_margin)
+            throw Error(ErrorKind::internal, "filter_margin: PyRadiomics image type '" + f.name + "' never reaches the IBSI 2 filters");
     }
     return m;
 }
@@ -284,6 +292,14 @@ Image apply_filter(const FilterSettings& f, const Image& work, const Geometry& w
                 if (work.geometry.size[a] != whole.size[a])
                     throw Error(ErrorKind::internal, "Simoncelli filter '" + f.name + "' needs the whole image along each axis");
             return filters::simoncelli_filter(work, {f.level, b, dim_of(f)});
+        case FilterKind::square:
+        case FilterKind::square_root:
+        case FilterKind::logarithm:
+        case FilterKind::exponential:
+        case FilterKind::gradient:
+        case FilterKind::lbp2d:
+            // the pyradiomics profile's image types run through pyradiomics_images (lesion_features)
+            throw Error(ErrorKind::internal, "apply_filter: PyRadiomics image type '" + f.name + "' never reaches the IBSI 2 filters");
     }
     throw Error(ErrorKind::internal, "unknown filter kind");
 }
