@@ -10,6 +10,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <numbers>
@@ -136,45 +137,40 @@ Image crop(const double* padded, const Dims& pd, const Geometry& g) {
     return out;
 }
 
-// One pywt.swtn(level=1) over `axes` (radhpc axes, in pywt's order). The approximation (all 'a')
-// stays padded; with `details` the other bands are computed too, cropped to g by their last pass,
-// in pywt's dict order ('a' before 'd' per axis, first axis first), named with L/H letters.
+// One pywt.swtn(level=1) over `axes` (radhpc axes, in pywt's order), depth first: the band tree
+// (one split per axis, 'a' before 'd', first axis first) is walked so that at most one band per
+// axis is held; the approximation (all 'a') is returned padded; with `emit` every detail band is
+// computed too, cropped to g by its last pass, and handed over in pywt's dict order (aad, ada, add,
+// daa, ...), named with L/H letters. Each band is the same swt_pass of the same input as a
+// breadth-first walk would compute: the values do not depend on the order.
 Buf swtn_level1(const double* data, const Dims& d, const std::vector<int>& axes, const WaveletFilters& w,
-                const std::array<TapPlan, 3>& plans, const Geometry& g, std::vector<DerivedImage>* details) {
-    struct Band {
-        std::string key;
-        Buf buf;
-        const double* ptr;
-    };
-    std::vector<Band> cur;
-    cur.push_back({"", nullptr, data});
+                const std::array<TapPlan, 3>& plans, const Geometry& g, const std::function<void(DerivedImage&&)>* emit) {
     const Dims od{{g.size[0], g.size[1], g.size[2]}};
-    for (std::size_t ai = 0; ai < axes.size(); ++ai) {
+    Buf approx;
+    auto descend = [&](auto&& self, const double* src, std::size_t ai, const std::string& key) -> void {
         const int axis = axes[ai];
         const bool last = ai + 1 == axes.size();
-        const std::size_t nb = details ? 2 : 1;
-        std::vector<Band> next(cur.size() * nb);
-        std::vector<DerivedImage> out(last && details ? next.size() : 0);
-        tbb::parallel_for(std::size_t(0), next.size(), [&](std::size_t j) {
-            const Band& src = cur[j / nb];
-            const bool hi = (j % nb) == 1;
-            next[j].key = src.key + (hi ? "d" : "a");
+        for (int hi = 0; hi < (emit ? 2 : 1); ++hi) {
+            const std::string k = key + (hi ? 'd' : 'a');
             const auto& f = hi ? w.dec_hi : w.dec_lo;
-            if (last && j > 0) {  // a detail band: straight into its cropped image
-                out[j] = DerivedImage{"", Image(g)};
-                for (char c : next[j].key) out[j].name += c == 'a' ? 'L' : 'H';
-                swt_pass(src.ptr, d, out[j].image.data.data(), od, axis, f, plans[axis]);
+            const bool all_low = k.find('d') == std::string::npos;
+            if (last && !all_low) {  // a detail band: straight into its cropped image
+                DerivedImage out{"", Image(g)};
+                for (char c : k) out.name += c == 'a' ? 'L' : 'H';
+                swt_pass(src, d, out.image.data.data(), od, axis, f, plans[axis]);
+                (*emit)(std::move(out));
+            } else if (last) {
+                approx = make_buf(d.count());
+                swt_pass(src, d, approx.get(), d, axis, f, plans[axis]);
             } else {
-                next[j].buf = make_buf(d.count());
-                next[j].ptr = next[j].buf.get();
-                swt_pass(src.ptr, d, next[j].buf.get(), d, axis, f, plans[axis]);
+                Buf band = make_buf(d.count());
+                swt_pass(src, d, band.get(), d, axis, f, plans[axis]);
+                self(self, band.get(), ai + 1, k);
             }
-        });
-        cur = std::move(next);
-        if (last && details)
-            for (std::size_t j = 1; j < out.size(); ++j) details->push_back(std::move(out[j]));
-    }
-    return std::move(cur[0].buf);
+        }
+    };
+    descend(descend, data, 0, "");
+    return approx;
 }
 
 std::vector<int> wavelet_axes(const WaveletSettings& s) {
@@ -201,7 +197,11 @@ void map_parallel(Image& im, F f) {
 
 // ---- Wavelet -------------------------------------------------------------------------------------
 
-Swt3Result _swt3(const Image& image, const WaveletSettings& s) {
+namespace {
+
+// The transform of _swt3: the details of level k (0-based from start_level) go to emit(k, image), the
+// last approximation (cropped) is returned.
+Image swt3_stream(const Image& image, const WaveletSettings& s, const std::function<void(int, DerivedImage&&)>& emit) {
     if (s.level < 1) throw Error(ErrorKind::settings, "Wavelet: level must be >= 1");
     if (s.start_level < 0) throw Error(ErrorKind::settings, "Wavelet: start_level must be >= 0");
     const WaveletFilters w = wavelet_filters(s.wavelet);
@@ -222,26 +222,34 @@ Swt3Result _swt3(const Image& image, const WaveletSettings& s) {
 
     for (int i = 0; i < s.start_level; ++i) data = swtn_level1(data.get(), pd, axes, w, plans, g, nullptr);
 
-    Swt3Result res;
     for (int i = 0; i < s.level; ++i) {
-        Swt3Level lvl;
-        data = swtn_level1(data.get(), pd, axes, w, plans, g, &lvl.details);
-        res.levels.push_back(std::move(lvl));
+        const std::function<void(DerivedImage&&)> level_emit = [&](DerivedImage&& d) { emit(i, std::move(d)); };
+        data = swtn_level1(data.get(), pd, axes, w, plans, g, &level_emit);
     }
-    res.approximation = crop(data.get(), pd, g);
+    return crop(data.get(), pd, g);
+}
+
+}  // namespace
+
+Swt3Result _swt3(const Image& image, const WaveletSettings& s) {
+    Swt3Result res;
+    res.levels.resize(std::size_t(std::max(s.level, 0)));
+    res.approximation = swt3_stream(image, s, [&](int k, DerivedImage&& d) { res.levels[std::size_t(k)].details.push_back(std::move(d)); });
     return res;
 }
 
-std::vector<DerivedImage> getWaveletImage(const Image& image, const WaveletSettings& s) {
-    Swt3Result r = _swt3(image, s);
-    std::vector<DerivedImage> out;
-    for (std::size_t k = 0; k < r.levels.size(); ++k)
-        for (auto& d : r.levels[k].details)
-            out.push_back({(k == 0 ? std::string("wavelet-") : "wavelet" + std::to_string(k + 1) + "-") + d.name,
-                           std::move(d.image)});
+void forEachWaveletImage(const Image& image, const WaveletSettings& s, const std::function<void(DerivedImage&&)>& sink) {
+    Image approximation = swt3_stream(image, s, [&](int k, DerivedImage&& d) {
+        d.name = (k == 0 ? std::string("wavelet-") : "wavelet" + std::to_string(k + 1) + "-") + d.name;
+        sink(std::move(d));
+    });
     const std::string lll(wavelet_axes(s).size(), 'L');
-    out.push_back({(r.levels.size() == 1 ? std::string("wavelet-") : "wavelet" + std::to_string(r.levels.size()) + "-") + lll,
-                   std::move(r.approximation)});
+    sink({(s.level == 1 ? std::string("wavelet-") : "wavelet" + std::to_string(s.level) + "-") + lll, std::move(approximation)});
+}
+
+std::vector<DerivedImage> getWaveletImage(const Image& image, const WaveletSettings& s) {
+    std::vector<DerivedImage> out;
+    forEachWaveletImage(image, s, [&](DerivedImage&& d) { out.push_back(std::move(d)); });
     return out;
 }
 
