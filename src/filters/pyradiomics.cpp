@@ -84,7 +84,8 @@ void add_scaled(double* __restrict dst, const double* __restrict src, double w, 
 }
 
 // One SWT pass of `in` (dims d) along `axis` with filter `f` (plan for that axis' length), written
-// to `out` of dims od <= d (the region x < od.n[0], y < od.n[1], z < od.n[2]: the crop back to the
+// to `out` of dims od <= d (along x only: od may exceed d along y and z, which then wrap: the padded
+// grid's extra line is line 0, as np.pad "wrap" makes it) (the region x < od.n[0], y < od.n[1], z < od.n[2]: the crop back to the
 // input size is done by the last pass itself).
 void swt_pass(const double* in, const Dims& d, double* out, const Dims& od, int axis, const std::vector<double>& f,
               const TapPlan& plan) {
@@ -94,7 +95,8 @@ void swt_pass(const double* in, const Dims& d, double* out, const Dims& od, int 
         tbb::parallel_for(tbb::blocked_range<std::size_t>(0, ony * onz), [&](const auto& r) {
             for (std::size_t line = r.begin(); line != r.end(); ++line) {
                 const std::size_t y = line % ony, z = line / ony;
-                const double* src = in + nx * (y + ny * z);
+                // (y, z) wrap: the first pass of a level may read the unpadded image (swt3_stream)
+                const double* src = in + nx * ((y % ny) + ny * (z % d.n[2]));
                 double* dst = out + line * onx;
                 for (std::size_t o = 0; o < onx; ++o) {
                     const std::int32_t* tp = plan.tap.data() + o * F;
@@ -143,12 +145,28 @@ Image crop(const double* padded, const Dims& pd, const Geometry& g) {
 // computed too, cropped to g by its last pass, and handed over in pywt's dict order (aad, ada, add,
 // daa, ...), named with L/H letters. Each band is the same swt_pass of the same input as a
 // breadth-first walk would compute: the values do not depend on the order.
+// `first`: when set, the first pass (along x) reads the unpadded image with its own plan (tap
+// sources wrapped onto the image's x) instead of `data`, so the padded copy is never made.
+struct UnpaddedSource {
+    const double* data;
+    Dims dims;
+    const TapPlan* x_plan;
+};
 Buf swtn_level1(const double* data, const Dims& d, const std::vector<int>& axes, const WaveletFilters& w,
-                const std::array<TapPlan, 3>& plans, const Geometry& g, const std::function<void(DerivedImage&&)>* emit) {
+                const std::array<TapPlan, 3>& plans, const Geometry& g, const std::function<void(DerivedImage&&)>* emit,
+                const UnpaddedSource* first = nullptr) {
     const Dims od{{g.size[0], g.size[1], g.size[2]}};
     Buf approx;
     auto descend = [&](auto&& self, const double* src, std::size_t ai, const std::string& key) -> void {
         const int axis = axes[ai];
+        if (ai == 0 && first) {  // the x pass from the unpadded image, into padded bands
+            for (int hi = 0; hi < (emit ? 2 : 1); ++hi) {
+                Buf band = make_buf(d.count());
+                swt_pass(first->data, first->dims, band.get(), d, 0, hi ? w.dec_hi : w.dec_lo, *first->x_plan);
+                self(self, band.get(), 1, hi ? "d" : "a");
+            }
+            return;
+        }
         const bool last = ai + 1 == axes.size();
         for (int hi = 0; hi < (emit ? 2 : 1); ++hi) {
             const std::string k = key + (hi ? 'd' : 'a');
@@ -211,20 +229,37 @@ Image swt3_stream(const Image& image, const WaveletSettings& s, const std::funct
 
     // np.pad(data, [(0, n % 2)], "wrap"): an odd axis gets its first voxel appended.
     Dims pd{{g.size[0] + g.size[0] % 2, g.size[1] + g.size[1] % 2, g.size[2] + g.size[2] % 2}};
-    Buf data = make_buf(pd.count());
-    for (std::size_t z = 0; z < pd.n[2]; ++z)
-        for (std::size_t y = 0; y < pd.n[1]; ++y)
-            for (std::size_t x = 0; x < pd.n[0]; ++x)
-                data[x + pd.n[0] * (y + pd.n[1] * z)] = image.at(x % g.size[0], y % g.size[1], z % g.size[2]);
-
     std::array<TapPlan, 3> plans;
     for (int a : axes) plans[a] = tap_plan(pd.n[a], w.dec_lo.size());
 
-    for (int i = 0; i < s.start_level; ++i) data = swtn_level1(data.get(), pd, axes, w, plans, g, nullptr);
+    // The first level's x pass reads the image itself (padded voxel x of line (y, z) is voxel
+    // (x, y, z) mod the size, the same double): no padded copy of the image. Without an x pass first
+    // (force2D leaving out x), the padded copy as before.
+    Buf data;
+    TapPlan x_raw;
+    UnpaddedSource unpadded{image.data.data(), Dims{{g.size[0], g.size[1], g.size[2]}}, &x_raw};
+    const bool from_image = axes.front() == 0 && axes.size() > 1;
+    if (from_image) {
+        x_raw = plans[0];
+        for (auto& src : x_raw.src) src %= static_cast<std::int64_t>(g.size[0]);
+    } else {
+        data = make_buf(pd.count());
+        for (std::size_t z = 0; z < pd.n[2]; ++z)
+            for (std::size_t y = 0; y < pd.n[1]; ++y)
+                for (std::size_t x = 0; x < pd.n[0]; ++x)
+                    data[x + pd.n[0] * (y + pd.n[1] * z)] = image.at(x % g.size[0], y % g.size[1], z % g.size[2]);
+    }
+    bool first = from_image;
+
+    for (int i = 0; i < s.start_level; ++i) {
+        data = swtn_level1(data.get(), pd, axes, w, plans, g, nullptr, first ? &unpadded : nullptr);
+        first = false;
+    }
 
     for (int i = 0; i < s.level; ++i) {
         const std::function<void(DerivedImage&&)> level_emit = [&](DerivedImage&& d) { emit(i, std::move(d)); };
-        data = swtn_level1(data.get(), pd, axes, w, plans, g, &level_emit);
+        data = swtn_level1(data.get(), pd, axes, w, plans, g, &level_emit, first ? &unpadded : nullptr);
+        first = false;
     }
     return crop(data.get(), pd, g);
 }
