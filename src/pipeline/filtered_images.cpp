@@ -326,11 +326,14 @@ FeatureValues image_features(const Image& img, const Mask& intensity_mask, const
     values.reserve(n_int);
     for (std::size_t i = 0; i < int_c.data.size(); ++i)
         if (int_c.data[i]) values.push_back(img_c.data[i]);
-    const auto disc = preprocess::discretise(img_c, int_c, s.discretisation, s.profile, s.resegment);
-    std::vector<std::int32_t> level_values;
-    level_values.reserve(n_int);
-    for (std::size_t i = 0; i < int_c.data.size(); ++i)
-        if (int_c.data[i]) level_values.push_back(disc.levels.data[i]);
+    // preprocess::discretise on (img_c, int_c), without gathering the ROI's values a second time: the
+    // ROI's levels in raster order are the level values, scattered into the grey-level grid
+    preprocess::Discretised disc;
+    std::vector<std::int32_t> level_values =
+        preprocess::discretise_values(values, s.discretisation, s.profile, s.resegment, &disc.n_levels, &disc.min_bound, &disc.bin_width);
+    disc.levels = GreyLevels(img_c.geometry, 0);
+    for (std::size_t i = 0, k = 0; i < int_c.data.size(); ++i)
+        if (int_c.data[i]) disc.levels.data[i] = level_values[k++];
     const Mask& shape_mask = s.resegment.resegment_shape ? int_c : morph_c;
     const features::FamilyInputs inputs{img,        intensity_mask, img_c,        int_c,       morph_c,
                                         shape_mask, values,         level_values, disc.levels, disc.n_levels};
