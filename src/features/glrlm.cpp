@@ -61,50 +61,61 @@ std::vector<CountMatrix> glrlm_matrices(const TextureRoi& roi, const std::vector
     else bounds = {roi.slice_begin[std::size_t(slice)], roi.slice_begin[std::size_t(slice) + 1]};
     const std::size_t slabs = bounds.size() - 1;
     std::vector<std::vector<std::uint64_t>> partial(slabs);
-    std::vector<std::vector<int>> longest(slabs, std::vector<int>(na, 1));
     const std::int32_t* idx = roi.index.data();
     // Rings are spaced by a non-power-of-two stride so the 13 streams do not fall into the same cache sets.
     const std::size_t ring_stride = ring + 24;
+    // Counts are laid out with the direction innermost, (level, length, direction): a voxel's runs of
+    // the 13 directions (mostly short) then land in a few adjacent cache lines instead of 13 separate
+    // matrices. Every loop invariant is a local, so the count stores cannot make the compiler reload them.
     auto count = [&](std::size_t s) {
         partial[s].assign(na * cells, 0);
-        std::uint64_t* c = partial[s].data();
+        std::uint64_t* __restrict const c = partial[s].data();
         std::vector<std::int32_t> len(na * ring_stride, 0);
-        std::vector<int> longest_here(na, 1);
-        const std::int64_t first = bounds[s] < bounds[s + 1] ? roi.voxels[bounds[s]] : 0;
-        for (std::size_t k = bounds[s]; k < bounds[s + 1]; ++k) {
-            const std::int64_t v = roi.voxels[k];
+        std::int32_t* __restrict const lens = len.data();
+        const std::int64_t* __restrict const st = steps.data();
+        const std::int64_t* __restrict const vox = roi.voxels.data();
+        const std::size_t nd = na, rs = ring_stride, ring_mask = mask, row = std::size_t(max_len);
+        const std::int64_t first = bounds[s] < bounds[s + 1] ? vox[bounds[s]] : 0;
+        for (std::size_t k = bounds[s], kend = bounds[s + 1]; k < kend; ++k) {
+            const std::int64_t v = vox[k];
             const std::int32_t g = idx[v];
-            for (std::size_t a = 0; a < na; ++a) {
+            std::uint64_t* __restrict const cg = c + std::size_t(g) * row * nd;
+            for (std::size_t a = 0; a < nd; ++a) {
                 // Branch-free on the data: run continuation and run end are 0/1 values.
-                const std::int64_t step = steps[a];
-                std::int32_t* ring_a = len.data() + a * ring_stride;
+                const std::int64_t step = st[a];
+                std::int32_t* __restrict const ring_a = lens + a * rs;
                 // continues = 0 or 1; the ring value is loaded unconditionally and masked, so the
                 // unpredictable run boundaries cost no branch mispredictions
                 const std::int32_t continues = std::int32_t(idx[v - step] == g);
-                std::int32_t l = 1 + (ring_a[std::size_t(v - step) & mask] & -continues);
+                std::int32_t l = 1 + (ring_a[std::size_t(v - step) & ring_mask] & -continues);
                 if (v - step < first && continues) {  // predecessor in an earlier slab: count back
                     l = 1;
                     for (std::int64_t w = v - step; idx[w] == g; w -= step) ++l;
                 }
-                ring_a[std::size_t(v) & mask] = l;
-                // the run is counted where it ends (v + step differs); l <= longest run of this direction
-                c[a * cells + std::size_t(g) * std::size_t(max_len) + std::size_t(l - 1)] += std::uint64_t(idx[v + step] != g);
-                longest_here[a] = std::max(longest_here[a], int(l));
+                ring_a[std::size_t(v) & ring_mask] = l;
+                // the run is counted where it ends (v + step differs), with its full length
+                cg[std::size_t(l - 1) * nd + a] += std::uint64_t(idx[v + step] != g);
             }
         }
-        longest[s] = longest_here;
     };
     if (slabs == 1) count(0);
     else tbb::parallel_for(std::size_t(0), slabs, count);
     std::vector<CountMatrix> out;
     for (std::size_t a = 0; a < na; ++a) {
+        // the longest run: the last length with a count (every run is counted once, at its end)
         int cols = 1;
-        for (std::size_t s = 0; s < slabs; ++s) cols = std::max(cols, longest[s][a]);
+        for (std::size_t s = 0; s < slabs; ++s)
+            for (int r = 0; r < n; ++r)
+                for (int l = max_len - 1; l >= cols; --l)
+                    if (partial[s][(std::size_t(r) * std::size_t(max_len) + std::size_t(l)) * na + a]) {
+                        cols = l + 1;
+                        break;
+                    }
         CountMatrix m(n, cols);
         for (std::size_t s = 0; s < slabs; ++s)
             for (int r = 0; r < n; ++r)
                 for (int l = 0; l < cols; ++l)
-                    m.at(r, l) += partial[s][a * cells + std::size_t(r) * std::size_t(max_len) + std::size_t(l)];
+                    m.at(r, l) += partial[s][(std::size_t(r) * std::size_t(max_len) + std::size_t(l)) * na + a];
         out.push_back(std::move(m));
     }
     return out;

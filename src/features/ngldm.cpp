@@ -1,5 +1,8 @@
 // NGLDM builder (IBSI 3.11) = PyRadiomics GLDM matrix (calculate_gldm).
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <set>
 #include <vector>
 
 #include "radhpc/features/texture.hpp"
@@ -33,6 +36,58 @@ CountMatrix ngldm_matrix(const TextureRoi& roi, const std::vector<Offset3>& neig
     return m;
 }
 
+namespace {
+
+// Whether the neighbourhood is the 26 offsets of the unit cube, alpha makes "dependent" mean "same
+// level" (levels are distinct integers), and 27 levels sum below 2^26 (neighbour_box_sums' packing).
+bool unit_cube_fast_path(const TextureRoi& roi, const std::vector<Offset3>& neighbourhood, double alpha) {
+    if (!(alpha >= 0 && alpha < 1) || neighbourhood.size() != 26 || roi.pad < 1) return false;
+    std::set<Offset3> seen;
+    for (const auto& o : neighbourhood) {
+        if (std::abs(o[0]) > 1 || std::abs(o[1]) > 1 || std::abs(o[2]) > 1 || o == Offset3{0, 0, 0}) return false;
+        seen.insert(o);
+    }
+    if (seen.size() != 26) return false;
+    const int max_level = roi.level_values.empty() ? 0 : roi.level_values.back();
+    return max_level >= 0 && std::int64_t(max_level) * 27 < (std::int64_t(1) << 26);
+}
+
+// Per box voxel, over the 3 x 3 (x, y) square around it: (number of ROI voxels << 26) + sum of their
+// levels, outside the box counting as outside the ROI. The z sum of three of these is the 3 x 3 x 3
+// cube's. Separable passes in place (x, then y with two saved rows).
+std::vector<std::uint32_t> neighbour_box_sums(const TextureRoi& roi) {
+    const std::size_t nx = std::size_t(roi.nx), ny = std::size_t(roi.ny), nz = std::size_t(roi.nz);
+    std::vector<std::uint32_t> b(nx * ny * nz);
+    const std::int32_t* idx = roi.index.data();
+    for (std::size_t i = 0; i < b.size(); ++i) {
+        const std::int32_t j = idx[i];
+        b[i] = j >= 0 ? (std::uint32_t(1) << 26) + std::uint32_t(roi.level_values[std::size_t(j)]) : 0u;
+    }
+    for (std::size_t r = 0; r < ny * nz; ++r) {
+        std::uint32_t* row = b.data() + r * nx;
+        std::uint32_t prev = 0;
+        for (std::size_t x = 0; x < nx; ++x) {
+            const std::uint32_t cur = row[x];
+            row[x] = prev + cur + (x + 1 < nx ? row[x + 1] : 0u);
+            prev = cur;
+        }
+    }
+    std::vector<std::uint32_t> prev(nx), cur(nx);
+    for (std::size_t z = 0; z < nz; ++z) {
+        std::fill(prev.begin(), prev.end(), 0u);
+        for (std::size_t y = 0; y < ny; ++y) {
+            std::uint32_t* row = b.data() + nx * (y + ny * z);
+            const std::uint32_t* next = y + 1 < ny ? row + nx : nullptr;
+            std::copy(row, row + nx, cur.begin());
+            for (std::size_t x = 0; x < nx; ++x) row[x] = prev[x] + cur[x] + (next ? next[x] : 0u);
+            std::swap(prev, cur);
+        }
+    }
+    return b;
+}
+
+}  // namespace
+
 // Both neighbourhood matrices in one pass (the neighbour loads are shared).
 std::pair<NgtdmMatrix, CountMatrix> ngtdm_ngldm_matrices(const TextureRoi& roi,
                                                          const std::vector<Offset3>& neighbourhood, double alpha,
@@ -57,6 +112,33 @@ std::pair<NgtdmMatrix, CountMatrix> ngtdm_ngldm_matrices(const TextureRoi& roi,
     }
     const std::int64_t* sval = sum_value.data() + 1;
     const double* dval = dep_value.data() + 1;
+    if (slice < 0 && unit_cube_fast_path(roi, neighbourhood, alpha)) {
+        // The 26-neighbourhood over the whole ROI with alpha < 1 (PyRadiomics' GLDM default 0, and IBSI
+        // 3D): count and sum of the neighbours' levels are integer box sums, made separably over the
+        // texture box (one uint32 per voxel: the count in bits 26-31, the level sum below); a neighbour
+        // is dependent exactly when it has the voxel's level (distinct integer levels, |diff| <= alpha < 1).
+        // The same integers as the loop below, the same per-voxel arithmetic and order: the same bits.
+        const std::vector<std::uint32_t> sums = neighbour_box_sums(roi);
+        const std::int64_t nxy = roi.nx * roi.ny;
+        std::int64_t st[26];
+        for (std::size_t a = 0; a < 26; ++a) st[a] = steps[a];
+        constexpr std::uint32_t kSumMask = (std::uint32_t(1) << 26) - 1;
+        for (std::size_t k = begin; k < end; ++k) {
+            const std::int64_t v = roi.voxels[k];
+            const std::int32_t g = idx[v];
+            const std::uint32_t around = sums[std::size_t(v - nxy)] + sums[std::size_t(v)] + sums[std::size_t(v + nxy)] -
+                                         ((std::uint32_t(1) << 26) + std::uint32_t(sval[g]));
+            const std::int64_t count = std::int64_t(around >> 26), sum = std::int64_t(around & kSumMask);
+            int dependent = 0;
+            for (std::size_t a = 0; a < 26; ++a) dependent += int(idx[v + st[a]] == g);
+            ++d.at(g, dependent);
+            ++t.n_all[std::size_t(g)];
+            if (count == 0) continue;
+            ++t.n_with_neighbours[std::size_t(g)];
+            t.s[std::size_t(g)] += std::fabs(double(sval[g]) - double(sum) / double(count));
+        }
+        return {std::move(t), std::move(d)};
+    }
     for (std::size_t k = begin; k < end; ++k) {
         const std::int64_t v = roi.voxels[k];
         const std::int32_t g = idx[v];

@@ -10,6 +10,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <numbers>
@@ -83,7 +84,8 @@ void add_scaled(double* __restrict dst, const double* __restrict src, double w, 
 }
 
 // One SWT pass of `in` (dims d) along `axis` with filter `f` (plan for that axis' length), written
-// to `out` of dims od <= d (the region x < od.n[0], y < od.n[1], z < od.n[2]: the crop back to the
+// to `out` of dims od <= d (along x only: od may exceed d along y and z, which then wrap: the padded
+// grid's extra line is line 0, as np.pad "wrap" makes it) (the region x < od.n[0], y < od.n[1], z < od.n[2]: the crop back to the
 // input size is done by the last pass itself).
 void swt_pass(const double* in, const Dims& d, double* out, const Dims& od, int axis, const std::vector<double>& f,
               const TapPlan& plan) {
@@ -93,7 +95,8 @@ void swt_pass(const double* in, const Dims& d, double* out, const Dims& od, int 
         tbb::parallel_for(tbb::blocked_range<std::size_t>(0, ony * onz), [&](const auto& r) {
             for (std::size_t line = r.begin(); line != r.end(); ++line) {
                 const std::size_t y = line % ony, z = line / ony;
-                const double* src = in + nx * (y + ny * z);
+                // (y, z) wrap: the first pass of a level may read the unpadded image (swt3_stream)
+                const double* src = in + nx * ((y % ny) + ny * (z % d.n[2]));
                 double* dst = out + line * onx;
                 for (std::size_t o = 0; o < onx; ++o) {
                     const std::int32_t* tp = plan.tap.data() + o * F;
@@ -136,45 +139,56 @@ Image crop(const double* padded, const Dims& pd, const Geometry& g) {
     return out;
 }
 
-// One pywt.swtn(level=1) over `axes` (radhpc axes, in pywt's order). The approximation (all 'a')
-// stays padded; with `details` the other bands are computed too, cropped to g by their last pass,
-// in pywt's dict order ('a' before 'd' per axis, first axis first), named with L/H letters.
+// One pywt.swtn(level=1) over `axes` (radhpc axes, in pywt's order), depth first: the band tree
+// (one split per axis, 'a' before 'd', first axis first) is walked so that at most one band per
+// axis is held; the approximation (all 'a') is returned padded; with `emit` every detail band is
+// computed too, cropped to g by its last pass, and handed over in pywt's dict order (aad, ada, add,
+// daa, ...), named with L/H letters. Each band is the same swt_pass of the same input as a
+// breadth-first walk would compute: the values do not depend on the order.
+// `first`: when set, the first pass (along x) reads the unpadded image with its own plan (tap
+// sources wrapped onto the image's x) instead of `data`, so the padded copy is never made.
+struct UnpaddedSource {
+    const double* data;
+    Dims dims;
+    const TapPlan* x_plan;
+};
 Buf swtn_level1(const double* data, const Dims& d, const std::vector<int>& axes, const WaveletFilters& w,
-                const std::array<TapPlan, 3>& plans, const Geometry& g, std::vector<DerivedImage>* details) {
-    struct Band {
-        std::string key;
-        Buf buf;
-        const double* ptr;
-    };
-    std::vector<Band> cur;
-    cur.push_back({"", nullptr, data});
+                const std::array<TapPlan, 3>& plans, const Geometry& g, const std::function<void(DerivedImage&&)>* emit,
+                const UnpaddedSource* first = nullptr) {
     const Dims od{{g.size[0], g.size[1], g.size[2]}};
-    for (std::size_t ai = 0; ai < axes.size(); ++ai) {
+    Buf approx;
+    auto descend = [&](auto&& self, const double* src, std::size_t ai, const std::string& key) -> void {
         const int axis = axes[ai];
-        const bool last = ai + 1 == axes.size();
-        const std::size_t nb = details ? 2 : 1;
-        std::vector<Band> next(cur.size() * nb);
-        std::vector<DerivedImage> out(last && details ? next.size() : 0);
-        tbb::parallel_for(std::size_t(0), next.size(), [&](std::size_t j) {
-            const Band& src = cur[j / nb];
-            const bool hi = (j % nb) == 1;
-            next[j].key = src.key + (hi ? "d" : "a");
-            const auto& f = hi ? w.dec_hi : w.dec_lo;
-            if (last && j > 0) {  // a detail band: straight into its cropped image
-                out[j] = DerivedImage{"", Image(g)};
-                for (char c : next[j].key) out[j].name += c == 'a' ? 'L' : 'H';
-                swt_pass(src.ptr, d, out[j].image.data.data(), od, axis, f, plans[axis]);
-            } else {
-                next[j].buf = make_buf(d.count());
-                next[j].ptr = next[j].buf.get();
-                swt_pass(src.ptr, d, next[j].buf.get(), d, axis, f, plans[axis]);
+        if (ai == 0 && first) {  // the x pass from the unpadded image, into padded bands
+            for (int hi = 0; hi < (emit ? 2 : 1); ++hi) {
+                Buf band = make_buf(d.count());
+                swt_pass(first->data, first->dims, band.get(), d, 0, hi ? w.dec_hi : w.dec_lo, *first->x_plan);
+                self(self, band.get(), 1, hi ? "d" : "a");
             }
-        });
-        cur = std::move(next);
-        if (last && details)
-            for (std::size_t j = 1; j < out.size(); ++j) details->push_back(std::move(out[j]));
-    }
-    return std::move(cur[0].buf);
+            return;
+        }
+        const bool last = ai + 1 == axes.size();
+        for (int hi = 0; hi < (emit ? 2 : 1); ++hi) {
+            const std::string k = key + (hi ? 'd' : 'a');
+            const auto& f = hi ? w.dec_hi : w.dec_lo;
+            const bool all_low = k.find('d') == std::string::npos;
+            if (last && !all_low) {  // a detail band: straight into its cropped image
+                DerivedImage out{"", Image(g)};
+                for (char c : k) out.name += c == 'a' ? 'L' : 'H';
+                swt_pass(src, d, out.image.data.data(), od, axis, f, plans[axis]);
+                (*emit)(std::move(out));
+            } else if (last) {
+                approx = make_buf(d.count());
+                swt_pass(src, d, approx.get(), d, axis, f, plans[axis]);
+            } else {
+                Buf band = make_buf(d.count());
+                swt_pass(src, d, band.get(), d, axis, f, plans[axis]);
+                self(self, band.get(), ai + 1, k);
+            }
+        }
+    };
+    descend(descend, data, 0, "");
+    return approx;
 }
 
 std::vector<int> wavelet_axes(const WaveletSettings& s) {
@@ -201,7 +215,11 @@ void map_parallel(Image& im, F f) {
 
 // ---- Wavelet -------------------------------------------------------------------------------------
 
-Swt3Result _swt3(const Image& image, const WaveletSettings& s) {
+namespace {
+
+// The transform of _swt3: the details of level k (0-based from start_level) go to emit(k, image), the
+// last approximation (cropped) is returned.
+Image swt3_stream(const Image& image, const WaveletSettings& s, const std::function<void(int, DerivedImage&&)>& emit) {
     if (s.level < 1) throw Error(ErrorKind::settings, "Wavelet: level must be >= 1");
     if (s.start_level < 0) throw Error(ErrorKind::settings, "Wavelet: start_level must be >= 0");
     const WaveletFilters w = wavelet_filters(s.wavelet);
@@ -211,37 +229,62 @@ Swt3Result _swt3(const Image& image, const WaveletSettings& s) {
 
     // np.pad(data, [(0, n % 2)], "wrap"): an odd axis gets its first voxel appended.
     Dims pd{{g.size[0] + g.size[0] % 2, g.size[1] + g.size[1] % 2, g.size[2] + g.size[2] % 2}};
-    Buf data = make_buf(pd.count());
-    for (std::size_t z = 0; z < pd.n[2]; ++z)
-        for (std::size_t y = 0; y < pd.n[1]; ++y)
-            for (std::size_t x = 0; x < pd.n[0]; ++x)
-                data[x + pd.n[0] * (y + pd.n[1] * z)] = image.at(x % g.size[0], y % g.size[1], z % g.size[2]);
-
     std::array<TapPlan, 3> plans;
     for (int a : axes) plans[a] = tap_plan(pd.n[a], w.dec_lo.size());
 
-    for (int i = 0; i < s.start_level; ++i) data = swtn_level1(data.get(), pd, axes, w, plans, g, nullptr);
-
-    Swt3Result res;
-    for (int i = 0; i < s.level; ++i) {
-        Swt3Level lvl;
-        data = swtn_level1(data.get(), pd, axes, w, plans, g, &lvl.details);
-        res.levels.push_back(std::move(lvl));
+    // The first level's x pass reads the image itself (padded voxel x of line (y, z) is voxel
+    // (x, y, z) mod the size, the same double): no padded copy of the image. Without an x pass first
+    // (force2D leaving out x), the padded copy as before.
+    Buf data;
+    TapPlan x_raw;
+    UnpaddedSource unpadded{image.data.data(), Dims{{g.size[0], g.size[1], g.size[2]}}, &x_raw};
+    const bool from_image = axes.front() == 0 && axes.size() > 1;
+    if (from_image) {
+        x_raw = plans[0];
+        for (auto& src : x_raw.src) src %= static_cast<std::int64_t>(g.size[0]);
+    } else {
+        data = make_buf(pd.count());
+        for (std::size_t z = 0; z < pd.n[2]; ++z)
+            for (std::size_t y = 0; y < pd.n[1]; ++y)
+                for (std::size_t x = 0; x < pd.n[0]; ++x)
+                    data[x + pd.n[0] * (y + pd.n[1] * z)] = image.at(x % g.size[0], y % g.size[1], z % g.size[2]);
     }
-    res.approximation = crop(data.get(), pd, g);
+    bool first = from_image;
+
+    for (int i = 0; i < s.start_level; ++i) {
+        data = swtn_level1(data.get(), pd, axes, w, plans, g, nullptr, first ? &unpadded : nullptr);
+        first = false;
+    }
+
+    for (int i = 0; i < s.level; ++i) {
+        const std::function<void(DerivedImage&&)> level_emit = [&](DerivedImage&& d) { emit(i, std::move(d)); };
+        data = swtn_level1(data.get(), pd, axes, w, plans, g, &level_emit, first ? &unpadded : nullptr);
+        first = false;
+    }
+    return crop(data.get(), pd, g);
+}
+
+}  // namespace
+
+Swt3Result _swt3(const Image& image, const WaveletSettings& s) {
+    Swt3Result res;
+    res.levels.resize(std::size_t(std::max(s.level, 0)));
+    res.approximation = swt3_stream(image, s, [&](int k, DerivedImage&& d) { res.levels[std::size_t(k)].details.push_back(std::move(d)); });
     return res;
 }
 
-std::vector<DerivedImage> getWaveletImage(const Image& image, const WaveletSettings& s) {
-    Swt3Result r = _swt3(image, s);
-    std::vector<DerivedImage> out;
-    for (std::size_t k = 0; k < r.levels.size(); ++k)
-        for (auto& d : r.levels[k].details)
-            out.push_back({(k == 0 ? std::string("wavelet-") : "wavelet" + std::to_string(k + 1) + "-") + d.name,
-                           std::move(d.image)});
+void forEachWaveletImage(const Image& image, const WaveletSettings& s, const std::function<void(DerivedImage&&)>& sink) {
+    Image approximation = swt3_stream(image, s, [&](int k, DerivedImage&& d) {
+        d.name = (k == 0 ? std::string("wavelet-") : "wavelet" + std::to_string(k + 1) + "-") + d.name;
+        sink(std::move(d));
+    });
     const std::string lll(wavelet_axes(s).size(), 'L');
-    out.push_back({(r.levels.size() == 1 ? std::string("wavelet-") : "wavelet" + std::to_string(r.levels.size()) + "-") + lll,
-                   std::move(r.approximation)});
+    sink({(s.level == 1 ? std::string("wavelet-") : "wavelet" + std::to_string(s.level) + "-") + lll, std::move(approximation)});
+}
+
+std::vector<DerivedImage> getWaveletImage(const Image& image, const WaveletSettings& s) {
+    std::vector<DerivedImage> out;
+    forEachWaveletImage(image, s, [&](DerivedImage&& d) { out.push_back(std::move(d)); });
     return out;
 }
 

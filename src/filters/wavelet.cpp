@@ -15,6 +15,12 @@ WaveletFilters wavelet_filters(const std::string& name) {
     throw Error(ErrorKind::invalid_input, "unknown wavelet '" + name + "' (PyWavelets discrete wavelet names)");
 }
 
+bool known_wavelet(const std::string& name) {
+    for (const auto& e : detail::wavelet_table())
+        if (e.name == name) return true;
+    return false;
+}
+
 std::vector<std::string> wavelet_names() {
     std::vector<std::string> out;
     for (const auto& e : detail::wavelet_table()) out.push_back(e.name);

@@ -115,11 +115,7 @@ FilterSettings parse_ibsi_filter(const Entry& e) {
     } else if (type == "wavelet") {
         f.kind = FilterKind::wavelet;
         f.wavelet = e.get<std::string>("wavelet", "");
-        try {
-            filters::wavelet_filters(f.wavelet);
-        } catch (const Error&) {
-            e.fail("wavelet", "unknown wavelet '" + f.wavelet + "' (PyWavelets discrete names: haar, db1-db38, sym2-sym20, coif1-coif17, bior*, rbio*, dmey)");
-        }
+        if (!filters::known_wavelet(f.wavelet)) e.fail("wavelet", unknown_wavelet(f.wavelet));
         f.subband = e.get<std::string>("subband", "");
         if (f.subband.size() != std::size_t(dims) ||
             f.subband.find_first_not_of("LHlh") != std::string::npos)
@@ -170,11 +166,7 @@ FilterSettings parse_pyradiomics_filter(const Entry& e) {
         f.kind = FilterKind::wavelet;
         f.name = "wavelet";
         f.wavelet = e.get<std::string>("wavelet", "coif1");
-        try {
-            filters::wavelet_filters(f.wavelet);
-        } catch (const Error&) {
-            e.fail("wavelet", "unknown wavelet '" + f.wavelet + "' (PyWavelets discrete names)");
-        }
+        if (!filters::known_wavelet(f.wavelet)) e.fail("wavelet", unknown_wavelet(f.wavelet));
         f.start_level = e.get<int>("start_level", 0);
         f.level = e.get<int>("level", 1);
         f.force2d = e.get<bool>("force2d", false);

@@ -14,6 +14,14 @@ namespace radhpc::io {
 // kernel and wavelet names, sub-band letters, unique names) and converts. Every error names the key
 // ("filters[1].kernel: ..."). `profile` decides the semantics; the pyradiomics profile's image types
 // are not implemented yet and are refused.
+// The wavelet level bound of the job schema (filters.items.level / start_level: 0|1 .. 16), which the
+// parameter-file reader applies too.
+inline constexpr int kMaxWaveletLevel = 16;
+// The message of a wavelet name that filters::known_wavelet refuses (all three readers).
+inline std::string unknown_wavelet(const std::string& name) {
+    return "unknown wavelet '" + name + "' (PyWavelets discrete names: haar, db1-db38, sym2-sym20, coif1-coif17, bior*, rbio*, dmey)";
+}
+
 std::vector<FilterSettings> parse_filters(const YAML::Node& list, Profile profile, const std::string& origin);
 
 }  // namespace radhpc::io

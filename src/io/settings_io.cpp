@@ -506,12 +506,15 @@ std::vector<FilterSettings> pyradiomics_image_types(const YAML::Node& types, con
             f.level = get("level", 1);
             f.force2d = s.force2d;
             f.force2d_dimension = s.force2d_dimension;
-            try {
-                filters::wavelet_filters(f.wavelet);
-            } catch (const Error&) {
-                throw Error(ErrorKind::settings, where + ".wavelet: unknown wavelet '" + f.wavelet + "' (PyWavelets' discrete wavelets)");
-            }
-            if (f.level < 1 || f.start_level < 0) throw Error(ErrorKind::settings, where + ": level must be >= 1 and start_level >= 0");
+            if (!filters::known_wavelet(f.wavelet)) throw Error(ErrorKind::settings, where + ".wavelet: " + unknown_wavelet(f.wavelet));
+            // the job schema's bounds: each level is a transform of the whole crop, so an unbounded
+            // level would run (nearly) forever
+            if (f.start_level < 0 || f.start_level > kMaxWaveletLevel)
+                throw Error(ErrorKind::settings, where + ".start_level: must be in 0.." + std::to_string(kMaxWaveletLevel) + ", got " +
+                                                     std::to_string(f.start_level));
+            if (f.level < 1 || f.level > kMaxWaveletLevel)
+                throw Error(ErrorKind::settings, where + ".level: must be in 1.." + std::to_string(kMaxWaveletLevel) + ", got " +
+                                                     std::to_string(f.level));
         } else if (type == "Square") f.kind = FilterKind::square, f.name = "square";
         else if (type == "SquareRoot") f.kind = FilterKind::square_root, f.name = "squareroot";
         else if (type == "Logarithm") f.kind = FilterKind::logarithm, f.name = "logarithm";

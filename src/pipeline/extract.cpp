@@ -3,9 +3,12 @@
 #include "radhpc/pipeline/extract.hpp"
 
 #include <malloc.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <cstdlib>
 #include <cmath>
 #include <sstream>
 #include <type_traits>
@@ -34,9 +37,23 @@ using detail::roi_diagnostics;
 // glibc's adaptive threshold never rises as it did behind ITK's reader): on the CT-TIME phantom lesion
 // that tripled the preprocessing time. Blocks below 256 MB come from the heap and freed memory is kept
 // for the next lesion. Process-wide, once, before main.
+// The first touch of that heap still faults 4 KB pages (a third of the CPU time of a one-lesion
+// filtered extraction on a virtual machine: 33,000 faults). The heap's first kHugeHeap bytes are
+// therefore reserved and marked for transparent huge pages (advice only: without THP nothing
+// changes), then given back to malloc's top chunk, which keeps them (below the trim threshold): the
+// lesion's grids then fault 2 MB at a time, as glibc.malloc.hugetlb=1 would. Untouched reserve costs
+// address space only.
+constexpr std::size_t kHugeHeap = std::size_t(192) << 20;
 const bool kAllocatorTuned = [] {
     mallopt(M_MMAP_THRESHOLD, 256 << 20);
     mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    if (void* p = std::malloc(kHugeHeap)) {
+        constexpr std::uintptr_t huge = std::uintptr_t(2) << 20;
+        const auto begin = reinterpret_cast<std::uintptr_t>(p), end = begin + kHugeHeap;
+        const std::uintptr_t a = (begin + huge - 1) & ~(huge - 1), b = end & ~(huge - 1);
+        if (b > a) (void)::madvise(reinterpret_cast<void*>(a), b - a, MADV_HUGEPAGE);
+        std::free(p);
+    }
     return true;
 }();
 
@@ -318,9 +335,23 @@ void pyradiomics_spacing_rules(ResampleSettings& r, const Geometry& image, const
     if (same) r.enabled = false;
 }
 
+// max |x| over the study's image, computed by the first lesion that needs it and kept in the
+// SourceImage's cache for the others (one pass over a CT per study, not per lesion).
+double shared_max_abs(const SourceImage& source) {
+    SourceImageCache& c = *source.cache;
+    const void* volume = source.i16 ? static_cast<const void*>(source.i16.get()) : static_cast<const void*>(source.f64.get());
+    const std::lock_guard<std::mutex> lock(c.mutex);
+    if (c.max_abs_of != volume) {
+        c.max_abs = source.visit([](const auto& v) { return filters::pyradiomics::max_abs(v); });
+        c.max_abs_of = volume;
+    }
+    return c.max_abs;
+}
+
+// `shared`: the caller's SourceImage when `input_image` is its volume (its cache may be used), else null.
 template <class T>
 LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input, const Settings& settings, bool diagnostics,
-                          const Perturbation& perturbation) {
+                          const Perturbation& perturbation, const SourceImage* shared) {
     const auto t0 = Clock::now();
     Settings s = settings;  // the PyRadiomics spacing rules below adjust the resampling per lesion
     LesionResult result;
@@ -426,8 +457,11 @@ LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input
     const auto t_pre = Clock::now();
     // PyRadiomics' intensity maps scale by max |x| of the image it filters: the whole input without
     // resampling, its resampled box (the working grid) with
-    const double whole_max_abs =
-        !detail::needs_whole_max_abs(s) ? 0.0 : s.resample.enabled ? filters::pyradiomics::max_abs(work) : filters::pyradiomics::max_abs(image);
+    // (the study's cached value when `image` is the study's image unchanged)
+    const double whole_max_abs = !detail::needs_whole_max_abs(s) ? 0.0
+                                 : s.resample.enabled            ? filters::pyradiomics::max_abs(work)
+                                 : shared && image_used == &input_image ? shared_max_abs(*shared)
+                                                                        : filters::pyradiomics::max_abs(image);
     result.features = detail::lesion_features(work, intensity_mask, morph, n_int, s, detail::whole_working_grid(s, image.geometry),
                                               whole_max_abs, pixel);
     keep_listed_finite(result.features, s, who);
@@ -448,9 +482,11 @@ LesionResult extract(const LesionInput& input, const Settings& s, bool diagnosti
         check_memory_budget(s, double(source.i16->geometry.voxel_count()) * 8.0, input.image_path + " / " + input.mask_path,
                             "the whole image as double (normalisation / noise)");
         const Image whole = to_double(*source.i16);
-        return extract_from(whole, input, s, diagnostics, perturbation);
+        return extract_from(whole, input, s, diagnostics, perturbation, nullptr);
     }
-    return source.visit([&](const auto& image) { return extract_from(image, input, s, diagnostics, perturbation); });
+    // a caller's own `image` (not a study's SourceImage) may change between calls: no cache
+    const SourceImage* shared = input.source.empty() ? nullptr : &source;
+    return source.visit([&](const auto& image) { return extract_from(image, input, s, diagnostics, perturbation, shared); });
 }
 
 LesionResult extract_files(const std::string& image_path, const std::string& mask_path, const Settings& settings,

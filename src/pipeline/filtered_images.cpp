@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <functional>
 #include <numbers>
 
 #include "radhpc/core/error.hpp"
@@ -138,23 +139,26 @@ Index3 pyradiomics_margin(const FilterSettings& f, const Geometry& g) {
     }
 }
 
-// The derived images of one PyRadiomics image type on `work`. `whole_max_abs`: max |x| over the image
-// PyRadiomics passes (the whole input, or the resampled box), which scales the intensity maps.
-std::vector<pyr::DerivedImage> pyradiomics_images(const FilterSettings& f, const Image& work, double whole_max_abs,
-                                                  const PixelType& pixel) {
+// The derived images of one PyRadiomics image type on `work`, handed to `sink` one by one in
+// PyRadiomics' order (the wavelet's as they are computed, so only one is held at a time).
+// `whole_max_abs`: max |x| over the image PyRadiomics passes (the whole input, or the resampled box),
+// which scales the intensity maps.
+void pyradiomics_images(const FilterSettings& f, const Image& work, double whole_max_abs, const PixelType& pixel,
+                        const std::function<void(pyr::DerivedImage&&)>& sink) {
     switch (f.kind) {
         case FilterKind::log: {
             auto r = pyr::getLoGImage(work, {f.sigma_mm}, f.sigma_integer_literal);
-            return std::move(r.images);  // a sigma PyRadiomics skips (image too small) gives no image
+            for (auto& d : r.images) sink(std::move(d));  // a sigma PyRadiomics skips (image too small) gives no image
+            return;
         }
-        case FilterKind::wavelet: return pyr::getWaveletImage(work, wavelet_settings(f));
-        case FilterKind::square: return {pyr::getSquareImage(work, whole_max_abs)};
-        case FilterKind::square_root: return {pyr::getSquareRootImage(work, whole_max_abs)};
-        case FilterKind::logarithm: return {pyr::getLogarithmImage(work, whole_max_abs)};
-        case FilterKind::exponential: return {pyr::getExponentialImage(work, whole_max_abs)};
-        case FilterKind::gradient: return {pyr::getGradientImage(work, f.gradient_use_spacing)};
+        case FilterKind::wavelet: return pyr::forEachWaveletImage(work, wavelet_settings(f), sink);
+        case FilterKind::square: return sink(pyr::getSquareImage(work, whole_max_abs));
+        case FilterKind::square_root: return sink(pyr::getSquareRootImage(work, whole_max_abs));
+        case FilterKind::logarithm: return sink(pyr::getLogarithmImage(work, whole_max_abs));
+        case FilterKind::exponential: return sink(pyr::getExponentialImage(work, whole_max_abs));
+        case FilterKind::gradient: return sink(pyr::getGradientImage(work, f.gradient_use_spacing));
         case FilterKind::lbp2d:
-            return {pyr::getLBP2DImage(work, {f.lbp_radius, f.lbp_samples, f.lbp_method, f.force2d_dimension}, pixel)};
+            return sink(pyr::getLBP2DImage(work, {f.lbp_radius, f.lbp_samples, f.lbp_method, f.force2d_dimension}, pixel));
         default: throw Error(ErrorKind::internal, "filter '" + f.name + "' is not a PyRadiomics image type");
     }
 }
@@ -197,6 +201,14 @@ Index3 filter_margin(const FilterSettings& f, const Geometry& whole) {
             break;
         }
         case FilterKind::simoncelli: break;  // whole axes (widen_for_filters)
+        case FilterKind::square:
+        case FilterKind::square_root:
+        case FilterKind::logarithm:
+        case FilterKind::exponential:
+        case FilterKind::gradient:
+        case FilterKind::lbp2d:
+            // the pyradiomics profile's image types take pyradiomics_margin (add_filter_margin)
+            throw Error(ErrorKind::internal, "filter_margin: PyRadiomics image type '" + f.name + "' never reaches the IBSI 2 filters");
     }
     return m;
 }
@@ -284,37 +296,62 @@ Image apply_filter(const FilterSettings& f, const Image& work, const Geometry& w
                 if (work.geometry.size[a] != whole.size[a])
                     throw Error(ErrorKind::internal, "Simoncelli filter '" + f.name + "' needs the whole image along each axis");
             return filters::simoncelli_filter(work, {f.level, b, dim_of(f)});
+        case FilterKind::square:
+        case FilterKind::square_root:
+        case FilterKind::logarithm:
+        case FilterKind::exponential:
+        case FilterKind::gradient:
+        case FilterKind::lbp2d:
+            // the pyradiomics profile's image types run through pyradiomics_images (lesion_features)
+            throw Error(ErrorKind::internal, "apply_filter: PyRadiomics image type '" + f.name + "' never reaches the IBSI 2 filters");
     }
     throw Error(ErrorKind::internal, "unknown filter kind");
 }
 
-FeatureValues image_features(const Image& img, const Mask& intensity_mask, const Mask& morph, std::size_t n_int,
+RoiCrops roi_crops(const Mask& intensity_mask, const Mask& morph) {
+    RoiCrops c;
+    c.box = *bounding_box(morph);
+    c.intensity = crop(intensity_mask, c.box, 1, false, std::uint8_t(0));
+    c.morph = crop(morph, c.box, 1, false, std::uint8_t(0));
+    return c;
+}
+
+FeatureValues image_features(const Image& img, const Mask& intensity_mask, const RoiCrops& roi, std::size_t n_int,
                              const Settings& s) {
     // crop to the ROI (plus one empty voxel around it)
-    const BoundingBox roi_box = *bounding_box(morph);
-    const Image img_c = crop(img, roi_box, 1, false, 0.0);
-    const Mask int_c = crop(intensity_mask, roi_box, 1, false, std::uint8_t(0));
-    const Mask morph_c = crop(morph, roi_box, 1, false, std::uint8_t(0));
+    const Image img_c = crop(img, roi.box, 1, false, 0.0);
+    const Mask& int_c = roi.intensity;
+    const Mask& morph_c = roi.morph;
     std::vector<double> values;
     values.reserve(n_int);
     for (std::size_t i = 0; i < int_c.data.size(); ++i)
         if (int_c.data[i]) values.push_back(img_c.data[i]);
-    const auto disc = preprocess::discretise(img_c, int_c, s.discretisation, s.profile, s.resegment);
-    std::vector<std::int32_t> level_values;
-    level_values.reserve(n_int);
-    for (std::size_t i = 0; i < int_c.data.size(); ++i)
-        if (int_c.data[i]) level_values.push_back(disc.levels.data[i]);
+    // preprocess::discretise on (img_c, int_c), without gathering the ROI's values a second time: the
+    // ROI's levels in raster order are the level values, scattered into the grey-level grid
+    preprocess::Discretised disc;
+    std::vector<std::int32_t> level_values =
+        preprocess::discretise_values(values, s.discretisation, s.profile, s.resegment, &disc.n_levels, &disc.min_bound, &disc.bin_width);
+    disc.levels = GreyLevels(img_c.geometry, 0);
+    for (std::size_t i = 0, k = 0; i < int_c.data.size(); ++i)
+        if (int_c.data[i]) disc.levels.data[i] = level_values[k++];
     const Mask& shape_mask = s.resegment.resegment_shape ? int_c : morph_c;
     const features::FamilyInputs inputs{img,        intensity_mask, img_c,        int_c,       morph_c,
                                         shape_mask, values,         level_values, disc.levels, disc.n_levels};
     return features::compute_families(inputs, s, s.features.families);
 }
 
+FeatureValues image_features(const Image& img, const Mask& intensity_mask, const Mask& morph, std::size_t n_int,
+                             const Settings& s) {
+    return image_features(img, intensity_mask, roi_crops(intensity_mask, morph), n_int, s);
+}
+
 FeatureValues lesion_features(const Image& work, const Mask& intensity_mask, const Mask& morph, std::size_t n_int,
                               const Settings& s, const Geometry& whole, double whole_max_abs, const PixelType& pixel) {
-    if (s.filters.empty()) return image_features(work, intensity_mask, morph, n_int, s);
+    // the ROI's box and its cropped masks: the same for every image
+    const RoiCrops roi = roi_crops(intensity_mask, morph);
+    if (s.filters.empty()) return image_features(work, intensity_mask, roi, n_int, s);
     FeatureValues out;
-    if (s.features.original) out = image_features(work, intensity_mask, morph, n_int, s);
+    if (s.features.original) out = image_features(work, intensity_mask, roi, n_int, s);
     // The re-segmentation range was applied to the unfiltered intensities (IBSI 2 phase 2); it says
     // nothing about a response's values, so it sets no discretisation / IVH bound of a filtered image.
     Settings fs = s;
@@ -333,25 +370,26 @@ FeatureValues lesion_features(const Image& work, const Mask& intensity_mask, con
             std::erase_if(shape_only.features.families, [](const std::string& f) {
                 return f != features::kShapeFamily.name && f != features::kShape2DFamily.name;
             });
-            if (!shape_only.features.families.empty()) out = image_features(work, intensity_mask, morph, n_int, shape_only);
+            if (!shape_only.features.families.empty()) out = image_features(work, intensity_mask, roi, n_int, shape_only);
         }
         fs.features.families.erase(std::string(features::kShapeFamily.name));
         fs.features.families.erase(std::string(features::kShape2DFamily.name));
         for (const auto& f : s.filters) {
             check_memory_budget(s, filter_bytes(f, work), "image type '" + f.name + "'", "its working grid");
-            for (const auto& d : pyradiomics_images(f, work, whole_max_abs, pixel)) {
-                FeatureValues v = image_features(d.image, intensity_mask, morph, n_int, fs);
+            pyradiomics_images(f, work, whole_max_abs, pixel, [&](pyr::DerivedImage&& d) {
+                const pyr::DerivedImage image = std::move(d);  // freed when its features are done
+                FeatureValues v = image_features(image.image, intensity_mask, roi, n_int, fs);
                 for (auto& x : v) {
-                    x.name = d.name + "_" + x.name;
+                    x.name = image.name + "_" + x.name;
                     out.push_back(std::move(x));
                 }
-            }
+            });
         }
         return out;
     }
     const bool plain = !s.features.original && s.filters.size() == 1;
     // the voxels the families read: the ROI and the local-intensity sphere around it (6.2 mm + 1 voxel)
-    BoundingBox need = *bounding_box(morph);
+    BoundingBox need = roi.box;
     for (int a = 0; a < 3; ++a) {
         const std::int64_t r = std::int64_t(std::ceil(6.2 / work.geometry.spacing[a])) + 1;
         need.lo[a] = std::max<std::int64_t>(0, need.lo[a] - r);
@@ -360,7 +398,7 @@ FeatureValues lesion_features(const Image& work, const Mask& intensity_mask, con
     for (const auto& f : s.filters) {
         check_memory_budget(s, filter_bytes(f, work), "filter '" + f.name + "'", "its working grid");
         const Image response = apply_filter(f, work, whole, &need);
-        FeatureValues v = image_features(response, intensity_mask, morph, n_int, fs);
+        FeatureValues v = image_features(response, intensity_mask, roi, n_int, fs);
         for (auto& x : v) {
             if (!plain) x.name = f.name + "_" + x.name;
             out.push_back(std::move(x));

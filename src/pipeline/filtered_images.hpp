@@ -43,6 +43,15 @@ Image apply_filter(const FilterSettings& f, const Image& work, const Geometry& w
 // the enabled families (features::compute_families).
 FeatureValues image_features(const Image& img, const Mask& intensity_mask, const Mask& morph, std::size_t n_int,
                              const Settings& s);
+// The ROI's box (of the morphological mask) and both masks cropped to it plus one empty voxel: the
+// same for every image of a lesion, so made once (image_features above makes them per call).
+struct RoiCrops {
+    BoundingBox box;
+    Mask intensity, morph;
+};
+RoiCrops roi_crops(const Mask& intensity_mask, const Mask& morph);
+FeatureValues image_features(const Image& img, const Mask& intensity_mask, const RoiCrops& roi, std::size_t n_int,
+                             const Settings& s);
 
 // The features of every image of the lesion: the unfiltered `work` (unless features.original is
 // false) under the plain tags, then each filter's response as "<name>_<tag>" (plain tags when it is

@@ -3,6 +3,10 @@
 // a bad value or a missing parameter is Error(settings) naming the key.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "radhpc/core/error.hpp"
@@ -110,4 +114,30 @@ TEST_CASE("job file: the pyradiomics profile's filters are PyRadiomics' image ty
     CHECK(!f[4].gradient_use_spacing);
     CHECK(f[5].lbp_samples == 12);
     CHECK(f[5].lbp_method == "ror");
+}
+
+TEST_CASE("PyRadiomics parameter file: Wavelet level and start_level are bounded like the job schema", "[settings][filters]") {
+    namespace fs = std::filesystem;
+    const auto params_error = [](const std::string& yaml) -> std::string {
+        const fs::path p = fs::temp_directory_path() / ("radhpc_wavelet_params_" + std::to_string(::getpid()) + ".yaml");
+        std::ofstream(p) << yaml;
+        std::string msg;
+        try {
+            radhpc::io::read_pyradiomics_params(p.string());
+        } catch (const Error& e) {
+            CHECK(e.kind() == ErrorKind::settings);
+            msg = e.what();
+        }
+        fs::remove(p);
+        return msg;
+    };
+    CHECK(params_error("imageType: {Wavelet: {level: 16, start_level: 16}}\n") == "");
+    CHECK(has(params_error("imageType: {Wavelet: {level: 1000000}}\n"), "imageType.Wavelet.level"));
+    CHECK(has(params_error("imageType: {Wavelet: {}}\nsetting: {level: 17}\n"), "imageType.Wavelet.level"));
+    CHECK(has(params_error("imageType: {Wavelet: {level: 0}}\n"), "imageType.Wavelet.level"));
+    CHECK(has(params_error("imageType: {Wavelet: {start_level: 17}}\n"), "imageType.Wavelet.start_level"));
+    CHECK(has(params_error("imageType: {Wavelet: {start_level: -1}}\n"), "imageType.Wavelet.start_level"));
+    CHECK(has(params_error("imageType: {Wavelet: {wavelet: db99}}\n"), "imageType.Wavelet.wavelet: unknown wavelet 'db99'"));
+    // the job reader: the same check and message
+    CHECK(has(job_error("[{type: wavelet, wavelet: db99}]", "profile: pyradiomics\n"), "filters[0].wavelet: unknown wavelet 'db99'"));
 }

@@ -6,14 +6,24 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <mutex>
 
 #include "radhpc/core/volume.hpp"
 
 namespace radhpc {
 
+// Whole-image values a lesion may need, computed once by the first lesion that asks and shared by
+// the copies of a SourceImage (a study's lesions), keyed by the volume they describe.
+struct SourceImageCache {
+    std::mutex mutex;
+    const void* max_abs_of = nullptr;  // the volume max_abs was computed on
+    double max_abs = 0;                // max |x| over every voxel (PyRadiomics' intensity maps)
+};
+
 struct SourceImage {
     std::shared_ptr<const Volume<std::int16_t>> i16;  // set when the values fit int16 exactly
     std::shared_ptr<const Image> f64;                 // otherwise
+    std::shared_ptr<SourceImageCache> cache = std::make_shared<SourceImageCache>();
 
     bool empty() const { return !i16 && !f64; }
     const Geometry& geometry() const { return i16 ? i16->geometry : f64->geometry; }

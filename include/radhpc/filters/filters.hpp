@@ -80,6 +80,8 @@ struct WaveletFilters {
 };
 WaveletFilters wavelet_filters(const std::string& name);  // Error invalid_input when unknown
 std::vector<std::string> wavelet_names();
+// Whether `name` is one of those wavelets (the job and parameter-file readers' check).
+bool known_wavelet(const std::string& name);
 
 // Undecimated separable wavelet sub-band: `subband` is one letter (L low-pass, H high-pass) per
 // axis ("LHL", or "LH" in 2D). Level 1 filters the image once. Level n > 1 (decomposition) first

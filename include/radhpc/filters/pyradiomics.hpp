@@ -24,6 +24,7 @@
 #pragma once
 #include <charconv>
 #include <cmath>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -188,6 +189,10 @@ inline std::int64_t wavelet_margin(const WaveletSettings& s, std::size_t filter_
 // start_level, as PyRadiomics' enumerate(ret, start=1) does), then the approximation
 // "wavelet-LLL" / "wavelet<level>-LLL". Letters: x, y, z (see the top of this file).
 std::vector<DerivedImage> getWaveletImage(const Image& image, const WaveletSettings& s = {});
+// The same images, in the same order and bit for bit, handed to `sink` one at a time as they are
+// computed (the band tree walked depth first): a caller that consumes each image holds one detail
+// image and one band per axis instead of all of them (a fifth of the memory for coif1 in 3D).
+void forEachWaveletImage(const Image& image, const WaveletSettings& s, const std::function<void(DerivedImage&&)>& sink);
 
 // ---- Intensity maps (imageoperations.py; m = max |x| over the whole image) ----------------------
 // `whole_max_abs`: m when `image` is a crop of the image PyRadiomics passes (the maps are voxel by
