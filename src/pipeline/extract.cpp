@@ -33,16 +33,12 @@ using detail::image_diagnostics;
 using detail::roi_diagnostics;
 
 // glibc serves large blocks (a study image, a lesion's grids) with mmap and unmaps them on free, so
-// every lesion faults its working memory in afresh (the own image readers allocate outside malloc, so
-// glibc's adaptive threshold never rises as it did behind ITK's reader): on the CT-TIME phantom lesion
-// that tripled the preprocessing time. Blocks below 256 MB come from the heap and freed memory is kept
-// for the next lesion. Process-wide, once, before main.
-// The first touch of that heap still faults 4 KB pages (a third of the CPU time of a one-lesion
-// filtered extraction on a virtual machine: 33,000 faults). The heap's first kHugeHeap bytes are
-// therefore reserved and marked for transparent huge pages (advice only: without THP nothing
-// changes), then given back to malloc's top chunk, which keeps them (below the trim threshold): the
-// lesion's grids then fault 2 MB at a time, as glibc.malloc.hugetlb=1 would. Untouched reserve costs
-// address space only.
+// every lesion would fault its working memory in afresh (tripled preprocessing time on the CT-TIME
+// phantom lesion). Blocks below 256 MB come from the heap and freed memory is kept for the next
+// lesion. Process-wide, once, before main. The heap's first touch still faults 4 KB pages (33,000
+// faults, a third of a one-lesion filtered extraction's CPU time), so its first kHugeHeap bytes are
+// marked for transparent huge pages (advice only) and given back to malloc's top chunk, which keeps
+// them: the grids then fault 2 MB at a time. Untouched reserve costs address space only.
 constexpr std::size_t kHugeHeap = std::size_t(192) << 20;
 const bool kAllocatorTuned = [] {
     mallopt(M_MMAP_THRESHOLD, 256 << 20);
