@@ -28,12 +28,9 @@ namespace {
 
 double unix_now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
 
-// Results of units on the wire (radhpc::ByteWriter / ByteReader).
-using Bytes = ByteWriter;
-using Parse = ByteReader;
-
+// Results of units on the wire (core/bytes.hpp).
 std::vector<char> encode(const store::ValidationTuning& t) {
-    Bytes w;
+    ByteWriter w;
     w.str(t.procedure), w.str(t.lambda_rule), w.str(t.measure);
     for (double v : {t.alpha, t.lambda, t.lambda_min, t.lambda_1se, t.cvm_at_lambda}) w.f64(v);
     w.vec(t.coefficients), w.vec(t.folds), w.i64(t.repeats), w.vec(t.out_of_fold);
@@ -45,7 +42,7 @@ std::vector<char> encode(const store::ValidationTuning& t) {
     return std::move(w.buf);
 }
 store::ValidationTuning decode_tuning(const std::vector<char>& b) {
-    Parse r{b.data(), b.data() + b.size()};
+    ByteReader r{b.data(), b.data() + b.size()};
     store::ValidationTuning t;
     t.done = true;
     t.procedure = r.str(), t.lambda_rule = r.str(), t.measure = r.str();
@@ -60,14 +57,14 @@ store::ValidationTuning decode_tuning(const std::vector<char>& b) {
     return t;
 }
 std::vector<char> encode(const store::ValidationReplicate& x) {
-    Bytes w;
+    ByteWriter w;
     w.i64(x.index), w.i64(x.failed ? 1 : 0), w.str(x.failure);
     for (double v : {x.auc_train, x.auc_test, x.auc_oob, x.alpha, x.lambda}) w.f64(v);
     w.vec(x.coefficients);
     return std::move(w.buf);
 }
 store::ValidationReplicate decode_replicate(const std::vector<char>& b) {
-    Parse r{b.data(), b.data() + b.size()};
+    ByteReader r{b.data(), b.data() + b.size()};
     store::ValidationReplicate x;
     x.index = r.i64(), x.failed = r.i64() != 0, x.failure = r.str();
     for (double* v : {&x.auc_train, &x.auc_test, &x.auc_oob, &x.alpha, &x.lambda}) *v = r.f64();
@@ -269,13 +266,6 @@ int validate(const ValidateOptions& options, int& argc, char**& argv, std::ostre
         log << b;
     }
     return status;
-}
-
-std::string validate_job(const std::string& job_path, std::ostream& log) {
-    const auto file = io::read_job_file(job_path);
-    const io::Job job = io::parse_job(file.text, job_path);
-    if (!job.validate) throw Error(ErrorKind::settings, job_path + ": the job has no 'validate' object");
-    return validate_to_folder(*job.validate, file.text, log);
 }
 
 namespace {

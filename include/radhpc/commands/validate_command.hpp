@@ -21,9 +21,6 @@ struct ValidateOptions {
 // the summary; validate.output, if given, is exported from the store. Returns the exit status.
 int validate(const ValidateOptions& options, int& argc, char**& argv, std::ostream& log);
 
-// Old entry (no store, no MPI): returns the output folder.
-std::string validate_job(const std::string& job_path, std::ostream& log);
-
 // `radhpc export STORE --table validation --name N --out DIR`: the stored validation's folder.
 void export_validation(const std::string& store_path, const std::string& name, const std::string& out_dir);
 
