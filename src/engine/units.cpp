@@ -9,12 +9,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <deque>
-#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -62,58 +59,6 @@ Result compute_guarded(const UnitJob& job, std::uint64_t unit) {
     }
 }
 
-// Rank 0's compute thread (the main thread owns MPI).
-class LocalUnits {
-public:
-    explicit LocalUnits(const UnitJob& job) : job_(job), thread_([this] { loop(); }) {}
-    ~LocalUnits() {
-        {
-            std::lock_guard lk(m_);
-            stop_ = true;
-        }
-        cv_.notify_one();
-        thread_.join();
-    }
-    void push(std::uint64_t u) {
-        {
-            std::lock_guard lk(m_);
-            tasks_.push_back(u);
-        }
-        cv_.notify_one();
-    }
-    std::optional<Result> pop() {
-        std::lock_guard lk(m_);
-        if (results_.empty()) return std::nullopt;
-        Result r = std::move(results_.front());
-        results_.pop_front();
-        return r;
-    }
-
-private:
-    void loop() {
-        for (;;) {
-            std::uint64_t u = 0;
-            {
-                std::unique_lock lk(m_);
-                cv_.wait(lk, [&] { return stop_ || !tasks_.empty(); });
-                if (tasks_.empty()) return;
-                u = tasks_.front();
-                tasks_.pop_front();
-            }
-            Result r = compute_guarded(job_, u);
-            std::lock_guard lk(m_);
-            results_.push_back(std::move(r));
-        }
-    }
-    const UnitJob& job_;
-    std::mutex m_;
-    std::condition_variable cv_;
-    std::deque<std::uint64_t> tasks_;
-    std::deque<Result> results_;
-    bool stop_ = false;
-    std::thread thread_;
-};
-
 void worker_loop(const UnitJob& job) {
     serve_rank0([&](const std::vector<char>& task) {
         std::uint64_t u = 0;
@@ -138,7 +83,7 @@ void master_loop(UnitJob& job, int size, UnitRunStats& stats) {
     constexpr int kDepth = 2;
     std::vector<int> in_flight(std::size_t(size), 0);
     std::optional<std::string> error;
-    LocalUnits local(job);
+    LocalThreadWorker<std::uint64_t, Result> local([&job](const std::uint64_t& u) { return compute_guarded(job, u); });
     Backoff backoff;
     auto last_flush = Clock::now();
     auto dispatch = [&] {
@@ -182,8 +127,8 @@ void master_loop(UnitJob& job, int size, UnitRunStats& stats) {
             take(st.MPI_SOURCE, decode_result(buf));
             got = true;
         }
-        while (auto r = local.pop()) {
-            take(0, std::move(*r));
+        for (Result r; local.pop_result(r);) {
+            take(0, std::move(r));
             got = true;
         }
         if (got) {

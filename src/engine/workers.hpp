@@ -35,15 +35,19 @@ void serve_rank0(const AnswerFn& answer);
 // serve_rank0 for studies (wire.hpp's StudyTask / StudyOutcome).
 void remote_worker(const ComputeFn& compute);
 
-// A worker thread inside rank 0 (no MPI calls: the master thread owns MPI).
-class LocalWorker {
+// A worker thread inside rank 0 (no MPI calls: the master thread owns MPI): computes the tasks
+// pushed to it in order; the master polls the outcomes. `radhpc run` uses it for studies
+// (LocalWorker), run_units for units of other stages.
+template <class Task, class Outcome>
+class LocalThreadWorker {
 public:
-    explicit LocalWorker(ComputeFn compute) : compute_(std::move(compute)), thread_([this] { loop(); }) {}
-    ~LocalWorker() {
+    explicit LocalThreadWorker(std::function<Outcome(const Task&)> compute)
+        : compute_(std::move(compute)), thread_([this] { loop(); }) {}
+    ~LocalThreadWorker() {
         stop();
         if (thread_.joinable()) thread_.join();
     }
-    void push(StudyTask t) {
+    void push(Task t) {
         std::lock_guard lk(m_);
         tasks_.push_back(std::move(t));
         cv_.notify_one();
@@ -53,7 +57,7 @@ public:
         stop_ = true;
         cv_.notify_one();
     }
-    bool pop_result(StudyOutcome& out) {
+    bool pop_result(Outcome& out) {
         std::lock_guard lk(m_);
         if (results_.empty()) return false;
         out = std::move(results_.front());
@@ -64,7 +68,7 @@ public:
 private:
     void loop() {
         for (;;) {
-            StudyTask t;
+            Task t;
             {
                 std::unique_lock lk(m_);
                 cv_.wait(lk, [&] { return stop_ || !tasks_.empty(); });
@@ -72,18 +76,20 @@ private:
                 t = std::move(tasks_.front());
                 tasks_.pop_front();
             }
-            StudyOutcome o = compute_(t);
+            Outcome o = compute_(t);
             std::lock_guard lk(m_);
             results_.push_back(std::move(o));
         }
     }
-    ComputeFn compute_;
+    std::function<Outcome(const Task&)> compute_;
     std::mutex m_;
     std::condition_variable cv_;
-    std::deque<StudyTask> tasks_;
-    std::deque<StudyOutcome> results_;
+    std::deque<Task> tasks_;
+    std::deque<Outcome> results_;
     bool stop_ = false;
     std::thread thread_;
 };
+
+using LocalWorker = LocalThreadWorker<StudyTask, StudyOutcome>;
 
 }  // namespace radhpc::engine
