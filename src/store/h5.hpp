@@ -73,4 +73,9 @@ T at_or(const std::vector<T>& v, std::size_t i, T fallback) {
     return i < v.size() ? v[i] : fallback;
 }
 
+// A one-element dataset's value; 0 / "" when absent (older layouts).
+inline double read_scalar_f64(hid_t group, const std::string& name) { return at_or(read_f64(group, name), 0, 0.0); }
+inline std::int64_t read_scalar_i64(hid_t group, const std::string& name) { return at_or<std::int64_t>(read_i64(group, name), 0, 0); }
+inline std::string read_scalar_string(hid_t group, const std::string& name) { return at_or(read_strings(group, name), 0, std::string()); }
+
 }  // namespace radhpc::store::h5

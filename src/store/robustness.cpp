@@ -2,15 +2,9 @@
 #include "robustness_h5.hpp"
 
 namespace radhpc::store {
-namespace {
 
 using h5::at_or;
 using h5::column_of;
-
-double scalar_f64(hid_t g, const std::string& name) { return at_or(h5::read_f64(g, name), 0, 0.0); }
-std::string scalar_str(hid_t g, const std::string& name) { return at_or(h5::read_strings(g, name), 0, std::string()); }
-
-}  // namespace
 
 void write_sweep_groups(hid_t file, const std::vector<PerturbationRecord>& perturbations, const Robustness& r, bool compress) {
     {
@@ -72,15 +66,15 @@ void read_sweep_groups(hid_t file, std::vector<PerturbationRecord>& perturbation
     }
     h5::Id g = h5::open_group_if_exists(file, "robustness");
     if (g < 0) return;
-    r.computed_at = scalar_f64(g, "computed_at");
-    r.threshold = scalar_f64(g, "threshold");
-    r.redundancy_threshold = scalar_f64(g, "redundancy_threshold");
-    r.run_id = scalar_str(g, "run_id");
-    r.table_hash = scalar_str(g, "table_hash");
-    r.settings = scalar_str(g, "settings");
-    r.source = scalar_str(g, "source");
-    r.icc_type = scalar_str(g, "icc_type");
-    r.criterion = scalar_str(g, "criterion");
+    r.computed_at = h5::read_scalar_f64(g, "computed_at");
+    r.threshold = h5::read_scalar_f64(g, "threshold");
+    r.redundancy_threshold = h5::read_scalar_f64(g, "redundancy_threshold");
+    r.run_id = h5::read_scalar_string(g, "run_id");
+    r.table_hash = h5::read_scalar_string(g, "table_hash");
+    r.settings = h5::read_scalar_string(g, "settings");
+    r.source = h5::read_scalar_string(g, "source");
+    r.icc_type = h5::read_scalar_string(g, "icc_type");
+    r.criterion = h5::read_scalar_string(g, "criterion");
     r.notes = h5::read_strings(g, "notes");
     if (h5::Id t = h5::open_group_if_exists(g, "icc"); t >= 0) {
         const auto f = h5::read_strings(t, "feature"), ty = h5::read_strings(t, "type");
@@ -98,8 +92,8 @@ void read_sweep_groups(hid_t file, std::vector<PerturbationRecord>& perturbation
             r.clusters.push_back({f[i], int(at_or<std::int64_t>(c, i, 0)), at_or(a, i, std::string())});
     }
     r.selected = h5::read_strings(g, "selected");
-    r.reference = scalar_str(g, "reference");
-    r.harmonised = at_or<std::int64_t>(h5::read_i64(g, "harmonised"), 0, 0) != 0;
+    r.reference = h5::read_scalar_string(g, "reference");
+    r.harmonised = h5::read_scalar_i64(g, "harmonised") != 0;
     if (h5::Id t = h5::open_group_if_exists(g, "selected_table"); t >= 0) {
         auto& h = r.selected_table;
         h.columns = h5::read_strings(t, "columns");

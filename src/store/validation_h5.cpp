@@ -14,8 +14,6 @@ using h5::column_of;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-double scalar_f64(hid_t g, const std::string& name) { return at_or(h5::read_f64(g, name), 0, 0.0); }
-std::string scalar_str(hid_t g, const std::string& name) { return at_or(h5::read_strings(g, name), 0, std::string()); }
 
 void write_tuning(hid_t parent, const ValidationTuning& t, bool compress) {
     h5::Id g = h5::create_group(parent, "tuning");
@@ -47,16 +45,16 @@ ValidationTuning read_tuning(hid_t parent) {
     h5::Id g = h5::open_group_if_exists(parent, "tuning");
     if (g < 0) return t;
     t.done = true;
-    t.procedure = scalar_str(g, "procedure");
-    t.lambda_rule = scalar_str(g, "lambda_rule");
-    t.measure = scalar_str(g, "measure");
-    t.alpha = scalar_f64(g, "alpha");
-    t.lambda = scalar_f64(g, "lambda");
-    t.lambda_min = scalar_f64(g, "lambda_min");
-    t.lambda_1se = scalar_f64(g, "lambda_1se");
-    t.cvm_at_lambda = scalar_f64(g, "cvm_at_lambda");
+    t.procedure = h5::read_scalar_string(g, "procedure");
+    t.lambda_rule = h5::read_scalar_string(g, "lambda_rule");
+    t.measure = h5::read_scalar_string(g, "measure");
+    t.alpha = h5::read_scalar_f64(g, "alpha");
+    t.lambda = h5::read_scalar_f64(g, "lambda");
+    t.lambda_min = h5::read_scalar_f64(g, "lambda_min");
+    t.lambda_1se = h5::read_scalar_f64(g, "lambda_1se");
+    t.cvm_at_lambda = h5::read_scalar_f64(g, "cvm_at_lambda");
     t.coefficients = h5::read_f64(g, "coefficients");
-    t.repeats = at_or<std::int64_t>(h5::read_i64(g, "repeats"), 0, 0);
+    t.repeats = h5::read_scalar_i64(g, "repeats");
     t.folds = h5::read_i64(g, "folds");
     t.out_of_fold = h5::read_f64(g, "out_of_fold");
     if (h5::Id c = h5::open_group_if_exists(g, "curves"); c >= 0) {
@@ -211,15 +209,15 @@ std::vector<ValidationResult> read_validation_group(hid_t file) {
         if (g < 0) continue;
         ValidationResult v;
         v.name = name;
-        v.status = scalar_str(g, "status");
-        v.identity = scalar_str(g, "identity");
-        v.table_hash = scalar_str(g, "table_hash");
-        v.table_source = scalar_str(g, "table_source");
-        v.settings = scalar_str(g, "settings");
-        v.job = scalar_str(g, "job");
-        v.started_at = scalar_f64(g, "started_at");
-        v.finished_at = scalar_f64(g, "finished_at");
-        v.replicates_planned = at_or<std::int64_t>(h5::read_i64(g, "replicates_planned"), 0, 0);
+        v.status = h5::read_scalar_string(g, "status");
+        v.identity = h5::read_scalar_string(g, "identity");
+        v.table_hash = h5::read_scalar_string(g, "table_hash");
+        v.table_source = h5::read_scalar_string(g, "table_source");
+        v.settings = h5::read_scalar_string(g, "settings");
+        v.job = h5::read_scalar_string(g, "job");
+        v.started_at = h5::read_scalar_f64(g, "started_at");
+        v.finished_at = h5::read_scalar_f64(g, "finished_at");
+        v.replicates_planned = h5::read_scalar_i64(g, "replicates_planned");
         v.terms = h5::read_strings(g, "terms");
         v.patients = h5::read_strings(g, "patients");
         v.tuning = read_tuning(g);
