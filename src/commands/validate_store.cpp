@@ -5,6 +5,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -75,9 +76,22 @@ store::ValidationReplicate decode_replicate(const std::vector<char>& b) {
 // Unit ids: 0 the tuning step, 1 + b bootstrap replicate b.
 constexpr std::uint64_t kTuningUnit = 0;
 
+// A name usable as an HDF5 group (/validation/<name>): validate.name is checked by the schema; a
+// name taken from the job's `name` has its other characters replaced by '_'.
+std::string group_name(std::string name) {
+    for (char& c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') c = '_';
+    return name;
+}
+
 class StoreValidation {
 public:
-    StoreValidation(const ValidateOptions& o, std::ostream& log) : opt_(o), log_(log) {}
+    // Every rank has read and parsed the job already (before MPI starts).
+    StoreValidation(const ValidateOptions& o, std::string job_text, const io::Job& job, std::ostream& log)
+        : opt_(o), log_(log), job_text_(std::move(job_text)), cfg_(*job.validate) {
+        name_ = cfg_.name.empty() ? group_name(job.name.empty() ? std::string("default") : job.name) : cfg_.name;
+        store_path_ = opt_.store.empty() ? job.store : opt_.store;
+    }
 
     engine::UnitJob job() {
         engine::UnitJob j;
@@ -95,12 +109,6 @@ public:
 
 private:
     void prepare() {
-        job_text_ = io::read_job_file(opt_.job_path).text;
-        const io::Job job = io::parse_job(job_text_, opt_.job_path);
-        if (!job.validate) throw Error(ErrorKind::settings, opt_.job_path + ": the job has no 'validate' object");
-        cfg_ = *job.validate;
-        name_ = cfg_.name.empty() ? (job.name.empty() ? std::string("default") : job.name) : cfg_.name;
-        store_path_ = opt_.store.empty() ? job.store : opt_.store;
         std::optional<store::Contents> contents;
         if (table_from_store(cfg_)) contents = store::load_existing(store_path_);
         std::ostringstream quiet;
@@ -150,7 +158,6 @@ private:
         log_ << "radhpc validate: " << name_ << ": " << stored_units_ << " of " << total_units_ << " units stored, computing "
              << units.size() << " (store " << store_path_ << ")\n";
         pending_ = header_;
-        t_start_ = std::chrono::steady_clock::now();
         return units;
     }
 
@@ -207,13 +214,14 @@ private:
 
     const ValidateOptions& opt_;
     std::ostream& log_;
-    std::string job_text_, name_, store_path_, prepared_log_;
+    std::string job_text_;
     Config cfg_;
+    std::string name_, store_path_, prepared_log_;
     Data data_;
     store::ValidationResult header_, pending_;
     std::size_t pending_units_ = 0, done_ = 0, stored_units_ = 0, total_units_ = 0;
     bool complete_ = false;
-    std::chrono::steady_clock::time_point t_start_, last_flush_ = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
 };
 
 // No store: the procedure on this node's threads, into validate.output.
@@ -253,7 +261,7 @@ int validate(const ValidateOptions& options, int& argc, char**& argv, std::ostre
         validate_to_folder(*job.validate, file.text, log);
         return 0;
     }
-    StoreValidation sv(options, log);
+    StoreValidation sv(options, file.text, job, log);
     auto units = sv.job();
     engine::UnitRunStats stats;
     const int status = engine::run_units(units, job.validate->threads, argc, argv, &stats);

@@ -1,6 +1,8 @@
 // /validation/<name> groups of a store file (layout: schemas/store_layout.md "Validation").
 #include "validation_h5.hpp"
 
+#include "radhpc/core/error.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -172,6 +174,19 @@ void read_summary(hid_t parent, ValidationResult& v) {
     }
 }
 
+// The record's tables must fit its terms and rows: every reader (summary, export, report) indexes
+// them by term and row. A file that disagrees (damaged, or written by something else) is an error
+// naming the group, not an out-of-range read.
+void check_sizes(const ValidationResult& v) {
+    const std::size_t terms = v.terms.size(), rows = v.patients.size();
+    const auto fits = [](std::size_t n, std::size_t want) { return n == 0 || n == want; };
+    bool ok = fits(v.tuning.coefficients.size(), terms) && fits(v.tuning.out_of_fold.size(), rows) &&
+              v.tuning.repeats >= 0 && v.tuning.folds.size() == std::size_t(v.tuning.repeats) * rows &&
+              fits(v.coefficients.size(), terms) && fits(v.predictions.size(), rows);
+    for (const auto& r : v.replicates) ok = ok && (r.failed || r.coefficients.size() == terms);
+    if (!ok) throw Error(ErrorKind::invalid_input, "/validation/" + v.name + ": tables do not match its terms and rows (damaged store file)");
+}
+
 }  // namespace
 
 void write_validation_group(hid_t file, const std::vector<ValidationResult>& validations, bool compress) {
@@ -223,6 +238,7 @@ std::vector<ValidationResult> read_validation_group(hid_t file) {
         v.tuning = read_tuning(g);
         v.replicates = read_replicates(g);
         if (v.status == "complete") read_summary(g, v);
+        check_sizes(v);
         out.push_back(std::move(v));
     }
     return out;

@@ -215,3 +215,33 @@ TEST_CASE("bad-input corpus: every bad study has a clear error, every good study
     CHECK(ins.find("duplicate study_id") != std::string::npos);
     fs::remove_all(c.dir);
 }
+
+// A damaged /validation record (its tables do not fit its terms and rows, as a truncated or
+// foreign writer could leave them): inspect, export and report refuse it with a message naming
+// the group, instead of reading out of range.
+TEST_CASE("damaged /validation record: inspect, export and report fail with its name, no crash", "[batch][bad-input][validate]") {
+    const auto dir = scratch("bad-validation");
+    radhpc::store::ValidationResult v;
+    v.name = "damaged";
+    v.status = "running";
+    v.terms = {"(Intercept)", "f1", "f2"};
+    v.patients = {"P1", "P2", "P3"};
+    v.tuning.done = true;
+    v.tuning.procedure = "fixed";
+    v.tuning.coefficients = {0.5, 1.0};  // two values for three terms
+    radhpc::store::ValidationReplicate r;
+    r.index = 0;
+    r.coefficients = {0.1, 0.2, 0.3};
+    v.replicates.push_back(r);
+    radhpc::store::Contents c;
+    c.validations.push_back(v);
+    radhpc::store::write_part((dir / "store").string(), c);
+    const std::string store = (dir / "store").string();
+    for (const std::string& cmd : {"inspect " + store, "export " + store + " --table validation --out " + (dir / "out").string(),
+                                   "report " + store + " --out " + (dir / "r.html").string()}) {
+        INFO(cmd);
+        const int rc = sh(kRadhpc + " " + cmd, dir / "cmd.log");
+        CHECK(rc == 2);  // radhpc's error exit, not a signal
+        CHECK(slurp(dir / "cmd.log").find("/validation/damaged: tables do not match its terms and rows") != std::string::npos);
+    }
+}
