@@ -3,6 +3,7 @@
 #include "radhpc/stats/glmnet.hpp"
 
 #include <algorithm>
+#include <type_traits>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -169,45 +170,43 @@ RADHPC_INLINE void update(double* r, const double* v, const double* x, double d,
         store<V>(r + i, load<V>(r + i) - (d * load<V>(v + i)) * load<V>(x + i));
 }
 
-// r -= (d v) xp (padded length np), then returns sum_i r_i xk_i over n rows: one sweep over r for
-// two coordinate steps.
+// r -= (d v) xp (padded length np), then returns sum_i term(r_i, i) over n rows in Eigen's order:
+// one sweep over r for two coordinate steps. `term` takes vectors (a lane group at offset o) and
+// scalars (the tail rows) alike.
+template <class V, class Term>
+RADHPC_INLINE double update_reduce(double* r, const double* v, const double* xp, double d, Eigen::Index n, Eigen::Index np,
+                                   Term term) {
+    Acc4<V> acc;
+    const Eigen::Index n4 = n & ~Eigen::Index(3);
+    for (Eigen::Index i = 0; i < n4; i += 4) {
+        V t[4 / kW<V>];
+        for (int l = 0; l < 4 / kW<V>; ++l) {
+            const Eigen::Index o = i + l * kW<V>;
+            const V ro = load<V>(r + o) - (d * load<V>(v + o)) * load<V>(xp + o);
+            store<V>(r + o, ro);
+            t[l] = term(ro, o);
+        }
+        acc.add(t);
+    }
+    update<V>(r + n4, v + n4, xp + n4, d, np - n4);
+    return acc.finish(n, [&](Eigen::Index i) __attribute__((always_inline)) { return term(r[i], i); });
+}
+
+// ... returning sum_i r_i xk_i (the next coordinate's gradient).
 template <class V>
 RADHPC_INLINE double update_dot(double* r, const double* v, const double* xp, double d, const double* xk,
                                 Eigen::Index n, Eigen::Index np) {
-    Acc4<V> acc;
-    const Eigen::Index n4 = n & ~Eigen::Index(3);
-    for (Eigen::Index i = 0; i < n4; i += 4) {
-        V t[4 / kW<V>];
-        for (int l = 0; l < 4 / kW<V>; ++l) {
-            const Eigen::Index o = i + l * kW<V>;
-            const V ro = load<V>(r + o) - (d * load<V>(v + o)) * load<V>(xp + o);
-            store<V>(r + o, ro);
-            t[l] = ro * load<V>(xk + o);
-        }
-        acc.add(t);
-    }
-    update<V>(r + n4, v + n4, xp + n4, d, np - n4);
-    return acc.finish(n, [&](Eigen::Index i) { return r[i] * xk[i]; });
+    return update_reduce<V>(r, v, xp, d, n, np, [xk](auto ro, Eigen::Index o) __attribute__((always_inline)) {
+        if constexpr (std::is_same_v<decltype(ro), double>) return ro * xk[o];
+        else return ro * load<V>(xk + o);
+    });
 }
 
-// r -= (d v) xp (padded length np), then returns sum_i r_i over n rows.
+// ... returning sum_i r_i (the intercept's gradient).
 template <class V>
 RADHPC_INLINE double update_sum(double* r, const double* v, const double* xp, double d, Eigen::Index n,
                                 Eigen::Index np) {
-    Acc4<V> acc;
-    const Eigen::Index n4 = n & ~Eigen::Index(3);
-    for (Eigen::Index i = 0; i < n4; i += 4) {
-        V t[4 / kW<V>];
-        for (int l = 0; l < 4 / kW<V>; ++l) {
-            const Eigen::Index o = i + l * kW<V>;
-            const V ro = load<V>(r + o) - (d * load<V>(v + o)) * load<V>(xp + o);
-            store<V>(r + o, ro);
-            t[l] = ro;
-        }
-        acc.add(t);
-    }
-    update<V>(r + n4, v + n4, xp + n4, d, np - n4);
-    return acc.finish(n, [&](Eigen::Index i) { return r[i]; });
+    return update_reduce<V>(r, v, xp, d, n, np, [](auto ro, Eigen::Index) __attribute__((always_inline)) { return ro; });
 }
 
 }  // namespace
