@@ -188,31 +188,14 @@ stats::FittedModel model_of(const std::vector<double>& c, double alpha, double l
 const char* measure_name(stats::CvMeasure m) { return m == stats::CvMeasure::auc ? "auc" : "deviance"; }
 
 // Mean out-of-fold linear predictor at the chosen (alpha, lambda) over the CV repeats: each fold's
-// own path (as the CV computed it), predicted at lambda on the fold's held-out rows.
+// own path (as the CV fitted it), predicted at lambda on the fold's held-out rows.
 std::vector<double> out_of_fold(const Config& cfg, const Data& d, const stats::RepeatedCvResult& cv, double lambda) {
-    std::vector<double> sum(d.n, 0.0);
     stats::GlmnetOptions go = cfg.glmnet;
     go.alpha = cv.alpha;
-    go.lambda.clear();
     const double at[1] = {lambda};
-    for (const auto& foldid : cv.foldids) {
-        const int k = *std::max_element(foldid.begin(), foldid.end());
-        for (int f = 1; f <= k; ++f) {
-            std::vector<Eigen::Index> train, test;
-            for (std::size_t i = 0; i < d.n; ++i) (foldid[i] == f ? test : train).push_back(Eigen::Index(i));
-            if (test.empty() || train.empty()) continue;
-            Eigen::MatrixXd xt(Eigen::Index(train.size()), d.x.cols()), xh(Eigen::Index(test.size()), d.x.cols());
-            std::vector<double> yt(train.size());
-            for (std::size_t i = 0; i < train.size(); ++i) {
-                xt.row(Eigen::Index(i)) = d.x.row(train[i]);
-                yt[i] = d.y[std::size_t(train[i])];
-            }
-            for (std::size_t i = 0; i < test.size(); ++i) xh.row(Eigen::Index(i)) = d.x.row(test[i]);
-            const auto path = stats::glmnet_binomial(xt, yt, go);
-            const Eigen::MatrixXd link = stats::predict_link_at(path, xh, at);
-            for (std::size_t i = 0; i < test.size(); ++i) sum[std::size_t(test[i])] += link(Eigen::Index(i), 0);
-        }
-    }
+    std::vector<double> sum(d.n, 0.0);
+    for (const Eigen::MatrixXd& link : stats::out_of_fold_link(d.x, d.y, cv.foldids, go, at))
+        for (std::size_t i = 0; i < d.n; ++i) sum[i] += link(Eigen::Index(i), 0);
     for (auto& s : sum) s /= double(cv.foldids.size());
     return sum;
 }

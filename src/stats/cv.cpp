@@ -96,6 +96,22 @@ FoldSet prepare_folds(const Eigen::MatrixXd& x, std::span<const double> y, std::
     return fs;
 }
 
+// Out-of-fold link predictions (n x lambdas): each fold's own path (its own lambda sequence, as
+// cv.glmnet.raw fits it) predicted at `lambda` on its held-out rows.
+Eigen::MatrixXd fold_predictions(const FoldSet& fs, Eigen::Index n, std::span<const double> lambda, const GlmnetOptions& options) {
+    Eigen::MatrixXd predmat(n, Eigen::Index(lambda.size()));
+    GlmnetOptions fold_options = options;
+    fold_options.lambda.clear();  // each fold computes its own lambda sequence (cv.glmnet.raw)
+    // Fold fits are independent and write disjoint rows of predmat: parallel and deterministic.
+    tbb::parallel_for(1, fs.nfolds + 1, [&](int f) {
+        const auto& test = fs.test[std::size_t(f - 1)];
+        const auto fit = detail::glmnet_fit_prepared(*fs.train[std::size_t(f - 1)], fold_options);
+        const Eigen::MatrixXd link = predict_link_at(fit, fs.xh[std::size_t(f - 1)], lambda);
+        for (std::size_t i = 0; i < test.size(); ++i) predmat.row(test[i]) = link.row(Eigen::Index(i));
+    });
+    return predmat;
+}
+
 FoldValues fold_values(const FoldSet& fs, std::span<const double> y, std::span<const int> foldid,
                        const std::vector<double>& lambda, const GlmnetOptions& options, CvMeasure measure) {
     const Eigen::Index n = Eigen::Index(y.size());
@@ -103,16 +119,7 @@ FoldValues fold_values(const FoldSet& fs, std::span<const double> y, std::span<c
     // cv.lognet: AUC needs at least 10 observations per fold on average, else deviance.
     if (measure == CvMeasure::auc && double(n) / nfolds < 10) measure = CvMeasure::deviance;
     const std::size_t nl = lambda.size();
-    Eigen::MatrixXd predmat(n, Eigen::Index(nl));
-    GlmnetOptions fold_options = options;
-    fold_options.lambda.clear();  // each fold computes its own lambda sequence (cv.glmnet.raw)
-    // Fold fits are independent and write disjoint rows of predmat: parallel and deterministic.
-    tbb::parallel_for(1, nfolds + 1, [&](int f) {
-        const auto& test = fs.test[std::size_t(f - 1)];
-        const auto fit = detail::glmnet_fit_prepared(*fs.train[std::size_t(f - 1)], fold_options);
-        const Eigen::MatrixXd link = predict_link_at(fit, fs.xh[std::size_t(f - 1)], lambda);
-        for (std::size_t i = 0; i < test.size(); ++i) predmat.row(test[i]) = link.row(Eigen::Index(i));
-    });
+    const Eigen::MatrixXd predmat = fold_predictions(fs, n, lambda, options);
     FoldValues out;
     out.measure = measure;
     out.values.assign(std::size_t(nfolds), std::vector<double>(nl, 0.0));
@@ -308,6 +315,15 @@ RepeatedCvResult repeated_cv_with_paths(const Eigen::MatrixXd& x, std::span<cons
 }
 
 }  // namespace detail
+
+std::vector<Eigen::MatrixXd> out_of_fold_link(const Eigen::MatrixXd& x, std::span<const double> y,
+                                              const std::vector<std::vector<int>>& foldids, const GlmnetOptions& options,
+                                              std::span<const double> lambdas) {
+    std::vector<Eigen::MatrixXd> out;
+    for (const auto& foldid : foldids)
+        out.push_back(fold_predictions(prepare_folds(x, y, foldid, options), x.rows(), lambdas, options));
+    return out;
+}
 
 RepeatedCvResult repeated_cv(const Eigen::MatrixXd& x, std::span<const double> y, std::span<const int> patient,
                              const RepeatedCvOptions& o) {

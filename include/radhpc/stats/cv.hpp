@@ -35,6 +35,13 @@ Eigen::MatrixXd predict_link_at(const GlmnetPath& path, const Eigen::MatrixXd& n
 CvCurve cv_glmnet(const Eigen::MatrixXd& x, std::span<const double> y, std::span<const int> foldid,
                   const GlmnetOptions& options, CvMeasure measure);
 
+// Out-of-fold link predictions of each set of folds (as cv.glmnet(keep = TRUE)'s fit.preval): each
+// fold's own path, fitted as cv_glmnet fits it, predicted at `lambdas` on its held-out rows.
+// Result [set of folds]: rows x lambdas.
+std::vector<Eigen::MatrixXd> out_of_fold_link(const Eigen::MatrixXd& x, std::span<const double> y,
+                                              const std::vector<std::vector<int>>& foldids, const GlmnetOptions& options,
+                                              std::span<const double> lambdas);
+
 // Fold ids 1..k, stratified by outcome and grouped by patient: all rows of a patient share a fold;
 // a patient's stratum is 1 if any of its rows has y = 1. Patients of each stratum are shuffled
 // with the seeded generator and dealt to folds in turn (continuing across strata), so fold sizes
