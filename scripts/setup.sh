@@ -9,7 +9,7 @@ PKGS=(
   libeigen3-dev libtbb-dev catch2 libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev zlib1g-dev libdeflate-dev
 )
 if [ "${RADHPC_WITH_TEST_DEPS:-1}" = 1 ]; then
-  PKGS+=(r-base-core r-cran-glmnet r-cran-proc r-cran-survival r-cran-rms r-cran-psych r-bioc-sva
+  PKGS+=(r-base-core r-cran-glmnet r-cran-proc r-cran-survival r-cran-rms r-cran-psych r-bioc-sva r-cran-metafor
          slurmctld slurmd slurm-client
          chromium  # headless browser of the report tests (tests/report)
          libgdcm-tools  # gdcmconv: JPEG 2000 / RLE copies in tests/dicom

@@ -110,7 +110,7 @@ inline void require_rscript() {
     const int rc = std::system("Rscript --version > /dev/null 2>&1");
     if (rc != 0)
         FAIL("Rscript not found on PATH: the stats tests need R with glmnet, pROC, survival, rms, psych "
-             "(Debian: r-base-core r-cran-glmnet r-cran-proc r-cran-survival r-cran-rms r-cran-psych)");
+             "(Debian: r-base-core r-cran-glmnet r-cran-proc r-cran-survival r-cran-rms r-cran-psych r-cran-metafor)");
 }
 
 // Runs tests/stats/r/<script> with the given arguments; returns the parsed output file.
