@@ -3,14 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
+#include <cstdio>
 #include <numbers>
 
-#include "radhpc/core/error.hpp"
 #include "radhpc/core/random.hpp"
-#include "radhpc/io/dicom.hpp"
-#include "radhpc/io/image_io.hpp"
+#include "synth_internal.hpp"
 
 namespace radhpc::pipeline {
 namespace {
@@ -127,21 +124,19 @@ Blob random_blob(Rng& rng, const Vec3& centre, double radius) {
 }  // namespace
 
 // ---- --signal: the patient-level latent scores and what they drive -----------------------------
-namespace {
 
-// Seeds of the signal's own streams (tag 1: patients, tag 2: per-study lesion jitter): a hash of
-// (seed, tag, i), so that they share nothing with the image stream of make_study.
-std::uint64_t signal_stream(std::uint64_t seed, std::uint64_t tag, std::uint64_t i) {
+// Seeds of streams of their own (tag 1: --signal patients, 2: --signal per-study lesion jitter,
+// 3: --sites archive seeds, 4: --sites per-study effect noise): a hash of (seed, tag, i), so that they
+// share nothing with the image stream of make_study.
+std::uint64_t detail::stream_seed(std::uint64_t seed, std::uint64_t tag, std::uint64_t i) {
     std::uint64_t s = seed ^ (0x5349474E414C0000ull + tag);  // "SIGNAL" + tag
     std::uint64_t h = splitmix64(s);
     s = h ^ ((i + 1) * 0xD1B54A32D192ED03ull);
     return splitmix64(s);
 }
 
-}  // namespace
-
 SignalPatient signal_patient(std::uint64_t seed, int patient) {
-    Rng rng{{signal_stream(seed, 1, std::uint64_t(patient))}};
+    Rng rng{{detail::stream_seed(seed, 1, std::uint64_t(patient))}};
     SignalPatient p;
     char pid[32];
     std::snprintf(pid, sizeof pid, "P%04d", patient + 1);
@@ -171,7 +166,7 @@ SynthStudy make_study(std::uint64_t seed, int index, bool signal) {
     Rng rng{{seed * 1000003ull + std::uint64_t(index) * 7919ull + 17}};
     // the signal's draws come from streams of their own: the image stream `rng` draws exactly as without it
     const SignalPatient patient = signal ? signal_patient(seed, index / 2) : SignalPatient{};
-    Rng jitter{{signal_stream(seed, 2, std::uint64_t(index))}};
+    Rng jitter{{detail::stream_seed(seed, 2, std::uint64_t(index))}};
     Geometry g;
     g.size = {std::size_t(rng.integer(96, 144)), std::size_t(rng.integer(96, 128)), std::size_t(rng.integer(24, 48))};
     const double inplane = rng.uniform(0.6, 0.95);
@@ -359,140 +354,5 @@ SynthStudy make_clinical_study(std::uint64_t seed, int index) {
     st.scanner = rng.uniform() < 0.6 ? "sharp" : "smooth";
     return st;
 }
-
-namespace {
-
-std::string printed(const char* format, double v) {
-    char b[40];
-    std::snprintf(b, sizeof b, format, v);
-    return b;
-}
-std::string num(double v) { return printed("%.10g", v); }
-std::string fixed2(double v) { return printed("%.2f", v); }
-
-// The manifest's header and the end of each row: the default columns, plus time,event with --signal.
-std::string manifest_header(bool signal) { return std::string("study_id,patient_id,image,mask,labels,outcome,scanner") + (signal ? ",time,event\n" : "\n"); }
-std::string row_tail(const SynthStudy& st, bool signal) {
-    return std::to_string(st.outcome) + "," + st.scanner + (signal ? "," + fixed2(st.time) + "," + std::to_string(st.event) : std::string()) + "\n";
-}
-
-// <out>/signal.json: what --signal planted (the model, its true coefficients and every patient's truth).
-void write_signal_json(const std::string& out_dir, int studies, std::uint64_t seed) {
-    namespace fs = std::filesystem;
-    const int patients = (studies + 1) / 2;
-    std::ofstream js(fs::path(out_dir) / "signal.json");
-    if (!js) throw Error(ErrorKind::io, out_dir + "/signal.json: cannot write");
-    const double k = SignalModel::weibull_shape, lambda = std::log(2.0) / std::pow(SignalModel::median_months, k);
-    const auto mapping = [](const PlantedProperty& pp) {
-        const std::string v = pp.log_scale ? num(pp.centre) + " exp(" + num(pp.per_sd) + " z + " + num(pp.jitter) + " e)"
-                                           : num(pp.centre) + " + " + num(pp.per_sd) + " z + " + num(pp.jitter) + " e";
-        return std::string(pp.property) + " = clamp(" + v + ", " + num(pp.lo) + ", " + num(pp.hi) + ")" +
-               (std::string(pp.name) == "volume" ? ", and at most the study's z extent / 4 (as without --signal)" : "");
-    };
-    std::vector<SignalPatient> truth;
-    int positives = 0, events = 0;
-    for (int p = 0; p < patients; ++p) {
-        truth.push_back(signal_patient(seed, p));
-        positives += truth.back().outcome;
-        events += truth.back().event;
-    }
-    js << "{\n  \"generator\": \"radhpc synth --signal\",\n  \"seed\": " << seed << ",\n  \"studies\": " << studies
-       << ",\n  \"patients\": " << patients << ",\n"
-       << "  \"latent\": \"per patient z_k ~ N(0,1), k = volume, intensity, texture, independent; every lesion of the patient's "
-          "studies takes its planted properties from z (e ~ N(0,1) per lesion and property); outcome and survival depend on z only\",\n"
-       << "  \"planted\": [\n";
-    for (int j = 0; j < 3; ++j) {
-        const auto& pp = SignalModel::planted[j];
-        js << "    {\"name\": \"" << pp.name << "\", \"feature\": \"" << pp.feature << "\", \"mapping\": \"" << mapping(pp)
-           << "\", \"outcome_log_odds_per_sd\": " << num(pp.log_odds) << ", \"log_hazard_per_sd\": " << num(pp.log_hazard) << "}"
-           << (j < 2 ? ",\n" : "\n");
-    }
-    js << "  ],\n  \"outcome\": {\"column\": \"outcome\", \"model\": \"logistic\", \"formula\": \"P(outcome = 1) = 1 / (1 + "
-          "exp(-(intercept + sum_k outcome_log_odds_per_sd_k z_k)))\", \"intercept\": "
-       << num(SignalModel::intercept) << ", \"positives\": " << positives << "},\n"
-       << "  \"survival\": {\"time_column\": \"time\", \"event_column\": \"event\", \"units\": \"months\", \"model\": \"weibull\", "
-          "\"formula\": \"S(t) = exp(-lambda t^shape exp(sum_k log_hazard_per_sd_k z_k))\", \"shape\": "
-       << num(k) << ", \"lambda\": " << num(lambda) << ", \"baseline_median_months\": " << num(SignalModel::median_months)
-       << ", \"censoring\": \"administrative: accrual uniform over " << num(SignalModel::accrual_months) << " months, analysis at month "
-       << num(SignalModel::analysis_month) << " (follow-up U(" << num(SignalModel::analysis_month - SignalModel::accrual_months) << ", "
-       << num(SignalModel::analysis_month) << "))\", \"events\": " << events << "},\n"
-       << "  \"unplanted\": \"shape (axis ratios, lobes), position, texture frequency, necrosis, image noise, scanner: drawn as "
-          "without --signal, independent of z\",\n"
-       << "  \"truth\": [\n";
-    for (int p = 0; p < patients; ++p) {
-        const auto& t = truth[std::size_t(p)];
-        js << "    {\"patient_id\": \"" << t.patient_id << "\", \"z_volume\": " << num(t.z[0]) << ", \"z_intensity\": " << num(t.z[1])
-           << ", \"z_texture\": " << num(t.z[2]) << ", \"linear_predictor\": " << num(t.linear_predictor) << ", \"outcome\": " << t.outcome
-           << ", \"log_hazard\": " << num(t.log_hazard) << ", \"time\": " << fixed2(t.time) << ", \"event\": " << t.event << "}"
-           << (p + 1 < patients ? ",\n" : "\n");
-    }
-    js << "  ]\n}\n";
-}
-
-// --format dicom: CT series + RTSTRUCT + SEG per study through io (no DCMTK in this layer).
-void write_dicom_archive(const std::string& out_dir, int studies, std::uint64_t seed, SynthSize size, bool signal) {
-    namespace fs = std::filesystem;
-    fs::create_directories(fs::path(out_dir) / "dicom");
-    std::ofstream manifest(fs::path(out_dir) / "manifest.csv");
-    if (!manifest) throw Error(ErrorKind::io, out_dir + "/manifest.csv: cannot write");
-    manifest << manifest_header(signal);
-    for (int i = 0; i < studies; ++i) {
-        const SynthStudy st = size == SynthSize::clinical ? make_clinical_study(seed, i) : make_study(seed, i, signal);
-        const std::string dir = "dicom/" + st.study_id;
-        io::SyntheticStudyIds ids;
-        ids.patient_id = st.patient_id;
-        ids.study_id = st.study_id;
-        ids.uid_key = "radhpc-synth|" + std::string(size == SynthSize::clinical ? "clinical" : "small") + "|seed=" + std::to_string(seed) +
-                      "|" + st.study_id;
-        ids.kernel = st.scanner == "sharp" ? "B70f" : "B30f";  // a sharp and a smooth reconstruction kernel
-        const auto ct_files = io::write_ct_series(st.image, (fs::path(out_dir) / dir / "ct").string(), ids);
-        std::vector<io::RoiToWrite> rois;
-        std::vector<std::pair<int, std::string>> segments;
-        std::string masks;
-        for (const auto& l : st.lesions) {
-            const bool organ = l.label == st.organ_label;
-            const std::string name = organ ? "organ" : "lesion-" + std::to_string(l.label);
-            rois.push_back({l.label, name, organ ? "ORGAN" : "GTV"});
-            segments.push_back({l.label, name});
-            masks += (masks.empty() ? "" : ";") + dir + "/rtstruct.dcm#" + name;
-        }
-        io::write_rtstruct(st.labels, rois, ct_files, (fs::path(out_dir) / dir / "rtstruct.dcm").string());
-        io::write_seg_segments(st.labels, segments, ct_files.front(), (fs::path(out_dir) / dir / "seg.dcm").string(), ids.uid_key);
-        // labels stays empty: each RTSTRUCT ROI in `mask` is one lesion
-        manifest << st.study_id << "," << st.patient_id << "," << dir << "/ct," << masks << ",," << row_tail(st, signal);
-    }
-}
-
-}  // namespace
-
-void write_archive(const std::string& out_dir, int studies, std::uint64_t seed, const SynthOptions& options) {
-    namespace fs = std::filesystem;
-    if (options.signal && options.size != SynthSize::small)
-        throw Error(ErrorKind::settings, "synth: --signal is implemented for --size small only");
-    if (options.signal) {
-        fs::create_directories(out_dir);
-        write_signal_json(out_dir, studies, seed);
-    }
-    if (options.format == SynthFormat::dicom) return write_dicom_archive(out_dir, studies, seed, options.size, options.signal);
-    const std::string ext = options.format == SynthFormat::nrrd ? ".nrrd" : ".nii.gz";
-    fs::create_directories(fs::path(out_dir) / "images");
-    fs::create_directories(fs::path(out_dir) / "masks");
-    std::ofstream manifest(fs::path(out_dir) / "manifest.csv");
-    if (!manifest) throw Error(ErrorKind::io, out_dir + "/manifest.csv: cannot write");
-    manifest << manifest_header(options.signal);
-    for (int i = 0; i < studies; ++i) {
-        const SynthStudy st = options.size == SynthSize::clinical ? make_clinical_study(seed, i) : make_study(seed, i, options.signal);
-        const std::string img = "images/" + st.study_id + ext;
-        const std::string msk = "masks/" + st.study_id + "_labels" + ext;
-        io::write_image(st.image, (fs::path(out_dir) / img).string());
-        io::write_labels(st.labels, (fs::path(out_dir) / msk).string());
-        std::string labels;
-        for (const auto& l : st.lesions) labels += (labels.empty() ? "" : ";") + std::to_string(l.label);
-        manifest << st.study_id << "," << st.patient_id << "," << img << "," << msk << "," << labels << "," << row_tail(st, options.signal);
-    }
-}
-
-// the default archive: small studies as NIfTI (the demo's, the tests' and the benchmarks')
-void write_archive(const std::string& out_dir, int studies, std::uint64_t seed) { write_archive(out_dir, studies, seed, SynthOptions{}); }
 
 }  // namespace radhpc::pipeline

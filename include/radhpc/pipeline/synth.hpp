@@ -25,6 +25,7 @@ struct SynthStudy {
     int organ_label = 0;         // clinical studies: the organ-sized ROI's label (0: none)
     double time = 0;             // --signal only: follow-up in months (event or administrative censoring)
     int event = 0;               // --signal only: 1 event observed at `time`, 0 censored
+    int site = 0;                // --sites only: the study's site 1..K (0: a single-site archive)
 };
 
 // ---- --signal (issue 16): an outcome and a survival time planted through named lesion properties ----
@@ -106,6 +107,7 @@ struct SynthOptions {
     SynthSize size = SynthSize::small;
     SynthFormat format = SynthFormat::nifti;
     bool signal = false;  // small size only: the manifest gains time,event and the archive signal.json
+    int sites = 0;        // >= 2: a multi-site cohort (see write_sites_archive); 0: one archive
 };
 // As above with a size and a file format; the defaults write the same archive byte for byte.
 // dicom: <out>/dicom/<study>/ct/CT00001.dcm... (uncompressed CT series), <out>/dicom/<study>/rtstruct.dcm
@@ -114,5 +116,32 @@ struct SynthOptions {
 // ROIs "dicom/<study>/rtstruct.dcm#lesion-1;..." and its labels column empty (one lesion per ROI, in label
 // order). UIDs are derived from (seed, study), so an archive rewritten from the same seed is identical.
 void write_archive(const std::string& out_dir, int studies, std::uint64_t seed, const SynthOptions& options);
+
+// ---- --sites K (issue 17): a multi-site cohort for federated analysis and harmonisation ----
+// Site k (1..K) is an archive of its own in <out>/site-<k>/ (manifest.csv, images, masks or dicom, and
+// signal.json with --signal), written as the single archive above from the site's own seed (a hash of
+// (seed, k)), with three differences: study and patient IDs carry the prefix "s<k>-" (unique across
+// sites), the manifest gains a last column `site` ("site-<k>"), and every voxel of every image gets the
+// site's effect: HU' = clamp(round(HU + offset_k + noise_k e), -1024, 3071), e ~ N(0,1) per voxel (a
+// stream of its own per (site, study)), on top of the study's own noise (sd 8-25 HU).
+// Sizes: w_k = (1/(k+1)) / sum_j 1/(j+1) (site 1 the largest, site K the smallest); site k has
+// patients_k = max(floor, ceil(studies w_k / 2)) patients of two studies each (floor = 5 when
+// studies >= 40, else 1), so the cohort has sum_k 2 patients_k >= studies studies.
+// Effects: offset_k = -30 + 60 (k-1)/(K-1) HU (evenly from -30 to +30), noise_k = 5 + 20 ((k mod K)/(K-1))
+// HU (K = 3: 15, 25, 5). With --signal every site follows the same outcome and survival model (signal.json
+// per site), so the site effects are a pure batch effect on the measured features.
+// <out>/sites.json documents the rule, the effects and each site's seed, weight and size.
+struct SynthSite {
+    int site = 0;                 // 1..K
+    std::uint64_t seed = 0;       // the site archive's seed
+    double weight = 0;            // w_k
+    int patients = 0, studies = 0;
+    double offset_hu = 0, noise_sd_hu = 0;
+    std::string prefix;           // "s<k>-"
+};
+constexpr int kMaxSynthSites = 20;
+std::vector<SynthSite> site_plan(int studies, int sites, std::uint64_t seed);  // 2 <= sites <= kMaxSynthSites
+// Study `index` of the site's archive: prefixed IDs, site set, the site effect added to the image.
+void apply_site_effect(SynthStudy& study, const SynthSite& site, int index);
 
 }  // namespace radhpc::pipeline
