@@ -5,6 +5,7 @@
 #include <limits>
 #include <string>
 
+#include "combat_detail.hpp"
 #include "radhpc/core/error.hpp"
 
 namespace radhpc::stats {
@@ -21,9 +22,8 @@ double sample_variance(const Eigen::Ref<const RowVectorXd>& v) {
     return (v.array() - m).square().sum() / double(v.size() - 1);
 }
 
-// Least squares coefficients solve(crossprod(D), crossprod(D, Y)) as sva computes them.
 MatrixXd normal_equations(const MatrixXd& design, const MatrixXd& y) {
-    return (design.transpose() * design).partialPivLu().solve(design.transpose() * y);
+    return combat_detail::solve_normal_equations(design.transpose() * design, design.transpose() * y);
 }
 
 Index matrix_rank(const MatrixXd& m) {
@@ -115,6 +115,54 @@ void integrate_prior(const MatrixXd& sdat /* batch samples x features */, const 
 
 }  // namespace
 
+namespace combat_detail {
+
+MatrixXd solve_normal_equations(const MatrixXd& dtd, const MatrixXd& dty) { return dtd.partialPivLu().solve(dty); }
+
+bool all_ones(const Eigen::Ref<const VectorXd>& column) { return (column.array() == 1.0).all(); }
+
+void check_confounding(Index design_rank, Index design_cols, Index nc, const std::function<Index()>& covariate_rank) {
+    if (design_rank >= design_cols) return;
+    if (nc == 1) throw Error(ErrorKind::invalid_input, "combat: the covariate is confounded with batch");
+    if (nc > 1 && covariate_rank() < nc) throw Error(ErrorKind::invalid_input, "combat: the covariates are confounded");
+    throw Error(ErrorKind::invalid_input, "combat: at least one covariate is confounded with batch");
+}
+
+MatrixXd standardise(const MatrixXd& x, const MatrixXd& kept_covariates, const MatrixXd& coefficients, const RowVectorXd& grand_mean,
+                     const RowVectorXd& sd) {
+    const MatrixXd stand_mean = kept_covariates * coefficients + MatrixXd::Ones(x.rows(), 1) * grand_mean;
+    return (x - stand_mean).array().rowwise() / sd.array();
+}
+
+BatchEffects estimate_batch(const MatrixXd& zb, const RowVectorXd& gamma_hat, bool mean_only, const CombatOptions& options) {
+    const Index p = zb.cols();
+    BatchEffects e;
+    e.gamma_hat = gamma_hat;
+    e.delta_hat = RowVectorXd::Ones(p);
+    if (!mean_only)
+        for (Index f = 0; f < p; ++f) e.delta_hat(f) = sample_variance(zb.col(f).transpose());
+    // Priors across features: gamma ~ N(gamma_bar, tau2); delta ~ InvGamma(a, b) by moments,
+    // a = (2 s2 + m^2) / s2, b = (m s2 + m^3) / s2 with m, s2 the mean and variance of delta_hat.
+    e.gamma_bar = gamma_hat.mean();
+    e.tau2 = sample_variance(gamma_hat);
+    const double m = e.delta_hat.mean(), s2 = sample_variance(e.delta_hat);
+    e.a_prior = (2 * s2 + m * m) / s2;
+    e.b_prior = (m * s2 + m * m * m) / s2;
+    if (options.parametric && mean_only) {
+        // sva: postmean(gamma_hat, gamma_bar, n = 1, d* = 1, tau2)
+        e.gamma_star = (e.tau2 * gamma_hat.array() + e.gamma_bar) / (e.tau2 + 1);
+        e.delta_star = RowVectorXd::Ones(p);
+    } else if (options.parametric) {
+        e.iterations = iterate_solution(zb, gamma_hat, e.delta_hat, e.gamma_bar, e.tau2, e.a_prior, e.b_prior, options.convergence,
+                                        e.gamma_star, e.delta_star);
+    } else {
+        integrate_prior(zb, gamma_hat, e.delta_hat, e.gamma_star, e.delta_star);
+    }
+    return e;
+}
+
+}  // namespace combat_detail
+
 CombatResult combat(const MatrixXd& data, const std::vector<int>& batch, const MatrixXd& covariates, const CombatOptions& options) {
     int n_batches = 0;
     check_inputs(data, batch, covariates, n_batches);
@@ -166,7 +214,7 @@ CombatResult combat(const MatrixXd& data, const std::vector<int>& batch, const M
     std::vector<Index> kept_covariates;
     fit.covariate_kept.assign(std::size_t(covariates.cols()), false);
     for (Index c = 0; c < covariates.cols(); ++c)
-        if (!(covariates.col(c).array() == 1.0).all()) {
+        if (!combat_detail::all_ones(covariates.col(c))) {
             kept_covariates.push_back(c);
             fit.covariate_kept[std::size_t(c)] = true;
         }
@@ -177,12 +225,7 @@ CombatResult combat(const MatrixXd& data, const std::vector<int>& batch, const M
         if (fit.reference_batch) design(i, *fit.reference_batch) = 1;
         for (Index c = 0; c < nc; ++c) design(i, nb + c) = covariates(i, kept_covariates[std::size_t(c)]);
     }
-    if (matrix_rank(design) < design.cols()) {
-        if (nc == 1) throw Error(ErrorKind::invalid_input, "combat: the covariate is confounded with batch");
-        if (nc > 1 && matrix_rank(design.rightCols(nc)) < nc)
-            throw Error(ErrorKind::invalid_input, "combat: the covariates are confounded");
-        throw Error(ErrorKind::invalid_input, "combat: at least one covariate is confounded with batch");
-    }
+    combat_detail::check_confounding(matrix_rank(design), design.cols(), nc, [&] { return matrix_rank(design.rightCols(nc)); });
 
     // Standardisation: z = (x - grand mean - covariate effects) / sqrt(pooled residual variance).
     const MatrixXd b_hat = normal_equations(design, x);
@@ -203,60 +246,35 @@ CombatResult combat(const MatrixXd& data, const std::vector<int>& batch, const M
                 fit.var_pooled += residual.row(i).array().square().matrix() * (1.0 / count);
     }
     fit.covariate_coefficients = b_hat.bottomRows(nc);
-    const MatrixXd stand_mean = design.rightCols(nc) * fit.covariate_coefficients + MatrixXd::Ones(n, 1) * fit.grand_mean;
-    const RowVectorXd sd = fit.var_pooled.array().sqrt();
-    const MatrixXd z = (x - stand_mean).array().rowwise() / sd.array();
+    const MatrixXd z = combat_detail::standardise(x, design.rightCols(nc), fit.covariate_coefficients, fit.grand_mean,
+                                                  fit.var_pooled.array().sqrt());
 
-    // Batch effects on the standardised scale: gamma_hat from the batch part of the design,
-    // delta_hat = within-batch sample variance (1 for mean-only).
+    // Batch effects on the standardised scale: gamma_hat from the batch part of the design, then
+    // each batch's delta_hat, priors and empirical-Bayes estimates from its own samples.
     const MatrixXd batch_design = design.leftCols(nb);
     fit.gamma_hat = normal_equations(batch_design, z);
-    fit.delta_hat = MatrixXd::Ones(nb, p);
-    std::vector<MatrixXd> batch_rows(static_cast<std::size_t>(nb));
-    for (Index b = 0; b < nb; ++b) {
-        MatrixXd& zb = batch_rows[std::size_t(b)];
-        zb.resize(fit.batch_sizes[std::size_t(b)], p);
-        Index r = 0;
-        for (Index i = 0; i < n; ++i)
-            if (batch[std::size_t(i)] == b) zb.row(r++) = z.row(i);
-        if (!fit.mean_only)
-            for (Index f = 0; f < p; ++f) {
-                const double m = zb.col(f).mean();
-                fit.delta_hat(b, f) = (zb.col(f).array() - m).square().sum() / double(zb.rows() - 1);
-            }
-    }
-    // Priors across features: gamma ~ N(gamma_bar, tau2); delta ~ InvGamma(a, b) by moments,
-    // a = (2 s2 + m^2) / s2, b = (m s2 + m^3) / s2 with m, s2 the mean and variance of delta_hat.
+    fit.delta_hat.resize(nb, p);
+    fit.gamma_star.resize(nb, p);
+    fit.delta_star.resize(nb, p);
     fit.gamma_bar.resize(nb);
     fit.tau2.resize(nb);
     fit.a_prior.resize(nb);
     fit.b_prior.resize(nb);
-    for (Index b = 0; b < nb; ++b) {
-        fit.gamma_bar(b) = fit.gamma_hat.row(b).mean();
-        fit.tau2(b) = sample_variance(fit.gamma_hat.row(b));
-        const double m = fit.delta_hat.row(b).mean(), s2 = sample_variance(fit.delta_hat.row(b));
-        fit.a_prior(b) = (2 * s2 + m * m) / s2;
-        fit.b_prior(b) = (m * s2 + m * m * m) / s2;
-    }
-
-    fit.gamma_star.resize(nb, p);
-    fit.delta_star.resize(nb, p);
     fit.iterations.assign(std::size_t(nb), 0);
     for (Index b = 0; b < nb; ++b) {
-        RowVectorXd g, d;
-        if (options.parametric && fit.mean_only) {
-            // sva: postmean(gamma_hat, gamma_bar, n = 1, d* = 1, tau2)
-            g = (fit.tau2(b) * fit.gamma_hat.row(b).array() + fit.gamma_bar(b)) / (fit.tau2(b) + 1);
-            d = RowVectorXd::Ones(p);
-        } else if (options.parametric) {
-            fit.iterations[std::size_t(b)] =
-                iterate_solution(batch_rows[std::size_t(b)], fit.gamma_hat.row(b), fit.delta_hat.row(b), fit.gamma_bar(b), fit.tau2(b),
-                                 fit.a_prior(b), fit.b_prior(b), options.convergence, g, d);
-        } else {
-            integrate_prior(batch_rows[std::size_t(b)], fit.gamma_hat.row(b), fit.delta_hat.row(b), g, d);
-        }
-        fit.gamma_star.row(b) = g;
-        fit.delta_star.row(b) = d;
+        MatrixXd zb(fit.batch_sizes[std::size_t(b)], p);
+        Index r = 0;
+        for (Index i = 0; i < n; ++i)
+            if (batch[std::size_t(i)] == b) zb.row(r++) = z.row(i);
+        const auto e = combat_detail::estimate_batch(zb, fit.gamma_hat.row(b), fit.mean_only, options);
+        fit.delta_hat.row(b) = e.delta_hat;
+        fit.gamma_star.row(b) = e.gamma_star;
+        fit.delta_star.row(b) = e.delta_star;
+        fit.gamma_bar(b) = e.gamma_bar;
+        fit.tau2(b) = e.tau2;
+        fit.a_prior(b) = e.a_prior;
+        fit.b_prior(b) = e.b_prior;
+        fit.iterations[std::size_t(b)] = e.iterations;
     }
     if (fit.reference_batch) {
         fit.gamma_star.row(*fit.reference_batch).setZero();

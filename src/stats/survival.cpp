@@ -7,131 +7,22 @@
 
 #include "radhpc/core/error.hpp"
 #include "radhpc/stats/distributions.hpp"
+#include "radhpc/stats/federated_cox.hpp"
+#include "survival_detail.hpp"
 
 namespace radhpc::stats {
 
-namespace {
-
-void check_survival(std::span<const double> time, std::span<const int> status, std::size_t n) {
-    if (time.size() != n || status.size() != n) throw Error(ErrorKind::invalid_input, "survival: length mismatch");
-    for (std::size_t i = 0; i < n; ++i) {
-        if (std::isnan(time[i])) throw Error(ErrorKind::invalid_input, "survival: NaN time");
-        if (status[i] != 0 && status[i] != 1) throw Error(ErrorKind::invalid_input, "survival: status must be 0/1");
-    }
-}
-
-// Efron partial likelihood pieces at one evaluation of eta, visiting each distinct event time.
-// For tied deaths d at t: den_k = S0(R) - (k/d) S0(D), k = 0..d-1;
-// loglik += sum_D eta - sum_k log den_k;  U += sum_D x - sum_k a_k;  I += sum_k [S2_k/den_k - a_k a_k'].
-// `visit(t, weight_factor...)` lets cox.zph reuse the per-time information.
-template <class PerTime>
-double efron_pass(const Eigen::MatrixXd& x, std::span<const double> time, std::span<const int> status,
-                  const Eigen::VectorXd& eta, Eigen::VectorXd* score, Eigen::MatrixXd* info, PerTime&& per_time) {
-    const Eigen::Index n = x.rows(), p = x.cols();
-    std::vector<Eigen::Index> order(static_cast<std::size_t>(n));
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return time[std::size_t(a)] > time[std::size_t(b)]; });
-    double s0 = 0, loglik = 0;
-    Eigen::VectorXd s1 = Eigen::VectorXd::Zero(p);
-    Eigen::MatrixXd s2 = Eigen::MatrixXd::Zero(p, p);
-    if (score) score->setZero(p);
-    if (info) info->setZero(p, p);
-    Eigen::VectorXd u_t(p), d1(p), a(p);
-    Eigen::MatrixXd i_t(p, p), d2(p, p);
-    for (std::size_t pos = 0; pos < order.size();) {
-        const double t = time[std::size_t(order[pos])];
-        std::size_t end = pos;
-        double d0 = 0;
-        int deaths = 0;
-        d1.setZero();
-        d2.setZero();
-        u_t.setZero();
-        double eta_deaths = 0;
-        while (end < order.size() && time[std::size_t(order[end])] == t) {
-            const Eigen::Index i = order[end];
-            const double r = std::exp(eta(i));
-            s0 += r;
-            s1 += r * x.row(i).transpose();
-            s2.noalias() += r * x.row(i).transpose() * x.row(i);
-            if (status[std::size_t(i)]) {
-                ++deaths;
-                d0 += r;
-                d1 += r * x.row(i).transpose();
-                d2.noalias() += r * x.row(i).transpose() * x.row(i);
-                eta_deaths += eta(i);
-                u_t += x.row(i).transpose();
-            }
-            ++end;
-        }
-        if (deaths > 0) {
-            i_t.setZero();
-            loglik += eta_deaths;
-            for (int k = 0; k < deaths; ++k) {
-                const double f = double(k) / deaths;
-                const double den = s0 - f * d0;
-                a = (s1 - f * d1) / den;
-                loglik -= std::log(den);
-                u_t -= a;
-                i_t += (s2 - f * d2) / den - a * a.transpose();
-            }
-            if (score) *score += u_t;
-            if (info) *info += i_t;
-            per_time(t, u_t, i_t);
-        }
-        pos = end;
-    }
-    return loglik;
-}
-
-}  // namespace
+using detail::check_survival;
+using detail::efron_pass;
 
 CoxResult cox_ph(const Eigen::MatrixXd& x_in, std::span<const double> time, std::span<const int> status,
                  double level) {
-    const Eigen::Index n = x_in.rows(), p = x_in.cols();
-    check_survival(time, status, std::size_t(n));
+    check_survival(time, status, std::size_t(x_in.rows()));
     // Centre the covariates as coxph does (coefficients unchanged, exp() better conditioned).
-    const Eigen::RowVectorXd means = x_in.colwise().mean();
-    const Eigen::MatrixXd x = x_in.rowwise() - means;
-    auto nothing = [](double, const Eigen::VectorXd&, const Eigen::MatrixXd&) {};
-    Eigen::VectorXd beta = Eigen::VectorXd::Zero(p), u(p);
-    Eigen::MatrixXd info(p, p);
-    CoxResult res;
-    double loglik = efron_pass(x, time, status, x * beta, &u, &info, nothing);
-    res.loglik_null = loglik;
-    res.score_chisq = u.dot(info.ldlt().solve(u));
-    int it = 0;
-    for (; it < 100; ++it) {
-        // Newton-Raphson with step halving (as coxph) until the log-likelihood stops changing.
-        Eigen::VectorXd step = info.ldlt().solve(u);
-        Eigen::VectorXd candidate = beta + step;
-        Eigen::VectorXd u_new(p);
-        Eigen::MatrixXd info_new(p, p);
-        double ll_new = efron_pass(x, time, status, x * candidate, &u_new, &info_new, nothing);
-        int halvings = 0;
-        while (!(ll_new >= loglik - 1e-12 * std::fabs(loglik)) && halvings < 30) {
-            step *= 0.5;
-            candidate = beta + step;
-            ll_new = efron_pass(x, time, status, x * candidate, &u_new, &info_new, nothing);
-            ++halvings;
-        }
-        const bool done = std::fabs(1.0 - loglik / ll_new) < 1e-14 || step.cwiseAbs().maxCoeff() < 1e-13;
-        beta = candidate;
-        u = u_new;
-        info = info_new;
-        loglik = ll_new;
-        if (done) break;
-    }
-    res.iterations = it + 1;
-    res.coef = beta;
-    res.loglik = loglik;
-    res.variance = info.inverse();
-    res.se = res.variance.diagonal().cwiseSqrt();
-    res.wald_chisq = beta.dot(info * beta);
-    res.lr_chisq = 2.0 * (res.loglik - res.loglik_null);
-    const double z = normal_quantile(1.0 - (1.0 - level) / 2.0);
-    for (Eigen::Index j = 0; j < p; ++j)
-        res.hazard_ratio.push_back({std::exp(beta(j)), std::exp(beta(j) - z * res.se(j)), std::exp(beta(j) + z * res.se(j))});
-    res.linear_predictor = x * beta;
+    const Eigen::VectorXd means = x_in.colwise().mean().transpose();
+    CoxResult res = cox_ph_from_terms(
+        int(x_in.cols()), [&](const Eigen::VectorXd& beta) { return cox_efron_terms(x_in, time, status, beta, means); }, level);
+    res.linear_predictor = (x_in.rowwise() - means.transpose()) * res.coef;
     return res;
 }
 

@@ -17,3 +17,20 @@ finish <- function() {
   writeLines(sprintf("%s,%s", out_names, sprintf("%.17g", out_values)), con)
   close(con)
 }
+# coxph with Efron ties run to the optimum (eps = 1e-14), and its estimates and tests for the Cox
+# tests (survival.R, cox_strata.R); needs library(survival), loaded here on first use.
+cox_efron <- function(form) {
+  suppressMessages(library(survival))
+  coxph(form, data = dat, ties = "efron", control = coxph.control(eps = 1e-14, iter.max = 100, toler.chol = 1e-15))
+}
+emit_cox <- function(fit) {
+  emit("coef", coef(fit))
+  emit("se", sqrt(diag(vcov(fit))))
+  s <- summary(fit)
+  emit("hr_lower", s$conf.int[, "lower .95"])
+  emit("hr_upper", s$conf.int[, "upper .95"])
+  emit("loglik", fit$loglik)
+  emit("wald", fit$wald.test)
+  emit("score", fit$score)
+  emit("lr", s$logtest["test"])
+}
