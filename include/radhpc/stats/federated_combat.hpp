@@ -16,7 +16,8 @@
 //     rank-deficient may be judged differently;
 //   - with a reference site, sva's gamma_hat of another batch is its mean of z minus the reference
 //     batch's mean of z, which is exactly 0 (the reference rows' residuals sum to 0) and is
-//     rounding noise (~1e-15 relative to z) in combat(); the site uses 0.
+//     rounding noise in combat(); a site uses its own mean of z, i.e. takes that term as its exact
+//     value 0 (measured effect on the harmonised values: ~1e-14 relative).
 //
 // Messages: every struct here has plain fields only (integers, std::vector, Eigen matrices and
 // vectors; no std::optional: "no reference site" is -1), so the protocol writes them field by field
