@@ -179,6 +179,8 @@ private:
 
     // Coordinate descent over the strong set, then the active set, until max_j xv_j d_j^2 < shr.
     RADHPC_INLINE Status descend(int ilm, double al1, double al2) {
+        // locals, not members: the Ops' stores through double* could alias members, forcing reloads
+        const double shr = shr_, xmz = xmz_;
         while (true) {
             ++nlp_;
             double dlx = 0.0;
@@ -191,8 +193,8 @@ private:
                     mm_[std::size_t(k)] = int(m_.size());
                 }
             }
-            intercept_step(dlx);
-            if (dlx < shr_) return Status::ok;
+            intercept_step(xmz, dlx);
+            if (dlx < shr) return Status::ok;
             if (nlp_ > o_.maxit) {
                 jerr_ = -ilm;
                 return Status::maxit;
@@ -201,8 +203,8 @@ private:
                 ++nlp_;
                 dlx = 0.0;
                 for (int k : m_) coordinate_step(k, al1, al2, dlx);
-                intercept_step(dlx);
-                if (dlx < shr_) break;
+                intercept_step(xmz, dlx);
+                if (dlx < shr) break;
                 if (nlp_ > o_.maxit) {
                     jerr_ = -ilm;
                     return Status::maxit;
@@ -224,12 +226,12 @@ private:
         return true;
     }
 
-    RADHPC_INLINE void intercept_step(double& dlx) {
+    RADHPC_INLINE void intercept_step(double xmz, double& dlx) {
         double d = 0.0;
-        if (o_.intercept) d = ops_.intercept_gradient() / xmz_;
+        if (o_.intercept) d = ops_.intercept_gradient() / xmz;
         if (d != 0.0) {
             b_(0) += d;
-            dlx = std::max(dlx, xmz_ * d * d);
+            dlx = std::max(dlx, xmz * d * d);
             ops_.intercept_moved(d);
         }
     }
