@@ -206,15 +206,29 @@ void summarise(CvCurve& c) {
 
 }  // namespace
 
-Eigen::MatrixXd predict_link_at(const GlmnetPath& path, const Eigen::MatrixXd& newx, std::span<const double> lambdas) {
-    Eigen::MatrixXd out(newx.rows(), Eigen::Index(lambdas.size()));
+namespace detail {
+
+void coefficients_at(const GlmnetPath& path, std::span<const double> lambdas, Eigen::MatrixXd& beta,
+                     std::vector<double>& a0) {
+    beta.resize(path.beta.rows(), Eigen::Index(lambdas.size()));
+    a0.resize(lambdas.size());
     for (std::size_t l = 0; l < lambdas.size(); ++l) {
         const Interp ip = lambda_interp(path.lambda, lambdas[l]);
-        const Eigen::VectorXd beta = path.beta.col(Eigen::Index(ip.left)) * ip.frac +
-                                     path.beta.col(Eigen::Index(ip.right)) * (1.0 - ip.frac);
-        const double a0 = path.intercept[ip.left] * ip.frac + path.intercept[ip.right] * (1.0 - ip.frac);
-        out.col(Eigen::Index(l)) = (newx * beta).array() + a0;
+        beta.col(Eigen::Index(l)) = path.beta.col(Eigen::Index(ip.left)) * ip.frac +
+                                    path.beta.col(Eigen::Index(ip.right)) * (1.0 - ip.frac);
+        a0[l] = path.intercept[ip.left] * ip.frac + path.intercept[ip.right] * (1.0 - ip.frac);
     }
+}
+
+void summarise_curve(CvCurve& c) { summarise(c); }
+
+}  // namespace detail
+
+Eigen::MatrixXd predict_link_at(const GlmnetPath& path, const Eigen::MatrixXd& newx, std::span<const double> lambdas) {
+    Eigen::MatrixXd beta, out(newx.rows(), Eigen::Index(lambdas.size()));
+    std::vector<double> a0;
+    detail::coefficients_at(path, lambdas, beta, a0);
+    for (std::size_t l = 0; l < lambdas.size(); ++l) out.col(Eigen::Index(l)) = (newx * beta.col(Eigen::Index(l))).array() + a0[l];
     return out;
 }
 

@@ -13,4 +13,13 @@ RepeatedCvResult repeated_cv_with_paths(const Eigen::MatrixXd& x, std::span<cons
                                         std::span<const int> patient, const RepeatedCvOptions& o,
                                         std::vector<GlmnetPath>* full_paths);
 
+// The coefficients of `path` at `lambdas` by glmnet's lambda.interp (what predict_link_at applies):
+// beta p x lambdas, a0 one per lambda.
+void coefficients_at(const GlmnetPath& path, std::span<const double> lambdas, Eigen::MatrixXd& beta,
+                     std::vector<double>& a0);
+
+// cvm, cvsd (weighted by fold_weights), lambda.min and lambda.1se of a curve whose lambda,
+// fold_values, fold_weights and measure are set, as cv_glmnet computes them.
+void summarise_curve(CvCurve& c);
+
 }  // namespace radhpc::stats::detail

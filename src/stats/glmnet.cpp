@@ -11,6 +11,7 @@
 
 #include "radhpc/core/error.hpp"
 #include "glmnet_prepared.hpp"
+#include "glmnet_path.hpp"
 
 namespace radhpc::stats {
 
@@ -81,7 +82,6 @@ using detail::Blk;
 typedef double V2 __attribute__((vector_size(16)));
 typedef double V4 __attribute__((vector_size(32)));
 
-#define RADHPC_INLINE inline __attribute__((always_inline))
 
 template <class V>
 constexpr int kW = int(sizeof(V) / sizeof(double));
@@ -232,32 +232,14 @@ struct PreparedCore {
 
 namespace {
 using detail::Aligned;
+using detail::LognetOutput;
+using detail::LognetSettings;
 using detail::PreparedCore;
 
-// Inputs of lognet2n: the data and the option-dependent settings.
-struct CoreInput {
-    const PreparedCore* d = nullptr;
-    const std::vector<char>* ju = nullptr;
-    Eigen::VectorXd vp;
-    double flmin = 1.0;
-    std::vector<double> ulam;
-    int nlam = 0, ne = 0, nx = 0;
-    const GlmnetOptions* o = nullptr;
-};
-
-struct CoreOutput {
-    std::vector<Eigen::VectorXd> a_path;  // b(1..ni) per lambda, standardised scale
-    std::vector<double> a0_path, alm, dev;
-    double dev0 = 0;
-    int nlp = 0, jerr = 0;
-};
-
-template <class V>
-RADHPC_INLINE void lognet2n_impl(const CoreInput& in, CoreOutput& out);
-void lognet2n_generic(const CoreInput& in, CoreOutput& out);
+void lognet2n_generic(const PreparedCore& d, const LognetSettings& in, LognetOutput& out);
 #if defined(__x86_64__) || defined(__i386__)
 #define RADHPC_GLMNET_AVX2 1
-void lognet2n_avx2(const CoreInput& in, CoreOutput& out);
+void lognet2n_avx2(const PreparedCore& d, const LognetSettings& in, LognetOutput& out);
 #endif
 
 }  // namespace
@@ -344,85 +326,19 @@ std::shared_ptr<const GlmnetData> glmnet_prepare(const Eigen::MatrixXd& x_in, st
 }
 
 GlmnetPath glmnet_fit_prepared(const GlmnetData& data, const GlmnetOptions& o) {
-    const Eigen::Index n_all = data.n_all, ni = data.ni;
-    if (o.alpha < 0 || o.alpha > 1) throw Error(ErrorKind::invalid_input, "glmnet: alpha outside [0,1]");
     if (o.intercept != data.intercept || o.standardize != data.standardize)
         throw Error(ErrorKind::internal, "glmnet: prepared data used with other intercept/standardize options");
-    const double sw = data.sw;
-    const int ne = o.dfmax < 0 ? int(ni) + 1 : o.dfmax;
-    const int nx = o.pmax < 0 ? int(std::min<Eigen::Index>(2 * Eigen::Index(ne) + 20, ni)) : o.pmax;
-    double flmin;
-    std::vector<double> ulam;
-    int nlam;
-    if (o.lambda.empty()) {
-        // glmnet's default uses nobs = nrow(x), i.e. before any merging or dropping
-        flmin = o.lambda_min_ratio >= 0 ? o.lambda_min_ratio : (n_all < ni ? 0.01 : 1e-4);
-        if (flmin >= 1) throw Error(ErrorKind::invalid_input, "glmnet: lambda_min_ratio must be < 1");
-        nlam = o.nlambda;
-    } else {
-        flmin = 1.0;
-        ulam = o.lambda;
-        std::sort(ulam.begin(), ulam.end(), std::greater<>());
-        nlam = int(ulam.size());
-    }
-    // Penalty factors rescaled to sum to the number of variables.
-    Eigen::VectorXd vp = Eigen::VectorXd::Ones(ni);
-    if (!o.penalty_factor.empty()) {
-        if (Eigen::Index(o.penalty_factor.size()) != ni) throw Error(ErrorKind::invalid_input, "glmnet: penalty_factor");
-        for (Eigen::Index j = 0; j < ni; ++j) vp(j) = std::max(0.0, o.penalty_factor[std::size_t(j)]);
-        if (vp.maxCoeff() <= 0) throw Error(ErrorKind::invalid_input, "glmnet: all penalty factors zero");
-    }
-    vp *= double(ni) / vp.sum();
-
-    const auto& ju = data.usable;
-    if (std::none_of(ju.begin(), ju.end(), [](char c) { return c != 0; }))
-        throw Error(ErrorKind::invalid_input, "glmnet: all predictors constant");
-
-    CoreInput in;
-    in.d = &data.core;
-    in.ju = &ju;
-    in.vp = vp;
-    in.flmin = flmin;
-    in.ulam = ulam;
-    in.nlam = nlam;
-    in.ne = ne;
-    in.nx = nx;
-    in.o = &o;
-    CoreOutput core;
+    const LognetSettings in = lognet_settings(o, data.n_all, data.usable);
+    LognetOutput core;
     // RADHPC_GLMNET_SSE2=1 forces the SSE2 build of the solver (same results; for testing).
 #ifdef RADHPC_GLMNET_AVX2
     static const bool avx2 = __builtin_cpu_supports("avx2") && !std::getenv("RADHPC_GLMNET_SSE2");
-    if (avx2) lognet2n_avx2(in, core);
-    else lognet2n_generic(in, core);
+    if (avx2) lognet2n_avx2(data.core, in, core);
+    else lognet2n_generic(data.core, in, core);
 #else
-    lognet2n_generic(in, core);  // 2-wide generic vectors: same bits
+    lognet2n_generic(data.core, in, core);  // 2-wide generic vectors: same bits
 #endif
-
-    GlmnetPath path;
-    path.error_code = core.jerr;
-    path.npasses = core.nlp;
-    path.null_deviance = 2.0 * sw * core.dev0;
-    const std::size_t lmu = core.a_path.size();
-    path.beta = Eigen::MatrixXd::Zero(ni, Eigen::Index(lmu));
-    for (std::size_t k = 0; k < lmu; ++k) {
-        double a0 = core.a0_path[k];
-        int df = 0;
-        for (Eigen::Index j = 0; j < ni; ++j) {
-            // back to the original scale: beta_j = a_j / xs_j, a0 = a0 - sum_j beta_j xm_j
-            const double bj = core.a_path[k](j) / data.scale(j);
-            path.beta(j, Eigen::Index(k)) = bj;
-            if (o.intercept) a0 -= bj * data.mean(j);
-            if (bj != 0.0) ++df;
-        }
-        path.intercept.push_back(o.intercept ? a0 : 0.0);
-        path.df.push_back(df);
-    }
-    path.lambda = core.alm;
-    path.dev_ratio = core.dev;
-    // fix.lam: the first lambda (computed as "infinity") is reported as lambda_2^2 / lambda_3.
-    if (flmin < 1.0 && path.lambda.size() > 2)
-        path.lambda[0] = std::exp(2.0 * std::log(path.lambda[1]) - std::log(path.lambda[2]));
-    return path;
+    return lognet_to_path(core, in, data.mean, data.scale, data.sw);
 }
 
 }  // namespace detail
@@ -434,249 +350,116 @@ GlmnetPath glmnet_binomial(const Eigen::MatrixXd& x, std::span<const double> y, 
 
 namespace {
 
-// ---- lognet2n ----------------------------------------------------------------------------------
+// ---- lognet2n, naive updates -------------------------------------------------------------------
 // Working vectors r (weighted residual) and v (IRLS weights) in blocks. A coordinate step's update
 // of r is kept pending and applied in the same sweep that computes the next step's gradient
-// (update_dot), so each step reads and writes r once.
+// (update_dot), so each step reads and writes r once. The outer logic is detail::Lognet.
 template <class V>
-RADHPC_INLINE void lognet2n_impl(const CoreInput& in, CoreOutput& out) {
-    const GlmnetOptions& o = *in.o;
-    const PreparedCore& pd = *in.d;
-    const Eigen::Index no = pd.no, ni = pd.ni, nb = pd.nb;
-    const auto& ju = *in.ju;
-    const Eigen::VectorXd& vp = in.vp;
-    const double flmin = in.flmin;
-    const int nlam = in.nlam, ne = in.ne, nx = in.nx;
-    const double* w = pd.w.data();
-    const double* y = pd.y.data();
-    auto wi = [&](Eigen::Index i) { return w[i]; };
-    auto yi = [&](Eigen::Index i) { return y[i]; };
-
-    const double pmin = o.pmin;
-    const double fmax = std::log(1.0 / pmin - 1.0), fmin = -fmax, vmin = (1.0 + pmin) * pmin * (1.0 - pmin);
-    const double bta = o.alpha, omb = 1.0 - bta;
-    double q0 = dot<V>(w, y, no);  // w.dot(y)
-    if (q0 <= pmin || q0 >= 1.0 - pmin)
-        throw Error(ErrorKind::invalid_input, "glmnet: outcome has (almost) a single class");
-    if (!o.intercept) q0 = 0.5;
-    const double bz = o.intercept ? std::log(q0 / (1.0 - q0)) : 0.0;
-    Eigen::VectorXd b = Eigen::VectorXd::Zero(ni + 1), bs = Eigen::VectorXd::Zero(ni + 1);  // b(0) = intercept
-    Eigen::VectorXd xv = Eigen::VectorXd::Zero(ni), ga = Eigen::VectorXd::Zero(ni);
-    b(0) = bz;
-    const double vi = q0 * (1.0 - q0);
-    Aligned rbuf, vbuf, qbuf, etabuf;
-    rbuf.assign(nb);
-    vbuf.assign(nb);
-    qbuf.assign(nb);
-    etabuf.assign(nb);
-    double* r = rbuf.data();
-    double* v = vbuf.data();
-    double* q = qbuf.data();
-    double* eta = etabuf.data();
-    for (Eigen::Index i = 0; i < nb; ++i) {
-        v[i] = vi * w[i];
-        r[i] = w[i] * (y[i] - q0);
-        q[i] = q0;
+class NaiveOps {
+public:
+    RADHPC_INLINE NaiveOps(const PreparedCore& pd, const GlmnetOptions& o)
+        : pd_(pd), no_(pd.no), nb_(pd.nb), w_(pd.w.data()), y_(pd.y.data()), pmin_(o.pmin) {
+        fmax_ = std::log(1.0 / pmin_ - 1.0);
+        fmin_ = -fmax_;
+        for (Aligned* a : {&rbuf_, &vbuf_, &qbuf_, &etabuf_}) a->assign(nb_);
+        r_ = rbuf_.data();
+        v_ = vbuf_.data();
+        q_ = qbuf_.data();
+        eta_ = etabuf_.data();
     }
-    double xmz = vi;
-    const double dev1 = -(bz * q0 + std::log(1.0 - q0));  // null deviance / 2 per unit weight
-    double dev0 = dev1;  // saturated log-likelihood is 0 for 0/1 data
-    for (Eigen::Index i = 0; i < no; ++i) {
-        if (yi(i) > 0.0) dev0 += wi(i) * yi(i) * std::log(yi(i));
-        if (yi(i) < 1.0) dev0 += wi(i) * (1.0 - yi(i)) * std::log(1.0 - yi(i));
+    RADHPC_INLINE double weighted_y() const { return dot<V>(w_, y_, no_); }
+    RADHPC_INLINE void start(double q0) {
+        const double vi = q0 * (1.0 - q0);
+        for (Eigen::Index i = 0; i < nb_; ++i) {
+            v_[i] = vi * w_[i];
+            r_[i] = w_[i] * (y_[i] - q0);
+            q_[i] = q0;
+        }
     }
-    out.dev0 = dev0;
-    double alf = 1.0;
-    if (flmin < 1.0) alf = std::pow(std::max(o.eps, flmin), 1.0 / (nlam - 1));
-    std::vector<int> mm(std::size_t(ni), 0), ixx(std::size_t(ni), 0), m;  // m: active set in entry order
-    int nlp = 0, jerr = 0;
-    const int mnl = std::min(o.mnlam, nlam);
-    const double shr = o.thresh * dev0;
-    for (Eigen::Index j = 0; j < ni; ++j)
-        if (ju[std::size_t(j)]) ga(j) = std::fabs(dot<V>(r, pd.col(j), no));
-
-    auto& a_path = out.a_path;
-    auto& a0_path = out.a0_path;
-    auto& alm = out.alm;
-    auto& dev = out.dev;
-    double al = 0.0;
-
-    // pending update of r: r -= (pend_d v) pend_x
-    const double* pend_x = nullptr;
-    double pend_d = 0.0;
-    auto flush = [&]() __attribute__((always_inline)) {
-        if (pend_x) update<V>(r, v, pend_x, pend_d, nb);
-        pend_x = nullptr;
-    };
-    auto coordinate_step = [&](Eigen::Index k, double al1, double al2, double& dlx) __attribute__((always_inline)) {
-        const double bk = b(k + 1);
-        const double* xk = pd.col(k);
-        const double gk = pend_x ? update_dot<V>(r, v, pend_x, pend_d, xk, no, nb) : dot<V>(r, xk, no);
-        pend_x = nullptr;
-        const double u = gk + xv(k) * bk, au = std::fabs(u) - vp(k) * al1;
-        // soft-threshold: b = S(u, vp*lambda*alpha) / (xv + vp*lambda*(1-alpha))
-        b(k + 1) = au <= 0.0 ? 0.0 : std::clamp(std::copysign(au, u) / (xv(k) + vp(k) * al2), -o.big, o.big);
-        const double d = b(k + 1) - bk;
-        if (std::fabs(d) <= 0.0) return false;
-        dlx = std::max(dlx, xv(k) * d * d);
-        pend_x = xk;
-        pend_d = d;
-        return true;
-    };
-    auto intercept_step = [&](double& dlx) __attribute__((always_inline)) {
-        double d = 0.0;
-        if (o.intercept) {
-            const double rsum = pend_x ? update_sum<V>(r, v, pend_x, pend_d, no, nb) : sum<V>(r, no);
-            pend_x = nullptr;
-            d = rsum / xmz;
+    RADHPC_INLINE double saturated(double dev0) const {
+        for (Eigen::Index i = 0; i < no_; ++i) {
+            if (y_[i] > 0.0) dev0 += w_[i] * y_[i] * std::log(y_[i]);
+            if (y_[i] < 1.0) dev0 += w_[i] * (1.0 - y_[i]) * std::log(1.0 - y_[i]);
         }
-        if (d != 0.0) {  // only with an intercept: nothing is pending here
-            b(0) += d;
-            dlx = std::max(dlx, xmz * d * d);
-            pend_x = pd.ones.data();
-            pend_d = d;
-        }
-    };
-
-    for (int ilm = 1; ilm <= nlam; ++ilm) {
-        double al0 = al;
-        if (flmin >= 1.0) al = in.ulam[std::size_t(ilm - 1)];
-        else if (ilm > 2) al *= alf;
-        else if (ilm == 1) al = o.big;
-        else {
-            // lambda_max = max_j |<x_j, w (y - ybar)>| / vp_j / max(alpha, 1e-3)
-            al0 = 0.0;
-            for (Eigen::Index j = 0; j < ni; ++j)
-                if (ju[std::size_t(j)] && vp(j) > 0.0) al0 = std::max(al0, ga(j) / vp(j));
-            al0 /= std::max(bta, 1e-3);
-            al = alf * al0;
-        }
-        const double al2 = al * omb, al1 = al * bta, tlam = bta * (2.0 * al - al0);
-        // Sequential strong rule: screen in predictors with |gradient| > alpha (2 lambda - lambda_prev).
-        for (Eigen::Index k = 0; k < ni; ++k)
-            if (!ixx[std::size_t(k)] && ju[std::size_t(k)] && ga(k) > tlam * vp(k)) ixx[std::size_t(k)] = 1;
-        bool too_many = false;
-        bool again = true;
-        while (again) {
-            again = false;
-            while (true) {  // outer loop: one quadratic approximation per pass
-                bs(0) = b(0);
-                for (int k : m) bs(k + 1) = b(k + 1);
-                for (Eigen::Index j = 0; j < ni; ++j)
-                    if (ixx[std::size_t(j)]) xv(j) = weighted_sq<V>(v, pd.col(j), no);
-                while (true) {  // coordinate descent over the strong set, then the active set
-                    ++nlp;
-                    double dlx = 0.0;
-                    for (Eigen::Index k = 0; k < ni; ++k) {
-                        if (!ixx[std::size_t(k)]) continue;
-                        if (!coordinate_step(k, al1, al2, dlx)) continue;
-                        if (mm[std::size_t(k)] == 0) {
-                            m.push_back(int(k));
-                            if (int(m.size()) > nx) {
-                                too_many = true;
-                                break;
-                            }
-                            mm[std::size_t(k)] = int(m.size());
-                        }
-                    }
-                    if (too_many) break;
-                    intercept_step(dlx);
-                    if (dlx < shr) break;
-                    if (nlp > o.maxit) {
-                        jerr = -ilm;
-                        goto finished;
-                    }
-                    while (true) {
-                        ++nlp;
-                        dlx = 0.0;
-                        for (int k : m) coordinate_step(k, al1, al2, dlx);
-                        intercept_step(dlx);
-                        if (dlx < shr) break;
-                        if (nlp > o.maxit) {
-                            jerr = -ilm;
-                            goto finished;
-                        }
-                    }
-                }
-                flush();
-                if (too_many) break;
-                // New working response: q = expit(eta), clipped at pmin as glmnet does.
-                std::fill_n(eta, nb, b(0));
-                for (int k : m) {  // column-wise: contiguous access
-                    const double bk = b(k + 1);
-                    const double* xk = pd.col(k);
-                    for (Eigen::Index i = 0; i < nb; i += kW<V>) store<V>(eta + i, load<V>(eta + i) + bk * load<V>(xk + i));
-                }
-                for (Eigen::Index i = 0; i < no; ++i) {
-                    const double fi = eta[i];
-                    q[i] = fi < fmin ? 0.0 : (fi > fmax ? 1.0 : 1.0 / (1.0 + std::exp(-fi)));
-                }
-                for (Eigen::Index i = 0; i < nb; ++i) v[i] = w[i] * q[i] * (1.0 - q[i]);
-                xmz = sum<V>(v, no);
-                if (xmz <= vmin) break;
-                for (Eigen::Index i = 0; i < nb; ++i) r[i] = w[i] * (y[i] - q[i]);
-                if (xmz * (b(0) - bs(0)) * (b(0) - bs(0)) < shr) {
-                    bool moved = false;
-                    for (int k : m)
-                        if (xv(k) * (b(k + 1) - bs(k + 1)) * (b(k + 1) - bs(k + 1)) >= shr) {
-                            moved = true;
-                            break;
-                        }
-                    if (!moved) {
-                        // Converged on the strong set: check the KKT conditions of the rest.
-                        bool violation = false;
-                        for (Eigen::Index k = 0; k < ni; ++k) {
-                            if (ixx[std::size_t(k)] || !ju[std::size_t(k)]) continue;
-                            ga(k) = std::fabs(dot<V>(r, pd.col(k), no));
-                            if (ga(k) > al1 * vp(k)) {
-                                ixx[std::size_t(k)] = 1;
-                                violation = true;
-                            }
-                        }
-                        if (violation) again = true;
-                        break;
-                    }
-                }
-            }
-            if (too_many) break;
-        }
-        if (too_many) {
-            jerr = -10000 - ilm;
-            break;
-        }
-        {
-            Eigen::VectorXd a = Eigen::VectorXd::Zero(ni);
-            for (int k : m) a(k) = b(k + 1);
-            a_path.push_back(std::move(a));
-            a0_path.push_back(b(0));
-            alm.push_back(al);
-            double devi = 0.0;  // dev2: deviance/2 with probabilities clipped to [pmin, 1-pmin]
-            // y is 0/1, so y log(p) + (1 - y) log(1 - p) is exactly the one logarithm (the other
-            // term is a signed zero); half the log calls, same bits.
-            for (Eigen::Index i = 0; i < no; ++i) {
-                const double pi = std::min(std::max(pmin, q[i]), 1.0 - pmin);
-                devi -= wi(i) * (yi(i) > 0.0 ? std::log(pi) : std::log(1.0 - pi));
-            }
-            dev.push_back((dev1 - devi) / dev0);
-        }
-        if (xmz <= vmin) break;
-        if (ilm < mnl || flmin >= 1.0) continue;
-        int me = 0;
-        for (int k : m)
-            if (a_path.back()(k) != 0.0) ++me;
-        if (me > ne) break;
-        if (dev.back() > o.devmax) break;
-        if (dev.back() - dev[dev.size() - 2] < o.fdev) break;
+        return dev0;
     }
-finished:
-    out.nlp = nlp;
-    out.jerr = jerr;
+    RADHPC_INLINE double gradient(Eigen::Index k) {
+        const double* xk = pd_.col(k);
+        const double gk = pend_x_ ? update_dot<V>(r_, v_, pend_x_, pend_d_, xk, no_, nb_) : dot<V>(r_, xk, no_);
+        pend_x_ = nullptr;
+        return gk;
+    }
+    RADHPC_INLINE void moved(Eigen::Index k, double d) {
+        pend_x_ = pd_.col(k);
+        pend_d_ = d;
+    }
+    RADHPC_INLINE double intercept_gradient() {
+        const double rsum = pend_x_ ? update_sum<V>(r_, v_, pend_x_, pend_d_, no_, nb_) : sum<V>(r_, no_);
+        pend_x_ = nullptr;
+        return rsum;
+    }
+    RADHPC_INLINE void intercept_moved(double d) {
+        pend_x_ = pd_.ones.data();
+        pend_d_ = d;
+    }
+    RADHPC_INLINE void flush() {
+        if (pend_x_) update<V>(r_, v_, pend_x_, pend_d_, nb_);
+        pend_x_ = nullptr;
+    }
+    RADHPC_INLINE double xv(Eigen::Index k) const { return weighted_sq<V>(v_, pd_.col(k), no_); }
+    RADHPC_INLINE double irls(const Eigen::VectorXd& b, const std::vector<int>& m) {
+        std::fill_n(eta_, nb_, b(0));
+        for (int k : m) {  // column-wise: contiguous access
+            const double bk = b(k + 1);
+            const double* xk = pd_.col(k);
+            for (Eigen::Index i = 0; i < nb_; i += kW<V>) store<V>(eta_ + i, load<V>(eta_ + i) + bk * load<V>(xk + i));
+        }
+        for (Eigen::Index i = 0; i < no_; ++i) {
+            const double fi = eta_[i];
+            q_[i] = fi < fmin_ ? 0.0 : (fi > fmax_ ? 1.0 : 1.0 / (1.0 + std::exp(-fi)));
+        }
+        for (Eigen::Index i = 0; i < nb_; ++i) v_[i] = w_[i] * q_[i] * (1.0 - q_[i]);
+        const double xmz = sum<V>(v_, no_);
+        for (Eigen::Index i = 0; i < nb_; ++i) r_[i] = w_[i] * (y_[i] - q_[i]);
+        return xmz;
+    }
+    RADHPC_INLINE double half_deviance() const {
+        double devi = 0.0;
+        // y is 0/1, so y log(p) + (1 - y) log(1 - p) is exactly the one logarithm (the other term
+        // is a signed zero); half the log calls, same bits.
+        for (Eigen::Index i = 0; i < no_; ++i) {
+            const double pi = std::min(std::max(pmin_, q_[i]), 1.0 - pmin_);
+            devi -= w_[i] * (y_[i] > 0.0 ? std::log(pi) : std::log(1.0 - pi));
+        }
+        return devi;
+    }
+
+private:
+    const PreparedCore& pd_;
+    const Eigen::Index no_, nb_;
+    const double *w_, *y_;
+    const double pmin_;
+    double fmin_ = 0, fmax_ = 0;
+    Aligned rbuf_, vbuf_, qbuf_, etabuf_;
+    double *r_, *v_, *q_, *eta_;
+    const double* pend_x_ = nullptr;  // pending update of r: r -= (pend_d v) pend_x
+    double pend_d_ = 0.0;
+};
+
+template <class V>
+RADHPC_INLINE void lognet2n_impl(const PreparedCore& d, const LognetSettings& in, LognetOutput& out) {
+    NaiveOps<V> ops(d, *in.o);
+    detail::Lognet<NaiveOps<V>>(in, ops).run(out);
 }
 
 // The same code compiled for two instruction sets; lanes and reduction order are identical.
-void lognet2n_generic(const CoreInput& in, CoreOutput& out) { lognet2n_impl<V2>(in, out); }
+void lognet2n_generic(const PreparedCore& d, const LognetSettings& in, LognetOutput& out) {
+    lognet2n_impl<V2>(d, in, out);
+}
 #ifdef RADHPC_GLMNET_AVX2
-__attribute__((target("avx2"))) void lognet2n_avx2(const CoreInput& in, CoreOutput& out) { lognet2n_impl<V4>(in, out); }
+__attribute__((target("avx2"))) void lognet2n_avx2(const PreparedCore& d, const LognetSettings& in, LognetOutput& out) {
+    lognet2n_impl<V4>(d, in, out);
+}
 #endif
 
 }  // namespace
