@@ -20,6 +20,7 @@
 #include "radhpc/commands/score_command.hpp"
 #include "radhpc/commands/stats_commands.hpp"
 #include "radhpc/commands/store_commands.hpp"
+#include "radhpc/commands/federated_command.hpp"
 #include "radhpc/commands/validate_command.hpp"
 #include "radhpc/core/error.hpp"
 #include "radhpc/engine/log.hpp"
@@ -258,6 +259,32 @@ void add_validate(CLI::App& app, int& argc, char**& argv) {
     va->add_option("--store", opt->store, "store directory (overrides the job's store:)");
 }
 
+// federated site|coordinate|simulate JOB.yaml (issue 17): the job's federated section.
+void add_federated(CLI::App& app) {
+    auto* fed = app.add_subcommand("federated", "multi-centre analysis without moving rows: sites answer aggregate-only requests, a coordinator combines them")->require_subcommand(1);
+    auto site = std::make_shared<commands::FederatedSiteOptions>();
+    auto* si = add_command(*fed, "site", "answer one request from this site's own store or table (or list what left it: --audit)", site,
+                           [](const commands::FederatedSiteOptions& o) { return commands::federated_site(o, std::cout); });
+    si->add_option("job", site->job_path, "job file (YAML) with a 'federated' object")->required();
+    si->add_option("--store", site->store, "this site's store (feature table joined with the manifest)");
+    si->add_option("--table", site->table, "this site's CSV table (instead of a store)");
+    si->add_option("--request", site->request, "request file from the coordinator"), si->add_option("--response", site->response, "response file to write");
+    si->add_option("--log", site->log, "audit log (default <store>/federated-audit.jsonl or <table>.audit.jsonl)");
+    si->add_option("--local-out", site->local_out, "folder of site-local outputs such as harmonised.csv (default: the log's folder)");
+    si->add_flag("--audit", site->audit, "list every response this site wrote");
+    auto co = std::make_shared<commands::FederatedCoordinateOptions>();
+    auto* c = add_command(*fed, "coordinate", "run the protocol over an exchange folder; exits 75 while sites' responses are missing (run it again)", co,
+                          [](const commands::FederatedCoordinateOptions& o) { return commands::federated_coordinate(o, std::cout); });
+    c->add_option("job", co->job_path, "job file (YAML) with a 'federated' object")->required();
+    c->add_option("--exchange", co->exchange, "message folder (<site>/request-N.json, <site>/response-N.json)")->required();
+    c->add_option("--results", co->results, "results folder (default <exchange>/results)"), c->add_option("--wait", co->wait_seconds, "seconds to wait for missing responses before exiting 75 (default 0)");
+    auto sim = std::make_shared<commands::FederatedSimulateOptions>();
+    auto* sm = add_command(*fed, "simulate", "a whole federation in one process (sites as folders) plus the pooled analyses for comparison", sim,
+                           [](const commands::FederatedSimulateOptions& o) { return commands::federated_simulate(o, std::cout); });
+    sm->add_option("job", sim->job_path, "job file (YAML) whose federated.sites give table: or store:")->required();
+    sm->add_option("--out", sim->out, "output folder")->required();
+}
+
 // report STORE --out F.html: one self-contained HTML page of plots and tables (src/report)
 void add_report(CLI::App& app) {
     auto opt = std::make_shared<report::ReportOptions>();
@@ -448,6 +475,7 @@ int main(int argc, char** argv) {
     add_inspect(app);
     add_export(app);
     add_diff(app);
+    add_federated(app);
 
     // Option errors are user errors: one "radhpc: error [usage]" line and exit 2, as every other
     // user mistake (CLI11's own exit codes 104/114/... would be foreign to scripts checking radhpc's).

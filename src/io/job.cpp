@@ -5,6 +5,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -38,6 +39,7 @@ constexpr JobSection kJobSections[] = {
     // Not a feature setting, but stores made before the job model hashed it: kept so that they
     // are reused without recomputing (a job that runs extraction rarely has a validate section).
     {"validate", true, "kept in the identity for stores made before the job model"},
+    {"federated", false, "a multi-centre analysis over the sites' tables, not a feature setting"},
 };
 
 template <class T>
@@ -159,6 +161,64 @@ ValidateSection validate_section(const YAML::Node& v, const std::string& origin,
     return c;
 }
 
+FederatedSection federated_section(const YAML::Node& v, const std::string& origin, const fs::path& base) {
+    const auto resolve = [&](const std::string& p) { return (fs::path(p).is_absolute() ? fs::path(p) : base / p).string(); };
+    const std::string where = "federated.";
+    FederatedSection c;
+    for (const auto& s : v["sites"]) {
+        FederatedSection::Site site;
+        get(s, "name", site.name, where + "sites.");
+        get(s, "table", site.table, where + "sites.");
+        get(s, "store", site.store, where + "sites.");
+        if (!site.table.empty()) site.table = resolve(site.table);
+        if (!site.store.empty()) site.store = resolve(site.store);
+        for (const auto& other : c.sites)
+            if (other.name == site.name) throw Error(ErrorKind::settings, origin + ": federated.sites: two sites named " + site.name);
+        c.sites.push_back(site);
+    }
+    get(v, "outcome", c.outcome, where);
+    get(v, "patient", c.patient, where);
+    get(v, "time", c.time, where);
+    get(v, "event", c.event, where);
+    if (c.time.empty() != c.event.empty()) throw Error(ErrorKind::settings, origin + ": federated.time and federated.event go together");
+    get(v, "features", c.features, where);
+    get(v, "exclude", c.exclude, where);
+    get(v, "covariates", c.covariates, where);
+    get(v, "analyses", c.analyses, where);
+    get(v, "min_patients", c.min_patients, where);
+    get(v, "bins", c.bins, where);
+    if (const auto cb = v["combat"]) {
+        get(cb, "parametric", c.combat_parametric, where + "combat.");
+        get(cb, "mean_only", c.combat_mean_only, where + "combat.");
+    }
+    if (const auto en = v["elastic_net"]) {
+        get(en, "alpha", c.alpha, where + "elastic_net.");
+        if (en["lambda"]) {
+            double l = 0;
+            get(en, "lambda", l, where + "elastic_net.");
+            c.lambda = l;
+        }
+        get(en, "nlambda", c.nlambda, where + "elastic_net.");
+        get(en, "lambda_min_ratio", c.lambda_min_ratio, where + "elastic_net.");
+        get(en, "thresh", c.thresh, where + "elastic_net.");
+    }
+    if (const auto cv = v["cv"]) {
+        get(cv, "folds", c.folds, where + "cv.");
+        get(cv, "scheme", c.cv_scheme, where + "cv.");
+        get(cv, "seed", c.seed, where + "cv.");
+    }
+    if (const auto cx = v["cox"]) get(cx, "features", c.cox_features, where + "cox.");
+    if (const auto va = v["validation"]) {
+        get(va, "threshold", c.threshold, where + "validation.");
+        get(va, "score_step", c.score_step, where + "validation.");
+    }
+    get(v, "level", c.level, where);
+    const bool wants_cox = std::find(c.analyses.begin(), c.analyses.end(), "cox") != c.analyses.end();
+    if (wants_cox && (c.time.empty() || c.cox_features.empty()))
+        throw Error(ErrorKind::settings, origin + ": federated analysis cox needs time, event and cox.features");
+    return c;
+}
+
 Job parse_job_at(const std::string& text, const std::string& origin, const fs::path& base) {
     Job job;
     static_cast<JobSettings&>(job) = parse_job_text(text, origin);  // schema check + extraction sections
@@ -172,6 +232,7 @@ Job parse_job_at(const std::string& text, const std::string& origin, const fs::p
         job.run = run_section(root["run"]);
         job.robust = robust_section(root["robust"]);
         if (const auto v = root["validate"]) job.validate = validate_section(v, origin, base);
+        if (const auto v = root["federated"]) job.federated = federated_section(v, origin, base);
     } catch (const YAML::Exception& e) {
         throw Error(ErrorKind::settings, origin + ": " + e.what());
     }

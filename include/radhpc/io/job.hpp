@@ -85,6 +85,35 @@ struct ValidateSection {
     int threads = 0;
 };
 
+// `federated` (issue 17): a multi-centre analysis in which each site answers aggregate-only
+// requests from its own rows and a coordinator combines them (radhpc federated site|coordinate|
+// simulate). Paths resolve against the job's folder.
+struct FederatedSection {
+    struct Site {
+        std::string name;
+        std::string table;  // a CSV file, one row per lesion, or
+        std::string store;  // a store: its feature table joined with the manifest's columns
+    };
+    std::vector<Site> sites;
+    std::string outcome, patient, time, event;
+    std::vector<std::string> features, exclude, covariates;
+    std::vector<std::string> analyses{"summary", "combat", "elastic_net", "cv", "cox", "validation"};
+    int min_patients = 5;          // a site refuses an aggregate over fewer patients or class members
+    int bins = 64;                 // summary: histogram bins over mean +- 4 sd (pooled moments)
+    bool combat_parametric = true, combat_mean_only = false;
+    double alpha = 1.0;
+    std::optional<double> lambda;  // elastic_net: a fixed lambda (else the path; cv picks lambda.min)
+    int nlambda = 100;
+    double lambda_min_ratio = -1, thresh = 1e-7;
+    int folds = 5;
+    std::string cv_scheme = "within_sites";  // or leave_site_out
+    std::uint64_t seed = 1;
+    std::vector<std::string> cox_features;   // covariates of the site-stratified Cox model
+    double threshold = 0.5;        // validation: probability threshold of sensitivity/specificity
+    double score_step = 0.01;      // validation: histogram grid step of the linear predictor, over [-8, 8]
+    double level = 0.95;
+};
+
 // The whole job. The extraction sections (profile, input, dicom, qc, preprocess, features,
 // perturbations, signature, output, privacy) are JobSettings, which extract and the workers use.
 struct Job : JobSettings {
@@ -93,6 +122,7 @@ struct Job : JobSettings {
     RunSection run;
     RobustSection robust;
     std::optional<ValidateSection> validate;
+    std::optional<FederatedSection> federated;
 
     // The settings identity: the sections that change results (kJobSections) as YAML (comments
     // and layout do not matter, values do), plus the `run` keys that change rows and the radhpc
