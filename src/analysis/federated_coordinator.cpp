@@ -19,6 +19,7 @@ public:
         hello();
         for (const auto& a : cfg_.analyses) {
             rounds_before_ = rounds_;
+            phase_ = a;
             if (a == "summary") summary();
             else if (a == "combat") combat();
             else if (a == "elastic_net") elastic_net();
@@ -32,8 +33,10 @@ public:
     }
 
 private:
+    // `phase` names the analysis a round serves (CV rounds are elastic_net steps), for the traffic counts.
     std::vector<json> round(json payload) {
         ++rounds_;
+        payload["phase"] = phase_;
         return exchange_.round(payload);
     }
 
@@ -242,6 +245,7 @@ private:
     stats::CvCurve cv_;
     bool have_cv_ = false;
     int rounds_ = 0, rounds_before_ = 0;
+    std::string phase_ = "hello";
 };
 
 }  // namespace

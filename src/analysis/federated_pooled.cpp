@@ -165,8 +165,9 @@ json compare(const json& federated, const json& pooled_results) {
     std::map<std::string, double> worst;
     std::function<void(const json&, const json&, const std::string&)> walk = [&](const json& a, const json& b, const std::string& path) {
         if (a.is_number() && b.is_number()) {
+            // Absolute below 1, relative above: variances of volumes in mm^3 are ~1e7.
             const double x = a.get<double>(), y = b.get<double>();
-            double d = std::abs(x - y);
+            double d = std::abs(x - y) / std::max(1.0, std::abs(y));
             if (std::isnan(x) && std::isnan(y)) d = 0;
             auto& w = worst[path];
             w = std::max(w, d);

@@ -28,6 +28,8 @@ struct Refusal {
 void check_coverage(const io::FederatedSection& cfg, const SiteRows& rows, const std::vector<char>& used, bool by_class,
                     bool by_events, const std::string& what) {
     const auto check_set = [&](const std::vector<char>& mask, const std::string& label) {
+        // An aggregate over no row holds nothing (a leave-site-out fold's training rows at the site left out).
+        if (std::count(mask.begin(), mask.end(), 1) == 0) return;
         std::set<int> patients, cases, controls;
         std::int64_t events = 0;
         for (std::size_t i = 0; i < mask.size(); ++i) {

@@ -140,7 +140,7 @@ public:
         ++round_;
         char name[32];
         std::snprintf(name, sizeof name, "%06d.json", round_);
-        const std::string analysis = payload.at("analysis");
+        const std::string analysis = payload.value("phase", payload.at("analysis").get<std::string>());
         std::vector<std::string> texts, requests, responses;
         for (std::size_t s = 0; s < cfg_.sites.size(); ++s) {
             json req = payload;

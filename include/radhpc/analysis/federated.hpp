@@ -79,7 +79,8 @@ json coordinate(const io::FederatedSection& cfg, Exchange& exchange, const std::
 // layout, for comparison.
 json pooled(const io::FederatedSection& cfg, const std::vector<SiteRows>& sites, const std::string& dir);
 
-// Largest absolute differences between the coordinator's and the pooled results, per quantity.
+// Largest differences between the coordinator's and the pooled results, per quantity: |a - b| /
+// max(1, |b|), absolute for values below 1 and relative above.
 json compare(const json& federated, const json& pooled);
 
 // JSON encoding of Eigen values (column-major "data" with "rows" and "cols"; vectors as arrays).
