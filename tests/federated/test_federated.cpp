@@ -65,13 +65,13 @@ Cohort write_cohort(const fs::path& dir, int multiplier, std::uint64_t seed) {
     return c;
 }
 
-void write_job(const fs::path& dir, int min_patients, const std::string& analyses = "") {
+void write_job(const fs::path& dir, int min_patients, const std::string& analyses = "", const std::string& cv = "{folds: 3, seed: 7}") {
     std::ofstream job(dir / "job.yaml");
     job << "name: federated-test\nfederated:\n  sites:\n";
     for (int k = 1; k <= 4; ++k) job << "    - {name: site-" << k << ", table: site-" << k << ".csv}\n";
     job << "  outcome: outcome\n  patient: patient\n  time: time\n  event: event\n  covariates: [age]\n"
         << "  min_patients: " << min_patients << "\n"
-        << "  elastic_net: {alpha: 0.5, lambda: 0.02, nlambda: 30}\n  cv: {folds: 3, seed: 7}\n  cox: {features: [f1, f3]}\n";
+        << "  elastic_net: {alpha: 0.5, lambda: 0.02, nlambda: 30}\n  cv: " << cv << "\n  cox: {features: [f1, f3]}\n";
     if (!analyses.empty()) job << "  analyses: " << analyses << "\n";
 }
 
@@ -192,6 +192,23 @@ TEST_CASE("federated simulate equals the pooled analyses of radhpc and R", "[fed
     CHECK(meta["lower"].get<double>() == Approx(rtest::get(r, "meta_lower")).margin(1e-9));
     CHECK(meta["q"].get<double>() == Approx(rtest::get(r, "meta_q")).margin(1e-9));
     CHECK(auc_exact == Approx(rtest::get(r, "pooled_auc")).margin(1e-12));
+}
+
+TEST_CASE("federated leave-one-site-out cross-validation equals the pooled cv with foldid = site", "[federated]") {
+    const auto dir = testutil::scratch_dir("radhpc_fed_", "loso");
+    write_cohort(dir, 1, 23);
+    write_job(dir, 5, "[elastic_net, cv, validation]", "{scheme: leave_site_out}");
+    const int rc = sh(bin() + " federated simulate " + (dir / "job.yaml").string() + " --out " + (dir / "sim").string(), dir / "sim.log");
+    INFO(slurp(dir / "sim.log"));
+    REQUIRE(rc == 0);
+    const json cmp = read_json(dir / "sim/comparison.json");
+    INFO(cmp.dump(1));
+    // The pooled run's folds are the sites (site_folds), so this is cv.glmnet(foldid = site); the
+    // stats test compares the same scheme with R (tests/stats/test_federated_glmnet.cpp).
+    for (const char* key : {"cv.cvm", "cv.cvsd", "cv.lambda_min", "cv.lambda_1se", "validation.meta.estimate"})
+        CHECK(cmp.at(key).get<double>() < 1e-9);
+    const json fed = read_json(dir / "sim/results/results.json");
+    CHECK(fed["rounds"]["cv"].get<int>() > 4);
 }
 
 TEST_CASE("federated messages hold no row-level value and their sizes do not grow with the patients", "[federated]") {
