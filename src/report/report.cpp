@@ -201,6 +201,7 @@ std::string render_report(const store::Contents& c, const ReportOptions& o, std:
 }
 
 std::vector<std::string> write_report(const ReportOptions& o) {
+    if (const std::string results = federated_results_dir(o.store); !results.empty()) return write_federated_report(o, results);
     const store::Contents c = store::load_existing(o.store);
     std::vector<std::string> notes;
     const std::string html = render_report(c, o, &notes);
