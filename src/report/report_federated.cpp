@@ -48,6 +48,12 @@ std::vector<std::string> site_names(const json& results) {
     return names;
 }
 
+std::vector<std::string> feature_names(const json& results) {
+    std::vector<std::string> f;
+    for (const auto& v : member(results, "features")) f.push_back(v.is_string() ? v.get<std::string>() : "?");
+    return f;
+}
+
 std::string site_colour(std::size_t site) { return report_detail::kPalette[site % std::size(report_detail::kPalette)]; }
 
 Section make_block(const std::string& id, const std::string& title, const std::string& state) {

@@ -22,8 +22,9 @@ double num(const json& j);
 std::vector<double> nums(const json& j);
 // Fixed decimals, "NA" for NaN.
 std::string dec(double v, int decimals = 3);
-// Site names in the results' site order; their line colour.
+// Site names in the results' site order; their line colour. The feature names.
 std::vector<std::string> site_names(const json& results);
+std::vector<std::string> feature_names(const json& results);
 std::string site_colour(std::size_t site);
 // An empty block of the given state; a block saying that `analysis` is not in the results.
 Section make_block(const std::string& id, const std::string& title, const std::string& state);

@@ -13,12 +13,6 @@ using report_detail::caption;
 using svg::escape;
 namespace {
 
-std::vector<std::string> feature_list(const json& results) {
-    std::vector<std::string> f;
-    for (const auto& v : member(results, "features")) f.push_back(v.is_string() ? v.get<std::string>() : "?");
-    return f;
-}
-
 // Column k of a {rows, cols, data (column-major)} matrix of the results.
 std::vector<double> matrix_column(const json& m, std::size_t k) {
     const auto data = nums(member(m, "data"));
@@ -49,7 +43,7 @@ Section fed_coefficients_section(const json& results) {
     } else {
         return absent_block(id, title, "validated signature or fixed-lambda elastic net");
     }
-    const auto features = feature_list(results);
+    const auto features = feature_names(results);
     std::vector<std::size_t> rows;
     for (std::size_t j = 0; j < beta.size(); ++j)
         if (beta[j] != 0 || beta.size() <= 30) rows.push_back(j);
@@ -137,7 +131,7 @@ Section fed_path_section(const json& results) {
     const json& path = member(member(results, "elastic_net"), "path");
     if (!path.is_object()) return absent_block(id, title, "elastic_net path");
     const auto lambda = nums(member(path, "lambda"));
-    const auto features = feature_list(results);
+    const auto features = feature_names(results);
     std::vector<double> x;
     for (double l : lambda) x.push_back(l > 0 ? std::log(l) : std::nan(""));
     std::vector<std::vector<double>> lines(features.size());  // [feature][lambda]

@@ -91,12 +91,6 @@ std::vector<std::size_t> chosen_features(const std::vector<std::vector<MeanSd>>&
     return all;
 }
 
-std::vector<std::string> feature_names(const json& results) {
-    std::vector<std::string> f;
-    for (const auto& v : member(results, "features")) f.push_back(v.is_string() ? v.get<std::string>() : "?");
-    return f;
-}
-
 std::string quantile_table(const json& summary, const std::vector<std::string>& features) {
     const auto probs = nums(member(member(summary, "quantiles"), "probabilities"));
     const json& value = member(member(summary, "quantiles"), "value");
