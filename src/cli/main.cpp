@@ -285,17 +285,17 @@ void add_federated(CLI::App& app) {
     sm->add_option("--out", sim->out, "output folder")->required();
 }
 
-// report STORE --out F.html: one self-contained HTML page of plots and tables (src/report)
+// report STORE|FEDERATED_DIR --out F.html: one self-contained HTML page of plots and tables (src/report)
 void add_report(CLI::App& app) {
     auto opt = std::make_shared<report::ReportOptions>();
-    auto* rp = add_command(app, "report", "self-contained HTML report of a store (ROC, calibration, Kaplan-Meier, ICC, correlation, QC, failures, provenance)",
+    auto* rp = add_command(app, "report", "self-contained HTML report of a store (ROC, calibration, Kaplan-Meier, ICC, correlation, QC, failures, provenance) or of a federated results folder",
                            opt, [](report::ReportOptions& o) {
                                o.generator = std::string("radhpc ") + RADHPC_VERSION + " (" + RADHPC_GIT_HASH + ")";
                                for (const auto& note : report::write_report(o)) std::cerr << "radhpc report: " << note << "\n";
                                std::cout << "wrote " << o.out << "\n";
                                return 0;
                            });
-    rp->add_option("store", opt->store, "store directory")->required();
+    rp->add_option("store", opt->store, "store directory, or a federated results folder (results.json) or simulate folder")->required();
     rp->add_option("--out", opt->out, "output HTML file (default report.html)");
     rp->add_option("--outcome", opt->outcome, "binary outcome metadata column (default outcome)");
     rp->add_option("--time", opt->time, "survival time metadata column (default time)");

@@ -63,7 +63,7 @@ const char* kSelfCheck = R"(<script>
 (function () {
   var problems = [];
   window.addEventListener('error', function (e) { problems.push('script error: ' + e.message); });
-  var ids = ['roc', 'calibration', 'km', 'icc', 'heatmap', 'qc', 'failures', 'provenance'];
+  var ids = [@IDS@];
   ids.forEach(function (id) {
     var el = document.getElementById(id);
     if (!el) { problems.push(id + ': absent'); return; }
@@ -87,6 +87,48 @@ const char* kSelfCheck = R"(<script>
 })();
 </script>
 )";
+
+}  // namespace
+
+std::string self_check_script(const std::vector<std::string>& ids) {
+    std::string list;
+    for (const auto& id : ids) list += (list.empty() ? "'" : ", '") + id + "'";
+    std::string script = kSelfCheck;
+    return script.replace(script.find("@IDS@"), 5, list);
+}
+
+std::string page_head(const std::string& title, const std::string& extra_style) {
+    return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + escape(title) +
+           "</title>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<style>" + kStyle + extra_style +
+           "</style>\n</head>\n<body>\n";
+}
+
+void append_sections(std::ostringstream& html, const std::vector<Section>& sections, std::vector<std::string>* notes) {
+    for (std::size_t k = 0; k < sections.size(); ++k) {
+        const Section& s = sections[k];
+        if (s.group.empty())
+            html << "<h2>" << escape(s.title) << "</h2>\n";
+        else
+            html << (k && sections[k - 1].group == s.group ? "" : "<h2>" + escape(s.group) + "</h2>\n") << "<h3>" << escape(s.title) << "</h3>\n";
+        html << "<figure class=\"block\" id=\"" << s.id << "\" data-state=\"" << s.state << "\"" << s.attrs
+             << ">\n" << s.body << "</figure>\n";
+        if (notes) notes->push_back(s.note);
+    }
+}
+
+void write_page(const std::string& out, const std::string& html) {
+    // temporary name + rename: a reader never sees half a page
+    const std::string tmp = out + ".tmp";
+    {
+        std::ofstream f(tmp, std::ios::binary);
+        if (!f) throw Error(ErrorKind::io, out + ": cannot write");
+        f << html;
+        if (!f) throw Error(ErrorKind::io, out + ": write failed");
+    }
+    fs::rename(tmp, out);
+}
+
+namespace {
 
 IccChart icc_chart(const store::Contents& c, std::string& reason) {
     const store::Robustness& rb = c.robustness;
@@ -122,20 +164,19 @@ std::string render_report(const store::Contents& c, const ReportOptions& o, std:
     sections.push_back(km_section(data, o));
     sections.push_back(icc_section(chart, icc_reason));
     sections.push_back(heatmap_section(c, o, red_threshold));
-    std::string self_check = kSelfCheck, more_ids;  // the validations' blocks join the checked ones (none: unchanged)
+    // the validations' blocks join the checked ones
+    std::vector<std::string> checked = {"roc", "calibration", "km", "icc", "heatmap", "qc", "failures", "provenance"};
     for (auto& s : validation_sections(c, o)) {
-        more_ids += ", '" + s.id + "'";
+        checked.push_back(s.id);
         sections.push_back(std::move(s));
     }
-    self_check.insert(self_check.find("'provenance'];") + 12, more_ids);
     sections.push_back(qc_section(c));
     sections.push_back(failures_section(c));
     sections.push_back(provenance_section(c));
 
     std::ostringstream html;
     const std::string title = "radhpc report: " + (o.store.empty() ? std::string("store") : fs::path(o.store).filename().string());
-    html << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" << escape(title)
-         << "</title>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<style>" << kStyle << "</style>\n</head>\n<body>\n";
+    html << page_head(title);
     const auto studies = std::count_if(c.studies.begin(), c.studies.end(), [](const auto& s) { return s.perturbation == "none"; });
     html << "<h1>" << escape(title) << "</h1>\n<p class=\"small\">store " << escape(o.store) << "; " << studies << " studies, "
          << c.features.rows() << " feature rows, " << c.features.columns.size() << " features. Written by " << escape(o.generator)
@@ -154,33 +195,17 @@ std::string render_report(const store::Contents& c, const ReportOptions& o, std:
         if (data.issues.size() > 50) html << "<li>\u2026 and " << data.issues.size() - 50 << " more</li>\n";
         html << "</ul>\n";
     }
-    for (std::size_t k = 0; k < sections.size(); ++k) {
-        const Section& s = sections[k];
-        if (s.group.empty())
-            html << "<h2>" << escape(s.title) << "</h2>\n";
-        else
-            html << (k && sections[k - 1].group == s.group ? "" : "<h2>" + escape(s.group) + "</h2>\n") << "<h3>" << escape(s.title) << "</h3>\n";
-        html << "<figure class=\"block\" id=\"" << s.id << "\" data-state=\"" << s.state << "\"" << s.attrs
-             << ">\n" << s.body << "</figure>\n";
-        if (notes) notes->push_back(s.note);
-    }
-    html << self_check << "</body>\n</html>\n";
+    append_sections(html, sections, notes);
+    html << self_check_script(checked) << "</body>\n</html>\n";
     return html.str();
 }
 
 std::vector<std::string> write_report(const ReportOptions& o) {
+    if (const std::string results = federated_results_dir(o.store); !results.empty()) return write_federated_report(o, results);
     const store::Contents c = store::load_existing(o.store);
     std::vector<std::string> notes;
     const std::string html = render_report(c, o, &notes);
-    // temporary name + rename: a reader never sees half a page
-    const std::string tmp = o.out + ".tmp";
-    {
-        std::ofstream f(tmp, std::ios::binary);
-        if (!f) throw Error(ErrorKind::io, o.out + ": cannot write");
-        f << html;
-        if (!f) throw Error(ErrorKind::io, o.out + ": write failed");
-    }
-    fs::rename(tmp, o.out);
+    report_detail::write_page(o.out, html);
     return notes;
 }
 

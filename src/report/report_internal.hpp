@@ -3,6 +3,7 @@
 // the statistical plots, report_validation.cpp the stored validations, report_tables.cpp the
 // descriptive sections).
 #pragma once
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,18 @@ std::vector<Section> validation_sections(const store::Contents& contents, const 
 Section qc_section(const store::Contents& contents);
 Section failures_section(const store::Contents& contents);
 Section provenance_section(const store::Contents& contents);
+
+// The page frame (report.cpp), shared by the store page and the federated page
+// (report_federated.cpp): <!DOCTYPE> to <body> with the page's style (plus `extra_style`); the
+// self-check script over the blocks `ids`; the blocks with their headings (notes: one line each);
+// the file written under a temporary name and renamed.
+std::string page_head(const std::string& title, const std::string& extra_style = "");
+std::string self_check_script(const std::vector<std::string>& ids);
+void append_sections(std::ostringstream& html, const std::vector<Section>& sections, std::vector<std::string>* notes);
+void write_page(const std::string& out, const std::string& html);
+
+// Line colours of curves that are told apart by colour (alphas, sites), as presentation attributes.
+inline constexpr const char* kPalette[] = {"#1f5fa8", "#c0392b", "#2e8b57", "#8e44ad", "#e67e22", "#16a085", "#7f8c8d", "#d35400"};
 
 // Shared by the plot files: a data-NAME attribute (numbers %.17g) and a figure caption.
 std::string attr(const std::string& name, double v);

@@ -19,10 +19,6 @@ namespace radhpc::report::report_detail {
 using svg::escape;
 namespace {
 
-// Line colours of the tuning curves (one per alpha), as presentation attributes: the page's style
-// sheet stays the one of stores without validations.
-const char* kPalette[] = {"#1f5fa8", "#c0392b", "#2e8b57", "#8e44ad", "#e67e22", "#16a085", "#7f8c8d", "#d35400"};
-
 // "validation-<name>" with every character outside [A-Za-z0-9_-] as '-' (an HTML id, a JS string).
 std::string block_id(const std::string& name) {
     std::string id = "validation-";

@@ -43,7 +43,29 @@ struct ReportOptions {
 std::string render_report(const store::Contents& contents, const ReportOptions& options,
                           std::vector<std::string>* notes = nullptr);
 
-// Loads options.store and writes options.out; returns the section notes.
+// Loads options.store and writes options.out; returns the section notes. A federated results
+// folder (federated_results_dir) gets the federated page instead.
 std::vector<std::string> write_report(const ReportOptions& options);
+
+// The page of a federated coordinator's results (issue 17; report_federated*.cpp): the sites with
+// their traffic, per-site QC (moments, pooled quantiles with bounds), the ComBat effect (per-site
+// distributions before and after), the elastic-net signature with its CV curve and path, per-site
+// and pooled ROC from the sites' score histograms, the forest plot of the site AUCs with the
+// DerSimonian-Laird meta-analysis, the site-stratified Cox model and, for a simulate folder, the
+// largest federated-vs-pooled differences. Every number is the results' own except the ROC points
+// (cumulated histogram counts) and the hazard ratios' CIs. Absent analyses: the block says so.
+struct FederatedInputs {
+    std::string folder;      // the folder named in the title
+    std::string results;     // results.json (text)
+    std::string exchange;    // exchange.json beside the results folder; empty: absent
+    std::string comparison;  // comparison.json beside the results folder; empty: absent
+};
+// The results folder of a federated run: `dir` when dir/results.json names the protocol
+// radhpc-federated/1, dir/results when dir/results/results.json does (a simulate folder); else "".
+std::string federated_results_dir(const std::string& dir);
+std::string render_federated_report(const FederatedInputs& inputs, const ReportOptions& options,
+                                    std::vector<std::string>* notes = nullptr);
+// Reads results_dir/results.json and results_dir/../{exchange,comparison}.json, writes options.out.
+std::vector<std::string> write_federated_report(const ReportOptions& options, const std::string& results_dir);
 
 }  // namespace radhpc::report
