@@ -215,4 +215,47 @@ double wilcoxon_cdf(double q, int m, int n) {
     return below / all;
 }
 
+namespace {
+
+// Number of subsets of {1..n} with each sum 0 .. n(n+1)/2 (exact integers in doubles below 2^53).
+std::vector<double> signrank_counts(int n) {
+    const int total = n * (n + 1) / 2;
+    std::vector<double> w(std::size_t(total) + 1, 0.0);
+    w[0] = 1.0;
+    for (int i = 1; i <= n; ++i) {
+        const int top = i * (i + 1) / 2;
+        for (int s = top; s >= i; --s) w[std::size_t(s)] += w[std::size_t(s - i)];
+    }
+    return w;
+}
+
+// P(V <= k) for an integer 0 <= k <= total: the counts up to k times 2^-n.
+double signrank_lower(const std::vector<double>& w, int k, int n) {
+    double sum = 0.0;
+    for (int s = 0; s <= k; ++s) sum += w[std::size_t(s)];
+    return std::ldexp(sum, -n);
+}
+
+}  // namespace
+
+double signrank_cdf(double q, int n) {
+    if (n <= 0) throw Error(ErrorKind::invalid_input, "signrank_cdf: empty sample");
+    const double x = std::nearbyint(q + 1e-7);  // R_forceint(x + 1e-7)
+    const double total = double(n) * (n + 1) / 2.0;
+    if (x < 0.0) return 0.0;
+    if (x >= total) return 1.0;
+    const auto w = signrank_counts(n);
+    if (x <= total / 2.0) return signrank_lower(w, int(x), n);
+    // P(V <= x) = 1 - P(V >= x + 1) = 1 - P(V <= total - x - 1) by symmetry, as R's psignrank.
+    return 1.0 - signrank_lower(w, int(total - x) - 1, n);
+}
+
+double signrank_tail(double v, int n) {
+    if (n <= 0) throw Error(ErrorKind::invalid_input, "signrank_tail: empty sample");
+    const double total = double(n) * (n + 1) / 2.0;
+    const double k = std::nearbyint(v > total / 2.0 ? total - v : v);  // P(V >= v) = P(V <= total - v)
+    if (k < 0.0) return 0.0;
+    return signrank_lower(signrank_counts(n), int(std::min(k, total)), n);
+}
+
 }  // namespace radhpc::stats

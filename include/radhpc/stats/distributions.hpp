@@ -27,4 +27,11 @@ double f_quantile(double p, double df1, double df2);
 // sample sizes m and n without ties: P(W <= q). Same definition as R's pwilcox.
 double wilcoxon_cdf(double q, int m, int n);
 
+// Exact null distribution of the Wilcoxon signed-rank statistic V (sum of the ranks of the positive
+// differences among n without ties or zeros): P(V <= q), q rounded as R does. Same definition as
+// R's psignrank; the counts of subsets of {1..n} by sum (R's csignrank) are exact for n <= 52.
+double signrank_cdf(double q, int n);
+// The smaller tail min(P(V <= v), P(V >= v)) summed on the short side (no cancellation).
+double signrank_tail(double v, int n);
+
 }  // namespace radhpc::stats
