@@ -21,6 +21,7 @@
 #include "radhpc/commands/stats_commands.hpp"
 #include "radhpc/commands/store_commands.hpp"
 #include "radhpc/commands/federated_command.hpp"
+#include "radhpc/commands/longitudinal_command.hpp"
 #include "radhpc/commands/validate_command.hpp"
 #include "radhpc/core/error.hpp"
 #include "radhpc/engine/log.hpp"
@@ -259,6 +260,16 @@ void add_validate(CLI::App& app, int& argc, char**& argv) {
     va->add_option("--store", opt->store, "store directory (overrides the job's store:)");
 }
 
+// longitudinal JOB.yaml (issue 18): the job's longitudinal section over a store and its manifest
+void add_longitudinal(CLI::App& app) {
+    auto opt = std::make_shared<commands::LongitudinalOptions>();
+    auto* lo = add_command(app, "longitudinal", "changes of every lesion between a patient's timepoints, burden, paired tests -> the store's /longitudinal",
+                           opt, [](const commands::LongitudinalOptions& o) { return commands::longitudinal(o, std::cerr); });
+    lo->add_option("job", opt->job_path, "job file (YAML) with a 'longitudinal' object")->required();
+    lo->add_option("--manifest", opt->manifest, "manifest with the timepoint column (overrides the job's manifest:)");
+    lo->add_option("--store", opt->store, "store directory (overrides the job's store:)");
+}
+
 // federated site|coordinate|simulate JOB.yaml (issue 17): the job's federated section.
 void add_federated(CLI::App& app) {
     auto* fed = app.add_subcommand("federated", "multi-centre analysis without moving rows: sites answer aggregate-only requests, a coordinator combines them")->require_subcommand(1);
@@ -386,34 +397,19 @@ void add_inspect(CLI::App& app) {
     in->add_option("store", *store, "store directory")->required();
 }
 
-struct ExportCommand {
-    std::string store, format = "csv", names = "ibsi", out, table = "features", name;
-    bool metadata = false;
-};
-int export_table(const ExportCommand& o) {
-    if (o.table == "validation") {
-        if (o.out.empty() || o.out == "-") throw Error(ErrorKind::settings, "export --table validation: --out DIR (a folder) is required");
-        commands::export_validation(o.store, o.name, o.out);
-        std::cout << "wrote " << o.out << "\n";
-        return 0;
-    }
-    std::ofstream file;
-    std::ostream& out = output(o.out, file);
-    if (o.table != "features") commands::export_robustness(o.store, o.table, out, o.metadata);
-    else commands::export_csv(o.store, o.names == "pyradiomics", out, o.metadata);
-    return 0;
-}
 void add_export(CLI::App& app) {
-    auto opt = std::make_shared<ExportCommand>();
-    auto* xp = add_command(app, "export", "feature table of a store as CSV", opt, export_table);
+    auto opt = std::make_shared<commands::ExportOptions>();
+    auto* xp = add_command(app, "export", "feature table of a store as CSV", opt, [](const commands::ExportOptions& o) { return commands::export_table(o, std::cout); });
     xp->add_option("store", opt->store, "store directory")->required();
     xp->add_option("--format", opt->format, "output format")->check(CLI::IsMember({"csv"}));
     xp->add_option("--names", opt->names, "feature naming")->check(CLI::IsMember({"ibsi", "pyradiomics"}));
     xp->add_option("--out", opt->out, "output file (default: stdout)");
     xp->add_option("--table", opt->table,
                    "features (default); after `radhpc robust`: icc, robust, clusters, selected (validate input); after `radhpc validate` "
-                   "with a store: validation (the CSV/JSON folder into --out DIR)")
-        ->check(CLI::IsMember({"features", "icc", "robust", "clusters", "selected", "validation"}));
+                   "with a store: validation (the CSV/JSON folder into --out DIR); after `radhpc longitudinal`: longitudinal, longitudinal-burden, "
+                   "longitudinal-tests, longitudinal-classes")
+        ->check(CLI::IsMember({"features", "icc", "robust", "clusters", "selected", "validation", "longitudinal", "longitudinal-burden",
+                               "longitudinal-tests", "longitudinal-classes"}));
     xp->add_option("--name", opt->name, "--table validation: the validation's name (default: the only one stored)");
     xp->add_flag("--metadata", opt->metadata, "add each study's metadata columns (outcome, clinical, DICOM acquisition)");
 }
@@ -476,6 +472,7 @@ int main(int argc, char** argv) {
     add_export(app);
     add_diff(app);
     add_federated(app);
+    add_longitudinal(app);
 
     // Option errors are user errors: one "radhpc: error [usage]" line and exit 2, as every other
     // user mistake (CLI11's own exit codes 104/114/... would be foreign to scripts checking radhpc's).

@@ -40,6 +40,7 @@ constexpr JobSection kJobSections[] = {
     // are reused without recomputing (a job that runs extraction rarely has a validate section).
     {"validate", true, "kept in the identity for stores made before the job model"},
     {"federated", false, "a multi-centre analysis over the sites' tables, not a feature setting"},
+    {"longitudinal", false, "a stage over the stored rows"},
 };
 
 template <class T>
@@ -219,6 +220,21 @@ FederatedSection federated_section(const YAML::Node& v, const std::string& origi
     return c;
 }
 
+LongitudinalSection longitudinal_section(const YAML::Node& v) {
+    const std::string where = "longitudinal.";
+    LongitudinalSection c;
+    get(v, "timepoint", c.timepoint, where);
+    get(v, "order", c.order, where);
+    get(v, "timepoints", c.timepoints, where);
+    get(v, "identity", c.identity, where);
+    get(v, "lesion_ids", c.lesion_ids, where);
+    get(v, "features", c.features, where);
+    get(v, "exclude", c.exclude, where);
+    get(v, "diameter_feature", c.diameter_feature, where);
+    get(v, "signature", c.signature, where);
+    return c;
+}
+
 Job parse_job_at(const std::string& text, const std::string& origin, const fs::path& base) {
     Job job;
     static_cast<JobSettings&>(job) = parse_job_text(text, origin);  // schema check + extraction sections
@@ -233,6 +249,7 @@ Job parse_job_at(const std::string& text, const std::string& origin, const fs::p
         job.robust = robust_section(root["robust"]);
         if (const auto v = root["validate"]) job.validate = validate_section(v, origin, base);
         if (const auto v = root["federated"]) job.federated = federated_section(v, origin, base);
+        if (const auto v = root["longitudinal"]) job.longitudinal = longitudinal_section(v);
     } catch (const YAML::Exception& e) {
         throw Error(ErrorKind::settings, origin + ": " + e.what());
     }

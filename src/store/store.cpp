@@ -25,6 +25,7 @@
 #include "radhpc/core/error.hpp"
 #include "radhpc/core/text.hpp"
 #include "robustness_h5.hpp"
+#include "longitudinal_h5.hpp"
 #include "validation_h5.hpp"
 #include "signature_h5.hpp"
 
@@ -212,6 +213,7 @@ void write_contents(hid_t file, const Contents& c, bool compress) {
     write_sweep_groups(file, c.perturbations, c.robustness, compress);
     write_signature_group(file, c.signatures);
     write_validation_group(file, c.validations, compress);
+    write_longitudinal_group(file, c.longitudinal, compress);
 }
 
 Contents read_contents(hid_t file, const std::string& path) {
@@ -359,6 +361,7 @@ Contents read_contents(hid_t file, const std::string& path) {
     read_sweep_groups(file, c.perturbations, c.robustness);
     c.signatures = read_signature_group(file);
     c.validations = read_validation_group(file);
+    c.longitudinal = read_longitudinal_group(file);
     return c;
 }
 
@@ -575,6 +578,7 @@ Contents reconcile(std::vector<Contents> parts) {
         }
         for (auto& m : part.manifest_issues) issues.emplace(std::make_tuple(m.line, m.column, m.study_id, m.message), m);
         if (part.robustness.computed_at > out.robustness.computed_at) out.robustness = std::move(part.robustness);
+        if (part.longitudinal.computed_at > out.longitudinal.computed_at) out.longitudinal = std::move(part.longitudinal);
         merge_signatures(out.signatures, std::move(part.signatures));
         merge_validations(out.validations, std::move(part.validations));
         if (out.volume_column.empty()) out.volume_column = part.volume_column;

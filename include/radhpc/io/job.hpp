@@ -114,6 +114,19 @@ struct FederatedSection {
     double level = 0.95;
 };
 
+// `longitudinal` (issue 18): changes of every lesion's features between a patient's timepoints.
+// The timepoint and lesion identities come from the manifest (radhpc longitudinal JOB).
+struct LongitudinalSection {
+    std::string timepoint = "timepoint";   // manifest column with the timepoint label
+    std::string order;                     // numeric manifest column ordering the timepoints (e.g. day)
+    std::vector<std::string> timepoints;   // explicit order, baseline first (else by `order`, else first appearance)
+    std::string identity = "auto";         // auto | label | lesion_ids | roi
+    std::string lesion_ids = "lesion_ids"; // manifest column: ids in the order of `labels` (or of the masks)
+    std::vector<std::string> features, exclude;
+    std::string diameter_feature;          // longest axial diameter (default: a Maximum2DDiameterSlice column)
+    std::string signature;                 // a scored signature whose class is followed per timepoint
+};
+
 // The whole job. The extraction sections (profile, input, dicom, qc, preprocess, features,
 // perturbations, signature, output, privacy) are JobSettings, which extract and the workers use.
 struct Job : JobSettings {
@@ -123,6 +136,7 @@ struct Job : JobSettings {
     RobustSection robust;
     std::optional<ValidateSection> validate;
     std::optional<FederatedSection> federated;
+    std::optional<LongitudinalSection> longitudinal;
 
     // The settings identity: the sections that change results (kJobSections) as YAML (comments
     // and layout do not matter, values do), plus the `run` keys that change rows and the radhpc

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "radhpc/store/longitudinal.hpp"
 #include "radhpc/store/robustness.hpp"
 #include "radhpc/store/signature.hpp"
 #include "radhpc/store/validation.hpp"
@@ -112,6 +113,8 @@ struct Contents {
     std::vector<SignatureResult> signatures;
     // Model validations (validation.hpp, /validation): per name, units merged across parts.
     std::vector<ValidationResult> validations;
+    // Longitudinal changes (longitudinal.hpp, /longitudinal): the latest computed_at wins.
+    Longitudinal longitudinal;
 };
 
 // --- files -----------------------------------------------------------------------------------

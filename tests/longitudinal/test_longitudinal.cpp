@@ -1,0 +1,200 @@
+// radhpc longitudinal (issue 18) through the binary on a synthetic archive whose patients have two
+// studies each (radhpc synth: lesion sets that differ between a patient's studies), given a
+// timepoint (baseline, fu1), a day and a lesion_ids column: every change equals the difference of
+// the stored per-study features, resolved and new lesions are recorded as such, identities through
+// the label values and through the lesion_ids column give the same table, the paired tests equal R
+// (wilcox.test / t.test paired, p.adjust BH), and adding a study computes only that study.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "../stats/r_oracle.hpp"
+#include "common/test_util.hpp"
+
+namespace fs = std::filesystem;
+using testutil::csv_rows;
+using testutil::sh;
+using testutil::slurp;
+
+namespace {
+
+std::string bin() { return RADHPC_BINARY; }
+
+struct Csv {
+    std::vector<std::string> header;
+    std::vector<std::vector<std::string>> rows;
+    std::size_t col(const std::string& name) const {
+        const auto it = std::find(header.begin(), header.end(), name);
+        REQUIRE(it != header.end());
+        return std::size_t(it - header.begin());
+    }
+};
+Csv read_csv(const fs::path& p) {
+    auto rows = csv_rows(slurp(p));
+    REQUIRE(!rows.empty());
+    Csv c{rows.front(), {rows.begin() + 1, rows.end()}};
+    return c;
+}
+
+// The synth manifest plus timepoint (odd studies baseline, even fu1: the patient's second study),
+// day, and lesion_ids "A<label>" for each label. `skip` leaves studies out.
+void write_manifest(const fs::path& archive, const fs::path& out, const std::set<std::string>& skip = {}) {
+    const Csv m = read_csv(archive / "manifest.csv");
+    std::ofstream f(out);
+    for (const auto& h : m.header) f << h << ",";
+    f << "timepoint,day,lesion_ids\n";
+    for (const auto& r : m.rows) {
+        if (skip.count(r[0])) continue;
+        const int n = std::stoi(r[0].substr(1));
+        std::string ids;
+        std::stringstream labels(r[m.col("labels")]);
+        for (std::string l; std::getline(labels, l, ';');) ids += (ids.empty() ? "A" : ";A") + l;
+        for (std::size_t j = 0; j < r.size(); ++j) f << (j == m.col("image") || j == m.col("mask") ? (archive / r[j]).string() : r[j]) << ",";
+        f << (n % 2 ? "baseline" : "fu1") << "," << (n % 2 ? 0 : 90) << "," << ids << "\n";
+    }
+}
+
+void write_job(const fs::path& dir, const std::string& identity) {
+    std::ofstream job(dir / ("job-" + identity + ".yaml"));
+    job << "version: 1\nname: longitudinal-test\nprofile: ibsi\npreprocess:\n  resegment: {min: -1000, max: 400}\n"
+        << "  discretisation: {method: fixed_bin_size, bin_width: 25}\nfeatures:\n  families: [morph, stat]\n"
+        << "longitudinal:\n  order: day\n  identity: " << identity << "\n  features: [morph_volume, stat_mean, stat_var, stat_skew]\n";
+}
+
+double num(const std::string& s) { return s.empty() ? std::nan("") : std::stod(s); }
+
+}  // namespace
+
+TEST_CASE("longitudinal changes equal the differences of the stored features, by labels and by lesion_ids", "[longitudinal]") {
+    const auto dir = testutil::scratch_dir("radhpc_long_", "changes");
+    REQUIRE(sh(bin() + " synth --studies 12 --seed 3 --out " + (dir / "archive").string(), dir / "synth.log") == 0);
+    write_manifest(dir / "archive", dir / "manifest.csv");
+    write_job(dir, "label");
+    write_job(dir, "lesion_ids");
+    const std::string store = (dir / "store").string();
+    REQUIRE(sh("HDF5_USE_FILE_LOCKING=FALSE " + bin() + " run " + (dir / "job-label.yaml").string() + " --manifest " + (dir / "manifest.csv").string() +
+                   " --store " + store + " -q",
+               dir / "run.log") == 0);
+    REQUIRE(sh(bin() + " export " + store + " --out " + (dir / "features.csv").string(), dir / "export.log") == 0);
+    const Csv features = read_csv(dir / "features.csv");
+    std::map<std::pair<std::string, std::string>, std::size_t> row_of;  // (study, lesion) -> row
+    for (std::size_t i = 0; i < features.rows.size(); ++i) row_of[{features.rows[i][0], features.rows[i][2]}] = i;
+
+    std::map<std::string, Csv> tables;
+    for (const std::string identity : {"label", "lesion_ids"}) {
+        REQUIRE(sh(bin() + " longitudinal " + (dir / ("job-" + identity + ".yaml")).string() + " --manifest " + (dir / "manifest.csv").string() +
+                       " --store " + store,
+                   dir / ("long-" + identity + ".log")) == 0);
+        REQUIRE(sh(bin() + " export " + store + " --table longitudinal --out " + (dir / (identity + ".csv")).string(), dir / "x.log") == 0);
+        tables[identity] = read_csv(dir / (identity + ".csv"));
+    }
+    const Csv& t = tables["label"];
+    // Every patient: baseline vs fu1 under both pair kinds (fu1's previous timepoint is the baseline).
+    std::map<std::string, int> status;
+    for (const auto& r : t.rows) {
+        ++status[r[t.col("status")]];
+        const std::string from_study = r[t.col("from_study")], to_study = r[t.col("to_study")], lesion = r[t.col("lesion_id")];
+        if (r[t.col("status")] != "both") {
+            CHECK(num(r[t.col("delta_stat_mean")]) != num(r[t.col("delta_stat_mean")]));  // NaN: empty
+            CHECK((r[t.col("status")] == "new" ? from_study : to_study).empty());
+            continue;
+        }
+        const auto& a = features.rows[row_of.at({from_study, lesion})];
+        const auto& b = features.rows[row_of.at({to_study, lesion})];
+        for (const std::string f : {"morph_volume", "stat_mean", "stat_var", "stat_skew"}) {
+            const double x = num(a[features.col(f)]), y = num(b[features.col(f)]);
+            CHECK(num(r[t.col("delta_" + f)]) == y - x);  // the same subtraction of the same doubles: exact
+            CHECK(num(r[t.col("relative_" + f)]) == (y - x) / x);
+        }
+        CHECK(num(r[t.col("volume_from")]) == num(a[features.col("morph_volume")]));
+    }
+    // A direct count from the manifest's labels: per patient, labels at baseline and fu1.
+    const Csv m = read_csv(dir / "manifest.csv");
+    std::map<std::string, std::set<std::string>> labels;
+    for (const auto& r : m.rows) {
+        std::stringstream ls(r[m.col("labels")]);
+        for (std::string l; std::getline(ls, l, ';');) labels[r[m.col("patient_id")] + r[m.col("timepoint")]].insert(l);
+    }
+    int both = 0, resolved = 0, appeared = 0;
+    for (int p = 1; p <= 6; ++p) {
+        const std::string id = "P000" + std::to_string(p);
+        for (const auto& l : labels[id + "baseline"]) (labels[id + "fu1"].count(l) ? both : resolved) += 1;
+        for (const auto& l : labels[id + "fu1"]) appeared += !labels[id + "baseline"].count(l);
+    }
+    CHECK(status["both"] == 2 * both);
+    CHECK(status["resolved"] == 2 * resolved);
+    CHECK(status["new"] == 2 * appeared);
+    CHECK(appeared > 0);
+    // The lesion_ids identities name the same lesions "A<label>": the same table otherwise.
+    const Csv& u = tables["lesion_ids"];
+    REQUIRE(u.rows.size() == t.rows.size());
+    for (std::size_t i = 0; i < t.rows.size(); ++i) {
+        auto a = t.rows[i], b = u.rows[i];
+        CHECK(b[u.col("lesion_id")] == "A" + a[t.col("lesion_id")]);
+        a[t.col("lesion_id")] = b[u.col("lesion_id")] = "";
+        CHECK(a == b);
+    }
+
+    // Paired tests against R on the lesions present at both timepoints.
+    REQUIRE(sh(bin() + " export " + store + " --table longitudinal-tests --out " + (dir / "tests.csv").string(), dir / "x.log") == 0);
+    const Csv tests = read_csv(dir / "tests.csv");
+    REQUIRE(tests.rows.size() == 4);
+    {
+        std::ofstream pairs(dir / "pairs.csv");
+        pairs << std::setprecision(17) << "feature,before,after\n";
+        for (const auto& r : t.rows) {
+            if (r[t.col("status")] != "both" || r[t.col("pair")] != "baseline") continue;
+            const auto& a = features.rows[row_of.at({r[t.col("from_study")], r[t.col("lesion_id")]})];
+            const auto& b = features.rows[row_of.at({r[t.col("to_study")], r[t.col("lesion_id")]})];
+            for (const std::string f : {"morph_volume", "stat_mean", "stat_var", "stat_skew"})
+                pairs << f << "," << a[features.col(f)] << "," << b[features.col(f)] << "\n";
+        }
+    }
+    rtest::require_rscript();
+    REQUIRE(sh("Rscript --vanilla " + std::string(RADHPC_SOURCE_DIR) + "/tests/longitudinal/r/paired.R " + (dir / "pairs.csv").string() + " " +
+                   (dir / "r.csv").string(),
+               dir / "r.log") == 0);
+    const auto r = rtest::read_results(dir / "r.csv");
+    for (const auto& row : tests.rows) {
+        const std::string f = row[tests.col("feature")];
+        CHECK(row[tests.col("n")] == std::to_string(both));
+        // p-values of closed forms and exact distributions: 1e-10 relative (tests/stats' R tolerance).
+        CHECK(num(row[tests.col("wilcoxon_v")]) == Approx(rtest::get(r, f + ".v")).epsilon(1e-12));
+        CHECK(num(row[tests.col("wilcoxon_p")]) == Approx(rtest::get(r, f + ".wp")).epsilon(1e-10));
+        CHECK(num(row[tests.col("wilcoxon_p_bh")]) == Approx(rtest::get(r, f + ".wbh")).epsilon(1e-10));
+        CHECK(num(row[tests.col("t")]) == Approx(rtest::get(r, f + ".t")).epsilon(1e-10));
+        CHECK(num(row[tests.col("t_df")]) == rtest::get(r, f + ".df"));
+        CHECK(num(row[tests.col("t_p")]) == Approx(rtest::get(r, f + ".tp")).epsilon(1e-10));
+        CHECK(num(row[tests.col("t_p_bh")]) == Approx(rtest::get(r, f + ".tbh")).epsilon(1e-10));
+    }
+}
+
+TEST_CASE("longitudinal: a study added to the store is the only one computed and the other changes stay", "[longitudinal]") {
+    const auto dir = testutil::scratch_dir("radhpc_long_", "incremental");
+    REQUIRE(sh(bin() + " synth --studies 12 --seed 3 --out " + (dir / "archive").string(), dir / "synth.log") == 0);
+    write_manifest(dir / "archive", dir / "before.csv", {"S0012"});
+    write_manifest(dir / "archive", dir / "after.csv");
+    write_job(dir, "label");
+    const std::string job = (dir / "job-label.yaml").string(), store = (dir / "store").string();
+    const auto step = [&](const std::string& manifest, const std::string& tag) {
+        REQUIRE(sh("HDF5_USE_FILE_LOCKING=FALSE " + bin() + " run " + job + " --manifest " + manifest + " --store " + store, dir / ("run-" + tag + ".log")) == 0);
+        REQUIRE(sh(bin() + " longitudinal " + job + " --manifest " + manifest + " --store " + store, dir / ("long-" + tag + ".log")) == 0);
+        REQUIRE(sh(bin() + " export " + store + " --table longitudinal --out " + (dir / (tag + ".csv")).string(), dir / "x.log") == 0);
+        return read_csv(dir / (tag + ".csv"));
+    };
+    const Csv before = step((dir / "before.csv").string(), "before");
+    const Csv after = step((dir / "after.csv").string(), "after");
+    const std::string log = slurp(dir / "run-after.log");
+    INFO(log);
+    CHECK(log.find("12 studies: 1 computed") != std::string::npos);
+    CHECK(log.find("11 skipped (unchanged)") != std::string::npos);
+    // P0006 gains its fu1 study: its rows appear; every earlier row is unchanged, bit for bit.
+    std::set<std::vector<std::string>> after_rows(after.rows.begin(), after.rows.end());
+    for (const auto& r : before.rows) CHECK(after_rows.count(r) == 1);
+    std::size_t p6 = 0;
+    for (const auto& r : after.rows) p6 += r[after.col("patient_id")] == "P0006";
+    CHECK(p6 > 0);
+    CHECK(after.rows.size() == before.rows.size() + p6);
+}
