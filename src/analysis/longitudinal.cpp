@@ -9,6 +9,8 @@
 #include "radhpc/stats/paired.hpp"
 #include "radhpc/stats/screening.hpp"
 #include "radhpc/stats/signature.hpp"
+#include "radhpc/stats/distributions.hpp"
+#include "radhpc/stats/survival.hpp"
 #include "radhpc/store/hash.hpp"
 
 namespace radhpc::analysis {
@@ -284,6 +286,71 @@ std::vector<store::LongitudinalClassRow> signature_classes(const io::Longitudina
     return out;
 }
 
+// survfit's median: the first time the curve is at or below 0.5; where it stays exactly at 0.5, the
+// midpoint to the next event time, the next drop (quantile.survfit); the last time when no event
+// follows. NaN when it never reaches 0.5.
+double km_median(const stats::KaplanMeier& km) {
+    for (std::size_t i = 0; i < km.surv.size(); ++i) {
+        if (km.surv[i] > 0.5 + 1e-12) continue;
+        if (std::abs(km.surv[i] - 0.5) > 1e-12) return km.time[i];
+        for (std::size_t j = i + 1; j < km.time.size(); ++j)
+            if (km.n_event[j] > 0) return (km.time[i] + km.time[j]) / 2;
+        return km.time[i];
+    }
+    return kNoChange;
+}
+
+// Per timepoint: the patients with a class there, their survival by class (KM median per class,
+// log-rank, Cox HR of the positive class).
+std::vector<store::LongitudinalSurvivalRow> class_survival(const io::LongitudinalSection& cfg, const store::Contents& c,
+                                                          const std::vector<store::LongitudinalClassRow>& classes,
+                                                          const std::map<std::string, StudyTimepoint>& studies,
+                                                          const std::vector<std::string>& timepoints) {
+    std::vector<store::LongitudinalSurvivalRow> out;
+    if (cfg.time.empty() || classes.empty()) return out;
+    const auto sig = std::find_if(c.signatures.begin(), c.signatures.end(), [&](const auto& s) { return s.name == cfg.signature; });
+    for (const auto& tp : timepoints) {
+        std::vector<double> time;
+        std::vector<int> event, group;
+        for (const auto& k : classes) {
+            const auto& s = studies.at(k.study_id);
+            if (k.timepoint != tp || k.label.empty() || !std::isfinite(s.time) || s.event < 0) continue;
+            time.push_back(s.time);
+            event.push_back(s.event);
+            group.push_back(k.label == sig->positive_label ? 1 : 0);
+        }
+        if (time.empty()) continue;
+        const bool two = std::count(group.begin(), group.end(), 1) > 0 && std::count(group.begin(), group.end(), 0) > 0;
+        store::LongitudinalSurvivalRow base{cfg.signature, tp, "", 0, 0, kNoChange, kNoChange, kNoChange, kNoChange, kNoChange, kNoChange, kNoChange};
+        if (two) {
+            const auto lr = stats::log_rank(time, event, group);
+            base.logrank_chisq = lr.chisq;
+            base.logrank_p = lr.p_value;
+            Eigen::MatrixXd x(Eigen::Index(group.size()), 1);
+            for (std::size_t i = 0; i < group.size(); ++i) x(Eigen::Index(i), 0) = group[i];
+            const auto cox = stats::cox_ph(x, time, event);
+            base.hazard_ratio = cox.hazard_ratio[0].estimate;
+            base.hr_lower = cox.hazard_ratio[0].lower;
+            base.hr_upper = cox.hazard_ratio[0].upper;
+            base.cox_p = 2 * stats::normal_upper(std::abs(cox.coef[0] / cox.se[0]));
+        }
+        for (int g : {1, 0}) {
+            std::vector<double> t;
+            std::vector<int> e;
+            for (std::size_t i = 0; i < group.size(); ++i)
+                if (group[i] == g) t.push_back(time[i]), e.push_back(event[i]);
+            if (t.empty()) continue;
+            auto row = base;
+            row.label = g ? sig->positive_label : sig->negative_label;
+            row.patients = std::int64_t(t.size());
+            row.events = std::count(e.begin(), e.end(), 1);
+            row.km_median = km_median(stats::kaplan_meier(t, e));
+            out.push_back(row);
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
 store::Longitudinal compute_longitudinal(const io::LongitudinalSection& cfg, const store::Contents& contents,
@@ -291,6 +358,7 @@ store::Longitudinal compute_longitudinal(const io::LongitudinalSection& cfg, con
     Builder b(cfg, contents, studies);
     store::Longitudinal out = b.build();
     out.classes = signature_classes(cfg, contents, studies);
+    out.survival = class_survival(cfg, contents, out.classes, studies, out.timepoints);
     out.table_hash = longitudinal_table_hash(contents, studies);
     return out;
 }

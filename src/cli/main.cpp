@@ -407,9 +407,9 @@ void add_export(CLI::App& app) {
     xp->add_option("--table", opt->table,
                    "features (default); after `radhpc robust`: icc, robust, clusters, selected (validate input); after `radhpc validate` "
                    "with a store: validation (the CSV/JSON folder into --out DIR); after `radhpc longitudinal`: longitudinal, longitudinal-burden, "
-                   "longitudinal-tests, longitudinal-classes")
+                   "longitudinal-tests, longitudinal-classes, longitudinal-survival")
         ->check(CLI::IsMember({"features", "icc", "robust", "clusters", "selected", "validation", "longitudinal", "longitudinal-burden",
-                               "longitudinal-tests", "longitudinal-classes"}));
+                               "longitudinal-tests", "longitudinal-classes", "longitudinal-survival"}));
     xp->add_option("--name", opt->name, "--table validation: the validation's name (default: the only one stored)");
     xp->add_flag("--metadata", opt->metadata, "add each study's metadata columns (outcome, clinical, DICOM acquisition)");
 }

@@ -88,6 +88,13 @@ std::map<std::string, analysis::StudyTimepoint> manifest_timepoints(const io::Lo
             if (v.empty() || *end) throw Error(ErrorKind::invalid_input, m.path + " line " + std::to_string(row.line) + ": " + cfg.order + " '" + v + "' is not a number");
         }
         s.lesion_ids = lesion_identities(mode, cfg, row);
+        s.time = std::nan("");
+        if (!cfg.time.empty()) {
+            const std::string t = trim(metadata(row, cfg.time)), e = trim(metadata(row, cfg.event));
+            char* end = nullptr;
+            const double tv = std::strtod(t.c_str(), &end);
+            if (!t.empty() && !*end && (e == "0" || e == "1")) s.time = tv, s.event = e == "1";
+        }
         out[row.study_id] = s;
     }
     return out;
@@ -162,6 +169,12 @@ void export_longitudinal(const std::string& store_path, const std::string& table
             out << t.feature << "," << t.from_timepoint << "," << t.to_timepoint << "," << t.n << "," << num(t.mean_change) << "," << num(t.wilcoxon_v)
                 << "," << num(t.wilcoxon_p) << "," << num(t.wilcoxon_p_bh) << "," << num(t.t) << "," << num(t.t_df) << "," << num(t.t_p) << ","
                 << num(t.t_p_bh) << "\n";
+    } else if (table == "longitudinal-survival") {
+        out << "signature,timepoint,label,patients,events,km_median,logrank_chisq,logrank_p,hazard_ratio,hr_lower,hr_upper,cox_p\n";
+        for (const auto& v : l.survival)
+            out << v.signature << "," << v.timepoint << "," << v.label << "," << v.patients << "," << v.events << "," << num(v.km_median) << ","
+                << num(v.logrank_chisq) << "," << num(v.logrank_p) << "," << num(v.hazard_ratio) << "," << num(v.hr_lower) << "," << num(v.hr_upper)
+                << "," << num(v.cox_p) << "\n";
     } else {
         out << "signature,patient_id,timepoint,study_id,score,label\n";
         for (const auto& k : l.classes)

@@ -232,6 +232,9 @@ LongitudinalSection longitudinal_section(const YAML::Node& v) {
     get(v, "exclude", c.exclude, where);
     get(v, "diameter_feature", c.diameter_feature, where);
     get(v, "signature", c.signature, where);
+    get(v, "time", c.time, where);
+    get(v, "event", c.event, where);
+    if (c.time.empty() != c.event.empty()) throw Error(ErrorKind::settings, "longitudinal.time and longitudinal.event go together");
     return c;
 }
 

@@ -79,6 +79,23 @@ void write_tables(hid_t g, const Longitudinal& l) {
         h5::write_f64(t, "score", f64_of(s, [](const R& r) { return r.score; }));
         h5::write_strings(t, "label", column_of(s, [](const R& r) { return r.label; }));
     }
+    {
+        h5::Id t = h5::create_group(g, "survival");
+        using R = LongitudinalSurvivalRow;
+        const auto& s = l.survival;
+        h5::write_strings(t, "signature", column_of(s, [](const R& r) { return r.signature; }));
+        h5::write_strings(t, "timepoint", column_of(s, [](const R& r) { return r.timepoint; }));
+        h5::write_strings(t, "label", column_of(s, [](const R& r) { return r.label; }));
+        h5::write_i64(t, "patients", column_of(s, [](const R& r) { return r.patients; }));
+        h5::write_i64(t, "events", column_of(s, [](const R& r) { return r.events; }));
+        h5::write_f64(t, "km_median", f64_of(s, [](const R& r) { return r.km_median; }));
+        h5::write_f64(t, "logrank_chisq", f64_of(s, [](const R& r) { return r.logrank_chisq; }));
+        h5::write_f64(t, "logrank_p", f64_of(s, [](const R& r) { return r.logrank_p; }));
+        h5::write_f64(t, "hazard_ratio", f64_of(s, [](const R& r) { return r.hazard_ratio; }));
+        h5::write_f64(t, "hr_lower", f64_of(s, [](const R& r) { return r.hr_lower; }));
+        h5::write_f64(t, "hr_upper", f64_of(s, [](const R& r) { return r.hr_upper; }));
+        h5::write_f64(t, "cox_p", f64_of(s, [](const R& r) { return r.cox_p; }));
+    }
 }
 
 void fits(std::size_t got, std::size_t rows, const std::string& what) {
@@ -155,6 +172,18 @@ void read_tables(hid_t g, Longitudinal& l) {
         const auto score = h5::read_f64(t, "score");
         for (const auto& v : {p.size(), tp.size(), st.size(), label.size(), score.size()}) fits(v, sig.size(), "classes");
         for (std::size_t r = 0; r < sig.size(); ++r) l.classes.push_back({sig[r], p[r], tp[r], st[r], score[r], label[r]});
+    }
+    if (h5::Id t = h5::open_group_if_exists(g, "survival"); t >= 0) {
+        const auto sig = h5::read_strings(t, "signature"), tp = h5::read_strings(t, "timepoint"), label = h5::read_strings(t, "label");
+        const auto pat = h5::read_i64(t, "patients"), ev = h5::read_i64(t, "events");
+        std::vector<std::vector<double>> v;
+        for (const char* name : {"km_median", "logrank_chisq", "logrank_p", "hazard_ratio", "hr_lower", "hr_upper", "cox_p"}) {
+            v.push_back(h5::read_f64(t, name));
+            fits(v.back().size(), sig.size(), std::string("survival/") + name);
+        }
+        for (const auto& n : {tp.size(), label.size(), pat.size(), ev.size()}) fits(n, sig.size(), "survival");
+        for (std::size_t r = 0; r < sig.size(); ++r)
+            l.survival.push_back({sig[r], tp[r], label[r], pat[r], ev[r], v[0][r], v[1][r], v[2][r], v[3][r], v[4][r], v[5][r], v[6][r]});
     }
 }
 

@@ -198,3 +198,58 @@ TEST_CASE("longitudinal: a study added to the store is the only one computed and
     CHECK(p6 > 0);
     CHECK(after.rows.size() == before.rows.size() + p6);
 }
+
+TEST_CASE("longitudinal: a signature's class per timepoint and survival by it equal R", "[longitudinal]") {
+    // synth --signal: outcome and survival planted through lesion intensity; a one-feature signature
+    // (lower median intensity -> positive) scored by radhpc score, followed per timepoint.
+    const auto dir = testutil::scratch_dir("radhpc_long_", "survival");
+    REQUIRE(sh(bin() + " synth --signal --studies 40 --seed 11 --out " + (dir / "archive").string(), dir / "synth.log") == 0);
+    write_manifest(dir / "archive", dir / "manifest.csv");
+    {
+        std::ofstream job(dir / "job.yaml");
+        job << "version: 1\nname: longitudinal-survival\nprofile: ibsi\npreprocess:\n  resegment: {min: -1000, max: 400}\n"
+            << "  discretisation: {method: fixed_bin_size, bin_width: 25}\nfeatures:\n  families: [morph, stat]\n"
+            << "signature:\n  name: intensity\n  features: [stat_median]\n  coefficients: [{term: stat_median, value: -0.08}]\n  intercept: 4.8\n"
+            << "  standardisation: {required: false}\n  threshold: 0.5\n  aggregation: mean\n"
+            << "longitudinal:\n  order: day\n  identity: label\n  features: [morph_volume, stat_median]\n  signature: intensity\n  time: time\n  event: event\n";
+    }
+    const std::string job = (dir / "job.yaml").string(), store = (dir / "store").string(), manifest = (dir / "manifest.csv").string();
+    REQUIRE(sh("HDF5_USE_FILE_LOCKING=FALSE " + bin() + " run " + job + " --manifest " + manifest + " --store " + store + " -q", dir / "run.log") == 0);
+    REQUIRE(sh(bin() + " score " + store + " --job " + job, dir / "score.log") == 0);
+    REQUIRE(sh(bin() + " longitudinal " + job + " --manifest " + manifest + " --store " + store, dir / "long.log") == 0);
+    REQUIRE(sh(bin() + " export " + store + " --table longitudinal-classes --out " + (dir / "classes.csv").string(), dir / "x.log") == 0);
+    REQUIRE(sh(bin() + " export " + store + " --table longitudinal-survival --out " + (dir / "survival.csv").string(), dir / "x.log") == 0);
+    const Csv classes = read_csv(dir / "classes.csv"), survival = read_csv(dir / "survival.csv");
+    const Csv m = read_csv(dir / "manifest.csv");
+    REQUIRE(classes.rows.size() >= 30);
+    {
+        std::ofstream d(dir / "surv_in.csv");
+        d << "timepoint,positive,time,event\n";
+        for (const auto& k : classes.rows)
+            for (const auto& r : m.rows)
+                if (r[m.col("study_id")] == k[classes.col("study_id")])
+                    d << k[classes.col("timepoint")] << "," << (k[classes.col("label")] == "positive") << "," << r[m.col("time")] << "," << r[m.col("event")] << "\n";
+    }
+    REQUIRE(sh("Rscript --vanilla " + std::string(RADHPC_SOURCE_DIR) + "/tests/longitudinal/r/survival.R " + (dir / "surv_in.csv").string() + " " +
+                   (dir / "r.csv").string(),
+               dir / "r.log") == 0);
+    const auto r = rtest::read_results(dir / "r.csv");
+    int compared = 0;
+    for (const auto& row : survival.rows) {
+        const std::string tp = row[survival.col("timepoint")];
+        const int g = row[survival.col("label")] == "positive";
+        // survfit's median, survdiff, coxph: the survival tests' tolerances (tests/stats/test_survival.cpp).
+        const double median = num(row[survival.col("km_median")]);
+        const double r_median = rtest::get(r, tp + ".median" + std::to_string(g));
+        if (std::isnan(r_median)) CHECK(std::isnan(median));
+        else CHECK(median == Approx(r_median).epsilon(1e-12));
+        if (r.count(tp + ".chisq")) {
+            CHECK(num(row[survival.col("logrank_chisq")]) == Approx(rtest::get(r, tp + ".chisq")).epsilon(1e-9));
+            CHECK(num(row[survival.col("hazard_ratio")]) == Approx(rtest::get(r, tp + ".hr")).epsilon(1e-6));
+            CHECK(num(row[survival.col("hr_lower")]) == Approx(rtest::get(r, tp + ".hr_lower")).epsilon(1e-6));
+            CHECK(num(row[survival.col("hr_upper")]) == Approx(rtest::get(r, tp + ".hr_upper")).epsilon(1e-6));
+            ++compared;
+        }
+    }
+    CHECK(compared >= 2);  // both classes present at both timepoints
+}

@@ -16,6 +16,8 @@ struct StudyTimepoint {
     std::string patient_id, timepoint;
     double order = 0;                          // the `order` column's value (NaN without one)
     std::map<std::int64_t, std::string> lesion_ids;  // the rows' lesion key -> stable identity
+    double time = 0;                           // longitudinal.time (NaN without it)
+    int event = -1;                            // longitudinal.event (-1 without it)
 };
 
 // Relative change (to - from) / from; NaN and flagged where from is 0. Resolved and new lesions

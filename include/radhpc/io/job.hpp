@@ -125,6 +125,7 @@ struct LongitudinalSection {
     std::vector<std::string> features, exclude;
     std::string diameter_feature;          // longest axial diameter (default: a Maximum2DDiameterSlice column)
     std::string signature;                 // a scored signature whose class is followed per timepoint
+    std::string time, event;               // manifest survival columns: survival by the class at each timepoint
 };
 
 // The whole job. The extraction sections (profile, input, dicom, qc, preprocess, features,

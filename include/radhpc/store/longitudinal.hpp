@@ -43,6 +43,17 @@ struct LongitudinalClassRow {
     std::string label;             // class label at that timepoint, empty when not computable
 };
 
+// Survival by the signature's class at a timepoint (CT-TIME's Figure 4A): per (timepoint, class)
+// the patients and events with the Kaplan-Meier median; per timepoint the log-rank test (survdiff)
+// and the Cox hazard ratio of the positive class (coxph, Efron; Wald CI).
+struct LongitudinalSurvivalRow {
+    std::string signature, timepoint, label;
+    std::int64_t patients = 0, events = 0;
+    double km_median = 0;                          // NaN when the curve does not reach 0.5
+    double logrank_chisq = 0, logrank_p = 1;
+    double hazard_ratio = 0, hr_lower = 0, hr_upper = 0, cox_p = 1;  // positive vs negative class (NaN with one class)
+};
+
 struct Longitudinal {
     double computed_at = 0;        // unix time; 0 = never computed
     std::string settings;          // the job's `longitudinal` section as used (YAML)
@@ -56,6 +67,7 @@ struct Longitudinal {
     std::vector<LongitudinalBurdenRow> burden;
     std::vector<LongitudinalTestRow> tests;
     std::vector<LongitudinalClassRow> classes;
+    std::vector<LongitudinalSurvivalRow> survival;
     bool empty() const { return computed_at == 0; }
 };
 
