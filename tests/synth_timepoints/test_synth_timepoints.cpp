@@ -227,3 +227,73 @@ TEST_CASE("synth --timepoints 3 --signal: layout, identities, planted courses an
                            << signed_sum / double(pairs));
     fs::remove_all(dir);
 }
+
+TEST_CASE("synth --timepoints --format dicom: ROI and segment names carry the identity, default names unchanged", "[synth][timepoints]") {
+    const auto dir = testutil::scratch_dir("radhpc_synth_tp_", "dicom");
+    REQUIRE(radhpc_cli("synth --timepoints 2 --format dicom --studies 2 --seed 3 --out " + (dir / "tp").string(), dir / "tp.log") == 0);
+    const Table m = read_table(dir / "tp" / "manifest.csv");
+    REQUIRE(m.header.back() == "lesion_ids");
+    REQUIRE(m.rows.size() == 2);
+    for (const auto& row : m.rows) {
+        INFO(row[0]);
+        CHECK(row[m.col("labels")].empty());  // one lesion per ROI, as without --timepoints
+        const auto ids = split(row[m.col("lesion_ids")], ';'), masks = split(row[m.col("mask")], ';');
+        REQUIRE(ids.size() == masks.size());
+        std::vector<std::string> expected;
+        for (std::size_t k = 0; k < ids.size(); ++k) {
+            CHECK(masks[k] == "dicom/" + row[0] + "/rtstruct.dcm#lesion-" + ids[k]);
+            expected.push_back("lesion-" + ids[k]);
+        }
+        std::vector<std::string> rois, segments;
+        for (const auto& r : io::read_rtstruct_info((dir / "tp" / "dicom" / row[0] / "rtstruct.dcm").string()).rois) rois.push_back(r.name);
+        for (const auto& s : io::read_seg_info((dir / "tp" / "dicom" / row[0] / "seg.dcm").string()).segments) segments.push_back(s.label);
+        CHECK(rois == expected);
+        CHECK(segments == expected);
+    }
+    // the baseline's lesions keep their names at the follow-up (seed 3: L1-L3, then L4 and L5 appear)
+    CHECK(m.rows[0][m.col("lesion_ids")] == "L1;L2;L3");
+    CHECK(m.rows[1][m.col("lesion_ids")] == "L1;L2;L3;L4;L5");
+    // without --timepoints the ROIs are named by label value as before
+    REQUIRE(radhpc_cli("synth --format dicom --studies 1 --out " + (dir / "plain").string(), dir / "plain.log") == 0);
+    const Table p = read_table(dir / "plain" / "manifest.csv");
+    CHECK(p.header.back() == "scanner");
+    CHECK(p.rows.at(0)[p.col("mask")].rfind("dicom/S0001/rtstruct.dcm#lesion-1", 0) == 0);
+    CHECK(io::read_rtstruct_info((dir / "plain" / "dicom" / "S0001" / "rtstruct.dcm").string()).rois.at(0).name == "lesion-1");
+    fs::remove_all(dir);
+}
+
+TEST_CASE("synth --timepoints composes with --sites and refuses what it does not do", "[synth][timepoints]") {
+    const auto dir = testutil::scratch_dir("radhpc_synth_tp_", "sites");
+    REQUIRE(radhpc_cli("synth --timepoints 3 --sites 2 --signal --format nrrd --studies 6 --seed 4 --out " + (dir / "c").string(),
+                       dir / "c.log") == 0);
+    // w = (0.6, 0.4): patients ceil(6 w / 3) = 2, 1 of three studies each
+    const auto plan = pipeline::site_plan(6, 2, 4, 3);
+    REQUIRE(plan[0].patients == 2);
+    REQUIRE(plan[1].patients == 1);
+    CHECK(nlohmann::json::parse(testutil::slurp(dir / "c" / "sites.json"))["timepoints"] == 3);
+    for (const auto& site : plan) {
+        const auto sd = dir / "c" / ("site-" + std::to_string(site.site));
+        INFO(sd);
+        const Table m = read_table(sd / "manifest.csv");
+        CHECK(m.header == std::vector<std::string>{"study_id", "patient_id", "image", "mask", "labels", "outcome", "scanner", "time", "event",
+                                                   "timepoint", "day", "lesion_ids", "site"});
+        REQUIRE(m.rows.size() == std::size_t(3 * site.patients));
+        const auto tp = nlohmann::json::parse(testutil::slurp(sd / "timepoints.json"));
+        REQUIRE(tp["truth"].size() == std::size_t(site.patients));
+        for (std::size_t r = 0; r < m.rows.size(); ++r) {
+            const auto& row = m.rows[r];
+            const auto& pt = tp["truth"][r / 3];
+            CHECK(row[1] == pt["patient_id"]);
+            CHECK(row[0] == pt["studies"][r % 3]["study_id"]);
+            CHECK(row[0].rfind(site.prefix, 0) == 0);
+            CHECK(row[m.col("timepoint")] == pipeline::timepoint_label(int(r % 3)));
+            CHECK(row[m.col("site")] == "site-" + std::to_string(site.site));
+            CHECK(fs::exists(sd / row[m.col("image")]));
+        }
+    }
+    CHECK(radhpc_cli("synth --timepoints 1 --studies 2 --out " + (dir / "x").string(), dir / "x.log") != 0);
+    CHECK(radhpc_cli("synth --timepoints 7 --studies 2 --out " + (dir / "x").string(), dir / "x.log") != 0);
+    CHECK(radhpc_cli("synth --timepoints 2 --size clinical --studies 2 --out " + (dir / "y").string(), dir / "y.log") != 0);
+    CHECK(testutil::slurp(dir / "y.log").find("--timepoints is implemented for --size small only") != std::string::npos);
+    fs::remove_all(dir);
+}
