@@ -7,18 +7,17 @@
 // without --timepoints are checked unchanged against checksums of the pre-change binary.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
 
+#include "common/content_checksum.hpp"
 #include "common/test_util.hpp"
 #include "radhpc/io/dicom.hpp"
 #include "radhpc/io/image_io.hpp"
 #include "radhpc/pipeline/synth.hpp"
-#include "radhpc/store/hash.hpp"
 
 namespace fs = std::filesystem;
 using namespace radhpc;
@@ -60,6 +59,8 @@ Table read_table(const fs::path& p) {
 // sum. The in-plane sampling (0.75-0.95 mm, errors that average out over the slices) and morph_volume's
 // marching-cubes surface against the voxel count (which differ by a thin shell: up to ~2 % between two
 // sizes of one lesion here) get 3 % together.
+using testutil::content_checksum;
+
 double volume_tolerance(int nz_a, int nz_b) {
     const auto z = [](int n) { return 1.0 / double((n - 1) * (n - 1)); };
     return z(nz_a) + z(nz_b) + 0.03;
@@ -295,5 +296,29 @@ TEST_CASE("synth --timepoints composes with --sites and refuses what it does not
     CHECK(radhpc_cli("synth --timepoints 7 --studies 2 --out " + (dir / "x").string(), dir / "x.log") != 0);
     CHECK(radhpc_cli("synth --timepoints 2 --size clinical --studies 2 --out " + (dir / "y").string(), dir / "y.log") != 0);
     CHECK(testutil::slurp(dir / "y.log").find("--timepoints is implemented for --size small only") != std::string::npos);
+    fs::remove_all(dir);
+}
+
+// Checksums from the binary BEFORE --timepoints existed (commit c288b8f, branch main), hashed by
+// content_checksum's method (a small program on radhpc::store::xxh64 and zlib's gzread):
+// `radhpc synth --studies 4 --format nrrd --out A` and `radhpc synth --studies 2 --format dicom --out B`.
+// The NRRD images (gzip inside the file, bytes that depend on the zlib build) and the DICOM CT slices are
+// not pinned here; the pre-change and post-change archives default (6 studies), --signal (6, seed 7),
+// --format nrrd (4), --sites 3 --signal (12, seed 5) and --format dicom (2) were compared with diff -r:
+// identical, all 130 files. The default and --signal NIfTI archives are pinned in tests/synth_sites.
+TEST_CASE("synth without --timepoints writes the NRRD and DICOM archives of the pre-change binary", "[synth][timepoints]") {
+    const auto dir = testutil::scratch_dir("radhpc_synth_tp_", "unchanged");
+    REQUIRE(radhpc_cli("synth --studies 4 --format nrrd --out " + (dir / "a").string(), dir / "a.log") == 0);
+    CHECK(content_checksum(dir / "a" / "manifest.csv") == "d6590f513f8c3946");
+    REQUIRE(radhpc_cli("synth --studies 2 --format dicom --out " + (dir / "b").string(), dir / "b.log") == 0);
+    const std::map<std::string, std::string> dicom = {
+        {"manifest.csv", "8130a87f6b1f8d86"},           {"dicom/S0001/rtstruct.dcm", "31c2f184a0c780cf"},
+        {"dicom/S0002/rtstruct.dcm", "1fb49188ede6bc09"}, {"dicom/S0001/seg.dcm", "5392d4b97d8f3b7b"},
+        {"dicom/S0002/seg.dcm", "1598d26fe2daef46"},
+    };
+    for (const auto& [file, sum] : dicom) {
+        INFO(file);
+        CHECK(content_checksum(dir / "b" / file) == sum);
+    }
     fs::remove_all(dir);
 }
