@@ -105,7 +105,7 @@ struct SynthCommand {
     std::uint64_t seed = 1;
     std::string out, size = "small", format = "nifti";
     bool signal = false;
-    int sites = 0;
+    int sites = 0, timepoints = 0;
 };
 int synth(const SynthCommand& o) {
     pipeline::SynthOptions so;
@@ -115,15 +115,8 @@ int synth(const SynthCommand& o) {
                                       : pipeline::SynthFormat::nifti;
     so.signal = o.signal;
     so.sites = o.sites;
-    pipeline::write_archive(o.out, o.studies, o.seed, so);
-    if (o.sites > 0) {
-        int total = 0;
-        for (const auto& s : pipeline::site_plan(o.studies, o.sites, o.seed)) total += s.studies;
-        std::cout << "wrote " << total << " synthetic studies at " << o.sites << " sites to " << o.out << " (site-<k>/manifest.csv"
-                  << (o.signal ? ", site-<k>/signal.json" : "") << ", sites.json)\n";
-        return 0;
-    }
-    std::cout << "wrote " << o.studies << " synthetic studies to " << o.out << (o.signal ? " (manifest.csv, signal.json)\n" : " (manifest.csv)\n");
+    so.timepoints = o.timepoints;
+    std::cout << pipeline::synth_command(o.out, o.studies, o.seed, so) << "\n";
     return 0;
 }
 void add_synth(CLI::App& app) {
@@ -149,6 +142,10 @@ void add_synth(CLI::App& app) {
                    "carry a site intensity offset (-30..+30 HU) and extra noise (5-25 HU); sites.json documents them "
                    "(composes with --signal, --size and --format)")
         ->check(CLI::Range(2, pipeline::kMaxSynthSites));
+    sy->add_option("--timepoints", opt->timepoints,
+                   "longitudinal: T (2-6) studies per patient (timepoint, day, lesion_ids columns; lesions keep their label and "
+                   "ROI name lesion-L<k> and grow, shrink, vanish or appear; timepoints.json documents the truth)")
+        ->check(CLI::Range(2, pipeline::kMaxSynthTimepoints));
 }
 
 void add_validate_job(CLI::App& app) {

@@ -6,34 +6,14 @@
 #include <cstdio>
 #include <numbers>
 
-#include "radhpc/core/random.hpp"
 #include "synth_internal.hpp"
 
 namespace radhpc::pipeline {
+using detail::Blob;
+using detail::Rng;
+using detail::random_blob;
+using detail::render;
 namespace {
-
-// SplitMix64 (core/random.hpp) plus the few draws the generator needs.
-struct Rng {
-    SplitMix64 gen;
-    double uniform() { return gen.uniform(); }
-    double uniform(double a, double b) { return a + (b - a) * uniform(); }
-    int integer(int a, int b) { return gen.integer(a, b); }
-    // Box-Muller (one deviate per call keeps the sequence simple to reason about)
-    double normal() {
-        const double u1 = std::max(uniform(), 1e-300), u2 = uniform();
-        return std::sqrt(-2.0 * std::log(u1)) * std::cos(2 * std::numbers::pi * u2);
-    }
-};
-
-struct Blob {
-    Vec3 centre;     // mm
-    Vec3 radii;      // mm
-    double hu;       // mean HU
-    double texture;  // amplitude of the lesion's own spatial pattern, HU
-    double freq;     // spatial frequency of that pattern, 1/mm
-    bool necrotic;
-    std::vector<std::pair<Vec3, double>> lobes;  // extra spheres (centre offset mm, radius mm)
-};
 
 bool inside(const Blob& b, const Vec3& p) {
     double r = 0;
@@ -47,7 +27,13 @@ bool inside(const Blob& b, const Vec3& p) {
     return false;
 }
 
-SynthStudy render(Rng& rng, const Geometry& g, std::vector<Blob> blobs, const std::string& id) {
+}  // namespace
+
+// `extra` (--timepoints): the lesions' label values, a rigid shift of the body and the fragment threshold;
+// without it (every other archive) labels are 1..n in blob order, no shift, fragments under 64 voxels dropped.
+SynthStudy detail::render(Rng& rng, const Geometry& g, std::vector<Blob> blobs, const std::string& id, const RenderExtras* extra) {
+    const Vec3 shift = extra ? extra->body_shift : Vec3{0, 0, 0};
+    const auto label_of = [&](std::size_t b) { return extra ? extra->labels[b] : int(b) + 1; };
     SynthStudy st;
     st.study_id = id;
     st.image = Volume<std::int16_t>(g, -1000);
@@ -60,14 +46,15 @@ SynthStudy render(Rng& rng, const Geometry& g, std::vector<Blob> blobs, const st
         for (std::size_t y = 0; y < g.size[1]; ++y)
             for (std::size_t x = 0; x < g.size[0]; ++x) {
                 const Vec3 p{x * g.spacing[0], y * g.spacing[1], z * g.spacing[2]};
-                const double dx = (p[0] - cx) / body_a, dy = (p[1] - cy) / body_b;
+                const Vec3 pb{p[0] - shift[0], p[1] - shift[1], p[2] - shift[2]};  // the body's frame (exactly p without a shift)
+                const double dx = (pb[0] - cx) / body_a, dy = (pb[1] - cy) / body_b;
                 const double rb = dx * dx + dy * dy;
                 double hu = -1000;
                 if (rb <= 1) {
-                    hu = 40 + 10 * std::sin(p[2] * 0.05);                    // soft tissue
+                    hu = 40 + 10 * std::sin(pb[2] * 0.05);                   // soft tissue
                     if (rb > 0.8) hu = -90;                                 // subcutaneous fat
                     const double lx = std::abs(dx) - 0.42, ly = dy / 0.75;  // two lungs
-                    if (lx * lx / 0.09 + ly * ly < 1) hu = -850 + 40 * std::sin(p[0] * 0.3) * std::cos(p[1] * 0.2);
+                    if (lx * lx / 0.09 + ly * ly < 1) hu = -850 + 40 * std::sin(pb[0] * 0.3) * std::cos(pb[1] * 0.2);
                     const double sx = dx, sy = (dy + 0.75) / 0.12;           // spine-like bone
                     if (sx * sx / 0.01 + sy * sy < 1) hu = 700;
                 }
@@ -75,15 +62,16 @@ SynthStudy render(Rng& rng, const Geometry& g, std::vector<Blob> blobs, const st
                 for (std::size_t b = 0; b < blobs.size(); ++b)
                     if (inside(blobs[b], p)) {
                         const Blob& bl = blobs[b];
-                        double v = bl.hu + bl.texture * std::sin(bl.freq * p[0]) * std::sin(bl.freq * p[1] + 1) *
-                                               std::cos(bl.freq * p[2]);
+                        const Vec3 q{p[0] - bl.pattern_shift[0], p[1] - bl.pattern_shift[1], p[2] - bl.pattern_shift[2]};
+                        double v = bl.hu + bl.texture * std::sin(bl.freq * q[0]) * std::sin(bl.freq * q[1] + 1) *
+                                               std::cos(bl.freq * q[2]);
                         if (bl.necrotic) {
                             double r = 0;
                             for (int a = 0; a < 3; ++a) r += std::pow((p[a] - bl.centre[a]) / bl.radii[a], 2);
                             if (r < 0.3) v = 10;
                         }
                         hu = v;
-                        label = int(b) + 1;
+                        label = label_of(b);
                         ++counts[b];
                         break;
                     }
@@ -94,19 +82,19 @@ SynthStudy render(Rng& rng, const Geometry& g, std::vector<Blob> blobs, const st
             }
     // A blob mostly hidden behind an earlier one leaves a fragment of a few voxels, which is no
     // lesion anyone would delineate: drop fragments from the mask and the lesion list.
-    constexpr std::size_t kMinLesionVoxels = 64;
+    const std::size_t min_voxels = extra ? extra->min_voxels : 64;
     for (std::size_t b = 0; b < blobs.size(); ++b) {
-        if (counts[b] >= kMinLesionVoxels) {
-            st.lesions.push_back({int(b) + 1, counts[b]});
+        if (counts[b] >= min_voxels) {
+            st.lesions.push_back({label_of(b), counts[b]});
         } else if (counts[b] > 0) {
             for (auto& l : st.labels.data)
-                if (l == b + 1) l = 0;
+                if (l == label_of(b)) l = 0;
         }
     }
     return st;
 }
 
-Blob random_blob(Rng& rng, const Vec3& centre, double radius) {
+Blob detail::random_blob(Rng& rng, const Vec3& centre, double radius) {
     Blob b;
     b.centre = centre;
     b.radii = {radius * rng.uniform(0.7, 1.3), radius * rng.uniform(0.7, 1.3), radius * rng.uniform(0.6, 1.2)};
@@ -120,8 +108,6 @@ Blob random_blob(Rng& rng, const Vec3& centre, double radius) {
                            radius * rng.uniform(0.3, 0.6)});
     return b;
 }
-
-}  // namespace
 
 // ---- --signal: the patient-level latent scores and what they drive -----------------------------
 

@@ -30,27 +30,33 @@ std::string num(double v) { return printed("%.10g", v); }
 namespace {
 
 // The manifest's header and the end of each row: the default columns, plus time,event with --signal,
-// plus site with --sites.
-std::string manifest_header(bool signal, bool site) {
-    return std::string("study_id,patient_id,image,mask,labels,outcome,scanner") + (signal ? ",time,event" : "") + (site ? ",site\n" : "\n");
+// plus timepoint,day,lesion_ids with --timepoints, plus site (the last column) with --sites.
+std::string manifest_header(const SynthOptions& o, bool site) {
+    return std::string("study_id,patient_id,image,mask,labels,outcome,scanner") + (o.signal ? ",time,event" : "") +
+           (o.timepoints ? ",timepoint,day,lesion_ids" : "") + (site ? ",site\n" : "\n");
 }
-std::string row_tail(const SynthStudy& st, bool signal, bool site) {
-    return std::to_string(st.outcome) + "," + st.scanner + (signal ? "," + fixed2(st.time) + "," + std::to_string(st.event) : std::string()) +
+std::string row_tail(const SynthStudy& st, const SynthOptions& o, bool site) {
+    std::string ids;
+    for (const auto& id : st.lesion_ids) ids += (ids.empty() ? "" : ";") + id;
+    return std::to_string(st.outcome) + "," + st.scanner + (o.signal ? "," + fixed2(st.time) + "," + std::to_string(st.event) : std::string()) +
+           (o.timepoints ? "," + st.timepoint + "," + std::to_string(st.day) + "," + ids : std::string()) +
            (site ? ",site-" + std::to_string(st.site) : std::string()) + "\n";
 }
 
-// Study i of the archive of `seed` (of the site, if any).
-SynthStudy study(std::uint64_t seed, int i, SynthSize size, bool signal, const SynthSite* site) {
-    SynthStudy st = size == SynthSize::clinical ? make_clinical_study(seed, i) : make_study(seed, i, signal);
+// Study i of the archive of `seed` (of the site, if any); with --timepoints also what it holds, for timepoints.json.
+SynthStudy study(std::uint64_t seed, int i, const SynthOptions& o, const SynthSite* site, std::vector<std::vector<RenderedLesion>>& rendered) {
+    SynthStudy st = o.size == SynthSize::clinical ? make_clinical_study(seed, i)
+                    : o.timepoints            ? make_timepoint_study(seed, i, o.timepoints, o.signal)
+                                              : make_study(seed, i, o.signal);
     if (site) apply_site_effect(st, *site, i);
+    if (o.timepoints) rendered.push_back(rendered_lesions(st));
     return st;
 }
 
 // <out>/signal.json: what --signal planted (the model, its true coefficients and every patient's truth);
 // patient IDs with the site's prefix in a --sites cohort.
-void write_signal_json(const std::string& out_dir, int studies, std::uint64_t seed, const std::string& prefix) {
+void write_signal_json(const std::string& out_dir, int studies, int patients, std::uint64_t seed, const std::string& prefix) {
     namespace fs = std::filesystem;
-    const int patients = (studies + 1) / 2;
     std::ofstream js(fs::path(out_dir) / "signal.json");
     if (!js) throw Error(ErrorKind::io, out_dir + "/signal.json: cannot write");
     const double k = SignalModel::weibull_shape, lambda = std::log(2.0) / std::pow(SignalModel::median_months, k);
@@ -101,14 +107,16 @@ void write_signal_json(const std::string& out_dir, int studies, std::uint64_t se
 }
 
 // --format dicom: CT series + RTSTRUCT + SEG per study through io (no DCMTK in this layer).
-void write_dicom_archive(const std::string& out_dir, int studies, std::uint64_t seed, SynthSize size, bool signal, const SynthSite* site) {
+void write_dicom_archive(const std::string& out_dir, int studies, std::uint64_t seed, const SynthOptions& o, const SynthSite* site,
+                         std::vector<std::vector<RenderedLesion>>& rendered) {
     namespace fs = std::filesystem;
+    const SynthSize size = o.size;
     fs::create_directories(fs::path(out_dir) / "dicom");
     std::ofstream manifest(fs::path(out_dir) / "manifest.csv");
     if (!manifest) throw Error(ErrorKind::io, out_dir + "/manifest.csv: cannot write");
-    manifest << manifest_header(signal, site);
+    manifest << manifest_header(o, site);
     for (int i = 0; i < studies; ++i) {
-        const SynthStudy st = study(seed, i, size, signal, site);
+        const SynthStudy st = study(seed, i, o, site, rendered);
         const std::string dir = "dicom/" + st.study_id;
         io::SyntheticStudyIds ids;
         ids.patient_id = st.patient_id;
@@ -120,9 +128,11 @@ void write_dicom_archive(const std::string& out_dir, int studies, std::uint64_t 
         std::vector<io::RoiToWrite> rois;
         std::vector<std::pair<int, std::string>> segments;
         std::string masks;
-        for (const auto& l : st.lesions) {
+        for (std::size_t k = 0; k < st.lesions.size(); ++k) {
+            const auto& l = st.lesions[k];
             const bool organ = l.label == st.organ_label;
-            const std::string name = organ ? "organ" : "lesion-" + std::to_string(l.label);
+            // --timepoints: named by the lesion's identity (lesion-L<k>, k its label value at every timepoint)
+            const std::string name = organ ? "organ" : "lesion-" + (st.lesion_ids.empty() ? std::to_string(l.label) : st.lesion_ids[k]);
             rois.push_back({l.label, name, organ ? "ORGAN" : "GTV"});
             segments.push_back({l.label, name});
             masks += (masks.empty() ? "" : ";") + dir + "/rtstruct.dcm#" + name;
@@ -130,7 +140,29 @@ void write_dicom_archive(const std::string& out_dir, int studies, std::uint64_t 
         io::write_rtstruct(st.labels, rois, ct_files, (fs::path(out_dir) / dir / "rtstruct.dcm").string());
         io::write_seg_segments(st.labels, segments, ct_files.front(), (fs::path(out_dir) / dir / "seg.dcm").string(), ids.uid_key);
         // labels stays empty: each RTSTRUCT ROI in `mask` is one lesion
-        manifest << st.study_id << "," << st.patient_id << "," << dir << "/ct," << masks << ",," << row_tail(st, signal, site);
+        manifest << st.study_id << "," << st.patient_id << "," << dir << "/ct," << masks << ",," << row_tail(st, o, site);
+    }
+}
+
+// NIfTI or NRRD images and label masks.
+void write_file_archive(const std::string& out_dir, int studies, std::uint64_t seed, const SynthOptions& options, const SynthSite* site,
+                        std::vector<std::vector<RenderedLesion>>& rendered) {
+    namespace fs = std::filesystem;
+    const std::string ext = options.format == SynthFormat::nrrd ? ".nrrd" : ".nii.gz";
+    fs::create_directories(fs::path(out_dir) / "images");
+    fs::create_directories(fs::path(out_dir) / "masks");
+    std::ofstream manifest(fs::path(out_dir) / "manifest.csv");
+    if (!manifest) throw Error(ErrorKind::io, out_dir + "/manifest.csv: cannot write");
+    manifest << manifest_header(options, site);
+    for (int i = 0; i < studies; ++i) {
+        const SynthStudy st = study(seed, i, options, site, rendered);
+        const std::string img = "images/" + st.study_id + ext;
+        const std::string msk = "masks/" + st.study_id + "_labels" + ext;
+        io::write_image(st.image, (fs::path(out_dir) / img).string());
+        io::write_labels(st.labels, (fs::path(out_dir) / msk).string());
+        std::string labels;
+        for (const auto& l : st.lesions) labels += (labels.empty() ? "" : ";") + std::to_string(l.label);
+        manifest << st.study_id << "," << st.patient_id << "," << img << "," << msk << "," << labels << "," << row_tail(st, options, site);
     }
 }
 
@@ -140,25 +172,14 @@ void write_single_archive(const std::string& out_dir, int studies, std::uint64_t
     namespace fs = std::filesystem;
     if (options.signal) {
         fs::create_directories(out_dir);
-        write_signal_json(out_dir, studies, seed, site ? site->prefix : "");
+        write_signal_json(out_dir, studies, options.timepoints ? studies / options.timepoints : (studies + 1) / 2, seed, site ? site->prefix : "");
     }
-    if (options.format == SynthFormat::dicom) return write_dicom_archive(out_dir, studies, seed, options.size, options.signal, site);
-    const std::string ext = options.format == SynthFormat::nrrd ? ".nrrd" : ".nii.gz";
-    fs::create_directories(fs::path(out_dir) / "images");
-    fs::create_directories(fs::path(out_dir) / "masks");
-    std::ofstream manifest(fs::path(out_dir) / "manifest.csv");
-    if (!manifest) throw Error(ErrorKind::io, out_dir + "/manifest.csv: cannot write");
-    manifest << manifest_header(options.signal, site);
-    for (int i = 0; i < studies; ++i) {
-        const SynthStudy st = study(seed, i, options.size, options.signal, site);
-        const std::string img = "images/" + st.study_id + ext;
-        const std::string msk = "masks/" + st.study_id + "_labels" + ext;
-        io::write_image(st.image, (fs::path(out_dir) / img).string());
-        io::write_labels(st.labels, (fs::path(out_dir) / msk).string());
-        std::string labels;
-        for (const auto& l : st.lesions) labels += (labels.empty() ? "" : ";") + std::to_string(l.label);
-        manifest << st.study_id << "," << st.patient_id << "," << img << "," << msk << "," << labels << "," << row_tail(st, options.signal, site);
-    }
+    std::vector<std::vector<RenderedLesion>> rendered;  // --timepoints: per study
+    if (options.format == SynthFormat::dicom)
+        write_dicom_archive(out_dir, studies, seed, options, site, rendered);
+    else
+        write_file_archive(out_dir, studies, seed, options, site, rendered);
+    if (options.timepoints) write_timepoints_json(out_dir, seed, studies, options, site ? site->prefix : "", rendered);
 }
 
 }  // namespace detail
@@ -166,8 +187,30 @@ void write_single_archive(const std::string& out_dir, int studies, std::uint64_t
 void write_archive(const std::string& out_dir, int studies, std::uint64_t seed, const SynthOptions& options) {
     if (options.signal && options.size != SynthSize::small)
         throw Error(ErrorKind::settings, "synth: --signal is implemented for --size small only");
-    if (options.sites == 0) return detail::write_single_archive(out_dir, studies, seed, options, nullptr);
-    detail::write_sites_archive(out_dir, studies, seed, options);
+    if (options.timepoints != 0 && (options.timepoints < 2 || options.timepoints > kMaxSynthTimepoints))
+        throw Error(ErrorKind::settings, "synth: --timepoints must lie in 2.." + std::to_string(kMaxSynthTimepoints) + " (got " +
+                                             std::to_string(options.timepoints) + ")");
+    if (options.timepoints && options.size != SynthSize::small)
+        throw Error(ErrorKind::settings, "synth: --timepoints is implemented for --size small only");
+    if (studies < 1) throw Error(ErrorKind::settings, "synth: --studies must be positive");
+    if (options.sites != 0) return detail::write_sites_archive(out_dir, studies, seed, options);
+    const int T = options.timepoints;
+    detail::write_single_archive(out_dir, T ? (studies + T - 1) / T * T : studies, seed, options, nullptr);
+}
+
+std::string synth_command(const std::string& out_dir, int studies, std::uint64_t seed, const SynthOptions& options) {
+    write_archive(out_dir, studies, seed, options);
+    const int T = options.timepoints;
+    const std::string tp = T ? ", timepoints.json" : "";
+    if (options.sites > 0) {
+        int total = 0;
+        for (const auto& s : site_plan(studies, options.sites, seed, T ? T : 2)) total += s.studies;
+        return "wrote " + std::to_string(total) + " synthetic studies at " + std::to_string(options.sites) + " sites to " + out_dir +
+               " (site-<k>/manifest.csv" + (options.signal ? ", site-<k>/signal.json" : "") + (T ? ", site-<k>/timepoints.json" : "") + ", sites.json)";
+    }
+    const int total = T ? (studies + T - 1) / T * T : studies;
+    return "wrote " + std::to_string(total) + " synthetic studies to " + out_dir +
+           (options.signal ? " (manifest.csv, signal.json" + tp + ")" : " (manifest.csv" + tp + ")");
 }
 
 // the default archive: small studies as NIfTI (the demo's, the tests' and the benchmarks')

@@ -13,7 +13,7 @@
 
 namespace radhpc::pipeline {
 
-std::vector<SynthSite> site_plan(int studies, int sites, std::uint64_t seed) {
+std::vector<SynthSite> site_plan(int studies, int sites, std::uint64_t seed, int per_patient) {
     if (sites < 2 || sites > kMaxSynthSites)
         throw Error(ErrorKind::settings, "synth: --sites must lie in 2.." + std::to_string(kMaxSynthSites) + " (got " + std::to_string(sites) + ")");
     if (studies < 1) throw Error(ErrorKind::settings, "synth: --studies must be positive");
@@ -27,8 +27,8 @@ std::vector<SynthSite> site_plan(int studies, int sites, std::uint64_t seed) {
         s.seed = detail::stream_seed(seed, 3, std::uint64_t(k));
         s.weight = 1.0 / (k + 1) / harmonic;
         // - 1e-9: a product that is an integer up to rounding is not rounded up once more
-        s.patients = std::max(floor_patients, int(std::ceil(studies * s.weight / 2 - 1e-9)));
-        s.studies = 2 * s.patients;
+        s.patients = std::max(floor_patients, int(std::ceil(studies * s.weight / per_patient - 1e-9)));
+        s.studies = per_patient * s.patients;
         s.offset_hu = -30 + 60.0 * (k - 1) / (sites - 1);
         s.noise_sd_hu = 5 + 20.0 * (k % sites) / (sites - 1);
         s.prefix = "s" + std::to_string(k) + "-";
@@ -53,7 +53,7 @@ namespace detail {
 
 void write_sites_archive(const std::string& out_dir, int studies, std::uint64_t seed, const SynthOptions& options) {
     namespace fs = std::filesystem;
-    const auto plan = site_plan(studies, options.sites, seed);
+    const auto plan = site_plan(studies, options.sites, seed, options.timepoints ? options.timepoints : 2);
     for (const auto& site : plan) write_single_archive((fs::path(out_dir) / ("site-" + std::to_string(site.site))).string(), site.studies, site.seed, options, &site);
     std::ofstream js(fs::path(out_dir) / "sites.json");
     if (!js) throw Error(ErrorKind::io, out_dir + "/sites.json: cannot write");
@@ -61,10 +61,13 @@ void write_sites_archive(const std::string& out_dir, int studies, std::uint64_t 
     for (const auto& s : plan) total += s.studies;
     js << "{\n  \"generator\": \"radhpc synth --sites\",\n  \"seed\": " << seed << ",\n  \"studies_requested\": " << studies
        << ",\n  \"studies\": " << total << ",\n  \"sites\": " << plan.size() << ",\n  \"signal\": " << (options.signal ? "true" : "false")
+       << (options.timepoints ? ",\n  \"timepoints\": " + std::to_string(options.timepoints) : std::string())
        << ",\n  \"layout\": \"site-<k>/manifest.csv (paths relative to it; study and patient IDs prefixed s<k>-; last column site = "
-          "site-<k>)" << (options.signal ? ", site-<k>/signal.json (the site's truth, same model at every site)" : "") << "\",\n"
+          "site-<k>)" << (options.signal ? ", site-<k>/signal.json (the site's truth, same model at every site)" : "")
+       << (options.timepoints ? ", site-<k>/timepoints.json (the site's longitudinal truth)" : "") << "\",\n"
        << "  \"size_rule\": \"w_k = (1/(k+1)) / sum_j 1/(j+1); patients_k = max(floor, ceil(studies_requested w_k / 2)), floor = 5 "
-          "when studies_requested >= 40 else 1; two studies per patient (--size clinical: one, so 2 patients_k patients)\",\n"
+          "when studies_requested >= 40 else 1; " << (options.timepoints ? "T = " + std::to_string(options.timepoints) + " studies per patient (--timepoints) in place of 2"
+                                             : "two studies per patient (--size clinical: one, so 2 patients_k patients)") << "\",\n"
        << "  \"effect\": \"every voxel of every image of site k: HU' = clamp(round(HU + offset_hu + noise_sd_hu e), -1024, 3071), "
           "e ~ N(0,1) per voxel, added to the study's own noise (sd 8-25 HU); offset_hu = -30 + 60 (k-1)/(K-1), noise_sd_hu = 5 + "
           "20 (k mod K)/(K-1)\",\n"

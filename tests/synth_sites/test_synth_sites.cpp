@@ -5,17 +5,16 @@
 // the archive without --sites is checked unchanged against checksums of the pre-change binary.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
 
+#include "common/content_checksum.hpp"
 #include "common/test_util.hpp"
 #include "radhpc/io/image_io.hpp"
 #include "radhpc/pipeline/synth.hpp"
-#include "radhpc/store/hash.hpp"
 
 namespace fs = std::filesystem;
 using namespace radhpc;
@@ -24,18 +23,7 @@ namespace {
 
 int radhpc_cli(const std::string& args, const fs::path& log) { return testutil::sh(std::string(RADHPC_BINARY) + " " + args, log); }
 
-// XXH64 of a file's content, gzip-decompressed when it is gzip (zlib reads other files as they are):
-// the archive's bytes before compression, which do not depend on the zlib build.
-std::string content_checksum(const fs::path& p) {
-    gzFile f = gzopen(p.string().c_str(), "rb");
-    REQUIRE(f != nullptr);
-    std::string bytes;
-    char buffer[1 << 16];
-    int n;
-    while ((n = gzread(f, buffer, sizeof buffer)) > 0) bytes.append(buffer, std::size_t(n));
-    gzclose(f);
-    return store::to_hex(store::xxh64(bytes.data(), bytes.size()));
-}
+using testutil::content_checksum;
 
 // Checksums of archives written by the binary BEFORE --sites existed (commit daf1d3f, branch main):
 // `radhpc synth --studies 6 --out A` and `radhpc synth --studies 6 --seed 7 --signal --out B`, hashed by

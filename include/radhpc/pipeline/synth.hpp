@@ -26,6 +26,9 @@ struct SynthStudy {
     double time = 0;             // --signal only: follow-up in months (event or administrative censoring)
     int event = 0;               // --signal only: 1 event observed at `time`, 0 censored
     int site = 0;                // --sites only: the study's site 1..K (0: a single-site archive)
+    std::string timepoint;       // --timepoints only: baseline, fu1, fu2, ...
+    int day = 0;                 // --timepoints only: days since the patient's baseline
+    std::vector<std::string> lesion_ids;  // --timepoints only: identity of each entry of `lesions` ("L<label>")
 };
 
 // ---- --signal (issue 16): an outcome and a survival time planted through named lesion properties ----
@@ -108,6 +111,7 @@ struct SynthOptions {
     SynthFormat format = SynthFormat::nifti;
     bool signal = false;  // small size only: the manifest gains time,event and the archive signal.json
     int sites = 0;        // >= 2: a multi-site cohort (see write_sites_archive); 0: one archive
+    int timepoints = 0;   // 2..6: a longitudinal archive (see make_timepoint_study); 0: one study per row as always
 };
 // As above with a size and a file format; the defaults write the same archive byte for byte.
 // dicom: <out>/dicom/<study>/ct/CT00001.dcm... (uncompressed CT series), <out>/dicom/<study>/rtstruct.dcm
@@ -116,6 +120,8 @@ struct SynthOptions {
 // ROIs "dicom/<study>/rtstruct.dcm#lesion-1;..." and its labels column empty (one lesion per ROI, in label
 // order). UIDs are derived from (seed, study), so an archive rewritten from the same seed is identical.
 void write_archive(const std::string& out_dir, int studies, std::uint64_t seed, const SynthOptions& options);
+// radhpc synth: write_archive, then the line the command prints ("wrote N synthetic studies to ...").
+std::string synth_command(const std::string& out_dir, int studies, std::uint64_t seed, const SynthOptions& options);
 
 // ---- --sites K (issue 17): a multi-site cohort for federated analysis and harmonisation ----
 // Site k (1..K) is an archive of its own in <out>/site-<k>/ (manifest.csv, images, masks or dicom, and
@@ -140,8 +146,52 @@ struct SynthSite {
     std::string prefix;           // "s<k>-"
 };
 constexpr int kMaxSynthSites = 20;
-std::vector<SynthSite> site_plan(int studies, int sites, std::uint64_t seed);  // 2 <= sites <= kMaxSynthSites
+// per_patient: studies per patient (2; --timepoints T: T), so patients_k = max(floor, ceil(studies w_k / per_patient)).
+std::vector<SynthSite> site_plan(int studies, int sites, std::uint64_t seed, int per_patient = 2);  // 2 <= sites <= kMaxSynthSites
 // Study `index` of the site's archive: prefixed IDs, site set, the site effect added to the image.
 void apply_site_effect(SynthStudy& study, const SynthSite& site, int index);
+
+// ---- --timepoints T (issue 18): a longitudinal archive, every patient scanned T times ----
+// ceil(studies / T) patients of T studies each (study S<i>, i = p T + t + 1, of patient P<p+1> at timepoint t),
+// timepoints labelled baseline, fu1, fu2, ... at day 0 then day_{t-1} + 60 + U{-7..7}. A patient has one
+// scan geometry, one scanner and its lesions drawn once (stream (seed, 5, p)); each study draws only its
+// image noise (stream (seed, 6, i)). Lesion L<k> has label value k at every timepoint (identity = label
+// value = manifest lesion_ids entry = DICOM ROI / segment "lesion-L<k>"); baseline lesions are L1..Ln
+// (n 1-4), lesions that appear later take the next labels. Each lesion keeps its shape, intensity and
+// texture (the pattern moves with it); only its size and position change, by its course:
+//   grow    radius factor r^t, r ~ U(1.06, 1.15)         shrink  r^t, r ~ U(0.85, 0.94)
+//   stable  r^t, r ~ U(0.98, 1.02)                         vanish  shrinks as above, absent from t = v ~ U{1..T-1}
+//   new     absent before t = a ~ U{1..T-1}, then r^(t-a) with a grow rate (0-2 per patient)
+// factors clamped to [0.7, 1.6] (volume factor = radius factor^3; L1 never vanishes); every radius, lobe
+// offset and lobe radius is scaled, so the lesion's volume scales exactly by the factor cubed before
+// voxelisation. Position: the lesion's centre drifts by U(-1.5, 1.5) mm per axis at each follow-up
+// (independently per timepoint, not cumulative) and the whole patient (body and lesions) is shifted by
+// U(-2, 2) mm in x and y per follow-up study; lesions are placed so that they never touch each other or the
+// image border at any timepoint (no occlusion, no clipping). With --signal the patient's outcome, time and
+// event are as in SignalModel (patient p) and each lesion's planted properties are drawn once (its
+// baseline radius, clamped to the archive's 7..12 mm range, intensity and texture). timepoints.json
+// documents the rule and the truth per patient, lesion and timepoint.
+constexpr int kMaxSynthTimepoints = 6;
+std::string timepoint_label(int t);  // baseline, fu1, fu2, ...
+// Study `index` (= patient T + timepoint) of the longitudinal archive of `seed` with T timepoints.
+SynthStudy make_timepoint_study(std::uint64_t seed, int index, int timepoints, bool signal);
+// The planted truth of one lesion of a patient at one timepoint.
+struct LesionTimepoint {
+    bool present = false;
+    double radius_factor = 0;  // relative to the lesion's size when first seen (0 when absent)
+    Vec3 centre_mm{};          // centre of its main ellipsoid, scanner coordinates (origin + position)
+};
+struct LesionCourse {
+    std::string lesion_id, course;  // L<k>; grow, shrink, stable, vanish, new
+    int label = 0, appears = 0, vanishes = 0;  // vanishes: first timepoint absent (T: never)
+    double rate = 1, base_radius_mm = 0;
+    std::vector<LesionTimepoint> at;  // per timepoint
+};
+struct PatientCourse {
+    std::vector<LesionCourse> lesions;
+    std::vector<int> day;           // per timepoint
+    std::vector<Vec3> shift_mm;     // per timepoint (baseline 0)
+};
+PatientCourse timepoint_course(std::uint64_t seed, int patient, int timepoints, bool signal);
 
 }  // namespace radhpc::pipeline
