@@ -32,6 +32,15 @@ Section missing_section(const std::string& id, const std::string& title, const s
     return s;
 }
 
+Section block_section(const std::string& id, const std::string& group, const std::string& title, const std::string& state) {
+    Section s;
+    s.id = id;
+    s.group = group;
+    s.title = title;
+    s.state = state;
+    return s;
+}
+
 namespace {
 
 const char* kStyle = R"(

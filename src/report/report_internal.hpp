@@ -26,6 +26,8 @@ struct Section {
 };
 
 Section missing_section(const std::string& id, const std::string& title, const std::string& message);
+// An empty block of a group (its body, attrs and note still to fill).
+Section block_section(const std::string& id, const std::string& group, const std::string& title, const std::string& state);
 
 // Per patient (ascending patient id): score and endpoints. A patient's endpoint is the first
 // non-empty value over its studies in study-id order (disagreements are listed in `issues`).

@@ -20,12 +20,7 @@ using svg::escape;
 const char* const kLongitudinalGroup = "Longitudinal changes";
 
 Section longitudinal_block(const std::string& id, const std::string& title, const std::string& state) {
-    Section s;
-    s.id = id;
-    s.group = kLongitudinalGroup;
-    s.title = title;
-    s.state = state;
-    return s;
+    return block_section(id, kLongitudinalGroup, title, state);
 }
 
 Section longitudinal_missing(const std::string& id, const std::string& title, const std::string& message) {

@@ -19,39 +19,36 @@ using namespace report_test;
 
 namespace {
 
-struct Csv {
-    std::vector<std::string> header;
-    std::vector<std::vector<std::string>> rows;
-    std::size_t col(const std::string& name) const {
-        const auto it = std::find(header.begin(), header.end(), name);
-        REQUIRE(it != header.end());
-        return std::size_t(it - header.begin());
+// An exported table (no quoted commas) as rows of column -> cell.
+using Row = std::map<std::string, std::string>;
+std::vector<Row> read_table(const fs::path& p) {
+    const auto cells = testutil::csv_rows(slurp(p));
+    REQUIRE(!cells.empty());
+    std::vector<Row> out;
+    for (std::size_t i = 1; i < cells.size(); ++i) {
+        Row r;
+        for (std::size_t j = 0; j < cells[0].size() && j < cells[i].size(); ++j) r[cells[0][j]] = cells[i][j];
+        out.push_back(std::move(r));
     }
-};
-Csv read_csv(const fs::path& p) {
-    std::istringstream in(slurp(p));
-    Csv c;
-    std::string line;
-    std::getline(in, line);
-    c.header = cells(line);
-    while (std::getline(in, line))
-        if (!line.empty()) c.rows.push_back(cells(line));
-    return c;
+    return out;
 }
 
 // Synth's studies S0001.. regrouped three to a patient Q1.. at baseline, fu1, fu2 (day 0, 90, 180).
 void write_manifest(const fs::path& archive, const fs::path& out) {
-    const Csv m = read_csv(archive / "manifest.csv");
+    auto m = testutil::csv_rows(slurp(archive / "manifest.csv"));
+    REQUIRE(m.size() > 1);
     std::ofstream f(out);
-    for (const auto& h : m.header) f << h << ",";
-    f << "timepoint,day\n";
     const char* tps[] = {"baseline", "fu1", "fu2"};
-    for (auto r : m.rows) {
-        const int n = std::stoi(r[0].substr(1)) - 1;
-        r[m.col("patient_id")] = "Q" + std::to_string(n / 3 + 1);
-        for (const char* c : {"image", "mask"}) r[m.col(c)] = (archive / r[m.col(c)]).string();
-        for (const auto& v : r) f << v << ",";
-        f << tps[n % 3] << "," << 90 * (n % 3) << "\n";
+    for (std::size_t i = 0; i < m.size(); ++i) {
+        for (std::size_t j = 0; j < m[i].size(); ++j) {
+            const std::string& h = m[0][j];
+            std::string v = m[i][j];
+            if (i && h == "patient_id") v = "Q" + std::to_string((std::stoi(m[i][0].substr(1)) - 1) / 3 + 1);
+            if (i && (h == "image" || h == "mask")) v = (archive / v).string();
+            f << v << ",";
+        }
+        const int n = i ? std::stoi(m[i][0].substr(1)) - 1 : 0;
+        f << (i ? std::string(tps[n % 3]) + "," + std::to_string(90 * (n % 3)) : std::string("timepoint,day")) << "\n";
     }
 }
 
@@ -111,16 +108,16 @@ TEST_CASE("report: longitudinal blocks draw the class transitions with trajector
                                          " export st --table longitudinal-tests --out tests.csv",
                                      "steps.log")
                                 .c_str()) == 0);
-        return read_csv(dir / "classes.csv");
+        return read_table(dir / "classes.csv");
     };
-    Csv classes = follow("job0.yaml");
+    std::vector<Row> classes = follow("job0.yaml");
     std::vector<double> scores;
-    for (const auto& r : classes.rows) scores.push_back(std::stod(r[classes.col("score")]));
+    for (const auto& r : classes) scores.push_back(std::stod(r.at("score")));
     REQUIRE(scores.size() == 16);
     std::sort(scores.begin(), scores.end());
     write_job(dir / "job.yaml", fmt((scores[7] + scores[8]) / 2), "  signature: lsig\n");
     classes = follow("job.yaml");
-    const Csv burden = read_csv(dir / "burden.csv"), tests = read_csv(dir / "tests.csv");
+    const auto burden = read_table(dir / "burden.csv"), tests = read_table(dir / "tests.csv");
 
     const std::string html = report_page(dir / "st", dir);
     INFO(slurp(dir / "report.log"));
@@ -140,7 +137,7 @@ TEST_CASE("report: longitudinal blocks draw the class transitions with trajector
     // (1) transitions: a direct count of the exported classes between consecutive timepoints
     const std::vector<std::string> tps = {"baseline", "fu1", "fu2"};
     std::map<std::string, std::map<std::string, std::string>> label;  // patient -> timepoint -> class
-    for (const auto& row : classes.rows) label[row[classes.col("patient_id")]][row[classes.col("timepoint")]] = row[classes.col("label")];
+    for (const auto& row : classes) label[row.at("patient_id")][row.at("timepoint")] = row.at("label");
     std::map<std::string, int> direct, both;  // "step|from|to" -> patients; step -> patients with a class at both
     std::set<std::string> labels;
     for (const auto& [p, at] : label)
@@ -176,10 +173,10 @@ TEST_CASE("report: longitudinal blocks draw the class transitions with trajector
     // (2) trajectories: one line per patient (score: patients with classes; volume: patients in the burden table)
     std::set<std::string> burden_patients, later;
     std::map<std::string, double> best;
-    for (const auto& row : burden.rows) {
-        const std::string p = row[burden.col("patient_id")], change = row[burden.col("volume_change")];
+    for (const auto& row : burden) {
+        const std::string p = row.at("patient_id"), change = row.at("volume_change");
         burden_patients.insert(p);
-        if (row[burden.col("timepoint")] == "baseline" || change.empty()) continue;
+        if (row.at("timepoint") == "baseline" || change.empty()) continue;
         later.insert(p);
         best[p] = best.count(p) ? std::min(best[p], std::stod(change)) : std::stod(change);
     }
@@ -211,8 +208,8 @@ TEST_CASE("report: longitudinal blocks draw the class transitions with trajector
 
     // (4) the paired tests: every exported test, sorted by the Wilcoxon BH p
     const auto rows = tags(block(r.dom, "longitudinal-tests"), "tr", "class=\"paired-test\"");
-    CHECK(rows.size() == tests.rows.size());
-    CHECK(tests.rows.size() == 8);
+    CHECK(rows.size() == tests.size());
+    CHECK(tests.size() == 8);
     for (std::size_t i = 1; i < rows.size(); ++i) CHECK(std::stod(value_of(rows[i - 1], "data-wilcoxon-p-bh")) <= std::stod(value_of(rows[i], "data-wilcoxon-p-bh")));
 
     // no followed signature, a diameter column: the transitions say so, the waterfall uses the diameters
