@@ -197,6 +197,8 @@ Section waterfall_section(const store::Longitudinal& l) {
         fig.rect(plot.px(double(i)) + 1, std::min(y0, y1), bar_w - 2, std::fabs(y1 - y0),
                  "class=\"wfbar cat" + std::to_string(cat) + "\"" + attr("patient", p) + attr("value", v),
                  p + ": " + pct(v) + " at " + t + " (" + measure + " vs baseline)");
+        if (bar_w >= 14)  // room for the patient's id under its bar
+            fig.text(plot.px(double(i) + 0.5), 14 + 300 + 14, p, "middle", "class=\"ticklabel\" font-size=\"9\"");
         patients += (i ? ";" : "") + p;
         values += (i ? ";" : "") + svg::full(v);
     }
