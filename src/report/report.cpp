@@ -1,6 +1,7 @@
 // radhpc report: the page (style, self-check script, the sections in order) and its file. The
 // sections: report_endpoints.cpp (patients' scores and endpoints), report_plots.cpp and
 // report_heatmap.cpp (statistical plots), report_validation.cpp (stored model validations),
+// report_longitudinal*.cpp (longitudinal changes),
 // report_tables.cpp (QC, failures, provenance).
 #include "radhpc/report/report.hpp"
 
@@ -28,6 +29,15 @@ Section missing_section(const std::string& id, const std::string& title, const s
     s.state = "missing";
     s.body = "<p class=\"missing\">" + escape(message) + "</p>\n";
     s.note = id + ": " + message;
+    return s;
+}
+
+Section block_section(const std::string& id, const std::string& group, const std::string& title, const std::string& state) {
+    Section s;
+    s.id = id;
+    s.group = group;
+    s.title = title;
+    s.state = state;
     return s;
 }
 
@@ -164,9 +174,13 @@ std::string render_report(const store::Contents& c, const ReportOptions& o, std:
     sections.push_back(km_section(data, o));
     sections.push_back(icc_section(chart, icc_reason));
     sections.push_back(heatmap_section(c, o, red_threshold));
-    // the validations' blocks join the checked ones
+    // the validations' and longitudinal blocks join the checked ones
     std::vector<std::string> checked = {"roc", "calibration", "km", "icc", "heatmap", "qc", "failures", "provenance"};
     for (auto& s : validation_sections(c, o)) {
+        checked.push_back(s.id);
+        sections.push_back(std::move(s));
+    }
+    for (auto& s : longitudinal_sections(c)) {
         checked.push_back(s.id);
         sections.push_back(std::move(s));
     }

@@ -3,6 +3,7 @@
 // the statistical plots, report_validation.cpp the stored validations, report_tables.cpp the
 // descriptive sections).
 #pragma once
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -25,6 +26,8 @@ struct Section {
 };
 
 Section missing_section(const std::string& id, const std::string& title, const std::string& message);
+// An empty block of a group (its body, attrs and note still to fill).
+Section block_section(const std::string& id, const std::string& group, const std::string& title, const std::string& state);
 
 // Per patient (ascending patient id): score and endpoints. A patient's endpoint is the first
 // non-empty value over its studies in study-id order (disagreements are listed in `issues`).
@@ -76,6 +79,22 @@ Section heatmap_section(const store::Contents& contents, const ReportOptions& op
 // calibration, the coefficient forest plot and the tuning curve; a running validation gets one
 // line. No validations: no blocks.
 std::vector<Section> validation_sections(const store::Contents& contents, const ReportOptions& options);
+
+// When the store has /longitudinal (report_longitudinal.cpp and report_longitudinal_plots.cpp), the
+// group "Longitudinal changes": a summary, the signature's class transitions (Sankey), per-patient
+// trajectories, the waterfall of the best burden change and the paired tests; none otherwise.
+std::vector<Section> longitudinal_sections(const store::Contents& contents);
+Section transitions_section(const store::Contents& contents);
+Section trajectories_section(const store::Contents& contents);
+Section waterfall_section(const store::Longitudinal& longitudinal);
+Section paired_tests_section(const store::Longitudinal& longitudinal);
+// Shared by those two files: a block of the group, its one-line message, timepoint -> position,
+// a class label as shown ("(no class)" when empty) and the classes in node order.
+Section longitudinal_block(const std::string& id, const std::string& title, const std::string& state);
+Section longitudinal_missing(const std::string& id, const std::string& title, const std::string& message);
+std::map<std::string, std::size_t> timepoint_index(const store::Longitudinal& longitudinal);
+std::string class_name(const std::string& label);
+std::vector<std::string> class_order(const store::Contents& contents);
 
 // The descriptive sections (report_tables.cpp).
 Section qc_section(const store::Contents& contents);

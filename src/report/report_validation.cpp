@@ -34,15 +34,6 @@ std::string row(const std::string& label, const std::string& value) {
     return "<tr><th>" + escape(label) + "</th><td>" + escape(value) + "</td></tr>\n";
 }
 
-Section block(const std::string& id, const std::string& group, const std::string& title, const std::string& state) {
-    Section s;
-    s.id = id;
-    s.group = group;
-    s.title = title;
-    s.state = state;
-    return s;
-}
-
 // A validation with units still missing: how many are stored, and how to finish it.
 Section running_section(const store::ValidationResult& v, const std::string& id, const std::string& group) {
     const std::size_t stored = (v.tuning.done ? 1 : 0) + v.replicates.size(), total = std::size_t(1 + v.replicates_planned);
@@ -59,7 +50,7 @@ Section running_section(const store::ValidationResult& v, const std::string& id,
 
 // The chosen model and the stored metrics (machine-readable in data-*: the test reads them back).
 Section summary_section(const store::ValidationResult& v, const std::string& id, const std::string& group) {
-    Section s = block(id + "-summary", group, "Summary", "table");
+    Section s = block_section(id + "-summary", group, "Summary", "table");
     const auto& t = v.tuning;
     const double oof = v.metric("out_of_fold.auc"), apparent = v.metric("apparent.auc");
     const double corrected = v.metric("bootstrap.corrected_auc"), plus = v.metric("bootstrap.auc_632plus");
@@ -182,7 +173,7 @@ Section forest_section(const store::ValidationResult& v, const std::string& id, 
     for (const auto& c : v.coefficients)
         if (c.term == "(Intercept)") intercept = c.estimate;
     const double level = v.metric("bootstrap.level");
-    Section s = block(id + "-forest", group, title, "plot");
+    Section s = block_section(id + "-forest", group, title, "plot");
     s.body = fig.str(id + "-forest-plot", "Coefficients of validation " + v.name) +
              caption(std::to_string(rows.size()) + " of " + std::to_string(v.coefficients.empty() ? 0 : v.coefficients.size() - 1) +
                      " terms: the nonzero coefficients of the final model (filled points, bold names; fitted on the whole table at the "
@@ -252,7 +243,7 @@ Section tuning_section(const store::ValidationResult& v, const std::string& id, 
     const double ly = 30 + 18 * double(k) + 8;
     fig.line(552, ly, 574, ly, "class=\"threshold\"");
     fig.text(580, ly + 4, "chosen \u03bb " + svg::sig(t.lambda, 4), "start", "class=\"legendtext\"");
-    Section s = block(id + "-tuning", group, title, "plot");
+    Section s = block_section(id + "-tuning", group, title, "plot");
     s.body = fig.str(id + "-tuning-plot", "Tuning curve of validation " + v.name) +
              caption("Repeated " + (t.repeats ? std::to_string(t.repeats) + "\u00d7 " : std::string()) +
                      "patient-grouped cross-validation on the whole table: mean CV " + escape(measure) +
