@@ -18,6 +18,8 @@ namespace {
 
 constexpr double kNoChange = std::numeric_limits<double>::quiet_NaN();
 
+}  // namespace
+
 // Timepoints in order: the job's list, else by the smallest `order` value of their studies, else
 // by first appearance (in study id order).
 std::vector<std::string> timepoint_order(const io::LongitudinalSection& cfg, const std::map<std::string, StudyTimepoint>& studies) {
@@ -34,6 +36,8 @@ std::vector<std::string> timepoint_order(const io::LongitudinalSection& cfg, con
     for (const auto& p : seen) out.push_back(p.second);
     return out;
 }
+
+namespace {
 
 std::vector<std::size_t> feature_columns(const io::LongitudinalSection& cfg, const store::FeatureTable& t) {
     std::vector<std::size_t> cols;

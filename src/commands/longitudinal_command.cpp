@@ -10,6 +10,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "longitudinal_internal.hpp"
 #include "radhpc/analysis/longitudinal.hpp"
 #include "radhpc/commands/robust_command.hpp"
 #include "radhpc/commands/store_commands.hpp"
@@ -122,7 +123,11 @@ int longitudinal(const LongitudinalOptions& o, std::ostream& log) {
     const std::string manifest = o.manifest.empty() ? job.manifest : o.manifest;
     const std::string store_path = o.store.empty() ? job.store : o.store;
     if (manifest.empty() || store_path.empty()) throw Error(ErrorKind::settings, "longitudinal: --manifest and --store (or the job's manifest: and store:)");
-    const auto studies = manifest_timepoints(*job.longitudinal, engine::read_manifest(manifest));
+    const engine::Manifest m = engine::read_manifest(manifest);
+    auto studies = manifest_timepoints(*job.longitudinal, m);
+    if (job.longitudinal->match_threshold_mm > 0)
+        propose_matches(*job.longitudinal, m, studies,
+                        job.longitudinal->match_output.empty() ? store_path + "/longitudinal-matches.csv" : job.longitudinal->match_output, log);
     std::vector<std::string> parts;
     store::Contents contents = store::load(store_path, &parts);
     if (contents.features.rows() == 0) throw Error(ErrorKind::invalid_input, store_path + ": no feature rows (radhpc run first)");

@@ -16,6 +16,7 @@
 #include "radhpc/commands/validate_command.hpp"
 #include "radhpc/core/bytes.hpp"
 #include "radhpc/core/error.hpp"
+#include "radhpc/core/text.hpp"
 #include "radhpc/engine/units.hpp"
 #include "radhpc/io/job.hpp"
 #include "radhpc/store/hash.hpp"

@@ -235,6 +235,11 @@ LongitudinalSection longitudinal_section(const YAML::Node& v) {
     get(v, "time", c.time, where);
     get(v, "event", c.event, where);
     if (c.time.empty() != c.event.empty()) throw Error(ErrorKind::settings, "longitudinal.time and longitudinal.event go together");
+    if (const auto m = v["matching"]) {
+        get(m, "threshold_mm", c.match_threshold_mm, where + "matching.");
+        get(m, "use", c.match_use, where + "matching.");
+        get(m, "output", c.match_output, where + "matching.");
+    }
     return c;
 }
 

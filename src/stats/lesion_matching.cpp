@@ -196,7 +196,15 @@ LesionMatching match_lesions(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b,
     out.iterations = best.iterations + final_alignment.iterations;
     out.rotation = final_alignment.rigid.rotation;
     out.translation = final_alignment.rigid.translation;
-    if (final_alignment.pairs.size() == 1 && (n > 1 || m > 1)) return out;  // a lone pair proves nothing
+    if (final_alignment.pairs.size() <= 1 && (n > 1 || m > 1)) {
+        // A lone pair is self-fulfilling (a translation fits any one pair): no alignment is
+        // determined, so match in the scans' own patient coordinates instead (the same patient's
+        // scans share the scanner frame up to positioning), pairs within the threshold as they are.
+        final_alignment.rigid = Rigid{};
+        final_alignment.pairs = optimal_pairs(aligned_distances(a, b, final_alignment.rigid), threshold_mm);
+        out.rotation = Eigen::Matrix3d::Identity();
+        out.translation = Eigen::Vector3d::Zero();
+    }
     const Eigen::MatrixXd d = aligned_distances(a, b, final_alignment.rigid);
     double squares = 0;
     for (const auto& [i, j] : final_alignment.pairs) {

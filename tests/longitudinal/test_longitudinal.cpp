@@ -253,3 +253,101 @@ TEST_CASE("longitudinal: a signature's class per timepoint and survival by it eq
     }
     CHECK(compared >= 2);  // both classes present at both timepoints
 }
+
+namespace {
+
+// A tiny extraction job with a longitudinal section (extra lines appended by the caller).
+void write_tp_job(const fs::path& path, const std::string& longitudinal) {
+    std::ofstream job(path);
+    job << "version: 1\nname: longitudinal-tp\nprofile: ibsi\npreprocess:\n  resegment: {min: -1000, max: 400}\n"
+        << "  discretisation: {method: fixed_bin_size, bin_width: 25}\nfeatures:\n  families: [morph, stat]\n"
+        << "longitudinal:\n  order: day\n  features: [morph_volume, stat_mean]\n" << longitudinal;
+}
+
+// Rows of a longitudinal export with the lesion id rewritten by `id` (other columns as written).
+std::multiset<std::vector<std::string>> normalised(const Csv& t, const std::function<std::string(const std::string&)>& id, std::size_t columns) {
+    std::multiset<std::vector<std::string>> out;
+    for (auto r : t.rows) {
+        r[t.col("lesion_id")] = id(r[t.col("lesion_id")]);
+        r.resize(columns);
+        out.insert(r);
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("longitudinal over synth --timepoints: centroid matching recovers the label identities", "[longitudinal]") {
+    const auto dir = testutil::scratch_dir("radhpc_long_", "matching");
+    REQUIRE(sh(bin() + " synth --timepoints 3 --studies 15 --seed 4 --out " + (dir / "archive").string(), dir / "synth.log") == 0);
+    const std::string manifest = (dir / "archive/manifest.csv").string(), store = (dir / "store").string();
+    write_tp_job(dir / "label.yaml", "  identity: label\n");
+    write_tp_job(dir / "match.yaml", "  identity: label\n  matching: {threshold_mm: 10, use: true}\n");
+    REQUIRE(sh("HDF5_USE_FILE_LOCKING=FALSE " + bin() + " run " + (dir / "label.yaml").string() + " --manifest " + manifest + " --store " + store + " -q",
+               dir / "run.log") == 0);
+    std::map<std::string, Csv> t;
+    for (const std::string name : {"label", "match"}) {
+        REQUIRE(sh(bin() + " longitudinal " + (dir / (name + ".yaml")).string() + " --manifest " + manifest + " --store " + store, dir / (name + ".log")) == 0);
+        REQUIRE(sh(bin() + " export " + store + " --table longitudinal --out " + (dir / (name + ".csv")).string(), dir / "x.log") == 0);
+        t[name] = read_csv(dir / (name + ".csv"));
+    }
+    // synth --timepoints keeps a lesion's label value at every timepoint: the labels are the truth.
+    const Csv proposals = read_csv(dir / "store/longitudinal-matches.csv");
+    const Csv m = read_csv(manifest);
+    std::map<std::string, std::vector<std::set<std::string>>> labels;  // patient -> labels per timepoint in order
+    for (const auto& r : m.rows) {
+        std::set<std::string> l;
+        std::stringstream ls(r[m.col("labels")]);
+        for (std::string x; std::getline(ls, x, ';');) l.insert(x);
+        labels[r[m.col("patient_id")]].push_back(l);
+    }
+    std::size_t expected = 0;
+    for (const auto& [p, per_tp] : labels)
+        for (std::size_t k = 1; k < per_tp.size(); ++k)
+            for (const auto& l : per_tp[k]) expected += per_tp[k - 1].count(l);
+    CHECK(proposals.rows.size() == expected);  // every lesion present at consecutive timepoints, nothing else
+    for (const auto& r : proposals.rows) {
+        CHECK(r[proposals.col("from_lesion")] == r[proposals.col("to_lesion")]);
+        CHECK(num(r[proposals.col("distance_mm")]) <= 10.0);
+    }
+    // Identities from the matches: the same table as by label (new lesions are named <timepoint>-<label>).
+    const auto strip = [](const std::string& id) { return id.substr(id.find('-') == std::string::npos ? 0 : id.find('-') + 1); };
+    const auto same = [](const std::string& id) { return id; };
+    CHECK(normalised(t["match"], strip, t["match"].header.size()) == normalised(t["label"], same, t["label"].header.size()));
+}
+
+TEST_CASE("longitudinal identities by lesion_ids, RTSTRUCT ROI names and SEG segment labels give the same table", "[longitudinal]") {
+    const auto dir = testutil::scratch_dir("radhpc_long_", "dicom");
+    REQUIRE(sh(bin() + " synth --timepoints 2 --format dicom --studies 6 --seed 4 --out " + (dir / "archive").string(), dir / "synth.log") == 0);
+    // The same archive with the SEG files as masks (segments named as the ROIs).
+    {
+        std::string text = slurp(dir / "archive/manifest.csv");
+        for (std::size_t at; (at = text.find("rtstruct.dcm")) != std::string::npos;) text.replace(at, 12, "seg.dcm");
+        std::ofstream(dir / "archive/manifest-seg.csv") << text;
+    }
+    write_tp_job(dir / "roi.yaml", "  identity: roi\n");
+    write_tp_job(dir / "ids.yaml", "  identity: lesion_ids\n");
+    std::map<std::string, Csv> t;
+    const auto run = [&](const std::string& manifest, const std::string& store, const std::string& job, const std::string& tag) {
+        const std::string m = (dir / "archive" / manifest).string(), s = (dir / store).string();
+        if (!fs::exists(dir / store))
+            REQUIRE(sh("HDF5_USE_FILE_LOCKING=FALSE " + bin() + " run " + (dir / job).string() + " --manifest " + m + " --store " + s + " -q", dir / "run.log") == 0);
+        REQUIRE(sh(bin() + " longitudinal " + (dir / job).string() + " --manifest " + m + " --store " + s, dir / (tag + ".log")) == 0);
+        REQUIRE(sh(bin() + " export " + s + " --table longitudinal --out " + (dir / (tag + ".csv")).string(), dir / "x.log") == 0);
+        t[tag] = read_csv(dir / (tag + ".csv"));
+    };
+    run("manifest.csv", "rtstruct-store", "roi.yaml", "rtstruct-roi");
+    run("manifest.csv", "rtstruct-store", "ids.yaml", "rtstruct-ids");
+    run("manifest-seg.csv", "seg-store", "roi.yaml", "seg-roi");
+    const auto roi = [](const std::string& id) { return id.rfind("lesion-", 0) == 0 ? id.substr(7) : std::string("?" + id); };
+    const auto same = [](const std::string& id) { return id; };
+    const auto& a = t["rtstruct-roi"];
+    REQUIRE(a.rows.size() > 6);
+    // Same store: every column equal, the ids "lesion-Lk" vs "Lk".
+    CHECK(normalised(a, roi, a.header.size()) == normalised(t["rtstruct-ids"], same, a.header.size()));
+    // RTSTRUCT polygons vs SEG bitmaps rasterise a little differently: the lesions, pairs and statuses agree.
+    CHECK(normalised(a, roi, 6) == normalised(t["seg-roi"], roi, 6));
+    int statuses = 0;
+    for (const auto& r : a.rows) statuses += r[a.col("status")] != "both";
+    CHECK(statuses > 0);  // lesions that resolve or appear are in the table as such
+}

@@ -20,6 +20,10 @@ struct StudyTimepoint {
     int event = -1;                            // longitudinal.event (-1 without it)
 };
 
+// The timepoints in order: longitudinal.timepoints, else by the smallest `order` value of their
+// studies, else by first appearance.
+std::vector<std::string> timepoint_order(const io::LongitudinalSection& cfg, const std::map<std::string, StudyTimepoint>& studies);
+
 // Relative change (to - from) / from; NaN and flagged where from is 0. Resolved and new lesions
 // have NaN changes and their status. Deterministic: rows sorted by (patient, lesion id, pair, from, to).
 store::Longitudinal compute_longitudinal(const io::LongitudinalSection& cfg, const store::Contents& contents,

@@ -126,6 +126,9 @@ struct LongitudinalSection {
     std::string diameter_feature;          // longest axial diameter (default: a Maximum2DDiameterSlice column)
     std::string signature;                 // a scored signature whose class is followed per timepoint
     std::string time, event;               // manifest survival columns: survival by the class at each timepoint
+    double match_threshold_mm = 0;         // > 0: propose matches by centroid (label-file masks), written for review
+    bool match_use = false;                // use the proposals as the identities (else only written)
+    std::string match_output;              // the proposals CSV (default <store>/longitudinal-matches.csv)
 };
 
 // The whole job. The extraction sections (profile, input, dicom, qc, preprocess, features,

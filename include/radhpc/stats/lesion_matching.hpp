@@ -30,8 +30,9 @@ struct LesionMatching {
 // whose aligned distance is <= threshold_mm. With fewer than 3 pairs, or pairs whose b centroids
 // are (nearly) collinear, or a fitted rotation above 30 degrees, the alignment is a translation.
 // A lone pair is self-fulfilling (a translation fits any one pair exactly), so with more than one
-// lesion in either scan a result of a single pair proposes nothing; with one lesion in each, that
-// pair is proposed. Deterministic. Throws invalid_input unless both have 3 columns, every value is
+// lesion in either scan and at most one aligned pair, the lesions are matched without alignment, in
+// the scans' own patient coordinates (pairs within threshold_mm); with one lesion in each, the
+// aligned pair is proposed. Deterministic. Throws invalid_input unless both have 3 columns, every value is
 // finite and threshold_mm > 0.
 LesionMatching match_lesions(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, double threshold_mm);
 
