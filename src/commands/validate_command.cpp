@@ -54,7 +54,7 @@ CsvTable store_table(const store::Contents& c, std::vector<std::string>& feature
 
 }  // namespace
 
-bool table_from_store(const Config& cfg) { return cfg.table == "store" || cfg.table == "selected"; }
+bool table_from_store(const Config& cfg) { return cfg.table == "store" || cfg.table == "selected" || cfg.table == "longitudinal"; }
 
 Data read_data(const Config& cfg, const store::Contents* contents, const std::string& store_path, std::ostream& log) {
     Data d;
@@ -71,6 +71,10 @@ Data read_data(const Config& cfg, const store::Contents* contents, const std::st
         export_robustness(store_path, "selected", csv, true);
         table = parse_csv_table(csv.str(), "the robust stage's selected table");
         store_features = contents->robustness.selected_table.columns;
+        if (patient_column.empty()) patient_column = "patient_id";
+    } else if (cfg.table == "longitudinal") {
+        if (!contents) throw Error(ErrorKind::settings, "validate.table longitudinal needs a store (--store or the job's store:)");
+        table = longitudinal_table(*contents, cfg, store_features);
         if (patient_column.empty()) patient_column = "patient_id";
     } else {
         table = read_csv_table(cfg.table);

@@ -36,6 +36,11 @@ struct Data {
 // Where the table comes from: `validate.table` is `store` (the store's feature table, unperturbed
 // rows, joined with the manifest's columns), `selected` (the robust stage's table) or a CSV path.
 bool table_from_store(const Config& cfg);
+// validate.table longitudinal: one row per lesion present at the baseline and at the chosen later
+// timepoint (validate_longitudinal.cpp): patient_id, lesion_id, study_id (the later study), that
+// study's metadata, and per feature the absolute (delta_<f>) or relative (relative_<f>) change;
+// `features` receives the change columns.
+CsvTable longitudinal_table(const store::Contents& contents, const Config& cfg, std::vector<std::string>& features);
 // Reads the table. `store` is needed (loaded) when the table comes from it.
 Data read_data(const Config& cfg, const store::Contents* store, const std::string& store_path, std::ostream& log);
 // XXH64 of everything the procedure reads: terms, outcome, patient labels, survival columns and

@@ -116,7 +116,9 @@ ValidateSection validate_section(const YAML::Node& v, const std::string& origin,
     get(v, "output", c.output, where);
     // `store` and `selected` name tables in the store (the run's feature table, the robust stage's
     // selection); anything else is a CSV file.
-    if (c.table != "store" && c.table != "selected") c.table = resolve(c.table);
+    if (c.table != "store" && c.table != "selected" && c.table != "longitudinal") c.table = resolve(c.table);
+    get(v, "longitudinal_timepoint", c.longitudinal_timepoint, where);
+    get(v, "longitudinal_change", c.longitudinal_change, where);
     if (!c.output.empty()) c.output = resolve(c.output);
     get(v, "outcome", c.outcome, where);
     get(v, "patient", c.patient, where);

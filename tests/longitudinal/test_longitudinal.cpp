@@ -252,6 +252,23 @@ TEST_CASE("longitudinal: a signature's class per timepoint and survival by it eq
         }
     }
     CHECK(compared >= 2);  // both classes present at both timepoints
+
+    // The change features as validate's table (a delta signature): one row per lesion present at the
+    // baseline and at fu1, the features delta_<f>, the outcome from the later study's manifest row.
+    {
+        std::ofstream v(dir / "validate.yaml");
+        v << "name: delta\nvalidate:\n  table: longitudinal\n  outcome: outcome\n  fixed: {alpha: 1, lambda: 0.01}\n"
+          << "  bootstrap: {replicates: 0}\n  output: delta-out\n";
+    }
+    REQUIRE(sh("HDF5_USE_FILE_LOCKING=FALSE " + bin() + " validate " + (dir / "validate.yaml").string() + " --store " + store, dir / "validate.log") == 0);
+    REQUIRE(sh(bin() + " export " + store + " --table longitudinal --out " + (dir / "changes.csv").string(), dir / "x.log") == 0);
+    const Csv changes = read_csv(dir / "changes.csv"), predictions = read_csv(dir / "delta-out/predictions.csv");
+    std::size_t both = 0;
+    for (const auto& row : changes.rows) both += row[changes.col("pair")] == "baseline" && row[changes.col("status")] == "both";
+    CHECK(predictions.rows.size() == both);
+    const std::string coefficients = slurp(dir / "delta-out/coefficients.csv");
+    CHECK(coefficients.find("delta_morph_volume") != std::string::npos);
+    CHECK(coefficients.find("delta_stat_median") != std::string::npos);
 }
 
 namespace {

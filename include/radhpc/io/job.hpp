@@ -63,7 +63,9 @@ struct RobustSection {
 // `validate`: model validation of a feature table (paths resolved against the job's folder).
 struct ValidateSection {
     std::string name;           // the store's /validation/<name> (default: the job's name, else "default")
-    std::string table, output;  // table: store | selected | a CSV path; output: the CSV/JSON folder
+    std::string table, output;  // table: store | selected | longitudinal | a CSV path; output: the CSV/JSON folder
+    std::string longitudinal_timepoint;          // table longitudinal: the `to` timepoint (default: the first after baseline)
+    std::string longitudinal_change = "absolute";  // table longitudinal: absolute | relative changes as the features
     std::string outcome, patient, time, event;
     std::vector<std::string> features, exclude;
     std::vector<double> alphas{1.0};
