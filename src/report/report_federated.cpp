@@ -147,7 +147,7 @@ Section fed_sites_section(const json& results, const json& exchange) {
     std::string text = "Each site's own count of its rows, patients, cases and events (the hello round). ";
     if (exchange.is_object()) {
         text += "Traffic from exchange.json beside the results: per site the sums over the analyses of the rounds it answered and the "
-                "bytes of its requests and responses; per analysis below (the sites count the CV's rounds under elastic_net). "
+                "bytes of its requests and responses; per analysis below (each round counted under the analysis it serves: the CV's fold fits under cv). "
                 "Coordinator time " + dec(num(member(exchange, "coordinator_seconds")), 3) + " s, sites' time " +
                 dec(num(member(exchange, "site_seconds")), 3) + " s.";
         t += traffic_table(results, exchange);
