@@ -58,8 +58,9 @@ std::vector<std::uint8_t> lung_voxels(bool overlapping) {
     return m;
 }
 
-const std::string kGrid =
-    "space: left-posterior-superior\nspace origin: (-10.5,20,-3)\nendian: little\nencoding: raw\n";
+// Slicer's field order: type, dimension, space, sizes, space directions, kinds, endian, encoding, space origin
+const std::string kSpace = "space: left-posterior-superior\n";
+const std::string kGrid = "endian: little\nencoding: raw\nspace origin: (-10.5,20,-3)\n";
 
 std::string segment_keys(std::size_t n, const std::string& id, const std::string& name, int layer, int label, const char* color) {
     const std::string s = "Segment" + std::to_string(n) + "_";
@@ -80,10 +81,10 @@ std::string write_seg(const fs::path& p, bool layered, const std::string& extra_
     std::string head = "NRRD0004\n# Complete NRRD file format specification at:\n# http://teem.sourceforge.net/nrrd/format.html\ntype: unsigned char\n";
     std::string data;
     if (layered) {
-        head += "dimension: 4\nsizes: 2 20 18 10\nspace directions: none (0.8,0,0) (0,0.8,0) (0,0,2.5)\nkinds: list domain domain domain\n";
+        head += "dimension: 4\n" + kSpace + "sizes: 2 20 18 10\nspace directions: none (0.8,0,0) (0,0.8,0) (0,0,2.5)\nkinds: list domain domain domain\n";
         for (std::size_t i = 0; i < NV; ++i) data += {char(tumor[i]), char(lung[i])};
     } else {
-        head += "dimension: 3\nsizes: 20 18 10\nspace directions: (0.8,0,0) (0,0.8,0) (0,0,2.5)\nkinds: domain domain domain\n";
+        head += "dimension: 3\n" + kSpace + "sizes: 20 18 10\nspace directions: (0.8,0,0) (0,0.8,0) (0,0,2.5)\nkinds: domain domain domain\n";
         for (std::size_t i = 0; i < NV; ++i) data += char(tumor[i] ? 1 : lung[i] ? 2 : 0);
     }
     head += kGrid + kSegmentationKeys + extra_keys;
@@ -97,7 +98,7 @@ std::string write_seg(const fs::path& p, bool layered, const std::string& extra_
 std::string write_labels(const fs::path& p, const std::vector<std::uint8_t>& voxels, int label) {
     std::string data;
     for (auto v : voxels) data += char(v ? label : 0);
-    std::ofstream(p, std::ios::binary) << "NRRD0004\ntype: uchar\ndimension: 3\nsizes: 20 18 10\n"
+    std::ofstream(p, std::ios::binary) << "NRRD0004\ntype: uchar\ndimension: 3\n" << kSpace << "sizes: 20 18 10\n"
                                           "space directions: (0.8,0,0) (0,0.8,0) (0,0,2.5)\nkinds: domain domain domain\n"
                                        << kGrid << "\n" << data;
     return p.string();
@@ -109,7 +110,7 @@ std::string write_image(const fs::path& p) {
         const std::int16_t v = std::int16_t(int((i * 7919) % 211) - 60 + int(i % NX) * 3);
         data.append(reinterpret_cast<const char*>(&v), 2);
     }
-    std::ofstream(p, std::ios::binary) << "NRRD0004\ntype: short\ndimension: 3\nsizes: 20 18 10\n"
+    std::ofstream(p, std::ios::binary) << "NRRD0004\ntype: short\ndimension: 3\n" << kSpace << "sizes: 20 18 10\n"
                                           "space directions: (0.8,0,0) (0,0.8,0) (0,0,2.5)\nkinds: domain domain domain\n"
                                        << kGrid << "\n" << data;
     return p.string();
