@@ -186,6 +186,15 @@ int write_seeds(const std::string& dir_name) {
     put_text(dir / "nrrd" / "raw_big_endian.nrrd",
              std::string("NRRD0004\ntype: int16\ndimension: 2\nsizes: 2 2\nendian: big\nencoding: raw\nspacings: 0.5 0.5\n"
                          "key:=value\n\n") + std::string("\x00\x01\x00\x02\xff\xff\x80\x00", 8), n);
+    // a 3D Slicer segmentation in two layers (list axis first), two named segments
+    std::string layered;
+    for (std::size_t i = 0; i < nvox; ++i) layered += {char(lab[i]), char(i % 3 == 0 ? 2 : 0)};
+    put_text(dir / "nrrd" / "slicer_layers.seg.nrrd",
+             "NRRD0004\ntype: uchar\ndimension: 4\nspace: left-posterior-superior\nsizes: 2 8 8 4\n"
+             "space directions: none (1,0,0) (0,1,0) (0,0,1)\nkinds: list domain domain domain\nencoding: raw\n"
+             "space origin: (0,0,0)\nSegmentation_MasterRepresentation:=Binary labelmap\n"
+             "Segment0_ID:=Segment_1\nSegment0_Name:=Tumor\nSegment0_Layer:=0\nSegment0_LabelValue:=1\n"
+             "Segment1_ID:=Segment_2\nSegment1_Name:=Lung\\nleft\nSegment1_Layer:=1\nSegment1_LabelValue:=2\n\n" + layered, n);
 
     // ---- DICOM CT slices: uncompressed (explicit, implicit VR), RLE, JPEG lossless, JPEG-LS; one without rescale tags
     DcmRLEEncoderRegistration::registerCodecs();

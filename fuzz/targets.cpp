@@ -14,6 +14,7 @@
 #include "radhpc/io/dicom.hpp"
 #include "radhpc/io/image_io.hpp"
 #include "radhpc/io/settings_io.hpp"
+#include "radhpc/io/slicer_seg.hpp"
 
 namespace radhpc::fuzz {
 namespace {
@@ -65,8 +66,17 @@ void nifti(const std::uint8_t* d, std::size_t n) {
 }
 
 void nrrd(const std::uint8_t* d, std::size_t n) {
-    const auto img = io::read_native_image(put("x.nrrd", d, n));
-    (void)img;
+    const std::string path = put("x.nrrd", d, n);
+    try {
+        const auto img = io::read_native_image(path);
+        (void)img;
+    } catch (const Error&) {
+        // refused as an image; the same bytes are still a candidate segmentation below
+    }
+    // as a 3D Slicer segmentation: key/value pairs, the list (layers) axis, every segment's mask
+    const io::SlicerSegmentation seg(path);
+    for (std::size_t i = 0; i < seg.segments().size(); ++i) (void)seg.mask(i);
+    (void)seg.select("", false, 1);
 }
 
 // A one-file folder: discovery, then the QC pass (no pixels) and a permissive read (pixels decoded).

@@ -27,7 +27,10 @@ void write_features(std::ostream& out, const FeatureValues& values, features::Na
 int extract(const ExtractCommand& c) {
     if (c.settings.empty() && c.pyradiomics_params.empty()) throw Error(ErrorKind::settings, "extract needs --settings or --pyradiomics-params");
     io::JobSettings job = !c.pyradiomics_params.empty() ? io::read_pyradiomics_params(c.pyradiomics_params) : io::read_job_file(c.settings);
-    if (c.label) job.settings.label = *c.label;
+    if (c.label) {
+        job.settings.label = *c.label;
+        job.settings.label_given = true;
+    }
     if (!c.roi.empty()) job.settings.dicom.roi = c.roi;  // --roi: RTSTRUCT ROI / SEG segment
     // one lesion on this machine: the job's run.memory_budget_mb, else what the machine has free now
     if (!(job.settings.memory_budget_mb > 0)) job.settings.memory_budget_mb = pipeline::node_memory_mb(pipeline::NodeMemory::available);

@@ -216,7 +216,8 @@ void extract_mask_files(const StudyTask& task, const WorkerOptions& opt, StudyOu
         const auto t_mask = Clock::now();
         pipeline::LesionInput in;
         in.source = base.source;
-        in.mask = masks.read(task.masks[i], base.source.geometry(), opt.settings.label, opt.settings.dicom, frame_of_reference);
+        in.mask = masks.read(task.masks[i], base.source.geometry(), opt.settings.label, opt.settings.dicom, frame_of_reference,
+                             opt.settings.label_given);
         pipeline::snap_mask_grid(in.mask.geometry, base.source.geometry(), opt.settings.geometry_tolerance);
         in.pixel_type = base.pixel_type;
         in.image_path = task.image;
@@ -316,13 +317,16 @@ void compute(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out)
     pipeline::LesionInput base;
     base.image_path = task.image;
     const std::string frame_of_reference = read_image(task, opt, series, base);
-    auto dicom_mask = [&](const std::string& m) {
-        std::string file, roi;
+    // masks read one by one: DICOM objects, and Slicer segmentations unless the manifest's labels
+    // pick their label values from an unnamed one (then read as a label map, as a 3-D one is)
+    auto named_mask = [&](const std::string& m) {
+        std::string file, roi = opt.settings.dicom.roi;
         io::split_mask_path(m, file, roi);
+        if (io::is_slicer_segmentation(file)) return !roi.empty() || task.labels.empty();
         const auto kind = masks.modality(file);  // an unreadable header fails the study, as before
         return kind == "RTSTRUCT" || kind == "SEG";
     };
-    if (task.masks.size() > 1 || dicom_mask(task.masks.at(0)))
+    if (task.masks.size() > 1 || named_mask(task.masks.at(0)))
         extract_mask_files(task, opt, out, masks, base, frame_of_reference, t_read);
     else
         extract_label_map(task, opt, out, base, t_read);

@@ -113,6 +113,7 @@ struct MaskInputReader::Parsed {
     std::string modality;
     std::optional<ParsedRtStruct> rtstruct;
     std::optional<ParsedSeg> seg;
+    std::optional<SlicerSegmentation> slicer;
 };
 
 MaskInputReader::Parsed& MaskInputReader::entry(const std::string& file) {
@@ -142,10 +143,20 @@ const ParsedSeg* MaskInputReader::seg(const std::string& file) {
     return &*p.seg;
 }
 
+const SlicerSegmentation& MaskInputReader::slicer(const std::string& file) {
+    Parsed& p = entry(file);
+    if (!p.slicer) p.slicer.emplace(file);
+    return *p.slicer;
+}
+
 Mask MaskInputReader::read(const std::string& mask_path, const Geometry& grid, int label, const DicomSettings& dicom,
-                           const std::string& frame_of_reference) {
+                           const std::string& frame_of_reference, bool label_given) {
     std::string file, roi = dicom.roi;
     split_mask_path(mask_path, file, roi);
+    if (is_slicer_segmentation(file)) {  // on its own grid: the caller's geometry check applies
+        const SlicerSegmentation& s = slicer(file);
+        return s.mask(s.select(roi, dicom.roi_is_pattern, label_given ? std::optional<int>(label) : std::nullopt));
+    }
     if (!entry(file).dicom) return read_label_mask(mask_path, label);
     auto same_frame = [&](const std::string& uid, const char* what) {
         if (!frame_of_reference.empty() && !uid.empty() && uid != frame_of_reference)
@@ -171,8 +182,8 @@ Mask MaskInputReader::read(const std::string& mask_path, const Geometry& grid, i
 }
 
 Mask read_mask_input(const std::string& mask_path, const Geometry& grid, int label, const DicomSettings& dicom,
-                     const std::string& frame_of_reference) {
-    return MaskInputReader().read(mask_path, grid, label, dicom, frame_of_reference);
+                     const std::string& frame_of_reference, bool label_given) {
+    return MaskInputReader().read(mask_path, grid, label, dicom, frame_of_reference, label_given);
 }
 
 Image read_image_input(const DicomSeries& series, const DicomSettings& dicom, PixelType* pixel_type, std::string* frame_of_reference) {

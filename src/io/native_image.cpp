@@ -772,7 +772,23 @@ struct NrrdHeader {
     bool has_axis_mins = false;
     std::int64_t line_skip = 0, byte_skip = 0;
     std::size_t header_end = 0;  // offset of the data in the header file (attached data)
+    std::vector<std::pair<std::string, std::string>> keys;  // "key:=value" pairs, unescaped, in file order
 };
+
+// A key/value pair's key or value with NRRD's escapes undone (backslash-n a newline, two backslashes one).
+std::string unescape_key_value(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\\' && i + 1 < s.size() && (s[i + 1] == 'n' || s[i + 1] == '\\')) {
+            out += s[i + 1] == 'n' ? '\n' : '\\';
+            ++i;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
 
 void parse_ascii(const std::string& path, const std::string& shown, std::string_view text, PixelKind kind, std::uint64_t n,
                  std::vector<std::byte>& out) {
@@ -885,10 +901,13 @@ NrrdHeader parse_nrrd_header(const std::string& path, std::string_view text, boo
             break;
         }
         if (line[0] == '#') continue;
-        // key/value pairs ("key:=value") carry no geometry: skipped in one pass.
+        // key/value pairs ("key:=value") carry no geometry: kept as text (Slicer's segment names).
         // A key may itself contain ':'; it is a key/value line when ":=" comes before any ": ".
         const std::size_t kv = line.find(":="), fd = line.find(": ");
-        if (kv != std::string_view::npos && (fd == std::string_view::npos || kv < fd)) continue;
+        if (kv != std::string_view::npos && (fd == std::string_view::npos || kv < fd)) {
+            H.keys.emplace_back(unescape_key_value(line.substr(0, kv)), unescape_key_value(line.substr(kv + 2)));
+            continue;
+        }
         const std::size_t colon = line.find(':');
         if (colon == std::string_view::npos) fail(ErrorKind::io, path, "NRRD header line without a field (\"field: value\")");
         const std::string field = lower(trim(line.substr(0, colon)));
@@ -1010,7 +1029,10 @@ NrrdHeader parse_nrrd_header(const std::string& path, std::string_view text, boo
     return H;
 }
 
-NativeImage read_nrrd(const std::string& path) {
+// `layers`: null for read_native_image; else a first axis of kind "list" (Slicer's segmentation
+// layers) is accepted and its size stored there (1 without one), the values of a voxel's layers
+// consecutive in the data.
+NativeImage read_nrrd(const std::string& path, std::uint64_t* layers = nullptr, NrrdHeader* header = nullptr) {
     File f(path, path);
     const std::size_t head_n = std::size_t(std::min<std::uint64_t>(f.size(), kMaxNrrdHeader));
     std::string head(head_n, '\0');
@@ -1031,15 +1053,20 @@ NativeImage read_nrrd(const std::string& path) {
     // Domain axes (kinds domain/space/time or unknown) and at most one range axis, which must be a
     // single scalar (NrrdImageIO would read anything else as a vector/colour/tensor pixel).
     std::vector<int> domain;
+    std::uint64_t list_size = 1;
     for (int a = 0; a < H.dimension; ++a) {
         const std::string k = H.kinds.empty() ? "domain" : H.kinds[std::size_t(a)];
         if (k == "domain" || k == "space" || k == "time" || k == "???" || k == "none") {
             domain.push_back(a);
         } else if ((k == "scalar" || k == "stub") && H.sizes[std::size_t(a)] == 1) {
             // a size-1 scalar axis changes nothing
+        } else if (layers && a == 0 && k == "list") {
+            list_size = H.sizes[0];
         } else {
+            const bool slicer = std::any_of(H.keys.begin(), H.keys.end(), [](const auto& kv) { return kv.first == "Segment0_ID"; });
             fail(ErrorKind::invalid_input, path, "kinds: axis " + std::to_string(a) + " of kind " + shown_value(k) +
-                                                     " (vector, colour or tensor pixels) is not supported; radhpc reads scalar (grey-level) images only");
+                                                     (slicer ? " (a 3D Slicer segmentation in layers) is read as a mask by segment name only (FILE.seg.nrrd#NAME)"
+                                                             : " (vector, colour or tensor pixels) is not supported; radhpc reads scalar (grey-level) images only"));
         }
     }
     if (H.dimension - int(domain.size()) > 1) fail(ErrorKind::invalid_input, path, "kinds: more than one non-domain axis");
@@ -1056,6 +1083,13 @@ NativeImage read_nrrd(const std::string& path) {
     std::uint64_t voxels = 1;
     check_voxels(path, "sizes", sz, 3, voxels);
     g.size = {std::size_t(sz[0]), std::size_t(sz[1]), std::size_t(sz[2])};
+    if (list_size > 1) {  // all the layers' values within the same voxel limit
+        const std::uint64_t all[4] = {list_size, sz[0], sz[1], sz[2]};
+        std::uint64_t values = 1;
+        check_voxels(path, "sizes", all, 4, values);
+    }
+    if (layers) *layers = list_size;
+    const std::uint64_t values = voxels * list_size;
     // Geometry as NrrdImageIO: spacing = |direction|, direction = (1/spacing) * vector, RAS/LAS
     // converted to LPS; without a space, per-axis spacings and identity directions.
     const bool flip0 = H.space == "ras" || H.space == "las", flip1 = H.space == "ras";
@@ -1091,7 +1125,7 @@ NativeImage read_nrrd(const std::string& path) {
     }
     check_geometry(path, "NRRD header", g);
 
-    const std::uint64_t data_bytes = voxels * w;
+    const std::uint64_t data_bytes = values * w;
     const std::string data_path = detached ? resolve_data_file(path, H.data_file) : path;
     std::optional<File> other;
     if (detached) other.emplace(data_path, path + " (data file)");
@@ -1141,15 +1175,28 @@ NativeImage read_nrrd(const std::string& path) {
         if (H.byte_skip != 0) fail(ErrorKind::invalid_input, path, "byte skip is not valid with ascii encoding");
         if (df.size() - offset > 64 * data_bytes + 4096) fail(ErrorKind::io, path, "ascii data much longer than the header's sizes describe");
         const auto text = df.read_all_from(offset);
-        parse_ascii(data_path, path, std::string_view(reinterpret_cast<const char*>(text.data()), text.size()), kind, voxels, img.data);
+        parse_ascii(data_path, path, std::string_view(reinterpret_cast<const char*>(text.data()), text.size()), kind, values, img.data);
+        if (header) *header = std::move(H);
         return img;
     }
     const bool big = H.endian == "big";
     if (w > 1 && big != (std::endian::native == std::endian::big)) byteswap_all(img.data, w);
+    if (header) *header = std::move(H);
     return img;
 }
 
 }  // namespace
+
+NrrdLayers read_nrrd_layers(const std::string& path) {
+    if (!(ends_with(path, ".nrrd") || ends_with(path, ".nhdr"))) throw Error(ErrorKind::io, path + ": not a NRRD (.nrrd, .nhdr) file");
+    NrrdLayers out;
+    std::uint64_t layers = 1;
+    NrrdHeader H;
+    out.image = read_nrrd(path, &layers, &H);
+    out.layers = std::size_t(layers);
+    out.keys = std::move(H.keys);
+    return out;
+}
 
 bool has_native_reader(const std::string& path) {
     return ends_with(path, ".nii") || ends_with(path, ".nii.gz") || ends_with(path, ".nrrd") || ends_with(path, ".nhdr");

@@ -286,7 +286,10 @@ JobSettings job_from_yaml(const YAML::Node& r, const std::string& text, const st
     s.profile = r["profile"] && as<std::string>(r["profile"], origin, "profile") == "pyradiomics" ? Profile::pyradiomics : Profile::ibsi;
     apply_profile_defaults(s);
     if (auto in = r["input"]) {
-        if (in["label"]) s.label = as<int>(in["label"], origin, "input.label");
+        if (in["label"]) {
+            s.label = as<int>(in["label"], origin, "input.label");
+            s.label_given = true;
+        }
         if (in["correct_mask"]) s.correct_mask = as<bool>(in["correct_mask"], origin, "input.correct_mask");
         if (in["geometry_tolerance"]) s.geometry_tolerance = as<double>(in["geometry_tolerance"], origin, "input.geometry_tolerance");
         if (in["round_intensities"]) s.round_input_intensities = as<bool>(in["round_intensities"], origin, "input.round_intensities");
@@ -599,7 +602,10 @@ JobSettings pyradiomics_from_text(const std::string& text, const std::string& pa
                         s.discretisation.bin_count = as<int>(v, path, key);
                         if (s.discretisation.bin_count < 1) fail(key, "must be at least 1");
                     }
-                } else if (k == "label") s.label = v.as<int>();
+                } else if (k == "label") {
+                    s.label = v.as<int>();
+                    s.label_given = true;
+                }
                 else if (k == "interpolator") {
                     if (v.IsNull()) continue;
                     const auto name = v.as<std::string>();

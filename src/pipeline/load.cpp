@@ -2,7 +2,7 @@
 // io::read_image_input / io::read_mask_input so that the batch worker shares it).
 //   image: NIfTI/NRRD file (ITK), or a DICOM folder / one file of a DICOM series (DCMTK)
 //   mask:  label image file (ITK), or a DICOM RTSTRUCT (ROI settings.dicom.roi) or SEG file,
-//          rasterised on the image's grid. "FILE#NAME" names the ROI / segment in the path itself
+//          rasterised on the image's grid, or a 3D Slicer segmentation (.seg.nrrd, segment by name). "FILE#NAME" names the ROI / segment in the path itself
 //          (overriding settings.dicom.roi), so a manifest's mask column can say "rs.dcm#GTV-1;rs.dcm#GTV-2"
 //          wherever a mask path is accepted.
 #include "radhpc/io/dicom_input.hpp"
@@ -25,7 +25,7 @@ LesionInput load(const std::string& image_path, const std::string& mask_path, co
     } else {
         in.source = io::read_source_input(image_path, settings.dicom, &in.pixel_type, &frame_of_reference);
     }
-    in.mask = io::read_mask_input(mask_path, in.source.geometry(), settings.label, settings.dicom, frame_of_reference);
+    in.mask = io::read_mask_input(mask_path, in.source.geometry(), settings.label, settings.dicom, frame_of_reference, settings.label_given);
     snap_mask_grid(in.mask.geometry, in.source.geometry(), settings.geometry_tolerance);
     return in;
 }

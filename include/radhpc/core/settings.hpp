@@ -143,6 +143,7 @@ struct QcSettings {
 struct Settings {
     Profile profile = Profile::ibsi;
     int label = 1;
+    bool label_given = false;           // `label` set by the job / --label (not the default): picks a Slicer segment by label value
     bool correct_mask = false;          // resample the mask onto the image grid when they differ
     double geometry_tolerance = 1e-4;   // relative tolerance on origin/spacing/direction (see io)
     bool round_input_intensities = false;  // IBSI CT: round input to integer HU before processing

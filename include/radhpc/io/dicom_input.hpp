@@ -10,6 +10,7 @@
 #include "radhpc/core/source_image.hpp"
 #include "radhpc/core/volume.hpp"
 #include "radhpc/io/dicom.hpp"
+#include "radhpc/io/slicer_seg.hpp"
 
 namespace radhpc::io {
 
@@ -39,8 +40,12 @@ bool is_dicom_mask_input(const std::string& mask_path);
 // The mask of `mask_path` on `grid`: RTSTRUCT ROI / SEG segment (from the path's '#' part, else
 // dicom.roi), or label `label` of a label image. An RTSTRUCT or SEG whose frame of reference differs
 // from `frame_of_reference` (when both are known) is refused (Error geometry_mismatch).
+// A 3D Slicer segmentation (.seg.nrrd / .seg.nhdr, io/slicer_seg.hpp) gives the segment the '#'
+// part or dicom.roi names, on the file's own grid; without a name the segment of label value
+// `label` when `label_given`, else the file's only segment (a multi-segment file is an error
+// listing the segments).
 Mask read_mask_input(const std::string& mask_path, const Geometry& grid, int label, const DicomSettings& dicom,
-                     const std::string& frame_of_reference = "");
+                     const std::string& frame_of_reference = "", bool label_given = false);
 
 // read_mask_input for the masks of one study: each RTSTRUCT / SEG file is read and parsed once,
 // whatever the number of its ROIs the study lists ("rs.dcm#GTV-1;rs.dcm#Lung-Left"); the masks are
@@ -49,12 +54,14 @@ Mask read_mask_input(const std::string& mask_path, const Geometry& grid, int lab
 class MaskInputReader {
 public:
     Mask read(const std::string& mask_path, const Geometry& grid, int label, const DicomSettings& dicom,
-              const std::string& frame_of_reference = "");
+              const std::string& frame_of_reference = "", bool label_given = false);
 
     // The parsed object of a DICOM mask file (parsed on first use); null when the file is not one.
     std::string modality(const std::string& file);  // "" when not a DICOM file
     const ParsedRtStruct* rtstruct(const std::string& file);
     const ParsedSeg* seg(const std::string& file);
+    // The parsed 3D Slicer segmentation of a .seg.nrrd / .seg.nhdr file (read on first use).
+    const SlicerSegmentation& slicer(const std::string& file);
 
 private:
     struct Parsed;

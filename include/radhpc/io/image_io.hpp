@@ -4,6 +4,7 @@
 #pragma once
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "radhpc/core/source_image.hpp"
@@ -37,6 +38,18 @@ NativeImage read_native_image(const std::string& path);
 
 // True when `path` names a format read_native_image reads (by extension).
 bool has_native_reader(const std::string& path);
+
+// A NRRD (.nrrd, .nhdr) read as read_native_image reads it, plus its key/value pairs ("key:=value",
+// NRRD's \n and \\ escapes undone, in file order) and, which read_native_image refuses, a first axis
+// of kind "list" (3D Slicer's segmentation layers): `image.data` holds `layers` values per voxel,
+// the layer index fastest; `image.geometry` is the three domain axes' grid. The list axis and the
+// domain axes together stay within the readers' voxel limit.
+struct NrrdLayers {
+    NativeImage image;
+    std::size_t layers = 1;
+    std::vector<std::pair<std::string, std::string>> keys;
+};
+NrrdLayers read_nrrd_layers(const std::string& path);
 
 // Reads a scalar image of any integer or floating-point pixel type as double.
 // Vector, RGB and complex images are rejected (Error kind io / invalid_input) naming the file.
