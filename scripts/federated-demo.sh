@@ -44,3 +44,5 @@ worst = max((val, k) for k, val in cmp.items() if "quantiles" not in k and "hist
 print(f"\nfederated = pooled: largest difference {worst[0]:.2e} ({worst[1]}); all in {f}/comparison.json")
 PY
 echo "messages exchanged: $F/messages/<site>/request-N.json, response-N.json; each site's audit log: $F/sites/<site>/audit.jsonl"
+"$RADHPC" report "$F" --out "$F/report.html" > /dev/null 2> "$F/report.log"
+echo "report: $F/report.html (sites, QC, harmonisation, model, ROC per site, forest plot, Cox, federated vs pooled)"
