@@ -87,7 +87,10 @@ SlicerSegmentation::SlicerSegmentation(const std::string& path) : path_(path), n
     if (fields.empty()) bad("no SegmentN_ keys (SegmentN_ID, SegmentN_Name, ...): not a 3D Slicer segmentation");
     const bool four_d = nrrd_.layers > 1;
     std::size_t expected = 0;
-    for (const auto& [index, f] : fields) {
+    for (const auto& entry : fields) {
+        // named, not structured bindings: clang 14 (the fuzz build) cannot capture those in a lambda
+        const auto index = entry.first;
+        const auto& f = entry.second;
         if (index != expected) bad("segment " + std::to_string(expected) + " missing (segments are numbered 0, 1, ... without gaps)");
         ++expected;
         SlicerSegment s;
