@@ -270,19 +270,8 @@ std::vector<store::LongitudinalClassRow> signature_classes(const io::Longitudina
     for (const auto& [study, v] : scores) {
         const auto s = studies.find(study);
         if (s == studies.end()) continue;
-        std::vector<double> sorted = v;
-        std::sort(sorted.begin(), sorted.end());
-        double score = 0;
-        switch (*aggregation) {
-            case stats::ScoreAggregation::mean: for (double x : v) score += x / double(v.size()); break;
-            case stats::ScoreAggregation::median: {
-                const std::size_t n = sorted.size();
-                score = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-                break;
-            }
-            case stats::ScoreAggregation::min: score = sorted.front(); break;
-            case stats::ScoreAggregation::max: score = sorted.back(); break;
-        }
+        // The signature's own aggregation (the same sums and median as its patient scores).
+        const double score = stats::aggregate_scores(v).of(*aggregation);
         const int cls = stats::classify(*rule, sig->threshold, score);
         out.push_back({cfg.signature, s->second.patient_id, s->second.timepoint, study, score, cls ? sig->positive_label : sig->negative_label});
     }

@@ -108,12 +108,8 @@ std::string section_yaml(const std::string& job_text) {
     return e.c_str();
 }
 
-std::string num(double v) {
-    if (std::isnan(v)) return "";
-    std::ostringstream s;
-    s << std::setprecision(17) << v;
-    return s.str();
-}
+// %.17g, empty for NaN (an absent value).
+std::string num(double v) { return std::isnan(v) ? std::string() : text::format17(v); }
 
 }  // namespace
 
