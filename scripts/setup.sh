@@ -7,6 +7,7 @@ PKGS=(
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
   libinsighttoolkit5-dev libdcmtk-dev dcmtk libopenjp2-7-dev
   libeigen3-dev libtbb-dev catch2 libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev zlib1g-dev libdeflate-dev
+  pybind11-dev python3-dev python3-numpy python3-yaml  # the Python module radhpc._core (python/)
 )
 if [ "${RADHPC_WITH_TEST_DEPS:-1}" = 1 ]; then
   PKGS+=(r-base-core r-cran-glmnet r-cran-proc r-cran-survival r-cran-rms r-cran-psych r-bioc-sva r-cran-metafor

@@ -438,13 +438,14 @@ namespace {
 JobSettings pyradiomics_from_text(const std::string& text, const std::string& path);
 }
 
-JobSettings read_pyradiomics_params(const std::string& path) {
-    const std::string text = read_text(path);
+JobSettings read_pyradiomics_params(const std::string& path) { return parse_pyradiomics_text(read_text(path), path); }
+
+JobSettings parse_pyradiomics_text(const std::string& text, const std::string& origin) {
     try {
-        return pyradiomics_from_text(text, path);
+        return pyradiomics_from_text(text, origin);
     } catch (const YAML::Exception& e) {
         // a construct not handled key by key above (yaml-cpp's message names line and column)
-        throw Error(ErrorKind::settings, path + ": " + e.what());
+        throw Error(ErrorKind::settings, origin + ": " + e.what());
     }
 }
 

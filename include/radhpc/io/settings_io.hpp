@@ -39,5 +39,7 @@ JobSettings parse_job_text(const std::string& yaml_text, const std::string& orig
 // Reads a PyRadiomics parameter file (imageType / featureClass / setting). Image types other than
 // Original and settings radhpc does not implement are errors naming the key, never ignored.
 JobSettings read_pyradiomics_params(const std::string& path);
+// The same from the parameters' text (YAML or JSON; the Python extractor's dict); `origin` names it in errors.
+JobSettings parse_pyradiomics_text(const std::string& text, const std::string& origin = "<parameters>");
 
 }  // namespace radhpc::io
