@@ -40,6 +40,27 @@ private:
         return exchange_.round(payload);
     }
 
+    // What an answer must hold: `key` a vector of `rows` numbers (cols == 0) or a rows x cols matrix.
+    struct Expected {
+        const char* key;
+        std::size_t rows, cols = 0;
+    };
+    // A site's answer whose sizes differ from what the request implies would reach Eigen with
+    // mismatched dimensions (undefined behaviour in a release build): refused, naming the site.
+    std::vector<json> checked(std::vector<json> answers, std::initializer_list<Expected> expected) const {
+        for (std::size_t s = 0; s < answers.size(); ++s)
+            for (const auto& e : expected) {
+                const json* v = answers[s].is_object() && answers[s].contains(e.key) ? &answers[s].at(e.key) : nullptr;
+                const bool ok = v && (e.cols == 0 ? v->is_array() && v->size() == e.rows
+                                                  : v->is_object() && v->value("rows", json()) == e.rows && v->value("cols", json()) == e.cols);
+                if (!ok)
+                    throw Error(ErrorKind::invalid_input, "federated: site " + cfg_.sites[s].name + "'s answer to " + phase_ + ": '" + e.key +
+                                                              "' is not " + (e.cols == 0 ? "a list of " + std::to_string(e.rows) + " numbers"
+                                                                                         : "a " + std::to_string(e.rows) + "x" + std::to_string(e.cols) + " matrix"));
+            }
+        return answers;
+    }
+
     void hello() {
         const auto answers = round({{"analysis", "hello"}, {"step", "hello"}});
         features_ = answers.front().at("features").get<std::vector<std::string>>();
@@ -58,15 +79,16 @@ private:
     }
 
     void summary() {
-        const auto answers = round({{"analysis", "summary"}, {"step", "moments"}});
-        std::vector<sf::Moments> pooled(features_.size());
+        const std::size_t p = features_.size();
+        const auto answers = checked(round({{"analysis", "summary"}, {"step", "moments"}}), {{"moments", p}});
+        std::vector<sf::Moments> pooled(p);
         json per_site = json::array();
         for (const auto& a : answers) {
             per_site.push_back(a.at("moments"));
             for (std::size_t j = 0; j < features_.size(); ++j) pooled[j] += moments_from_json(a.at("moments")[j]);
         }
         edges_ = summary_edges(pooled, cfg_.bins);
-        const auto hist_answers = round({{"analysis", "summary"}, {"step", "histogram"}, {"edges", edges_}});
+        const auto hist_answers = checked(round({{"analysis", "summary"}, {"step", "histogram"}, {"edges", edges_}}), {{"histograms", p}});
         std::vector<sf::Histogram> hist;
         for (std::size_t j = 0; j < features_.size(); ++j) {
             // The edges are the coordinator's own (requests carry them, responses only counts).
@@ -107,13 +129,16 @@ private:
         auto req = base;
         req["step"] = "moments";
         std::vector<sf::CombatSiteMoments> moments;
-        for (const auto& a : round(req)) moments.push_back(combat_moments_from_json(a));
+        const auto answers = round(req);
+        // the design's width q (sites + covariates) is the coordinator's too: every site's must agree
+        const std::size_t q = answers.empty() ? 0 : answers.front().at("xty").value("rows", std::size_t(0));
+        for (const auto& a : checked(answers, {{"xtx", q, q}, {"xty", q, features_.size()}})) moments.push_back(combat_moments_from_json(a));
         sf::CombatModel model = sf::combat_combine_moments(moments, combat_options(cfg_));
         req = base;
         req["step"] = "residual";
         req["model"] = to_json(model);
         std::vector<Eigen::RowVectorXd> ss;
-        for (const auto& a : round(req)) ss.push_back(vector_from_json(a.at("residual_ss")).transpose());
+        for (const auto& a : checked(round(req), {{"residual_ss", features_.size()}})) ss.push_back(vector_from_json(a.at("residual_ss")).transpose());
         sf::combat_set_pooled_variance(model, ss);
         req = base;
         req["step"] = "adjust";
@@ -127,7 +152,9 @@ private:
     sf::LogisticMoments logistic_moments(int exclude_fold) {
         sf::LogisticMoments sum;
         bool first = true;
-        for (const auto& a : round({{"analysis", "elastic_net"}, {"step", "moments"}, {"exclude_fold", exclude_fold}})) {
+        const std::size_t p = features_.size();
+        for (const auto& a : checked(round({{"analysis", "elastic_net"}, {"step", "moments"}, {"exclude_fold", exclude_fold}}),
+                                     {{"sum_x", p}, {"sum_x2", p}, {"sum_xy", p}, {"sum_xxt", p, p}})) {
             if (first) sum = logistic_moments_from_json(a);
             else sum += logistic_moments_from_json(a);
             first = false;
@@ -140,8 +167,10 @@ private:
         const auto gram = [&](double a0, const Eigen::VectorXd& beta) {
             sf::LogisticGram sum;
             bool first = true;
-            for (const auto& a : round({{"analysis", "elastic_net"}, {"step", "gram"}, {"exclude_fold", exclude_fold},
-                                        {"a0", a0}, {"beta", to_json(beta)}})) {
+            const std::size_t p = features_.size();
+            for (const auto& a : checked(round({{"analysis", "elastic_net"}, {"step", "gram"}, {"exclude_fold", exclude_fold}, {"a0", a0},
+                                                {"beta", to_json(beta)}}),
+                                         {{"sum_wx", p}, {"sum_wzx", p}, {"sum_rx", p}, {"sum_wxx", p, p}})) {
                 if (first) sum = logistic_gram_from_json(a);
                 else sum += logistic_gram_from_json(a);
                 first = false;
@@ -177,7 +206,7 @@ private:
             req["fold"] = f;
             sf::HeldOutDeviance sum;
             bool first = true;
-            for (const auto& a : round(req)) {
+            for (const auto& a : checked(round(req), {{"sum_deviance", path_.lambda.size()}})) {
                 if (first) sum = heldout_from_json(a);
                 else sum += heldout_from_json(a);
                 first = false;
@@ -190,8 +219,9 @@ private:
     }
 
     void cox() {
-        const auto answers = round({{"analysis", "cox"}, {"step", "moments"}});
-        Eigen::VectorXd sum = Eigen::VectorXd::Zero(Eigen::Index(cfg_.cox_features.size()));
+        const std::size_t k = cfg_.cox_features.size();
+        const auto answers = checked(round({{"analysis", "cox"}, {"step", "moments"}}), {{"sum_x", k}});
+        Eigen::VectorXd sum = Eigen::VectorXd::Zero(Eigen::Index(k));
         double n = 0;
         for (const auto& a : answers) {
             sum += vector_from_json(a.at("sum_x"));
@@ -201,7 +231,8 @@ private:
         const auto evaluate = [&](const Eigen::VectorXd& beta) {
             stats::CoxTerms total;
             bool first = true;
-            for (const auto& a : round({{"analysis", "cox"}, {"step", "terms"}, {"beta", to_json(beta)}, {"center", to_json(center)}})) {
+            for (const auto& a : checked(round({{"analysis", "cox"}, {"step", "terms"}, {"beta", to_json(beta)}, {"center", to_json(center)}}),
+                                         {{"score", k}, {"information", k, k}})) {
                 if (first) total = cox_terms_from_json(a);
                 else total += cox_terms_from_json(a);
                 first = false;

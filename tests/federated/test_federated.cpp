@@ -343,3 +343,40 @@ TEST_CASE("federated over the stores of a synth --sites cohort equals the pooled
     CHECK(fed["sites"].size() == 4);
     CHECK(fed["features"].size() == 6);
 }
+
+// A site's response whose vectors do not have the request's sizes (a bug or a hostile site) must not
+// reach the linear algebra: the coordinator, replaying the held responses, stops with an error
+// naming the site and the field, and exit status 2 (not a crash, not a wrong pooled result).
+TEST_CASE("federated: a response with a wrong-sized vector or matrix is refused naming the site", "[federated]") {
+    const auto dir = testutil::scratch_dir("radhpc_fed_", "sizes");
+    write_cohort(dir, 1, 17);
+    write_job(dir, 5, "[summary, elastic_net]");
+    const std::string run = bin() + " federated simulate " + (dir / "job.yaml").string() + " --out " + (dir / "sim").string();
+    REQUIRE(sh(run, dir / "whole.log") == 0);
+    const auto files = responses(dir / "sim/messages/site-2");
+    // Each case: the first response holding `key`, with its vector shortened by one (or its matrix's
+    // rows field changed); rerun, expect the refusal, then restore the file.
+    for (const std::string key : {"moments", "sum_wx", "sum_wxx"}) {
+        fs::path target;
+        for (const auto& f : files)
+            if (read_json(f).dump().find("\"" + key + "\"") != std::string::npos) {
+                target = f;
+                break;
+            }
+        REQUIRE(!target.empty());
+        const std::string original = slurp(target);
+        json r = json::parse(original);
+        json& v = r["payload"][key];
+        if (v.is_array()) v.erase(v.size() - 1);
+        else v["rows"] = v["rows"].get<int>() + 1;
+        std::ofstream(target) << r.dump();
+        const int rc = sh(run, dir / ("bad-" + key + ".log"));
+        const std::string log = slurp(dir / ("bad-" + key + ".log"));
+        INFO(key << ": " << log);
+        CHECK(rc == 2);
+        CHECK(log.find("site site-2's answer to ") != std::string::npos);
+        CHECK(log.find("'" + key + "' is not a") != std::string::npos);
+        std::ofstream(target) << original;
+    }
+    CHECK(sh(run, dir / "again.log") == 0);  // the restored responses replay to a result again
+}
