@@ -43,7 +43,7 @@ def bits(v):
 
 
 def same_number(cell, v, where):
-    if cell in ("", "undefined"):
+    if cell in ("", "undefined", "nan", "-nan"):  # NaN: '' (export), 'undefined' (relative change), %.17g's nan (format17)
         if not math.isnan(v):
             fail(f"{where}: export '{cell}', reader {v!r}")
     elif math.isnan(v) or bits(float(cell)) != bits(float(v)) or "%.17g" % v != cell:

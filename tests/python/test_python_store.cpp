@@ -10,7 +10,7 @@
 #include <chrono>
 #include <thread>
 
-#include "common/test_util.hpp"
+#include "pystore_util.hpp"
 
 namespace fs = std::filesystem;
 using testutil::csv_rows;
@@ -19,9 +19,8 @@ using testutil::slurp;
 
 namespace {
 
-const std::string kBin = RADHPC_BINARY;
-const std::string kPy = "/usr/bin/python3";
-const std::string kCheck = std::string(RADHPC_SOURCE_DIR) + "/tests/python/check_store.py";
+using pystore::kBin;
+using pystore::require_python_modules;
 
 // 8 synthetic studies; the manifest (in the archive folder: relative paths) sends S0005's mask to a
 // missing file (an io error record) and adds a timepoint (odd studies baseline, even fu1) and a day.
@@ -50,12 +49,8 @@ std::string run_cmd(const std::string& job, const fs::path& manifest, const fs::
     return kBin + " run " + job + " --manifest " + manifest.string() + " --store " + store.string() + " -q";
 }
 
-// check_store.py's verdict: exit status 0 and "all equal"; its report is shown on failure.
 void check_store(const fs::path& store, const std::string& flags, const fs::path& log) {
-    const int rc = sh(kPy + " " + kCheck + " " + kBin + " " + store.string() + " " + flags, log);
-    INFO(slurp(log));
-    CHECK(rc == 0);
-    CHECK(slurp(log).find("all equal") != std::string::npos);
+    pystore::check("check_store.py", store.string() + " " + flags, log);
 }
 
 std::size_t part_files(const fs::path& store) {
@@ -63,12 +58,6 @@ std::size_t part_files(const fs::path& store) {
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(store / "parts", ec)) n += e.path().filename().string().rfind("part-", 0) == 0;
     return n;
-}
-
-void require_python_modules(const fs::path& dir) {
-    const int rc = sh(kPy + " -c 'import h5py, pandas'", dir / "modules.log");
-    INFO("Debian's python3-h5py and python3-pandas are needed (scripts/setup.sh): " << slurp(dir / "modules.log"));
-    REQUIRE(rc == 0);
 }
 
 }  // namespace
