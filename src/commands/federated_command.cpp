@@ -1,5 +1,6 @@
 // `radhpc federated site|coordinate|simulate` (see include/radhpc/commands/federated_command.hpp):
 // reading a site's rows, the folder transport of the protocol, the site's audit log.
+#include "radhpc/core/file_text.hpp"
 #include "radhpc/commands/federated_command.hpp"
 
 #include <chrono>
@@ -21,14 +22,6 @@ namespace fs = std::filesystem;
 namespace af = analysis::federated;
 using json = nlohmann::json;
 namespace {
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(ErrorKind::io, path + ": cannot read");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 json parse_message(const std::string& text, const std::string& path) {
     try {
@@ -101,7 +94,7 @@ void write_matrix_csv(const std::string& path, const std::vector<std::string>& n
 // The site's answer to one request file, written as one response file and logged.
 void answer_file(const io::FederatedSection& cfg, const af::SiteRows& rows, const std::string& request_path,
                  const std::string& response_path, const SitePaths& paths) {
-    const std::string text = read_text(request_path);
+    const std::string text = read_file_text(request_path);
     const json request = parse_message(text, request_path);
     if (request.value("protocol", std::string()) != af::kProtocol)
         throw Error(ErrorKind::invalid_input, request_path + ": not a " + std::string(af::kProtocol) + " request");
@@ -153,7 +146,7 @@ public:
             requests.push_back(dir_ + "/" + cfg_.sites[s].name + "/request-" + name);
             responses.push_back(dir_ + "/" + cfg_.sites[s].name + "/response-" + name);
             if (fs::exists(requests[s])) {
-                if (read_text(requests[s]) != texts[s])
+                if (read_file_text(requests[s]) != texts[s])
                     throw Error(ErrorKind::invalid_input, requests[s] + ": the exchange folder holds another protocol's request here (the job "
                                                                        "or a site's data changed); use a new exchange folder");
             } else {
@@ -167,7 +160,7 @@ public:
         await(responses);
         std::vector<json> payloads;
         for (std::size_t s = 0; s < responses.size(); ++s) {
-            const std::string text = read_text(responses[s]);
+            const std::string text = read_file_text(responses[s]);
             const json r = parse_message(text, responses[s]);
             if (r.value("request_xxh64", std::uint64_t(0)) != store::xxh64(texts[s].data(), texts[s].size()))
                 throw Error(ErrorKind::invalid_input, responses[s] + ": answers another request than " + requests[s]);
@@ -303,7 +296,7 @@ int federated_simulate(const FederatedSimulateOptions& o, std::ostream& out) {
         double worst = 0;
         Eigen::Index r = 0;
         for (std::size_t s = 0; s < rows.size(); ++s) {
-            const auto text = read_text(paths[s].local_out + "/harmonised.csv");
+            const auto text = read_file_text(paths[s].local_out + "/harmonised.csv");
             std::istringstream in(text);
             std::string line;
             std::getline(in, line);

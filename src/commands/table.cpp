@@ -1,4 +1,5 @@
 // CSV feature tables for the table commands: parsing (quotes, CRLF, BOM), numeric columns, outcomes.
+#include "radhpc/core/file_text.hpp"
 #include "radhpc/commands/table.hpp"
 
 
@@ -93,11 +94,7 @@ std::vector<double> CsvTable::numeric(std::size_t c) const {
 }
 
 CsvTable read_csv_table(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(ErrorKind::io, path + ": cannot read");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return parse_csv_table(ss.str(), path);
+    return parse_csv_table(read_file_text(path), path);
 }
 
 CsvTable parse_csv_table(std::string text, const std::string& path) {

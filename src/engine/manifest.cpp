@@ -1,4 +1,5 @@
 // RFC 4180 CSV (quoted fields, doubled quotes, CRLF) with line/column tracking.
+#include "radhpc/core/file_text.hpp"
 #include "radhpc/engine/manifest.hpp"
 
 #include <filesystem>
@@ -202,12 +203,9 @@ Manifest parse_manifest(const std::string& text, const std::string& path, const 
 }
 
 Manifest read_manifest(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(ErrorKind::io, path + ": cannot read manifest");
-    std::stringstream ss;
-    ss << in.rdbuf();
+    const std::string text = read_file_text(path, ErrorKind::io, "cannot read manifest");
     const auto base = fs::absolute(fs::path(path)).parent_path().string();
-    return parse_manifest(ss.str(), path, base);
+    return parse_manifest(text, path, base);
 }
 
 }  // namespace radhpc::engine

@@ -1,6 +1,7 @@
 // The job model; see include/radhpc/io/job.hpp. The extraction sections are read by
 // settings_io.cpp (parse_job_text); this file adds the engine, robust and validate sections and
 // the settings identity, once, after the schema check.
+#include "radhpc/core/file_text.hpp"
 #include "radhpc/io/job.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -285,11 +286,7 @@ std::string Job::settings_identity(const std::string& version) const {
 Job parse_job(const std::string& text, const std::string& origin) { return parse_job_at(text, origin, fs::path(origin).parent_path()); }
 
 Job read_job(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw Error(ErrorKind::io, path + ": cannot read");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return parse_job_at(ss.str(), path, fs::path(path).parent_path());
+    return parse_job_at(read_file_text(path), path, fs::path(path).parent_path());
 }
 
 }  // namespace radhpc::io

@@ -1,4 +1,5 @@
 // Job files (YAML + JSON Schema) and PyRadiomics parameter files -> typed Settings.
+#include "radhpc/core/file_text.hpp"
 #include "radhpc/io/settings_io.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -31,14 +32,6 @@ const json& job_schema() {
 #include "job_schema.inc"
     );
     return schema;
-}
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(ErrorKind::io, path + ": cannot open");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 YAML::Node parse_yaml(const std::string& text, const std::string& origin) {
@@ -432,13 +425,13 @@ JobSettings job_from_yaml(const YAML::Node& r, const std::string& text, const st
 
 }  // namespace
 
-JobSettings read_job_file(const std::string& path) { return parse_job_text(read_text(path), path); }
+JobSettings read_job_file(const std::string& path) { return parse_job_text(read_file_text(path), path); }
 
 namespace {
 JobSettings pyradiomics_from_text(const std::string& text, const std::string& path);
 }
 
-JobSettings read_pyradiomics_params(const std::string& path) { return parse_pyradiomics_text(read_text(path), path); }
+JobSettings read_pyradiomics_params(const std::string& path) { return parse_pyradiomics_text(read_file_text(path), path); }
 
 JobSettings parse_pyradiomics_text(const std::string& text, const std::string& origin) {
     try {

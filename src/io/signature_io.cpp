@@ -2,6 +2,7 @@
 // (`coefficients_csv`: a published table such as ../shared/data/signatures/ligero2021_table2.csv,
 // or the coefficients.csv of `radhpc validate`), never from numbers built into radhpc.
 // Note: io does not link the stats library; only the SignatureSpec data structure is used here.
+#include "radhpc/core/file_text.hpp"
 #include "radhpc/io/signature_io.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -32,11 +33,7 @@ struct Csv {
 
 // RFC 4180 (quotes, "" escapes, CRLF) with an optional UTF-8 BOM.
 Csv read_csv(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(ErrorKind::settings, path + ": cannot open (signature CSV)");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str();
+    std::string text = read_file_text(path, ErrorKind::settings, "cannot open (signature CSV)");
     radhpc::text::strip_bom(text);
     Csv csv;
     csv.path = path;

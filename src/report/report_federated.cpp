@@ -7,6 +7,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "radhpc/core/file_text.hpp"
 #include "radhpc/core/error.hpp"
 #include "radhpc/report/report.hpp"
 #include "radhpc/report/svg.hpp"
@@ -269,17 +270,9 @@ std::string render_federated_report(const FederatedInputs& in, const ReportOptio
 
 namespace {
 
-std::string read_text(const fs::path& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) return {};
-    std::ostringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
-
 bool is_federated_results(const fs::path& file) {
     if (!fs::is_regular_file(file)) return false;
-    const federated_detail::json j = federated_detail::json::parse(read_text(file), nullptr, false);
+    const federated_detail::json j = federated_detail::json::parse(read_file_text_or_empty(file.string()), nullptr, false);
     return j.is_object() && j.contains("protocol") && j["protocol"] == "radhpc-federated/1";
 }
 
@@ -301,10 +294,10 @@ std::vector<std::string> write_federated_report(const ReportOptions& o, const st
     const fs::path dir = normal(results_dir), parent = dir.parent_path();
     FederatedInputs in;
     in.folder = normal(o.store).filename().string();
-    in.results = read_text(dir / "results.json");
+    in.results = read_file_text_or_empty((dir / "results.json").string());
     if (in.results.empty()) throw Error(ErrorKind::io, (dir / "results.json").string() + ": cannot read");
-    in.exchange = read_text(parent / "exchange.json");
-    in.comparison = read_text(parent / "comparison.json");
+    in.exchange = read_file_text_or_empty((parent / "exchange.json").string());
+    in.comparison = read_file_text_or_empty((parent / "comparison.json").string());
     std::vector<std::string> notes;
     const std::string html = render_federated_report(in, o, &notes);
     report_detail::write_page(o.out, html);
