@@ -20,6 +20,7 @@
 #include "radhpc/commands/score_command.hpp"
 #include "radhpc/commands/stats_commands.hpp"
 #include "radhpc/commands/store_commands.hpp"
+#include "radhpc/commands/synth_command.hpp"
 #include "radhpc/commands/federated_command.hpp"
 #include "radhpc/commands/longitudinal_command.hpp"
 #include "radhpc/commands/validate_command.hpp"
@@ -100,29 +101,10 @@ void add_extract(CLI::App& app) {
                    "IBSI submission table (CSV) whose 'your result', 'difference' and 'check' columns are filled into --out");
 }
 
-struct SynthCommand {
-    int studies = 10;
-    std::uint64_t seed = 1;
-    std::string out, size = "small", format = "nifti";
-    bool signal = false;
-    int sites = 0, timepoints = 0;
-};
-int synth(const SynthCommand& o) {
-    pipeline::SynthOptions so;
-    so.size = o.size == "clinical" ? pipeline::SynthSize::clinical : pipeline::SynthSize::small;
-    so.format = o.format == "nrrd"    ? pipeline::SynthFormat::nrrd
-                : o.format == "dicom" ? pipeline::SynthFormat::dicom
-                                      : pipeline::SynthFormat::nifti;
-    so.signal = o.signal;
-    so.sites = o.sites;
-    so.timepoints = o.timepoints;
-    std::cout << pipeline::synth_command(o.out, o.studies, o.seed, so) << "\n";
-    return 0;
-}
 void add_synth(CLI::App& app) {
-    auto opt = std::make_shared<SynthCommand>();
+    auto opt = std::make_shared<commands::SynthCommand>();
     auto* sy = add_command(app, "synth", "write a synthetic CT archive (NIfTI images and label masks, or NRRD, or DICOM CT + RTSTRUCT + SEG; manifest.csv)",
-                           opt, synth);
+                           opt, commands::synth);
     sy->add_option("--studies", opt->studies, "number of studies")->check(CLI::PositiveNumber);
     sy->add_option("--seed", opt->seed, "random seed (the archive is a function of it)");
     sy->add_option("--out", opt->out, "output folder")->required();
