@@ -14,6 +14,7 @@ if [ "${RADHPC_WITH_TEST_DEPS:-1}" = 1 ]; then
          slurmctld slurmd slurm-client
          chromium  # headless browser of the report tests (tests/report)
          libgdcm-tools  # gdcmconv: JPEG 2000 / RLE copies in tests/dicom
+         dicom3tools  # dciodvfy: the DICOM SEG of `radhpc mask` must verify without errors (tests/mask)
          python3-pywt python3-skimage  # tests/filters: pywt.swtn and local_binary_pattern references
          python3-h5py python3-pandas  # python/radhpc/store.py (store -> pandas) and tests/python
          clang-14 libclang-rt-14-dev libfuzzer-14-dev)  # scripts/fuzz.sh: libFuzzer + ASan/UBSan (ctest label fuzz)

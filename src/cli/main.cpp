@@ -20,8 +20,10 @@
 #include "radhpc/commands/score_command.hpp"
 #include "radhpc/commands/stats_commands.hpp"
 #include "radhpc/commands/store_commands.hpp"
+#include "radhpc/commands/synth_command.hpp"
 #include "radhpc/commands/federated_command.hpp"
 #include "radhpc/commands/longitudinal_command.hpp"
+#include "radhpc/commands/mask_command.hpp"
 #include "radhpc/commands/validate_command.hpp"
 #include "radhpc/core/error.hpp"
 #include "radhpc/engine/log.hpp"
@@ -100,29 +102,29 @@ void add_extract(CLI::App& app) {
                    "IBSI submission table (CSV) whose 'your result', 'difference' and 'check' columns are filled into --out");
 }
 
-struct SynthCommand {
-    int studies = 10;
-    std::uint64_t seed = 1;
-    std::string out, size = "small", format = "nifti";
-    bool signal = false;
-    int sites = 0, timepoints = 0;
-};
-int synth(const SynthCommand& o) {
-    pipeline::SynthOptions so;
-    so.size = o.size == "clinical" ? pipeline::SynthSize::clinical : pipeline::SynthSize::small;
-    so.format = o.format == "nrrd"    ? pipeline::SynthFormat::nrrd
-                : o.format == "dicom" ? pipeline::SynthFormat::dicom
-                                      : pipeline::SynthFormat::nifti;
-    so.signal = o.signal;
-    so.sites = o.sites;
-    so.timepoints = o.timepoints;
-    std::cout << pipeline::synth_command(o.out, o.studies, o.seed, so) << "\n";
-    return 0;
+// mask --image IMG --mask MASK --out OUT: the ROI(s) as radhpc rasterised them (commands/mask_command.cpp)
+void add_mask(CLI::App& app) {
+    auto opt = std::make_shared<commands::MaskCommand>();
+    auto* mk = add_command(app, "mask", "write the ROI(s) as radhpc rasterised them: label map on the image grid (.nii, .nii.gz, .nrrd) or DICOM SEG (.dcm)",
+                           opt, [](const commands::MaskCommand& o) { return commands::mask(o, std::cout); });
+    mk->add_option("--image", opt->image, "image file (NRRD, NIfTI) or DICOM series folder")->required();
+    mk->add_option("--mask", opt->mask, "label file, DICOM RTSTRUCT / SEG, or 3D Slicer segmentation")->required();
+    mk->add_option("--out", opt->out, "output: .nii / .nii.gz / .nrrd label map (+ OUT.labels.json), or .dcm DICOM SEG of the image series")->required();
+    mk->add_option("--label", opt->label, "label value of the ROI in a label file (default: the settings' label, 1)");
+    mk->add_option("--roi", opt->roi, "RTSTRUCT ROI name or segment name (default: the job's dicom.roi)");
+    mk->add_flag("--all", opt->all, "every ROI / segment (labels 1..n) or every label of a label file (its own value)");
+    mk->add_flag("--components", opt->components, "the label file's connected components as labels 1..n (run.lesions: components)");
+    auto* so = mk->add_option("--settings", opt->settings, "radhpc job file (YAML)");
+    so->excludes(mk->add_option("--pyradiomics-params", opt->pyradiomics_params, "PyRadiomics parameter file"));
+    mk->add_option("--perturbation", opt->perturbation, "id of the job's perturbations: the perturbed mask on its working grid (header says so)");
+    mk->add_option("--study-id", opt->study_id, "with --perturbation: draw noise/contours as radhpc run does for this study ...");
+    mk->add_option("--lesion", opt->lesion, "... and this lesion number (default 1)");
 }
+
 void add_synth(CLI::App& app) {
-    auto opt = std::make_shared<SynthCommand>();
+    auto opt = std::make_shared<commands::SynthCommand>();
     auto* sy = add_command(app, "synth", "write a synthetic CT archive (NIfTI images and label masks, or NRRD, or DICOM CT + RTSTRUCT + SEG; manifest.csv)",
-                           opt, synth);
+                           opt, commands::synth);
     sy->add_option("--studies", opt->studies, "number of studies")->check(CLI::PositiveNumber);
     sy->add_option("--seed", opt->seed, "random seed (the archive is a function of it)");
     sy->add_option("--out", opt->out, "output folder")->required();
@@ -456,6 +458,7 @@ int main(int argc, char** argv) {
     });
     add_extract(app);
     add_synth(app);
+    add_mask(app);
     add_validate_job(app);
     add_qc(app);
     add_stats(app);

@@ -19,6 +19,7 @@
 #include "radhpc/stats/diagnostic.hpp"
 #include "radhpc/stats/glmnet.hpp"
 #include "radhpc/stats/roc.hpp"
+#include "radhpc/stats/screening.hpp"
 #include "radhpc/stats/survival.hpp"
 #include "radhpc/store/hash.hpp"
 #include "table_util.hpp"

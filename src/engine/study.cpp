@@ -33,8 +33,8 @@ std::atomic<bool> g_abandoned{false};
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-// 26-connected components of the non-zero voxels, numbered in raster order of their first
-// voxel (deterministic), keeping those with at least `min_voxels` voxels.
+}  // namespace
+
 std::vector<Mask> connected_components(const Volume<std::int16_t>& labels, std::size_t min_voxels) {
     const auto& g = labels.geometry;
     const std::int64_t nx = g.size[0], ny = g.size[1], nz = g.size[2];
@@ -73,6 +73,20 @@ std::vector<Mask> connected_components(const Volume<std::int16_t>& labels, std::
     }
     return out;
 }
+
+std::vector<Mask> lesion_components(const Volume<std::int16_t>& labels, std::size_t min_lesion_voxels, double min_lesion_volume_mm3,
+                                    const std::string& mask_path) {
+    const double voxel_mm3 = labels.geometry.voxel_volume();
+    const auto by_volume = std::size_t(std::ceil(min_lesion_volume_mm3 / voxel_mm3 - 1e-9));
+    const std::size_t min_voxels = std::max({std::size_t(1), min_lesion_voxels, by_volume});
+    auto comps = connected_components(labels, min_voxels);
+    if (comps.empty())
+        throw Error(ErrorKind::empty_roi, mask_path + ": no connected component of at least " + std::to_string(min_voxels) +
+                                              " voxels (run.min_lesion_voxels / run.min_lesion_volume_mm3)");
+    return comps;
+}
+
+namespace {
 
 void add_timings(StudyOutcome& out, const pipeline::Timings& t) {
     out.preprocess_s += t.preprocess_s;
@@ -240,13 +254,7 @@ pipeline::LesionInput lesion_input(const pipeline::LesionInput& base, const std:
 // lesion mode "components": each large enough connected component of the label map is a lesion.
 void extract_components(const StudyTask& task, const WorkerOptions& opt, StudyOutcome& out, const pipeline::LesionInput& base,
                         const Volume<std::int16_t>& labels, const std::string& mask_path) {
-    const double voxel_mm3 = labels.geometry.voxel_volume();
-    const auto by_volume = std::size_t(std::ceil(opt.min_lesion_volume_mm3 / voxel_mm3 - 1e-9));
-    const std::size_t min_voxels = std::max({std::size_t(1), opt.min_lesion_voxels, by_volume});
-    auto comps = connected_components(labels, min_voxels);
-    if (comps.empty())
-        throw Error(ErrorKind::empty_roi, mask_path + ": no connected component of at least " + std::to_string(min_voxels) +
-                                              " voxels (run.min_lesion_voxels / run.min_lesion_volume_mm3)");
+    auto comps = lesion_components(labels, opt.min_lesion_voxels, opt.min_lesion_volume_mm3, mask_path);
     for (std::size_t i = 0; i < comps.size(); ++i)
         extract_into(out, int(i) + 1, lesion_input(base, task.image, mask_path, std::move(comps[i])), opt, task);
 }

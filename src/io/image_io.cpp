@@ -7,8 +7,15 @@
 #include <itkImageFileWriter.h>
 #include <itkImageIOBase.h>
 #include <itkImageIOFactory.h>
+#include <itkMetaDataObject.h>
 
+#include <zlib.h>
+
+#include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
@@ -73,8 +80,26 @@ Volume<Out> read_as(const std::string& path) {
     return out;
 }
 
+// Puts `text` (at most 79 characters) in descrip of the NIfTI-1 file `nii` (uncompressed, as ITK
+// wrote it); `gz_path` non-empty: the result is gzipped there and `nii` removed.
+void set_nifti_description(const std::string& nii, const std::string& text, const std::string& gz_path) {
+    std::fstream f(nii, std::ios::in | std::ios::out | std::ios::binary);
+    char descrip[80] = {};
+    std::memcpy(descrip, text.data(), std::min<std::size_t>(text.size(), 79));
+    if (!f.seekp(148) || !f.write(descrip, sizeof descrip)) throw Error(ErrorKind::io, nii + ": cannot write the NIfTI description");
+    f.close();
+    if (gz_path.empty()) return;
+    std::ifstream in(nii, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    gzFile out = gzopen(gz_path.c_str(), "wb");
+    const bool ok = out && gzwrite(out, bytes.data(), unsigned(bytes.size())) == int(bytes.size());
+    if (out) gzclose(out);
+    std::filesystem::remove(nii);
+    if (!ok) throw Error(ErrorKind::io, gz_path + ": cannot write");
+}
+
 template <class T, class In>
-void write_as(const Volume<In>& v, const std::string& path) {
+void write_as(const Volume<In>& v, const std::string& path, const LabelHeader* header = nullptr) {
     auto img = ItkImage<T>::New();
     typename ItkImage<T>::RegionType region;
     typename ItkImage<T>::SpacingType sp;
@@ -93,8 +118,16 @@ void write_as(const Volume<In>& v, const std::string& path) {
     img->Allocate();
     T* buf = img->GetBufferPointer();
     for (std::size_t i = 0; i < v.data.size(); ++i) buf[i] = static_cast<T>(v.data[i]);
+    // NRRD writes every string entry of the dictionary as key:=value; ITK's NIfTI writer never
+    // writes descrip, so a described .nii.gz is written uncompressed, given its descrip, then gzipped.
+    const bool nrrd = path.ends_with(".nrrd") || path.ends_with(".nhdr");
+    const bool described = header && !nrrd && !header->description.empty();
+    if (header && nrrd)
+        for (const auto& [key, value] : header->keys) itk::EncapsulateMetaData<std::string>(img->GetMetaDataDictionary(), key, value);
+    const bool gz = described && path.ends_with(".gz");
+    const std::string written = gz ? path + ".tmp.nii" : path;
     auto writer = itk::ImageFileWriter<ItkImage<T>>::New();
-    writer->SetFileName(path);
+    writer->SetFileName(written);
     writer->SetInput(img);
     writer->UseCompressionOn();
     try {
@@ -102,6 +135,7 @@ void write_as(const Volume<In>& v, const std::string& path) {
     } catch (const itk::ExceptionObject& e) {
         throw Error(ErrorKind::io, path + ": cannot write: " + e.GetDescription());
     }
+    if (described) set_nifti_description(written, header->description, gz ? path : "");
 }
 
 }  // namespace
@@ -365,6 +399,12 @@ void write_image(const Image& image, const std::string& path, bool as_float32) {
 }
 void write_image(const Volume<std::int16_t>& image, const std::string& path) { write_as<std::int16_t>(image, path); }
 void write_labels(const Volume<std::uint8_t>& labels, const std::string& path) { write_as<std::uint8_t>(labels, path); }
+void write_labels(const Volume<std::uint8_t>& labels, const std::string& path, const LabelHeader& header) {
+    write_as<std::uint8_t>(labels, path, &header);
+}
+void write_labels(const Volume<std::uint16_t>& labels, const std::string& path, const LabelHeader& header) {
+    write_as<std::uint16_t>(labels, path, &header);
+}
 
 }  // namespace radhpc::io
 

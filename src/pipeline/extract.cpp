@@ -443,6 +443,7 @@ LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input
     if (perturb_mask) preprocess::apply_mask_steps(perturbation, work, morph, s.resegment);
     if ((perturb_image || perturb_mask) && !bounding_box(morph))
         throw Error(ErrorKind::empty_roi, who + ": perturbation " + perturbation.id + " leaves the ROI empty");
+    if (input.keep_working_mask) result.working_mask = std::make_shared<const Mask>(morph);
 
     // ---- re-segmentation --------------------------------------------------------------------
     Mask intensity_mask = morph;
@@ -471,9 +472,8 @@ LesionResult extract_from(const Volume<T>& input_image, const LesionInput& input
 LesionResult extract(const LesionInput& input, const Settings& s, bool diagnostics, const Perturbation& perturbation) {
     SourceImage source = input.source;
     if (source.empty()) source.f64 = std::shared_ptr<const Image>(std::shared_ptr<const Image>(), &input.image);  // not owned
-    // Steps that read every voxel as double (PyRadiomics normalisation, noise at the image's
-    // estimated level): an int16 study image is converted once
-    // for this lesion. Every other path reads the int16 voxels it needs in place.
+    // Steps that read every voxel as double (PyRadiomics normalisation, noise at the image's estimated
+    // level): an int16 study image is converted once for this lesion. Other paths read int16 in place.
     if (source.i16 && (s.normalize.enabled || preprocess::has_noise_steps(perturbation))) {
         check_memory_budget(s, double(source.i16->geometry.voxel_count()) * 8.0, input.image_path + " / " + input.mask_path,
                             "the whole image as double (normalisation / noise)");

@@ -30,6 +30,12 @@ LesionInput load(const std::string& image_path, const std::string& mask_path, co
     return in;
 }
 
+Mask working_mask(const LesionInput& input, const Settings& settings, const Perturbation& perturbation) {
+    LesionInput in = input;
+    in.keep_working_mask = true;
+    return *extract(in, settings, false, perturbation).working_mask;
+}
+
 void snap_mask_grid(Geometry& mask_grid, const Geometry& image_grid, double tolerance) {
     if (same_grid(mask_grid, image_grid, tolerance)) mask_grid = image_grid;
 }

@@ -7,6 +7,7 @@
 
 #include "radhpc/core/perturbation.hpp"
 #include "radhpc/core/settings.hpp"
+#include "radhpc/core/volume.hpp"
 #include "radhpc/store/store.hpp"
 
 namespace radhpc::engine {
@@ -53,6 +54,16 @@ struct WorkerOptions {
     // keeps the last study's image and label image, so consecutive units of a study read once.
     std::vector<Perturbation> perturbations;
 };
+
+// Lesion mode "components": the 26-connected components of the non-zero voxels of a label map,
+// numbered in raster order of their first voxel (deterministic), keeping those with at least
+// `min_voxels` voxels; each a mask on the label map's grid (lesion k = the k-th of them).
+std::vector<Mask> connected_components(const Volume<std::int16_t>& labels, std::size_t min_voxels);
+// The lesions of the label map `mask_path` in mode "components": connected_components with
+// min_voxels = max(1, min_lesion_voxels, min_lesion_volume_mm3 / voxel volume rounded up) (the job's
+// run.min_lesion_voxels / run.min_lesion_volume_mm3). None left: Error(empty_roi) naming the file.
+std::vector<Mask> lesion_components(const Volume<std::int16_t>& labels, std::size_t min_lesion_voxels, double min_lesion_volume_mm3,
+                                    const std::string& mask_path);
 
 // Computes every lesion of the study. Bad input becomes status "error" with the kind and a
 // message naming the file or lesion; a study over the time limit becomes error "time_limit"

@@ -3,6 +3,7 @@
 // values; other formats (.mha, .mhd, ...) are read, and everything is written, through ITK.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -81,6 +82,14 @@ Volume<std::int32_t> read_label_image_itk(const std::string& path);
 void write_image(const Image& image, const std::string& path, bool as_float32 = false);
 void write_image(const Volume<std::int16_t>& image, const std::string& path);
 void write_labels(const Volume<std::uint8_t>& labels, const std::string& path);
+// What a label map's header says besides its grid: NRRD gets `keys` as key:=value lines (in order),
+// NIfTI gets `description` in descrip (the first 79 characters; radhpc sets it, ITK's writer does not).
+struct LabelHeader {
+    std::string description;
+    std::vector<std::pair<std::string, std::string>> keys;
+};
+void write_labels(const Volume<std::uint8_t>& labels, const std::string& path, const LabelHeader& header);
+void write_labels(const Volume<std::uint16_t>& labels, const std::string& path, const LabelHeader& header);
 
 }  // namespace radhpc::io
 

@@ -22,6 +22,9 @@ struct LesionResult {
     FeatureValues features;     // computed keys (IBSI tags, or "<class>_<Name>" for PyRadiomics classes)
     FeatureValues diagnostics;  // IBSI diagnostic features when asked for
     Timings timings;
+    // LesionInput::keep_working_mask only: the morphological mask the features were computed on
+    // (after resampling and the perturbation's mask steps), on its working grid (crop or resampled box).
+    std::shared_ptr<const Mask> working_mask;
 };
 
 struct LesionInput {
@@ -35,6 +38,7 @@ struct LesionInput {
     std::optional<BoundingBox> mask_box;
     PixelType pixel_type;
     std::string image_path = "<image>", mask_path = "<mask>";
+    bool keep_working_mask = false;  // fill LesionResult::working_mask (radhpc mask --perturbation)
     const Geometry& image_geometry() const { return source.empty() ? image.geometry : source.geometry(); }
     // the image's values as double (a copy; for tests and tools, not the pipeline)
     Image image_as_double() const {
@@ -56,6 +60,12 @@ void snap_mask_grid(Geometry& mask_grid, const Geometry& image_grid, double tole
 // is applied to the lesion before resampling; the default (none) is the unperturbed lesion.
 LesionResult extract(const LesionInput& input, const Settings& settings, bool diagnostics = false,
                      const Perturbation& perturbation = {});
+
+// The mask extract() computes the features of `input` under `perturbation` on: the morphological
+// mask after resampling and the perturbation's steps (before re-segmentation), on its working grid
+// (a crop of the image grid, or of the resampled grid, around the ROI; moved by a rotation or
+// translation). Runs extract() itself, so it fails where the lesion's extraction fails.
+Mask working_mask(const LesionInput& input, const Settings& settings, const Perturbation& perturbation);
 
 // load + extract, with read time in the timings.
 LesionResult extract_files(const std::string& image_path, const std::string& mask_path, const Settings& settings,
