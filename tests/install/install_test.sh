@@ -6,14 +6,15 @@
 #   3. a downstream CMake project (tests/install/downstream) finds radhpc through
 #      CMAKE_PREFIX_PATH=P, builds, and its programs match the IBSI 1 digital phantom references
 #      (radhpc::features alone, and radhpc::pipeline with the installed job file);
-#   4. /usr/bin/python3 imports radhpc.store (and radhpc._core when the build has the module)
-#      from P's dist-packages;
+#   4. /usr/bin/python3 imports radhpc.store from P's dist-packages, and when the build has the
+#      module radhpc._core, radhpc.extract matches the phantom's references (check_python.py);
 #   5. environment-modules: `module load radhpc` puts P/bin/radhpc first on PATH.
 # Any missing piece fails the test. Needs a built `radhpc` target (ctest does not build).
 #   install_test.sh BUILD_DIR SOURCE_DIR SHARED_DATA VERSION HAVE_PYMODULE(0|1) PYTHONDIR
 set -euo pipefail
 BUILD=${1:?build dir}; SRC=${2:?source dir}; DATA=${3:?shared data}; VERSION=${4:?version}
 HAVE_PYMODULE=${5:?0 or 1}; PYDIR=${6:?python dir relative to the prefix}
+BUILD=$(cd "$BUILD" && pwd); SRC=$(cd "$SRC" && pwd); DATA=$(cd "$DATA" && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/radhpc-install-test.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 P=$WORK/prefix
@@ -60,16 +61,9 @@ REF=$DATA/ibsi1/digital_phantom/reference_values/ibsi1_submission_table_digital_
 tail -n 1 "$WORK/features.log"
 "$DS/phantom_pipeline" "$P/share/radhpc/jobs/ibsi/digital-phantom.yaml" "$REF" || fail "phantom_pipeline"
 
-step "Python package from $P/$PYDIR"
-cd "$WORK"  # no radhpc package in the working directory
-check_import() {
-  env -u PYTHONPATH PYTHONPATH="$P/$PYDIR" /usr/bin/python3 -c "
-import sys, $1 as m
-assert m.__file__.startswith('$P/'), m.__file__
-print('$1 from', m.__file__)" || fail "import $1 from $P/$PYDIR"
-}
-check_import radhpc.store
-if [ "$HAVE_PYMODULE" = 1 ]; then check_import radhpc._core; fi
+step "Python from $P/$PYDIR"
+(cd "$WORK" && env -u PYTHONPATH PYTHONPATH="$P/$PYDIR" /usr/bin/python3 "$SRC/tests/install/check_python.py" \
+   "$HAVE_PYMODULE" "$P" "$DATA") || fail "Python against $P/$PYDIR"
 
 step "environment-modules: module load radhpc"
 MODULES_INIT=/usr/share/modules/init/bash
