@@ -17,6 +17,7 @@ if [ "${RADHPC_WITH_TEST_DEPS:-1}" = 1 ]; then
          dicom3tools  # dciodvfy: the DICOM SEG of `radhpc mask` must verify without errors (tests/mask)
          python3-pywt python3-skimage  # tests/filters: pywt.swtn and local_binary_pattern references
          python3-h5py python3-pandas  # python/radhpc/store.py (store -> pandas) and tests/python
+         environment-modules  # tests/install: `module load radhpc` with the installed modulefile
          clang-14 libclang-rt-14-dev libfuzzer-14-dev)  # scripts/fuzz.sh: libFuzzer + ASan/UBSan (ctest label fuzz)
 fi
 missing=()
