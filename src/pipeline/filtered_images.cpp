@@ -308,11 +308,27 @@ Image apply_filter(const FilterSettings& f, const Image& work, const Geometry& w
     throw Error(ErrorKind::internal, "unknown filter kind");
 }
 
-RoiCrops roi_crops(const Mask& intensity_mask, const Mask& morph) {
+RoiCrops roi_crops(const Mask& intensity_mask, const Mask& morph, const Settings& s) {
     RoiCrops c;
     c.box = *bounding_box(morph);
     c.intensity = crop(intensity_mask, c.box, 1, false, std::uint8_t(0));
     c.morph = crop(morph, c.box, 1, false, std::uint8_t(0));
+    if (s.profile == Profile::pyradiomics && s.resegment.any() && !s.resegment.resegment_shape) {
+        const auto kept = bounding_box(intensity_mask);  // checked non-empty by the re-segmentation step
+        if (!kept) return c;
+        const std::int64_t pad = s.resample.pad_distance;
+        c.pyradiomics_shape = c.morph;
+        Mask& m = c.pyradiomics_shape;
+        // c.morph's voxel (x, y, z) is the working grid's (x, y, z) + box.lo - 1
+        for (std::int64_t z = 0; z < std::int64_t(m.nz()); ++z)
+            for (std::int64_t y = 0; y < std::int64_t(m.ny()); ++y)
+                for (std::int64_t x = 0; x < std::int64_t(m.nx()); ++x) {
+                    const Index3 w{x + c.box.lo[0] - 1, y + c.box.lo[1] - 1, z + c.box.lo[2] - 1};
+                    bool inside = true;
+                    for (int a = 0; a < 3; ++a) inside = inside && w[a] >= kept->lo[a] - pad && w[a] <= kept->hi[a] + pad;
+                    if (!inside) m.at(std::size_t(x), std::size_t(y), std::size_t(z)) = 0;
+                }
+    }
     return c;
 }
 
@@ -334,7 +350,9 @@ FeatureValues image_features(const Image& img, const Mask& intensity_mask, const
     disc.levels = GreyLevels(img_c.geometry, 0);
     for (std::size_t i = 0, k = 0; i < int_c.data.size(); ++i)
         if (int_c.data[i]) disc.levels.data[i] = level_values[k++];
-    const Mask& shape_mask = s.resegment.resegment_shape ? int_c : morph_c;
+    const Mask& shape_mask = s.resegment.resegment_shape   ? int_c
+                             : !roi.pyradiomics_shape.data.empty() ? roi.pyradiomics_shape
+                                                                   : morph_c;
     const features::FamilyInputs inputs{img,        intensity_mask, img_c,        int_c,       morph_c,
                                         shape_mask, values,         level_values, disc.levels, disc.n_levels};
     return features::compute_families(inputs, s, s.features.families);
@@ -342,13 +360,13 @@ FeatureValues image_features(const Image& img, const Mask& intensity_mask, const
 
 FeatureValues image_features(const Image& img, const Mask& intensity_mask, const Mask& morph, std::size_t n_int,
                              const Settings& s) {
-    return image_features(img, intensity_mask, roi_crops(intensity_mask, morph), n_int, s);
+    return image_features(img, intensity_mask, roi_crops(intensity_mask, morph, s), n_int, s);
 }
 
 FeatureValues lesion_features(const Image& work, const Mask& intensity_mask, const Mask& morph, std::size_t n_int,
                               const Settings& s, const Geometry& whole, double whole_max_abs, const PixelType& pixel) {
     // the ROI's box and its cropped masks: the same for every image
-    const RoiCrops roi = roi_crops(intensity_mask, morph);
+    const RoiCrops roi = roi_crops(intensity_mask, morph, s);
     if (s.filters.empty()) return image_features(work, intensity_mask, roi, n_int, s);
     FeatureValues out;
     if (s.features.original) out = image_features(work, intensity_mask, roi, n_int, s);

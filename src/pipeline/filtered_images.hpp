@@ -48,8 +48,15 @@ FeatureValues image_features(const Image& img, const Mask& intensity_mask, const
 struct RoiCrops {
     BoundingBox box;
     Mask intensity, morph;
+    Mask pyradiomics_shape;  // set when PyRadiomics' shape mask is not `morph` (see roi_crops)
 };
-RoiCrops roi_crops(const Mask& intensity_mask, const Mask& morph);
+// The ROI's box (of `morph`, one empty voxel around it) and both masks cropped to it. In the
+// pyradiomics profile with re-segmentation (resegmentShape off), also PyRadiomics' shape mask: the
+// morphological mask cropped to the re-segmented mask's bounding box grown by padDistance, which is
+// what PyRadiomics 3.1's execute() hands computeShape() (the bounding box checkMask returns for the
+// re-segmented mask). A large ROI's voxels farther out than that, outside the intensity range (lung
+// or bone at a tumour's border), are not in PyRadiomics' shape features.
+RoiCrops roi_crops(const Mask& intensity_mask, const Mask& morph, const Settings& s);
 FeatureValues image_features(const Image& img, const Mask& intensity_mask, const RoiCrops& roi, std::size_t n_int,
                              const Settings& s);
 
