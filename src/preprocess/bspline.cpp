@@ -22,131 +22,18 @@
 #include <cstring>
 #include <type_traits>
 
+#include "bspline_decompose.hpp"
 #include "itk_scanlines.hpp"
 #include "radhpc/core/error.hpp"
 
 namespace radhpc::preprocess {
 namespace {
 
-// ---- ITK's 1-D decomposition (order 3: a single pole) ---------------------------------------
+using detail::decompose_lines;
+using detail::LineFilter;
+using detail::V2;
 
-// Two doubles in one SSE2 register (GCC/Clang vector extension): element-wise IEEE operations.
-using V2 = double __attribute__((vector_size(16)));
-
-// The per-line constants of DataToCoefficients1D for a line of n samples.
-struct LineFilter {
-    std::size_t n = 0;
-    double pole = std::sqrt(3.0) - 2.0;
-    double gain = 0;                      // c0 = (1 - z)(1 - 1/z) (lambda = 6 up to rounding)
-    bool accelerated = false;             // horizon < n: truncated sum for the causal initial value
-    std::size_t horizon = 0;              // samples in that truncated sum
-    std::vector<double> init_weights;     // weight of sample k in the causal initial value
-    double full_last_weight = 0;          // full loop: weight of sample n-1 (added first)
-    double full_denominator = 1;          // full loop: sum / (1 - z^(2n-2))
-    double anticausal_factor = 0;         // z / (z^2 - 1)
-
-    // ITK's first step, s[k] *= c0 (skipped for a single sample: mirror boundaries need two)
-    double scaled(double v) const { return n == 1 ? v : v * gain; }
-
-    explicit LineFilter(std::size_t length) : n(length) {
-        const double z = pole;
-        gain = 1.0;
-        gain = gain * (1.0 - z) * (1.0 - 1.0 / z);
-        anticausal_factor = z / (z * z - 1.0);
-        // horizon = ceil(log(tolerance) / log|z|) with ITK's default tolerance 1e-10
-        horizon = std::size_t(std::ceil(std::log(1e-10) / std::log(std::fabs(z))));
-        init_weights.assign(n, 0.0);
-        if (horizon < n) {
-            accelerated = true;
-            double zn = z;  // sum = s0 + z s1 + z^2 s2 + ... (z^k by repeated products, as ITK)
-            for (std::size_t k = 1; k < horizon; ++k) {
-                init_weights[k] = zn;
-                zn *= z;
-            }
-        } else if (n >= 2) {
-            // mirror-symmetric exact sum: (s0 + z^(n-1) s_{n-1} + sum (z^k + z^(2n-2-k)) s_k) / (1 - z^(2n-2))
-            const double iz = 1.0 / z;
-            double zn = z;
-            double z2n = std::pow(z, double(n - 1));
-            full_last_weight = z2n;
-            z2n *= z2n * iz;
-            for (std::size_t k = 1; k + 2 <= n; ++k) {
-                init_weights[k] = zn + z2n;
-                zn *= z;
-                z2n *= iz;
-            }
-            full_denominator = 1.0 - zn * zn;
-        }
-    }
-};
-
-// ITK's DataToCoefficients1D on `lanes` lines at once: sample k of lane l is d[k * stride + l].
-// Every lane sees exactly ITK's operation sequence (the lane loop is innermost and element-wise).
-// Only samples k >= keep_from are used afterwards, so the anticausal recursion stops there.
-// The caller has already multiplied the samples by the gain (LineFilter::scaled) while copying them.
-// Lane loops two lanes at a time in SSE2 registers (GCC's -O2 cost model leaves them scalar):
-// `op` is one generic expression instantiated for double and for V2, element-wise either way.
-template <class T>
-inline T load_lanes(const double* p) {
-    if constexpr (std::is_same_v<T, double>) return *p;
-    else return T(_mm_loadu_pd(p));
-}
-template <class T>
-inline void store_lanes(double* p, T v) {
-    if constexpr (std::is_same_v<T, double>) *p = v;
-    else _mm_storeu_pd(p, __m128d(v));
-}
-template <class Op>
-inline void for_lanes(std::size_t lanes, Op&& op) {
-    std::size_t l = 0;
-    for (; l + 2 <= lanes; l += 2) op.template operator()<V2>(l);
-    for (; l < lanes; ++l) op.template operator()<double>(l);
-}
-
-void decompose_lines(double* d, std::size_t stride, std::size_t lanes, std::size_t keep_from, const LineFilter& f) {
-    const std::size_t n = f.n;
-    if (n == 1) return;  // ITK: a single sample stays as it is (no gain either)
-    const double z = f.pole;
-    auto row = [&](std::size_t k) { return d + k * stride; };
-    double* r0 = row(0);
-    if (f.accelerated) {
-        for (std::size_t k = 1; k < f.horizon; ++k) {
-            const double* rk = row(k);
-            const double wk = f.init_weights[k];
-            // sum += z^k s[k]
-            for_lanes(lanes, [&]<class T>(std::size_t l) { store_lanes(r0 + l, load_lanes<T>(r0 + l) + wk * load_lanes<T>(rk + l)); });
-        }
-    } else {
-        const double* rl = row(n - 1);
-        const double wl = f.full_last_weight;
-        for_lanes(lanes, [&]<class T>(std::size_t l) { store_lanes(r0 + l, load_lanes<T>(r0 + l) + wl * load_lanes<T>(rl + l)); });
-        for (std::size_t k = 1; k + 2 <= n; ++k) {
-            const double* rk = row(k);
-            const double wk = f.init_weights[k];
-            for_lanes(lanes, [&]<class T>(std::size_t l) { store_lanes(r0 + l, load_lanes<T>(r0 + l) + wk * load_lanes<T>(rk + l)); });
-        }
-        const double den = f.full_denominator;
-        for_lanes(lanes, [&]<class T>(std::size_t l) { store_lanes(r0 + l, load_lanes<T>(r0 + l) / den); });
-    }
-    // causal recursion c+[k] = s[k] + z c+[k-1]
-    for (std::size_t k = 1; k < n; ++k) {
-        double* r = row(k);
-        const double* p = row(k - 1);
-        for_lanes(lanes, [&]<class T>(std::size_t l) { store_lanes(r + l, load_lanes<T>(r + l) + z * load_lanes<T>(p + l)); });
-    }
-    // anticausal: c[n-1] = z / (z^2 - 1) (z c+[n-2] + c+[n-1]); c[k] = z (c[k+1] - c+[k])
-    {
-        double* r = row(n - 1);
-        const double* p = row(n - 2);
-        const double af = f.anticausal_factor;
-        for_lanes(lanes, [&]<class T>(std::size_t l) { store_lanes(r + l, af * (z * load_lanes<T>(p + l) + load_lanes<T>(r + l))); });
-    }
-    for (std::size_t k = n - 1; k-- > keep_from;) {
-        double* r = row(k);
-        const double* q = row(k + 1);
-        for_lanes(lanes, [&]<class T>(std::size_t l) { store_lanes(r + l, z * (load_lanes<T>(q + l) - load_lanes<T>(r + l))); });
-    }
-}
+std::atomic<bool> windows_allowed{true};  // detail::bspline_allow_windows (benchmarks' baseline)
 
 // ---- ITK's region of support and weights (order 3) -------------------------------------------
 
@@ -227,6 +114,15 @@ CubicBSplineCoefficients::CubicBSplineCoefficients(const Volume<T>& image, const
         lo_[a] = std::clamp<std::int64_t>(lo[a], 0, last);
         hi_[a] = std::clamp<std::int64_t>(hi[a], lo_[a], last);
     }
+    // An int16 image bounds every sample by 32768: the windows' brackets need such a bound. A double
+    // image would need a whole-image scan for one, so it keeps the whole-line filtering.
+    if constexpr (std::is_same_v<T, std::int16_t>)
+        if (windows_allowed.load(std::memory_order_relaxed) && filter_windows(image, 32768.0)) return;
+    filter_whole_lines(image);
+}
+
+template <class T>
+void CubicBSplineCoefficients::filter_whole_lines(const Volume<T>& image) {
     const std::size_t N0 = n_[0], N1 = n_[1], N2 = n_[2];
     const std::size_t bx = std::size_t(hi_[0] - lo_[0] + 1), by = std::size_t(hi_[1] - lo_[1] + 1);
     const LineFilter fx(N0), fy(N1), fz(N2);
@@ -264,6 +160,74 @@ CubicBSplineCoefficients::CubicBSplineCoefficients(const Volume<T>& image, const
         decompose_lines(columns + r.begin(), plane, r.size(), std::size_t(lo_[2]), fz);
     });
     c_ = columns + std::size_t(lo_[2]) * plane;  // the z lines below the box were only needed for the recursion
+}
+
+
+// Windows of kBracketMargin samples beyond the box on each side: the two bracketing runs, 2 x 1e7 apart
+// at most, shrink by |z| = 0.268 a step, to below any double's rounding within about 50 steps.
+constexpr std::int64_t kBracketMargin = 48;
+
+template <class T>
+bool CubicBSplineCoefficients::filter_windows(const Volume<T>& image, double max_abs_value) {
+    const LineFilter fx(n_[0]), fy(n_[1]), fz(n_[2]);
+    const LineFilter* f[3] = {&fx, &fy, &fz};
+    std::size_t w_lo[3], w_hi[3];
+    for (int a = 0; a < 3; ++a) {
+        const std::int64_t last = std::int64_t(n_[a]) - 1;
+        std::int64_t lo = std::max<std::int64_t>(0, lo_[a] - kBracketMargin), hi = std::min(last, hi_[a] + kBracketMargin);
+        if (!f[a]->accelerated) lo = 0, hi = last;  // short lines: whole
+        if (lo == 0) hi = std::max(hi, std::min(last, std::int64_t(f[a]->horizon) - 1));  // the causal start's samples
+        w_lo[a] = std::size_t(lo);
+        w_hi[a] = std::size_t(hi);
+    }
+    // |samples| and |states| of each axis: the image's bound times the gain, then each pass' output
+    const double bound_x = detail::state_bound(fx, fx.scaled(max_abs_value));
+    const double bound_y = detail::state_bound(fy, std::fabs(fy.scaled(bound_x)));
+    const double bound_z = detail::state_bound(fz, std::fabs(fz.scaled(bound_y)));
+    const std::size_t N0 = n_[0];
+    const std::size_t wx = w_hi[0] - w_lo[0] + 1, wy = w_hi[1] - w_lo[1] + 1, wz = w_hi[2] - w_lo[2] + 1;
+    const std::size_t bx = std::size_t(hi_[0] - lo_[0] + 1), by = std::size_t(hi_[1] - lo_[1] + 1);
+    const std::size_t plane = bx * by;
+    buffer_.reset(new double[plane * wz]);
+    double* columns = buffer_.get();
+    std::atomic<bool> exact{true};
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(w_lo[2], w_hi[2] + 1), [&](const tbb::blocked_range<std::size_t>& r) {
+        // per-thread scratch reused across chunks and lesions (fresh buffers cost page faults; see filter_whole_lines)
+        static thread_local std::vector<double> t, a;
+        t.resize(wx * wy);
+        a.resize(bx * wy);
+        for (std::size_t z = r.begin(); z != r.end() && exact.load(std::memory_order_relaxed); ++z) {
+            const T* src = image.data.data() + z * N0 * n_[1];
+            // the window of the slice, transposed (x lines as lanes over y), as filter_whole_lines
+            for (std::size_t y0 = 0; y0 < wy; y0 += 8) {
+                const std::size_t y1 = std::min(wy, y0 + 8);
+                for (std::size_t x = 0; x < wx; ++x)
+                    for (std::size_t y = y0; y < y1; ++y) t[x * wy + y] = fx.scaled(double(src[(y + w_lo[1]) * N0 + x + w_lo[0]]));
+            }
+            if (!detail::decompose_window(t.data(), wy, wy, fx, w_lo[0], w_hi[0], std::size_t(lo_[0]), std::size_t(hi_[0]), bound_x)) {
+                exact = false;
+                return;
+            }
+            for (std::size_t y = 0; y < wy; ++y)
+                for (std::size_t x = 0; x < bx; ++x) a[y * bx + x] = fy.scaled(t[(x + std::size_t(lo_[0]) - w_lo[0]) * wy + y]);
+            if (!detail::decompose_window(a.data(), bx, bx, fy, w_lo[1], w_hi[1], std::size_t(lo_[1]), std::size_t(hi_[1]), bound_y)) {
+                exact = false;
+                return;
+            }
+            double* dst = columns + (z - w_lo[2]) * plane;
+            for (std::size_t i = (std::size_t(lo_[1]) - w_lo[1]) * bx; i < (std::size_t(hi_[1]) + 1 - w_lo[1]) * bx; ++i) *dst++ = fz.scaled(a[i]);
+        }
+    });
+    if (!exact) return false;
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, plane, 1024), [&](const tbb::blocked_range<std::size_t>& r) {
+        if (!detail::decompose_window(columns + r.begin(), plane, r.size(), fz, w_lo[2], w_hi[2], std::size_t(lo_[2]), std::size_t(hi_[2]),
+                                      bound_z))
+            exact = false;
+    });
+    if (!exact) return false;
+    c_ = columns + (std::size_t(lo_[2]) - w_lo[2]) * plane;
+    from_windows_ = true;
+    return true;
 }
 
 double CubicBSplineCoefficients::at(const Vec3& ci) const {
@@ -488,6 +452,7 @@ __attribute__((target("avx2"), optimize("fp-contract=off"))) void evaluate_rows_
 
 namespace detail {
 void bspline_allow_avx2(bool allowed) { avx2_allowed.store(allowed, std::memory_order_relaxed); }
+void bspline_allow_windows(bool allowed) { windows_allowed.store(allowed, std::memory_order_relaxed); }
 bool bspline_avx2_active() { return simd_avx2_enabled(); }
 }  // namespace detail
 

@@ -39,6 +39,8 @@ public:
     double at(const Vec3& continuous_index) const;
 
     const Index3& lo() const { return lo_; }
+    // true when the coefficients came from windows around the box (filter_windows), not whole lines
+    bool from_windows() const { return from_windows_; }
     const Index3& hi() const { return hi_; }
     const Size3& image_size() const { return n_; }
     // the box's coefficients, x fastest
@@ -49,10 +51,19 @@ public:
     }
 
 private:
+    // ITK's order: x over whole lines, then y, then z (every x line of the image is filtered).
+    template <class T>
+    void filter_whole_lines(const Volume<T>& image);
+    // The same bits from lesion-sized windows around the box (bspline_decompose.hpp's bracketed
+    // recursions); false when a window was too short for some line (then filter_whole_lines).
+    template <class T>
+    bool filter_windows(const Volume<T>& image, double max_abs_value);
+
     Size3 n_{};
     Index3 lo_{}, hi_{};
     std::unique_ptr<double[]> buffer_;  // the box's (x, y) columns over every z
     const double* c_ = nullptr;         // the box inside buffer_, x fastest
+    bool from_windows_ = false;
 };
 
 // The inclusive input-index box of coefficients that cubic B-spline samples at `positions[a]` (continuous
@@ -98,6 +109,9 @@ namespace detail {
 // The separable sampler uses AVX2 when the CPU has it (same values: lane-wise IEEE operations, no
 // FMA). Tests switch it off to check the baseline SSE2 kernel too.
 void bspline_allow_avx2(bool allowed);
+// Benchmarks' baseline: with false, int16 images are prefiltered over whole lines as double ones are
+// (the same bits, the pre-window cost). Default true.
+void bspline_allow_windows(bool allowed);
 bool bspline_avx2_active();
 }  // namespace detail
 
