@@ -57,9 +57,10 @@ grep -q "radhpc $VERSION from $P/lib/cmake/radhpc" "$WORK/downstream-configure.l
 cmake --build "$DS" -j2 > "$WORK/downstream-build.log" 2>&1 || { cat "$WORK/downstream-build.log"; fail "downstream build"; }
 REF=$DATA/ibsi1/digital_phantom/reference_values/ibsi1_submission_table_digital_phantom.csv
 [ -f "$REF" ] || fail "no reference table $REF"
-"$DS/phantom_features" "$REF" > "$WORK/features.log" || { cat "$WORK/features.log"; fail "phantom_features"; }
+PHANTOM=("$DATA/ibsi1/digital_phantom/nifti/image/phantom.nii.gz" "$DATA/ibsi1/digital_phantom/nifti/mask/mask.nii.gz")
+"$DS/phantom_features" "$REF" "${PHANTOM[@]}" > "$WORK/features.log" || { cat "$WORK/features.log"; fail "phantom_features"; }
 tail -n 1 "$WORK/features.log"
-"$DS/phantom_pipeline" "$P/share/radhpc/jobs/ibsi/digital-phantom.yaml" "$REF" || fail "phantom_pipeline"
+"$DS/phantom_pipeline" "$P/share/radhpc/jobs/ibsi/digital-phantom.yaml" "$REF" "${PHANTOM[@]}" || fail "phantom_pipeline"
 
 step "Python from $P/$PYDIR"
 (cd "$WORK" && env -u PYTHONPATH PYTHONPATH="$P/$PYDIR" /usr/bin/python3 "$SRC/tests/install/check_python.py" \

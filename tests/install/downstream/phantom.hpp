@@ -1,12 +1,17 @@
-// The IBSI 1 digital phantom (5 x 4 x 4 voxels, 2 mm; ../shared/data/ibsi1/digital_phantom/nifti,
-// copied here voxel by voxel, x fastest) and the reader of the IBSI submission table, for the
-// downstream programs of tests/install. Only the radhpc headers of an installed prefix are used.
+// The IBSI 1 digital phantom read from ../shared/data/ibsi1/digital_phantom/nifti (a minimal reader of
+// its gzip NIfTI-1 int16 files through zlib, so that phantom_features needs nothing of radhpc but
+// radhpc::features) and the reader of the IBSI submission table, for the downstream programs of
+// tests/install. Only the radhpc headers of an installed prefix are used.
 #pragma once
+#include <zlib.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -14,27 +19,42 @@
 
 namespace phantom {
 
-inline radhpc::Geometry geometry() {
+// A 3-D int16 NIfTI-1 file (.nii.gz) as doubles on its voxel grid (spacing from pixdim; origin and
+// direction left at their defaults: the features used here depend on the spacing only).
+inline radhpc::Image read_nifti_int16(const std::string& path) {
+    gzFile f = gzopen(path.c_str(), "rb");
+    if (!f) throw std::runtime_error(path + ": cannot open");
+    std::vector<char> bytes;
+    char chunk[65536];
+    int n = 0;
+    while ((n = gzread(f, chunk, sizeof chunk)) > 0) bytes.insert(bytes.end(), chunk, chunk + n);
+    gzclose(f);
+    if (n < 0 || bytes.size() < 352) throw std::runtime_error(path + ": not a gzip NIfTI-1 file");
+    auto field = [&](std::size_t offset, auto value) {
+        std::memcpy(&value, bytes.data() + offset, sizeof value);
+        return value;
+    };
+    const std::int16_t dims = field(40, std::int16_t{}), datatype = field(70, std::int16_t{});
+    const float slope = field(112, float{}), offset = field(108, float{});
+    if (dims != 3 || datatype != 4 || (slope != 0 && slope != 1) || field(116, float{}) != 0)
+        throw std::runtime_error(path + ": expected a 3-D int16 NIfTI-1 image without intensity scaling");
     radhpc::Geometry g;
-    g.size = {5, 4, 4};
-    g.spacing = {2.0, 2.0, 2.0};
-    return g;
-}
-
-inline radhpc::Image image() {
-    static const int values[80] = {1, 4, 4, 1, 1, 1, 4, 6, 1, 1, 4, 1, 6, 4, 1, 4, 4, 6, 4, 1,
-                                   1, 4, 4, 1, 1, 1, 1, 6, 1, 1, 1, 1, 3, 1, 1, 4, 4, 6, 1, 1,
-                                   1, 4, 4, 1, 1, 1, 1, 1, 1, 1, 1, 1, 9, 1, 1, 1, 1, 6, 1, 1,
-                                   1, 4, 4, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 6, 1, 1};
-    radhpc::Image img(geometry());
-    for (std::size_t i = 0; i < 80; ++i) img.data[i] = values[i];
+    for (int a = 0; a < 3; ++a) {
+        g.size[a] = std::size_t(field(42 + 2 * a, std::int16_t{}));
+        g.spacing[a] = field(80 + 4 * a, float{});
+    }
+    radhpc::Image img(g);
+    const std::size_t first = std::size_t(offset);
+    if (bytes.size() < first + 2 * img.data.size()) throw std::runtime_error(path + ": truncated voxel data");
+    for (std::size_t i = 0; i < img.data.size(); ++i) img.data[i] = field(first + 2 * i, std::int16_t{});
     return img;
 }
 
-inline radhpc::Mask mask() {
-    static const int outside[6] = {30, 43, 44, 52, 63, 64};  // 74 of the 80 voxels are in the ROI
-    radhpc::Mask m(geometry(), 1);
-    for (int i : outside) m.data[std::size_t(i)] = 0;
+// The ROI: the mask file's voxels equal to 1.
+inline radhpc::Mask read_mask(const std::string& path) {
+    const radhpc::Image labels = read_nifti_int16(path);
+    radhpc::Mask m(labels.geometry, 0);
+    for (std::size_t i = 0; i < m.data.size(); ++i) m.data[i] = labels.data[i] == 1;
     return m;
 }
 

@@ -1,10 +1,12 @@
 // Downstream use of radhpc::features from an installed prefix: IBSI 1 intensity statistics,
 // intensity histogram and morphology of the digital phantom, each compared with the IBSI reference
-// value of the submission table given as argv[1]. Exit 0 only if every computed feature that has a
+// value of the submission table given as argv[1]; the phantom's image and mask NIfTI files are argv[2]
+// and argv[3]. Exit 0 only if every computed feature that has a
 // reference matches it and the expected features were all computed.
 #include <cstdio>
 #include <exception>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -14,13 +16,14 @@
 #include "radhpc/features/morphology.hpp"
 
 int main(int argc, char** argv) try {
-    if (argc != 2) {
-        std::fprintf(stderr, "usage: phantom_features ibsi1_submission_table_digital_phantom.csv\n");
+    if (argc != 4) {
+        std::fprintf(stderr, "usage: phantom_features ibsi1_submission_table_digital_phantom.csv phantom.nii.gz mask.nii.gz\n");
         return 2;
     }
     const auto refs = phantom::read_references(argv[1]);
-    const radhpc::Image image = phantom::image();
-    const radhpc::Mask mask = phantom::mask();
+    const radhpc::Image image = phantom::read_nifti_int16(argv[2]);
+    const radhpc::Mask mask = phantom::read_mask(argv[3]);
+    if (image.geometry.size != mask.geometry.size) throw std::runtime_error("image and mask sizes differ");
     std::vector<double> values;
     std::vector<std::int32_t> levels;  // no discretisation: the intensities 1..6 are the grey levels
     for (std::size_t i = 0; i < mask.data.size(); ++i)

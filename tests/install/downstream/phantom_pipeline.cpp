@@ -1,7 +1,8 @@
 // Downstream use of radhpc::pipeline + radhpc::io from an installed prefix: the installed job file
 // share/radhpc/jobs/ibsi/digital-phantom.yaml (argv[1]) read by io::read_job_file, the digital
 // phantom through pipeline::extract (every IBSI family and texture aggregation), each value compared
-// with the reference of the submission table (argv[2]). Exit 0 only if every feature with a
+// with the reference of the submission table (argv[2]); the phantom's image and mask NIfTI files
+// (argv[3], argv[4]) are read by the installed io layer (pipeline::load). Exit 0 only if every feature with a
 // reference matches and every reference was computed.
 #include <cstdio>
 #include <exception>
@@ -11,16 +12,14 @@
 #include "radhpc/pipeline/extract.hpp"
 
 int main(int argc, char** argv) try {
-    if (argc != 3) {
-        std::fprintf(stderr, "usage: phantom_pipeline digital-phantom.yaml ibsi1_submission_table_digital_phantom.csv\n");
+    if (argc != 5) {
+        std::fprintf(stderr,
+                     "usage: phantom_pipeline digital-phantom.yaml ibsi1_submission_table_digital_phantom.csv phantom.nii.gz mask.nii.gz\n");
         return 2;
     }
     const radhpc::io::JobSettings job = radhpc::io::read_job_file(argv[1]);
     const auto refs = phantom::read_references(argv[2]);
-    radhpc::pipeline::LesionInput input;
-    input.image = phantom::image();
-    input.mask = phantom::mask();
-    input.pixel_type = {true, -32768, 32767, false};
+    const radhpc::pipeline::LesionInput input = radhpc::pipeline::load(argv[3], argv[4], job.settings);
     const auto result = radhpc::pipeline::extract(input, job.settings);
 
     int checked = 0, failed = 0;
