@@ -11,6 +11,7 @@
 #include <set>
 
 #include "../stats/r_oracle.hpp"
+#include "common/csv_table.hpp"
 #include "common/test_util.hpp"
 
 namespace fs = std::filesystem;
@@ -22,21 +23,8 @@ namespace {
 
 std::string bin() { return RADHPC_BINARY; }
 
-struct Csv {
-    std::vector<std::string> header;
-    std::vector<std::vector<std::string>> rows;
-    std::size_t col(const std::string& name) const {
-        const auto it = std::find(header.begin(), header.end(), name);
-        REQUIRE(it != header.end());
-        return std::size_t(it - header.begin());
-    }
-};
-Csv read_csv(const fs::path& p) {
-    auto rows = csv_rows(slurp(p));
-    REQUIRE(!rows.empty());
-    Csv c{rows.front(), {rows.begin() + 1, rows.end()}};
-    return c;
-}
+using Csv = testutil::CsvTable;
+Csv read_csv(const fs::path& p) { return testutil::read_csv_table(p); }
 
 // The synth manifest plus timepoint (odd studies baseline, even fu1: the patient's second study),
 // day, and lesion_ids "A<label>" for each label. `skip` leaves studies out.

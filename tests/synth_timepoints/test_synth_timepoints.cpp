@@ -14,6 +14,7 @@
 #include <set>
 
 #include "common/content_checksum.hpp"
+#include "common/csv_table.hpp"
 #include "common/test_util.hpp"
 #include "radhpc/io/dicom.hpp"
 #include "radhpc/io/image_io.hpp"
@@ -35,21 +36,8 @@ std::vector<std::string> split(const std::string& s, char sep) {
     return out;
 }
 
-struct Table {
-    std::vector<std::string> header;
-    std::vector<std::vector<std::string>> rows;
-    std::size_t col(const std::string& name) const {
-        const auto it = std::find(header.begin(), header.end(), name);
-        REQUIRE(it != header.end());
-        return std::size_t(it - header.begin());
-    }
-};
-Table read_table(const fs::path& p) {
-    auto rows = testutil::csv_rows(testutil::slurp(p));
-    REQUIRE(!rows.empty());
-    Table t{rows.front(), {rows.begin() + 1, rows.end()}};
-    return t;
-}
+using Table = testutil::CsvTable;
+Table read_table(const fs::path& p) { return testutil::read_csv_table(p); }
 
 // Voxelisation tolerance of the ratio of two measured volumes of one lesion (relative). The voxel count
 // integrates the lesion's cross-section area A(z) with the rectangle rule at the slice spacing h (2.5 or
