@@ -105,6 +105,11 @@ CubicBSplineCoefficients::CubicBSplineCoefficients(const Image& image)
                                {std::int64_t(image.geometry.size[0]) - 1, std::int64_t(image.geometry.size[1]) - 1,
                                 std::int64_t(image.geometry.size[2]) - 1}) {}
 
+// Windows of kBracketMargin samples beyond the box on each side: the two bracketing runs, 2 x 1e7 apart
+// at most, shrink by |z| = 0.268 a step, to below any double's rounding within about 50 steps.
+constexpr std::int64_t kBracketMargin = 48;
+constexpr std::int64_t kWholeLines = -1;  // windows spanning every line: ITK's own computation
+
 template <class T>
 CubicBSplineCoefficients::CubicBSplineCoefficients(const Volume<T>& image, const Index3& lo, const Index3& hi) {
     n_ = image.geometry.size;
@@ -115,67 +120,27 @@ CubicBSplineCoefficients::CubicBSplineCoefficients(const Volume<T>& image, const
         hi_[a] = std::clamp<std::int64_t>(hi[a], lo_[a], last);
     }
     // An int16 image bounds every sample by 32768: the windows' brackets need such a bound. A double
-    // image would need a whole-image scan for one, so it keeps the whole-line filtering.
+    // image would need a whole-image scan for one, so it keeps whole lines (as does a failed bracket).
     if constexpr (std::is_same_v<T, std::int16_t>)
-        if (windows_allowed.load(std::memory_order_relaxed) && filter_windows(image, 32768.0)) return;
-    filter_whole_lines(image);
-}
-
-template <class T>
-void CubicBSplineCoefficients::filter_whole_lines(const Volume<T>& image) {
-    const std::size_t N0 = n_[0], N1 = n_[1], N2 = n_[2];
-    const std::size_t bx = std::size_t(hi_[0] - lo_[0] + 1), by = std::size_t(hi_[1] - lo_[1] + 1);
-    const LineFilter fx(N0), fy(N1), fz(N2);
-    const std::size_t plane = bx * by;
-    // ITK filters x over the whole image, then y, then z. Every x line is needed in full (the y lines
-    // through the box run over all y and z), the y lines only through the box's x columns, the z lines
-    // only through the box's (x, y) columns.
-    // not zero-filled: every element is written by the x/y stage below
-    buffer_.reset(new double[plane * N2]);
-    double* columns = buffer_.get();
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, N2), [&](const tbb::blocked_range<std::size_t>& r) {
-        // per-thread scratch reused across chunks and calls: fresh 2 MB buffers per chunk cost more in
-        // page faults than the filtering itself on a 512x512 slice
-        static thread_local std::vector<double> t, a;
-        t.resize(N0 * N1);
-        a.resize(bx * N1);
-        for (std::size_t z = r.begin(); z != r.end(); ++z) {
-            const T* src = image.data.data() + z * N0 * N1;
-            // transposed slice so the x recursion runs over contiguous lanes (one per y line),
-            // in bands of 8 y lines (one cache line of t per x); the gain is applied on the way
-            for (std::size_t y0 = 0; y0 < N1; y0 += 8) {
-                const std::size_t y1 = std::min(N1, y0 + 8);
-                for (std::size_t x = 0; x < N0; ++x)
-                    for (std::size_t y = y0; y < y1; ++y) t[x * N1 + y] = fx.scaled(double(src[y * N0 + x]));
-            }
-            decompose_lines(t.data(), N1, N1, std::size_t(lo_[0]), fx);
-            for (std::size_t y = 0; y < N1; ++y)
-                for (std::size_t x = 0; x < bx; ++x) a[y * bx + x] = fy.scaled(t[(x + std::size_t(lo_[0])) * N1 + y]);
-            decompose_lines(a.data(), bx, bx, std::size_t(lo_[1]), fy);
-            double* dst = columns + z * plane;
-            for (std::size_t i = std::size_t(lo_[1]) * bx; i < (std::size_t(hi_[1]) + 1) * bx; ++i) *dst++ = fz.scaled(a[i]);
+        if (windows_allowed.load(std::memory_order_relaxed) && filter(image, kBracketMargin, 32768.0)) {
+            from_windows_ = true;
+            return;
         }
-    });
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, plane, 1024), [&](const tbb::blocked_range<std::size_t>& r) {
-        decompose_lines(columns + r.begin(), plane, r.size(), std::size_t(lo_[2]), fz);
-    });
-    c_ = columns + std::size_t(lo_[2]) * plane;  // the z lines below the box were only needed for the recursion
+    filter(image, kWholeLines, 0.0);  // never brackets, so never fails
 }
 
-
-// Windows of kBracketMargin samples beyond the box on each side: the two bracketing runs, 2 x 1e7 apart
-// at most, shrink by |z| = 0.268 a step, to below any double's rounding within about 50 steps.
-constexpr std::int64_t kBracketMargin = 48;
-
+// ITK filters x over the whole image, then y, then z. For the box's coefficients the y lines are
+// needed only through the box's x columns and the z lines only through its (x, y) columns; with a
+// margin, the x and y lines only through the windows too.
 template <class T>
-bool CubicBSplineCoefficients::filter_windows(const Volume<T>& image, double max_abs_value) {
+bool CubicBSplineCoefficients::filter(const Volume<T>& image, std::int64_t margin, double max_abs_value) {
     const LineFilter fx(n_[0]), fy(n_[1]), fz(n_[2]);
     const LineFilter* f[3] = {&fx, &fy, &fz};
     std::size_t w_lo[3], w_hi[3];
     for (int a = 0; a < 3; ++a) {
         const std::int64_t last = std::int64_t(n_[a]) - 1;
-        std::int64_t lo = std::max<std::int64_t>(0, lo_[a] - kBracketMargin), hi = std::min(last, hi_[a] + kBracketMargin);
-        if (!f[a]->accelerated) lo = 0, hi = last;  // short lines: whole
+        std::int64_t lo = std::max<std::int64_t>(0, lo_[a] - margin), hi = std::min(last, hi_[a] + margin);
+        if (margin < 0 || !f[a]->accelerated) lo = 0, hi = last;  // whole lines (asked for, or short)
         if (lo == 0) hi = std::max(hi, std::min(last, std::int64_t(f[a]->horizon) - 1));  // the causal start's samples
         w_lo[a] = std::size_t(lo);
         w_hi[a] = std::size_t(hi);
@@ -188,17 +153,19 @@ bool CubicBSplineCoefficients::filter_windows(const Volume<T>& image, double max
     const std::size_t wx = w_hi[0] - w_lo[0] + 1, wy = w_hi[1] - w_lo[1] + 1, wz = w_hi[2] - w_lo[2] + 1;
     const std::size_t bx = std::size_t(hi_[0] - lo_[0] + 1), by = std::size_t(hi_[1] - lo_[1] + 1);
     const std::size_t plane = bx * by;
-    buffer_.reset(new double[plane * wz]);
+    buffer_.reset(new double[plane * wz]);  // not zero-filled: every element is written by the x/y stage
     double* columns = buffer_.get();
     std::atomic<bool> exact{true};
     tbb::parallel_for(tbb::blocked_range<std::size_t>(w_lo[2], w_hi[2] + 1), [&](const tbb::blocked_range<std::size_t>& r) {
-        // per-thread scratch reused across chunks and lesions (fresh buffers cost page faults; see filter_whole_lines)
+        // per-thread scratch reused across chunks and calls: fresh 2 MB buffers per chunk cost more in
+        // page faults than the filtering itself on a 512x512 slice
         static thread_local std::vector<double> t, a;
         t.resize(wx * wy);
         a.resize(bx * wy);
         for (std::size_t z = r.begin(); z != r.end() && exact.load(std::memory_order_relaxed); ++z) {
             const T* src = image.data.data() + z * N0 * n_[1];
-            // the window of the slice, transposed (x lines as lanes over y), as filter_whole_lines
+            // the slice's window transposed so the x recursion runs over contiguous lanes (one per y
+            // line), in bands of 8 y lines (one cache line of t per x); the gain is applied on the way
             for (std::size_t y0 = 0; y0 < wy; y0 += 8) {
                 const std::size_t y1 = std::min(wy, y0 + 8);
                 for (std::size_t x = 0; x < wx; ++x)
@@ -225,8 +192,7 @@ bool CubicBSplineCoefficients::filter_windows(const Volume<T>& image, double max
             exact = false;
     });
     if (!exact) return false;
-    c_ = columns + (std::size_t(lo_[2]) - w_lo[2]) * plane;
-    from_windows_ = true;
+    c_ = columns + (std::size_t(lo_[2]) - w_lo[2]) * plane;  // the z lines outside the box were only needed for the recursion
     return true;
 }
 

@@ -39,7 +39,7 @@ public:
     double at(const Vec3& continuous_index) const;
 
     const Index3& lo() const { return lo_; }
-    // true when the coefficients came from windows around the box (filter_windows), not whole lines
+    // true when the coefficients came from windows around the box (filter with a margin), not whole lines
     bool from_windows() const { return from_windows_; }
     const Index3& hi() const { return hi_; }
     const Size3& image_size() const { return n_; }
@@ -51,13 +51,12 @@ public:
     }
 
 private:
-    // ITK's order: x over whole lines, then y, then z (every x line of the image is filtered).
+    // The box's coefficients from windows of `margin` samples around it on every line (negative:
+    // whole lines, ITK's own computation). Where a window stops short of a line end the recursion
+    // state there is bracketed (bspline_decompose.hpp; |image value| <= max_abs_value): false when a
+    // bracket did not close for some line (then whole lines). Whole lines never fail.
     template <class T>
-    void filter_whole_lines(const Volume<T>& image);
-    // The same bits from lesion-sized windows around the box (bspline_decompose.hpp's bracketed
-    // recursions); false when a window was too short for some line (then filter_whole_lines).
-    template <class T>
-    bool filter_windows(const Volume<T>& image, double max_abs_value);
+    bool filter(const Volume<T>& image, std::int64_t margin, double max_abs_value);
 
     Size3 n_{};
     Index3 lo_{}, hi_{};
