@@ -152,7 +152,7 @@ MaskLabels one_roi(const MaskCommand& c, const io::Job& job) {
                                              (ids.empty() ? "it has none" : ids) + ")");
     }
     Perturbation p = *it;
-    if (!c.study_id.empty()) p.seed = io::derive_seed(p.seed, c.study_id + "/" + std::to_string(c.lesion));  // engine's task_seed
+    if (!c.study_id.empty()) p.seed = io::lesion_seed(p.seed, c.study_id, c.lesion);  // the run's draws for that lesion
     add_roi(out, pipeline::working_mask(in, s, p), value, name);
     out.grid = "working";
     out.perturbation = p.id;

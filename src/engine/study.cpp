@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "radhpc/core/error.hpp"
+#include "radhpc/io/perturbation_io.hpp"
 #include "radhpc/io/dicom.hpp"
 #include "radhpc/io/dicom_input.hpp"
 #include "radhpc/io/image_io.hpp"
@@ -101,7 +102,7 @@ void extract_into(StudyOutcome& out, int lesion, const pipeline::LesionInput& in
             r = pipeline::extract(input, opt.settings, opt.diagnostics);
         } else {
             Perturbation p = opt.perturbations.at(std::size_t(task.perturbation));
-            p.seed = task_seed(p.seed, task.study_id, lesion);
+            p.seed = io::lesion_seed(p.seed, task.study_id, lesion);
             r = pipeline::extract(input, opt.settings, opt.diagnostics, p);
         }
     } catch (const Error& e) {

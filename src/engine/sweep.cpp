@@ -25,10 +25,6 @@ std::string perturbation_spec(const Perturbation& p) {
     return s;
 }
 
-std::uint64_t task_seed(std::uint64_t perturbation_seed, const std::string& study_id, int lesion) {
-    return io::derive_seed(perturbation_seed, study_id + "/" + std::to_string(lesion));
-}
-
 bool draws_random(const Perturbation& p) {
     for (const auto& st : p.steps)
         if (st.kind == PerturbationStep::Kind::noise || st.kind == PerturbationStep::Kind::contour) return true;

@@ -22,11 +22,6 @@ std::vector<Perturbation> job_perturbations(const Job& job) {
 // round-trip (%.17g). Part of a unit's content hash and of the store's /perturbations table.
 std::string perturbation_spec(const Perturbation& p);
 
-// Seed of one (perturbation, study, lesion) task: io::derive_seed(perturbation seed,
-// "<study_id>/<lesion>") (splitmix64-based, include/radhpc/io/perturbation_io.hpp). Deterministic, independent of ranks, order and resume;
-// different lesions and studies draw different noise / contours from one perturbation.
-std::uint64_t task_seed(std::uint64_t perturbation_seed, const std::string& study_id, int lesion);
-
 // True when a step draws from the seed (noise, contour randomisation).
 bool draws_random(const Perturbation& p);
 

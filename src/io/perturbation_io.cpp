@@ -99,6 +99,10 @@ std::vector<Option> contour_options(const PerturbationPlan& p) {
 std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t index) { return preprocess::derive_seed(seed, index); }
 std::uint64_t derive_seed(std::uint64_t seed, std::string_view key) { return preprocess::derive_seed(seed, key); }
 
+std::uint64_t lesion_seed(std::uint64_t perturbation_seed, const std::string& study_id, int lesion) {
+    return derive_seed(perturbation_seed, study_id + "/" + std::to_string(lesion));
+}
+
 PerturbationPlan ibsi_tolerance_plan() {
     PerturbationPlan p;
     p.include_original = false;

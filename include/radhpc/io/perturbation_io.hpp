@@ -64,4 +64,9 @@ std::vector<Perturbation> parse_perturbations(const YAML::Node& node, const std:
 std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t index);
 std::uint64_t derive_seed(std::uint64_t seed, std::string_view key);
 
+// The seed of one (perturbation, study, lesion) task, as the batch worker draws it:
+// derive_seed(perturbation_seed, "<study_id>/<lesion>"). Deterministic, independent of ranks, order
+// and resume; `radhpc mask --perturbation --study-id --lesion` reproduces a run's draws with it.
+std::uint64_t lesion_seed(std::uint64_t perturbation_seed, const std::string& study_id, int lesion);
+
 }  // namespace radhpc::io
