@@ -106,12 +106,10 @@ py::dict extract(const py::object& image, const py::object& mask, const std::str
                  std::optional<bool> diagnostics) {
     const auto t0 = std::chrono::steady_clock::now();
     io::JobSettings job = parse_job(job_text, job_kind, job_origin);
-    if (label) {
-        job.settings.label = *label;
-        job.settings.label_given = true;
-    }
-    if (!roi.empty()) job.settings.dicom.roi = roi;
-    if (!(job.settings.memory_budget_mb > 0)) job.settings.memory_budget_mb = pipeline::node_memory_mb(pipeline::NodeMemory::available);
+    io::select_roi(job.settings, label, roi);
+    pipeline::budget_for_one_lesion(job.settings);
+    const features::Naming naming =
+        features::naming_from(names, job.output.pyradiomics_names ? features::Naming::pyradiomics : features::Naming::ibsi);
     const VolumeArgument image_arg = volume_argument(image, "image"), mask_arg = volume_argument(mask, "mask");
     pipeline::LesionInput in = lesion_input(image_arg, mask_arg, job.settings);
     const double read_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -120,9 +118,6 @@ py::dict extract(const py::object& image, const py::object& mask, const std::str
         py::gil_scoped_release unlocked;
         r = pipeline::extract(in, job.settings, diagnostics.value_or(job.output.diagnostics));
     }
-    features::Naming naming = job.output.pyradiomics_names ? features::Naming::pyradiomics : features::Naming::ibsi;
-    if (names == "ibsi") naming = features::Naming::ibsi;
-    if (names == "pyradiomics") naming = features::Naming::pyradiomics;
     py::dict out;
     out["features"] = name_value_pairs(r.features, naming);
     out["diagnostics"] = name_value_pairs(r.diagnostics, features::Naming::ibsi);

@@ -27,13 +27,8 @@ void write_features(std::ostream& out, const FeatureValues& values, features::Na
 int extract(const ExtractCommand& c) {
     if (c.settings.empty() && c.pyradiomics_params.empty()) throw Error(ErrorKind::settings, "extract needs --settings or --pyradiomics-params");
     io::JobSettings job = !c.pyradiomics_params.empty() ? io::read_pyradiomics_params(c.pyradiomics_params) : io::read_job_file(c.settings);
-    if (c.label) {
-        job.settings.label = *c.label;
-        job.settings.label_given = true;
-    }
-    if (!c.roi.empty()) job.settings.dicom.roi = c.roi;  // --roi: RTSTRUCT ROI / SEG segment
-    // one lesion on this machine: the job's run.memory_budget_mb, else what the machine has free now
-    if (!(job.settings.memory_budget_mb > 0)) job.settings.memory_budget_mb = pipeline::node_memory_mb(pipeline::NodeMemory::available);
+    io::select_roi(job.settings, c.label, c.roi);
+    pipeline::budget_for_one_lesion(job.settings);
     pipeline::check_memory_budget(job.settings, pipeline::estimate_study_bytes(c.image, job.settings), c.image, "reading the image");
     const bool diag = c.diagnostics || job.output.diagnostics || !c.ibsi_table.empty();
     const auto r = pipeline::extract_files(c.image, c.mask, job.settings, diag);
@@ -47,9 +42,8 @@ int extract(const ExtractCommand& c) {
                      sum.passed, sum.with_reference);
         return 0;
     }
-    features::Naming naming = job.output.pyradiomics_names ? features::Naming::pyradiomics : features::Naming::ibsi;
-    if (c.names == "ibsi") naming = features::Naming::ibsi;
-    if (c.names == "pyradiomics") naming = features::Naming::pyradiomics;
+    const features::Naming naming =
+        features::naming_from(c.names, job.output.pyradiomics_names ? features::Naming::pyradiomics : features::Naming::ibsi);
     FeatureValues all = r.features;
     if (diag) all.insert(all.begin(), r.diagnostics.begin(), r.diagnostics.end());
     if (c.out.empty() || c.out == "-") {

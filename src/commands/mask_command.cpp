@@ -222,11 +222,7 @@ int mask(const MaskCommand& c, std::ostream& log) {
     io::Job job;
     if (!c.settings.empty()) job = io::read_job(c.settings);
     else if (!c.pyradiomics_params.empty()) static_cast<io::JobSettings&>(job) = io::read_pyradiomics_params(c.pyradiomics_params);
-    if (c.label) {
-        job.settings.label = *c.label;
-        job.settings.label_given = true;
-    }
-    if (!c.roi.empty()) job.settings.dicom.roi = c.roi;
+    io::select_roi(job.settings, c.label, c.roi);
     const MaskLabels m = c.all || c.components ? several_rois(c, job) : one_roi(c, job);
     std::vector<std::size_t> voxels;
     for (const auto& [v, n] : m.names)

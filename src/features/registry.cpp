@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "radhpc/core/error.hpp"
 #include "radhpc/features/family.hpp"
 
 namespace radhpc::features {
@@ -119,6 +120,13 @@ std::string_view pyradiomics_class_name(const FeatureInfo& f) {
     std::string_view n = f.pyradiomics_name;
     if (n.rfind("original_", 0) == 0) n.remove_prefix(std::string_view("original_").size());
     return n;
+}
+
+Naming naming_from(std::string_view name, Naming fallback) {
+    if (name.empty()) return fallback;
+    if (name == "ibsi") return Naming::ibsi;
+    if (name == "pyradiomics") return Naming::pyradiomics;
+    throw Error(ErrorKind::settings, "feature names '" + std::string(name) + "': expected ibsi or pyradiomics");
 }
 
 std::string output_name(std::string_view key, Naming naming) {

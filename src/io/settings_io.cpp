@@ -425,6 +425,14 @@ JobSettings job_from_yaml(const YAML::Node& r, const std::string& text, const st
 
 }  // namespace
 
+void select_roi(Settings& settings, std::optional<int> label, const std::string& roi) {
+    if (label) {
+        settings.label = *label;
+        settings.label_given = true;
+    }
+    if (!roi.empty()) settings.dicom.roi = roi;
+}
+
 JobSettings read_job_file(const std::string& path) { return parse_job_text(read_file_text(path), path); }
 
 namespace {

@@ -101,4 +101,8 @@ void check_memory_budget(const Settings& settings, double bytes, const std::stri
     throw Error(ErrorKind::memory, s.str());
 }
 
+void budget_for_one_lesion(Settings& settings) {
+    if (!(settings.memory_budget_mb > 0)) settings.memory_budget_mb = node_memory_mb(NodeMemory::available);
+}
+
 }  // namespace radhpc::pipeline

@@ -29,6 +29,10 @@ const FeatureInfo* find_feature(std::string_view name);
 // (and finally to the key itself) when the registry has no name in the requested one.
 std::string output_name(std::string_view computed_key, Naming naming);
 
+// The naming asked for by name ("ibsi" | "pyradiomics"), or `fallback` (the job's output.names) for
+// an empty one. Throws Error(settings) for any other name.
+Naming naming_from(std::string_view name, Naming fallback);
+
 // A filtered image's feature "<image>_<key>" (IBSI: "<filter name>_stat_mean"; PyRadiomics:
 // "wavelet-LLH_firstorder_Mean"): the image prefix and the row of <key>. Empty for a plain key or
 // a name whose remainder is no feature.

@@ -36,6 +36,11 @@ std::vector<std::string> validate_job_text(const std::string& yaml_text);
 JobSettings read_job_file(const std::string& path);
 JobSettings parse_job_text(const std::string& yaml_text, const std::string& origin = "<job>");
 
+// A lesion picked on the command line (--label, --roi) or by a caller over the job's own choice:
+// `label` (when given) is the label value, marked as given (it then picks a Slicer segment by its
+// label value); `roi` (when not empty) the RTSTRUCT ROI / SEG or Slicer segment name.
+void select_roi(Settings& settings, std::optional<int> label, const std::string& roi);
+
 // Reads a PyRadiomics parameter file (imageType / featureClass / setting). Image types other than
 // Original and settings radhpc does not implement are errors naming the key, never ignored.
 JobSettings read_pyradiomics_params(const std::string& path);

@@ -23,4 +23,8 @@ bool over_memory_budget(const Settings& settings, double bytes);
 // Throws Error(memory) naming `what` when over_memory_budget(settings, bytes).
 void check_memory_budget(const Settings& settings, double bytes, const std::string& who, const std::string& what);
 
+// One lesion on this machine, outside the batch (radhpc extract, the Python module): the job's
+// run.memory_budget_mb, else what the machine has free now.
+void budget_for_one_lesion(Settings& settings);
+
 }  // namespace radhpc::pipeline
