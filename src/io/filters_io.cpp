@@ -24,10 +24,12 @@ const std::map<std::string, std::set<std::string>> kTypeKeys{
     {"gabor", {"sigma_mm", "lambda_mm", "gamma", "theta_deg", "theta_step_deg", "orthogonal_planes", "support_radius"}},
     {"wavelet", {"dim", "wavelet", "subband", "level", "rotation_invariant", "pooling"}},
     {"simoncelli", {"dim", "level"}},
+    {"riesz", {"base", "order", "sigma_mm", "truncation", "level"}},
 };
 const std::map<std::string, std::set<std::string>> kRequired{
     {"mean", {"support"}}, {"log", {"sigma_mm"}}, {"laws", {"kernel"}}, {"gabor", {"sigma_mm", "lambda_mm"}},
     {"wavelet", {"wavelet", "subband"}}, {"simoncelli", {}},
+    {"riesz", {"base", "order"}},
 };
 
 struct Entry {
@@ -65,6 +67,35 @@ void check_laws_kernel(const Entry& e, const std::string& k, int dims) {
         part[0] = char(std::toupper(static_cast<unsigned char>(part[0])));
         if (!known.count(part)) e.fail("kernel", "'" + k + "': '" + part + "' is not a Laws kernel (L3 E3 S3 L5 E5 S5 W5 R5)");
     }
+}
+
+// A Riesz transform: of a LoG (sigma_mm, truncation) or Simoncelli (level) map, 3D only.
+void parse_riesz(const Entry& e, FilterSettings& f) {
+    f.kind = FilterKind::riesz;
+    const std::string base = e.get<std::string>("base", "");
+    if (base == "log") {
+        f.riesz_base = FilterKind::log;
+        if (!e.node["sigma_mm"]) e.fail("sigma_mm", "missing (a Riesz-transformed LoG needs it)");
+        if (e.node["level"]) e.fail("level", "not a parameter of a Riesz-transformed LoG (base log)");
+        f.sigma_mm = e.get<double>("sigma_mm", 0);
+        f.truncation = e.get<double>("truncation", 4.0);
+    } else if (base == "simoncelli") {
+        f.riesz_base = FilterKind::simoncelli;
+        for (const char* k : {"sigma_mm", "truncation"})
+            if (e.node[k]) e.fail(k, "not a parameter of a Riesz-transformed Simoncelli wavelet (base simoncelli)");
+        f.level = e.get<int>("level", 1);
+    } else {
+        e.fail("base", "'" + base + "': the Riesz transform applies to base log or simoncelli");
+    }
+    const auto order = e.get<std::vector<int>>("order", {});
+    if (order.size() != 3) e.fail("order", "must list 3 integers (l_x, l_y, l_z), got " + std::to_string(order.size()));
+    int total = 0;
+    for (std::size_t a = 0; a < 3; ++a) {
+        if (order[a] < 0 || order[a] > 8) e.fail("order", "each component must be 0 .. 8, got " + std::to_string(order[a]));
+        f.riesz_order[a] = order[a];
+        total += order[a];
+    }
+    if (total == 0) e.fail("order", "(0, 0, 0) is no transform: use a '" + base + "' filter");
 }
 
 FilterSettings parse_ibsi_filter(const Entry& e) {
@@ -125,9 +156,11 @@ FilterSettings parse_ibsi_filter(const Entry& e) {
         f.level = e.get<int>("level", 1);
         f.rotation_invariant = e.get<bool>("rotation_invariant", false);
         f.pooling = e.get<std::string>("pooling", "mean") == "max" ? FilterPooling::max : FilterPooling::mean;
-    } else {
+    } else if (type == "simoncelli") {
         f.kind = FilterKind::simoncelli;
         f.level = e.get<int>("level", 1);
+    } else {
+        parse_riesz(e, f);
     }
     return f;
 }

@@ -50,7 +50,8 @@ std::int64_t laws_radius(const std::string& kernel) {
 // holds the (extended) grid as complex doubles; the others a few images of `work`'s size.
 double filter_bytes(const FilterSettings& f, const Image& work) {
     double voxels = double(work.data.size());
-    if (f.kind == FilterKind::simoncelli) {
+    if (f.kind == FilterKind::riesz && f.riesz_base == FilterKind::log) return 2 * 16.0 * 8 * voxels + 16.0 * voxels;  // image + kernel spectra, padded
+    if (f.kind == FilterKind::simoncelli || f.kind == FilterKind::riesz) {
         const bool extended = f.boundary != FilterBoundary::periodic;
         double grid = 1;
         for (int a = 0; a < 3; ++a) grid *= double(work.geometry.size[a]) * (extended && (a < 2 || f.dim3d) ? 2.0 : 1.0);
@@ -200,7 +201,8 @@ Index3 filter_margin(const FilterSettings& f, const Geometry& whole) {
             all(c * ((std::int64_t(1) << f.level) - 1));
             break;
         }
-        case FilterKind::simoncelli: break;  // whole axes (widen_for_filters)
+        case FilterKind::simoncelli:
+        case FilterKind::riesz: break;  // whole axes (widen_for_filters): the Riesz kernel decays as 1 / r^3
         case FilterKind::square:
         case FilterKind::square_root:
         case FilterKind::logarithm:
@@ -253,7 +255,7 @@ void widen_for_filters(const Settings& s, const Size3& size, Index3& lo, Index3&
         for (int a = 0; a < (acts_along_z(f) ? 3 : 2); ++a) {
             const std::int64_t last = std::int64_t(size[a]) - 1;
             const bool reaches_edge = lo[a] <= 0 || hi[a] >= last;
-            if (f.kind == FilterKind::simoncelli || (f.boundary == FilterBoundary::periodic && reaches_edge)) {
+            if (f.kind == FilterKind::simoncelli || f.kind == FilterKind::riesz || (f.boundary == FilterBoundary::periodic && reaches_edge)) {
                 lo[a] = 0;
                 hi[a] = last;
             }
@@ -296,6 +298,19 @@ Image apply_filter(const FilterSettings& f, const Image& work, const Geometry& w
                 if (work.geometry.size[a] != whole.size[a])
                     throw Error(ErrorKind::internal, "Simoncelli filter '" + f.name + "' needs the whole image along each axis");
             return filters::simoncelli_filter(work, {f.level, b, dim_of(f)});
+        case FilterKind::riesz: {
+            for (int a = 0; a < 3; ++a)
+                if (work.geometry.size[a] != whole.size[a])
+                    throw Error(ErrorKind::internal, "Riesz filter '" + f.name + "' needs the whole image along each axis");
+            filters::RieszParams p;
+            p.order = f.riesz_order;
+            p.base = f.riesz_base == FilterKind::simoncelli ? filters::RieszParams::Base::simoncelli : filters::RieszParams::Base::log;
+            p.sigma_mm = f.sigma_mm;
+            p.truncation = f.truncation;
+            p.level = f.level;
+            p.boundary = b;
+            return filters::riesz_filter(work, p);
+        }
         case FilterKind::square:
         case FilterKind::square_root:
         case FilterKind::logarithm:

@@ -1,4 +1,4 @@
-// IBSI 2 phase 1: every non-Riesz reference response map of ../shared/data/ibsi2/reference_response_maps
+// IBSI 2 phase 1: every reference response map (33, the 3 Riesz maps included) of ../shared/data/ibsi2/reference_response_maps
 // reproduced from its digital phantom with the configuration of that folder's README (Table 1).
 // Pass rule (IBSI 2 consensus, README "Pass rules"): |ours - ref| <= 1% of (max(ref) - min(ref)) at
 // every one of the 262 144 voxels.
@@ -40,7 +40,7 @@ struct LoG {
     F::Boundary boundary;
     F::Dim dim;
 };
-using Config = std::variant<Mean, LoG, F::LawsParams, F::GaborParams, F::WaveletParams, F::SimoncelliParams>;
+using Config = std::variant<Mean, LoG, F::LawsParams, F::GaborParams, F::WaveletParams, F::SimoncelliParams, F::RieszParams>;
 
 struct Row {
     const char* id;       // configuration id; the file is <id with '.' -> '_'>-ValidCRM.nii
@@ -86,6 +86,9 @@ const std::vector<Row>& rows() {
         {"8.a.1", "checkerboard", F::SimoncelliParams{1, B::periodic, D::volume3d}},
         {"8.a.2", "checkerboard", F::SimoncelliParams{2, B::periodic, D::volume3d}},
         {"8.a.3", "checkerboard", F::SimoncelliParams{3, B::periodic, D::volume3d}},
+        {"9.a", "impulse", F::RieszParams{{1, 0, 0}, F::RieszParams::Base::log, 3.0, 4.0, 1, B::zero}},
+        {"9.b.1", "sphere", F::RieszParams{{0, 2, 0}, F::RieszParams::Base::log, 3.0, 4.0, 1, B::zero}},
+        {"10.b.1", "pattern_1", F::RieszParams{{0, 2, 0}, F::RieszParams::Base::simoncelli, 0.0, 4.0, 1, B::nearest}},
     };
     return r;
 }
@@ -99,7 +102,8 @@ Image run(const Image& in, const Config& c) {
             else if constexpr (std::is_same_v<T, F::LawsParams>) return F::laws_filter(in, p);
             else if constexpr (std::is_same_v<T, F::GaborParams>) return F::gabor_filter(in, p);
             else if constexpr (std::is_same_v<T, F::WaveletParams>) return F::wavelet_filter(in, p);
-            else return F::simoncelli_filter(in, p);
+            else if constexpr (std::is_same_v<T, F::SimoncelliParams>) return F::simoncelli_filter(in, p);
+            else return F::riesz_filter(in, p);
         },
         c);
 }

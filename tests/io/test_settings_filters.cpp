@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -36,9 +37,11 @@ TEST_CASE("job file: filters are parsed into typed settings", "[settings][filter
         "{name: laws, type: laws, kernel: L5E5E5, energy_distance: 7, pooling: max, rotation_invariant: true, boundary: mirror}, "
         "{name: w, type: wavelet, wavelet: db3, subband: llh, level: 2, rotation_invariant: true, pooling: mean, dim: 3D}, "
         "{name: g, type: gabor, sigma_mm: 5, lambda_mm: 2, gamma: 1.5, theta_step_deg: 22.5, orthogonal_planes: true, boundary: zero}, "
-        "{name: m, type: mean, support: 5, dim: 2D, boundary: periodic}, {name: s, type: simoncelli, level: 2}]\n");
+        "{name: m, type: mean, support: 5, dim: 2D, boundary: periodic}, {name: s, type: simoncelli, level: 2}, "
+        "{name: r, type: riesz, base: log, sigma_mm: 3, order: [1, 0, 0], boundary: zero}, "
+        "{name: rs, type: riesz, base: simoncelli, level: 2, order: [0, 2, 0]}]\n");
     const auto& f = job.settings.filters;
-    REQUIRE(f.size() == 6);
+    REQUIRE(f.size() == 8);
     CHECK(!job.settings.features.original);
     CHECK(f[0].kind == radhpc::FilterKind::log);
     CHECK(f[0].sigma_mm == 2.0);
@@ -59,6 +62,14 @@ TEST_CASE("job file: filters are parsed into typed settings", "[settings][filter
     CHECK(!f[4].dim3d);
     CHECK(f[4].boundary == radhpc::FilterBoundary::periodic);
     CHECK(f[5].kind == radhpc::FilterKind::simoncelli);
+    CHECK(f[6].kind == radhpc::FilterKind::riesz);
+    CHECK(f[6].riesz_base == radhpc::FilterKind::log);
+    CHECK(f[6].sigma_mm == 3.0);
+    CHECK(f[6].truncation == 4.0);
+    CHECK(f[6].riesz_order == std::array<int, 3>{1, 0, 0});
+    CHECK(f[7].riesz_base == radhpc::FilterKind::simoncelli);
+    CHECK(f[7].level == 2);
+    CHECK(f[7].riesz_order == std::array<int, 3>{0, 2, 0});
     // without the key: the original image only
     const auto plain = radhpc::io::parse_job_text("version: 1\n");
     CHECK(plain.settings.filters.empty());
@@ -84,6 +95,19 @@ TEST_CASE("job file: filters are refused naming the key", "[settings][filters]")
     CHECK(has(job_error("[{name: a, type: wavelet, wavelet: db3, subband: LLH, level: 0}]"), "filters[0].level"));
     CHECK(has(job_error("[{name: a, type: gabor, sigma_mm: 5, lambda_mm: 2, dim: 3D}]"), "filters[0].dim: not a parameter of a 'gabor'"));
     CHECK(has(job_error("[{name: a, type: log, sigma_mm: 2}, {name: a, type: mean, support: 3}]"), "filters[1].name: 'a' is used"));
+    // Riesz: a base, an order of 3 components, the base's own parameters only, 3D only
+    CHECK(job_error("[{name: a, type: riesz, base: log, sigma_mm: 3, order: [0, 2, 0]}]") == "");
+    CHECK(has(job_error("[{name: a, type: riesz, sigma_mm: 3, order: [1, 0, 0]}]"), "filters[0].base: missing"));
+    CHECK(has(job_error("[{name: a, type: riesz, base: gabor, order: [1, 0, 0]}]"), "filters[0].base"));
+    CHECK(has(job_error("[{name: a, type: riesz, base: log, order: [1, 0, 0]}]"), "filters[0].sigma_mm: missing"));
+    CHECK(has(job_error("[{name: a, type: riesz, base: log, sigma_mm: 3}]"), "filters[0].order: missing"));
+    CHECK(has(job_error("[{name: a, type: riesz, base: log, sigma_mm: 3, order: [1, 0]}]"), "filters[0].order"));
+    CHECK(has(job_error("[{name: a, type: riesz, base: log, sigma_mm: 3, order: [0, 0, 0]}]"), "filters[0].order: (0, 0, 0) is no transform"));
+    CHECK(has(job_error("[{name: a, type: riesz, base: log, sigma_mm: 3, order: [-1, 0, 0]}]"), "filters[0].order"));
+    CHECK(has(job_error("[{name: a, type: riesz, base: log, sigma_mm: 3, level: 2, order: [1, 0, 0]}]"), "filters[0].level: not a parameter"));
+    CHECK(has(job_error("[{name: a, type: riesz, base: simoncelli, sigma_mm: 3, order: [1, 0, 0]}]"), "filters[0].sigma_mm: not a parameter"));
+    CHECK(has(job_error("[{name: a, type: riesz, base: log, sigma_mm: 3, order: [1, 0, 0], dim: 2D}]"), "filters[0].dim: not a parameter"));
+    CHECK(has(job_error("[{type: riesz, base: log, sigma_mm: 3, order: [1, 0, 0]}]", "profile: pyradiomics\n"), "filters[0].type"));
     CHECK(has(job_error("[{name: 'a b', type: log, sigma_mm: 2}]"), "filters[0].name"));
     CHECK(has(job_error("{name: a, type: log, sigma_mm: 2}"), "filters: expected array"));
     CHECK(has(job_error("[{name: a, type: log, sigma_mm: 2}]", "features: {original: 1.5}\n"), "features.original"));

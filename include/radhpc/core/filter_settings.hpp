@@ -5,14 +5,15 @@
 // names (issue 15; refused for now, naming the key).
 // Layer `core`: plain data, no dependency on the filters layer (pipeline converts).
 #pragma once
+#include <array>
 #include <string>
 #include <vector>
 
 namespace radhpc {
 
-// mean .. simoncelli: IBSI 2 (profile ibsi); log and wavelet also PyRadiomics' (profile pyradiomics),
+// mean .. riesz: IBSI 2 (profile ibsi); log and wavelet also PyRadiomics' (profile pyradiomics),
 // square .. lbp2d: PyRadiomics only.
-enum class FilterKind { mean, log, laws, gabor, wavelet, simoncelli, square, square_root, logarithm, exponential, gradient, lbp2d };
+enum class FilterKind { mean, log, laws, gabor, wavelet, simoncelli, riesz, square, square_root, logarithm, exponential, gradient, lbp2d };
 // How the image is extended beyond its true edge (IBSI 2 names; see filters.hpp).
 enum class FilterBoundary { zero, nearest, periodic, mirror };
 enum class FilterPooling { max, mean };
@@ -43,6 +44,10 @@ struct FilterSettings {
     std::string wavelet;             // PyWavelets name: haar, db3, coif1, ...
     std::string subband;             // one letter L/H per axis: "LLH" (3D), "LH" (2D)
     int level = 1;                   // decomposition level (à trous); PyRadiomics: levels computed
+    // riesz: the Riesz transform of order (l_x, l_y, l_z) of a log (sigma_mm, truncation) or
+    // simoncelli (level) map, 3D
+    std::array<int, 3> riesz_order{0, 0, 0};
+    FilterKind riesz_base = FilterKind::log;  // log or simoncelli
     // ---- pyradiomics profile (PyRadiomics' setting names in brackets)
     bool sigma_integer_literal = false;  // LoG: the sigma was written as an int (name "log-sigma-2-mm-3D")
     int start_level = 0;                 // Wavelet [start_level]

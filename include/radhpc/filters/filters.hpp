@@ -9,6 +9,7 @@
 // letters of a Laws kernel or wavelet sub-band apply to x, y, z (NIfTI i, j, k) in that order;
 // parameters in mm are converted to voxels with the grid spacing.
 #pragma once
+#include <array>
 #include <string>
 #include <vector>
 
@@ -114,5 +115,22 @@ struct SimoncelliParams {
     Dim dim = Dim::volume3d;
 };
 Image simoncelli_filter(const Image& image, const SimoncelliParams& p);
+
+// Riesz transform of order (l_x, l_y, l_z) of a LoG or Simoncelli map (IBSI 2 configurations 9 and 10;
+// the Riesz-filter definition of the IBSI 2 reference manual, as MIRP computes it): the filter's
+// spectrum times (-i)^L sqrt(L! / (l_x! l_y! l_z!)) w_x^l_x w_y^l_y w_z^l_z / |w|^L, L = l_x + l_y + l_z,
+// on the frequency grid described for the Simoncelli filter, and the real part of the response.
+// Components act along x, y, z (NIfTI i, j, k). LoG: the kernel of log_filter (sigma_mm, truncation) on
+// the image padded by the kernel's half width with `boundary`; Simoncelli: as simoncelli_filter (level,
+// boundary). 3D only; not steered (the structure-tensor alignment of 9.b.2 / 10.b.2 is not built).
+struct RieszParams {
+    enum class Base { log, simoncelli };
+    std::array<int, 3> order{0, 0, 0};
+    Base base = Base::log;
+    double sigma_mm = 0, truncation = 4;  // log
+    int level = 1;                        // simoncelli
+    Boundary boundary = Boundary::zero;
+};
+Image riesz_filter(const Image& image, const RieszParams& p);
 
 }  // namespace radhpc::filters
