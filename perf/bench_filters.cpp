@@ -74,6 +74,8 @@ void families(int repeats) {
         {"wavelet db3 HHH L2 RI(24)", "{name: f, type: wavelet, wavelet: db3, subband: HHH, level: 2, rotation_invariant: true}"},
         {"Simoncelli L1 3D periodic (whole image)", "{name: f, type: simoncelli, level: 1, boundary: periodic}"},
         {"Simoncelli L1 3D mirror (whole image)", "{name: f, type: simoncelli, level: 1, boundary: mirror}"},
+        {"Riesz (1,0,0) of LoG sigma 3 mm (whole image)", "{name: f, type: riesz, base: log, sigma_mm: 3, order: [1, 0, 0], boundary: zero}"},
+        {"Riesz (0,2,0) of Simoncelli L1 mirror (whole image)", "{name: f, type: riesz, base: simoncelli, order: [0, 2, 0], boundary: mirror}"},
     };
     std::printf("# filter families on a synthetic CT lesion: ROI %zu voxels, image %zux%zux%zu at %.2g mm; 18 stat features of one image\n",
                 roi, in.image.nx(), in.image.ny(), in.image.nz(), in.image.geometry.spacing[0]);
