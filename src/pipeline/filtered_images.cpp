@@ -7,6 +7,8 @@
 #include <functional>
 #include <numbers>
 
+#include <tbb/task_group.h>
+
 #include "radhpc/core/error.hpp"
 #include "radhpc/features/families.hpp"
 #include "radhpc/features/family.hpp"
@@ -378,13 +380,39 @@ FeatureValues image_features(const Image& img, const Mask& intensity_mask, const
     return image_features(img, intensity_mask, roi_crops(intensity_mask, morph, s), n_int, s);
 }
 
+// Runs the images' tasks side by side (TBB, nested in the families' own parallelism) when the working
+// memory of every filter at once fits the job's memory budget, else one after the other, and
+// concatenates their features in task order. Each image's features are the same computation wherever
+// and whenever it runs, so the values and their order do not depend on the thread count. Task 0 (the
+// original image) is spawned last: the caller's thread starts on it while idle threads steal the
+// image types spawned first.
+FeatureValues concatenated(const std::vector<std::function<FeatureValues()>>& tasks, bool side_by_side) {
+    std::vector<FeatureValues> parts(tasks.size());
+    if (side_by_side) {
+        tbb::task_group group;
+        for (std::size_t k = tasks.size(); k-- > 1;) group.run([&, k] { parts[k] = tasks[k](); });
+        if (!tasks.empty()) group.run([&] { parts[0] = tasks[0](); });
+        group.wait();
+    } else {
+        for (std::size_t k = 0; k < tasks.size(); ++k) parts[k] = tasks[k]();
+    }
+    FeatureValues out;
+    for (auto& p : parts)
+        for (auto& v : p) out.push_back(std::move(v));
+    return out;
+}
+
 FeatureValues lesion_features(const Image& work, const Mask& intensity_mask, const Mask& morph, std::size_t n_int,
                               const Settings& s, const Geometry& whole, double whole_max_abs, const PixelType& pixel) {
     // the ROI's box and its cropped masks: the same for every image
     const RoiCrops roi = roi_crops(intensity_mask, morph, s);
     if (s.filters.empty()) return image_features(work, intensity_mask, roi, n_int, s);
-    FeatureValues out;
-    if (s.features.original) out = image_features(work, intensity_mask, roi, n_int, s);
+    // task 0: the original image's features (or PyRadiomics' shape alone); task 1 + i: filter i's images
+    std::vector<std::function<FeatureValues()>> tasks(1 + s.filters.size(), [] { return FeatureValues{}; });
+    double all_filters_bytes = 0;
+    for (const auto& f : s.filters) all_filters_bytes += filter_bytes(f, work);
+    const bool side_by_side = !over_memory_budget(s, all_filters_bytes);
+    if (s.features.original) tasks[0] = [&] { return image_features(work, intensity_mask, roi, n_int, s); };
     // The re-segmentation range was applied to the unfiltered intensities (IBSI 2 phase 2); it says
     // nothing about a response's values, so it sets no discretisation / IVH bound of a filtered image.
     Settings fs = s;
@@ -398,27 +426,29 @@ FeatureValues lesion_features(const Image& work, const Mask& intensity_mask, con
         // PyRadiomics computes shape once, on the original image's mask, whether or not the Original
         // image type is enabled; every other enabled class on every derived image, named
         // "<image type name>_<class>_<feature>".
-        if (!s.features.original) {
-            Settings shape_only = s;
-            std::erase_if(shape_only.features.families, [](const std::string& f) {
-                return f != features::kShapeFamily.name && f != features::kShape2DFamily.name;
-            });
-            if (!shape_only.features.families.empty()) out = image_features(work, intensity_mask, roi, n_int, shape_only);
-        }
+        Settings shape_only = s;
+        std::erase_if(shape_only.features.families, [](const std::string& f) {
+            return f != features::kShapeFamily.name && f != features::kShape2DFamily.name;
+        });
+        if (!s.features.original && !shape_only.features.families.empty())
+            tasks[0] = [&] { return image_features(work, intensity_mask, roi, n_int, shape_only); };
         fs.features.families.erase(std::string(features::kShapeFamily.name));
         fs.features.families.erase(std::string(features::kShape2DFamily.name));
-        for (const auto& f : s.filters) {
-            check_memory_budget(s, filter_bytes(f, work), "image type '" + f.name + "'", "its working grid");
-            pyradiomics_images(f, work, whole_max_abs, pixel, [&](pyr::DerivedImage&& d) {
-                const pyr::DerivedImage image = std::move(d);  // freed when its features are done
-                FeatureValues v = image_features(image.image, intensity_mask, roi, n_int, fs);
-                for (auto& x : v) {
-                    x.name = image.name + "_" + x.name;
-                    out.push_back(std::move(x));
-                }
-            });
-        }
-        return out;
+        for (const auto& f : s.filters) check_memory_budget(s, filter_bytes(f, work), "image type '" + f.name + "'", "its working grid");
+        for (std::size_t i = 0; i < s.filters.size(); ++i)
+            tasks[1 + i] = [&, i] {
+                FeatureValues out;
+                pyradiomics_images(s.filters[i], work, whole_max_abs, pixel, [&](pyr::DerivedImage&& d) {
+                    const pyr::DerivedImage image = std::move(d);  // freed when its features are done
+                    FeatureValues v = image_features(image.image, intensity_mask, roi, n_int, fs);
+                    for (auto& x : v) {
+                        x.name = image.name + "_" + x.name;
+                        out.push_back(std::move(x));
+                    }
+                });
+                return out;
+            };
+        return concatenated(tasks, side_by_side);
     }
     const bool plain = !s.features.original && s.filters.size() == 1;
     // the voxels the families read: the ROI and the local-intensity sphere around it (6.2 mm + 1 voxel)
@@ -428,16 +458,17 @@ FeatureValues lesion_features(const Image& work, const Mask& intensity_mask, con
         need.lo[a] = std::max<std::int64_t>(0, need.lo[a] - r);
         need.hi[a] = std::min<std::int64_t>(std::int64_t(work.geometry.size[a]) - 1, need.hi[a] + r);
     }
-    for (const auto& f : s.filters) {
-        check_memory_budget(s, filter_bytes(f, work), "filter '" + f.name + "'", "its working grid");
-        const Image response = apply_filter(f, work, whole, &need);
-        FeatureValues v = image_features(response, intensity_mask, roi, n_int, fs);
-        for (auto& x : v) {
-            if (!plain) x.name = f.name + "_" + x.name;
-            out.push_back(std::move(x));
-        }
-    }
-    return out;
+    for (const auto& f : s.filters) check_memory_budget(s, filter_bytes(f, work), "filter '" + f.name + "'", "its working grid");
+    for (std::size_t i = 0; i < s.filters.size(); ++i)
+        tasks[1 + i] = [&, i] {
+            const FilterSettings& f = s.filters[i];
+            const Image response = apply_filter(f, work, whole, &need);
+            FeatureValues v = image_features(response, intensity_mask, roi, n_int, fs);
+            if (!plain)
+                for (auto& x : v) x.name = f.name + "_" + x.name;
+            return v;
+        };
+    return concatenated(tasks, side_by_side);
 }
 
 }  // namespace radhpc::pipeline::detail
