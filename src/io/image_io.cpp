@@ -322,6 +322,24 @@ SourceImage read_image_source(const std::string& path, PixelType* pixel_type) {
         });
         if (out.i16) return out;
     }
+    // float32 files of whole numbers (CT in HU written by other tools; the IBSI CT phantom) are held as
+    // int16 too: the same doubles come back out of it (-0.0 and non-integers excluded), at a quarter of
+    // the memory, and without a whole-image double copy to fault in (about 1 ms per MB here).
+    if (n.kind == PixelKind::f32 && !n.scaled) {
+        const float* p = as<float>(n);
+        const std::size_t count = n.geometry.voxel_count();
+        bool fits = true;
+        for (std::size_t i = 0; fits && i < count; ++i)
+            fits = p[i] >= -32768.0f && p[i] <= 32767.0f && p[i] == float(std::int16_t(p[i])) && !(p[i] == 0.0f && std::signbit(p[i]));
+        if (fits) {
+            auto v = std::make_shared<Volume<std::int16_t>>();
+            v->geometry = n.geometry;
+            v->data.resize(count);
+            for (std::size_t i = 0; i < count; ++i) v->data[i] = std::int16_t(p[i]);
+            out.i16 = std::move(v);
+            return out;
+        }
+    }
     out.f64 = std::make_shared<const Image>(native_to_image(n));
     return out;
 }

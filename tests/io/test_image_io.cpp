@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -127,4 +128,34 @@ TEST_CASE("a zero voxel spacing in a NIfTI header is an error (ITK would read it
     }
     CHECK_THROWS_WITH(io::read_image(path), Catch::Contains("zero.nii") && Catch::Contains("pixdim[2]"));
     fs::remove_all(dir);
+}
+
+TEST_CASE("a float32 file of whole numbers is held as int16 with the same values; -0.0, fractions and NaN keep doubles",
+          "[io]") {
+    const auto dir = temp_dir();
+    Image img = ramp();  // -50 .. 54, whole numbers
+    img.data[3] = -32768, img.data[4] = 32767;
+    const auto path = (dir / "whole.nii.gz").string();
+    io::write_image(img, path, true);
+    PixelType pt;
+    const SourceImage s = io::read_image_source(path, &pt);
+    CHECK(pt.float32);  // still a float32 image for the PyRadiomics profile's casts
+    CHECK(!pt.integer);
+    REQUIRE(s.i16);
+    CHECK(!s.f64);
+    const Image back = to_double(*s.i16);
+    REQUIRE(back.data.size() == img.data.size());
+    for (std::size_t i = 0; i < img.data.size(); ++i) CHECK(std::memcmp(&back.data[i], &img.data[i], sizeof(double)) == 0);
+    // anything an int16 would not give back bit for bit stays double
+    for (const double odd : {-0.0, 0.5, 32768.0, -32769.0, std::nan("")}) {
+        Image other = ramp();
+        other.data[11] = odd;
+        const auto p = (dir / "odd.nii").string();
+        io::write_image(other, p, true);
+        const SourceImage o = io::read_image_source(p);
+        INFO(odd);
+        CHECK(!o.i16);
+        REQUIRE(o.f64);
+        CHECK(std::memcmp(&o.f64->data[11], &other.data[11], sizeof(double)) == 0);
+    }
 }
