@@ -151,8 +151,16 @@ std::vector<CountMatrix> glrlm_matrices(const TextureRoi& roi, const std::vector
                 }
             }
             // bump the cells, the directions of one voxel together (independent addresses)
-            for (std::size_t x = 0; x < len; ++x)
-                for (std::size_t a = 0; a < na; ++a) ++c[keys[a * std::size_t(nx) + x]];
+            const std::int32_t* __restrict const kx = keys.data();
+            const std::size_t kstride = std::size_t(nx);
+            if (na == 13) {  // PyRadiomics / IBSI 3D: unrolled
+                for (std::size_t x = 0; x < len; ++x)
+#pragma GCC unroll 13
+                    for (std::size_t a = 0; a < 13; ++a) ++c[kx[a * kstride + x]];
+            } else {
+                for (std::size_t x = 0; x < len; ++x)
+                    for (std::size_t a = 0; a < na; ++a) ++c[kx[a * kstride + x]];
+            }
             k = k1;
         }
     };
