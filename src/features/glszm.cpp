@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 #include "radhpc/core/error.hpp"
@@ -61,16 +62,33 @@ ZoneScanNeighbours zone_scan_neighbours(const TextureRoi& roi, const std::vector
     return out;
 }
 
-// One slab of the first pass: v's same-level earlier neighbours as a bit mask (branch-free loads),
-// then only the uncovered ones are joined. NE > 0 fixes the neighbour count (26-connectivity: 13).
-template <std::size_t NE>
+namespace glszm_base {
+#include "glszm_rows.inc"
+}  // namespace glszm_base
+
+#pragma GCC push_options
+#pragma GCC target("avx2")
+namespace glszm_avx2 {
+#include "glszm_rows.inc"
+}  // namespace glszm_avx2
+#pragma GCC pop_options
+
+auto zone_mask_kernel() {
+    static const bool has_avx2 = __builtin_cpu_supports("avx2");
+    return has_avx2 ? &glszm_avx2::same_level_masks : &glszm_base::same_level_masks;
+}
+
+// One slab of the first pass: the same-level earlier neighbours of a box row segment's voxels as bit
+// masks (vector kernel), then, voxel by voxel, only the uncovered ones are joined.
 void label_zone_slab(const TextureRoi& roi, const ZoneScanNeighbours& nb, std::int32_t* parent, std::size_t begin,
                      std::size_t end) {
-    const std::size_t ne = NE > 0 ? NE : nb.strides.size();
-    const std::int64_t* __restrict const st = nb.strides.data();
     const std::uint32_t* __restrict const cover = nb.covers.data();
+    const std::int64_t* __restrict const st = nb.strides.data();
     const std::int32_t* __restrict const idx = roi.index.data();
-    const std::int64_t slab_first = roi.voxels[begin];  // earlier box indices lie in earlier slabs
+    const std::int64_t* __restrict const vox = roi.voxels.data();
+    const std::int64_t slab_first = vox[begin];  // earlier box indices lie in earlier slabs
+    const auto masks_of_row = zone_mask_kernel();
+    std::vector<std::uint32_t> masks(std::size_t(roi.nx));
     auto find = [parent](std::int32_t a) {
         while (parent[a] != a) {
             parent[a] = parent[parent[a]];  // path halving
@@ -78,30 +96,34 @@ void label_zone_slab(const TextureRoi& roi, const ZoneScanNeighbours& nb, std::i
         }
         return a;
     };
-    for (std::size_t k = begin; k < end; ++k) {
-        const std::int64_t v = roi.voxels[k];
-        const std::int32_t g = idx[v];
-        std::uint32_t same = 0;
-        for (std::size_t i = 0; i < ne; ++i) same |= std::uint32_t(idx[v + st[i]] == g) << i;
-        // v starts as its own root `cur`; each joined neighbour's root merges with it (the smaller
-        // index becomes the root), without re-finding v every time.
-        auto cur = std::int32_t(v);
-        parent[v] = cur;
-        while (same != 0) {
-            const int i = std::countr_zero(same);
-            same &= ~cover[i];
-            const std::int64_t w = v + st[i];
-            if (w < slab_first) continue;  // other slab: joined in the second pass
-            const std::int32_t r = find(std::int32_t(w));
-            if (r == cur) continue;
-            if (r < cur) {
-                parent[cur] = r;
-                cur = r;
-            } else {
-                parent[r] = cur;
+    for (std::size_t k = begin; k < end;) {
+        const std::int64_t row_end = (vox[k] / roi.nx + 1) * roi.nx, seg = vox[k];
+        std::size_t k1 = k + 1;
+        while (k1 < end && vox[k1] < row_end) ++k1;
+        masks_of_row(idx + seg, st, nb.strides.size(), masks.data(), std::size_t(vox[k1 - 1] - seg + 1));
+        for (; k < k1; ++k) {
+            const std::int64_t v = vox[k];
+            std::uint32_t same = masks[std::size_t(v - seg)];
+            // v starts as its own root `cur`; each joined neighbour's root merges with it (the smaller
+            // index becomes the root), without re-finding v every time.
+            auto cur = std::int32_t(v);
+            parent[v] = cur;
+            while (same != 0) {
+                const int i = std::countr_zero(same);
+                same &= ~cover[i];
+                const std::int64_t w = v + st[i];
+                if (w < slab_first) continue;  // other slab: joined in the second pass
+                const std::int32_t r = find(std::int32_t(w));
+                if (r == cur) continue;
+                if (r < cur) {
+                    parent[cur] = r;
+                    cur = r;
+                } else {
+                    parent[r] = cur;
+                }
             }
+            parent[v] = cur;
         }
-        parent[v] = cur;
     }
 }
 
@@ -148,9 +170,7 @@ std::vector<Zone> label_zones(const TextureRoi& roi, const std::vector<Offset3>&
     tbb::parallel_for(std::int64_t(0), n_slabs, [&](std::int64_t s) {
         const std::size_t begin = slab_first_rank(s), end = slab_first_rank(s + 1);
         if (begin == end) return;
-        if (earlier.size() == 13) label_zone_slab<13>(roi, nb, parent, begin, end);
-        else if (earlier.size() == 4) label_zone_slab<4>(roi, nb, parent, begin, end);
-        else label_zone_slab<0>(roi, nb, parent, begin, end);
+        label_zone_slab(roi, nb, parent, begin, end);
     });
     for (std::int64_t s = 1; s < n_slabs; ++s) {
         const std::size_t begin = slab_first_rank(s);
