@@ -61,7 +61,7 @@ GlrlmRowKernel glrlm_row_kernel() {
 }
 
 // A run direction normalised to a positive box stride: its stride, its x step and how many box rows
-// back its predecessor v - step lies (0 only for the x direction).
+// back its predecessor v - step lies (0 only for offsets along x: dx = 1, 2, ...).
 struct RunDirection {
     std::int64_t step = 0;
     int dx = 0;
@@ -137,12 +137,12 @@ std::vector<CountMatrix> glrlm_matrices(const TextureRoi& roi, const std::vector
                     row_kernel(I, I - d.step, I + d.step, Lp, Lc, key, len, level_mul, nd, ai, spare + ai);
                     continue;
                 }
-                // x direction, or the predecessor row lies before the slab: scalar, counting back
+                // along x (same row), or the predecessor row lies before the slab: scalar, counting back
                 for (std::size_t x = 0; x < len; ++x) {
                     const std::int32_t g = I[x];
                     std::int32_t l = 1;
                     if (g >= 0 && I[std::int64_t(x) - d.step] == g) {
-                        if (d.rows_back == 0) l = Lc[std::int64_t(x) - 1] + 1;
+                        if (d.rows_back == 0) l = Lc[std::int64_t(x) - d.step] + 1;  // x direction: step = dx
                         else
                             for (const std::int32_t* w = I + std::int64_t(x) - d.step; *w == g; w -= d.step) ++l;
                     }
