@@ -78,10 +78,13 @@ auto zone_mask_kernel() {
     return has_avx2 ? &glszm_avx2::same_level_masks : &glszm_base::same_level_masks;
 }
 
-// One slab of the first pass: the same-level earlier neighbours of a box row segment's voxels as bit
-// masks (vector kernel), then, voxel by voxel, only the uncovered ones are joined.
+// Voxels [begin, end) of a slab, vox[begin] its first ROI voxel: the same-level earlier
+// neighbours of a box row segment's voxels as bit masks (vector kernel), then, voxel by voxel, only the
+// uncovered ones are joined. First pass (border false): the neighbours inside the slab. Second pass
+// (border true, the slab's first slices): those in earlier slabs; a covered neighbour is skipped either
+// way, as its edge is replaced by the covering one's edges (both passes together hold them all).
 void label_zone_slab(const TextureRoi& roi, const ZoneScanNeighbours& nb, std::int32_t* parent, std::size_t begin,
-                     std::size_t end) {
+                     std::size_t end, bool border) {
     const std::uint32_t* __restrict const cover = nb.covers.data();
     const std::int64_t* __restrict const st = nb.strides.data();
     const std::int32_t* __restrict const idx = roi.index.data();
@@ -101,6 +104,20 @@ void label_zone_slab(const TextureRoi& roi, const ZoneScanNeighbours& nb, std::i
         std::size_t k1 = k + 1;
         while (k1 < end && vox[k1] < row_end) ++k1;
         masks_of_row(idx + seg, st, nb.strides.size(), masks.data(), std::size_t(vox[k1 - 1] - seg + 1));
+        for (; border && k < k1; ++k) {
+            const std::int64_t v = vox[k];
+            std::uint32_t same = masks[std::size_t(v - seg)];
+            while (same != 0) {
+                const int i = std::countr_zero(same);
+                same &= ~cover[i];
+                const std::int64_t w = v + st[i];
+                if (w >= slab_first) continue;  // same slab: joined in the first pass
+                std::int32_t a = find(std::int32_t(v)), b = find(std::int32_t(w));
+                if (a == b) continue;
+                if (a < b) std::swap(a, b);
+                parent[a] = b;  // larger root under the smaller one
+            }
+        }
         for (; k < k1; ++k) {
             const std::int64_t v = vox[k];
             std::uint32_t same = masks[std::size_t(v - seg)];
@@ -140,7 +157,6 @@ std::vector<Zone> label_zones(const TextureRoi& roi, const std::vector<Offset3>&
                               const std::vector<std::int32_t>& distance_map) {
     const std::size_t n = roi.voxels.size();
     const ZoneScanNeighbours nb = zone_scan_neighbours(roi, connectivity);
-    const std::vector<std::int64_t>& earlier = nb.strides;
     const int reach = nb.reach;
     // Union-find over box indices: roi.voxels is in raster order, so "smaller box index" is "earlier
     // voxel" and the root (the smallest index) is the zone's first voxel, as with ranks, without a
@@ -149,20 +165,6 @@ std::vector<Zone> label_zones(const TextureRoi& roi, const std::vector<Offset3>&
     const std::unique_ptr<std::int32_t[]> parent_storage(new std::int32_t[roi.index.size()]);
     std::int32_t* const parent = parent_storage.get();
     const std::int32_t* idx = roi.index.data();
-    auto find = [parent](std::int32_t a) {
-        while (parent[a] != a) {
-            parent[a] = parent[parent[a]];  // path halving
-            a = parent[a];
-        }
-        return a;
-    };
-    auto unite = [&](std::int32_t a, std::int32_t b) {
-        a = find(a);
-        b = find(b);
-        if (a == b) return;
-        if (a < b) std::swap(a, b);
-        parent[a] = b;  // larger root under the smaller one
-    };
     // Slabs of slices; a voxel's earlier neighbour in a previous slab is joined in the second pass.
     constexpr std::int64_t slab = 8;
     const std::int64_t n_slabs = (roi.nz + slab - 1) / slab;
@@ -170,22 +172,12 @@ std::vector<Zone> label_zones(const TextureRoi& roi, const std::vector<Offset3>&
     tbb::parallel_for(std::int64_t(0), n_slabs, [&](std::int64_t s) {
         const std::size_t begin = slab_first_rank(s), end = slab_first_rank(s + 1);
         if (begin == end) return;
-        label_zone_slab(roi, nb, parent, begin, end);
+        label_zone_slab(roi, nb, parent, begin, end, false);
     });
     for (std::int64_t s = 1; s < n_slabs; ++s) {
         const std::size_t begin = slab_first_rank(s);
         const std::size_t end = roi.slice_begin[std::size_t(std::min(roi.nz, s * slab + reach))];
-        if (begin >= end) continue;
-        const std::int64_t slab_first = roi.voxels[begin];
-        for (std::size_t k = begin; k < end; ++k) {
-            const std::int64_t v = roi.voxels[k];
-            const std::int32_t g = idx[v];
-            for (std::int64_t st : earlier) {
-                const std::int64_t w = v + st;
-                if (idx[w] != g) continue;
-                if (w < slab_first) unite(std::int32_t(v), std::int32_t(w));
-            }
-        }
+        if (begin < end) label_zone_slab(roi, nb, parent, begin, end, true);
     }
     // parent[v] < v for every non-root, so one ascending pass resolves the roots; each resolved entry
     // is overwritten with -(zone + 1), which later voxels pointing at it read.
