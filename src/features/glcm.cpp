@@ -2,7 +2,11 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <cstring>
 
+#include "radhpc/core/error.hpp"
 #include "radhpc/features/texture.hpp"
 
 namespace radhpc::features {
@@ -37,28 +41,70 @@ std::vector<std::size_t> texture_slab_bounds(const TextureRoi& roi, std::size_t 
     return bounds;
 }
 
+namespace {
+
+namespace glcm_base {
+#include "glcm_rows.inc"
+}  // namespace glcm_base
+
+#pragma GCC push_options
+#pragma GCC target("avx2")
+namespace glcm_avx2 {
+#include "glcm_rows.inc"
+}  // namespace glcm_avx2
+#pragma GCC pop_options
+
+auto glcm_row_kernel() {
+    static const bool has_avx2 = __builtin_cpu_supports("avx2");
+    return has_avx2 ? &glcm_avx2::glcm_row : &glcm_base::glcm_row;
+}
+
+}  // namespace
+
+// Per box row segment (first to last ROI voxel), a vector kernel gives each voxel's count cell for every
+// offset (a spare cell when either end is outside the ROI); the cells are then bumped with the offsets
+// interleaved. Integer counts: the order of the bumps does not matter.
 std::vector<CountMatrix> glcm_matrices(const TextureRoi& roi, const std::vector<Offset3>& offsets, int slice) {
     const int n = roi.n_present();
     const std::size_t na = offsets.size(), cells = std::size_t(n) * std::size_t(n);
+    if ((cells + 1) * na >= std::size_t(INT32_MAX)) throw Error(ErrorKind::internal, "glcm: matrix too large");
     std::vector<std::int64_t> steps;
     for (const auto& o : offsets) steps.push_back(roi.stride(o));
     std::vector<std::size_t> bounds;
     if (slice < 0) bounds = texture_slab_bounds(roi, cells * na * sizeof(std::uint64_t));
     else bounds = {roi.slice_begin[std::size_t(slice)], roi.slice_begin[std::size_t(slice) + 1]};
     const std::size_t slabs = bounds.size() - 1;
-    // per slab: na matrices n x n, laid out [angle][i][j]
+    // per slab: na matrices n x n, laid out [angle][i][j], then one spare cell per angle
     std::vector<std::vector<std::uint64_t>> partial(slabs);
     const std::int32_t* idx = roi.index.data();
+    const auto row_kernel = glcm_row_kernel();
+    const std::int64_t nx = roi.nx;
     auto count = [&](std::size_t s) {
         auto& c = partial[s];
-        c.assign(na * cells, 0);
-        for (std::size_t k = bounds[s]; k < bounds[s + 1]; ++k) {
-            const std::int64_t v = roi.voxels[k];
-            const std::size_t row = std::size_t(idx[v]) * std::size_t(n);
-            for (std::size_t a = 0; a < na; ++a) {
-                const std::int32_t j = idx[v + steps[a]];
-                if (j >= 0) ++c[a * cells + row + std::size_t(j)];
+        c.assign(na * (cells + 1), 0);
+        std::uint64_t* __restrict const cp = c.data();
+        std::vector<std::int32_t> keys(na * std::size_t(nx));
+        std::int32_t* __restrict const kx = keys.data();
+        const std::size_t kstride = std::size_t(nx);
+        const std::int64_t* vox = roi.voxels.data();
+        for (std::size_t k = bounds[s], kend = bounds[s + 1]; k < kend;) {
+            const std::int64_t row_end = (vox[k] / nx + 1) * nx;
+            std::size_t k1 = k + 1;
+            while (k1 < kend && vox[k1] < row_end) ++k1;
+            const std::size_t len = std::size_t(vox[k1 - 1] - vox[k] + 1);
+            const std::int32_t* I = idx + vox[k];
+            for (std::size_t a = 0; a < na; ++a)
+                row_kernel(I, I + steps[a], kx + a * kstride, len, std::int32_t(n), std::int32_t(a * cells),
+                           std::int32_t(na * cells + a));
+            if (na == 13) {  // PyRadiomics / IBSI 3D: unrolled
+                for (std::size_t x = 0; x < len; ++x)
+#pragma GCC unroll 13
+                    for (std::size_t a = 0; a < 13; ++a) ++cp[kx[a * kstride + x]];
+            } else {
+                for (std::size_t x = 0; x < len; ++x)
+                    for (std::size_t a = 0; a < na; ++a) ++cp[kx[a * kstride + x]];
             }
+            k = k1;
         }
     };
     if (slabs == 1) count(0);

@@ -1,9 +1,13 @@
 // GLRLM builder (IBSI 3.7 / PyRadiomics cmatrices calculate_glrlm): integer run-length counts.
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 #include <tbb/parallel_for.h>
 
+#include "radhpc/core/error.hpp"
 #include "radhpc/features/texture.hpp"
 
 namespace radhpc::features {
@@ -37,65 +41,127 @@ CountMatrix glrlm_matrix(const TextureRoi& roi, const Offset3& direction, int sl
 
 std::vector<std::size_t> texture_slab_bounds(const TextureRoi& roi, std::size_t bytes_per_slab);  // glcm.cpp
 
-// Fused builder: one raster pass for all directions. For direction step s > 0 (a run direction and its
-// reverse give the same runs), the length of the run ending at v is L(v) = L(v - s) + 1 when v - s has the
-// same level, else 1; the run is counted where it ends (v + s differs). L lives in a ring buffer spanning
-// one slice (|s| < ring), so every access stays within a slice of v: cache friendly for all 13 directions.
+namespace {
+
+namespace glrlm_base {
+#include "glrlm_rows.inc"
+}  // namespace glrlm_base
+
+#pragma GCC push_options
+#pragma GCC target("avx2")
+namespace glrlm_avx2 {
+#include "glrlm_rows.inc"
+}  // namespace glrlm_avx2
+#pragma GCC pop_options
+
+using GlrlmRowKernel = decltype(&glrlm_base::glrlm_row);
+GlrlmRowKernel glrlm_row_kernel() {
+    static const bool has_avx2 = __builtin_cpu_supports("avx2");
+    return has_avx2 ? &glrlm_avx2::glrlm_row : &glrlm_base::glrlm_row;
+}
+
+// A run direction normalised to a positive box stride: its stride, its x step and how many box rows
+// back its predecessor v - step lies (0 only for offsets along x: dx = 1, 2, ...).
+struct RunDirection {
+    std::int64_t step = 0;
+    int dx = 0;
+    std::int64_t rows_back = 0;
+};
+
+}  // namespace
+
+// Fused builder: one pass over the ROI's rows for all directions. For direction step s > 0 (a run
+// direction and its reverse give the same runs), the length of the run ending at v is L(v) = L(v - s) + 1
+// when v - s has the same level, else 1; the run is counted where it ends (v + s differs). Per row
+// segment (first to last ROI voxel of a box row) and direction, a vector kernel computes L and the count
+// cell of every voxel; L lives in a ring of box rows reaching back to the farthest predecessor row. The
+// cells are then bumped voxel by voxel, all directions interleaved (independent addresses). Counts are
+// integers, so the order of the bumps does not matter.
 std::vector<CountMatrix> glrlm_matrices(const TextureRoi& roi, const std::vector<Offset3>& directions, int slice) {
     const int n = roi.n_present();
     const std::size_t na = directions.size();
     const int max_len = int(std::max({roi.nx, roi.ny, roi.nz}));
-    std::vector<std::int64_t> steps;
-    std::int64_t widest = 1;
+    const std::int64_t nx = roi.nx, ny = roi.ny;
+    std::vector<RunDirection> dirs;
+    std::int64_t farthest = 1;
     for (const auto& o : directions) {
-        const std::int64_t st = std::abs(roi.stride(o));
-        steps.push_back(st);
-        widest = std::max(widest, st);
+        const bool flip = roi.stride(o) < 0;
+        const Offset3 p = flip ? Offset3{-o[0], -o[1], -o[2]} : o;
+        const RunDirection d{roi.stride(p), p[0], p[1] + ny * p[2]};
+        dirs.push_back(d);
+        farthest = std::max(farthest, d.rows_back);
     }
-    std::size_t ring = 1;  // power of two > widest step, so ring positions are a mask away
-    while (ring <= std::size_t(widest)) ring <<= 1;
-    const std::size_t mask = ring - 1;
+    const std::size_t ring_rows = std::size_t(farthest) + 1;
     const std::size_t cells = std::size_t(n) * std::size_t(max_len);
-    std::vector<std::size_t> bounds;
-    if (slice < 0) bounds = texture_slab_bounds(roi, na * cells * sizeof(std::uint64_t));
-    else bounds = {roi.slice_begin[std::size_t(slice)], roi.slice_begin[std::size_t(slice) + 1]};
-    const std::size_t slabs = bounds.size() - 1;
+    // keys are int32: (level, length, direction) cells plus one spare cell per direction
+    if ((cells + 1) * na >= std::size_t(INT32_MAX)) throw Error(ErrorKind::internal, "glrlm: matrix too large");
+    const std::size_t slices = std::size_t(roi.nz);
+    std::vector<std::size_t> slab_slices;  // slab s covers box slices [slab_slices[s], slab_slices[s + 1])
+    if (slice < 0) {
+        const std::size_t slabs = texture_slab_bounds(roi, na * cells * sizeof(std::uint64_t)).size() - 1;
+        for (std::size_t s = 0; s <= slabs; ++s) slab_slices.push_back(slices * s / slabs);
+    } else {
+        slab_slices = {std::size_t(slice), std::size_t(slice) + 1};
+    }
+    const std::size_t slabs = slab_slices.size() - 1;
     std::vector<std::vector<std::uint64_t>> partial(slabs);
     const std::int32_t* idx = roi.index.data();
-    // Rings are spaced by a non-power-of-two stride so the 13 streams do not fall into the same cache sets.
-    const std::size_t ring_stride = ring + 24;
-    // Counts are laid out with the direction innermost, (level, length, direction): a voxel's runs of
-    // the 13 directions (mostly short) then land in a few adjacent cache lines instead of 13 separate
-    // matrices. Every loop invariant is a local, so the count stores cannot make the compiler reload them.
+    const GlrlmRowKernel row_kernel = glrlm_row_kernel();
     auto count = [&](std::size_t s) {
-        partial[s].assign(na * cells, 0);
+        partial[s].assign((cells + 1) * na, 0);
         std::uint64_t* __restrict const c = partial[s].data();
-        std::vector<std::int32_t> len(na * ring_stride, 0);
-        std::int32_t* __restrict const lens = len.data();
-        const std::int64_t* __restrict const st = steps.data();
-        const std::int64_t* __restrict const vox = roi.voxels.data();
-        const std::size_t nd = na, rs = ring_stride, ring_mask = mask, row = std::size_t(max_len);
-        const std::int64_t first = bounds[s] < bounds[s + 1] ? vox[bounds[s]] : 0;
-        for (std::size_t k = bounds[s], kend = bounds[s + 1]; k < kend; ++k) {
-            const std::int64_t v = vox[k];
-            const std::int32_t g = idx[v];
-            std::uint64_t* __restrict const cg = c + std::size_t(g) * row * nd;
-            for (std::size_t a = 0; a < nd; ++a) {
-                // Branch-free on the data: run continuation and run end are 0/1 values.
-                const std::int64_t step = st[a];
-                std::int32_t* __restrict const ring_a = lens + a * rs;
-                // continues = 0 or 1; the ring value is loaded unconditionally and masked, so the
-                // unpredictable run boundaries cost no branch mispredictions
-                const std::int32_t continues = std::int32_t(idx[v - step] == g);
-                std::int32_t l = 1 + (ring_a[std::size_t(v - step) & ring_mask] & -continues);
-                if (v - step < first && continues) {  // predecessor in an earlier slab: count back
-                    l = 1;
-                    for (std::int64_t w = v - step; idx[w] == g; w -= step) ++l;
+        std::vector<std::int32_t> ring(na * ring_rows * std::size_t(nx), 0), keys(na * std::size_t(nx));
+        const std::int64_t* vox = roi.voxels.data();
+        const std::int64_t first_row = std::int64_t(slab_slices[s]) * ny;
+        const std::int32_t level_mul = std::int32_t(std::size_t(max_len) * na), nd = std::int32_t(na);
+        const std::int32_t spare = std::int32_t(cells * na);
+        std::size_t k = roi.slice_begin[slab_slices[s]];
+        const std::size_t kend = roi.slice_begin[slab_slices[s + 1]];
+        while (k < kend) {
+            // the row's segment: its first to its last ROI voxel
+            const std::int64_t row = vox[k] / nx, row_end = (row + 1) * nx;
+            const std::int64_t x0 = vox[k] - row * nx;
+            std::size_t k1 = k + 1;
+            while (k1 < kend && vox[k1] < row_end) ++k1;
+            const std::int64_t x1 = vox[k1 - 1] - row * nx + 1;
+            const std::size_t len = std::size_t(x1 - x0);
+            const std::int32_t* I = idx + row * nx + x0;
+            for (std::size_t a = 0; a < na; ++a) {
+                const RunDirection& d = dirs[a];
+                std::int32_t* Lc = ring.data() + (a * ring_rows + std::size_t(row) % ring_rows) * std::size_t(nx) + x0;
+                std::int32_t* key = keys.data() + a * std::size_t(nx);
+                const std::int32_t ai = std::int32_t(a);
+                if (d.rows_back > 0 && row - d.rows_back >= first_row) {
+                    const std::size_t prow = std::size_t(row - d.rows_back) % ring_rows;
+                    const std::int32_t* Lp = ring.data() + (a * ring_rows + prow) * std::size_t(nx) + x0 - d.dx;
+                    row_kernel(I, I - d.step, I + d.step, Lp, Lc, key, len, level_mul, nd, ai, spare + ai);
+                    continue;
                 }
-                ring_a[std::size_t(v) & ring_mask] = l;
-                // the run is counted where it ends (v + step differs), with its full length
-                cg[std::size_t(l - 1) * nd + a] += std::uint64_t(idx[v + step] != g);
+                // along x (same row), or the predecessor row lies before the slab: scalar, counting back
+                for (std::size_t x = 0; x < len; ++x) {
+                    const std::int32_t g = I[x];
+                    std::int32_t l = 1;
+                    if (g >= 0 && I[std::int64_t(x) - d.step] == g) {
+                        if (d.rows_back == 0) l = Lc[std::int64_t(x) - d.step] + 1;  // x direction: step = dx
+                        else
+                            for (const std::int32_t* w = I + std::int64_t(x) - d.step; *w == g; w -= d.step) ++l;
+                    }
+                    Lc[x] = l;
+                    key[x] = g >= 0 && I[std::int64_t(x) + d.step] != g ? g * level_mul + (l - 1) * nd + ai : spare + ai;
+                }
             }
+            // bump the cells, the directions of one voxel together (independent addresses)
+            const std::int32_t* __restrict const kx = keys.data();
+            const std::size_t kstride = std::size_t(nx);
+            if (na == 13) {  // PyRadiomics / IBSI 3D: unrolled
+                for (std::size_t x = 0; x < len; ++x)
+#pragma GCC unroll 13
+                    for (std::size_t a = 0; a < 13; ++a) ++c[kx[a * kstride + x]];
+            } else {
+                for (std::size_t x = 0; x < len; ++x)
+                    for (std::size_t a = 0; a < na; ++a) ++c[kx[a * kstride + x]];
+            }
+            k = k1;
         }
     };
     if (slabs == 1) count(0);

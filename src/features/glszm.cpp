@@ -2,8 +2,11 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 #include "radhpc/core/error.hpp"
@@ -18,33 +21,77 @@ namespace radhpc::features {
 // voxel whatever the order of the unions. The scan runs in parallel over fixed slabs of slices (unions
 // stay inside a slab), then the slab borders are joined in order; the zone list is identical for every
 // thread count and ordered by first voxel.
-std::vector<Zone> label_zones(const TextureRoi& roi, const std::vector<Offset3>& connectivity,
-                              const std::vector<std::int32_t>& distance_map) {
-    const std::size_t n = roi.voxels.size();
-    std::vector<std::int64_t> earlier;  // strides of raster-earlier neighbours
-    std::vector<std::int64_t> ahead_x;  // those with dx = +1: not neighbours of v - 1
-    bool has_x_predecessor = false;     // (-1, 0, 0) is in the connectivity
-    int reach = 0;                      // largest |dz| of the connectivity
+namespace {
+
+// The raster-earlier neighbours of the zone scan, most-connected first, and for each the earlier
+// neighbours it touches under the connectivity itself (bit i = earlier[i], its own bit included).
+// When earlier[i] has v's level, every neighbour it touches that also has v's level is already in
+// its zone (joined when the later of the two was scanned), so those are skipped without a lookup.
+struct ZoneScanNeighbours {
+    std::vector<std::int64_t> strides;
+    std::vector<std::uint32_t> covers;
+    int reach = 0;  // largest |dz|
+};
+
+ZoneScanNeighbours zone_scan_neighbours(const TextureRoi& roi, const std::vector<Offset3>& connectivity) {
+    std::vector<Offset3> earlier;
     for (const auto& o : connectivity)
-        if (roi.stride(o) < 0) {
-            earlier.push_back(roi.stride(o));
-            if (o[0] == 1) ahead_x.push_back(roi.stride(o));
-            if (o == Offset3{-1, 0, 0}) has_x_predecessor = true;
-            reach = std::max(reach, std::abs(o[2]));
-        }
-    // Chebyshev connectivity only (every offset within distance 1): then an earlier neighbour u of v with
-    // dx <= 0 is also a neighbour of v - 1, so when v - 1 has v's level, u is already in v - 1's zone.
-    bool unit_connectivity = true;
-    for (const auto& o : connectivity)
-        unit_connectivity = unit_connectivity && std::abs(o[0]) <= 1 && std::abs(o[1]) <= 1 && std::abs(o[2]) <= 1;
-    has_x_predecessor = has_x_predecessor && unit_connectivity;
-    // Union-find over box indices: roi.voxels is in raster order, so "smaller box index" is "earlier
-    // voxel" and the root (the smallest index) is the zone's first voxel, as with ranks, without a
-    // box-sized rank table and its lookup per neighbour. Entries of non-ROI box voxels are never read.
-    if (roi.index.size() > std::size_t(INT32_MAX)) throw Error(ErrorKind::internal, "label_zones: texture box too large");
-    const std::unique_ptr<std::int32_t[]> parent_storage(new std::int32_t[roi.index.size()]);
-    std::int32_t* const parent = parent_storage.get();
-    const std::int32_t* idx = roi.index.data();
+        if (roi.stride(o) < 0) earlier.push_back(o);
+    auto touches = [&](const Offset3& a, const Offset3& b) {
+        const Offset3 d{a[0] - b[0], a[1] - b[1], a[2] - b[2]};
+        const Offset3 e{-d[0], -d[1], -d[2]};
+        return std::find(connectivity.begin(), connectivity.end(), d) != connectivity.end() ||
+               std::find(connectivity.begin(), connectivity.end(), e) != connectivity.end();
+    };
+    auto degree = [&](const Offset3& a) {
+        int d = 0;
+        for (const auto& b : earlier) d += touches(a, b) ? 1 : 0;
+        return d;
+    };
+    std::stable_sort(earlier.begin(), earlier.end(), [&](const Offset3& a, const Offset3& b) { return degree(a) > degree(b); });
+    if (earlier.size() > 32) throw Error(ErrorKind::internal, "label_zones: connectivity too large");
+    ZoneScanNeighbours out;
+    for (std::size_t i = 0; i < earlier.size(); ++i) {
+        out.strides.push_back(roi.stride(earlier[i]));
+        std::uint32_t c = std::uint32_t(1) << i;
+        for (std::size_t j = 0; j < earlier.size(); ++j)
+            if (touches(earlier[i], earlier[j])) c |= std::uint32_t(1) << j;
+        out.covers.push_back(c);
+        out.reach = std::max(out.reach, std::abs(earlier[i][2]));
+    }
+    return out;
+}
+
+namespace glszm_base {
+#include "glszm_rows.inc"
+}  // namespace glszm_base
+
+#pragma GCC push_options
+#pragma GCC target("avx2")
+namespace glszm_avx2 {
+#include "glszm_rows.inc"
+}  // namespace glszm_avx2
+#pragma GCC pop_options
+
+auto zone_mask_kernel() {
+    static const bool has_avx2 = __builtin_cpu_supports("avx2");
+    return has_avx2 ? &glszm_avx2::same_level_masks : &glszm_base::same_level_masks;
+}
+
+// Voxels [begin, end) of a slab, vox[begin] its first ROI voxel: the same-level earlier
+// neighbours of a box row segment's voxels as bit masks (vector kernel), then, voxel by voxel, only the
+// uncovered ones are joined. First pass (border false): the neighbours inside the slab. Second pass
+// (border true, the slab's first slices): those in earlier slabs; a covered neighbour is skipped either
+// way, as its edge is replaced by the covering one's edges (both passes together hold them all).
+void label_zone_slab(const TextureRoi& roi, const ZoneScanNeighbours& nb, std::int32_t* parent, std::size_t begin,
+                     std::size_t end, bool border) {
+    const std::uint32_t* __restrict const cover = nb.covers.data();
+    const std::int64_t* __restrict const st = nb.strides.data();
+    const std::int32_t* __restrict const idx = roi.index.data();
+    const std::int64_t* __restrict const vox = roi.voxels.data();
+    const std::int64_t slab_first = vox[begin];  // earlier box indices lie in earlier slabs
+    const auto masks_of_row = zone_mask_kernel();
+    std::vector<std::uint32_t> masks(std::size_t(roi.nx));
     auto find = [parent](std::int32_t a) {
         while (parent[a] != a) {
             parent[a] = parent[parent[a]];  // path halving
@@ -52,36 +99,36 @@ std::vector<Zone> label_zones(const TextureRoi& roi, const std::vector<Offset3>&
         }
         return a;
     };
-    auto unite = [&](std::int32_t a, std::int32_t b) {
-        a = find(a);
-        b = find(b);
-        if (a == b) return;
-        if (a < b) std::swap(a, b);
-        parent[a] = b;  // larger root under the smaller one
-    };
-    // Slabs of slices; a voxel's earlier neighbour in a previous slab is joined in the second pass.
-    constexpr std::int64_t slab = 8;
-    const std::int64_t n_slabs = (roi.nz + slab - 1) / slab;
-    auto slab_first_rank = [&](std::int64_t s) { return roi.slice_begin[std::size_t(std::min(roi.nz, s * slab))]; };
-    tbb::parallel_for(std::int64_t(0), n_slabs, [&](std::int64_t s) {
-        const std::size_t begin = slab_first_rank(s), end = slab_first_rank(s + 1);
-        if (begin == end) return;
-        const std::int64_t slab_first = roi.voxels[begin];  // earlier box indices lie in earlier slabs
-        for (std::size_t k = begin; k < end; ++k) {
-            // v starts as its own root `cur`; each same-level earlier neighbour's root joins it (the smaller
+    for (std::size_t k = begin; k < end;) {
+        const std::int64_t row_end = (vox[k] / roi.nx + 1) * roi.nx, seg = vox[k];
+        std::size_t k1 = k + 1;
+        while (k1 < end && vox[k1] < row_end) ++k1;
+        masks_of_row(idx + seg, st, nb.strides.size(), masks.data(), std::size_t(vox[k1 - 1] - seg + 1));
+        for (; border && k < k1; ++k) {
+            const std::int64_t v = vox[k];
+            std::uint32_t same = masks[std::size_t(v - seg)];
+            while (same != 0) {
+                const int i = std::countr_zero(same);
+                same &= ~cover[i];
+                const std::int64_t w = v + st[i];
+                if (w >= slab_first) continue;  // same slab: joined in the first pass
+                std::int32_t a = find(std::int32_t(v)), b = find(std::int32_t(w));
+                if (a == b) continue;
+                if (a < b) std::swap(a, b);
+                parent[a] = b;  // larger root under the smaller one
+            }
+        }
+        for (; k < k1; ++k) {
+            const std::int64_t v = vox[k];
+            std::uint32_t same = masks[std::size_t(v - seg)];
+            // v starts as its own root `cur`; each joined neighbour's root merges with it (the smaller
             // index becomes the root), without re-finding v every time.
-            const std::int64_t v = roi.voxels[k];
             auto cur = std::int32_t(v);
             parent[v] = cur;
-            const std::int32_t g = idx[v];
-            const bool follows_x = has_x_predecessor && idx[v - 1] == g;  // v - 1 is then the previous voxel
-            if (follows_x) {
-                cur = find(std::int32_t(v - 1));
-                parent[v] = cur;
-            }
-            for (std::int64_t st : follows_x ? ahead_x : earlier) {
-                const std::int64_t w = v + st;
-                if (idx[w] != g) continue;
+            while (same != 0) {
+                const int i = std::countr_zero(same);
+                same &= ~cover[i];
+                const std::int64_t w = v + st[i];
                 if (w < slab_first) continue;  // other slab: joined in the second pass
                 const std::int32_t r = find(std::int32_t(w));
                 if (r == cur) continue;
@@ -92,22 +139,45 @@ std::vector<Zone> label_zones(const TextureRoi& roi, const std::vector<Offset3>&
                     parent[r] = cur;
                 }
             }
+            parent[v] = cur;
         }
+    }
+}
+
+}  // namespace
+
+// Connected components of equal grey level under the given connectivity (8 in-plane, 26 in 3D), by
+// union-find over a raster scan: each ROI voxel is joined with its raster-earlier neighbours of the same
+// level, always linking the larger root under the smaller one, so every component's root is its first
+// voxel whatever the order of the unions. The scan runs in parallel over fixed slabs of slices (unions
+// stay inside a slab), then the slab borders are joined in order; the zone list is identical for every
+// thread count and ordered by first voxel. Skipping covered neighbours drops only edges whose ends are
+// already joined through earlier edges, so the components (and their roots) are unchanged.
+std::vector<Zone> label_zones(const TextureRoi& roi, const std::vector<Offset3>& connectivity,
+                              const std::vector<std::int32_t>& distance_map) {
+    const std::size_t n = roi.voxels.size();
+    const ZoneScanNeighbours nb = zone_scan_neighbours(roi, connectivity);
+    const int reach = nb.reach;
+    // Union-find over box indices: roi.voxels is in raster order, so "smaller box index" is "earlier
+    // voxel" and the root (the smallest index) is the zone's first voxel, as with ranks, without a
+    // box-sized rank table and its lookup per neighbour. Entries of non-ROI box voxels are never read.
+    if (roi.index.size() > std::size_t(INT32_MAX)) throw Error(ErrorKind::internal, "label_zones: texture box too large");
+    const std::unique_ptr<std::int32_t[]> parent_storage(new std::int32_t[roi.index.size()]);
+    std::int32_t* const parent = parent_storage.get();
+    const std::int32_t* idx = roi.index.data();
+    // Slabs of slices; a voxel's earlier neighbour in a previous slab is joined in the second pass.
+    constexpr std::int64_t slab = 8;
+    const std::int64_t n_slabs = (roi.nz + slab - 1) / slab;
+    auto slab_first_rank = [&](std::int64_t s) { return roi.slice_begin[std::size_t(std::min(roi.nz, s * slab))]; };
+    tbb::parallel_for(std::int64_t(0), n_slabs, [&](std::int64_t s) {
+        const std::size_t begin = slab_first_rank(s), end = slab_first_rank(s + 1);
+        if (begin == end) return;
+        label_zone_slab(roi, nb, parent, begin, end, false);
     });
     for (std::int64_t s = 1; s < n_slabs; ++s) {
         const std::size_t begin = slab_first_rank(s);
         const std::size_t end = roi.slice_begin[std::size_t(std::min(roi.nz, s * slab + reach))];
-        if (begin >= end) continue;
-        const std::int64_t slab_first = roi.voxels[begin];
-        for (std::size_t k = begin; k < end; ++k) {
-            const std::int64_t v = roi.voxels[k];
-            const std::int32_t g = idx[v];
-            for (std::int64_t st : earlier) {
-                const std::int64_t w = v + st;
-                if (idx[w] != g) continue;
-                if (w < slab_first) unite(std::int32_t(v), std::int32_t(w));
-            }
-        }
+        if (begin < end) label_zone_slab(roi, nb, parent, begin, end, true);
     }
     // parent[v] < v for every non-root, so one ascending pass resolves the roots; each resolved entry
     // is overwritten with -(zone + 1), which later voxels pointing at it read.

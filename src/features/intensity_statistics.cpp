@@ -2,7 +2,9 @@
 // moment helpers used by the other intensity families (intensity_internal.hpp).
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 
@@ -150,11 +152,18 @@ double mean_abs_deviation(std::span<const double> v, double centre) {
 
 double robust_mean_abs_deviation(std::span<const double> v, double p10, double p90) {
     // X_10-90 = {x : P10 <= x <= P90}; mean |x - mean(X_10-90)| over that set (original voxel order).
+    // Outside terms are +0.0 by a bit mask (no branch on the unpredictable test): the same terms, so
+    // the same sums; the count is an integer (exact, as the sum of 1.0s was).
     auto inside = [&](std::size_t i) { return v[i] >= p10 && v[i] <= p90; };
-    const double count = block_sum(v.size(), [&](std::size_t i) { return inside(i) ? 1.0 : 0.0; });
+    auto masked = [&](std::size_t i, double x) {
+        const std::uint64_t keep = std::uint64_t(0) - std::uint64_t(inside(i));
+        return std::bit_cast<double>(std::bit_cast<std::uint64_t>(x) & keep);
+    };
+    const auto inside_count = std::count_if(v.begin(), v.end(), [&](double x) { return x >= p10 && x <= p90; });
+    const double count = double(inside_count);
     if (count == 0) return 0.0;
-    const double centre = block_sum(v.size(), [&](std::size_t i) { return inside(i) ? v[i] : 0.0; }) / count;
-    return block_sum(v.size(), [&](std::size_t i) { return inside(i) ? std::abs(v[i] - centre) : 0.0; }) / count;
+    const double centre = block_sum(v.size(), [&](std::size_t i) { return masked(i, v[i]); }) / count;
+    return block_sum(v.size(), [&](std::size_t i) { return masked(i, std::abs(v[i] - centre)); }) / count;
 }
 
 }  // namespace detail

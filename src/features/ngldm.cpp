@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <set>
 #include <vector>
 
@@ -86,6 +87,22 @@ std::vector<std::uint32_t> neighbour_box_sums(const TextureRoi& roi) {
     return b;
 }
 
+namespace ngldm_base {
+#include "ngldm_rows.inc"
+}  // namespace ngldm_base
+
+#pragma GCC push_options
+#pragma GCC target("avx2")
+namespace ngldm_avx2 {
+#include "ngldm_rows.inc"
+}  // namespace ngldm_avx2
+#pragma GCC pop_options
+
+auto ngldm_same_level_kernel() {
+    static const bool has_avx2 = __builtin_cpu_supports("avx2");
+    return has_avx2 ? &ngldm_avx2::same_level_neighbours : &ngldm_base::same_level_neighbours;
+}
+
 }  // namespace
 
 // Both neighbourhood matrices in one pass (the neighbour loads are shared).
@@ -123,19 +140,28 @@ std::pair<NgtdmMatrix, CountMatrix> ngtdm_ngldm_matrices(const TextureRoi& roi,
         std::int64_t st[26];
         for (std::size_t a = 0; a < 26; ++a) st[a] = steps[a];
         constexpr std::uint32_t kSumMask = (std::uint32_t(1) << 26) - 1;
-        for (std::size_t k = begin; k < end; ++k) {
-            const std::int64_t v = roi.voxels[k];
-            const std::int32_t g = idx[v];
-            const std::uint32_t around = sums[std::size_t(v - nxy)] + sums[std::size_t(v)] + sums[std::size_t(v + nxy)] -
-                                         ((std::uint32_t(1) << 26) + std::uint32_t(sval[g]));
-            const std::int64_t count = std::int64_t(around >> 26), sum = std::int64_t(around & kSumMask);
-            int dependent = 0;
-            for (std::size_t a = 0; a < 26; ++a) dependent += int(idx[v + st[a]] == g);
-            ++d.at(g, dependent);
-            ++t.n_all[std::size_t(g)];
-            if (count == 0) continue;
-            ++t.n_with_neighbours[std::size_t(g)];
-            t.s[std::size_t(g)] += std::fabs(double(sval[g]) - double(sum) / double(count));
+        // The dependence counts of a box row's segment (first to last ROI voxel) by a vector kernel,
+        // then the voxels in order, as before.
+        const auto same_level_row = ngldm_same_level_kernel();
+        std::vector<std::int32_t> dependence(std::size_t(roi.nx));
+        for (std::size_t k = begin; k < end;) {
+            const std::int64_t row = roi.voxels[k] / roi.nx, row_begin = row * roi.nx;
+            std::size_t k1 = k + 1;
+            while (k1 < end && roi.voxels[k1] < row_begin + roi.nx) ++k1;
+            const std::int64_t x0 = roi.voxels[k] - row_begin;
+            same_level_row(idx + roi.voxels[k], st, dependence.data(), std::size_t(roi.voxels[k1 - 1] - roi.voxels[k] + 1));
+            for (; k < k1; ++k) {
+                const std::int64_t v = roi.voxels[k];
+                const std::int32_t g = idx[v];
+                const std::uint32_t around = sums[std::size_t(v - nxy)] + sums[std::size_t(v)] + sums[std::size_t(v + nxy)] -
+                                             ((std::uint32_t(1) << 26) + std::uint32_t(sval[g]));
+                const std::int64_t count = std::int64_t(around >> 26), sum = std::int64_t(around & kSumMask);
+                ++d.at(g, dependence[std::size_t(v - row_begin - x0)]);
+                ++t.n_all[std::size_t(g)];
+                if (count == 0) continue;
+                ++t.n_with_neighbours[std::size_t(g)];
+                t.s[std::size_t(g)] += std::fabs(double(sval[g]) - double(sum) / double(count));
+            }
         }
         return {std::move(t), std::move(d)};
     }

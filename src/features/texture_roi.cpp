@@ -1,5 +1,6 @@
 // Shared texture ROI: compact grey-level index in a padded bounding box, neighbour offsets, count matrices.
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 
 #include "radhpc/core/error.hpp"
@@ -15,24 +16,37 @@ TextureRoi::TextureRoi(const GreyLevels& levels, const Mask& intensity_mask, int
     Index3 lo{sx, sy, sz}, hi{-1, -1, -1};
     std::vector<std::uint8_t> present(1, 0);  // present[g]: level g occurs in the ROI
     std::size_t n_roi = 0;
+    // Raw pointers and locals: stores through `present` would otherwise make the compiler reload every
+    // vector's data pointer on each voxel.
+    const std::uint8_t* const mask_data = intensity_mask.data.data();
+    const int* const level_data = levels.data.data();
+    std::uint8_t* seen = present.data();
+    std::size_t n_seen = present.size();
+    std::int64_t lo_x = sx, hi_x = -1;
     for (std::int64_t z = 0; z < sz; ++z)
         for (std::int64_t y = 0; y < sy; ++y) {
             const std::size_t row = levels.index(0, std::size_t(y), std::size_t(z));
-            bool any = false;
+            const std::uint8_t* const m = mask_data + row;
+            const int* const l = level_data + row;
+            std::size_t in_row = 0;
             for (std::int64_t x = 0; x < sx; ++x) {
-                if (!intensity_mask.data[row + std::size_t(x)]) continue;
-                const int g = levels.data[row + std::size_t(x)];
+                if (!m[x]) continue;
+                const int g = l[x];
                 if (g < 1) throw Error(ErrorKind::invalid_input, "texture: grey level < 1 inside the ROI");
-                if (std::size_t(g) >= present.size()) present.resize(std::size_t(g) + 1, 0);
-                present[std::size_t(g)] = 1;
-                ++n_roi;
-                lo[0] = std::min(lo[0], x);
-                hi[0] = std::max(hi[0], x);
-                any = true;
+                if (std::size_t(g) >= n_seen) {
+                    present.resize(std::size_t(g) + 1, 0);
+                    seen = present.data();
+                    n_seen = present.size();
+                }
+                seen[std::size_t(g)] = 1;
+                ++in_row;
+                lo_x = std::min(lo_x, x);
+                hi_x = std::max(hi_x, x);
             }
-            if (any) {
-                lo = {lo[0], std::min(lo[1], y), std::min(lo[2], z)};
-                hi = {hi[0], std::max(hi[1], y), std::max(hi[2], z)};
+            if (in_row) {
+                n_roi += in_row;
+                lo = {lo_x, std::min(lo[1], y), std::min(lo[2], z)};
+                hi = {hi_x, std::max(hi[1], y), std::max(hi[2], z)};
             }
         }
     if (hi[0] < 0) throw Error(ErrorKind::empty_roi, "texture: ROI is empty");
@@ -50,19 +64,26 @@ TextureRoi::TextureRoi(const GreyLevels& levels, const Mask& intensity_mask, int
         }
 
     index.assign(std::size_t(nx * ny * nz), -1);
-    voxels.reserve(n_roi);
+    voxels.resize(n_roi);
     slice_begin.assign(std::size_t(nz) + 1, 0);
+    std::int32_t* const box = index.data();
+    std::int64_t* const out = voxels.data();
+    const std::int32_t* const compact_of = compact.data();
+    std::size_t k = 0;
     for (std::int64_t z = lo[2]; z <= hi[2]; ++z) {
         const std::int64_t bz = z - lo[2] + pad;
-        slice_begin[std::size_t(bz)] = voxels.size();
-        for (std::int64_t y = lo[1]; y <= hi[1]; ++y)
+        slice_begin[std::size_t(bz)] = k;
+        for (std::int64_t y = lo[1]; y <= hi[1]; ++y) {
+            const std::size_t row = levels.index(0, std::size_t(y), std::size_t(z));
+            const std::uint8_t* const m = mask_data + row;
+            const int* const l = level_data + row;
+            const std::int64_t box_row = box_index(pad - lo[0], y - lo[1] + pad, bz);  // + x: box index of x
             for (std::int64_t x = lo[0]; x <= hi[0]; ++x) {
-                const std::size_t i = levels.index(x, y, z);
-                if (!intensity_mask.data[i]) continue;
-                const std::int64_t b = box_index(x - lo[0] + pad, y - lo[1] + pad, bz);
-                index[std::size_t(b)] = compact[std::size_t(levels.data[i])];
-                voxels.push_back(b);
+                if (!m[x]) continue;
+                box[box_row + x] = compact_of[l[x]];
+                out[k++] = box_row + x;
             }
+        }
     }
     // Slices without ROI voxels (padding) get empty ranges.
     std::size_t next = voxels.size();

@@ -68,19 +68,26 @@ struct Dims {
 using Buf = std::unique_ptr<double[]>;
 Buf make_buf(std::size_t n) { return Buf(new double[n]); }
 
-// dst = 0 + w src and dst += w src over n voxels, in blocks of 8 (a compile-time trip count, so
-// GCC's -O2 vectoriser handles them; each voxel's arithmetic is unchanged).
-void set_scaled(double* __restrict dst, const double* __restrict src, double w, std::size_t n) {
+// dst = 0 + w[0] src[0] + w[1] src[1] + ... over n voxels, the taps added in order (each voxel's
+// arithmetic is pywt's), in blocks of 8 whose running sums stay in registers across the taps (a
+// compile-time trip count, so GCC's -O2 vectoriser handles them).
+void sum_taps(double* __restrict dst, const double* const* src, const double* w, std::size_t taps, std::size_t n) {
     std::size_t x = 0;
-    for (; x + 8 <= n; x += 8)
-        for (std::size_t k = 0; k < 8; ++k) dst[x + k] = 0.0 + w * src[x + k];
-    for (; x < n; ++x) dst[x] = 0.0 + w * src[x];
-}
-void add_scaled(double* __restrict dst, const double* __restrict src, double w, std::size_t n) {
-    std::size_t x = 0;
-    for (; x + 8 <= n; x += 8)
-        for (std::size_t k = 0; k < 8; ++k) dst[x + k] += w * src[x + k];
-    for (; x < n; ++x) dst[x] += w * src[x];
+    for (; x + 8 <= n; x += 8) {
+        double acc[8];
+        for (std::size_t k = 0; k < 8; ++k) acc[k] = 0.0 + w[0] * src[0][x + k];
+        for (std::size_t t = 1; t < taps; ++t) {
+            const double* __restrict s = src[t] + x;
+            const double wt = w[t];
+            for (std::size_t k = 0; k < 8; ++k) acc[k] += wt * s[k];
+        }
+        for (std::size_t k = 0; k < 8; ++k) dst[x + k] = acc[k];
+    }
+    for (; x < n; ++x) {
+        double acc = 0.0 + w[0] * src[0][x];
+        for (std::size_t t = 1; t < taps; ++t) acc += w[t] * src[t][x];
+        dst[x] = acc;
+    }
 }
 
 // One SWT pass of `in` (dims d) along `axis` with filter `f` (plan for that axis' length), written
@@ -112,19 +119,19 @@ void swt_pass(const double* in, const Dims& d, double* out, const Dims& od, int 
     // y or z: one output row of onx voxels per task item, accumulated tap by tap (per voxel the same
     // order as pywt: 0 + term 0 + term 1 ...), vectorised along x.
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, ony * onz), [&](const auto& r) {
+        std::vector<const double*> srcs(F);
+        std::vector<double> ws(F);
         for (std::size_t row = r.begin(); row != r.end(); ++row) {
             const std::size_t y = row % ony, z = row / ony;
             const std::size_t o = axis == 1 ? y : z;
-            double* dst = out + row * onx;
             const std::int32_t* tp = plan.tap.data() + o * F;
             const std::int64_t* sp = plan.src.data() + o * F;
             for (std::size_t k = 0; k < F; ++k) {
-                const double w = f[tp[k]];
+                ws[k] = f[tp[k]];
                 const std::size_t s = static_cast<std::size_t>(sp[k]);
-                const double* src = in + nx * (axis == 1 ? (s + ny * z) : (y + ny * s));
-                if (k == 0) set_scaled(dst, src, w, onx);
-                else add_scaled(dst, src, w, onx);
+                srcs[k] = in + nx * (axis == 1 ? (s + ny * z) : (y + ny * s));
             }
+            if (F > 0) sum_taps(out + row * onx, srcs.data(), ws.data(), F, onx);
         }
     });
 }

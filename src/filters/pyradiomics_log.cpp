@@ -186,6 +186,13 @@ void recursive_pass(const T* in, float* out, const Size3& n, int axis, const Coe
                     double* d = data.data() + i * L;
                     for (std::size_t w = 0; w < L; ++w) d[w] = static_cast<double>(src[w]);
                 }
+            } else if (axis == 0) {
+                // x lines: each line is contiguous, so read it whole (one stream at a time)
+                for (std::size_t w = 0; w < L; ++w) {
+                    const T* src = in + start[w];
+                    double* d = data.data() + w;
+                    for (std::size_t i = 0; i < ln; ++i) d[i * L] = static_cast<double>(src[i]);
+                }
             } else {
                 for (std::size_t i = 0; i < ln; ++i)
                     for (std::size_t w = 0; w < L; ++w) data[i * L + w] = static_cast<double>(in[start[w] + i * stride]);
@@ -196,6 +203,12 @@ void recursive_pass(const T* in, float* out, const Size3& n, int axis, const Coe
                     float* dst = out + start[0] + i * stride;
                     const double* o = outs.data() + i * L;
                     for (std::size_t w = 0; w < L; ++w) dst[w] = static_cast<float>(o[w]);
+                }
+            } else if (axis == 0) {
+                for (std::size_t w = 0; w < W; ++w) {
+                    float* dst = out + start[w];
+                    const double* o = outs.data() + w;
+                    for (std::size_t i = 0; i < ln; ++i) dst[i] = static_cast<float>(o[i * L]);
                 }
             } else {
                 for (std::size_t i = 0; i < ln; ++i)
