@@ -39,8 +39,13 @@ using detail::roi_diagnostics;
 // faults, a third of a one-lesion filtered extraction's CPU time), so its first kHugeHeap bytes are
 // marked for transparent huge pages (advice only) and given back to malloc's top chunk, which keeps
 // them: the grids then fault 2 MB at a time. Untouched reserve costs address space only.
+// One arena: glibc gives every other thread its own arena, whose heap faults in 4 KB pages; a TBB
+// worker computing a filtered image there (8 MB grids) took 14,000 extra faults, and 2 threads ran the
+// headline filtered job in 0.45 s instead of 0.36 s. Allocations are per image and per family, never
+// per voxel, so the shared arena's lock is not contended.
 constexpr std::size_t kHugeHeap = std::size_t(192) << 20;
 const bool kAllocatorTuned = [] {
+    mallopt(M_ARENA_MAX, 1);
     mallopt(M_MMAP_THRESHOLD, 256 << 20);
     mallopt(M_TRIM_THRESHOLD, 512 << 20);
     if (void* p = std::malloc(kHugeHeap)) {
