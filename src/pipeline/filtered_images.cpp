@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <exception>
 #include <functional>
 #include <numbers>
 
@@ -380,19 +381,28 @@ FeatureValues image_features(const Image& img, const Mask& intensity_mask, const
     return image_features(img, intensity_mask, roi_crops(intensity_mask, morph, s), n_int, s);
 }
 
-// Runs the images' tasks side by side (TBB, nested in the families' own parallelism) when the working
-// memory of every filter at once fits the job's memory budget, else one after the other, and
-// concatenates their features in task order. Each image's features are the same computation wherever
-// and whenever it runs, so the values and their order do not depend on the thread count. Task 0 (the
-// original image) is spawned last: the caller's thread starts on it while idle threads steal the
-// image types spawned first.
+// TBB nests the tasks in the families' own parallelism. Each image's features are the same computation
+// wherever and whenever it runs. Task 0 (the original image) is spawned last: the caller's thread
+// starts on it while idle threads steal the image types spawned first.
 FeatureValues concatenated(const std::vector<std::function<FeatureValues()>>& tasks, bool side_by_side) {
     std::vector<FeatureValues> parts(tasks.size());
     if (side_by_side) {
+        // Each task's exception is kept, and the first in task order is rethrown: the one the tasks
+        // run one after the other would have stopped at, whichever thread failed first.
+        std::vector<std::exception_ptr> failed(tasks.size());
+        auto run = [&](std::size_t k) {
+            try {
+                parts[k] = tasks[k]();
+            } catch (...) {
+                failed[k] = std::current_exception();
+            }
+        };
         tbb::task_group group;
-        for (std::size_t k = tasks.size(); k-- > 1;) group.run([&, k] { parts[k] = tasks[k](); });
-        if (!tasks.empty()) group.run([&] { parts[0] = tasks[0](); });
+        for (std::size_t k = tasks.size(); k-- > 1;) group.run([&, k] { run(k); });
+        if (!tasks.empty()) group.run([&] { run(0); });
         group.wait();
+        for (const auto& e : failed)
+            if (e) std::rethrow_exception(e);
     } else {
         for (std::size_t k = 0; k < tasks.size(); ++k) parts[k] = tasks[k]();
     }

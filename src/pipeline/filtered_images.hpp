@@ -10,6 +10,8 @@
 // whole image (tests/filters/test_filtered_crop.cpp).
 #pragma once
 #include <chrono>
+#include <functional>
+#include <vector>
 
 #include "radhpc/core/feature_values.hpp"
 #include "radhpc/core/roi.hpp"
@@ -62,13 +64,19 @@ FeatureValues image_features(const Image& img, const Mask& intensity_mask, const
 
 // The features of every image of the lesion: the unfiltered `work` (unless features.original is
 // false) under the plain tags, then each filter's response as "<name>_<tag>" (plain tags when it is
-// the only image). Filters run one after another (each is parallel inside), so at most one response
-// is held at a time.
+// the only image). The original image and each filter (a PyRadiomics image type: each LoG sigma, the
+// wavelet's stream of sub-bands) are tasks run side by side when every filter's working memory fits
+// the budget at once (concatenated), else one after the other; each filter holds one response at a time.
 // pyradiomics profile: `whole_max_abs` is max |x| over the image PyRadiomics passes to its image
 // types (scales Square, SquareRoot, Logarithm, Exponential; NaN when none is enabled), `pixel` the
 // type LBP2D's result is written back into (PyRadiomics writes into the image's own array).
 FeatureValues lesion_features(const Image& work, const Mask& intensity_mask, const Mask& morph, std::size_t n_int,
                               const Settings& s, const Geometry& whole, double whole_max_abs = 0, const PixelType& pixel = {});
+
+// Runs the tasks (side by side on TBB when `side_by_side`, else in order) and concatenates their
+// features in task order; a failure rethrows the first failing task's exception in task order, so the
+// values, their order and the error reported do not depend on the thread count.
+FeatureValues concatenated(const std::vector<std::function<FeatureValues()>>& tasks, bool side_by_side);
 
 // True when a PyRadiomics intensity map (Square, SquareRoot, Logarithm, Exponential) is enabled:
 // they scale by max |x| of the whole image (filters::pyradiomics::max_abs).

@@ -66,3 +66,42 @@ TEST_CASE("filtered images as tasks: the same bits for 1 and 2 threads and under
     CHECK(i1[0].name.rfind("m_", 0) != 0);  // the original image first, unprefixed
     CHECK(i1.back().name.rfind("w_", 0) == 0);  // then the filters in job order
 }
+
+#include <chrono>
+#include <thread>
+
+#include "radhpc/core/error.hpp"
+#include "../../src/pipeline/filtered_images.hpp"
+
+TEST_CASE("filtered images as tasks: the first failing task in task order is the error, whichever thread fails first",
+          "[reference][filters]") {
+    using namespace std::chrono_literals;
+    auto value = [](const char* name, double v) { return FeatureValues{{name, v}}; };
+    // task 1 fails late, task 3 fails at once: with 2 threads task 3 usually fails first in time
+    const std::vector<std::function<FeatureValues()>> tasks{
+        [&] { return value("a", 1); },
+        [&]() -> FeatureValues {
+            std::this_thread::sleep_for(50ms);
+            throw Error(ErrorKind::invalid_input, "task 1");
+        },
+        [&] { return value("c", 3); },
+        []() -> FeatureValues { throw Error(ErrorKind::memory, "task 3"); },
+    };
+    for (const bool side_by_side : {true, false})
+        for (const int threads : {1, 2}) {
+            tbb::global_control c(tbb::global_control::max_allowed_parallelism, std::size_t(threads));
+            INFO("side by side " << side_by_side << ", " << threads << " threads");
+            try {
+                pipeline::detail::concatenated(tasks, side_by_side);
+                FAIL("no error");
+            } catch (const Error& e) {
+                CHECK(std::string(e.what()) == "task 1");
+                CHECK(e.kind() == ErrorKind::invalid_input);
+            }
+        }
+    // without a failure: every task's features, in task order
+    const FeatureValues all = pipeline::detail::concatenated({tasks[2], tasks[0]}, true);
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].name == "c");
+    CHECK(all[1].name == "a");
+}
