@@ -32,17 +32,13 @@ using detail::check_finite;
 using detail::image_diagnostics;
 using detail::roi_diagnostics;
 
-// glibc serves large blocks (a study image, a lesion's grids) with mmap and unmaps them on free, so
-// every lesion would fault its working memory in afresh (tripled preprocessing time on the CT-TIME
-// phantom lesion). Blocks below 256 MB come from the heap and freed memory is kept for the next
-// lesion. Process-wide, once, before main. The heap's first touch still faults 4 KB pages (33,000
-// faults, a third of a one-lesion filtered extraction's CPU time), so its first kHugeHeap bytes are
-// marked for transparent huge pages (advice only) and given back to malloc's top chunk, which keeps
-// them: the grids then fault 2 MB at a time. Untouched reserve costs address space only.
-// One arena: glibc gives every other thread its own arena, whose heap faults in 4 KB pages; a TBB
-// worker computing a filtered image there (8 MB grids) took 14,000 extra faults, and 2 threads ran the
-// headline filtered job in 0.45 s instead of 0.36 s. Allocations are per image and per family, never
-// per voxel, so the shared arena's lock is not contended.
+// Process-wide, once, before main. glibc would serve large blocks (images, grids) by mmap and unmap them
+// on free: each lesion faulted its memory in afresh (3x preprocessing time on the CT-TIME lesion), so
+// blocks below 256 MB come from the heap and freed memory is kept. First touch of the heap faults 4 KB
+// pages (33,000 faults, a third of a filtered extraction's CPU), so its first kHugeHeap bytes are marked
+// for transparent huge pages (advice; untouched reserve costs address space only). One arena: other
+// threads' arenas fault 4 KB pages (a TBB worker's filtered image: 14,000 faults, 2 threads 0.45 s
+// instead of 0.35 s); allocations are per image and family, so the shared lock is not contended.
 constexpr std::size_t kHugeHeap = std::size_t(192) << 20;
 const bool kAllocatorTuned = [] {
     mallopt(M_ARENA_MAX, 1);
