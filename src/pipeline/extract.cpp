@@ -35,10 +35,9 @@ using detail::roi_diagnostics;
 // Process-wide, once, before main. glibc would serve large blocks (images, grids) by mmap and unmap them
 // on free: each lesion faulted its memory in afresh (3x preprocessing time on the CT-TIME lesion), so
 // blocks below 256 MB come from the heap and freed memory is kept. First touch of the heap faults 4 KB
-// pages (33,000 faults, a third of a filtered extraction's CPU), so its first kHugeHeap bytes are marked
-// for transparent huge pages (advice; untouched reserve costs address space only). One arena: other
-// threads' arenas fault 4 KB pages (a TBB worker's filtered image: 14,000 faults, 2 threads 0.45 s
-// instead of 0.35 s); allocations are per image and family, so the shared lock is not contended.
+// pages (33,000 faults, a third of a filtered extraction's CPU): its first kHugeHeap bytes are marked for
+// huge pages (advice). One arena: other threads' arenas fault 4 KB pages (14,000 faults in a TBB worker's
+// filtered images: 2 threads 0.45 s, not 0.35 s); allocations are per image and family, never per voxel.
 constexpr std::size_t kHugeHeap = std::size_t(192) << 20;
 const bool kAllocatorTuned = [] {
     mallopt(M_ARENA_MAX, 1);
