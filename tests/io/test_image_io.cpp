@@ -130,7 +130,7 @@ TEST_CASE("a zero voxel spacing in a NIfTI header is an error (ITK would read it
     fs::remove_all(dir);
 }
 
-TEST_CASE("a float32 file of whole numbers is held as int16 with the same values; -0.0, fractions and NaN keep doubles",
+TEST_CASE("a float32 file of whole numbers is held as int16 with the same values, while -0.0, fractions and NaN keep doubles",
           "[io]") {
     const auto dir = temp_dir();
     Image img = ramp();  // -50 .. 54, whole numbers
