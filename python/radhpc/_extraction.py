@@ -24,9 +24,8 @@ def run(image, mask, job_text, job_kind, job_origin, label=None, roi=None, names
                          job_origin=job_origin, label=label, roi=roi or "", names=names, diagnostics=diagnostics)
 
 
-def _bounding_box(mask):
-    """PyRadiomics' (x, y, z, size x, size y, size z) of the ROI, in voxels."""
-    where = numpy.argwhere(mask)  # rows of (z, y, x)
+def _bounding_box(where):
+    """PyRadiomics' (x, y, z, size x, size y, size z) of the ROI, in voxels, from its (z, y, x) indices."""
     if where.size == 0:
         return ()
     lo, hi = where.min(axis=0), where.max(axis=0)
@@ -42,7 +41,8 @@ def image_mask_diagnostics(result):
     """
     image, mask = result["image"], result["mask"]
     grid = result["image_geometry"]
-    index_com = numpy.argwhere(mask).mean(axis=0)[::-1] if mask.any() else numpy.zeros(3)
+    where = numpy.argwhere(mask)  # rows of (z, y, x), once for the bounding box and the centre of mass
+    index_com = where.mean(axis=0)[::-1] if where.size else numpy.zeros(3)
     spacing, origin = numpy.array(grid["spacing"]), numpy.array(grid["origin"])
     direction = numpy.array(grid["direction"]).reshape(3, 3)
     physical_com = origin + direction.dot(index_com * spacing)
@@ -57,7 +57,7 @@ def image_mask_diagnostics(result):
     out["diagnostics_Mask-original_Hash"] = hashlib.sha1(mask).hexdigest()
     out["diagnostics_Mask-original_Spacing"] = tuple(grid["spacing"])
     out["diagnostics_Mask-original_Size"] = tuple(grid["size"])
-    out["diagnostics_Mask-original_BoundingBox"] = _bounding_box(mask)
+    out["diagnostics_Mask-original_BoundingBox"] = _bounding_box(where)
     out["diagnostics_Mask-original_VoxelNum"] = int(mask.sum(dtype=numpy.int64))
     out["diagnostics_Mask-original_CenterOfMassIndex"] = tuple(float(v) for v in index_com)
     out["diagnostics_Mask-original_CenterOfMass"] = tuple(float(v) for v in physical_com)
