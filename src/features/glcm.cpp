@@ -2,6 +2,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 #include <cstdint>
 #include <cstring>
@@ -54,12 +55,17 @@ namespace glcm_avx2 {
 }  // namespace glcm_avx2
 #pragma GCC pop_options
 
-auto glcm_row_kernel() {
-    static const bool has_avx2 = __builtin_cpu_supports("avx2");
-    return has_avx2 ? &glcm_avx2::glcm_row : &glcm_base::glcm_row;
-}
+std::atomic<bool> texture_avx2_allowed{true};
+
+auto glcm_row_kernel() { return texture_use_avx2() ? &glcm_avx2::glcm_row : &glcm_base::glcm_row; }
 
 }  // namespace
+
+void texture_allow_avx2(bool allowed) { texture_avx2_allowed.store(allowed, std::memory_order_relaxed); }
+bool texture_use_avx2() {
+    static const bool has_avx2 = __builtin_cpu_supports("avx2");
+    return has_avx2 && texture_avx2_allowed.load(std::memory_order_relaxed);
+}
 
 // Per box row segment (first to last ROI voxel), a vector kernel gives each voxel's count cell for every
 // offset (a spare cell when either end is outside the ROI); the cells are then bumped with the offsets

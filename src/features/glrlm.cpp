@@ -55,10 +55,7 @@ namespace glrlm_avx2 {
 #pragma GCC pop_options
 
 using GlrlmRowKernel = decltype(&glrlm_base::glrlm_row);
-GlrlmRowKernel glrlm_row_kernel() {
-    static const bool has_avx2 = __builtin_cpu_supports("avx2");
-    return has_avx2 ? &glrlm_avx2::glrlm_row : &glrlm_base::glrlm_row;
-}
+GlrlmRowKernel glrlm_row_kernel() { return texture_use_avx2() ? &glrlm_avx2::glrlm_row : &glrlm_base::glrlm_row; }
 
 // A run direction normalised to a positive box stride: its stride, its x step and how many box rows
 // back its predecessor v - step lies (0 only for offsets along x: dx = 1, 2, ...).

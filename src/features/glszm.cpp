@@ -73,10 +73,7 @@ namespace glszm_avx2 {
 }  // namespace glszm_avx2
 #pragma GCC pop_options
 
-auto zone_mask_kernel() {
-    static const bool has_avx2 = __builtin_cpu_supports("avx2");
-    return has_avx2 ? &glszm_avx2::same_level_masks : &glszm_base::same_level_masks;
-}
+auto zone_mask_kernel() { return texture_use_avx2() ? &glszm_avx2::same_level_masks : &glszm_base::same_level_masks; }
 
 // Voxels [begin, end) of a slab, vox[begin] its first ROI voxel: the same-level earlier
 // neighbours of a box row segment's voxels as bit masks (vector kernel), then, voxel by voxel, only the

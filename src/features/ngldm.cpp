@@ -99,8 +99,7 @@ namespace ngldm_avx2 {
 #pragma GCC pop_options
 
 auto ngldm_same_level_kernel() {
-    static const bool has_avx2 = __builtin_cpu_supports("avx2");
-    return has_avx2 ? &ngldm_avx2::same_level_neighbours : &ngldm_base::same_level_neighbours;
+    return texture_use_avx2() ? &ngldm_avx2::same_level_neighbours : &ngldm_base::same_level_neighbours;
 }
 
 }  // namespace

@@ -13,16 +13,30 @@
 
 using namespace radhpc;
 
-TEST_CASE("Texture features are bit-identical for 1, 2 and 4 threads", "[texture][threads]") {
+namespace {
+
+// brain1's label-1 ROI discretised as PyRadiomics does, with `bin_width`
+struct Brain1 {
+    Mask mask;
+    preprocess::Discretised disc;
+};
+Brain1 brain1(double bin_width) {
     const Image image = io::read_image(texture_test::shared("pyradiomics/brain1_image.nrrd"));
-    const Mask mask = io::read_label_mask(texture_test::shared("pyradiomics/brain1_label.nrrd"), 1);
+    Brain1 b{io::read_label_mask(texture_test::shared("pyradiomics/brain1_label.nrrd"), 1), {}};
     DiscretisationSettings ds;
-    ds.bin_width = 25;
-    const auto disc = preprocess::discretise(image, mask, ds, Profile::pyradiomics);
-    const std::set<std::string> all = {"cm", "rlm", "szm", "dzm", "ngt", "ngl", "glcm", "glrlm", "glszm", "gldm", "ngtdm"};
+    ds.bin_width = bin_width;
+    b.disc = preprocess::discretise(image, b.mask, ds, Profile::pyradiomics);
+    return b;
+}
+const std::set<std::string> kAllTexture = {"cm", "rlm", "szm", "dzm", "ngt", "ngl", "glcm", "glrlm", "glszm", "gldm", "ngtdm"};
+
+}  // namespace
+
+TEST_CASE("Texture features are bit-identical for 1, 2 and 4 threads", "[texture][threads]") {
+    const Brain1 b = brain1(25);
     auto run = [&](int threads) {
         tbb::global_control limit(tbb::global_control::max_allowed_parallelism, std::size_t(threads));
-        return features::texture_features(disc.levels, mask, mask, disc.n_levels, TextureSettings{}, Profile::ibsi, all);
+        return features::texture_features(b.disc.levels, b.mask, b.mask, b.disc.n_levels, TextureSettings{}, Profile::ibsi, kAllTexture);
     };
     const auto one = run(1);
     REQUIRE(one.size() == 483);  // 408 IBSI + 75 PyRadiomics
@@ -43,12 +57,8 @@ TEST_CASE("Texture features are bit-identical for 1, 2 and 4 threads", "[texture
 }
 
 TEST_CASE("Fused multi-offset builders equal the single-offset builders", "[texture][builders]") {
-    const Image image = io::read_image(texture_test::shared("pyradiomics/brain1_image.nrrd"));
-    const Mask mask = io::read_label_mask(texture_test::shared("pyradiomics/brain1_label.nrrd"), 1);
-    DiscretisationSettings ds;
-    ds.bin_width = 10;
-    const auto disc = preprocess::discretise(image, mask, ds, Profile::pyradiomics);
-    const features::TextureRoi roi(disc.levels, mask, 2);
+    const Brain1 b = brain1(10);
+    const features::TextureRoi roi(b.disc.levels, b.mask, 2);
     const auto offsets = features::chebyshev_offsets({1, 2}, false, true);
     const auto glcm = features::glcm_matrices(roi, offsets);
     const auto glrlm = features::glrlm_matrices(roi, offsets);
@@ -90,4 +100,26 @@ TEST_CASE("Fused multi-offset builders equal the single-offset builders", "[text
             CHECK(a[k].slice == b[k].slice);
         }
     }
+}
+
+TEST_CASE("Texture row kernels: the baseline copies give the AVX2 copies' features bit for bit", "[texture][builders]") {
+    // Every builder with a row kernel (GLCM, GLRLM, zone labelling, NGTDM/NGLDM), at distances 1 and 2
+    // (IBSI's "cm"/"rlm"/... and PyRadiomics' classes); on a CPU without AVX2 both runs take the baseline.
+    const Brain1 b = brain1(10);
+    TextureSettings ts;
+    ts.distances = {1, 2};
+    auto run = [&](bool avx2) {
+        features::texture_allow_avx2(avx2);
+        auto out = features::texture_features(b.disc.levels, b.mask, b.mask, b.disc.n_levels, ts, Profile::ibsi, kAllTexture);
+        features::texture_allow_avx2(true);
+        return out;
+    };
+    const auto vector_copy = run(true), baseline = run(false);
+    REQUIRE(vector_copy.size() == baseline.size());
+    int differing = 0;
+    for (std::size_t k = 0; k < baseline.size(); ++k) {
+        REQUIRE(vector_copy[k].name == baseline[k].name);
+        differing += std::memcmp(&vector_copy[k].value, &baseline[k].value, sizeof(double)) != 0;
+    }
+    CHECK(differing == 0);
 }

@@ -145,4 +145,10 @@ std::pair<NgtdmMatrix, CountMatrix> ngtdm_ngldm_matrices(const TextureRoi& roi,
                                                          const std::vector<Offset3>& neighbourhood, double alpha,
                                                          int slice = -1);
 
+// The row kernels of the GLCM, GLRLM, zone and NGLDM builders exist as a baseline and an AVX2 copy,
+// the AVX2 one taken when the CPU has it. false: the baseline copy everywhere (tests compare the two;
+// both give the same integers). Process-wide.
+void texture_allow_avx2(bool allowed);
+bool texture_use_avx2();
+
 }  // namespace radhpc::features
