@@ -51,9 +51,23 @@ std::int64_t laws_radius(const std::string& kernel) {
 
 // Working memory of one filter on `work` (checked against the budget before it runs): Simoncelli
 // holds the (extended) grid as complex doubles; the others a few images of `work`'s size.
+// Half-width in taps of a LoG kernel along axis a, as filters::log_filter and riesz_filter round it.
+std::int64_t log_half_width(const FilterSettings& f, const Geometry& g, int a) {
+    return std::int64_t(std::floor(f.truncation * (f.sigma_mm / g.spacing[std::size_t(a)]) + 0.5));
+}
+
 double filter_bytes(const FilterSettings& f, const Image& work) {
     double voxels = double(work.data.size());
-    if (f.kind == FilterKind::riesz && f.riesz_base == FilterKind::log) return 2 * 16.0 * 8 * voxels + 16.0 * voxels;  // image + kernel spectra, padded
+    if (f.kind == FilterKind::riesz && f.riesz_base == FilterKind::log) {
+        // the image and the kernel, as complex spectra on the grid padded by the kernel's half width
+        double padded = 1, kernel = 1;
+        for (int a = 0; a < 3; ++a) {
+            const double h = double(log_half_width(f, work.geometry, a));
+            padded *= double(work.geometry.size[std::size_t(a)]) + 2 * h;
+            kernel *= 2 * h + 1;
+        }
+        return 2 * 16.0 * padded + 8.0 * kernel + 8.0 * voxels;
+    }
     if (f.kind == FilterKind::simoncelli || f.kind == FilterKind::riesz) {
         const bool extended = f.boundary != FilterBoundary::periodic;
         double grid = 1;
@@ -186,10 +200,7 @@ Index3 filter_margin(const FilterSettings& f, const Geometry& whole) {
     switch (f.kind) {
         case FilterKind::mean: all((f.support - 1) / 2); break;
         case FilterKind::log:
-            for (int a = 0; a < (f.dim3d ? 3 : 2); ++a) {
-                const double sigma = f.sigma_mm / whole.spacing[a];  // as filters::log_filter rounds it
-                m[a] = std::int64_t(std::floor(f.truncation * sigma + 0.5));
-            }
+            for (int a = 0; a < (f.dim3d ? 3 : 2); ++a) m[a] = log_half_width(f, whole, a);
             break;
         case FilterKind::laws:
             // any kernel may land on any axis under rotation; the energy box follows the response

@@ -211,3 +211,27 @@ TEST_CASE("filtered images: a perturbed lesion (rotated grid) gives the same fea
         CHECK(std::abs(whole[i].value - part[i].value) <= 1e-9 * std::max(1.0, std::abs(whole[i].value)));
     }
 }
+
+#include "radhpc/core/error.hpp"
+
+TEST_CASE("filtered images: a Riesz-transformed LoG's padded spectra are checked against the budget before they are made",
+          "[reference][filters]") {
+    // sigma 60 mm on the CT phantom's native grid (204 x 201 x 60, 0.977 x 0.977 x 3 mm): the kernel's half
+    // width is 246 x 246 x 80 voxels, so the two complex spectra on the padded 696 x 693 x 220 grid need
+    // 3.4 GB. Under a 1000 MB budget the lesion is refused with a memory error naming the filter,
+    // before anything of that size is allocated.
+    const std::string data = RADHPC_SHARED_DATA;
+    Settings s = io::parse_job_text(
+                     "version: 1\nprofile: ibsi\npreprocess:\n  resegment: {min: -1000, max: 400}\n"
+                     "features: {families: [stat], original: false}\n"
+                     "filters: [{name: r, type: riesz, base: log, sigma_mm: 60, order: [1, 0, 0], boundary: zero}]\n")
+                     .settings;
+    s.memory_budget_mb = 1000;
+    try {
+        pipeline::extract_files(data + "/ibsi1/ct_phantom/nifti/image/phantom.nii.gz", data + "/ibsi1/ct_phantom/nifti/mask/mask.nii.gz", s);
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::memory);
+        CHECK(std::string(e.what()).find("filter 'r'") != std::string::npos);
+    }
+}
