@@ -9,6 +9,7 @@
 
 #include "radhpc/core/error.hpp"
 #include "radhpc/features/texture.hpp"
+#include "count_bumps.hpp"
 
 namespace radhpc::features {
 
@@ -102,14 +103,7 @@ std::vector<CountMatrix> glcm_matrices(const TextureRoi& roi, const std::vector<
             for (std::size_t a = 0; a < na; ++a)
                 row_kernel(I, I + steps[a], kx + a * kstride, len, std::int32_t(n), std::int32_t(a * cells),
                            std::int32_t(na * cells + a));
-            if (na == 13) {  // PyRadiomics / IBSI 3D: unrolled
-                for (std::size_t x = 0; x < len; ++x)
-#pragma GCC unroll 13
-                    for (std::size_t a = 0; a < 13; ++a) ++cp[kx[a * kstride + x]];
-            } else {
-                for (std::size_t x = 0; x < len; ++x)
-                    for (std::size_t a = 0; a < na; ++a) ++cp[kx[a * kstride + x]];
-            }
+            detail::bump_cells(cp, kx, kstride, len, na);
             k = k1;
         }
     };

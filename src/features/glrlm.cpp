@@ -9,6 +9,7 @@
 
 #include "radhpc/core/error.hpp"
 #include "radhpc/features/texture.hpp"
+#include "count_bumps.hpp"
 
 namespace radhpc::features {
 
@@ -147,17 +148,7 @@ std::vector<CountMatrix> glrlm_matrices(const TextureRoi& roi, const std::vector
                     key[x] = g >= 0 && I[std::int64_t(x) + d.step] != g ? g * level_mul + (l - 1) * nd + ai : spare + ai;
                 }
             }
-            // bump the cells, the directions of one voxel together (independent addresses)
-            const std::int32_t* __restrict const kx = keys.data();
-            const std::size_t kstride = std::size_t(nx);
-            if (na == 13) {  // PyRadiomics / IBSI 3D: unrolled
-                for (std::size_t x = 0; x < len; ++x)
-#pragma GCC unroll 13
-                    for (std::size_t a = 0; a < 13; ++a) ++c[kx[a * kstride + x]];
-            } else {
-                for (std::size_t x = 0; x < len; ++x)
-                    for (std::size_t a = 0; a < na; ++a) ++c[kx[a * kstride + x]];
-            }
+            detail::bump_cells(c, keys.data(), std::size_t(nx), len, na);
             k = k1;
         }
     };
