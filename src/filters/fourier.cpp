@@ -257,30 +257,6 @@ Image simoncelli_riesz(const Image& image, const SimoncelliParams& p, const std:
 
 Image simoncelli_filter(const Image& image, const SimoncelliParams& p) { return simoncelli_riesz(image, p, {0, 0, 0}); }
 
-namespace {
-
-// The 3D LoG kernel as log_filter samples it (sum over axes of the second derivative of a normalised
-// Gaussian along that axis times Gaussians along the others; per-axis s = sigma / spacing), on
-// 1 + 2 floor(truncation s + 0.5) taps per axis, centred.
-std::vector<double> log_kernel_3d(const std::array<double, 3>& s, const std::array<std::int64_t, 3>& half) {
-    std::array<std::vector<double>, 3> g, d2;
-    for (int a = 0; a < 3; ++a)
-        for (std::int64_t t = -half[a]; t <= half[a]; ++t) {
-            const double x = double(t), gauss = std::exp(-x * x / (2 * s[a] * s[a])) / std::sqrt(2 * std::numbers::pi * s[a] * s[a]);
-            g[a].push_back(gauss);
-            d2[a].push_back(gauss * (x * x / (s[a] * s[a] * s[a] * s[a]) - 1 / (s[a] * s[a])));
-        }
-    const std::size_t kx = g[0].size(), ky = g[1].size(), kz = g[2].size();
-    std::vector<double> k(kx * ky * kz);
-    for (std::size_t z = 0; z < kz; ++z)
-        for (std::size_t y = 0; y < ky; ++y)
-            for (std::size_t x = 0; x < kx; ++x)
-                k[x + kx * (y + ky * z)] = d2[0][x] * g[1][y] * g[2][z] + g[0][x] * d2[1][y] * g[2][z] + g[0][x] * g[1][y] * d2[2][z];
-    return k;
-}
-
-}  // namespace
-
 Image riesz_filter(const Image& image, const RieszParams& p) {
     for (int l : p.order)
         if (l < 0 || l > 8) throw Error(ErrorKind::invalid_input, "Riesz order components must be 0 .. 8, got " + std::to_string(l));
@@ -291,12 +267,13 @@ Image riesz_filter(const Image& image, const RieszParams& p) {
     // boundary rule, the kernel's spectrum on that padded grid multiplied by the Riesz multiplier, the
     // real part of the product's inverse, cropped back to the image.
     const std::array<std::size_t, 3> n{image.nx(), image.ny(), image.nz()};
-    std::array<double, 3> s{};
+    // the 3D kernel of log_filter: sum over axes of the second-derivative taps along it times the
+    // Gaussian taps along the others
+    const auto [g, h] = detail::log_taps(image.geometry, p.sigma_mm, p.truncation, 3);
     std::array<std::int64_t, 3> half{};
     std::array<std::size_t, 3> m{};
     for (int a = 0; a < 3; ++a) {
-        s[a] = p.sigma_mm / image.geometry.spacing[std::size_t(a)];
-        half[a] = std::int64_t(std::floor(p.truncation * s[a] + 0.5));
+        half[a] = std::int64_t(g[a].size() / 2);
         m[a] = n[a] + 2 * std::size_t(half[a]);
     }
     const FftPlan p0(m[0]), p1(m[1]), p2(m[2]);
@@ -312,11 +289,10 @@ Image riesz_filter(const Image& image, const RieszParams& p) {
             }
         }
     });
-    const std::vector<double> k = log_kernel_3d(s, half);
-    const std::size_t kx = std::size_t(2 * half[0] + 1), ky = std::size_t(2 * half[1] + 1), kz = std::size_t(2 * half[2] + 1);
-    for (std::size_t z = 0; z < kz; ++z)
-        for (std::size_t y = 0; y < ky; ++y)
-            for (std::size_t x = 0; x < kx; ++x) kernel[at(x, y, z)] = k[x + kx * (y + ky * z)];
+    for (std::size_t z = 0; z < g[2].size(); ++z)
+        for (std::size_t y = 0; y < g[1].size(); ++y)
+            for (std::size_t x = 0; x < g[0].size(); ++x)
+                kernel[at(x, y, z)] = h[0][x] * g[1][y] * g[2][z] + g[0][x] * h[1][y] * g[2][z] + g[0][x] * g[1][y] * h[2][z];
     fft_3d(buf, {&p0, &p1, &p2}, false);
     fft_3d(kernel, {&p0, &p1, &p2}, false);
     const RieszMultiplier riesz(p.order);

@@ -39,6 +39,14 @@ void convolve_axis(Image& v, const Kernel1D& w, int axis, Boundary b);
 // One kernel per axis (empty: axis untouched), applied z, y, x.
 Image convolve_separable(const Image& in, const std::array<Kernel1D, 3>& w, Boundary b);
 
+// The LoG's per-axis taps (s = sigma_mm / spacing, 1 + 2 floor(truncation s + 0.5) taps, centred):
+// the Gaussian g and the second-derivative term h = (t^2/s^2 - 1)/s^2 g, so that the d-dimensional kernel
+// -1/s^2 (2 pi s^2)^(-d/2) (d - r^2/s^2) e^{-r^2/2s^2} = sum_a h_a prod_{b!=a} g_b (axes 0 .. d-1 filled).
+struct LogTaps {
+    std::array<Kernel1D, 3> gauss, second;
+};
+LogTaps log_taps(const Geometry& g, double sigma_mm, double truncation, int d);
+
 // A right-angle rotation as a signed permutation: axis a of the kernel lies along axis perm[a] of
 // the image, reversed when flip[a].
 struct AxisRotation {

@@ -31,24 +31,31 @@ Image mean_filter(const Image& image, int support, Boundary boundary, Dim dim) {
     return detail::convolve_separable(image, box(support, dim), boundary);
 }
 
+namespace detail {
+
+LogTaps log_taps(const Geometry& g, double sigma_mm, double truncation, int d) {
+    LogTaps k;
+    for (int a = 0; a < d; ++a) {
+        const double s = sigma_mm / g.spacing[a];
+        const int radius = int(std::floor(truncation * s + 0.5));
+        k.gauss[a].resize(std::size_t(2 * radius + 1));
+        k.second[a].resize(k.gauss[a].size());
+        for (int t = -radius; t <= radius; ++t) {
+            const double gv = std::exp(-double(t) * t / (2 * s * s)) / std::sqrt(2 * std::numbers::pi * s * s);
+            k.gauss[a][std::size_t(t + radius)] = gv;
+            k.second[a][std::size_t(t + radius)] = (double(t) * t / (s * s) - 1.0) / (s * s) * gv;
+        }
+    }
+    return k;
+}
+
+}  // namespace detail
+
 Image log_filter(const Image& image, double sigma_mm, double truncation, Boundary boundary, Dim dim) {
     if (!(sigma_mm > 0) || !(truncation > 0))
         throw Error(ErrorKind::invalid_input, "LoG sigma and truncation must be positive");
     const int d = dims(dim);
-    // Per axis: Gaussian g and its second derivative term h = (t^2/s^2 - 1)/s^2 * g, so that the
-    // d-dimensional kernel -1/s^2 (2 pi s^2)^(-d/2) (d - r^2/s^2) e^{-r^2/2s^2} = sum_a h_a prod_{b!=a} g_b.
-    std::array<Kernel1D, 3> g, h;
-    for (int a = 0; a < d; ++a) {
-        const double s = sigma_mm / image.geometry.spacing[a];
-        const int radius = int(std::floor(truncation * s + 0.5));
-        g[a].resize(std::size_t(2 * radius + 1));
-        h[a].resize(g[a].size());
-        for (int t = -radius; t <= radius; ++t) {
-            const double gv = std::exp(-double(t) * t / (2 * s * s)) / std::sqrt(2 * std::numbers::pi * s * s);
-            g[a][std::size_t(t + radius)] = gv;
-            h[a][std::size_t(t + radius)] = (double(t) * t / (s * s) - 1.0) / (s * s) * gv;
-        }
-    }
+    const auto [g, h] = detail::log_taps(image.geometry, sigma_mm, truncation, d);
     Image sum(image.geometry, 0.0);
     for (int a = 0; a < d; ++a) {
         std::array<Kernel1D, 3> w = g;
